@@ -1,0 +1,68 @@
+"""outcome-workbench: design, simulate and analyse clinical outcome trials.
+
+Importing :mod:`workbench` is cheap: public names are loaded from their modules on first use
+(plotting and papermill are only imported when asked for).
+
+>>> import workbench
+>>> design = workbench.SurvivalDesign.from_t1()
+>>> df = workbench.simulate(design, rng=1)
+>>> sorted(df["arm"].unique())
+['combination', 'pharmacotherapy']
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module (relative to this package) that defines it.
+# Add new public names here, one line each, keeping the groups.
+_EXPORTS: dict[str, str] = {
+    # errors
+    "WorkbenchError": ".exceptions",
+    "InvalidParameterError": ".exceptions",
+    "DataValidationError": ".exceptions",
+    "ConvergenceError": ".exceptions",
+    "NotebookRunError": ".exceptions",
+    "StatisticalWarning": ".exceptions",
+    # design and simulation
+    "Arm": ".design",
+    "SurvivalDesign": ".design",
+    "Exponential": ".design",
+    "Weibull": ".design",
+    "PiecewiseExponential": ".design",
+    "simulate": ".simulate",
+    "simulate_arrays": ".simulate",
+    # survival analysis
+    "kaplan_meier": ".analysis.survival",
+    "median_survival": ".analysis.survival",
+    "logrank_test": ".analysis.survival",
+    "cox_ph": ".analysis.survival",
+    "rmst": ".analysis.survival",
+    "cumulative_incidence": ".analysis.survival",
+    "analyze_survival": ".analysis.survival",
+    # plotting
+    "plot_km": ".plotting",
+    # notebooks
+    "record": ".notebooks",
+    "read_results": ".notebooks",
+    "run_notebook": ".notebooks",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'workbench' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,193 @@
+"""Input checks shared by the public functions.
+
+Each helper raises :class:`~workbench.exceptions.InvalidParameterError` (parameters) or
+:class:`~workbench.exceptions.DataValidationError` (data) with a message that names the parameter,
+the value received and what is allowed.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import DataValidationError, InvalidParameterError
+
+
+def _is_real(x) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _check_real(name: str, x, *, allow_none: bool = False):
+    if x is None and allow_none:
+        return None
+    if not _is_real(x) or not math.isfinite(float(x)):
+        raise InvalidParameterError(f"`{name}` must be a finite number; got {x!r}.")
+    return float(x)
+
+
+def _check_probability(name: str, x, *, allow_none: bool = False, closed: bool = False):
+    """A probability in (0, 1), or [0, 1] with ``closed=True``."""
+    if x is None and allow_none:
+        return None
+    if not _is_real(x) or not (0 <= float(x) <= 1 if closed else 0 < float(x) < 1):
+        allowed = "[0, 1]" if closed else "(0, 1)"
+        raise InvalidParameterError(f"`{name}` must be in {allowed}; got {x!r}.")
+    return float(x)
+
+
+def _check_positive(name: str, x, *, allow_none: bool = False, allow_zero: bool = False,
+                    allow_inf: bool = False):
+    if x is None and allow_none:
+        return None
+    ok = _is_real(x) and not math.isnan(float(x))
+    if ok:
+        v = float(x)
+        ok = (v >= 0 if allow_zero else v > 0) and (allow_inf or math.isfinite(v))
+    if not ok:
+        allowed = ">= 0" if allow_zero else "> 0"
+        raise InvalidParameterError(f"`{name}` must be a finite number {allowed}; got {x!r}.")
+    return float(x)
+
+
+def _check_int(name: str, x, *, minimum: int | None = None, allow_none: bool = False):
+    if x is None and allow_none:
+        return None
+    if isinstance(x, bool) or not isinstance(x, numbers.Integral | float) or (
+        isinstance(x, float) and not x.is_integer()
+    ):
+        raise InvalidParameterError(f"`{name}` must be an integer; got {x!r}.")
+    x = int(x)
+    if minimum is not None and x < minimum:
+        raise InvalidParameterError(f"`{name}` must be an integer >= {minimum}; got {x!r}.")
+    return x
+
+
+def _check_choice(name: str, x, choices: Iterable[str]):
+    choices = tuple(choices)
+    if x not in choices:
+        allowed = ", ".join(repr(c) for c in choices)
+        raise InvalidParameterError(f"`{name}` must be one of {allowed}; got {x!r}.")
+    return x
+
+
+def _check_alternative(alternative: str) -> str:
+    return _check_choice("alternative", alternative, ("two-sided", "greater", "less"))
+
+
+def _check_increasing(name: str, values: Sequence[float], *, strictly: bool = True) -> np.ndarray:
+    arr = np.asarray(values, dtype=float)
+    diffs = np.diff(arr)
+    if arr.ndim != 1 or np.any(diffs <= 0 if strictly else diffs < 0):
+        kind = "strictly increasing" if strictly else "non-decreasing"
+        raise InvalidParameterError(f"`{name}` must be {kind}; got {list(values)!r}.")
+    return arr
+
+
+def _check_dataframe(df, name: str = "data") -> pd.DataFrame:
+    if not isinstance(df, pd.DataFrame):
+        raise DataValidationError(f"`{name}` must be a pandas DataFrame; got {type(df).__name__}.")
+    if len(df) == 0:
+        raise DataValidationError(f"`{name}` is empty: it has no rows.")
+    return df
+
+
+def _check_columns(df: pd.DataFrame, *columns: str | None) -> None:
+    """Every named column exists (``None`` entries are skipped)."""
+    missing = [c for c in columns if c is not None and c not in df.columns]
+    if missing:
+        raise DataValidationError(
+            f"column {missing[0]!r} is missing; the data has columns {list(map(str, df.columns))}."
+        )
+
+
+def _no_missing(df: pd.DataFrame, column: str) -> None:
+    n = int(df[column].isna().sum())
+    if n:
+        rows = list(df.index[df[column].isna()][:5])
+        raise DataValidationError(
+            f"column {column!r} has {n} missing value(s) (rows {rows}); remove or impute them first."
+        )
+
+
+def _numeric_column(df: pd.DataFrame, column: str, *, nonnegative: bool = False,
+                    finite: bool = True) -> np.ndarray:
+    """The column as float, with clear errors for missing, non-numeric or negative values."""
+    _no_missing(df, column)
+    values = pd.to_numeric(df[column], errors="coerce")
+    bad = values.isna()
+    if bad.any():
+        example = df[column][bad].iloc[0]
+        raise DataValidationError(
+            f"column {column!r} must be numeric; found {example!r} (row {df.index[bad][0]})."
+        )
+    arr = values.to_numpy(dtype=float)
+    if finite and not np.all(np.isfinite(arr)):
+        raise DataValidationError(f"column {column!r} must hold finite numbers; found inf.")
+    if nonnegative and np.any(arr < 0):
+        i = int(np.argmax(arr < 0))
+        raise DataValidationError(
+            f"column {column!r} must be >= 0; found {arr[i]!r} (row {df.index[i]})."
+        )
+    return arr
+
+
+_TRUE = {"1", "1.0", "true", "t", "yes", "y"}
+_FALSE = {"0", "0.0", "false", "f", "no", "n"}
+
+
+def _binary_column(df: pd.DataFrame, column: str) -> np.ndarray:
+    """A 0/1 or true/false column as an int array (1 = event / success)."""
+    _no_missing(df, column)
+    s = df[column]
+    if s.dtype == bool:
+        return s.to_numpy(dtype=int)
+    out = np.empty(len(s), dtype=int)
+    for i, v in enumerate(s.to_numpy()):
+        key = str(v).strip().lower()
+        if isinstance(v, bool | np.bool_):
+            out[i] = int(v)
+        elif key in _TRUE:
+            out[i] = 1
+        elif key in _FALSE:
+            out[i] = 0
+        else:
+            raise DataValidationError(
+                f"column {column!r} must be 0/1 or true/false; found {v!r} (row {s.index[i]})."
+            )
+    return out
+
+
+def _group_labels(df: pd.DataFrame, column: str, *, min_groups: int = 2) -> pd.Series:
+    """Group column as strings, with at least ``min_groups`` distinct levels."""
+    _no_missing(df, column)
+    labels = df[column].map(_label)
+    levels = sorted(labels.unique())
+    if len(levels) < min_groups:
+        raise DataValidationError(
+            f"column {column!r} must have at least {min_groups} groups; found {len(levels)} "
+            f"({levels})."
+        )
+    return labels
+
+
+def _label(v) -> str:
+    """A group value as the string a user typed in the CSV (1.0 -> '1')."""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _rng(rng) -> np.random.Generator:
+    """Normalise ``rng`` (Generator, int seed, SeedSequence or None) to a Generator."""
+    if isinstance(rng, bool):
+        raise InvalidParameterError(f"`rng` must be a Generator, an int seed or None; got {rng!r}.")
+    try:
+        return np.random.default_rng(rng)
+    except (TypeError, ValueError) as exc:
+        raise InvalidParameterError(
+            f"`rng` must be a numpy Generator, a non-negative int seed or None; got {rng!r}."
+        ) from exc

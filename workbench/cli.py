@@ -1,0 +1,49 @@
+"""The ``workbench`` command: a thin layer over the library.
+
+Each verb lives in :mod:`workbench.commands` as a module with a ``register(subparsers)`` function that
+adds its parser and sets ``func``. A :class:`~workbench.exceptions.WorkbenchError` becomes one readable
+line on stderr and exit code 2; argparse usage errors also exit with 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .exceptions import WorkbenchError
+
+#: Verb modules under ``workbench.commands``, in the order ``--help`` lists them.
+VERBS = ("survival", "rates", "continuous", "meta", "power", "design", "simulate", "pipeline")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="workbench",
+        description="Design, simulate and analyse clinical outcome trials.",
+    )
+    sub = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    for name in VERBS:
+        try:
+            module = importlib.import_module(f"{__package__}.commands.{name}")
+        except ModuleNotFoundError as exc:  # a verb not shipped (yet) in this build
+            if exc.name == f"{__package__}.commands.{name}":
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code = args.func(args)
+    except WorkbenchError as exc:
+        print(f"workbench {args.verb}: error: {exc}", file=sys.stderr)
+        return 2
+    return int(code or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per ``workbench`` verb; each exposes ``register(subparsers)``."""

@@ -1,0 +1,45 @@
+"""Helpers shared by the command-line verbs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from ..exceptions import DataValidationError
+from ..results import jsonable
+
+
+def read_csv(path: str) -> pd.DataFrame:
+    """Read a CSV for a command, turning file problems into a DataValidationError."""
+    p = Path(path)
+    if not p.is_file():
+        raise DataValidationError(f"file {path!r} does not exist.")
+    try:
+        df = pd.read_csv(p)
+    except pd.errors.EmptyDataError:
+        raise DataValidationError(f"file {path!r} is empty.") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataValidationError(f"file {path!r} is not a readable CSV: {exc}") from None
+    if len(df) == 0:
+        raise DataValidationError(f"file {path!r} has a header but no rows.")
+    return df
+
+
+def split_list(text: str, name: str, cast=float) -> list:
+    """'6,12,24' -> [6.0, 12.0, 24.0], with a clear error naming the option."""
+    from ..exceptions import InvalidParameterError
+
+    try:
+        return [cast(x) for x in text.split(",") if x.strip() != ""]
+    except ValueError:
+        raise InvalidParameterError(
+            f"`{name}` must be a comma-separated list of numbers; got {text!r}."
+        ) from None
+
+
+def print_json(obj) -> None:
+    json.dump(jsonable(obj), sys.stdout, indent=2, allow_nan=False)
+    sys.stdout.write("\n")
