@@ -1,0 +1,27 @@
+"""Plots: ``plot_*(result_or_data, *, ax=None) -> matplotlib Axes``.
+
+Importing this package imports matplotlib; ``import workbench`` alone does not.
+One module per topic; this package re-exports their public functions.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# public name -> submodule; add one line per plot function.
+_EXPORTS: dict[str, str] = {
+    "plot_km": ".survival",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'workbench.plotting' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
