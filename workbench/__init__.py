@@ -33,8 +33,6 @@ _EXPORTS: dict[str, str] = {
     "Exponential": ".design",
     "Weibull": ".design",
     "PiecewiseExponential": ".design",
-    "simulate": ".simulate",
-    "simulate_arrays": ".simulate",
     # survival analysis
     "kaplan_meier": ".analysis.survival",
     "median_survival": ".analysis.survival",
@@ -51,7 +49,11 @@ _EXPORTS: dict[str, str] = {
     "run_notebook": ".notebooks",
 }
 
-__all__ = sorted(_EXPORTS) + ["__version__"]
+# ``simulate`` is both a subpackage and its main function: bind the function eagerly so that the
+# subpackage import does not shadow it (the subpackage itself is cheap to import).
+from .simulate import simulate, simulate_arrays  # noqa: E402
+
+__all__ = sorted(_EXPORTS) + ["__version__", "simulate", "simulate_arrays"]
 
 
 def __getattr__(name: str) -> Any:

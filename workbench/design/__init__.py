@@ -9,6 +9,16 @@ from .survival import (  # noqa: F401
     PiecewiseExponential,
     SurvivalDesign,
     Weibull,
+    distribution_from_dict,
+    split_total,
 )
 
-__all__ = ["Arm", "Exponential", "PiecewiseExponential", "SurvivalDesign", "Weibull"]
+__all__ = [
+    "Arm",
+    "Exponential",
+    "PiecewiseExponential",
+    "SurvivalDesign",
+    "Weibull",
+    "distribution_from_dict",
+    "split_total",
+]
