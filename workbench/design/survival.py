@@ -19,7 +19,7 @@ Trial T1: 41 patients who remitted on combination therapy and 51 on pharmacother
 >>> t1 = SurvivalDesign.from_t1()
 >>> [arm.name for arm in t1.arms], t1.n_total
 (['combination', 'pharmacotherapy'], 92)
->>> round(t1.arms[0].event_time.cdf(48), 6)
+>>> round(float(t1.arms[0].event_time.cdf(48)), 6)
 0.27
 >>> SurvivalDesign.from_yaml(t1.to_yaml()) == t1
 True
