@@ -217,8 +217,8 @@ class PiecewiseExponential(_Distribution):
         s = np.asarray(self.starts)
         h = np.asarray(self.hazards)
         cum = self._cum_at_starts()
-        # the last piece whose cumulative hazard at its start is <= x and has a positive hazard
-        idx = np.clip(np.searchsorted(cum, x, side="right") - 1, 0, len(s) - 1)
+        # the piece with cum[i] < x <= cum[i + 1]: T = inf{t : H(t) >= x}
+        idx = np.clip(np.searchsorted(cum, x, side="left") - 1, 0, len(s) - 1)
         while True:  # skip zero-hazard pieces (at most len(starts) passes, array-wide)
             zero = h[idx] == 0
             if not zero.any():
