@@ -3,6 +3,12 @@
 One module per outcome type; this package re-exports them.
 """
 
+from .binary import (  # noqa: F401
+    BinaryArm,
+    BinaryDesign,
+    SwitchRule,
+    solve_switch_stages,
+)
 from .survival import (  # noqa: F401
     Arm,
     Exponential,
@@ -12,8 +18,15 @@ from .survival import (  # noqa: F401
     distribution_from_dict,
     split_total,
 )
+from .continuous import ContinuousArm, ContinuousDesign  # noqa: F401
 
 __all__ = [
+    "BinaryArm",
+    "BinaryDesign",
+    "SwitchRule",
+    "solve_switch_stages",
+    "ContinuousArm",
+    "ContinuousDesign",
     "Arm",
     "Exponential",
     "PiecewiseExponential",
