@@ -125,3 +125,21 @@ def test_t1_synthetic_data_regenerates_byte_for_byte(tmp_path):
         assert (tmp_path / name).read_bytes() == (folder / name).read_bytes(), name
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "patients.parquet"),
                                   pd.read_parquet(folder / "patients.parquet"))
+
+
+def test_simulate_command_writes_reproducible_files(tmp_path, capsys):
+    from workbench.cli import main
+
+    assert main(["simulate", "t1", "--seed", "3", "--out", str(tmp_path / "a")]) == 0
+    # the design file written beside the data reproduces the data
+    design_file = tmp_path / "a" / "design.yaml"
+    assert main(["simulate", str(design_file), "--seed", "3", "--out", str(tmp_path / "b")]) == 0
+    assert (tmp_path / "a" / "patients.csv").read_bytes() == (tmp_path / "b" / "patients.csv").read_bytes()
+    assert main(["simulate", str(tmp_path / "missing.yaml"), "--out", str(tmp_path / "c")]) == 2
+    assert "design" in capsys.readouterr().err
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("arms:\n- {name: a, n: 10, event_time: {probability: 1.5, time: 48}}\n"
+                   "- {name: b, n: 10, event_time: {hazard: 0.01}}\n")
+    assert main(["simulate", str(bad), "--out", str(tmp_path / "d")]) == 2
+    assert "probability" in capsys.readouterr().err
+    assert not (tmp_path / "d").exists()

@@ -627,12 +627,20 @@ class SurvivalDesign:
 
     @classmethod
     def from_file(cls, path) -> SurvivalDesign:
-        """Read a design from a ``.yaml``/``.yml`` or ``.json`` file."""
+        """Read a design from a ``.yaml``/``.yml`` or ``.json`` file.
+
+        The ``design.yaml`` written beside a simulated data set (``{seed, design}``) is read too.
+        """
         from pathlib import Path
+
+        import yaml
 
         p = Path(path)
         text = p.read_text()
-        return cls.from_json(text) if p.suffix.lower() == ".json" else cls.from_yaml(text)
+        d = json.loads(text) if p.suffix.lower() == ".json" else yaml.safe_load(text)
+        if isinstance(d, dict) and "design" in d and set(d) <= {"design", "seed"}:
+            d = d["design"]  # the design.yaml written beside a simulated data set
+        return cls.from_dict(d)
 
     # ---- display ------------------------------------------------------------------------------
     @property
