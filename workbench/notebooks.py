@@ -28,7 +28,8 @@ import pandas as pd
 from .exceptions import InvalidParameterError
 from .results import jsonable
 
-__all__ = ["record", "read_results", "RECORD_MIMETYPE", "RECORD_ENV",
+__all__ = ["record", "read_results", "run_notebook", "check_parameters", "notebook_parameters",
+           "RECORD_MIMETYPE", "RECORD_ENV",
            "results_path"]
 
 #: Mimetype of the display outputs written by :func:`record`.
@@ -263,3 +264,501 @@ def read_results(path: str | os.PathLike) -> dict[str, Any]:
     else:
         payloads = _read_json_file(p)
     return {name: _decode(payload) for name, payload in payloads.items()}
+
+
+# --------------------------------------------------------------------------------------------------
+# parameters
+# --------------------------------------------------------------------------------------------------
+
+class _NoLiteral:
+    """Marker for a parameter whose default is an expression, not a plain value."""
+
+    def __repr__(self) -> str:
+        return "<expression>"
+
+
+_EXPRESSION = _NoLiteral()
+
+
+def notebook_parameters(path: str | os.PathLike) -> dict[str, Any]:
+    """The parameters declared in the cell tagged ``parameters`` of a notebook, with defaults.
+
+    Parameters
+    ----------
+    path : path-like
+        A notebook.
+
+    Returns
+    -------
+    dict
+        ``name -> default`` in the order of the cell. A default that is an expression rather than a
+        plain value (a literal number, string, bool, None, list or dict) is shown as
+        ``<expression>``; such parameters accept any value. An empty dict when the notebook has no
+        parameters cell.
+    """
+    return _declared(path)[0]
+
+
+def _declared(path) -> tuple[dict[str, Any], dict[str, str]]:
+    nb = _read_notebook(Path(path))
+    index = _parameters_cell_index(nb)
+    if index is None:
+        return {}, {}
+    return _parse_parameters(nb.cells[index].source, path)
+
+
+def _read_notebook(path: Path):
+    import nbformat
+
+    if not path.is_file():
+        raise InvalidParameterError(f"`input_path` {str(path)!r} does not exist.")
+    try:
+        return nbformat.read(str(path), as_version=4)
+    except Exception as exc:  # nbformat raises several unrelated types for unreadable files
+        raise InvalidParameterError(f"`input_path` {str(path)!r} is not a readable notebook: {exc}")\
+            from None
+
+
+def _parameters_cell_index(nb) -> int | None:
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            return i
+    return None
+
+
+def _parse_parameters(source: str, path) -> tuple[dict[str, Any], dict[str, str]]:
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise InvalidParameterError(
+            f"the parameters cell of {str(path)!r} is not valid Python: {exc}") from None
+    params: dict[str, Any] = {}
+    annotations: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            targets, value, annotation = node.targets, node.value, None
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value, annotation = [node.target], node.value, node.annotation
+        else:
+            continue
+        for target in targets:
+            if not isinstance(target, ast.Name):
+                continue
+            try:
+                params[target.id] = ast.literal_eval(value)
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                params[target.id] = _EXPRESSION
+            if annotation is not None:
+                annotations[target.id] = ast.unparse(annotation)
+    return params, annotations
+
+
+def _describe(default: Any) -> str:
+    if default is _EXPRESSION:
+        return "any value"
+    if default is None:
+        return "any value, default None"
+    return f"{type(default).__name__}, default {default!r}"
+
+
+def _parse_text(text: str) -> Any:
+    """A command-line string as a Python literal, or the string itself."""
+    import ast
+
+    try:
+        return ast.literal_eval(text.strip())
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return text
+
+
+def _convert(name: str, value: Any, default: Any, *, optional: bool = False) -> Any:
+    """Check ``value`` against the type of ``default`` and convert it (strings are parsed)."""
+    import numbers
+
+    def fail(allowed: str):
+        raise InvalidParameterError(
+            f"parameter `{name}` must be {allowed} (its default is {default!r}); got {value!r}.")
+
+    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:  # numpy scalar
+        value = value.item()
+    if value is None:
+        if default is None or default is _EXPRESSION or optional:
+            return None
+        fail(f"a {type(default).__name__}")
+    if default is _EXPRESSION or default is None:
+        v = _parse_text(value) if isinstance(value, str) else value
+        return jsonable(v)
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            low = value.strip().lower()
+            if low in ("true", "yes", "on", "1"):
+                return True
+            if low in ("false", "no", "off", "0"):
+                return False
+        if isinstance(value, numbers.Integral) and value in (0, 1):
+            return bool(value)
+        fail("a bool (True/False)")
+    if isinstance(default, str):
+        if isinstance(value, str):
+            return value
+        fail("a string")
+    if isinstance(default, numbers.Integral):
+        v = _parse_text(value) if isinstance(value, str) else value
+        if isinstance(v, numbers.Integral) and not isinstance(v, bool):
+            return int(v)
+        if isinstance(v, float) and v.is_integer():
+            return int(v)
+        fail("an integer")
+    if isinstance(default, numbers.Real):
+        if isinstance(value, str):
+            try:
+                return float(value.strip())
+            except ValueError:
+                fail("a number")
+        if isinstance(value, numbers.Real) and not isinstance(value, bool):
+            return float(value)
+        fail("a number")
+    if isinstance(default, list | tuple):
+        v = _parse_text(value) if isinstance(value, str) else value
+        if hasattr(v, "tolist"):
+            v = v.tolist()
+        if not isinstance(v, list | tuple):
+            fail("a list, e.g. [1, 2]")
+        v = list(v)
+        kinds = {type(d) for d in default}
+        if len(default) and len(kinds) == 1:
+            (kind,) = kinds
+            if kind is int:  # a list of whole numbers by default may hold other numbers
+                kind, default_item = float, 0.0
+                v = [x if isinstance(x, numbers.Integral) and not isinstance(x, bool)
+                     else _convert(f"{name}[{i}]", x, default_item) for i, x in enumerate(v)]
+            elif kind in (float, bool, str):
+                v = [_convert(f"{name}[{i}]", x, default[0]) for i, x in enumerate(v)]
+        return jsonable(v) if isinstance(default, list) else tuple(jsonable(v))
+    if isinstance(default, dict):
+        v = _parse_text(value) if isinstance(value, str) else value
+        if not isinstance(v, dict):
+            fail("a dict, e.g. {'a': 1}")
+        return jsonable(v)
+    return jsonable(value)
+
+
+def _load_parameters_file(path) -> dict:
+    import yaml
+
+    p = Path(path)
+    if not p.is_file():
+        raise InvalidParameterError(f"`parameters_file` {str(p)!r} does not exist.")
+    try:
+        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise InvalidParameterError(f"`parameters_file` {str(p)!r} is not valid YAML: {exc}")\
+            from None
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        raise InvalidParameterError(
+            f"`parameters_file` {str(p)!r} must hold a mapping of parameter names to values; "
+            f"got {type(doc).__name__}.")
+    return {str(k): v for k, v in doc.items()}
+
+
+def check_parameters(input_path: str | os.PathLike, parameters: dict | None = None, *,
+                     parameters_file: str | os.PathLike | None = None) -> dict[str, Any]:
+    """Validate and convert parameters for a notebook against its ``parameters`` cell.
+
+    Parameters
+    ----------
+    input_path : path-like
+        The notebook.
+    parameters : dict, optional
+        ``name -> value``. Strings given for a parameter whose default is not a string are read as
+        Python literals (``"[1, 2]"`` becomes a list, ``"0.7"`` a float).
+    parameters_file : path-like, optional
+        A YAML file with a mapping ``name: value``; ``parameters`` override its values.
+
+    Returns
+    -------
+    dict
+        The converted parameters, each of the type of its default (an int given for a float default
+        becomes a float; a whole float for an int default becomes an int).
+
+    Raises
+    ------
+    InvalidParameterError
+        A name not declared in the parameters cell (the message lists the valid ones), a value of
+        the wrong type, parameters given to a notebook without a parameters cell.
+    """
+    merged: dict[str, Any] = {}
+    if parameters_file is not None:
+        merged.update(_load_parameters_file(parameters_file))
+    if parameters:
+        if not isinstance(parameters, dict):
+            raise InvalidParameterError(
+                f"`parameters` must be a dict of name -> value; got {type(parameters).__name__}.")
+        merged.update(parameters)
+    if not merged:
+        return {}
+    declared, annotations = _declared(input_path)
+    if not declared:
+        raise InvalidParameterError(
+            f"notebook {str(input_path)!r} has no cell tagged 'parameters' (or it declares no "
+            f"names), so it takes no parameters; got {sorted(merged)}.")
+    unknown = [k for k in merged if k not in declared]
+    if unknown:
+        import difflib
+
+        hints = []
+        for k in unknown:
+            close = difflib.get_close_matches(k, declared, n=1)
+            hints.append(f"`{k}`" + (f" (did you mean `{close[0]}`?)" if close else ""))
+        valid = ", ".join(f"{k} ({_describe(v)})" for k, v in declared.items())
+        raise InvalidParameterError(
+            f"unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(hints)} for notebook "
+            f"{Path(input_path).name}; valid parameters: {valid}.")
+    out = {}
+    for k, v in merged.items():
+        ann = annotations.get(k, "")
+        out[k] = _convert(k, v, declared[k], optional=("None" in ann or "Optional" in ann))
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# running
+# --------------------------------------------------------------------------------------------------
+
+#: Name under which the project's own Python is started as a kernel.
+KERNEL_NAME = "python3"
+
+
+def _project_kernel_manager(env: dict[str, str]):
+    """A kernel manager class that always starts ``sys.executable -m ipykernel_launcher``.
+
+    The kernel spec is built here rather than looked up, so a kernel registered by hand under the
+    same name (in ``~/.local/share/jupyter`` or elsewhere) can never be picked up instead.
+    """
+    import sys
+
+    from jupyter_client.kernelspec import KernelSpec
+    from jupyter_client.manager import AsyncKernelManager
+
+    spec = KernelSpec(
+        argv=[sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher",
+              "-f", "{connection_file}"],
+        display_name="Python 3 (workbench)",
+        language="python",
+        env=env,
+        metadata={"debugger": False, "supported_encryption": ["curve"]},
+    )
+
+    class ProjectKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            _encrypt_if_possible(self)
+
+        @property
+        def kernel_spec(self):
+            return spec
+
+    return ProjectKernelManager
+
+
+def _encrypt_if_possible(km) -> None:
+    """Encrypt the kernel's sockets where this jupyter_client and libzmq can (ipykernel warns about
+    plain TCP otherwise)."""
+    if not km.has_trait("transport_encryption"):
+        return
+    import zmq
+
+    if zmq.has("curve"):
+        km.transport_encryption = "auto"
+
+
+def _kernel_env(record_file: Path) -> dict[str, str]:
+    import sys
+
+    package_root = str(Path(__file__).resolve().parent.parent)
+    path = os.environ.get("PYTHONPATH", "")
+    parts = [package_root] + [p for p in path.split(os.pathsep) if p and p != package_root]
+    return {
+        RECORD_ENV: str(record_file.resolve()),
+        # the kernel imports the same workbench as the process that runs the notebook
+        "PYTHONPATH": os.pathsep.join(parts),
+        "WORKBENCH_KERNEL_PYTHON": sys.executable,
+        "MPLBACKEND": os.environ.get("MPLBACKEND", "module://matplotlib_inline.backend_inline"),
+    }
+
+
+def _show_progress(progress: bool | None) -> bool:
+    if progress is not None:
+        return bool(progress)
+    import sys
+
+    stream = sys.stderr
+    return bool(getattr(stream, "isatty", lambda: False)()) and not os.environ.get("CI")
+
+
+def _failing_cell(nb) -> tuple[int | None, Any]:
+    """Index (in the executed notebook) and the cell that failed, as papermill marks it."""
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        status = cell.get("metadata", {}).get("papermill", {})
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error" and not (
+                    out.get("ename") == "SystemExit" and out.get("evalue") in ("", "0")):
+                return i, cell
+        if status.get("exception") is True or status.get("status") in ("running", "failed"):
+            return i, cell
+    return None, None
+
+
+def _input_index(nb, out_index: int | None) -> int | None:
+    """Map an index of the executed notebook back to the input notebook (drop inserted cells)."""
+    if out_index is None:
+        return None
+    inserted = {"injected-parameters", "papermill-error-cell-tag"}
+    cell = nb.cells[out_index]
+    tags = set(cell.get("metadata", {}).get("tags", []))
+    before = sum(1 for c in nb.cells[:out_index]
+                 if inserted & set(c.get("metadata", {}).get("tags", [])))
+    if "injected-parameters" in tags:  # the injected values failed: blame the parameters cell
+        before += 1
+    return out_index - before
+
+
+def run_notebook(input_path: str | os.PathLike, output_path: str | os.PathLike, *,
+                 parameters: dict | None = None,
+                 parameters_file: str | os.PathLike | None = None,
+                 kernel_name: str | None = None,
+                 progress: bool | None = None,
+                 cwd: str | os.PathLike | None = None,
+                 timeout: float | None = None) -> dict[str, Any]:
+    """Execute a notebook with checked parameters in the project's own Python.
+
+    A thin layer over :func:`papermill.execute_notebook` that adds what plain papermill lacks:
+    unknown parameter names are an error, values are checked and converted against the defaults
+    of the ``parameters`` cell, YAML parameter files are read, the kernel is always the Python that
+    runs the workbench, and a failing cell raises :class:`~workbench.exceptions.NotebookRunError`.
+
+    Parameters
+    ----------
+    input_path : path-like
+        Notebook to run. Its cell tagged ``parameters`` declares the parameters and their defaults.
+    output_path : path-like
+        Where the executed notebook is written (also after a failure, with the error shown). The
+        results recorded with :func:`record` are also written to ``<stem>.results.json`` beside it.
+    parameters : dict, optional
+        ``name -> value``; see :func:`check_parameters` for the conversion rules.
+    parameters_file : path-like, optional
+        YAML file with ``name: value`` lines; ``parameters`` override it.
+    kernel_name : str, optional
+        None (default) runs ``sys.executable -m ipykernel_launcher``: the environment running the
+        workbench, whatever kernel the notebook's metadata names and whatever kernels are
+        registered. Give the name of a registered kernel spec only to run elsewhere on purpose.
+    progress : bool, optional
+        Show a progress bar over the cells of this notebook. None (default): only when standard
+        error is a terminal and ``CI`` is not set, so logs stay clean.
+    cwd : path-like, optional
+        Working directory of the kernel; default the folder of ``input_path`` (as in JupyterLab).
+    timeout : float, optional
+        Seconds a single cell may run; None for no limit.
+
+    Returns
+    -------
+    dict
+        The results recorded by the notebook (as :func:`read_results`).
+
+    Raises
+    ------
+    InvalidParameterError
+        Unknown parameter names (the message lists the valid ones) or values of the wrong type;
+        checked before any kernel starts.
+    NotebookRunError
+        A cell failed (or timed out, or the kernel died). ``notebook`` is the partly executed
+        output, ``cell_index`` the index of the failing cell in the input notebook, ``ename`` and
+        ``evalue`` the error; ``exec_count``, ``source`` and ``traceback`` are also set.
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    from .exceptions import NotebookRunError
+
+    input_path = Path(input_path)
+    output_path = Path(output_path)
+    if timeout is not None and not (isinstance(timeout, int | float) and timeout > 0):
+        raise InvalidParameterError(f"`timeout` must be a number of seconds > 0; got {timeout!r}.")
+    params = check_parameters(input_path, parameters, parameters_file=parameters_file)
+    if not params:
+        _read_notebook(input_path)  # readable at all?
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    record_file = results_path(output_path)
+    record_file.unlink(missing_ok=True)  # results of an earlier run must not leak into this one
+    workdir = Path(cwd) if cwd is not None else input_path.resolve().parent
+    if not workdir.is_dir():
+        raise InvalidParameterError(f"`cwd` {str(workdir)!r} is not a directory.")
+
+    engine_kwargs: dict[str, Any] = {}
+    if kernel_name is None:
+        kernel_name = KERNEL_NAME
+        engine_kwargs["kernel_manager_class"] = _project_kernel_manager(_kernel_env(record_file))
+    else:
+        engine_kwargs["kernel_manager_class"] = _named_kernel_manager(_kernel_env(record_file))
+    show = _show_progress(progress)
+    try:
+        pm.execute_notebook(
+            str(input_path), str(output_path),
+            parameters=params or None,
+            kernel_name=kernel_name,
+            progress_bar={"desc": input_path.name, "leave": False} if show else False,
+            cwd=str(workdir),
+            execution_timeout=timeout,
+            **engine_kwargs,
+        )
+    except PapermillExecutionError as exc:
+        import nbformat
+
+        nb = nbformat.read(str(output_path), as_version=4)
+        out_index, _ = _failing_cell(nb)
+        err = NotebookRunError(output_path, _input_index(nb, out_index), exc.ename, exc.evalue,
+                               message=None)
+        _decorate(err, input_path, exc.exec_count, exc.source, exc.traceback)
+        raise err from None
+    except Exception as exc:  # timeouts, dead kernels: the notebook as far as it got is kept
+        index = None
+        if output_path.exists():
+            import nbformat
+
+            nb = nbformat.read(str(output_path), as_version=4)
+            out_index, _ = _failing_cell(nb)
+            index = _input_index(nb, out_index)
+        err = NotebookRunError(output_path, index, type(exc).__name__, str(exc).strip())
+        _decorate(err, input_path, None, "", [])
+        raise err from exc
+    return read_results(output_path)
+
+
+def _named_kernel_manager(env: dict[str, str]):
+    """Kernel manager for an explicitly named, registered kernel, with the workbench variables."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class NamedKernelManager(AsyncKernelManager):
+        async def _async_pre_start_kernel(self, **kw):
+            kw["env"] = {**kw.get("env", os.environ), **env}
+            return await super()._async_pre_start_kernel(**kw)
+
+    return NamedKernelManager
+
+
+def _decorate(err, input_path: Path, exec_count, source, traceback) -> None:
+    err.input_notebook = str(input_path)
+    err.exec_count = exec_count
+    err.source = source
+    err.traceback = list(traceback or [])
+    where = f"cell {err.cell_index}" if err.cell_index is not None else "an unknown cell"
+    err.args = (f"notebook {input_path.name} failed in {where}: {err.ename}: {err.evalue} "
+                f"(partly executed notebook kept at {err.notebook})",)
