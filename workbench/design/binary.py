@@ -1,0 +1,796 @@
+"""Binary-outcome (remission, response) trial designs.
+
+A :class:`BinaryDesign` is a frozen, validated description of a randomised trial whose primary end
+point is binary (remission or response at a fixed week): two or more :class:`BinaryArm` objects, each
+with a size and the probability of the outcome among patients who reach the end point, a drop-out
+probability before the end point, and the way missing outcomes are handled in the analysis
+(``"nri"``: non-responder imputation, a missing outcome counts as "not remitted"; ``"complete_case"``;
+or ``"both"`` as a sensitivity analysis).
+
+An arm can follow a two-stage switch rule (trial T3, :class:`SwitchRule`): response by
+``response_week`` with one probability; responders continue and are in remission at the end point
+with probability ``remission_responders``; non-responders switch to a second treatment and are in
+remission with probability ``remission_switched``. The arm's outcome probability is then derived::
+
+    p = response * remission_responders + (1 - response) * remission_switched
+
+:func:`solve_switch_stages` finds the stage parameter that hits given final rates.
+
+Designs round-trip to and from dictionaries, YAML and JSON; variants are made with
+:func:`dataclasses.replace` or :meth:`BinaryDesign.with_sizes`.
+
+Examples
+--------
+Trial T4: weekly PDT (25 patients) vs fluoxetine (26), 57% vs 68% remission at week 16:
+
+>>> from workbench.design import BinaryDesign
+>>> t4 = BinaryDesign.from_t4()
+>>> [(a.name, a.n, a.p) for a in t4.arms]
+[('pdt', 25, 0.57), ('fluoxetine', 26, 0.68)]
+>>> BinaryDesign.from_yaml(t4.to_yaml()) == t4
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._validation import _check_choice, _check_int, _check_positive, _check_probability, _is_real
+from ..exceptions import InvalidParameterError
+
+__all__ = [
+    "SwitchRule",
+    "BinaryArm",
+    "BinaryDesign",
+    "solve_switch_stages",
+    "MISSING_HANDLING",
+    "TRIALS",
+]
+
+#: allowed values of ``BinaryDesign.missing``
+MISSING_HANDLING = ("nri", "complete_case", "both")
+
+#: trial ids with a classmethod ``BinaryDesign.from_<id>()``
+TRIALS = ("T2", "T3", "T4", "T5", "T6")
+
+_TOL = 1e-9  # agreement required between a given ``p`` and the one a switch rule implies
+
+
+def _check_name(field: str, value) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidParameterError(f"`{field}` must be a non-empty string; got {value!r}.")
+    return value
+
+
+def _check_text(field: str, value) -> str:
+    if not isinstance(value, str):
+        raise InvalidParameterError(f"`{field}` must be a string; got {value!r}.")
+    return value
+
+
+def _check_keys(where: str, d: dict, allowed: set[str], required: set[str] = frozenset()) -> None:
+    if not isinstance(d, dict):
+        raise InvalidParameterError(f"`{where}` must be a mapping; got {type(d).__name__}.")
+    unknown = set(d) - allowed
+    if unknown:
+        raise InvalidParameterError(
+            f"unknown field(s) {sorted(unknown)} in `{where}`; allowed: {sorted(allowed)}."
+        )
+    missing = set(required) - set(d)
+    if missing:
+        raise InvalidParameterError(f"`{where}` needs field(s) {sorted(missing)}; got {sorted(d)}.")
+
+
+# --------------------------------------------------------------------------------------------
+# two-stage switch rule
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SwitchRule:
+    """A two-stage arm: response by ``response_week``; non-responders switch treatment.
+
+    Parameters
+    ----------
+    response : float in [0, 1]
+        Probability of response by ``response_week`` (stage 1).
+    remission_responders : float in [0, 1]
+        Probability that a stage-1 responder, continuing the first treatment, is in remission at the
+        end point.
+    remission_switched : float in [0, 1]
+        Probability that a stage-1 non-responder, switched to ``switch_to``, is in remission at the
+        end point.
+    response_week : float > 0, default 8
+        Week of the stage-1 assessment (must fall before the design's end point).
+    switch_to : str, default ""
+        Name of the second treatment (e.g. ``"venlafaxine"``), for display only.
+
+    Examples
+    --------
+    >>> rule = SwitchRule(response=0.40, remission_responders=0.45, remission_switched=0.12)
+    >>> round(rule.final_rate, 4)
+    0.252
+    """
+
+    response: float
+    remission_responders: float
+    remission_switched: float
+    response_week: float = 8.0
+    switch_to: str = ""
+
+    def __post_init__(self):
+        for f in ("response", "remission_responders", "remission_switched"):
+            object.__setattr__(self, f, _check_probability(f, getattr(self, f), closed=True))
+        object.__setattr__(self, "response_week", _check_positive("response_week", self.response_week))
+        _check_text("switch_to", self.switch_to)
+
+    @property
+    def final_rate(self) -> float:
+        """Probability of remission at the end point implied by the two stages."""
+        r = self.response
+        return r * self.remission_responders + (1.0 - r) * self.remission_switched
+
+    @property
+    def switch_probability(self) -> float:
+        """Probability of switching (stage-1 non-response), ignoring drop-out."""
+        return 1.0 - self.response
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "response": self.response,
+            "remission_responders": self.remission_responders,
+            "remission_switched": self.remission_switched,
+            "response_week": self.response_week,
+            "switch_to": self.switch_to,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], *, where: str = "switch") -> SwitchRule:
+        names = {f.name for f in dataclasses.fields(cls)}
+        _check_keys(where, d, names, {"response", "remission_responders", "remission_switched"})
+        try:
+            return cls(**d)
+        except InvalidParameterError as exc:
+            raise InvalidParameterError(f"in `{where}`: {exc}") from None
+
+
+def solve_switch_stages(
+    final_rates,
+    *,
+    response=None,
+    remission_responders=None,
+    remission_switched=None,
+    response_week: float = 8.0,
+    switch_to: str | list[str] = "",
+) -> list[SwitchRule]:
+    """Stage parameters of two-stage arms that hit given final remission rates.
+
+    Exactly one of ``response``, ``remission_responders`` and ``remission_switched`` is left as
+    ``None`` and solved from ``final = response * remission_responders + (1 - response) *
+    remission_switched``; the other two are given, each as one number for all arms or one per arm.
+
+    Parameters
+    ----------
+    final_rates : float or sequence of float in [0, 1]
+        Target remission probability at the end point, one per arm.
+    response, remission_responders, remission_switched : float, sequence of float or None
+        Stage parameters (see :class:`SwitchRule`); exactly one is ``None``.
+    response_week : float > 0, default 8
+    switch_to : str or sequence of str, default ""
+        Name(s) of the second treatment.
+
+    Returns
+    -------
+    list of SwitchRule
+        One per final rate, with ``final_rate`` equal to the target (to rounding).
+
+    Raises
+    ------
+    InvalidParameterError
+        If not exactly one parameter is ``None``, lengths disagree, or the solved parameter falls
+        outside [0, 1] (the message names it and the arm).
+
+    Examples
+    --------
+    Trial T3 (22%, 25% and 20% remission at week 16), with 35% stage-1 response and 50% remission
+    among responders in every arm:
+
+    >>> rules = solve_switch_stages([0.22, 0.25, 0.20], response=0.35, remission_responders=0.5)
+    >>> [round(r.remission_switched, 4) for r in rules]
+    [0.0692, 0.1154, 0.0385]
+    >>> [round(r.final_rate, 10) for r in rules]
+    [0.22, 0.25, 0.2]
+    """
+    finals = np.atleast_1d(np.asarray(final_rates, dtype=object))
+    if finals.ndim != 1 or finals.size == 0:
+        raise InvalidParameterError(f"`final_rates` must be a number or a list; got {final_rates!r}.")
+    k = finals.size
+    targets = [_check_probability(f"final_rates[{i}]", v, closed=True) for i, v in enumerate(finals)]
+    given = {
+        "response": response,
+        "remission_responders": remission_responders,
+        "remission_switched": remission_switched,
+    }
+    unknown = [name for name, v in given.items() if v is None]
+    if len(unknown) != 1:
+        raise InvalidParameterError(
+            "exactly one of `response`, `remission_responders` and `remission_switched` must be "
+            f"None (the one to solve for); got None for {unknown or 'none of them'}."
+        )
+    solve = unknown[0]
+
+    def per_arm(name, value):
+        if np.ndim(value) == 0:
+            return [_check_probability(name, value, closed=True)] * k
+        values = list(value)
+        if len(values) != k:
+            raise InvalidParameterError(
+                f"`{name}` must be one number or one per arm ({k}); got {len(values)} values."
+            )
+        return [_check_probability(f"{name}[{i}]", v, closed=True) for i, v in enumerate(values)]
+
+    params = {name: per_arm(name, v) for name, v in given.items() if v is not None}
+    if isinstance(switch_to, str):
+        names = [switch_to] * k
+    else:
+        names = list(switch_to)
+        if len(names) != k:
+            raise InvalidParameterError(
+                f"`switch_to` must be one name or one per arm ({k}); got {len(names)}."
+            )
+    rules = []
+    for i, p in enumerate(targets):
+        if solve == "response":
+            a, b = params["remission_responders"][i], params["remission_switched"][i]
+            if a == b:
+                if abs(p - a) > _TOL:
+                    raise InvalidParameterError(
+                        f"`response` of arm {i} cannot be solved: remission_responders equals "
+                        f"remission_switched ({a!r}) but the final rate is {p!r}."
+                    )
+                x = 0.5
+            else:
+                x = (p - b) / (a - b)
+        elif solve == "remission_responders":
+            r, b = params["response"][i], params["remission_switched"][i]
+            if r == 0:
+                raise InvalidParameterError(
+                    f"`remission_responders` of arm {i} cannot be solved when `response` is 0."
+                )
+            x = (p - (1 - r) * b) / r
+        else:
+            r, a = params["response"][i], params["remission_responders"][i]
+            if r == 1:
+                raise InvalidParameterError(
+                    f"`remission_switched` of arm {i} cannot be solved when `response` is 1."
+                )
+            x = (p - r * a) / (1 - r)
+        if -_TOL < x < 0:
+            x = 0.0
+        if 1 < x < 1 + _TOL:
+            x = 1.0
+        if not 0 <= x <= 1:
+            raise InvalidParameterError(
+                f"no valid `{solve}` for arm {i}: final rate {p!r} needs {solve} = {x:.4g}, "
+                "outside [0, 1]; change the other stage parameters."
+            )
+        values = {name: v[i] for name, v in params.items()}
+        values[solve] = float(x)
+        rules.append(SwitchRule(response_week=response_week, switch_to=names[i], **values))
+    return rules
+
+
+# --------------------------------------------------------------------------------------------
+# arms
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BinaryArm:
+    """One randomised arm of a binary-outcome trial.
+
+    Parameters
+    ----------
+    name : str
+        Arm label (unique within a design).
+    n : int >= 1
+        Patients randomised to the arm.
+    p : float in [0, 1] or None
+        Probability of the outcome (e.g. remission) among patients who reach the end point. May be
+        omitted when ``switch`` is given (it is then derived); if both are given they must agree.
+    switch : SwitchRule, dict or None
+        Two-stage switch rule (see :class:`SwitchRule`).
+    dropout : float in [0, 1) or None
+        This arm's probability of dropping out before the end point; ``None`` uses the design's.
+    """
+
+    name: str
+    n: int
+    p: float | None = None
+    switch: SwitchRule | None = None
+    dropout: float | None = None
+
+    def __post_init__(self):
+        _check_name("arms.name", self.name)
+        where = f"arms[{self.name}]"
+        object.__setattr__(self, "n", _check_int(f"{where}.n", self.n, minimum=1))
+        switch = self.switch
+        if isinstance(switch, dict):
+            switch = SwitchRule.from_dict(switch, where=f"{where}.switch")
+        elif switch is not None and not isinstance(switch, SwitchRule):
+            raise InvalidParameterError(
+                f"`{where}.switch` must be a SwitchRule, a mapping or None; got {switch!r}."
+            )
+        object.__setattr__(self, "switch", switch)
+        p = self.p
+        if p is None and switch is None:
+            raise InvalidParameterError(
+                f"`{where}.p` is needed (the outcome probability) unless a `switch` rule is given."
+            )
+        if p is not None:
+            p = _check_probability(f"{where}.p", p, closed=True)
+        if switch is not None:
+            implied = switch.final_rate
+            if p is not None and abs(p - implied) > _TOL:
+                raise InvalidParameterError(
+                    f"`{where}.p` ({p!r}) disagrees with the rate its switch rule implies "
+                    f"({implied:.6g}); give one of them, or use solve_switch_stages()."
+                )
+            p = implied if p is None else p
+        object.__setattr__(self, "p", p)
+        if self.dropout is not None:
+            d = self.dropout
+            if not _is_real(d) or not 0 <= float(d) < 1:
+                raise InvalidParameterError(f"`{where}.dropout` must be in [0, 1); got {d!r}.")
+            object.__setattr__(self, "dropout", float(d))
+
+    @property
+    def two_stage(self) -> bool:
+        return self.switch is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "n": self.n, "p": self.p}
+        if self.switch is not None:
+            out["switch"] = self.switch.to_dict()
+        if self.dropout is not None:
+            out["dropout"] = self.dropout
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], *, where: str = "arms") -> BinaryArm:
+        _check_keys(where, d, {"name", "n", "p", "switch", "dropout"}, {"name", "n"})
+        return cls(**d)
+
+
+# --------------------------------------------------------------------------------------------
+# design
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BinaryDesign:
+    """A randomised trial with a binary end point (remission or response).
+
+    Parameters
+    ----------
+    arms : sequence of BinaryArm (or dicts), at least two
+        Names must be unique.
+    dropout : float in [0, 1), default 0
+        Probability of dropping out before the end point (arms may override it). Drop-out is
+        independent of the outcome (missing completely at random); drop-out times are uniform over
+        ``(0, endpoint_week)``.
+    missing : {"nri", "complete_case", "both"}, default "nri"
+        Handling of missing outcomes in the analysis: non-responder imputation (a missing outcome
+        counts as a treatment failure: not remitted, or still depressed when the outcome is bad),
+        complete cases only, or both (sensitivity analysis).
+    outcome : str, default "remission"
+        What the binary outcome is (a label).
+    higher_is_better : bool, default True
+        Whether the outcome is good (remission, response) or bad (still depressed, as in T2).
+        Decides NNT vs NNH and the direction of a non-inferiority margin.
+    endpoint_week : float > 0, default 16
+        Week of the end point. Switch rules must assess response before it.
+    reference : str or None, default None
+        Name of the reference (control) arm; ``None`` means the first arm.
+    margin : float or None, default None
+        Non-inferiority margin on the risk-difference scale (arm minus reference): negative when
+        ``higher_is_better``, positive otherwise.
+    name : str, default ""
+    description : str, default ""
+
+    Examples
+    --------
+    >>> d = BinaryDesign([BinaryArm("a", 50, 0.3), BinaryArm("b", 50, 0.5)], dropout=0.1)
+    >>> d.expected_rates()[["arm", "rate_nri", "rate_complete_case"]]
+      arm  rate_nri  rate_complete_case
+    0   a      0.27                 0.3
+    1   b      0.45                 0.5
+    """
+
+    arms: tuple[BinaryArm, ...]
+    dropout: float = 0.0
+    missing: str = "nri"
+    outcome: str = "remission"
+    higher_is_better: bool = True
+    endpoint_week: float = 16.0
+    reference: str | None = None
+    margin: float | None = None
+    name: str = ""
+    description: str = ""
+
+    def __post_init__(self):
+        arms = self.arms
+        if isinstance(arms, BinaryArm | dict | str) or not hasattr(arms, "__iter__"):
+            raise InvalidParameterError(f"`arms` must be a sequence of at least two arms; got {arms!r}.")
+        arms = tuple(
+            a if isinstance(a, BinaryArm) else BinaryArm.from_dict(a, where=f"arms[{i}]")
+            for i, a in enumerate(arms)
+        )
+        if len(arms) < 2:
+            raise InvalidParameterError(f"`arms` must hold at least two arms; got {len(arms)}.")
+        names = [a.name for a in arms]
+        if len(set(names)) != len(names):
+            raise InvalidParameterError(f"`arms` names must be unique; got {names}.")
+        object.__setattr__(self, "arms", arms)
+        d = self.dropout
+        if not _is_real(d) or not 0 <= float(d) < 1:
+            raise InvalidParameterError(f"`dropout` must be in [0, 1); got {d!r}.")
+        object.__setattr__(self, "dropout", float(d))
+        _check_choice("missing", self.missing, MISSING_HANDLING)
+        _check_text("outcome", self.outcome)
+        if not isinstance(self.higher_is_better, bool | np.bool_):
+            raise InvalidParameterError(
+                f"`higher_is_better` must be True or False; got {self.higher_is_better!r}."
+            )
+        object.__setattr__(self, "higher_is_better", bool(self.higher_is_better))
+        object.__setattr__(self, "endpoint_week", _check_positive("endpoint_week", self.endpoint_week))
+        for a in arms:
+            if a.switch is not None and not a.switch.response_week < self.endpoint_week:
+                raise InvalidParameterError(
+                    f"`arms[{a.name}].switch.response_week` ({a.switch.response_week:g}) must be "
+                    f"before `endpoint_week` ({self.endpoint_week:g})."
+                )
+        if self.reference is not None and self.reference not in names:
+            raise InvalidParameterError(
+                f"`reference` must be one of the arm names {names}; got {self.reference!r}."
+            )
+        if self.margin is not None:
+            m = self.margin
+            if not _is_real(m) or not math.isfinite(float(m)) or not 0 < abs(float(m)) < 1:
+                raise InvalidParameterError(
+                    f"`margin` must be a risk difference with 0 < |margin| < 1; got {m!r}."
+                )
+            if (float(m) < 0) != self.higher_is_better:
+                want = "negative" if self.higher_is_better else "positive"
+                raise InvalidParameterError(
+                    f"`margin` must be {want} when higher_is_better={self.higher_is_better} "
+                    f"(arm minus reference on the risk-difference scale); got {m!r}."
+                )
+            object.__setattr__(self, "margin", float(m))
+        _check_text("name", self.name)
+        _check_text("description", self.description)
+
+    # ---- derived quantities ---------------------------------------------------------------
+    @property
+    def n_total(self) -> int:
+        return sum(a.n for a in self.arms)
+
+    @property
+    def arm_names(self) -> list[str]:
+        return [a.name for a in self.arms]
+
+    @property
+    def n_per_arm(self) -> list[int]:
+        return [a.n for a in self.arms]
+
+    @property
+    def rates(self) -> list[float]:
+        """Outcome probability of each arm among patients reaching the end point."""
+        return [float(a.p) for a in self.arms]
+
+    @property
+    def reference_arm(self) -> str:
+        """Name of the reference arm (the first arm unless ``reference`` says otherwise)."""
+        return self.reference if self.reference is not None else self.arms[0].name
+
+    def arm_dropout(self, arm: BinaryArm | str) -> float:
+        """Drop-out probability of an arm (its own, or the design's)."""
+        if isinstance(arm, str):
+            arm = self.arms[self.arm_names.index(arm)]
+        return self.dropout if arm.dropout is None else arm.dropout
+
+    def expected_rates(self):
+        """Expected rates per arm under each missing-data handling.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``arm, n, p, dropout, rate_nri, rate_complete_case, expected_events_nri,
+            expected_completers, two_stage``. Under non-responder imputation a drop-out counts as a
+            treatment failure: ``rate_nri = p * (1 - dropout)`` for a good outcome (no remission)
+            and ``p * (1 - dropout) + dropout`` for a bad one (still depressed);
+            ``rate_complete_case = p`` (drop-out is at random).
+        """
+        import pandas as pd
+
+        rows = []
+        for a in self.arms:
+            d = self.arm_dropout(a)
+            rows.append(
+                {
+                    "arm": a.name,
+                    "n": a.n,
+                    "p": a.p,
+                    "dropout": d,
+                    "rate_nri": a.p * (1 - d) + (0.0 if self.higher_is_better else d),
+                    "rate_complete_case": a.p,
+                    "expected_events_nri": a.n * (a.p * (1 - d) + (0.0 if self.higher_is_better else d)),
+                    "expected_completers": a.n * (1 - d),
+                    "two_stage": a.switch is not None,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def with_sizes(self, sizes) -> BinaryDesign:
+        """The same design with new arm sizes (one per arm, in arm order)."""
+        sizes = list(sizes)
+        if len(sizes) != len(self.arms):
+            raise InvalidParameterError(
+                f"`sizes` must give one size per arm ({len(self.arms)}); got {sizes}."
+            )
+        arms = tuple(dataclasses.replace(a, n=n) for a, n in zip(self.arms, sizes))
+        return dataclasses.replace(self, arms=arms)
+
+    # ---- published trials -------------------------------------------------------------------
+    @classmethod
+    def _published(cls, arms, *, dropout, nri_rates, **fields) -> BinaryDesign:
+        """Build a design whose arms hit published rates (``(name, n, rate, switch_spec)`` tuples).
+
+        With ``nri_rates`` the published rates are taken to be intention-to-treat rates with a
+        missing outcome counted as a treatment failure (non-responder imputation), so the latent
+        ``p`` among completers is ``rate / (1 - dropout)`` for a good outcome and
+        ``(rate - dropout) / (1 - dropout)`` for a bad one.
+        """
+        good = fields.get("higher_is_better", True)
+        d = dropout
+        built = []
+        for name, n, rate, switch in arms:
+            p = rate
+            if nri_rates and _is_real(d) and 0 <= d < 1:
+                p = rate / (1 - d) if good else (rate - d) / (1 - d)
+                if not 0 <= p <= 1:
+                    raise InvalidParameterError(
+                        f"`dropout` {dropout!r} is too large for arm {name!r}: with drop-outs "
+                        f"counted as failures its published rate {rate!r} would need p = {p:.3g} "
+                        "among completers; lower `dropout` or pass nri_rates=False."
+                    )
+            if switch is None:
+                built.append(BinaryArm(name, n, p))
+            else:
+                rule = solve_switch_stages(p, **switch)[0]
+                built.append(BinaryArm(name, n, switch=rule))
+        return cls(tuple(built), dropout=dropout, **fields)
+
+    @classmethod
+    def from_trial(cls, trial: str, **kwargs) -> BinaryDesign:
+        """The design of a published trial by id (``"T2"`` ... ``"T6"``).
+
+        >>> BinaryDesign.from_trial("T6").n_total
+        237
+        """
+        key = str(trial).strip().upper()
+        _check_choice("trial", key, TRIALS)
+        return getattr(cls, f"from_{key.lower()}")(**kwargs)
+
+    @classmethod
+    def from_t2(cls, *, dropout: float = 0.0, missing: str = "nri", nri_rates: bool = True,
+                **overrides) -> BinaryDesign:
+        """Trial T2: PDT + clomipramine vs clomipramine alone, 74 patients, 10 weeks.
+
+        The outcome is *still meeting major-depression criteria* at week 10 (a bad outcome):
+        9% vs 28%. ``dropout`` (not published; default 0) is the drop-out probability; with
+        ``nri_rates`` the published rates are the expected rates under non-responder imputation
+        (here a drop-out counts as still depressed, so ``dropout`` must not exceed 0.09).
+        Keyword ``overrides`` replace design fields. The same keywords apply to the other trials.
+        """
+        d = cls._published(
+            [("pdt_clomipramine", 37, 0.09, None), ("clomipramine", 37, 0.28, None)],
+            dropout=dropout, nri_rates=nri_rates, missing=missing, outcome="still depressed",
+            higher_is_better=False, endpoint_week=10.0, reference="clomipramine", name="T2",
+            description="PDT + clomipramine vs clomipramine alone; still meeting major-depression "
+            "criteria at week 10 (published 9% vs 28%)",
+        )
+        return dataclasses.replace(d, **overrides) if overrides else d
+
+    @classmethod
+    def from_t3(cls, *, dropout: float = 0.0, missing: str = "nri", nri_rates: bool = True,
+                response=(0.35, 0.30), remission_responders=(0.50, 0.45), **overrides) -> BinaryDesign:
+        """Trial T3: PDT vs sertraline vs placebo, 156 patients, remission at week 16.
+
+        Published remission 22% / 25% / 20%. Sertraline non-responders at week 8 switch to
+        venlafaxine, placebo non-responders to another placebo: those two arms follow a
+        :class:`SwitchRule` whose stage-1 ``response`` and ``remission_responders`` are given
+        (illustrative values, one per switching arm: sertraline, placebo) and whose
+        ``remission_switched`` is solved to hit the published final rate.
+        """
+        r_s, r_p = response
+        a_s, a_p = remission_responders
+        d = cls._published(
+            [
+                ("pdt", 51, 0.22, None),
+                ("sertraline", 52, 0.25, {"response": r_s, "remission_responders": a_s,
+                                           "switch_to": "venlafaxine"}),
+                ("placebo", 53, 0.20, {"response": r_p, "remission_responders": a_p,
+                                        "switch_to": "placebo"}),
+            ],
+            dropout=dropout, nri_rates=nri_rates, missing=missing, outcome="remission",
+            higher_is_better=True, endpoint_week=16.0, reference="placebo", name="T3",
+            description="PDT (20 sessions) vs sertraline (switch to venlafaxine at week 8) vs "
+            "placebo + clinical management; remission at week 16 (published 22% / 25% / 20%)",
+        )
+        return dataclasses.replace(d, **overrides) if overrides else d
+
+    @classmethod
+    def from_t4(cls, *, dropout: float = 0.0, missing: str = "nri", nri_rates: bool = True,
+                **overrides) -> BinaryDesign:
+        """Trial T4: weekly PDT vs fluoxetine, 51 patients, remission at week 16 (57% vs 68%)."""
+        d = cls._published(
+            [("pdt", 25, 0.57, None), ("fluoxetine", 26, 0.68, None)],
+            dropout=dropout, nri_rates=nri_rates, missing=missing, outcome="remission",
+            higher_is_better=True, endpoint_week=16.0, reference="fluoxetine", name="T4",
+            description="weekly PDT vs fluoxetine 20-40 mg/day; remission at week 16 "
+            "(published 57% vs 68%)",
+        )
+        return dataclasses.replace(d, **overrides) if overrides else d
+
+    @classmethod
+    def from_t5(cls, *, dropout: float = 0.0, missing: str = "nri", nri_rates: bool = True,
+                margin: float = -0.10, **overrides) -> BinaryDesign:
+        """Trial T5: PDT vs CBT, 233 patients, remission (about 23% each), non-inferiority.
+
+        ``margin`` is the non-inferiority margin for PDT minus CBT (default -0.10).
+        """
+        d = cls._published(
+            [("pdt", 117, 0.23, None), ("cbt", 116, 0.23, None)],
+            dropout=dropout, nri_rates=nri_rates, missing=missing, outcome="remission",
+            higher_is_better=True, endpoint_week=22.0, reference="cbt", margin=margin, name="T5",
+            description="PDT vs CBT, 16 sessions within 22 weeks; remission (about 23% in each "
+            "arm); non-inferiority of PDT",
+        )
+        return dataclasses.replace(d, **overrides) if overrides else d
+
+    @classmethod
+    def from_t6(cls, *, dropout: float = 0.0, missing: str = "nri", nri_rates: bool = True,
+                **overrides) -> BinaryDesign:
+        """Trial T6: PDT vs cognitive therapy, 237 patients, response after 5 months (16% vs 22%)."""
+        d = cls._published(
+            [("pdt", 118, 0.16, None), ("cognitive_therapy", 119, 0.22, None)],
+            dropout=dropout, nri_rates=nri_rates, missing=missing, outcome="response",
+            higher_is_better=True, endpoint_week=22.0, reference="cognitive_therapy", name="T6",
+            description="PDT vs cognitive therapy, 16 sessions over 5 months; response "
+            "(published 16% vs 22%)",
+        )
+        return dataclasses.replace(d, **overrides) if overrides else d
+
+    # ---- serialisation ------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dictionary (JSON/YAML-ready) that :meth:`from_dict` turns back into the design."""
+        return {
+            "type": "BinaryDesign",
+            "name": self.name,
+            "description": self.description,
+            "outcome": self.outcome,
+            "higher_is_better": self.higher_is_better,
+            "endpoint_week": self.endpoint_week,
+            "dropout": self.dropout,
+            "missing": self.missing,
+            "reference": self.reference,
+            "margin": self.margin,
+            "arms": [a.to_dict() for a in self.arms],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> BinaryDesign:
+        """Build a design from a dictionary (as :meth:`to_dict` writes, or typed by hand)."""
+        allowed = {f.name for f in dataclasses.fields(cls)} | {"type"}
+        _check_keys("design", d, allowed, {"arms"})
+        d = dict(d)
+        kind = d.pop("type", "BinaryDesign")
+        if kind != "BinaryDesign":
+            raise InvalidParameterError(f"`type` must be 'BinaryDesign'; got {kind!r}.")
+        arms = d["arms"]
+        if not isinstance(arms, list | tuple):
+            raise InvalidParameterError(f"`arms` must be a list of arms; got {arms!r}.")
+        d["arms"] = tuple(
+            BinaryArm.from_dict(a, where=f"arms[{i}]") if isinstance(a, dict) else a
+            for i, a in enumerate(arms)
+        )
+        return cls(**d)
+
+    def to_json(self, path: str | os.PathLike | None = None, **kwargs) -> str:
+        """JSON text of :meth:`to_dict` (also written to ``path`` if given)."""
+        kwargs.setdefault("indent", 2)
+        text = json.dumps(self.to_dict(), **kwargs)
+        if path is not None:
+            Path(path).write_text(text + "\n")
+        return text
+
+    @classmethod
+    def from_json(cls, source: str | os.PathLike) -> BinaryDesign:
+        """A design from JSON text or a ``.json`` file path."""
+        return cls.from_dict(_load(source, json.loads, "JSON"))
+
+    def to_yaml(self, path: str | os.PathLike | None = None) -> str:
+        """YAML text of :meth:`to_dict` (also written to ``path`` if given)."""
+        import yaml
+
+        text = yaml.safe_dump(self.to_dict(), sort_keys=False)
+        if path is not None:
+            Path(path).write_text(text)
+        return text
+
+    @classmethod
+    def from_yaml(cls, source: str | os.PathLike) -> BinaryDesign:
+        """A design from YAML text or a ``.yaml``/``.yml`` file path."""
+        import yaml
+
+        return cls.from_dict(_load(source, yaml.safe_load, "YAML"))
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike) -> BinaryDesign:
+        """Read a design from a ``.yaml``/``.yml`` or ``.json`` file."""
+        p = Path(path)
+        return cls.from_json(p) if p.suffix.lower() == ".json" else cls.from_yaml(p)
+
+    # ---- display ------------------------------------------------------------------------------
+    @property
+    def summary(self):
+        """One row per arm: n, p, drop-out, expected rates, switch-rule stage parameters."""
+        df = self.expected_rates()
+        df["response"] = [a.switch.response if a.switch else np.nan for a in self.arms]
+        df["remission_responders"] = [
+            a.switch.remission_responders if a.switch else np.nan for a in self.arms
+        ]
+        df["remission_switched"] = [
+            a.switch.remission_switched if a.switch else np.nan for a in self.arms
+        ]
+        df["reference"] = [a.name == self.reference_arm for a in self.arms]
+        return df
+
+    def _repr_html_(self) -> str:
+        head = (
+            f"<strong>BinaryDesign</strong> {self.name}: {self.outcome} at week "
+            f"{self.endpoint_week:g}, drop-out {self.dropout:.0%}, missing = {self.missing!r}"
+            + (f", non-inferiority margin {self.margin:+g}" if self.margin is not None else "")
+        )
+        return head + self.summary.to_html(index=False, float_format=lambda x: f"{x:.4g}", na_rep="")
+
+    def __str__(self) -> str:
+        import pandas as pd
+
+        with pd.option_context("display.float_format", "{:.4g}".format, "display.width", 120):
+            return (
+                f"BinaryDesign {self.name}: {self.outcome} at week {self.endpoint_week:g}, "
+                f"missing={self.missing!r}\n{self.summary.to_string(index=False)}"
+            )
+
+
+def _load(source, parse, kind: str):
+    """Parse ``source``: a path (Path object, or a string naming an existing file) or text."""
+    if isinstance(source, os.PathLike) or (
+        isinstance(source, str) and "\n" not in source and len(source) < 4096
+        and Path(source).suffix.lower() in (".json", ".yaml", ".yml") and Path(source).is_file()
+    ):
+        p = Path(source)
+        if not p.is_file():
+            raise InvalidParameterError(f"design file {str(p)!r} does not exist.")
+        source = p.read_text()
+    if not isinstance(source, str):
+        raise InvalidParameterError(f"a design must be {kind} text or a file path; got {source!r}.")
+    try:
+        data = parse(source)
+    except Exception as exc:  # json.JSONDecodeError, yaml.YAMLError
+        raise InvalidParameterError(f"could not read the design as {kind}: {exc}") from None
+    return data
