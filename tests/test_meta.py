@@ -1,0 +1,484 @@
+"""Meta-analysis against metafor 3.8 (tests/reference/meta_analysis.json, R script
+/work/shared/reference/r/meta_analysis.R -> tests/reference): rma (DL, REML, PM, FE, Hartung-Knapp),
+predict, confint (Q-profile), regtest, trimfill, escalc and rma.mh."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbench import DataValidationError, InvalidParameterError
+from workbench.analysis.meta import (
+    METAFOR_CONTROL,
+    EffectSizes,
+    MetaAnalysisResult,
+    effect_sizes,
+    egger_test,
+    leave_one_out,
+    log_odds_ratio,
+    log_risk_ratio,
+    mantel_haenszel,
+    meta_analysis,
+    risk_difference,
+    smd,
+    subgroup_analysis,
+    trim_and_fill,
+)
+
+REF_DIR = Path(__file__).parent / "reference"
+REF = json.loads((REF_DIR / "meta_analysis.json").read_text())
+CASES = {c["id"]: c for c in REF["cases"]}
+SMD_CASES = ["meta_smd_k5", "meta_smd_k12"]
+BIN_CASES = ["meta_binary_k5", "meta_binary_k5_zero_cell"]
+RTOL = 1e-6
+# metafor's confint() finds the Q-profile bounds with uniroot(tol = .Machine$double.eps^0.25);
+# reproduce that tolerance to compare its bounds digit for digit.
+CI_TOL = {"ci_tol": METAFOR_CONTROL["ci_tol"]}
+
+MODEL_FIELDS = [("estimate", "estimate"), ("se", "se"), ("ci_lower", "ci.lb"),
+                ("ci_upper", "ci.ub"), ("statistic", "zval"), ("p_value", "pval"),
+                ("tau2", "tau2"), ("se_tau2", "se.tau2"), ("i2", "I2"), ("h2", "H2"),
+                ("q", "QE"), ("q_p", "QEp"), ("pi_lower", "pi.lb"), ("pi_upper", "pi.ub")]
+
+
+def close(actual, expected, rtol=RTOL, atol=1e-12):
+    """Relative comparison with R values; R's NA (None) must be NaN here."""
+    if expected is None:
+        return actual is None or math.isnan(actual)
+    return actual == pytest.approx(expected, rel=rtol, abs=atol)
+
+
+def assert_fields(result, ref, fields, rtol=RTOL):
+    bad = [(a, getattr(result, a), ref[b]) for a, b in fields
+           if not close(getattr(result, a), ref[b], rtol)]
+    assert not bad, bad
+
+
+def _fit_for(case, name, *, control=None):
+    ref = CASES[case]["outputs"]["models"][name]
+    inp = CASES[case]["inputs"]
+    return meta_analysis(yi=inp["yi"], vi=inp["vi"], method=ref["method"],
+                         knha=ref["test"] == "knha", control=control), ref
+
+
+# ----------------------------------------------------------------------------------------------
+# rma: converged estimators against DL, FE and the *_tight entries
+# ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", SMD_CASES)
+@pytest.mark.parametrize("name", ["DL", "FE", "DL_knha", "REML_tight", "PM_tight"])
+def test_rma_matches_metafor(case, name):
+    res, ref = _fit_for(case, name, control=CI_TOL)
+    assert res.k == ref["k"]
+    assert_fields(res, ref, MODEL_FIELDS)
+    np.testing.assert_allclose(res.weights, ref["weights_percent"], rtol=RTOL)
+    assert res.df == ref["df_for_t"] or (math.isnan(res.df) and ref["df_for_t"] is None)
+    if "fit_stats" in ref:
+        assert close(res.loglik, ref["fit_stats"]["ll"])
+
+
+@pytest.mark.parametrize("case", SMD_CASES)
+@pytest.mark.parametrize("name", ["DL", "REML_tight", "PM_tight", "DL_knha"])
+def test_qprofile_interval_matches_metafor(case, name):
+    res, ref = _fit_for(case, name, control=CI_TOL)
+    q = ref["confint_heterogeneity_Qprofile"]
+    pairs = [("tau2_ci_lower", q["tau2"]["ci.lb"]), ("tau2_ci_upper", q["tau2"]["ci.ub"]),
+             ("tau_ci_lower", q["tau"]["ci.lb"]), ("tau_ci_upper", q["tau"]["ci.ub"]),
+             ("i2_ci_lower", q["I2_percent"]["ci.lb"]), ("i2_ci_upper", q["I2_percent"]["ci.ub"]),
+             ("h2_ci_lower", q["H2"]["ci.lb"]), ("h2_ci_upper", q["H2"]["ci.ub"])]
+    bad = [(a, getattr(res, a), b) for a, b in pairs if not close(getattr(res, a), b)]
+    assert not bad, bad
+
+
+@pytest.mark.parametrize("case", SMD_CASES)
+def test_qprofile_default_is_the_exact_root(case):
+    """By default the bounds are converged roots of Q(tau2) = chi2 quantile; metafor's are within
+    its uniroot tolerance (1.2e-4) of them."""
+    from scipy import stats
+
+    inp = CASES[case]["inputs"]
+    res = meta_analysis(yi=inp["yi"], vi=inp["vi"], method="DL")
+    y, v = np.array(inp["yi"]), np.array(inp["vi"])
+
+    def q(t2):
+        w = 1 / (v + t2)
+        return np.sum(w * (y - np.sum(w * y) / w.sum()) ** 2)
+
+    assert q(res.tau2_ci_upper) == pytest.approx(stats.chi2.ppf(0.025, len(y) - 1), rel=1e-10)
+    ref = CASES[case]["outputs"]["models"]["DL"]["confint_heterogeneity_Qprofile"]["tau2"]
+    assert res.tau2_ci_upper == pytest.approx(ref["ci.ub"], abs=1.2e-4)
+
+
+@pytest.mark.parametrize("case", SMD_CASES)
+@pytest.mark.parametrize("name", ["REML", "PM", "REML_knha"])
+def test_metafor_default_stopping_rules_reproduced(case, name):
+    """With METAFOR_CONTROL the non-converged defaults of metafor come out digit for digit."""
+    res, ref = _fit_for(case, name, control=METAFOR_CONTROL)
+    assert_fields(res, ref, MODEL_FIELDS)
+
+
+@pytest.mark.parametrize("case", SMD_CASES)
+@pytest.mark.parametrize("method", ["REML", "PM"])
+def test_converged_estimators_differ_from_defaults_only_in_late_digits(case, method):
+    res, _ = _fit_for(case, method)
+    tight = CASES[case]["outputs"]["models"][f"{method}_tight"]
+    default = CASES[case]["outputs"]["models"][method]
+    assert res.tau2 == pytest.approx(tight["tau2"], rel=1e-9)
+    assert res.tau2 == pytest.approx(default["tau2"], rel=5e-3)
+
+
+@pytest.mark.parametrize("case", SMD_CASES)
+@pytest.mark.parametrize("method", ["DL", "REML", "PM"])
+def test_prediction_interval_t_k_minus_2(case, method):
+    name = method if method == "DL" else f"{method}_tight"
+    res, _ = _fit_for(case, name)
+    hand = CASES[case]["outputs"]["prediction_interval_hand_t_k_minus_2"][method]
+    if method != "DL":  # the hand interval was computed from the default (non-tight) fit
+        res = meta_analysis(yi=res.yi, vi=res.vi, method=method, control=METAFOR_CONTROL)
+    assert close(res.pi_lower_t, hand["pi.lb"]) and close(res.pi_upper_t, hand["pi.ub"])
+
+
+def test_statsmodels_combine_effects_agrees_for_dl_and_pm():
+    """Cross-check with a second library: statsmodels' DL ('chi2') and PM ('iterated')."""
+    from statsmodels.stats.meta_analysis import combine_effects
+
+    inp = CASES["meta_smd_k12"]["inputs"]
+    for method, sm_method in (("DL", "chi2"), ("PM", "iterated")):
+        res = meta_analysis(yi=inp["yi"], vi=inp["vi"], method=method)
+        sm = combine_effects(np.array(inp["yi"]), np.array(inp["vi"]), method_re=sm_method)
+        assert res.estimate == pytest.approx(sm.mean_effect_re, rel=1e-5)
+        assert res.tau2 == pytest.approx(sm.tau2, rel=1e-4)
+        assert res.q == pytest.approx(sm.q, rel=1e-10)
+
+
+# ----------------------------------------------------------------------------------------------
+# Egger, trim and fill
+# ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", SMD_CASES)
+@pytest.mark.parametrize("method", ["FE", "DL", "REML"])
+def test_egger_rma_matches_regtest(case, method):
+    inp = CASES[case]["inputs"]
+    # the reference regtest ran on metafor's default REML fit, whose control it inherits
+    ctrl = METAFOR_CONTROL if method == "REML" else None
+    res = meta_analysis(yi=inp["yi"], vi=inp["vi"], method=method, control=ctrl)
+    eg = egger_test(res)
+    ref = CASES[case]["outputs"]["egger"][f"rma_{method}"]
+    assert_fields(eg, ref, [("statistic", "zval"), ("p_value", "pval"),
+                            ("limit_estimate", "limit_estimate"),
+                            ("limit_ci_lower", "limit_ci.lb"), ("limit_ci_upper", "limit_ci.ub")])
+
+
+@pytest.mark.parametrize("case", SMD_CASES)
+def test_egger_lm_matches_regtest_and_classical_egger(case):
+    inp = CASES[case]["inputs"]
+    eg = egger_test(meta_analysis(yi=inp["yi"], vi=inp["vi"]), model="lm")
+    ref = CASES[case]["outputs"]["egger"]["lm"]
+    assert_fields(eg, ref, [("statistic", "tval"), ("p_value", "pval"), ("df", "df"),
+                            ("limit_estimate", "limit_estimate"),
+                            ("limit_ci_lower", "limit_ci.lb"), ("limit_ci_upper", "limit_ci.ub")])
+    classic = CASES[case]["outputs"]["egger"]["classical_egger_lm_hand"]
+    # yi = b0 + b1 sei (weights 1/vi) is yi/sei = b1 + b0 (1/sei): the roles swap
+    assert close(eg.slope, classic["intercept"])
+    assert close(eg.limit_estimate, classic["slope"])
+    assert close(eg.statistic, classic["tval"])
+
+
+TF_FIELDS = [("estimate", "estimate"), ("se", "se"), ("ci_lower", "ci.lb"), ("ci_upper", "ci.ub"),
+             ("statistic", "zval"), ("p_value", "pval"), ("tau2", "tau2"), ("q", "QE"),
+             ("q_p", "QEp")]
+
+
+@pytest.mark.parametrize("case", SMD_CASES)
+@pytest.mark.parametrize("name", ["FE_L0", "REML_L0", "DL_L0", "REML_R0"])
+def test_trimfill_matches_metafor(case, name):
+    ref = CASES[case]["outputs"]["trimfill"][name]
+    inp = CASES[case]["inputs"]
+    method = ref["base_model"]
+    ctrl = METAFOR_CONTROL if method == "REML" else None  # trimfill(fits$REML) used defaults
+    res = meta_analysis(yi=inp["yi"], vi=inp["vi"], method=method, control=ctrl)
+    tf = trim_and_fill(res, estimator=ref["estimator"])
+    assert (tf.side, tf.k0, tf.result.k) == (ref["side"], ref["k0"], ref["k_filled"])
+    assert close(tf.se_k0, ref["se.k0"])
+    assert close(tf.p_k0, ref["p.k0"])
+    assert_fields(tf.result, ref, TF_FIELDS)
+    np.testing.assert_allclose(tf.filled_yi, ref["filled_yi"], rtol=RTOL)
+    np.testing.assert_allclose(tf.filled_vi, ref["filled_vi"], rtol=RTOL)
+    assert tf.filled.sum() == tf.k0
+
+
+def test_trimfill_converged_reml_close_to_metafor_default():
+    ref = CASES["meta_smd_k12"]["outputs"]["trimfill"]["REML_L0"]
+    inp = CASES["meta_smd_k12"]["inputs"]
+    tf = trim_and_fill(meta_analysis(yi=inp["yi"], vi=inp["vi"]))
+    assert tf.k0 == ref["k0"]
+    assert tf.estimate == pytest.approx(ref["estimate"], rel=1e-4)
+
+
+def test_trimfill_mirror_image_flips_side():
+    inp = CASES["meta_smd_k12"]["inputs"]
+    tf = trim_and_fill(meta_analysis(yi=inp["yi"], vi=inp["vi"], method="FE"))
+    tf_neg = trim_and_fill(meta_analysis(yi=-np.array(inp["yi"]), vi=inp["vi"], method="FE"))
+    assert (tf.side, tf_neg.side) == ("left", "right")
+    assert tf_neg.k0 == tf.k0
+    assert tf_neg.estimate == pytest.approx(-tf.estimate, rel=1e-12)
+
+
+# ----------------------------------------------------------------------------------------------
+# effect sizes, Mantel-Haenszel, DL on binary data
+# ----------------------------------------------------------------------------------------------
+
+def _binary_df(case):
+    i = CASES[case]["inputs"]
+    return pd.DataFrame({"study": i["studies"], "a": i["ai"], "n1": i["n1i"], "c": i["ci"],
+                         "n2": i["n2i"]})
+
+
+@pytest.mark.parametrize("case", BIN_CASES)
+@pytest.mark.parametrize("measure", ["RR", "OR", "RD"])
+def test_escalc_binary(case, measure):
+    df = _binary_df(case)
+    es = effect_sizes(df, measure=measure, study="study", events1="a", n1="n1", events2="c",
+                      n2="n2")
+    ref = CASES[case]["outputs"][measure]["escalc"]
+    np.testing.assert_allclose(es.yi, ref["yi"], rtol=RTOL)
+    np.testing.assert_allclose(es.vi, ref["vi"], rtol=RTOL)
+    func = {"RR": log_risk_ratio, "OR": log_odds_ratio, "RD": risk_difference}[measure]
+    yi, vi = func(df["a"], df["n1"], df["c"], df["n2"])
+    np.testing.assert_allclose(yi, ref["yi"], rtol=RTOL)
+
+
+@pytest.mark.parametrize("case", BIN_CASES)
+@pytest.mark.parametrize("measure", ["RR", "OR", "RD"])
+def test_mantel_haenszel_matches_rma_mh(case, measure):
+    res = mantel_haenszel(_binary_df(case), measure=measure, study="study", events1="a", n1="n1",
+                          events2="c", n2="n2")
+    ref = CASES[case]["outputs"][measure]["mantel_haenszel"]
+    assert_fields(res, ref, [("estimate", "estimate"), ("se", "se"), ("statistic", "zval"),
+                             ("p_value", "pval"), ("ci_lower", "ci.lb"), ("ci_upper", "ci.ub"),
+                             ("q", "QE"), ("q_p", "QEp"), ("i2", "I2"), ("h2", "H2")])
+    assert res.k == ref["k"] and res.tau2 == 0 and res.method == "MH"
+    if measure == "OR":
+        cmh = ref["cmh_test"]
+        assert close(res.mh_statistic, cmh["MH"]) and close(res.mh_p_value, cmh["MHp"])
+        assert close(res.tarone_statistic, cmh["tarone_TA"])
+        assert close(res.tarone_p_value, cmh["TAp"])
+    if "exp" in ref:
+        assert math.exp(res.estimate) == pytest.approx(ref["exp"]["estimate"], rel=RTOL)
+
+
+@pytest.mark.parametrize("case", BIN_CASES)
+@pytest.mark.parametrize("measure", ["RR", "OR", "RD"])
+def test_dl_on_binary_effect_sizes(case, measure):
+    es = effect_sizes(_binary_df(case), measure=measure, study="study", events1="a", n1="n1",
+                      events2="c", n2="n2")
+    res = meta_analysis(es, method="DL", control=CI_TOL)
+    ref = CASES[case]["outputs"][measure]["random_effects_DL"]
+    assert_fields(res, ref, MODEL_FIELDS)
+    np.testing.assert_allclose(res.weights, ref["weights_percent"], rtol=RTOL)
+    assert res.measure == measure and res.study[0] == CASES[case]["inputs"]["studies"][0]
+    # the same through method="MH" on the effect sizes
+    mh = meta_analysis(es, method="MH")
+    assert close(mh.estimate, CASES[case]["outputs"][measure]["mantel_haenszel"]["estimate"])
+
+
+def test_tau2_zero_is_a_normal_result():
+    es = effect_sizes(_binary_df("meta_binary_k5_zero_cell"), measure="OR", events1="a", n1="n1",
+                      events2="c", n2="n2")
+    for method in ("DL", "REML", "PM"):
+        res = meta_analysis(es, method=method)
+        assert res.tau2 == 0 and res.i2 == 0 and res.h2 == 1
+        assert res.pi_lower == pytest.approx(res.ci_lower)
+
+
+def test_smd_matches_escalc_on_hamd_data():
+    """escalc('SMD') on the week-12 HAM-D data (continuous_analysis.json), arm 1 vs arm 0."""
+    ref_all = json.loads((REF_DIR / "continuous_analysis.json").read_text())
+    out = next(c["outputs"] for c in ref_all["cases"] if "hedges_g_week12" in c["outputs"])
+    df = pd.read_csv(REF_DIR / "data" / "cont_hamd_week12_n80.csv")
+    df["change"] = df["week12"] - df["baseline"]
+    for col, key in (("week12", "hedges_g_week12"), ("change", "hedges_g_change")):
+        g = df.groupby("arm")[col]
+        table = pd.DataFrame({"m1": [g.mean()[1]], "s1": [g.std()[1]], "n1": [g.size()[1]],
+                              "m0": [g.mean()[0]], "s0": [g.std()[0]], "n0": [g.size()[0]]})
+        es = effect_sizes(table, measure="SMD", m1="m1", sd1="s1", n1="n1", m2="m0", sd2="s0",
+                          n2="n0")
+        ref = out[key]["metafor_escalc_SMD"]
+        assert close(es.yi[0], ref["yi"]) and close(es.vi[0], ref["vi"])
+        yi, vi = smd(g.mean()[0], g.std()[0], g.size()[0], g.mean()[1], g.std()[1], g.size()[1])
+        assert close(yi[0], -ref["yi"])  # swapping the groups flips the sign
+
+
+# ----------------------------------------------------------------------------------------------
+# input forms, properties, leave-one-out, subgroups
+# ----------------------------------------------------------------------------------------------
+
+def _k12_df():
+    inp = CASES["meta_smd_k12"]["inputs"]
+    return pd.DataFrame({"trial": [f"T{i + 1}" for i in range(12)], "g": inp["yi"],
+                         "v": inp["vi"], "grp": ["a"] * 6 + ["b"] * 6})
+
+
+def test_dataframe_input_same_as_arrays_and_not_mutated():
+    df = _k12_df()
+    before = df.copy()
+    r1 = meta_analysis(df, yi="g", vi="v", study="trial", method="PM")
+    r2 = meta_analysis(yi=df["g"].to_numpy(), vi=df["v"].to_numpy(), method="PM")
+    assert r1.estimate == r2.estimate and r1.study[0] == "T1"
+    pd.testing.assert_frame_equal(df, before)
+    assert list(r1.summary["term"]) == ["pooled", "tau2", "tau", "i2", "h2", "q", "prediction",
+                                        "prediction_t"]
+    assert r1.studies["weight"].sum() == pytest.approx(100)
+    assert "PM" in repr(r1) and "I2=" in repr(r1)
+    json.dumps(r1.to_dict(), allow_nan=False)
+
+
+def test_swapping_sign_flips_estimate():
+    inp = CASES["meta_smd_k12"]["inputs"]
+    a = meta_analysis(yi=inp["yi"], vi=inp["vi"])
+    b = meta_analysis(yi=-np.array(inp["yi"]), vi=inp["vi"])
+    assert b.estimate == pytest.approx(-a.estimate, rel=1e-12)
+    assert b.tau2 == pytest.approx(a.tau2, rel=1e-10)
+    assert b.pi_lower == pytest.approx(-a.pi_upper, rel=1e-10)
+
+
+def test_leave_one_out_matches_refits():
+    df = _k12_df()
+    res = meta_analysis(df, yi="g", vi="v", study="trial", method="DL")
+    loo = leave_one_out(res).summary
+    assert list(loo["study"]) == list(df["trial"])
+    refit = meta_analysis(df.iloc[1:], yi="g", vi="v", method="DL")
+    assert loo.loc[0, "estimate"] == pytest.approx(refit.estimate, rel=1e-12)
+    assert loo.loc[0, "tau2"] == pytest.approx(refit.tau2, rel=1e-12)
+    mh = mantel_haenszel(_binary_df("meta_binary_k5"), events1="a", n1="n1", events2="c",
+                         n2="n2", measure="RR")
+    assert len(leave_one_out(mh).summary) == 5
+
+
+def test_subgroups_fixed_effect_q_decomposition():
+    df = _k12_df()
+    sg = subgroup_analysis(df, yi="g", vi="v", group="grp", method="FE")
+    total = sg.overall.q
+    within = sum(r.q for r in sg.results)
+    assert total == pytest.approx(within + sg.q_between, rel=1e-10)
+    assert sg.df_between == 1 and 0 < sg.p_between < 1
+    s = sg.summary
+    assert list(s["subgroup"]) == ["a", "b", "overall", "between"]
+
+
+def test_subgroups_random_effects_and_single_study_group():
+    df = _k12_df()
+    df.loc[11, "grp"] = "c"
+    sg = subgroup_analysis(df, yi="g", vi="v", group="grp", method="REML")
+    assert sg.groups == ("a", "b", "c") and sg.results[2].k == 1
+    assert sg.results[2].estimate == df.loc[11, "g"]
+    sub_a = meta_analysis(df[df.grp == "a"], yi="g", vi="v", method="REML")
+    assert sg.results[0].estimate == pytest.approx(sub_a.estimate, rel=1e-12)
+    assert sg.df_between == 2
+
+
+def test_knha_widens_with_t_on_k_minus_1():
+    inp = CASES["meta_smd_k5"]["inputs"]
+    res = meta_analysis(yi=inp["yi"], vi=inp["vi"], method="DL", knha=True)
+    assert res.df == 4 and res.test == "knha"
+    assert res.summary.loc[0, "method"] == "DL+knha"
+
+
+# ----------------------------------------------------------------------------------------------
+# bad input
+# ----------------------------------------------------------------------------------------------
+
+def test_nonpositive_variance_names_study_and_column():
+    df = _k12_df()
+    df.loc[3, "v"] = 0.0
+    with pytest.raises(DataValidationError, match=r"study 'T4'.*column 'v'"):
+        meta_analysis(df, yi="g", vi="v", study="trial")
+    df.loc[3, "v"] = -0.2
+    with pytest.raises(DataValidationError, match=r"study 'T4'.*'v' must be > 0"):
+        meta_analysis(df, yi="g", vi="v", study="trial")
+
+
+def test_non_numeric_and_missing_values():
+    df = _k12_df().astype({"g": object})
+    df.loc[2, "g"] = "n/a"
+    with pytest.raises(DataValidationError, match=r"study 'T3'.*column 'g' must be numeric"):
+        meta_analysis(df, yi="g", vi="v", study="trial")
+    df.loc[2, "g"] = None
+    with pytest.raises(DataValidationError, match=r"study 'T3'.*column 'g' is missing"):
+        meta_analysis(df, yi="g", vi="v", study="trial")
+    with pytest.raises(DataValidationError, match="column 'effect'"):
+        meta_analysis(_k12_df(), yi="effect", vi="v")
+
+
+def test_too_few_studies():
+    with pytest.raises(DataValidationError, match="at least 2 studies"):
+        meta_analysis(yi=[0.3], vi=[0.1])
+    two = meta_analysis(yi=[0.3, 0.5], vi=[0.1, 0.2])
+    assert math.isnan(two.pi_lower_t)
+    with pytest.raises(DataValidationError, match="Egger.*at least 3"):
+        egger_test(two)
+    with pytest.raises(DataValidationError, match="trim-and-fill.*at least 3"):
+        trim_and_fill(two)
+
+
+def test_events_above_totals_and_negative_events():
+    df = _binary_df("meta_binary_k5")
+    df.loc[1, "a"] = 80
+    with pytest.raises(DataValidationError, match=r"study 'S2'.*column 'a' \(80\) exceeds column"):
+        effect_sizes(df, measure="OR", study="study", events1="a", n1="n1", events2="c", n2="n2")
+    df.loc[1, "a"] = -1
+    with pytest.raises(DataValidationError, match=r"study 'S2'.*column 'a' must be >= 0"):
+        mantel_haenszel(df, study="study", events1="a", n1="n1", events2="c", n2="n2")
+
+
+def test_smd_bad_sd_and_size():
+    df = pd.DataFrame({"m1": [1.0, 2.0], "s1": [1.0, 0.0], "n1": [10, 10], "m2": [0.0, 0.0],
+                       "s2": [1.0, 1.0], "n2": [10, 1]})
+    with pytest.raises(DataValidationError, match=r"study '2'.*column 's1' must be > 0"):
+        effect_sizes(df, measure="SMD", m1="m1", sd1="s1", n1="n1", m2="m2", sd2="s2", n2="n2")
+    df.loc[1, "s1"] = 1.0
+    with pytest.raises(DataValidationError, match=r"study '2'.*column 'n2' must be >= 2"):
+        effect_sizes(df, measure="SMD", m1="m1", sd1="s1", n1="n1", m2="m2", sd2="s2", n2="n2")
+
+
+def test_parameter_errors_name_the_parameter():
+    inp = CASES["meta_smd_k5"]["inputs"]
+    with pytest.raises(InvalidParameterError, match="method"):
+        meta_analysis(yi=inp["yi"], vi=inp["vi"], method="HS")
+    with pytest.raises(InvalidParameterError, match="level"):
+        meta_analysis(yi=inp["yi"], vi=inp["vi"], level=95)
+    with pytest.raises(InvalidParameterError, match="control"):
+        meta_analysis(yi=inp["yi"], vi=inp["vi"], control={"iterations": 3})
+    with pytest.raises(InvalidParameterError, match="MH"):
+        meta_analysis(yi=inp["yi"], vi=inp["vi"], method="MH")
+    res = meta_analysis(yi=inp["yi"], vi=inp["vi"])
+    with pytest.raises(InvalidParameterError, match="estimator"):
+        trim_and_fill(res, estimator="Q9")
+    with pytest.raises(InvalidParameterError, match="model"):
+        egger_test(res, model="glm")
+    with pytest.raises(InvalidParameterError, match="result"):
+        egger_test(res.summary)
+
+
+def test_mh_not_estimable_names_column():
+    df = _binary_df("meta_binary_k5")
+    df["a"] = 0
+    with pytest.raises(DataValidationError, match="column 'a' has no events"):
+        mantel_haenszel(df, measure="RR", events1="a", n1="n1", events2="c", n2="n2")
+
+
+def test_result_types():
+    es = effect_sizes(_binary_df("meta_binary_k5"), measure="RR", events1="a", n1="n1",
+                      events2="c", n2="n2")
+    assert isinstance(es, EffectSizes) and "RR" in repr(es)
+    assert list(es.summary.columns)[:3] == ["study", "yi", "vi"]
+    res = meta_analysis(es)
+    assert isinstance(res, MetaAnalysisResult) and "log scale" in repr(res)
+    tf = trim_and_fill(res)
+    assert list(tf.summary["analysis"]) == ["observed", "filled"]
+    assert "k0=" in repr(tf) and "egger" in egger_test(res).summary.loc[0, "test"]
