@@ -560,6 +560,14 @@ def _project_kernel_manager(env: dict[str, str]):
             super().__init__(**kwargs)
             _encrypt_if_possible(self)
 
+        async def _async_interrupt_kernel(self):
+            # jupyter_client interrupts before every shutdown, and ipykernel then may log a
+            # KeyboardInterrupt into the run's output; the shutdown request alone suffices
+            # (a kernel that does not stop is terminated after `shutdown_wait_time`)
+            if getattr(self, "shutting_down", False):
+                return
+            await super()._async_interrupt_kernel()
+
         @property
         def kernel_spec(self):
             return spec

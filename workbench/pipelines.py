@@ -1,0 +1,768 @@
+"""Pipelines: run a notebook over a grid of parameters and collect what it recorded.
+
+A pipeline is a YAML file::
+
+    name: t1_power_grid
+    notebook: notebooks/03_power_analysis.ipynb   # relative to the project root
+    parameters:                                   # fixed for every case
+      n_sim: 2000
+    grid:                                         # every combination of these lists
+      n_per_arm: [50, 100, 150]
+      hazard_ratio: [0.6, 0.7]
+    output: output/pipelines/t1_power_grid        # folder for everything the pipeline writes
+    case_dir: "n{n_per_arm}_hr{hazard_ratio}"     # optional: one sub-folder per case
+    workers: 2                                    # optional: parallel processes
+    scheduler: tcp://127.0.0.1:8786               # optional: run on a Dask cluster instead
+    timeout: 600                                  # optional: seconds a cell may run
+    html: {hide_code: true}                       # optional: HTML without the code cells
+
+Instead of (or besides) ``grid``, ``cases`` lists the cases, each a mapping of parameters or, to
+run several notebooks, ``{notebook: ..., parameters: {...}, name: ...}``; with both, every case is
+combined with every grid point. Paths are relative to the project root (the nearest folder above
+the YAML file that holds ``pyproject.toml``; ``root:`` overrides it).
+
+Each case runs in its own folder ``<output>/<case_dir>/``: the notebook is executed into a
+temporary file and renamed when done, then rendered to HTML, and a ``case.json`` holding the
+parameters and a content hash (the notebook, the parameters and the workbench source) is written
+last. A case whose ``case.json`` says it succeeded with the same hash is skipped when the pipeline
+runs again, so a run that was killed resumes where it stopped. At the end the results recorded by
+all cases are collected into ``results.csv`` and ``results.parquet`` (one row per case: its
+parameters, then the recorded scalars; dicts are flattened to ``name.key``, lists kept as JSON text;
+recorded tables go to ``tables/<name>.csv`` and ``.parquet`` with the case columns in front), and an
+``index.html`` links every rendered notebook.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import itertools
+import json
+import os
+import re
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .exceptions import InvalidParameterError
+from .results import jsonable
+
+__all__ = ["Pipeline", "Case", "CaseOutcome", "PipelineReport", "load_pipeline", "run_pipeline",
+           "library_hash", "MAX_EXIT_CODE"]
+
+#: Largest exit code used for the number of failed cases (codes above 125 mean other things).
+MAX_EXIT_CODE = 100
+
+_SPEC_KEYS = {"name", "notebook", "parameters", "grid", "cases", "output", "case_dir", "workers",
+              "scheduler", "timeout", "html", "root", "description"}
+_DEFAULT_CASE_DIR = "{notebook}/{case_id}"
+
+
+# --------------------------------------------------------------------------------------------------
+# spec
+# --------------------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    """One notebook run of a pipeline."""
+
+    name: str
+    notebook: Path
+    parameters: dict
+    directory: Path
+    case_id: str  # the case's folder relative to the output folder
+
+
+@dataclasses.dataclass(frozen=True)
+class Pipeline:
+    """A loaded pipeline spec: the cases to run and where to write them."""
+
+    name: str
+    path: Path | None
+    root: Path
+    output: Path
+    cases: tuple[Case, ...]
+    workers: int | None = None
+    scheduler: str | None = None
+    timeout: float | None = None
+    hide_code: bool = False
+
+    @property
+    def notebooks(self) -> list[Path]:
+        return sorted({c.notebook for c in self.cases})
+
+
+def _project_root(start: Path) -> Path:
+    for folder in [start, *start.parents]:
+        if (folder / "pyproject.toml").is_file():
+            return folder
+    return start
+
+
+def _expand_grid(grid: Any, where: str) -> list[dict]:
+    if grid is None:
+        return [{}]
+    if not isinstance(grid, Mapping) or not grid:
+        raise InvalidParameterError(f"`grid` of {where} must be a mapping of name -> list of values.")
+    names, values = [], []
+    for k, v in grid.items():
+        if not isinstance(v, list) or not v:
+            raise InvalidParameterError(
+                f"`grid.{k}` of {where} must be a non-empty list of values; got {v!r}.")
+        names.append(str(k))
+        values.append(v)
+    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*values)]
+
+
+def _format_value(v: Any) -> str:
+    if isinstance(v, float):
+        text = repr(v)
+    elif isinstance(v, list | tuple):
+        text = "-".join(_format_value(x) for x in v)
+    elif isinstance(v, dict):
+        text = "-".join(f"{k}{_format_value(x)}" for k, x in v.items())
+    else:
+        text = str(v)
+    return re.sub(r"[^A-Za-z0-9._+-]+", "_", text).strip("_") or "_"
+
+
+def _short_hash(obj: Any) -> str:
+    text = json.dumps(jsonable(obj), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def load_pipeline(path: str | os.PathLike | None = None, *, spec: Mapping | None = None,
+                  root: str | os.PathLike | None = None) -> Pipeline:
+    """Read a pipeline YAML (or a spec mapping) and check every case's parameters.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        The YAML file.
+    spec : mapping, optional
+        The spec itself instead of a file (``root`` then defaults to the current folder).
+    root : path-like, optional
+        Folder that relative paths start from; default the spec's ``root:``, else the nearest
+        folder above the YAML file holding ``pyproject.toml``.
+
+    Returns
+    -------
+    Pipeline
+
+    Raises
+    ------
+    InvalidParameterError
+        A missing notebook, an unknown key, an unknown parameter or a value of the wrong type
+        (naming the case), two cases writing to the same folder.
+    """
+    import yaml
+
+    from .notebooks import check_parameters
+
+    if (path is None) == (spec is None):
+        raise InvalidParameterError("give exactly one of `path` and `spec`.")
+    where = "the pipeline"
+    if path is not None:
+        path = Path(path)
+        where = str(path)
+        if not path.is_file():
+            raise InvalidParameterError(f"pipeline file {str(path)!r} does not exist.")
+        try:
+            spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise InvalidParameterError(f"pipeline file {str(path)!r} is not valid YAML: {exc}")\
+                from None
+    if not isinstance(spec, Mapping):
+        raise InvalidParameterError(f"{where} must be a YAML mapping; got {type(spec).__name__}.")
+    unknown = sorted(set(spec) - _SPEC_KEYS)
+    if unknown:
+        raise InvalidParameterError(
+            f"unknown key(s) {unknown} in {where}; allowed: {sorted(_SPEC_KEYS)}.")
+    if root is None:
+        if spec.get("root") is not None:
+            base = path.parent if path is not None else Path.cwd()
+            root = (base / str(spec["root"])).resolve()
+        else:
+            root = _project_root(path.resolve().parent) if path is not None else Path.cwd()
+    root = Path(root).resolve()
+    name = str(spec.get("name") or (path.stem if path is not None else "pipeline"))
+    output = (root / str(spec.get("output") or f"output/pipelines/{name}")).resolve()
+    fixed = spec.get("parameters") or {}
+    if not isinstance(fixed, Mapping):
+        raise InvalidParameterError(f"`parameters` of {where} must be a mapping of name -> value.")
+    default_nb = spec.get("notebook")
+
+    raw_cases = spec.get("cases")
+    if raw_cases is None:
+        raw_cases = [{}]
+    if not isinstance(raw_cases, list) or not raw_cases:
+        raise InvalidParameterError(f"`cases` of {where} must be a non-empty list of mappings.")
+    grid = _expand_grid(spec.get("grid"), where)
+    template = str(spec.get("case_dir") or _DEFAULT_CASE_DIR)
+
+    cases: list[Case] = []
+    seen: dict[Path, str] = {}
+    for i, raw in enumerate(raw_cases):
+        if not isinstance(raw, Mapping):
+            raise InvalidParameterError(f"case {i} of {where} must be a mapping; got {raw!r}.")
+        structured = "parameters" in raw or "notebook" in raw
+        case_params = dict(raw.get("parameters") or {}) if structured else dict(raw)
+        notebook = raw.get("notebook", default_nb) if structured else default_nb
+        label = raw.get("name") if structured else None
+        if not notebook:
+            raise InvalidParameterError(f"case {i} of {where} names no `notebook`.")
+        nb_path = (root / str(notebook)).resolve()
+        if not nb_path.is_file():
+            raise InvalidParameterError(f"notebook {str(notebook)!r} of {where} does not exist "
+                                        f"(looked in {str(nb_path)!r}).")
+        for point in grid:
+            merged = {**fixed, **case_params, **point}
+            try:
+                params = check_parameters(nb_path, merged)
+            except InvalidParameterError as exc:
+                raise InvalidParameterError(
+                    f"case {len(cases)} of {where} ({nb_path.name}, {merged}): {exc}") from None
+            short = _short_hash({"notebook": nb_path.name, "parameters": params})
+            fields = {**{k: _format_value(v) for k, v in params.items()},
+                      "notebook": nb_path.stem, "case_id": short, "index": len(cases),
+                      "name": _format_value(label) if label else short}
+            try:
+                rel = template.format(**fields)
+            except (KeyError, IndexError, ValueError) as exc:
+                raise InvalidParameterError(
+                    f"`case_dir` {template!r} of {where} uses {exc} which case {len(cases)} "
+                    f"does not have; available: {sorted(fields)}.") from None
+            directory = (output / rel).resolve()
+            if not directory.is_relative_to(output) or directory == output:
+                raise InvalidParameterError(
+                    f"`case_dir` {template!r} of {where} must name a sub-folder of the output "
+                    f"folder; got {rel!r}.")
+            if directory in seen:
+                raise InvalidParameterError(
+                    f"two cases of {where} write to the same folder {rel!r} ({seen[directory]} and "
+                    f"{merged}); make `case_dir` distinguish them.")
+            seen[directory] = str(merged)
+            case_label = label or ", ".join(f"{k}={v!r}" for k, v in point.items()) or nb_path.stem
+            if label and point:
+                case_label = f"{label}: " + ", ".join(f"{k}={v!r}" for k, v in point.items())
+            cases.append(Case(name=str(case_label), notebook=nb_path, parameters=params,
+                              directory=directory,
+                              case_id=directory.relative_to(output).as_posix()))
+
+    workers = spec.get("workers")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or workers < 1):
+        raise InvalidParameterError(f"`workers` of {where} must be an integer >= 1; got {workers!r}.")
+    timeout = spec.get("timeout")
+    if timeout is not None and not (isinstance(timeout, int | float) and timeout > 0):
+        raise InvalidParameterError(f"`timeout` of {where} must be seconds > 0; got {timeout!r}.")
+    html = spec.get("html") or {}
+    if not isinstance(html, Mapping) or set(html) - {"hide_code"}:
+        raise InvalidParameterError(f"`html` of {where} takes only `hide_code: true/false`.")
+    return Pipeline(name=name, path=path, root=root, output=output, cases=tuple(cases),
+                    workers=workers, scheduler=spec.get("scheduler"), timeout=timeout,
+                    hide_code=bool(html.get("hide_code", False)))
+
+
+# --------------------------------------------------------------------------------------------------
+# content hashes
+# --------------------------------------------------------------------------------------------------
+
+def library_hash() -> str:
+    """Hash of the workbench version and the source of every module of the package.
+
+    Any change to the library gives a new hash, so pipeline cases run with an older library are
+    run again.
+    """
+    from . import __version__
+
+    h = hashlib.sha256(__version__.encode())
+    package = Path(__file__).resolve().parent
+    for p in sorted(package.rglob("*.py")):
+        h.update(str(p.relative_to(package)).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def _case_hash(case: Case, lib: str) -> str:
+    h = hashlib.sha256()
+    h.update(case.notebook.read_bytes())
+    h.update(json.dumps(jsonable(case.parameters), sort_keys=True).encode())
+    h.update(lib.encode())
+    return h.hexdigest()
+
+
+def _manifest_path(case: Case) -> Path:
+    return case.directory / "case.json"
+
+
+def _read_manifest(case: Case) -> dict | None:
+    try:
+        return json.loads(_manifest_path(case).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def _is_up_to_date(case: Case, digest: str) -> bool:
+    m = _read_manifest(case)
+    return bool(m and m.get("status") == "ok" and m.get("hash") == digest
+                and (case.directory / m.get("notebook_output", "")).is_file())
+
+
+# --------------------------------------------------------------------------------------------------
+# running one case (in a worker process)
+# --------------------------------------------------------------------------------------------------
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _clean_temporary_files(folder: Path) -> None:
+    for p in folder.glob(".*.tmp*"):
+        p.unlink(missing_ok=True)
+
+
+def _render_html(notebook: Path, target: Path, hide_code: bool) -> None:
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(exclude_input=hide_code, exclude_input_prompt=hide_code,
+                            exclude_output_prompt=hide_code)
+    body, _ = exporter.from_notebook_node(nbformat.read(str(notebook), as_version=4))
+    _write_atomic(target, body)
+
+
+def _run_case(task: dict) -> dict:
+    """Run one case; never raises for a notebook failure (the outcome says what happened)."""
+    from .exceptions import NotebookRunError
+    from .notebooks import results_path, run_notebook
+
+    folder = Path(task["directory"])
+    folder.mkdir(parents=True, exist_ok=True)
+    _clean_temporary_files(folder)
+    stem = Path(task["notebook"]).stem
+    final_nb = folder / f"{stem}.ipynb"
+    failed_nb = folder / f"{stem}.failed.ipynb"
+    html = folder / f"{stem}.html"
+    manifest = folder / "case.json"
+    manifest.unlink(missing_ok=True)  # the case is not done until a new manifest is written
+    for stale in (failed_nb, results_path(failed_nb)):
+        stale.unlink(missing_ok=True)
+    tmp_nb = folder / f".{stem}.{os.getpid()}.tmp.ipynb"
+    started = time.perf_counter()
+    outcome = {"case_id": task["case_id"], "status": "ok", "error": None}
+    try:
+        run_notebook(task["notebook"], tmp_nb, parameters=task["parameters"],
+                     timeout=task["timeout"], progress=False, cwd=task.get("cwd"))
+    except NotebookRunError as exc:
+        outcome.update(status="failed", cell_index=exc.cell_index, ename=exc.ename,
+                       evalue=exc.evalue, error=str(exc))
+    except Exception as exc:  # anything else is reported for this case; the others go on
+        outcome.update(status="failed", cell_index=None, ename=type(exc).__name__,
+                       evalue=str(exc), error=f"{type(exc).__name__}: {exc}")
+    seconds = time.perf_counter() - started
+    try:
+        if outcome["status"] == "ok":
+            if results_path(tmp_nb).exists():
+                os.replace(results_path(tmp_nb), results_path(final_nb))
+            else:
+                results_path(final_nb).unlink(missing_ok=True)
+            os.replace(tmp_nb, final_nb)
+            kept = final_nb
+        else:
+            kept = None
+            if tmp_nb.exists():
+                os.replace(tmp_nb, failed_nb)
+                kept = failed_nb
+                if results_path(tmp_nb).exists():
+                    os.replace(results_path(tmp_nb), results_path(failed_nb))
+        if kept is not None:
+            _render_html(kept, html, task["hide_code"])
+        elif html.exists():
+            html.unlink()
+    finally:
+        _clean_temporary_files(folder)
+    outcome.update(
+        seconds=seconds, notebook_output=kept.name if kept else None,
+        html=html.name if kept else None)
+    record = {
+        "format": "workbench-pipeline-case", "hash": task["hash"], "name": task["name"],
+        "notebook": task["notebook_rel"], "parameters": task["parameters"], **outcome,
+    }
+    _write_atomic(manifest, json.dumps(jsonable(record), indent=2, allow_nan=False))
+    return outcome
+
+
+# --------------------------------------------------------------------------------------------------
+# report
+# --------------------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class CaseOutcome:
+    """What happened to one case: ``status`` is ok, skipped (up to date), failed, or, for a dry
+    run, would-run / would-skip."""
+
+    case: Case
+    status: str
+    seconds: float | None = None
+    cell_index: int | None = None
+    ename: str | None = None
+    evalue: str | None = None
+    notebook_output: str | None = None
+    html: str | None = None
+
+    def describe_failure(self) -> str:
+        where = f"cell {self.cell_index}" if self.cell_index is not None else "no cell"
+        nb = self.case.directory / self.notebook_output if self.notebook_output else "-"
+        return (f"{self.case.name} [{self.case.notebook.name}] {where}: {self.ename}: "
+                f"{self.evalue} (notebook: {nb})")
+
+    def to_dict(self) -> dict:
+        return jsonable({"case_id": self.case.case_id, "case": self.case.name,
+                         "notebook": self.case.notebook.name,
+                         "parameters": self.case.parameters, "status": self.status,
+                         "seconds": self.seconds, "cell_index": self.cell_index,
+                         "ename": self.ename, "evalue": self.evalue,
+                         "directory": str(self.case.directory),
+                         "notebook_output": self.notebook_output, "html": self.html})
+
+
+@dataclasses.dataclass(frozen=True)
+class PipelineReport:
+    """Outcome of :func:`run_pipeline`: one :class:`CaseOutcome` per case and the collected
+    results (one row per case)."""
+
+    pipeline: Pipeline
+    outcomes: tuple[CaseOutcome, ...]
+    results: pd.DataFrame
+    seconds: float
+    dry_run: bool = False
+
+    @property
+    def failed(self) -> list[CaseOutcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def exit_code(self) -> int:
+        """Number of failed cases, at most :data:`MAX_EXIT_CODE` (0 when all succeeded)."""
+        return min(len(self.failed), MAX_EXIT_CODE)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return pd.DataFrame([o.to_dict() for o in self.outcomes])
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for o in self.outcomes:
+            out[o.status] = out.get(o.status, 0) + 1
+        return out
+
+    def describe(self) -> str:
+        counts = ", ".join(f"{v} {k}" for k, v in self.counts().items())
+        lines = [f"pipeline {self.pipeline.name}: {len(self.outcomes)} cases ({counts}) "
+                 f"in {self.seconds:.1f} s"]
+        if self.dry_run:
+            lines += [f"  {o.status:10s} {o.case.name}  [{o.case.notebook.name}] -> "
+                      f"{o.case.directory}" for o in self.outcomes]
+        else:
+            lines.append(f"results: {self.pipeline.output / 'results.csv'}")
+            lines.append(f"index:   {self.pipeline.output / 'index.html'}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {"pipeline": self.pipeline.name, "output": str(self.pipeline.output),
+                "seconds": self.seconds, "dry_run": self.dry_run, "counts": self.counts(),
+                "exit_code": self.exit_code, "cases": [o.to_dict() for o in self.outcomes]}
+
+    def __str__(self) -> str:
+        return self.describe()
+
+
+# --------------------------------------------------------------------------------------------------
+# running a pipeline
+# --------------------------------------------------------------------------------------------------
+
+def _task(case: Case, pipeline: Pipeline, digest: str) -> dict:
+    try:
+        rel = str(case.notebook.relative_to(pipeline.root))
+    except ValueError:
+        rel = str(case.notebook)
+    return {"case_id": case.case_id, "name": case.name, "notebook": str(case.notebook),
+            "notebook_rel": rel, "parameters": case.parameters, "directory": str(case.directory),
+            "hash": digest, "timeout": pipeline.timeout, "hide_code": pipeline.hide_code}
+
+
+def _execute(tasks: list[dict], *, workers: int, scheduler, progress: bool | None):
+    """Yield the outcome of each task as it finishes."""
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(tasks), unit="case", desc="pipeline",
+               disable=(not progress) if progress is not None else None)
+    try:
+        if scheduler is not None:
+            yield from _execute_dask(tasks, scheduler, bar)
+        elif workers <= 1 or len(tasks) <= 1:
+            for t in tasks:
+                outcome = _run_case(t)
+                bar.update()
+                yield outcome
+        else:
+            import concurrent.futures as cf
+            import multiprocessing
+
+            ctx = multiprocessing.get_context("spawn")
+            with cf.ProcessPoolExecutor(max_workers=min(workers, len(tasks)),
+                                        mp_context=ctx) as pool:
+                futures = {pool.submit(_run_case, t): t for t in tasks}
+                for fut in cf.as_completed(futures):
+                    bar.update()
+                    yield _outcome_or_crash(fut, futures[fut])
+    finally:
+        bar.close()
+
+
+def _outcome_or_crash(fut, task: dict) -> dict:
+    try:
+        return fut.result()
+    except Exception as exc:  # the worker process died (e.g. killed): report, do not stop
+        return {"case_id": task["case_id"], "status": "failed", "cell_index": None,
+                "ename": type(exc).__name__, "evalue": str(exc), "error": str(exc)}
+
+
+def _execute_dask(tasks: list[dict], scheduler, bar):
+    from dask.distributed import Client, as_completed
+
+    own = not isinstance(scheduler, Client)
+    client = Client(scheduler) if own else scheduler
+    try:
+        import uuid
+
+        token = uuid.uuid4().hex[:8]
+        futures = client.map(_run_case, tasks, pure=False,
+                             key=[f"workbench-case-{token}-{t['case_id']}" for t in tasks])
+        by_key = {f.key: t for f, t in zip(futures, tasks, strict=True)}
+        for fut in as_completed(futures):
+            bar.update()
+            yield _outcome_or_crash(fut, by_key[fut.key])
+    finally:
+        if own:
+            client.close()
+
+
+def run_pipeline(pipeline: Pipeline | str | os.PathLike, *, workers: int | None = None,
+                 scheduler: Any = None, output: str | os.PathLike | None = None,
+                 dry_run: bool = False, force: bool = False,
+                 progress: bool | None = None) -> PipelineReport:
+    """Run every case of a pipeline, skipping those that are up to date, and collect the results.
+
+    Parameters
+    ----------
+    pipeline : Pipeline or path-like
+        A spec from :func:`load_pipeline`, or the path of its YAML file.
+    workers : int, optional
+        Parallel processes; default the spec's ``workers``, else the number of CPUs. 1 runs the
+        cases one after the other in this process.
+    scheduler : str or dask.distributed.Client, optional
+        Run the cases on a Dask distributed cluster: a scheduler address such as
+        ``"tcp://127.0.0.1:8786"`` or a connected client. Default the spec's ``scheduler``, else
+        local processes. The workers must see the same file system (the notebooks and the output
+        folder) and have the workbench installed.
+    output : path-like, optional
+        Write to this folder instead of the spec's ``output``.
+    dry_run : bool, default False
+        Only report which cases would run (``would-run``) or be skipped (``would-skip``).
+    force : bool, default False
+        Run cases even when they are up to date.
+    progress : bool, optional
+        Progress bar over the cases; default only on a terminal.
+
+    Returns
+    -------
+    PipelineReport
+        ``outcomes`` (one per case), ``results`` (the table written to ``results.csv``),
+        ``failed`` and ``exit_code`` (the number of failed cases, at most 100). A failing case
+        does not stop the others.
+    """
+    started = time.perf_counter()
+    if not isinstance(pipeline, Pipeline):
+        pipeline = load_pipeline(pipeline)
+    if output is not None:
+        pipeline = _relocate(pipeline, Path(output))
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or workers < 1):
+        raise InvalidParameterError(f"`workers` must be an integer >= 1; got {workers!r}.")
+    workers = workers or pipeline.workers or os.cpu_count() or 1
+    scheduler = scheduler if scheduler is not None else pipeline.scheduler
+
+    lib = library_hash()
+    digests = {c.case_id: _case_hash(c, lib) for c in pipeline.cases}
+    todo = [c for c in pipeline.cases if force or not _is_up_to_date(c, digests[c.case_id])]
+    todo_ids = {c.case_id for c in todo}
+    if dry_run:
+        outcomes = tuple(CaseOutcome(c, "would-run" if c.case_id in todo_ids else "would-skip")
+                         for c in pipeline.cases)
+        return PipelineReport(pipeline, outcomes, pd.DataFrame(), time.perf_counter() - started,
+                              dry_run=True)
+
+    pipeline.output.mkdir(parents=True, exist_ok=True)
+    # leftovers of a run that was killed: no half-written file survives a rerun
+    _clean_temporary_files(pipeline.output)
+    for c in pipeline.cases:
+        if c.case_id not in todo_ids and c.directory.is_dir():
+            _clean_temporary_files(c.directory)
+    finished: dict[str, dict] = {}
+    tasks = [_task(c, pipeline, digests[c.case_id]) for c in todo]
+    for outcome in _execute(tasks, workers=workers, scheduler=scheduler, progress=progress):
+        finished[outcome["case_id"]] = outcome
+
+    outcomes = []
+    for c in pipeline.cases:
+        if c.case_id in finished:
+            o = finished[c.case_id]
+            status = o["status"]
+        else:
+            o = _read_manifest(c) or {}
+            status = "skipped"
+        outcomes.append(CaseOutcome(
+            c, status, seconds=o.get("seconds"), cell_index=o.get("cell_index"),
+            ename=o.get("ename"), evalue=o.get("evalue"),
+            notebook_output=o.get("notebook_output"), html=o.get("html")))
+    results = _collect(pipeline, outcomes)
+    _write_index(pipeline, outcomes, results)
+    return PipelineReport(pipeline, tuple(outcomes), results, time.perf_counter() - started)
+
+
+def _relocate(pipeline: Pipeline, output: Path) -> Pipeline:
+    output = output.resolve()
+    cases = tuple(dataclasses.replace(c, directory=output / c.directory.relative_to(
+        pipeline.output)) for c in pipeline.cases)
+    return dataclasses.replace(pipeline, output=output, cases=cases)
+
+
+# --------------------------------------------------------------------------------------------------
+# collecting results
+# --------------------------------------------------------------------------------------------------
+
+def _flatten(name: str, value: Any, row: dict) -> None:
+    if isinstance(value, dict):
+        if not value:
+            row[name] = "{}"
+        for k, v in value.items():
+            _flatten(f"{name}.{k}", v, row)
+    elif isinstance(value, list):
+        row[name] = json.dumps(jsonable(value))
+    else:
+        row[name] = value
+
+
+def _collect(pipeline: Pipeline, outcomes: list[CaseOutcome]) -> pd.DataFrame:
+    from .notebooks import read_results, results_path
+
+    rows, tables = [], {}
+    for o in outcomes:
+        c = o.case
+        front = {"case_id": c.case_id, "case": c.name, "notebook": c.notebook.name,
+                 "status": "ok" if o.status == "skipped" else o.status,
+                 "reused": o.status == "skipped"}
+        for k, v in c.parameters.items():
+            _flatten(k, v, front)
+        row = dict(front)
+        row["error"] = None if o.status != "failed" else o.describe_failure()
+        results = {}
+        if o.status in ("ok", "skipped") and o.notebook_output:
+            rp = results_path(c.directory / o.notebook_output)
+            if rp.exists():
+                results = read_results(rp)
+        for name, value in results.items():
+            key = name if name not in front else f"result.{name}"
+            if isinstance(value, pd.DataFrame):
+                t = value.reset_index(drop=isinstance(value.index, pd.RangeIndex))
+                for i, (k, v) in enumerate(front.items()):
+                    col = k if k not in t.columns else f"case.{k}"
+                    t.insert(i, col, [v] * len(t))
+                tables.setdefault(name, []).append(t)
+            else:
+                _flatten(key, value, row)
+        row["seconds"] = o.seconds
+        row["html"] = str(Path(c.directory.relative_to(pipeline.output)) / o.html) if o.html \
+            else None
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    _write_table(df, pipeline.output / "results")
+    for name, parts in tables.items():
+        folder = pipeline.output / "tables"
+        folder.mkdir(exist_ok=True)
+        _write_table(pd.concat(parts, ignore_index=True), folder / _format_value(name))
+    return df
+
+
+def _parquet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            kinds = {type(v) for v in out[col] if v is not None and not (
+                isinstance(v, float) and v != v)}
+            if len(kinds) > 1 or kinds - {str, bool, int, float}:
+                out[col] = [None if v is None else str(v) for v in out[col]]
+    return out
+
+
+def _write_table(df: pd.DataFrame, stem: Path) -> None:
+    csv = stem.with_suffix(".csv")
+    _write_atomic(csv, df.to_csv(index=False))
+    parquet = stem.with_suffix(".parquet")
+    tmp = parquet.with_name(f".{parquet.name}.{os.getpid()}.tmp")
+    try:
+        _parquet_safe(df).to_parquet(tmp, index=False)
+        os.replace(tmp, parquet)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _write_index(pipeline: Pipeline, outcomes: list[CaseOutcome], results: pd.DataFrame) -> None:
+    import html as h
+
+    param_names: list[str] = []
+    for c in pipeline.cases:
+        param_names += [k for k in c.parameters if k not in param_names]
+    head = "".join(f"<th>{h.escape(n)}</th>" for n in ["case", "notebook", "status", *param_names,
+                                                      "seconds", "error"])
+    body = []
+    for o in outcomes:
+        c = o.case
+        link = h.escape(c.name)
+        if o.html:
+            href = (c.directory / o.html).relative_to(pipeline.output).as_posix()
+            link = f'<a href="{h.escape(href)}">{link}</a>'
+        cells = [link, h.escape(c.notebook.name),
+                 f'<span class="{h.escape(o.status)}">{h.escape(o.status)}</span>']
+        cells += [h.escape(json.dumps(jsonable(c.parameters[n])) if n in c.parameters else "")
+                  for n in param_names]
+        cells.append("" if o.seconds is None else f"{o.seconds:.1f}")
+        cells.append(h.escape(f"cell {o.cell_index}: {o.ename}: {o.evalue}")
+                     if o.status == "failed" else "")
+        body.append("<tr>" + "".join(f"<td>{x}</td>" for x in cells) + "</tr>")
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{h.escape(pipeline.name)}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2em; }}
+table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding: .3em .6em; }}
+th {{ background: #f3f3f3; }} .failed {{ color: #b00; font-weight: bold; }} .ok {{ color: #070; }}
+</style></head>
+<body><h1>Pipeline {h.escape(pipeline.name)}</h1>
+<p>{len(outcomes)} cases. Collected results: <a href="results.csv">results.csv</a>,
+<a href="results.parquet">results.parquet</a>.</p>
+<table><thead><tr>{head}</tr></thead><tbody>
+{chr(10).join(body)}
+</tbody></table></body></html>
+"""
+    _write_atomic(pipeline.output / "index.html", page)
