@@ -1,0 +1,191 @@
+"""``workbench survival``: JSON output against the R reference values, text output, bad input.
+
+Reference numbers: tests/reference/logrank_cox.json (R survival 3.5-3; the R calls are in each
+case's ``inputs`` and in /work/shared/reference/r/logrank_cox.R). Compared at 1e-6 relative.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from workbench.cli import main
+
+REF_DIR = Path(__file__).parent / "reference"
+REF = {c["id"]: c for c in json.loads((REF_DIR / "logrank_cox.json").read_text())["cases"]}
+IDS = list(REF)
+REL = 1e-6
+BASE = ["--time", "time", "--event", "event", "--group", "arm", "--times", "6,12,24,36,48",
+        "--tau", "48", "--json"]
+
+
+def csv(case_id: str) -> str:
+    return str(REF_DIR / REF[case_id]["inputs"]["csv"])
+
+
+def run_json(capsys, argv):
+    code = main(argv)
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return json.loads(out.out)  # exactly one JSON object on stdout
+
+
+def num(v):
+    if v is None:
+        return math.nan
+    return float(v.replace("Inf", "inf")) if isinstance(v, str) else float(v)
+
+
+def close(got, expected):
+    g, e = num(got), num(expected)
+    if math.isnan(e):
+        assert math.isnan(g), (got, expected)
+    elif math.isinf(e):
+        assert g == e, (got, expected)
+    else:
+        assert g == pytest.approx(e, rel=REL, abs=1e-12), (got, expected)
+
+
+@pytest.mark.parametrize("case_id", IDS)
+@pytest.mark.parametrize("ci", ["log-log", "log"])
+def test_json_matches_r(capsys, case_id, ci):
+    ref = REF[case_id]["outputs"]
+    out = run_json(capsys, ["survival", csv(case_id), *BASE, "--ci", ci])
+    assert set(out) >= {"logrank", "cox", "km", "median", "rmst"}
+
+    close(out["logrank"]["statistic"], ref["logrank"]["chisq"])
+    close(out["logrank"]["p_value"], ref["logrank"]["p"])
+    assert out["logrank"]["df"] == ref["logrank"]["df"]
+
+    (cox,) = out["cox"]
+    rc = ref["cox"]["efron"]
+    assert (cox["level"], cox["reference"]) == ("1", "0")
+    for key, rkey in [("hazard_ratio", "hazard_ratio"), ("coef", "coef"), ("se", "se"),
+                      ("ci_lower", "ci95_lower"), ("ci_upper", "ci95_upper"),
+                      ("p_value", "wald_p_coef")]:
+        close(cox[key], rc[rkey])
+
+    at = ref["km"]["by_conf_type"][ci]["at_times"]
+    expected_km = [(name.split("=")[-1], i, r) for name, r in at.items()
+                   for i in range(len(r["time"]))]
+    assert len(out["km"]) == len(expected_km)
+    for row, (group, i, r) in zip(out["km"], expected_km):
+        assert row["group"] == group
+        for key, rkey in [("time", "time"), ("n_risk", "n_risk"), ("survival", "surv"),
+                          ("se", "std_err_surv"), ("ci_lower", "lower95"),
+                          ("ci_upper", "upper95")]:
+            close(row[key], r[rkey][i])
+
+    med = {m["group"]: m for m in out["median"]}
+    for name, r in ref["km"]["by_conf_type"][ci]["median"].items():
+        m = med[name.split("=")[-1]]
+        close(m["median"], r["median"])
+        close(m["ci_lower"], r["lower95"])
+        close(m["ci_upper"], r["upper95"])
+
+    rm = {m["group"]: m for m in out["rmst"]}
+    for name, r in ref["km"]["rmst_tau48"].items():
+        row = rm[name.split("=")[-1]]
+        assert row["tau"] == 48
+        close(row["rmst"], r["rmean"])
+        close(row["se"], r["se_rmean"])
+
+
+def test_json_breslow_and_reference(capsys):
+    ref = REF["ds1_maintenance_n92_ties"]["outputs"]["cox"]["breslow"]
+    out = run_json(capsys, ["survival", csv("ds1_maintenance_n92_ties"), *BASE,
+                            "--ties", "breslow", "--reference", "1"])
+    (cox,) = out["cox"]
+    assert (cox["level"], cox["reference"]) == ("0", "1")
+    close(cox["coef"], -ref["coef"])
+    close(cox["hazard_ratio"], 1 / ref["hazard_ratio"])
+    close(cox["se"], ref["se"])
+    close(cox["p_value"], ref["wald_p_coef"])
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_json_stratified(capsys, ties):
+    ref = REF["ds3_stratified_n40_ties"]["outputs"]
+    out = run_json(capsys, ["survival", csv("ds3_stratified_n40_ties"), *BASE, "--strata",
+                            "stratum", "--ties", ties])
+    close(out["logrank"]["statistic"], ref["logrank_stratified"]["chisq"])
+    close(out["logrank"]["p_value"], ref["logrank_stratified"]["p"])
+    close(out["cox"][0]["coef"], ref["cox_stratified"][ties]["coef"])
+    close(out["cox"][0]["se"], ref["cox_stratified"][ties]["se"])
+    close(out["cox"][0]["p_value"], ref["cox_stratified"][ties]["wald_p_coef"])
+    assert len(out["warnings"]) == 2  # both arms' follow-up ends at 24 < tau = 48
+
+
+def test_zero_event_arm_warns_on_stderr_and_keeps_json_clean(capsys):
+    code = main(["survival", csv("ds4_zero_events_arm1_n30"), *BASE])
+    out = capsys.readouterr()
+    assert code == 0
+    data = json.loads(out.out)
+    assert data["cox"][0]["ci_upper"] == "Inf" and data["cox"][0]["ci_lower"] == 0
+    assert "may be infinite" in out.err and "may be infinite" in data["warnings"][0]
+
+
+def test_defaults_and_text_report(capsys):
+    out = run_json(capsys, ["survival", csv("ds3_stratified_n40_ties"), "--time", "time",
+                            "--event", "event", "--group", "arm", "--json"])
+    assert out["settings"]["times"] == [6, 12, 24]  # clipped to the last follow-up (24)
+    assert out["settings"]["tau"] == 24  # largest time at which both arms are observed
+    assert [r["time"] for r in out["km"]] == [6, 12, 24] * 2
+    code = main(["survival", csv("ds1_maintenance_n92_ties"), "--time", "time", "--event",
+                 "event", "--group", "arm", "--ci", "plain"])
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "Log-rank test" in text and "1 vs 0: HR 0.4075" in text and "not reached" in text
+
+
+# ---------------------------------------------------------------------------------------------
+# bad input: one line on stderr naming the column, exit code 2, nothing on stdout
+# ---------------------------------------------------------------------------------------------
+GOOD = "time,event,arm\n3,1,a\n5,0,a\n7,1,a\n2,1,b\n9,0,b\n11,1,b\n"
+
+
+@pytest.mark.parametrize("content, args, pattern", [
+    (GOOD, ["--time", "months"], "'months'"),
+    (GOOD.replace("5,0,a", "-5,0,a"), [], "'time'.*>= 0"),
+    (GOOD.replace("5,0,a", "5,2,a"), [], "'event'.*0/1"),
+    (GOOD.replace(",b\n", ",a\n"), [], "'arm'.*at least 2 groups"),
+    ("", [], "empty"),
+    ("time,event,arm\n", [], "no rows"),
+    (GOOD.replace("5,0,a", "5,,a"), [], "'event'.*missing"),
+    (GOOD.replace("5,0,a", ",0,a"), [], "'time'.*missing"),
+    (GOOD.replace("5,0,a", "5,0,"), [], "'arm'.*missing"),
+    (GOOD.replace("5,0,a", "soon,0,a"), [], "'time'.*numeric"),
+    (GOOD, ["--reference", "c"], "reference"),
+    (GOOD, ["--times", "6,x"], "times"),
+    (GOOD, ["--tau", "-1"], "tau"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, content, args, pattern):
+    path = tmp_path / "data.csv"
+    path.write_text(content)
+    argv = ["survival", str(path), "--time", "time", "--event", "event", "--group", "arm",
+            "--json"]
+    if args[:1] == ["--time"]:
+        argv[3] = args[1]
+        args = []
+    code = main(argv + args)
+    out = capsys.readouterr()
+    assert code == 2
+    assert out.out == ""
+    lines = out.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("workbench survival: error:")
+    import re
+
+    assert re.search(pattern, lines[0]), lines[0]
+
+
+def test_missing_file_and_bad_choice(tmp_path, capsys):
+    assert main(["survival", str(tmp_path / "none.csv"), "--time", "t", "--event", "e",
+                 "--group", "g"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["survival", str(tmp_path / "none.csv"), "--time", "t", "--event", "e", "--group",
+              "g", "--ties", "average"])
+    assert exc.value.code == 2
