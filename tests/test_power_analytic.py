@@ -1,0 +1,314 @@
+"""Closed-form power and sample size against R rpact 3.3.4 and pwr 1.3 (tests/reference).
+
+Every case of sample_size_rates.json and sample_size_survival.json is checked: unrounded values to
+1e-6 relative, rounded-up sizes exactly. The R calls behind each number are in
+/work/shared/reference/r/sample_size_rates.R and sample_size_survival.R (copied in each case's
+``inputs``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from workbench.exceptions import InvalidParameterError
+from workbench.power.analytic import (
+    event_probability,
+    events_freedman,
+    events_schoenfeld,
+    farrington_manning_rmle,
+    hazard_ratio_from_probabilities,
+    power_rates,
+    power_survival,
+    power_ttest,
+)
+
+REF = Path(__file__).parent / "reference"
+RTOL = 1e-6
+
+
+def _cases(name, prefix=""):
+    cases = json.loads((REF / name).read_text())["cases"]
+    return [pytest.param(c, id=c["id"]) for c in cases if c["id"].startswith(prefix)]
+
+
+def close(x, y, rtol=RTOL):
+    return x == pytest.approx(y, rel=rtol)
+
+
+# --------------------------------------------------------------------------------------------
+# rates
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("case", _cases("sample_size_rates.json", "rpact_ss_rates_p"))
+def test_rpact_sample_size_rates(case):
+    i, o = case["inputs"], case["outputs"]
+    res = power_rates(i["pi1"], i["pi2"], power=i["power"], alpha=i["alpha"], sided=i["sided"],
+                      allocation_ratio=i["allocationRatioPlanned_n1_over_n2"])
+    assert close(res.n_exact[0], o["n1"])
+    assert close(res.n_exact[1], o["n2"])
+    assert close(sum(res.n_exact), o["n_total"])
+    assert res.n_per_arm == [o["ceiling_per_arm"]["n1"], o["ceiling_per_arm"]["n2"]]
+    assert res.n_total == o["ceiling_total"]
+    # the power at the exact size reproduces the target (far tail negligible)
+    back = power_rates(i["pi1"], i["pi2"], n1=res.n_exact[0], n2=res.n_exact[1])
+    assert back.power == pytest.approx(i["power"], abs=1e-5)
+    assert back.power >= i["power"]
+
+
+@pytest.mark.parametrize("case", _cases("sample_size_rates.json", "rpact_power_rates"))
+def test_rpact_power_rates(case):
+    i, o = case["inputs"], case["outputs"]
+    res = power_rates(i["pi1"], i["pi2"], n1=i["n1"], n2=i["n2"], alpha=i["alpha"], sided=i["sided"])
+    assert close(res.power, o["power"])
+    assert close(res.power, o["hand_formula"]["power_rpact_form"])
+    assert res.n_per_arm == [i["n1"], i["n2"]]
+
+
+@pytest.mark.parametrize("case", _cases("sample_size_rates.json", "pwr_2p_ss"))
+def test_pwr_2p_sample_size(case):
+    i, o = case["inputs"], case["outputs"]
+    res = power_rates(i["pi1"], i["pi2"], power=i["power"], alpha=i["alpha"], method="arcsine")
+    assert close(res.effect_size, o["h"])
+    assert close(res.n_exact[0], o["n_per_group"])
+    assert res.n_per_arm == [o["ceiling_per_group"]] * 2
+    assert res.n_total == o["ceiling_total"]
+
+
+@pytest.mark.parametrize("case", _cases("sample_size_rates.json", "pwr_2p2n_ss"))
+def test_pwr_2p2n_sample_size_unequal(case):
+    i, o = case["inputs"], case["outputs"]
+    # R: uniroot on pwr.2p2n.test(h, n1, n2 = 2 n1); sizes rounded in whole 1:2 blocks
+    res = power_rates(i["pi1"], i["pi2"], power=i["power"], alpha=i["alpha"], method="arcsine",
+                      allocation_ratio=0.5, rounding="allocation")
+    assert close(res.n_exact[0], o["n1"])
+    assert close(res.n_exact[1], o["n2"])
+    assert res.n_per_arm == [o["ceiling_n1"], o["ceiling_n2"]]
+
+
+@pytest.mark.parametrize("case", _cases("sample_size_rates.json", "pwr_2p2n_power"))
+def test_pwr_2p2n_power(case):
+    i, o = case["inputs"], case["outputs"]
+    res = power_rates(i["pi1"], i["pi2"], n1=i["n1"], n2=i["n2"], alpha=i["alpha"], method="arcsine")
+    assert close(res.effect_size, o["h"])
+    assert close(res.power, o["power"])
+
+
+@pytest.mark.parametrize("case", _cases("sample_size_rates.json", "rpact_ss_rates_noninferiority"))
+def test_rpact_noninferiority_farrington_manning(case):
+    i, o = case["inputs"], case["outputs"]
+    hf = o["hand_formula_farrington_manning"]
+    p1t, p2t = farrington_manning_rmle(i["pi1"], i["pi2"], i["thetaH0"], 1.0)
+    assert close(p1t, hf["p1_tilde"]) and close(p2t, hf["p2_tilde"])
+    res = power_rates(i["pi1"], i["pi2"], power=i["power"], alpha=i["alpha"], sided=1,
+                      margin=i["thetaH0"])
+    assert close(res.n_exact[0], o["n1"])
+    assert close(res.n_exact[1], o["n2"])
+    assert res.n_per_arm == [o["ceiling_per_arm"]["n1"], o["ceiling_per_arm"]["n2"]]
+    # solving for power at the exact size returns the target
+    back = power_rates(i["pi1"], i["pi2"], n1=res.n_exact[0], n2=res.n_exact[1], alpha=i["alpha"],
+                       sided=1, margin=i["thetaH0"])
+    assert back.power == pytest.approx(i["power"], rel=1e-10)
+
+
+def test_rates_solvers_round_trip_effect_and_power():
+    res = power_rates(None, 0.47, n1=41, n2=51, power=0.8)
+    assert res.p1 < 0.47
+    assert power_rates(res.p1, 0.47, n1=41, n2=51).power == pytest.approx(0.8, rel=1e-10)
+    up = power_rates(None, 0.47, n1=41, n2=51, power=0.8, direction="higher")
+    assert up.p1 > 0.47
+    h = power_rates(None, 0.47, n1=90, n2=90, power=0.8, method="arcsine")
+    assert power_rates(h.p1, 0.47, n1=90, n2=90, method="arcsine").power == pytest.approx(0.8)
+
+
+def test_rates_arms_swapped_give_the_same_size():
+    a = power_rates(0.27, 0.47, power=0.8, allocation_ratio=0.5)
+    b = power_rates(0.47, 0.27, power=0.8, allocation_ratio=2.0)
+    assert a.n_exact == pytest.approx(b.n_exact[::-1], rel=1e-12)
+
+
+def test_rates_two_sided_power_option_and_dropout():
+    one = power_rates(0.57, 0.68, power=0.8)
+    both = power_rates(0.57, 0.68, power=0.8, two_sided_power=True)
+    assert both.n_exact[0] < one.n_exact[0]
+    assert power_rates(0.57, 0.68, n1=both.n_exact[0], n2=both.n_exact[1]).power == pytest.approx(0.8, rel=1e-9)
+    d = power_rates(0.27, 0.47, power=0.8, dropout=0.2)
+    assert d.n_per_arm == [math.ceil(90.2907158080716 / 0.8)] * 2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        (dict(p1=0.27, p2=0.47, power=1.2), "power"),
+        (dict(p1=0.27, p2=0.47, power=0.8, alpha=0), "alpha"),
+        (dict(p1=0.3, p2=0.3, power=0.8), "p1"),
+        (dict(p1=0.27, p2=0.47, margin=-0.1, sided=1, alpha=0.025, power=0.8), "margin"),
+        (dict(p1=0.23, p2=0.23, margin=-0.1, power=0.8), "sided"),
+        (dict(p1=0.27, p2=0.47), "None"),
+        (dict(p1=0.27, p2=0.47, power=0.8, n1=10, n2=10), "None"),
+        (dict(p1=0.27, p2=0.47, power=0.8, method="exact"), "method"),
+        (dict(p1=0.27, p2=0.47, power=0.8, allocation_ratio=0), "allocation_ratio"),
+    ],
+)
+def test_rates_bad_input(kwargs, name):
+    with pytest.raises(InvalidParameterError, match=name):
+        power_rates(**kwargs)
+
+
+def test_rates_unreachable_power_says_so():
+    with pytest.raises(InvalidParameterError, match="cannot be reached"):
+        power_rates(None, 0.47, n1=3, n2=3, power=0.99, direction="higher")
+
+
+# --------------------------------------------------------------------------------------------
+# survival
+# --------------------------------------------------------------------------------------------
+_METHOD = {"Schoenfeld": "schoenfeld", "Freedman": "freedman", "HsiehFreedman": "hsieh-freedman"}
+
+
+@pytest.mark.parametrize("case", _cases("sample_size_survival.json", "rpact_ss_surv"))
+def test_rpact_sample_size_survival(case):
+    i, o = case["inputs"], case["outputs"]
+    res = power_survival(
+        p1=i["pi1"], p2=i["pi2"], at=i["eventTime"], accrual_time=i["accrualTime"],
+        follow_up=i["followUpTime"], dropout_probability=i["dropoutRate1"],
+        dropout_time=i["dropoutTime"], power=i["power"], alpha=i["alpha"], sided=i["sided"],
+        allocation_ratio=i["allocationRatioPlanned"], method=_METHOD[i["typeOfComputation"]],
+    )
+    assert close(res.hazard_ratio, o["hazard_ratio"])
+    assert close(res.lambda1, o["lambda1"]) and close(res.lambda2, o["lambda2"])
+    assert close(res.events_exact, o["events_required"])
+    assert close(res.n_total_exact, o["n_total"])
+    assert close(res.n_exact[0], o["n1"]) and close(res.n_exact[1], o["n2"])
+    assert close(res.n_total_exact / i["accrualTime"], o["accrual_intensity"])
+    assert close(res.analysis_time, o["analysis_time"])
+    hf = o["hand_formula"]
+    assert close(res.p_event[0], hf["p_event_arm1"]) and close(res.p_event[1], hf["p_event_arm2"])
+    c = o["derived_ceilings"]
+    assert res.events == c["events"]
+    assert res.n_per_arm == [c["n1"], c["n2"]]
+    assert res.n_total == c["n_total"]
+
+
+@pytest.mark.parametrize("case", _cases("sample_size_survival.json", "rpact_power_surv"))
+def test_rpact_power_survival_from_events(case):
+    i, o = case["inputs"], case["outputs"]
+    res = power_survival(
+        p1=i["pi1"], p2=i["pi2"], at=i["eventTime"], events=i["maxNumberOfEvents"],
+        allocation_ratio=i["allocationRatioPlanned"], alpha=i["alpha"], sided=i["sided"],
+        method=_METHOD[i["typeOfComputation"]],
+    )
+    assert close(res.power, o["power"])
+    assert close(res.hazard_ratio, o["hazard_ratio"])
+
+
+@pytest.mark.parametrize(
+    "case", _cases("sample_size_survival.json", "rpact_power_surv_n92_41v51_expected_events")
+)
+def test_rpact_power_survival_from_patients(case):
+    """Power of the 41 vs 51 trial from its patients: events = N x P(event by month 72)."""
+    i, o = case["inputs"], case["outputs"]
+    res = power_survival(
+        p1=i["pi1"], p2=i["pi2"], at=i["eventTime"], n1=i["n1"], n2=i["n2"],
+        accrual_time=i["accrualTime"], follow_up=i["followUpTime"], alpha=i["alpha"],
+        sided=i["sided"], method=_METHOD[i["typeOfComputation"]],
+    )
+    ep = o["event_probabilities_month72"]
+    assert close(res.p_event[0], ep["arm1"]) and close(res.p_event[1], ep["arm2"])
+    assert close(res.p_event_overall, ep["overall"])
+    assert close(res.events_exact, o["events"])
+    assert close(res.power, o["power"])
+    assert res.n_per_arm == [41, 51]
+
+
+@pytest.mark.parametrize("case", _cases("sample_size_survival.json", "events_formula"))
+def test_events_formulas(case):
+    i, o = case["inputs"], case["outputs"]
+    hr, pw = i["hazard_ratio"], i["power"]
+    assert close(events_schoenfeld(hr, power=pw), o["events_schoenfeld"])
+    assert close(events_freedman(hr, power=pw), o["events_freedman"])
+    assert close(events_schoenfeld(hr, power=pw), o["rpact_eventsFixed_schoenfeld"])
+    for method, key in (("schoenfeld", "schoenfeld"), ("freedman", "freedman")):
+        res = power_survival(hr, power=pw, method=method)
+        assert close(res.events_exact, o[f"events_{key}"])
+        assert res.events == o[f"ceiling_{key}"]
+        assert res.n_total is None  # no control hazard: events only
+
+
+def test_hazard_ratio_and_event_probability_helpers():
+    assert hazard_ratio_from_probabilities(0.27, 0.47, 48) == pytest.approx(0.495702496845866, rel=1e-12)
+    lam = -math.log(1 - 0.27) / 48
+    g = -math.log(0.9) / 12
+    assert event_probability(lam, accrual_time=24, follow_up=48, dropout_rate=g) == pytest.approx(
+        0.256206891850912, rel=1e-12)
+    # fixed follow-up of 48 months per patient: exactly the probability by 48 months
+    assert event_probability(lam, accrual_time=24, follow_up=48, follow_up_type="fixed") == pytest.approx(0.27)
+
+
+def test_survival_solvers_round_trip():
+    base = dict(p2=0.47, at=48, accrual_time=24, follow_up=48)
+    res = power_survival(None, n_total=148, power=0.8, **base)
+    assert res.hazard_ratio < 1
+    back = power_survival(res.hazard_ratio, n_total=148, **base)
+    assert back.power == pytest.approx(0.8, rel=1e-10)
+    e = power_survival(None, events=64, power=0.8)
+    # Schoenfeld, 1:1: |log HR| = 2 (z_a + z_b) / sqrt(D) up to the far tail's mass
+    assert math.log(e.hazard_ratio) == pytest.approx(-2 * (1.959963984540054 + 0.8416212335729143) / 8, rel=1e-4)
+    assert power_survival(e.hazard_ratio, events=64).power == pytest.approx(0.8, rel=1e-10)
+    # two-sided power option: solve events from both tails
+    d = power_survival(0.7, power=0.8, two_sided_power=True)
+    assert power_survival(0.7, events=d.events_exact).power == pytest.approx(0.8, rel=1e-9)
+
+
+def test_survival_fixed_follow_up_and_allocation():
+    fixed = power_survival(p1=0.27, p2=0.47, at=48, accrual_time=24, follow_up=48,
+                           follow_up_type="fixed", power=0.8)
+    # every patient followed 48 months: P(event) is (0.27 + 0.47) / 2
+    assert fixed.p_event_overall == pytest.approx(0.37)
+    assert fixed.n_total_exact == pytest.approx(fixed.events_exact / 0.37)
+    a = power_survival(0.6, power=0.9, allocation_ratio=2)
+    assert a.events_exact == pytest.approx(events_schoenfeld(0.6, power=0.9, allocation_ratio=2))
+    assert a.events_exact > power_survival(0.6, power=0.9).events_exact
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        (dict(hazard_ratio=1.0, power=0.8), "hazard_ratio"),
+        (dict(p1=0.3, p2=0.3, at=48, power=0.8), "p1"),
+        (dict(hazard_ratio=0.5, power=0.0), "power"),
+        (dict(hazard_ratio=0.5, power=0.8, alpha=1.5), "alpha"),
+        (dict(p1=0.27, p2=0.47, at=48, power=0.8, follow_up=0), "follow_up"),
+        (dict(p1=0.27, p2=0.47, at=48, power=0.8, follow_up=48, accrual_time=-1), "accrual_time"),
+        (dict(p1=0.27, p2=0.47, power=0.8), "at"),
+        (dict(hazard_ratio=0.5, n_total=100, power=None), "p2"),
+        (dict(hazard_ratio=0.5, power=0.8, sided=3), "sided"),
+        (dict(hazard_ratio=0.5, power=0.8, method="lakatos"), "method"),
+    ],
+)
+def test_survival_bad_input(kwargs, name):
+    with pytest.raises(InvalidParameterError, match=name):
+        power_survival(**kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# t-test
+# --------------------------------------------------------------------------------------------
+def test_ttest_published_values():
+    # R: pwr.t.test(d = 0.5, power = 0.8) -> n = 63.76561 per group; power.t.test(n = 20,
+    # delta = 1, sd = 1) -> power = 0.8689528
+    res = power_ttest(0.5, power=0.8)
+    assert res.n_exact[0] == pytest.approx(63.76561, rel=1e-6)
+    assert res.n_per_arm == [64, 64]
+    assert power_ttest(difference=1.0, sd=1.0, n1=20, n2=20).power == pytest.approx(0.8689528, rel=1e-6)
+    d = power_ttest(None, n1=64, n2=64, power=0.8)
+    assert power_ttest(d.effect_size, n1=64, n2=64).power == pytest.approx(0.8, rel=1e-8)
+
+
+def test_ttest_bad_input():
+    with pytest.raises(InvalidParameterError, match="effect_size"):
+        power_ttest(0.0, power=0.8)
+    with pytest.raises(InvalidParameterError, match="power"):
+        power_ttest(0.5, power=1.0)
