@@ -438,3 +438,18 @@ def test_bad_parameters_are_named(small):
         logrank_test(small, **KW, group="arm", rho=-1)
     with pytest.raises(InvalidParameterError, match="at"):
         cumulative_incidence(small, **KW, at=-2)
+
+
+def test_results_serialise_to_json_and_display():
+    df = load("ds4_zero_events_arm1_n30")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StatisticalWarning)
+        res = analyze_survival(df, **KW, group="arm", times=KM_TIMES, tau=48)
+    for part in (res.km, res.median, res.logrank, res.cox, res.rmst, res.cumulative_incidence):
+        text = json.dumps(part.to_dict(), allow_nan=False)
+        assert isinstance(part.summary, pd.DataFrame) and not part.summary.empty
+        assert part._title in str(part) and "<table" in part._repr_html_()
+        assert "NaN" not in text
+    json.dumps(res.to_json(), allow_nan=False)
+    assert res.cox.tests["test"].tolist() == ["wald", "score", "likelihood_ratio"]
+    assert res.logrank.table["observed"].tolist() == [10, 0]
