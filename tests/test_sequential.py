@@ -1,0 +1,429 @@
+"""Group-sequential designs, sample sizes and monitoring against rpact 3.3.4.
+
+Reference: tests/reference/group_sequential.json (r/gsd.R: getDesignGroupSequential,
+getDesignCharacteristics, getSampleSizeSurvival, getSampleSizeRates). Tolerances: z bounds 1e-7,
+probabilities 1e-8 (rpact solves to 1e-8), event and subject numbers 1e-8 relative.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from workbench import InvalidParameterError
+from workbench.power.sequential import (
+    GroupSequentialDesign,
+    boundary_crossing,
+    group_sequential_design,
+    monitor_logrank,
+    monitor_sequential,
+    sample_size_rates_sequential,
+    sample_size_survival_sequential,
+    spending_function,
+)
+
+REF = json.loads((Path(__file__).parent / "reference" / "group_sequential.json").read_text())
+CASES = {c["id"]: c for c in REF["cases"]}
+DESIGN_IDS = [k for k in CASES if k.startswith("gsd_")]
+
+Z_TOL = 1e-7
+P_TOL = 1e-8
+
+
+def _design_from(inputs) -> GroupSequentialDesign:
+    fut = inputs["typeBetaSpending"]
+    return group_sequential_design(
+        kmax=inputs["kMax"], alpha=inputs["alpha"], beta=inputs["beta"], sided=inputs["sided"],
+        information_rates=inputs["informationRates"], type_of_design=inputs["typeOfDesign"],
+        delta_wt=inputs["deltaWT"], futility=None if fut == "none" else fut,
+        binding=inputs["bindingFutility"],
+    )
+
+
+@pytest.fixture(scope="module")
+def designs():
+    return {cid: _design_from(CASES[cid]["inputs"]) for cid in DESIGN_IDS}
+
+
+def _asof3():
+    # the design behind the sample-size and simulation cases
+    i = CASES["ss_survival_k3_asOF_p27_p47_t48_accrual24_followup48_power80"]["inputs"]
+    return group_sequential_design(kmax=3, alpha=i["alpha"], beta=i["beta"], sided=1,
+                                   information_rates=i["informationRates"], type_of_design="asOF")
+
+
+# ------------------------------------------------------------------------------------------
+# boundaries and design characteristics: every reference design
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("cid", DESIGN_IDS)
+def test_boundaries_match_rpact(designs, cid):
+    d, out = designs[cid], CASES[cid]["outputs"]
+    assert d.critical_values == pytest.approx(out["criticalValues"], abs=Z_TOL)
+    assert d.stage_levels == pytest.approx(out["stageLevels"], abs=P_TOL)
+    assert d.alpha_spent[:-1] == pytest.approx(out["alphaSpent"][:-1], abs=P_TOL)
+    # rpact stores the last alpha spent floored to 8 decimals: ref = floor(x * 1e8) / 1e8 with x
+    # its integral, so the unrounded value lies in [ref, ref + 1e-8)
+    ref_last = out["alphaSpent"][-1]
+    assert ref_last - 1e-9 <= d.alpha_spent[-1] < ref_last + 1e-8 + 1e-9
+    assert math.floor(d.alpha_spent[-1] * 1e8 + 1e-6) / 1e8 == pytest.approx(d.alpha, abs=1e-8)
+    if "futilityBounds" in out:
+        assert d.futility_bounds == pytest.approx(out["futilityBounds"], abs=Z_TOL)
+        assert d.beta_spent == pytest.approx(out["betaSpent"], abs=P_TOL)
+        assert d.power == pytest.approx(out["power_design"], abs=P_TOL)
+    else:
+        assert d.futility_bounds is None and d.beta_spent is None
+
+
+@pytest.mark.parametrize("cid", DESIGN_IDS)
+def test_characteristics_match_rpact(designs, cid):
+    d, ch = designs[cid], CASES[cid]["outputs"]["characteristics"]
+    assert d.n_fixed == pytest.approx(ch["nFixed"], rel=1e-12)
+    assert d.shift == pytest.approx(ch["shift"], rel=1e-8)
+    assert d.inflation_factor == pytest.approx(ch["inflationFactor"], abs=P_TOL)
+    assert d.information == pytest.approx(ch["information"], rel=1e-8)
+    assert d.power == pytest.approx(ch["power"], abs=P_TOL)
+    assert d.rejection_probabilities == pytest.approx(ch["rejectionProbabilities"], abs=P_TOL)
+    assert d.futility_probabilities == pytest.approx(ch["futilityProbabilities"], abs=P_TOL)
+    asn = [ch["averageSampleNumber1"], ch["averageSampleNumber01"], ch["averageSampleNumber0"]]
+    assert [d.asn_h1, d.asn_h01, d.asn_h0] == pytest.approx(asn, abs=P_TOL)
+
+
+@pytest.mark.parametrize("cid", DESIGN_IDS)
+def test_integration_matches_independent_crosscheck(designs, cid):
+    """The integration itself, at rpact's own bounds, against the base-R Simpson cross-check."""
+    out = CASES[cid]["outputs"]
+    hand = out["hand_crosscheck"]
+    d = designs[cid]
+    at_rpact = dataclasses.replace(
+        d, critical_values=tuple(out["criticalValues"]),
+        futility_bounds=tuple(out["futilityBounds"]) if "futilityBounds" in out else None)
+    h1 = boundary_crossing(at_rpact, math.sqrt(out["characteristics"]["shift"]))
+    assert np.cumsum(h1["p_upper"]).tolist() == pytest.approx(hand["power_integrated_at_rpact_shift"],
+                                                     abs=1e-10)
+    if not d.binding:  # hand's alpha integral treats futility as binding only for binding designs
+        h0 = boundary_crossing(dataclasses.replace(at_rpact, futility_bounds=None), 0.0)
+        spent = h0["p_upper"] + (h0["p_lower"] if d.sided == 2 else 0.0)
+        assert np.cumsum(spent).tolist() == pytest.approx(hand["alphaSpent_integrated"], abs=1e-10)
+
+
+def test_design_summary_is_tidy(designs):
+    d = designs["gsd_k3_equal_asOF_bsOF_nonbinding_alpha025_1sided_beta20"]
+    s = d.summary
+    assert list(s.columns) == ["look", "information_rate", "critical_value", "stage_level",
+                               "alpha_spent", "futility_bound", "beta_spent",
+                               "rejection_probability", "futility_probability",
+                               "cumulative_power"]
+    assert len(s) == 3 and math.isnan(s["futility_bound"].iloc[-1])
+    assert "inflation factor" in str(d)
+    assert d.to_dict()["futility_bounds"] == pytest.approx(list(d.futility_bounds))
+    json.dumps(d.to_dict())
+
+
+def test_spending_function_values():
+    hand = CASES["gsd_k3_equal_asOF_bsOF_nonbinding_alpha025_1sided_beta20"]["outputs"][
+        "hand_crosscheck"]
+    t = CASES["gsd_k3_equal_asOF_bsOF_nonbinding_alpha025_1sided_beta20"]["inputs"][
+        "informationRates"]
+    assert spending_function("asOF", 0.025, t) == pytest.approx(
+        hand["alpha_spending_function_values"], abs=1e-15)
+    assert spending_function("bsOF", 0.2, t) == pytest.approx(
+        hand["beta_spending_function_values"], abs=1e-15)
+    two = CASES["gsd_k3_asOF_alpha05_2sided_t50_75_100_beta20"]
+    assert spending_function("asOF", 0.05, [0.5, 0.75, 1], sided=2) == pytest.approx(
+        two["outputs"]["hand_crosscheck"]["alpha_spending_function_values"], abs=1e-15)
+
+
+@pytest.mark.parametrize("kind,kw", [("asHSD", {"gamma": -4}), ("asHSD", {"gamma": 0}),
+                                     ("asKD", {"rho": 3}), ("asP", {})])
+def test_other_spending_families_spend_their_function(kind, kw):
+    t = [0.3, 0.55, 0.8, 1.0]
+    d = group_sequential_design(kmax=4, information_rates=t, type_of_design=kind, **kw)
+    target = spending_function(kind, 0.025, t, **kw)
+    assert d.alpha_spent == pytest.approx(target, abs=1e-11)
+    assert d.power[-1] == pytest.approx(0.8, abs=1e-10)
+
+
+def test_hsd_gamma_minus4_close_to_of_and_gamma1_close_to_pocock():
+    of = group_sequential_design(kmax=3, type_of_design="asOF")
+    hsd = group_sequential_design(kmax=3, type_of_design="asHSD", gamma=-4)
+    assert hsd.critical_values[-1] == pytest.approx(of.critical_values[-1], abs=0.03)
+
+
+def test_wang_tsiatis_family_contains_of_and_pocock(designs):
+    of = designs["gsd_k3_equal_OF_alpha025_1sided_beta20"]
+    p = designs["gsd_k3_equal_P_alpha025_1sided_beta20"]
+    t = of.information_rates
+    wt0 = group_sequential_design(kmax=3, information_rates=t, type_of_design="WT", delta_wt=0)
+    wt5 = group_sequential_design(kmax=3, information_rates=t, type_of_design="WT", delta_wt=0.5)
+    assert wt0.critical_values == pytest.approx(of.critical_values, abs=1e-12)
+    assert wt5.critical_values == pytest.approx(p.critical_values, abs=1e-12)
+
+
+def test_binding_futility_lowers_later_critical_values(designs):
+    nb = designs["gsd_k3_equal_asOF_bsOF_nonbinding_alpha025_1sided_beta20"]
+    b = designs["gsd_k3_equal_asOF_bsOF_binding_alpha025_1sided_beta20"]
+    assert b.critical_values[0] == pytest.approx(nb.critical_values[0], abs=1e-12)
+    assert b.critical_values[2] < nb.critical_values[2]
+    # binding: alpha spent with the futility bounds absorbing is the spending function
+    assert b.alpha_spent == pytest.approx(spending_function("asOF", 0.025, b.information_rates),
+                                          abs=1e-11)
+
+
+def test_fixed_futility_bounds_binding_and_not():
+    nb = group_sequential_design(kmax=3, futility=[0.0, 0.5])
+    b = group_sequential_design(kmax=3, futility=[0.0, 0.5], binding=True)
+    plain = group_sequential_design(kmax=3)
+    assert nb.critical_values == pytest.approx(plain.critical_values, abs=1e-12)
+    assert b.critical_values[-1] < nb.critical_values[-1]
+    assert b.alpha_spent[-1] == pytest.approx(0.025, abs=1e-11)
+    # non-binding futility lowers the real type I error when obeyed
+    assert boundary_crossing(nb, 0.0)["p_upper"].sum() < 0.025
+    assert nb.futility_probabilities[0] > 0 and nb.inflation_factor > plain.inflation_factor
+
+
+def test_kmax_one_is_the_fixed_design():
+    d = group_sequential_design(kmax=1, alpha=0.025, beta=0.1)
+    assert d.critical_values == pytest.approx([1.959963984540054])
+    assert d.inflation_factor == 1.0 and d.asn_h1 == 1.0 and d.power == (0.9,)
+
+
+def test_boundary_crossing_h0_spends_alpha_and_reference_comparator():
+    d = _asof3()
+    h0 = boundary_crossing(d, 0.0)
+    assert h0["p_upper"].sum() == pytest.approx(0.025, abs=1e-10)
+    # rpact reference: the design's critical values applied at the 22nd, 44th and 65th event
+    sim = CASES["sim_survival_k3_asOF_p27_p47_E22_44_65_N150_10000iter_seed12345"]
+    comp = sim["outputs"]["analytic_comparators"]["schoenfeld_power_at_planned_events"]
+    hr = sim["outputs"]["hazardRatio"]
+    res = boundary_crossing(d, abs(math.log(hr)) * math.sqrt(65 / 4),
+                            information_rates=[22 / 65, 44 / 65, 1])
+    assert res["p_upper"].tolist() == pytest.approx(comp["rejectPerStage"], abs=P_TOL)
+
+
+# ------------------------------------------------------------------------------------------
+# sample sizes
+# ------------------------------------------------------------------------------------------
+SURV = "ss_survival_k3_asOF_p27_p47_t48_accrual24_followup48_power80"
+RATES = "ss_rates_k3_asOF_p27_p47_alpha025_1sided_power80"
+
+
+def test_sample_size_survival_matches_rpact():
+    c = CASES[SURV]
+    i, o = c["inputs"], c["outputs"]
+    s = sample_size_survival_sequential(
+        _asof3(), pi1=i["pi1"], pi2=i["pi2"], event_time=i["eventTime"],
+        accrual_time=i["accrualTime"], follow_up_time=i["followUpTime"],
+        dropout_rate1=i["dropoutRate1"], dropout_rate2=i["dropoutRate2"],
+        dropout_time=i["dropoutTime"], allocation_ratio=i["allocationRatioPlanned"])
+    rel = dict(rel=1e-8)
+    assert s.hazard_ratio == pytest.approx(o["hazardRatio"], rel=1e-12)
+    assert s.direction_upper is o["directionUpper"]
+    assert s.events_fixed == pytest.approx(o["eventsFixed"], rel=1e-12)
+    assert s.inflation_factor == pytest.approx(o["inflationFactor"], abs=P_TOL)
+    for mine, ref in [("max_events", "maxNumberOfEvents"), ("events_per_look", "eventsPerStage"),
+                      ("max_subjects", "maxNumberOfSubjects"),
+                      ("max_subjects1", "maxNumberOfSubjects1"),
+                      ("max_subjects2", "maxNumberOfSubjects2"),
+                      ("accrual_intensity", "accrualIntensity"), ("analysis_times", "analysisTime"),
+                      ("subjects_per_look", "numberOfSubjects"),
+                      ("expected_events_h1", "expectedEventsH1"),
+                      ("expected_events_h01", "expectedEventsH01"),
+                      ("expected_events_h0", "expectedEventsH0"),
+                      ("expected_subjects_h1", "expectedNumberOfSubjectsH1"),
+                      ("study_duration_h1", "studyDurationH1"),
+                      ("max_study_duration", "maxStudyDuration"),
+                      ("critical_values_effect_scale", "criticalValuesEffectScale")]:
+        assert getattr(s, mine) == pytest.approx(o[ref], **rel), mine
+    assert s.reject_per_look == pytest.approx(o["rejectPerStage"], abs=P_TOL)
+    assert s.early_stop == pytest.approx(o["earlyStop"], abs=P_TOL)
+    assert s.critical_values_p_scale == pytest.approx(o["criticalValuesPValueScale"], abs=P_TOL)
+    assert list(s.events_per_look_ceiling) == o["derived_ceilings"]["eventsPerStage"]
+    assert s.max_subjects_ceiling == o["derived_ceilings"]["maxNumberOfSubjects"]
+    assert list(s.summary.columns)[:5] == ["look", "information_rate", "events", "analysis_time",
+                                           "subjects"]
+
+
+def test_sample_size_survival_solves_follow_up_from_subjects():
+    d = _asof3()
+    a = sample_size_survival_sequential(d, pi1=0.27, pi2=0.47, event_time=48, accrual_time=24,
+                                        follow_up_time=48, dropout_rate1=0.1, dropout_rate2=0.1)
+    b = sample_size_survival_sequential(d, pi1=0.27, pi2=0.47, event_time=48, accrual_time=24,
+                                        max_number_of_subjects=a.max_subjects, dropout_rate1=0.1,
+                                        dropout_rate2=0.1)
+    assert b.follow_up_time == pytest.approx(48, rel=1e-9)
+    assert b.analysis_times == pytest.approx(a.analysis_times, rel=1e-9)
+    # drop-out needs more subjects for the same events
+    plain = sample_size_survival_sequential(d, pi1=0.27, pi2=0.47, event_time=48,
+                                            accrual_time=24, follow_up_time=48)
+    assert a.max_subjects > plain.max_subjects and a.max_events == plain.max_events
+
+
+def test_sample_size_survival_hazard_inputs_agree():
+    d = _asof3()
+    lam2 = -math.log(0.53) / 48
+    a = sample_size_survival_sequential(d, pi1=0.27, pi2=0.47, event_time=48, accrual_time=24,
+                                        follow_up_time=48)
+    b = sample_size_survival_sequential(d, hazard_ratio=a.hazard_ratio, lambda2=lam2,
+                                        accrual_time=24, follow_up_time=48)
+    c = sample_size_survival_sequential(d, median1=math.log(2) / a.lambda1,
+                                        median2=math.log(2) / lam2, accrual_time=24,
+                                        follow_up_time=48)
+    assert b.max_subjects == pytest.approx(a.max_subjects, rel=1e-12)
+    assert c.max_subjects == pytest.approx(a.max_subjects, rel=1e-12)
+
+
+def test_sample_size_rates_matches_rpact():
+    o = CASES[RATES]["outputs"]
+    s = sample_size_rates_sequential(_asof3(), pi1=0.27, pi2=0.47)
+    assert s.direction_upper is o["directionUpper"]
+    assert s.n_fixed == pytest.approx(o["nFixed"], rel=1e-12)
+    for mine, ref in [("max_subjects", "maxNumberOfSubjects"),
+                      ("max_subjects1", "maxNumberOfSubjects1"),
+                      ("subjects_per_look", "numberOfSubjects"),
+                      ("subjects_per_look1", "numberOfSubjects1"),
+                      ("subjects_per_look2", "numberOfSubjects2"),
+                      ("expected_subjects_h1", "expectedNumberOfSubjectsH1"),
+                      ("expected_subjects_h01", "expectedNumberOfSubjectsH01"),
+                      ("expected_subjects_h0", "expectedNumberOfSubjectsH0")]:
+        assert getattr(s, mine) == pytest.approx(o[ref], rel=1e-8), mine
+    assert s.reject_per_look == pytest.approx(o["rejectPerStage"], abs=P_TOL)
+    assert s.critical_values_effect_scale == pytest.approx(o["criticalValuesEffectScale"],
+                                                           abs=P_TOL)
+    assert list(s.subjects_per_look1_ceiling) == o["derived_ceilings"]["numberOfSubjects1_per_look"]
+    assert s.max_subjects_ceiling == o["derived_ceilings"]["maxNumberOfSubjects"]
+
+
+# ------------------------------------------------------------------------------------------
+# monitoring
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("cid", ["gsd_k3_equal_asOF_alpha025_1sided_beta20",
+                                 "gsd_k3_equal_WT_delta025_alpha025_1sided_beta20",
+                                 "gsd_k3_equal_asOF_bsOF_nonbinding_alpha025_1sided_beta20",
+                                 "gsd_k3_equal_asOF_bsOF_binding_alpha025_1sided_beta20",
+                                 "gsd_k3_asOF_alpha05_2sided_t50_75_100_beta20"])
+def test_monitoring_at_planned_information_reproduces_design(designs, cid):
+    d = designs[cid]
+    m = monitor_sequential(d, z=[0.3, 1.5, 0.7], information_rates=d.information_rates)
+    assert m.critical_values == pytest.approx(CASES[cid]["outputs"]["criticalValues"], abs=Z_TOL)
+    if d.futility_bounds:
+        assert m.futility_bounds[:2] == pytest.approx(d.futility_bounds, abs=1e-9)
+    assert m.decisions[-1] == "do not reject H0" and m.final
+
+
+def test_monitoring_spends_alpha_at_information_reached():
+    d = _asof3()
+    t = [0.41, 0.58]
+    m = monitor_sequential(d, z=[1.0, 1.5], information_rates=t)
+    assert m.alpha_spent == pytest.approx(spending_function("asOF", 0.025, t), abs=1e-11)
+    assert m.decisions == ("continue", "continue") and not m.final and not m.stopped
+    # the final analysis (early, at 90% information) spends all that is left
+    f = monitor_sequential(d, z=[1.0, 1.5, 2.1], information_rates=[0.41, 0.58, 0.9])
+    assert f.final and f.alpha_spent[-1] == pytest.approx(0.025, abs=1e-11)
+    assert f.decisions[-1] == "reject H0" and f.stop_look == 3
+    # first look at 1/3 is the design's first bound
+    g = monitor_sequential(d, z=[3.8], information_rates=[d.information_rates[0]])
+    assert g.critical_values[0] == pytest.approx(d.critical_values[0], abs=1e-12)
+    assert g.decisions == ("reject H0",) and g.rejected
+
+
+def test_monitoring_repeated_confidence_intervals():
+    d = _asof3()
+    est, se = [0.2, 0.35], [0.25, 0.17]
+    m = monitor_sequential(d, z=np.divide(est, se), information_rates=[0.35, 0.7],
+                           estimates=est, standard_errors=se)
+    c = np.asarray(m.critical_values)
+    assert m.rci_lower == pytest.approx(np.subtract(est, c * se), abs=1e-14)
+    assert m.rci_upper == pytest.approx(np.add(est, c * se), abs=1e-14)
+    # reject H0 at a look  <=>  the repeated CI excludes 0 (z = estimate / se)
+    for k in range(2):
+        assert (m.decisions[k] == "reject H0") == (m.rci_lower[k] > 0)
+
+
+def test_monitor_logrank_hazard_ratio_intervals():
+    d = _asof3()
+    m = monitor_logrank(d, z=[-1.2, -2.9], events=[22, 41], max_events=65)
+    assert m.information_rates == pytest.approx([22 / 65, 41 / 65])
+    se = 2 / np.sqrt([22, 41])
+    assert m.estimates == pytest.approx(np.exp(np.array([-1.2, -2.9]) * se), rel=1e-12)
+    assert m.rci_upper == pytest.approx(
+        np.exp(np.array([-1.2, -2.9]) * se + np.asarray(m.critical_values) * se), rel=1e-12)
+    assert m.decisions == ("continue", "reject H0")
+    assert m.z == pytest.approx([1.2, 2.9])  # oriented: large favours the alternative
+
+
+def test_monitoring_non_binding_futility_crossing_allows_continuing():
+    d = group_sequential_design(kmax=3, futility="bsOF")
+    m = monitor_sequential(d, z=[-0.5, 2.6], information_rates=[0.34, 0.66])
+    assert m.decisions[0] == "futility bound crossed (non-binding)"
+    assert m.decisions[1] == "reject H0"
+
+
+# ------------------------------------------------------------------------------------------
+# errors name the parameter
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(information_rates=[0.5, 0.4, 1]), "information_rates"),
+    (dict(information_rates=[0.3, 0.6, 0.9]), "information_rates"),
+    (dict(kmax=4, information_rates=[0.3, 0.6, 1]), "kmax"),
+    (dict(alpha=1.5), "alpha"),
+    (dict(alpha=0), "alpha"),
+    (dict(beta=1.0), "beta"),
+    (dict(sided=3), "sided"),
+    (dict(kmax=0), "kmax"),
+    (dict(type_of_design="XYZ"), "type_of_design"),
+    (dict(type_of_design="WT"), "delta_wt"),
+    (dict(type_of_design="WT", delta_wt=2), "delta_wt"),
+    (dict(type_of_design="asHSD", gamma=7), "gamma"),
+    (dict(type_of_design="asHSD"), "gamma"),
+    (dict(type_of_design="asKD", rho=0.1), "rho"),
+    (dict(futility="bsXX"), "futility"),
+    (dict(futility="bsHSD"), "futility_gamma"),
+    (dict(futility="bsOF", type_of_design="OF"), "futility"),
+    (dict(futility="bsOF", sided=2, alpha=0.05), "futility"),
+    (dict(futility=[0.1]), "futility"),
+    (dict(futility=[3.9, 0.0]), "futility"),
+    (dict(binding="yes", futility="bsOF"), "binding"),
+])
+def test_design_errors_name_the_parameter(kwargs, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        group_sequential_design(**kwargs)
+
+
+def test_monitoring_errors_name_the_parameter():
+    d = _asof3()
+    with pytest.raises(InvalidParameterError, match="information_rates"):
+        monitor_sequential(d, z=[1, 2], information_rates=[0.5, 0.4])
+    with pytest.raises(InvalidParameterError, match="information_rates"):
+        monitor_sequential(d, z=[1, 2], information_rates=[0.5])
+    with pytest.raises(InvalidParameterError, match="events"):
+        monitor_logrank(d, z=[-1, -2], events=[30, 25], max_events=65)
+    with pytest.raises(InvalidParameterError, match="z"):
+        monitor_sequential(d, z=[4.0, 1.0], information_rates=[0.4, 0.7])
+    with pytest.raises(InvalidParameterError, match="z"):
+        monitor_sequential(d, z=[1, 1, 1, 1], information_rates=[0.2, 0.4, 0.6, 1.0])
+    with pytest.raises(InvalidParameterError, match="final"):
+        monitor_sequential(d, z=[1, 1, 1], information_rates=[0.2, 0.4, 0.6], final=False)
+    with pytest.raises(InvalidParameterError, match="standard_errors"):
+        monitor_sequential(d, z=[1], information_rates=[0.3], estimates=[0.1])
+    with pytest.raises(InvalidParameterError, match="design"):
+        monitor_sequential("asOF", z=[1], information_rates=[0.3])
+
+
+def test_sample_size_errors_name_the_parameter():
+    d = _asof3()
+    with pytest.raises(InvalidParameterError, match="pi1"):
+        sample_size_survival_sequential(d, pi1=1.2, pi2=0.47, follow_up_time=12)
+    with pytest.raises(InvalidParameterError, match="follow_up_time"):
+        sample_size_survival_sequential(d, pi1=0.27, pi2=0.47)
+    with pytest.raises(InvalidParameterError, match="max_number_of_subjects"):
+        sample_size_survival_sequential(d, pi1=0.27, pi2=0.47, event_time=48, accrual_time=24,
+                                        max_number_of_subjects=40)
+    with pytest.raises(InvalidParameterError, match="pi1"):
+        sample_size_rates_sequential(d, pi1=0.3, pi2=0.3)
+    with pytest.raises(InvalidParameterError, match="design"):
+        sample_size_rates_sequential({"kmax": 3}, pi1=0.3, pi2=0.4)
