@@ -41,6 +41,15 @@ _EXPORTS: dict[str, str] = {
     "rmst": ".analysis.survival",
     "cumulative_incidence": ".analysis.survival",
     "analyze_survival": ".analysis.survival",
+    # group-sequential designs
+    "GroupSequentialDesign": ".power.sequential",
+    "group_sequential_design": ".power.sequential",
+    "boundary_crossing": ".power.sequential",
+    "spending_function": ".power.sequential",
+    "sample_size_survival_sequential": ".power.sequential",
+    "sample_size_rates_sequential": ".power.sequential",
+    "monitor_sequential": ".power.sequential",
+    "monitor_logrank": ".power.sequential",
     # plotting
     "plot_km": ".plotting",
     # notebooks

@@ -286,7 +286,7 @@ def spending_function(kind: str, total: float, t, *, sided: int = 1, gamma: floa
     >>> spending_function("asOF", 0.025, [1/3, 2/3, 1]).round(8)
     array([0.00010351, 0.00604839, 0.025     ])
     >>> spending_function("asHSD", 0.025, [0.5, 1], gamma=-4).round(6)
-    array([0.002993, 0.025   ])
+    array([0.00298, 0.025  ])
     """
     t = np.asarray(t, dtype=float)
     base = kind[2:]
