@@ -51,7 +51,7 @@ def main(argv: list[str]) -> int:
     task = argv[0] if argv else "test"
     rest = argv[1:]
     setup()
-    env = dict(os.environ, MPLBACKEND=os.environ.get("MPLBACKEND", "Agg"))
+    env = dict(os.environ)
     try:
         if task == "setup":
             pass

@@ -14,7 +14,9 @@ import sys
 from .exceptions import WorkbenchError
 
 #: Verb modules under ``workbench.commands``, in the order ``--help`` lists them.
-VERBS = ("survival", "rates", "continuous", "meta", "power", "design", "simulate", "pipeline")
+VERBS = (
+    "survival", "rates", "continuous", "meta", "power", "design", "simulate", "pipeline", "report",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

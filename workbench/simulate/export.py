@@ -137,10 +137,17 @@ def write_csv_atomic(df: pd.DataFrame, path: Path, **kwargs) -> None:
     os.close(fd)
     try:
         df.to_csv(tmp, index=False, lineterminator="\n", **kwargs)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_survival_dataset(

@@ -1,0 +1,76 @@
+"""Notebook 01 and the T1 job: the notebook takes its parameters, records what the library computes,
+and the job writes the data, notebook, HTML and results under one folder."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import workbench as wb
+from workbench.jobs import run_t1_job
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "01_recurrence_followup.ipynb"
+
+pytestmark = pytest.mark.notebook
+
+
+def test_notebook_01_with_small_parameters(tmp_path):
+    params = {"n_combination": 20, "n_pharmacotherapy": 25, "p_combination": 0.3,
+              "p_pharmacotherapy": 0.6, "horizon": 24, "follow_up": 24, "accrual_time": 6,
+              "dropout_probability": 0.05, "seed": 3, "ties": "breslow"}
+    out = tmp_path / "nb01.ipynb"
+    wb.run_notebook(NOTEBOOK, out, parameters=params)
+    rec = wb.read_results(out)
+
+    # the notebook analysed the trial the parameters describe
+    design = wb.SurvivalDesign.from_probabilities(
+        {"combination": 0.3, "pharmacotherapy": 0.6}, at=24,
+        sizes={"combination": 20, "pharmacotherapy": 25}, accrual_time=6, follow_up=24,
+        dropout_probability=0.05, dropout_time=24)
+    df = wb.simulate(design, rng=3)
+    expected = wb.analyze_survival(df, time="time", event="event", group="arm",
+                                   times=[6, 12, 24], tau=24, ties="breslow",
+                                   reference="pharmacotherapy")
+    assert rec["counts"]["patients"].tolist() == [20, 25]
+    assert rec["counts"]["recurrences"].sum() == df["event"].sum()
+    cox = expected.cox.coefficients.iloc[0]
+    assert rec["hazard_ratio"] == pytest.approx(cox["hazard_ratio"], rel=1e-12)
+    assert rec["logrank_p"] == pytest.approx(expected.logrank.p_value, rel=1e-12)
+    assert rec["rmst_difference"] == pytest.approx(expected.rmst.differences["difference"].iloc[0])
+    assert set(rec["km"]["time"]) == {6, 12, 24}
+    assert "hazard of recurrence" in rec["conclusion"]
+
+
+def test_notebook_01_rejects_unknown_parameter(tmp_path):
+    with pytest.raises(wb.InvalidParameterError, match="n_combination"):
+        wb.run_notebook(NOTEBOOK, tmp_path / "x.ipynb", parameters={"n_combo": 3})
+
+
+def test_t1_job_writes_everything(tmp_path, capsys):
+    from workbench.cli import main
+
+    out = tmp_path / "t1"
+    assert main(["report", "t1", "--out", str(out), "--seed", "11"]) == 0
+    printed = capsys.readouterr().out
+    assert str(out.resolve()) in printed
+    for name in ["01_recurrence_followup.ipynb", "01_recurrence_followup.html", "results.json",
+                 "results.csv", "km.csv", "data/patients.csv", "data/adtte.csv", "data/adsl.csv",
+                 "data/dictionary.csv"]:
+        assert (out / name).is_file(), name
+    # seed 11 is the calibrated synthetic data set: the job's data are those, byte for byte
+    synthetic = ROOT / "synthetic_data" / "t1_recurrence"
+    assert (out / "data" / "patients.csv").read_bytes() == (synthetic / "patients.csv").read_bytes()
+    doc = json.loads((out / "results.json").read_text())
+    # the job's own analysis and the notebook's recorded results agree
+    assert doc["notebook"]["results"]["hazard_ratio"] == pytest.approx(
+        doc["analysis"]["cox"][0]["hazard_ratio"], rel=1e-12)
+    # and both are the analysis of the published data set through the command line
+    assert main(["survival", str(synthetic / "patients.csv"), "--time", "time", "--event", "event",
+                 "--group", "arm", "--reference", "pharmacotherapy", "--tau", "48", "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    assert cli["logrank"]["statistic"] == pytest.approx(doc["analysis"]["logrank"]["statistic"])
+    table = pd.read_csv(out / "results.csv")
+    assert {"comparison", "estimate", "ci_lower", "ci_upper", "p_value"} <= set(table.columns)
+    assert "<html" in (out / "01_recurrence_followup.html").read_text()[:500].lower()

@@ -1,0 +1,134 @@
+"""The main job: trial T1 end to end.
+
+:func:`run_t1_job` simulates trial T1 from its design, analyses it (Kaplan-Meier, log-rank, Cox, RMST,
+cumulative recurrence), executes ``notebooks/01_recurrence_followup.ipynb`` with papermill on the same
+design and seed, renders the executed notebook to HTML and writes the results as JSON and CSV, all
+under one output folder::
+
+    OUT/
+      data/            patients.csv/.parquet, adsl.csv, adtte.csv, dictionary.csv, design.yaml
+      01_recurrence_followup.ipynb    the executed notebook
+      01_recurrence_followup.html     its HTML rendering
+      results.json     design, seed, the analysis and the notebook's recorded results
+      results.csv      one row per comparison (log-rank, hazard ratio, RMST difference)
+      km.csv           Kaplan-Meier estimates per arm at the reporting times
+
+``python3 tasks.py run`` runs it (``workbench report t1 --out output/t1``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .design import SurvivalDesign
+from .exceptions import InvalidParameterError
+from .results import jsonable
+
+__all__ = ["run_t1_job", "T1_NOTEBOOK"]
+
+#: the notebook the job executes, relative to the project root
+T1_NOTEBOOK = Path("notebooks") / "01_recurrence_followup.ipynb"
+_REPORT_TIMES = (6.0, 12.0, 24.0, 36.0, 48.0)
+
+
+def _project_root() -> Path:
+    return Path(__file__).resolve().parents[1]
+
+
+def run_t1_job(out="output/t1", *, seed: int = 11, design: SurvivalDesign | None = None,
+               progress: bool | None = None) -> dict[str, Path]:
+    """Simulate, analyse and report trial T1; returns the paths written.
+
+    Parameters
+    ----------
+    out : path-like, default "output/t1"
+        Output folder; replaced atomically at the end (a failed run leaves the previous one).
+    seed : int, default 11
+        Seed of the simulation (the job's analysis and the notebook use the same one).
+    design : SurvivalDesign, optional
+        Two arms named ``combination`` and ``pharmacotherapy`` (default
+        :meth:`SurvivalDesign.from_t1`).
+    progress : bool, optional
+        Progress bar while the notebook runs (default: only on a terminal).
+    """
+    from .analysis.survival import analyze_survival
+    from .notebooks import read_results, run_notebook
+    from .pipelines import _render_html
+    from .simulate import simulate
+    from .simulate.export import write_csv_atomic, write_survival_dataset
+
+    design = design or SurvivalDesign.from_t1()
+    names = design.arm_names
+    if sorted(names) != ["combination", "pharmacotherapy"]:
+        raise InvalidParameterError(
+            f"`design` must have arms 'combination' and 'pharmacotherapy'; got {names}."
+        )
+    notebook = _project_root() / T1_NOTEBOOK
+    if not notebook.is_file():
+        raise InvalidParameterError(f"the T1 notebook is missing: {notebook}")
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(work, 0o777 & ~mask)
+    try:
+        df = simulate(design, rng=seed)
+        data = write_survival_dataset(df, work / "data", design=design, seed=seed, studyid="T1")
+        horizon = min(48.0, design.max_follow_up)
+        times = [t for t in _REPORT_TIMES if t <= design.max_follow_up]
+        analysis = analyze_survival(df, time="time", event="event", group="arm", times=times,
+                                    tau=horizon, reference="pharmacotherapy")
+
+        by_name = {a.name: a for a in design.arms}
+        parameters = {
+            "n_combination": by_name["combination"].n,
+            "n_pharmacotherapy": by_name["pharmacotherapy"].n,
+            "p_combination": float(by_name["combination"].cdf(horizon)),
+            "p_pharmacotherapy": float(by_name["pharmacotherapy"].cdf(horizon)),
+            "horizon": horizon,
+            "accrual_time": design.accrual_time,
+            "follow_up": design.follow_up,
+            "dropout_probability": design.dropout_probability(design.follow_up),
+            "seed": seed,
+        }
+        executed = work / T1_NOTEBOOK.name
+        run_notebook(notebook, executed, parameters=parameters, progress=progress,
+                     cwd=_project_root())
+        recorded = read_results(executed)
+        html = executed.with_suffix(".html")
+        _render_html(executed, html, False)
+
+        summary = analysis.summary
+        write_csv_atomic(summary, work / "results.csv")
+        write_csv_atomic(analysis.km.table, work / "km.csv")
+        doc = {
+            "trial": "T1",
+            "seed": seed,
+            "design": design.to_dict(),
+            "analysis": analysis.to_json(),
+            "notebook": {"path": executed.name, "parameters": parameters, "results": recorded},
+        }
+        (work / "results.json").write_text(json.dumps(jsonable(doc), indent=2, allow_nan=False))
+
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(work, out)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    paths = {
+        "folder": out,
+        "notebook": out / executed.name,
+        "html": out / html.name,
+        "results_json": out / "results.json",
+        "results_csv": out / "results.csv",
+        "km_csv": out / "km.csv",
+    }
+    paths.update({f"data_{k}": out / "data" / Path(v).name for k, v in data.items()})
+    return paths
