@@ -33,6 +33,8 @@ _EXPORTS: dict[str, str] = {
     "Exponential": ".design",
     "Weibull": ".design",
     "PiecewiseExponential": ".design",
+    "ContinuousArm": ".design",
+    "ContinuousDesign": ".design",
     # survival analysis
     "kaplan_meier": ".analysis.survival",
     "median_survival": ".analysis.survival",
@@ -41,6 +43,16 @@ _EXPORTS: dict[str, str] = {
     "rmst": ".analysis.survival",
     "cumulative_incidence": ".analysis.survival",
     "analyze_survival": ".analysis.survival",
+    # continuous outcomes
+    "ttest": ".analysis.continuous",
+    "ancova": ".analysis.continuous",
+    "hedges_g": ".analysis.continuous",
+    "mmrm": ".analysis.continuous",
+    "locf": ".analysis.continuous",
+    "ancova_locf": ".analysis.continuous",
+    "analyze_continuous": ".analysis.continuous",
+    "power_ancova": ".power.continuous",
+    "simulate_power_continuous": ".power.continuous",
     # group-sequential designs
     "GroupSequentialDesign": ".power.sequential",
     "group_sequential_design": ".power.sequential",
@@ -52,6 +64,8 @@ _EXPORTS: dict[str, str] = {
     "monitor_logrank": ".power.sequential",
     # plotting
     "plot_km": ".plotting",
+    "plot_spaghetti": ".plotting",
+    "plot_mean_trajectory": ".plotting",
     # notebooks
     "record": ".notebooks",
     "read_results": ".notebooks",

@@ -1,0 +1,180 @@
+"""Plots of repeated HAM-D measurements: individual trajectories and mean trajectories by arm."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .._validation import _check_columns, _check_dataframe, _check_probability, _label
+from ..exceptions import InvalidParameterError
+
+__all__ = ["plot_spaghetti", "plot_mean_trajectory"]
+
+
+def _axes(ax):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(6.5, 4.2))
+    return ax
+
+
+def _groups(df, group):
+    labels = df[group].map(_label)
+    return labels, sorted(labels.unique())
+
+
+def plot_spaghetti(df: pd.DataFrame, *, outcome: str = "hamd", visit: str = "week",
+                   subject: str = "subject", group: str = "arm", ax=None,
+                   max_subjects: int | None = None, show_mean: bool = True,
+                   line_alpha: float = 0.3, colors=None, xlabel: str = "Week",
+                   ylabel: str = "HAM-D-17", title: str | None = None, legend: bool = True):
+    """One thin line per patient across visits, coloured by arm, with the arm means on top.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Long data, one row per subject and visit (missing outcomes are skipped: a patient's line
+        stops at drop-out).
+    outcome, visit, subject, group : str
+        Column names.
+    ax : matplotlib Axes, optional
+    max_subjects : int, optional
+        Draw at most this many patients per arm (the first ones), to keep large trials readable.
+    show_mean : bool, default True
+        Thick line of the observed mean per arm and visit.
+    line_alpha : float in (0, 1], default 0.3
+    colors : sequence of colours, optional
+        One per arm (sorted arm labels); default the Axes colour cycle.
+    xlabel, ylabel, title : str
+    legend : bool, default True
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One ``Line2D`` per drawn patient, then one per arm mean.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from workbench.design import ContinuousDesign
+    >>> from workbench.simulate import simulate
+    >>> df = simulate(ContinuousDesign.from_t7(), rng=1)
+    >>> ax = plot_spaghetti(df)
+    >>> len(ax.get_lines())   # 40 patients + 2 means
+    42
+    """
+    _check_dataframe(df)
+    _check_columns(df, outcome, visit, subject, group)
+    line_alpha = _check_probability("line_alpha", line_alpha, closed=True)
+    ax = _axes(ax)
+    labels, levels = _groups(df, group)
+    if colors is None:
+        import matplotlib.pyplot as plt
+
+        colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    d = df.assign(_g=labels).dropna(subset=[outcome]).sort_values([subject, visit])
+    for i, lv in enumerate(levels):
+        col = colors[i % len(colors)]
+        sub = d[d["_g"] == lv]
+        ids = pd.unique(sub[subject])
+        if max_subjects is not None:
+            ids = ids[:max_subjects]
+        for s in ids:
+            one = sub[sub[subject] == s]
+            ax.plot(one[visit], one[outcome], color=col, alpha=line_alpha, linewidth=0.8)
+    if show_mean:
+        for i, lv in enumerate(levels):
+            m = d[d["_g"] == lv].groupby(visit)[outcome].mean()
+            ax.plot(m.index, m.to_numpy(), color=colors[i % len(colors)], linewidth=2.8,
+                    marker="o", label=f"{lv} (mean)")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    if legend and show_mean:
+        ax.legend(frameon=False)
+    return ax
+
+
+def plot_mean_trajectory(df: pd.DataFrame, *, outcome: str = "hamd", visit: str = "week",
+                         group: str = "arm", ax=None, conf_level: float = 0.95, design=None,
+                         dodge: float | None = None, colors=None, xlabel: str = "Week",
+                         ylabel: str = "Mean HAM-D-17", title: str | None = None,
+                         legend: bool = True):
+    """Observed mean score by arm and visit with t confidence intervals.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Long data; missing outcomes are left out (the means are of the patients seen at each
+        visit, so after informative drop-out they are biased: compare with the MMRM).
+    outcome, visit, group : str
+    ax : matplotlib Axes, optional
+    conf_level : float in (0, 1), default 0.95
+    design : ContinuousDesign, optional
+        Draw the design's mean trajectories as dashed lines (arm names must match).
+    dodge : float, optional
+        Horizontal shift between arms so the intervals do not overlap (default 1% of the range).
+    colors, xlabel, ylabel, title, legend :
+        Styling.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One ``Line2D`` per arm (plus one per arm for the design), error bars as containers.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from workbench.design import ContinuousDesign
+    >>> from workbench.simulate import simulate
+    >>> design = ContinuousDesign.from_t8()
+    >>> ax = plot_mean_trajectory(simulate(design, rng=1), design=design)
+    >>> len(ax.containers), len(ax.get_lines()) >= 4
+    (2, True)
+    """
+    _check_dataframe(df)
+    _check_columns(df, outcome, visit, group)
+    conf_level = _check_probability("conf_level", conf_level)
+    ax = _axes(ax)
+    labels, levels = _groups(df, group)
+    if colors is None:
+        import matplotlib.pyplot as plt
+
+        colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    d = df.assign(_g=labels).dropna(subset=[outcome])
+    weeks = np.sort(pd.to_numeric(d[visit]).unique())
+    span = float(weeks.max() - weeks.min()) or 1.0
+    dodge = 0.01 * span if dodge is None else float(dodge)
+    offsets = (np.arange(len(levels)) - (len(levels) - 1) / 2) * dodge
+    for i, lv in enumerate(levels):
+        col = colors[i % len(colors)]
+        g = d[d["_g"] == lv].groupby(visit)[outcome].agg(["mean", "std", "count"])
+        half = stats.t.ppf(0.5 + conf_level / 2, np.maximum(g["count"] - 1, 1)) * g["std"] / np.sqrt(
+            g["count"])
+        x = g.index.to_numpy(dtype=float) + offsets[i]
+        ax.errorbar(x, g["mean"], yerr=half.fillna(0).to_numpy(), color=col, marker="o",
+                    capsize=3, linewidth=2, label=f"{lv} (observed, {conf_level:.0%} CI)")
+    if design is not None:
+        for arm in design.arms:
+            if arm.name in levels:
+                i = levels.index(arm.name)
+                ax.plot(design.weeks, arm.means, linestyle="--", color=colors[i % len(colors)],
+                        alpha=0.8, label=f"{arm.name} (design)")
+        missing = [a.name for a in design.arms if a.name not in levels]
+        if len(missing) == len(design.arms):
+            raise InvalidParameterError(
+                f"`design` arms {[a.name for a in design.arms]} do not match the groups {levels} "
+                f"of column {group!r}."
+            )
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    if legend:
+        ax.legend(frameon=False, fontsize="small")
+    return ax
