@@ -62,8 +62,20 @@ _EXPORTS: dict[str, str] = {
     "sample_size_rates_sequential": ".power.sequential",
     "monitor_sequential": ".power.sequential",
     "monitor_logrank": ".power.sequential",
+    # meta-analysis
+    "effect_sizes": ".analysis.meta",
+    "meta_analysis": ".analysis.meta",
+    "mantel_haenszel": ".analysis.meta",
+    "egger_test": ".analysis.meta",
+    "trim_and_fill": ".analysis.meta",
+    "leave_one_out": ".analysis.meta",
+    "subgroup_analysis": ".analysis.meta",
+    "MetaAnalysisDesign": ".design.meta",
+    "publication_bias": ".simulate.meta",
     # plotting
     "plot_km": ".plotting",
+    "plot_forest": ".plotting",
+    "plot_funnel": ".plotting",
     "plot_spaghetti": ".plotting",
     "plot_mean_trajectory": ".plotting",
     # notebooks

@@ -19,6 +19,7 @@ from .survival import (  # noqa: F401
     split_total,
 )
 from .continuous import ContinuousArm, ContinuousDesign  # noqa: F401
+from .meta import MetaAnalysisDesign  # noqa: F401
 
 __all__ = [
     "BinaryArm",
@@ -27,6 +28,7 @@ __all__ = [
     "solve_switch_stages",
     "ContinuousArm",
     "ContinuousDesign",
+    "MetaAnalysisDesign",
     "Arm",
     "Exponential",
     "PiecewiseExponential",

@@ -13,6 +13,7 @@ from ..exceptions import InvalidParameterError
 # design class name -> (module, data-frame simulator, array simulator or None)
 _SIMULATORS: dict[str, tuple[str, str, str | None]] = {
     "SurvivalDesign": (".survival", "simulate_survival", "simulate_survival_arrays"),
+    "MetaAnalysisDesign": (".meta", "simulate_meta", "simulate_meta_arrays"),
     "ContinuousDesign": (".continuous", "simulate_continuous", "simulate_continuous_arrays"),
 }
 

@@ -1,0 +1,203 @@
+"""Design of a body of trials for meta-analysis, with optional publication bias.
+
+A :class:`MetaAnalysisDesign` describes k two-arm trials with a standardised outcome: per-trial
+group sizes, a mean true standardised mean difference (``effect``, experimental minus control,
+positive = benefit of the experimental treatment), between-trial heterogeneity ``tau`` (true effects
+drawn from a normal distribution), and a selection model of publication: a trial whose own t-test
+is significant at ``alpha`` in favour of the experimental treatment is published with probability
+``p_publish_significant``, any other trial with ``p_publish_nonsignificant``.
+
+The scenarios M1-M3 of the seed trials (5 trials with 435 patients, 23 with 1365, 53 with 2757) are
+available as :meth:`MetaAnalysisDesign.from_m1` etc.
+
+>>> from workbench.design.meta import MetaAnalysisDesign
+>>> d = MetaAnalysisDesign.from_m1()
+>>> d.k, d.n_total
+(5, 435)
+>>> MetaAnalysisDesign.from_dict(d.to_dict()) == d
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._validation import _check_int, _check_positive, _check_probability, _check_real
+from ..exceptions import InvalidParameterError
+
+__all__ = ["MetaAnalysisDesign", "META_SCENARIOS", "split_sizes"]
+
+#: Calibration of the meta-analyses M1-M3 (seed_trials.md): number of trials, patients, mean true
+#: SMD of PDT versus the comparators, heterogeneity, comparator mix and seed of the size split.
+META_SCENARIOS: dict[str, dict[str, Any]] = {
+    "M1": {"k": 5, "n_total": 435, "effect": 0.6, "tau": 0.3, "seed": 20240601,
+           "description": "short-term PDT vs control (pharmacotherapy, supportive therapy or "
+                          "waiting list): moderate benefit, moderate to large heterogeneity"},
+    "M2": {"k": 23, "n_total": 1365, "effect": -0.2, "tau": 0.15, "seed": 20240602,
+           "description": "time-limited PDT vs other psychotherapies (mostly CBT): small effect "
+                          "favouring the others at the end of treatment"},
+    "M3": {"k": 53, "n_total": 2757, "effect": 0.0, "tau": 0.1, "seed": 20240603,
+           "description": "PDT vs all other psychotherapies: comparable outcomes"},
+}
+
+
+def split_sizes(n_total: int, k: int, *, seed: int, minimum: int = 12) -> tuple[int, ...]:
+    """Split ``n_total`` patients into ``k`` trial sizes (each >= ``minimum``), deterministically.
+
+    Sizes are proportional to lognormal draws (sd 0.5 on the log scale, as trial sizes in
+    psychotherapy research vary) from ``numpy.random.default_rng(seed)``, rounded by largest
+    remainder so they add up exactly.
+
+    >>> sizes = split_sizes(435, 5, seed=1)
+    >>> len(sizes), sum(sizes)
+    (5, 435)
+    """
+    n_total = _check_int("n_total", n_total, minimum=1)
+    k = _check_int("k", k, minimum=1)
+    if n_total < k * minimum:
+        raise InvalidParameterError(
+            f"`n_total` must be at least k * minimum = {k * minimum}; got {n_total}.")
+    w = np.exp(np.random.default_rng(seed).normal(0.0, 0.5, k))
+    share = minimum + w / w.sum() * (n_total - k * minimum)
+    base = np.floor(share).astype(int)
+    rest = n_total - base.sum()
+    order = np.argsort(-(share - base), kind="stable")
+    base[order[:rest]] += 1
+    return tuple(int(x) for x in base)
+
+
+def _int_tuple(name: str, values, minimum: int) -> tuple[int, ...]:
+    if isinstance(values, str) or not hasattr(values, "__iter__"):
+        raise InvalidParameterError(f"`{name}` must be a sequence of integers; got {values!r}.")
+    out = tuple(_check_int(name, v, minimum=minimum) for v in values)
+    if not out:
+        raise InvalidParameterError(f"`{name}` must hold at least one trial size; got [].")
+    return out
+
+
+@dataclass(frozen=True)
+class MetaAnalysisDesign:
+    """k two-arm trials of a standardised outcome, with a selection model of publication.
+
+    Parameters
+    ----------
+    n1 : sequence of int >= 2
+        Patients in the experimental arm of each trial.
+    n2 : sequence of int >= 2, optional
+        Patients in the control arm (default: equal to ``n1``).
+    effect : float, default 0.3
+        Mean true standardised mean difference (experimental minus control; > 0 favours the
+        experimental treatment).
+    tau : float >= 0, default 0.0
+        Standard deviation of the true effects across trials (random-effects model).
+    p_publish_significant : float in [0, 1], default 1.0
+        Probability that a trial significant in favour of the experimental arm is published.
+    p_publish_nonsignificant : float in [0, 1], default 1.0
+        Probability that any other trial is published.
+    alpha : float in (0, 1), default 0.05
+        Two-sided level of each trial's own t-test.
+    name : str, default ""
+    """
+
+    n1: tuple[int, ...]
+    n2: tuple[int, ...] | None = None
+    effect: float = 0.3
+    tau: float = 0.0
+    p_publish_significant: float = 1.0
+    p_publish_nonsignificant: float = 1.0
+    alpha: float = 0.05
+    name: str = ""
+
+    def __post_init__(self):
+        n1 = _int_tuple("n1", self.n1, 2)
+        n2 = n1 if self.n2 is None else _int_tuple("n2", self.n2, 2)
+        if len(n2) != len(n1):
+            raise InvalidParameterError(
+                f"`n2` must have one size per trial ({len(n1)}); got {len(n2)}.")
+        object.__setattr__(self, "n1", n1)
+        object.__setattr__(self, "n2", n2)
+        object.__setattr__(self, "effect", _check_real("effect", self.effect))
+        object.__setattr__(self, "tau", _check_positive("tau", self.tau, allow_zero=True))
+        for name in ("p_publish_significant", "p_publish_nonsignificant"):
+            object.__setattr__(self, name, _check_probability(name, getattr(self, name),
+                                                              closed=True))
+        object.__setattr__(self, "alpha", _check_probability("alpha", self.alpha))
+        if not isinstance(self.name, str):
+            raise InvalidParameterError(f"`name` must be a string; got {self.name!r}.")
+
+    @property
+    def k(self) -> int:
+        """Number of trials."""
+        return len(self.n1)
+
+    @property
+    def n_total(self) -> int:
+        return int(sum(self.n1) + sum(self.n2))
+
+    @property
+    def selective(self) -> bool:
+        """True when significant and other trials are published with different probabilities."""
+        return self.p_publish_significant != self.p_publish_nonsignificant
+
+    def with_selection(self, p_publish_significant: float = 1.0,
+                       p_publish_nonsignificant: float = 1.0) -> MetaAnalysisDesign:
+        """The same trials under another publication model."""
+        return dataclasses.replace(self, p_publish_significant=p_publish_significant,
+                                   p_publish_nonsignificant=p_publish_nonsignificant)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"n1": list(self.n1), "n2": list(self.n2), "effect": self.effect, "tau": self.tau,
+                "p_publish_significant": self.p_publish_significant,
+                "p_publish_nonsignificant": self.p_publish_nonsignificant, "alpha": self.alpha,
+                "name": self.name}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> MetaAnalysisDesign:
+        if not isinstance(d, dict):
+            raise InvalidParameterError(f"a MetaAnalysisDesign needs a dict; got {d!r}.")
+        allowed = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - allowed)
+        if unknown:
+            raise InvalidParameterError(
+                f"unknown MetaAnalysisDesign field(s) {unknown}; allowed: {sorted(allowed)}.")
+        return cls(**d)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> MetaAnalysisDesign:
+        return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def from_scenario(cls, scenario: str, **changes) -> MetaAnalysisDesign:
+        """Design of meta-analysis ``"M1"``, ``"M2"`` or ``"M3"`` (see :data:`META_SCENARIOS`)."""
+        if scenario not in META_SCENARIOS:
+            raise InvalidParameterError(
+                f"`scenario` must be one of {sorted(META_SCENARIOS)}; got {scenario!r}.")
+        s = META_SCENARIOS[scenario]
+        sizes = np.array(split_sizes(s["n_total"], s["k"], seed=s["seed"]))
+        n1 = tuple(int(x) for x in (sizes + 1) // 2)
+        n2 = tuple(int(x) for x in sizes // 2)
+        base = cls(n1=n1, n2=n2, effect=s["effect"], tau=s["tau"], name=scenario)
+        return dataclasses.replace(base, **changes) if changes else base
+
+    @classmethod
+    def from_m1(cls, **changes) -> MetaAnalysisDesign:
+        """M1: 5 RCTs, 435 patients, short-term PDT vs control (SMD 0.6, tau 0.3)."""
+        return cls.from_scenario("M1", **changes)
+
+    @classmethod
+    def from_m2(cls, **changes) -> MetaAnalysisDesign:
+        """M2: 23 studies, 1365 patients, PDT vs other psychotherapies (SMD -0.2, tau 0.15)."""
+        return cls.from_scenario("M2", **changes)
+
+    @classmethod
+    def from_m3(cls, **changes) -> MetaAnalysisDesign:
+        """M3: 53 RCTs, 2757 patients, PDT vs all other psychotherapies (SMD 0, tau 0.1)."""
+        return cls.from_scenario("M3", **changes)
