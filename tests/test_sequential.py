@@ -427,3 +427,84 @@ def test_sample_size_errors_name_the_parameter():
         sample_size_rates_sequential(d, pi1=0.3, pi2=0.3)
     with pytest.raises(InvalidParameterError, match="design"):
         sample_size_rates_sequential({"kmax": 3}, pi1=0.3, pi2=0.4)
+
+
+# ------------------------------------------------------------------------------------------
+# command line
+# ------------------------------------------------------------------------------------------
+def _cli(capsys, *argv):
+    from workbench.cli import main
+
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+CLI_KEYS = {"critical_values", "stage_levels", "alpha_spent", "futility_bounds", "beta_spent",
+            "inflation_factor", "power", "rejection_probabilities", "asn"}
+
+
+def test_cli_json_matches_rpact(capsys):
+    cid = "gsd_k3_asOF_unequal_t25_60_100_alpha025_1sided_beta20"
+    code, out, _ = _cli(capsys, "design", "sequential", "--kmax", "3", "--alpha", "0.025",
+                        "--sided", "1", "--beta", "0.2", "--info", "0.25,0.6,1", "--design",
+                        "asOF", "--json")
+    assert code == 0
+    res = json.loads(out)
+    assert CLI_KEYS <= set(res)
+    o = CASES[cid]["outputs"]
+    ch = o["characteristics"]
+    assert res["critical_values"] == pytest.approx(o["criticalValues"], abs=Z_TOL)
+    assert res["stage_levels"] == pytest.approx(o["stageLevels"], abs=P_TOL)
+    assert res["alpha_spent"][:2] == pytest.approx(o["alphaSpent"][:2], abs=P_TOL)
+    assert res["futility_bounds"] is None and res["beta_spent"] is None
+    assert res["inflation_factor"] == pytest.approx(ch["inflationFactor"], abs=P_TOL)
+    assert res["power"] == pytest.approx(ch["power"], abs=P_TOL)
+    assert res["rejection_probabilities"] == pytest.approx(ch["rejectionProbabilities"],
+                                                           abs=P_TOL)
+    assert [res["asn"][k] for k in ("h1", "h01", "h0")] == pytest.approx(
+        [ch["averageSampleNumber1"], ch["averageSampleNumber01"], ch["averageSampleNumber0"]],
+        abs=P_TOL)
+
+
+def test_cli_json_beta_spending_binding(capsys):
+    cid = "gsd_k3_equal_asOF_bsOF_binding_alpha025_1sided_beta20"
+    code, out, _ = _cli(capsys, "design", "sequential", "--kmax", "3", "--design", "asOF",
+                        "--futility", "bsOF", "--binding", "--json")
+    assert code == 0
+    res = json.loads(out)
+    o = CASES[cid]["outputs"]
+    assert res["critical_values"] == pytest.approx(o["criticalValues"], abs=Z_TOL)
+    assert res["futility_bounds"] == pytest.approx(o["futilityBounds"], abs=Z_TOL)
+    assert res["beta_spent"] == pytest.approx(o["betaSpent"], abs=P_TOL)
+    assert res["settings"]["binding"] is True
+
+
+def test_cli_classical_designs_and_text_output(capsys):
+    code, out, _ = _cli(capsys, "design", "sequential", "--design", "WT", "--delta-wt", "0.25",
+                        "--json")
+    ref = CASES["gsd_k3_equal_WT_delta025_alpha025_1sided_beta20"]["outputs"]
+    assert code == 0
+    assert json.loads(out)["critical_values"] == pytest.approx(ref["criticalValues"], abs=Z_TOL)
+    code, out, _ = _cli(capsys, "design", "sequential", "--design", "P", "--sided", "2",
+                        "--alpha", "0.05")
+    assert code == 0 and "critical_value" in out and "inflation factor" in out
+
+
+@pytest.mark.parametrize("argv,option", [
+    (["--info", "0.5,0.4,1"], "--info"),
+    (["--info", "0.3,0.6,0.9"], "--info"),
+    (["--kmax", "4", "--info", "0.3,0.6,1"], "--kmax"),
+    (["--alpha", "1.5"], "--alpha"),
+    (["--beta", "0"], "--beta"),
+    (["--design", "asHSD", "--gamma", "9"], "--gamma"),
+    (["--design", "asKD", "--rho", "0.1"], "--rho"),
+    (["--design", "WT"], "--delta-wt"),
+    (["--design", "XX"], "--design"),
+    (["--futility", "bsXY"], "--futility"),
+    (["--info", "a,b"], "--info"),
+])
+def test_cli_bad_input_exits_2_naming_the_option(capsys, argv, option):
+    code, out, err = _cli(capsys, "design", "sequential", *argv)
+    assert code == 2 and out == ""
+    assert option in err and err.count("\n") == 1
