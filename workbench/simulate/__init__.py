@@ -14,6 +14,7 @@ from ..exceptions import InvalidParameterError
 _SIMULATORS: dict[str, tuple[str, str, str | None]] = {
     "SurvivalDesign": (".survival", "simulate_survival", "simulate_survival_arrays"),
     "MetaAnalysisDesign": (".meta", "simulate_meta", "simulate_meta_arrays"),
+    "BinaryDesign": (".binary", "simulate_binary", "simulate_binary_arrays"),
     "ContinuousDesign": (".continuous", "simulate_continuous", "simulate_continuous_arrays"),
 }
 
