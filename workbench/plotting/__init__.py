@@ -16,6 +16,8 @@ _EXPORTS: dict[str, str] = {
     "plot_funnel": ".meta",
     "plot_spaghetti": ".continuous",
     "plot_mean_trajectory": ".continuous",
+    "plot_boundaries": ".sequential",
+    "plot_spending": ".sequential",
 }
 
 __all__ = sorted(_EXPORTS)
