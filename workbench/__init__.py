@@ -96,6 +96,8 @@ _EXPORTS: dict[str, str] = {
     "plot_funnel": ".plotting",
     "plot_spaghetti": ".plotting",
     "plot_mean_trajectory": ".plotting",
+    "plot_boundaries": ".plotting",
+    "plot_spending": ".plotting",
     # notebooks
     "record": ".notebooks",
     "read_results": ".notebooks",
