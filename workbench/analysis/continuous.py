@@ -1418,11 +1418,12 @@ def analyze_continuous(df: pd.DataFrame, *, outcome: str, group: str,
     at = None
     n_end_missing = 0
     if visit is not None:
+        if subject is not None:
+            _long_data(df, outcome, group, visit, subject, baseline, reference)  # validate
         end = endpoint_rows(df, visit=visit)
         at = float(pd.to_numeric(end[visit]).iloc[0])
         n_end_missing = int(end[outcome].isna().sum())
         if subject is not None:
-            _long_data(df, outcome, group, visit, subject, baseline, reference)  # validate
             n_end_missing += int(df[subject].nunique() - end[subject].nunique())
     elif subject is not None and df[subject].duplicated().any():
         s = df[subject][df[subject].duplicated()].iloc[0]
