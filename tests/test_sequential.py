@@ -508,3 +508,18 @@ def test_cli_bad_input_exits_2_naming_the_option(capsys, argv, option):
     code, out, err = _cli(capsys, "design", "sequential", *argv)
     assert code == 2 and out == ""
     assert option in err and err.count("\n") == 1
+
+
+def test_power_survival_sequential_matches_getpowersurvival():
+    sim = CASES["sim_survival_k3_asOF_p27_p47_E22_44_65_N150_10000iter_seed12345"]
+    ref = sim["outputs"]["analytic_comparators"]["getPowerSurvival_65_events"]
+    from workbench.power.sequential import power_survival_sequential
+
+    p = power_survival_sequential(_asof3(), max_events=65,
+                                  hazard_ratio=sim["outputs"]["hazardRatio"])
+    assert p.power == pytest.approx(ref["overallReject"], abs=P_TOL)
+    assert p.reject_per_look == pytest.approx(ref["rejectPerStage"], abs=P_TOL)
+    assert p.expected_information == pytest.approx(ref["expectedNumberOfEvents"], rel=1e-8)
+    # the wrong direction has (almost) no power
+    q = power_survival_sequential(_asof3(), max_events=65, hazard_ratio=2.0)
+    assert q.power < 1e-4

@@ -80,6 +80,7 @@ _EXPORTS: dict[str, str] = {
     "sample_size_rates_sequential": ".power.sequential",
     "monitor_sequential": ".power.sequential",
     "monitor_logrank": ".power.sequential",
+    "power_survival_sequential": ".power.sequential",
     # meta-analysis
     "effect_sizes": ".analysis.meta",
     "meta_analysis": ".analysis.meta",

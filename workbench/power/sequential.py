@@ -73,6 +73,8 @@ __all__ = [
     "SequentialMonitoring",
     "monitor_sequential",
     "monitor_logrank",
+    "SequentialPower",
+    "power_survival_sequential",
 ]
 
 # ============================================================================================
@@ -1796,3 +1798,105 @@ def _from_logrank_results(results, experimental):
         zs.append((o - e) / math.sqrt(v))
         ds.append(float(np.sum(res.observed)))
     return zs, ds
+
+
+# ============================================================================================
+# power of a group-sequential time-to-event trial with a given number of events
+# ============================================================================================
+@dataclass(frozen=True)
+class SequentialPower(Result):
+    """Power and expected size of a group-sequential trial at a given maximum information.
+
+    Attributes
+    ----------
+    design : GroupSequentialDesign
+    drift : float
+        ``E[Z]`` at the final look under the assumed effect.
+    information_per_look : tuple of float
+        Cumulative events (or subjects) at each look.
+    reject_per_look, lower_per_look : tuple of float
+        Per-look probabilities of crossing the efficacy bound, and of stopping below the lower
+        bound (futility; two-sided designs: rejection in the other direction).
+    power : float
+        Probability of rejecting H0 in the direction of the alternative.
+    expected_information : float
+        Expected events (or subjects) at stopping.
+    """
+
+    design: GroupSequentialDesign
+    drift: float
+    hazard_ratio: float
+    information_per_look: tuple[float, ...]
+    reject_per_look: tuple[float, ...]
+    lower_per_look: tuple[float, ...]
+    power: float
+    early_stop: float
+    expected_information: float
+
+    _title = "Group-sequential power"
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per look: ``look, information_rate, events, critical_value,
+        reject_probability, lower_probability, cumulative_power``."""
+        d = self.design
+        return pd.DataFrame({
+            "look": np.arange(1, d.kmax + 1), "information_rate": d.information_rates,
+            "events": self.information_per_look, "critical_value": d.critical_values,
+            "reject_probability": self.reject_per_look, "lower_probability": self.lower_per_look,
+            "cumulative_power": np.cumsum(self.reject_per_look),
+        })
+
+
+def power_survival_sequential(design: GroupSequentialDesign, *, max_events: float,
+                              hazard_ratio: float, allocation_ratio: float = 1.0,
+                              theta_h0: float = 1.0, alternative: str = "less") -> SequentialPower:
+    """Power of a group-sequential log-rank test with looks at ``max_events * information_rates``.
+
+    Parameters
+    ----------
+    design : GroupSequentialDesign
+    max_events : float > 0
+        Events at the final analysis.
+    hazard_ratio : float > 0
+        Assumed hazard ratio (arm 1 over arm 2).
+    allocation_ratio : float > 0, default 1
+    theta_h0 : float > 0, default 1
+    alternative : {"less", "greater"}, default "less"
+        Direction of the alternative: hazard ratio below (the usual) or above ``theta_h0``.
+
+    Returns
+    -------
+    SequentialPower
+
+    Notes
+    -----
+    Schoenfeld's approximation: the log-rank statistic at ``D`` events is normal with mean
+    ``log(theta_h0 / HR) sqrt(r D) / (1 + r)`` (sign for ``alternative="less"``). Matches rpact
+    ``getPowerSurvival`` with ``maxNumberOfEvents`` (``tests/reference/group_sequential.json``).
+
+    Examples
+    --------
+    >>> d = group_sequential_design(kmax=3, type_of_design="asOF")
+    >>> p = power_survival_sequential(d, max_events=65, hazard_ratio=0.4957)
+    >>> round(p.power, 4), round(p.expected_information, 2)
+    (0.8026, 55.48)
+    """
+    design = _check_design(design)
+    max_events = _check_positive("max_events", max_events)
+    hr = _check_positive("hazard_ratio", hazard_ratio)
+    r = _check_positive("allocation_ratio", allocation_ratio)
+    theta_h0 = _check_positive("theta_h0", theta_h0)
+    alternative = _check_choice("alternative", alternative, ("less", "greater"))
+    sign = 1.0 if alternative == "greater" else -1.0
+    drift = sign * math.log(hr / theta_h0) * math.sqrt(r * max_events) / (1 + r)
+    t = np.asarray(design.information_rates)
+    up, lo = _crossing(np.asarray(design.critical_values), _lower_bounds(design), t, drift)
+    stop = (up + lo)[:-1]
+    events = max_events * t
+    expected = max_events * (1.0 - float(np.sum(stop * (1.0 - t[:-1]))))
+    return SequentialPower(
+        design=design, drift=drift, hazard_ratio=hr, information_per_look=_tuple(events),
+        reject_per_look=_tuple(up), lower_per_look=_tuple(lo), power=float(up.sum()),
+        early_stop=float(stop.sum()), expected_information=expected,
+    )
