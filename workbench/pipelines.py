@@ -35,6 +35,7 @@ recorded tables go to ``tables/<name>.csv`` and ``.parquet`` with the case colum
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import itertools
 import json
@@ -198,8 +199,8 @@ def load_pipeline(path: str | os.PathLike | None = None, *, spec: Mapping | None
     raw_cases = spec.get("cases")
     if raw_cases is None:
         raw_cases = [{}]
-    if not isinstance(raw_cases, list) or not raw_cases:
-        raise InvalidParameterError(f"`cases` of {where} must be a non-empty list of mappings.")
+    if not isinstance(raw_cases, list):
+        raise InvalidParameterError(f"`cases` of {where} must be a list of mappings.")
     grid = _expand_grid(spec.get("grid"), where)
     template = str(spec.get("case_dir") or _DEFAULT_CASE_DIR)
 
@@ -271,11 +272,13 @@ def load_pipeline(path: str | os.PathLike | None = None, *, spec: Mapping | None
 # content hashes
 # --------------------------------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=1)
 def library_hash() -> str:
     """Hash of the workbench version and the source of every module of the package.
 
     Any change to the library gives a new hash, so pipeline cases run with an older library are
-    run again.
+    run again. It is computed once per process (the modules a process has imported do not change
+    either).
     """
     from . import __version__
 
