@@ -111,25 +111,32 @@ def simulate_survival_arrays(design: SurvivalDesign, n_reps: int, *, rng=None) -
     gen = _rng(rng)
     streams = gen.spawn(len(design.arms) * _STREAMS)
 
-    entries, events, dropouts = [], [], []
+    # Draws are patient-major (n_arm, n_reps); each is copied once into replicate-major outputs
+    # (filling preallocated arrays is much faster than concatenating transposed views).
+    out_shape = (n_reps, design.n_total)
+    entry = np.empty(out_shape)
+    event_time = np.empty(out_shape)
+    dropout_time = np.empty(out_shape)
+    col = 0
     for i, arm in enumerate(design.arms):
         g_entry, g_event, g_cure, g_drop = streams[i * _STREAMS : (i + 1) * _STREAMS]
         shape = (arm.n, n_reps)  # patient-major: common random numbers across arm sizes
-        entry = g_entry.random(shape).T * design.accrual_time
-        t = arm.event_time.sample(g_event.standard_exponential(shape).T)
+        cols = slice(col, col + arm.n)
+        col += arm.n
+        u = g_entry.random(shape)
+        u *= design.accrual_time
+        entry[:, cols] = u.T
+        t = arm.event_time.sample(g_event.standard_exponential(shape))
         if arm.cure_fraction > 0:
-            t = np.where(g_cure.random(shape).T < arm.cure_fraction, np.inf, t)
+            t = np.where(g_cure.random(shape) < arm.cure_fraction, np.inf, t)
+        event_time[:, cols] = t.T
         if design.dropout_rate > 0:
-            d = g_drop.standard_exponential(shape).T / design.dropout_rate
+            d = g_drop.standard_exponential(shape)
+            d /= design.dropout_rate
+            dropout_time[:, cols] = d.T
         else:
-            d = np.full((n_reps, arm.n), np.inf)
-        entries.append(entry)
-        events.append(t)
-        dropouts.append(d)
+            dropout_time[:, cols] = np.inf
 
-    entry = np.concatenate(entries, axis=1)
-    event_time = np.concatenate(events, axis=1)
-    dropout_time = np.concatenate(dropouts, axis=1)
     if design.follow_up_type == "fixed":
         admin = np.full_like(entry, design.follow_up)
     else:
