@@ -93,6 +93,8 @@ _EXPORTS: dict[str, str] = {
     "publication_bias": ".simulate.meta",
     # plotting
     "plot_km": ".plotting",
+    "plot_risk_differences": ".plotting",
+    "plot_rates": ".plotting",
     "plot_forest": ".plotting",
     "plot_funnel": ".plotting",
     "plot_spaghetti": ".plotting",

@@ -12,6 +12,8 @@ from typing import Any
 # public name -> submodule; add one line per plot function.
 _EXPORTS: dict[str, str] = {
     "plot_km": ".survival",
+    "plot_risk_differences": ".rates",
+    "plot_rates": ".rates",
     "plot_forest": ".meta",
     "plot_funnel": ".meta",
     "plot_spaghetti": ".continuous",

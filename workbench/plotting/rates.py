@@ -1,0 +1,218 @@
+"""Plots of remission/response rates: per-arm rates and a forest plot of risk differences."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.rates import ArmRates, EffectEstimate, RatesAnalysis
+from ..exceptions import InvalidParameterError
+
+__all__ = ["plot_risk_differences", "plot_rates"]
+
+
+def _new_axes(ax, size):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=size)
+    return ax
+
+
+def _rows(results, labels) -> pd.DataFrame:
+    """Normalise the accepted inputs to rows of label, estimate, ci_lower, ci_upper."""
+
+    def from_one(label, r):
+        if isinstance(r, RatesAnalysis):
+            out = []
+            many = len(r.comparisons) > 1
+            for c in r.comparisons.to_dict(orient="records"):
+                name = f"{c['group']} vs {c['reference']}"
+                out.append((f"{label}: {name}" if label and many else (label or name),
+                            c["risk_difference"], c["rd_ci_lower"], c["rd_ci_upper"]))
+            return out
+        if isinstance(r, EffectEstimate):
+            if r.measure != "risk_difference":
+                raise InvalidParameterError(
+                    f"`results` must hold risk differences; got a {r.measure} estimate.")
+            return [(label or f"{r.group} vs {r.reference}", r.estimate, r.ci_lower, r.ci_upper)]
+        raise InvalidParameterError(
+            "`results` entries must be RatesAnalysis (compare_rates) or EffectEstimate "
+            f"(risk_difference) objects; got {type(r).__name__}.")
+
+    if isinstance(results, pd.DataFrame):
+        df = results
+        cols = {"estimate": ("risk_difference", "estimate"),
+                "ci_lower": ("rd_ci_lower", "ci_lower"), "ci_upper": ("rd_ci_upper", "ci_upper")}
+        picked = {}
+        for key, options in cols.items():
+            found = [c for c in options if c in df.columns]
+            if not found:
+                raise InvalidParameterError(
+                    f"`results` DataFrame needs a column {' or '.join(map(repr, options))}; it has "
+                    f"{list(df.columns)}.")
+            picked[key] = df[found[0]].to_numpy(dtype=float)
+        if "label" in df.columns:
+            lab = df["label"].astype(str).tolist()
+        elif {"group", "reference"} <= set(df.columns):
+            lab = [f"{g} vs {r}" for g, r in zip(df["group"], df["reference"])]
+        else:
+            lab = [str(i) for i in df.index]
+        rows = list(zip(lab, picked["estimate"], picked["ci_lower"], picked["ci_upper"]))
+    elif isinstance(results, Mapping):
+        rows = [row for k, v in results.items() for row in from_one(str(k), v)]
+    elif isinstance(results, RatesAnalysis | EffectEstimate):
+        rows = from_one(None, results)
+    else:
+        items = list(results)
+        if labels is not None and len(labels) != len(items):
+            raise InvalidParameterError(
+                f"`labels` must give one name per result ({len(items)}); got {len(labels)}.")
+        names = list(labels) if labels is not None else [None] * len(items)
+        rows = [row for lab, r in zip(names, items) for row in from_one(lab, r)]
+        labels = None
+    out = pd.DataFrame(rows, columns=["label", "estimate", "ci_lower", "ci_upper"])
+    if labels is not None:
+        if len(labels) != len(out):
+            raise InvalidParameterError(
+                f"`labels` must give one name per row ({len(out)}); got {len(labels)}.")
+        out["label"] = [str(v) for v in labels]
+    if out.empty:
+        raise InvalidParameterError("`results` holds nothing to plot.")
+    return out
+
+
+def plot_risk_differences(results, *, ax=None, labels=None, margin: float | None = None,
+                          show_values: bool = True, percent: bool = True,
+                          favours: tuple[str, str] | None = None, xlabel: str | None = None,
+                          title: str | None = None, color: str = "black"):
+    """Forest-style plot of risk differences with their confidence intervals.
+
+    Parameters
+    ----------
+    results : RatesAnalysis, EffectEstimate, a list or dict of them, or a DataFrame
+        What to draw: every comparison of :func:`~workbench.analysis.rates.compare_rates`
+        results, risk-difference :class:`~workbench.analysis.rates.EffectEstimate` objects (dict
+        keys or ``labels`` name the rows), or a DataFrame with ``risk_difference`` (or
+        ``estimate``), ``rd_ci_lower``/``rd_ci_upper`` (or ``ci_lower``/``ci_upper``) and a
+        ``label`` (or ``group`` and ``reference``) column.
+    ax : matplotlib Axes, optional
+    labels : sequence of str, optional
+        Row labels (default: dict keys, or "group vs reference").
+    margin : float, optional
+        Draw a dashed line at a non-inferiority margin.
+    show_values : bool, default True
+        Print ``estimate [lower, upper]`` right of the plot.
+    percent : bool, default True
+        Show risk differences in percentage points.
+    favours : (str, str), optional
+        Captions under the axis left and right of zero, e.g. ``("control", "PDT")``.
+    xlabel, title : str, optional
+    color : str, default "black"
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One marker (``Line2D``) and one interval line per row, top to bottom in input order; y
+        tick labels are the row labels.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from workbench.analysis.rates import risk_difference
+    >>> rd = {"T4": risk_difference(events=[18, 14], totals=[26, 25], labels=["flx", "pdt"]),
+    ...       "T6": risk_difference(events=[26, 19], totals=[119, 118], labels=["ct", "pdt"])}
+    >>> ax = plot_risk_differences(rd)
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['T4', 'T6']
+    """
+    rows = _rows(results, labels)
+    k = len(rows)
+    ax = _new_axes(ax, (8, 1.2 + 0.45 * (k + 1)))
+    scale = 100.0 if percent else 1.0
+    y = np.arange(k, 0, -1, dtype=float)
+    for yi, r in zip(y, rows.itertuples()):
+        ax.plot([r.ci_lower * scale, r.ci_upper * scale], [yi, yi], color=color, lw=1.2)
+        ax.plot([r.estimate * scale], [yi], marker="s", ms=7, ls="none", color=color)
+    ax.axvline(0, color="grey", lw=0.8)
+    if margin is not None:
+        if not isinstance(margin, int | float) or not math.isfinite(margin):
+            raise InvalidParameterError(f"`margin` must be a number; got {margin!r}.")
+        ax.axvline(margin * scale, color="tab:red", lw=1, ls="--", label=f"margin {margin:+g}")
+        ax.legend(loc="lower right", frameon=False, fontsize="small")
+    ax.set_yticks(y)
+    ax.set_yticklabels(rows["label"].tolist())
+    ax.set_ylim(0.3, k + 0.7)
+    unit = " (percentage points)" if percent else ""
+    ax.set_xlabel(xlabel if xlabel is not None else f"Risk difference{unit}")
+    if title:
+        ax.set_title(title)
+    if show_values:
+        from matplotlib.transforms import blended_transform_factory
+
+        tr = blended_transform_factory(ax.transAxes, ax.transData)
+        fmt = (lambda v: f"{v * scale:.1f}") if percent else (lambda v: f"{v:.3f}")
+        for yi, r in zip(y, rows.itertuples()):
+            ax.text(1.02, yi, f"{fmt(r.estimate)} [{fmt(r.ci_lower)}, {fmt(r.ci_upper)}]",
+                    transform=tr, va="center", fontsize="small")
+    if favours is not None:
+        left, right = favours
+        ax.text(0.02, -0.18, f"\u2190 favours {left}", transform=ax.transAxes, fontsize="small")
+        ax.text(0.98, -0.18, f"favours {right} \u2192", transform=ax.transAxes, ha="right",
+                fontsize="small")
+    return ax
+
+
+def plot_rates(result, *, ax=None, percent: bool = True, color: str = "tab:blue",
+               title: str | None = None):
+    """Rate of the outcome in each arm with its confidence interval.
+
+    Parameters
+    ----------
+    result : ArmRates or RatesAnalysis
+    ax : matplotlib Axes, optional
+    percent : bool, default True
+    color : str
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One bar per arm (``Rectangle`` patches) with error bars for the interval.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from workbench.analysis.rates import arm_rates
+    >>> ax = plot_rates(arm_rates(events=[11, 13, 11], totals=[51, 52, 53]))
+    >>> len(ax.patches)
+    3
+    """
+    if isinstance(result, RatesAnalysis):
+        result = result.arms
+    if not isinstance(result, ArmRates):
+        raise InvalidParameterError(
+            f"`result` must be ArmRates (arm_rates) or RatesAnalysis (compare_rates); got "
+            f"{type(result).__name__}.")
+    s = result.summary
+    scale = 100.0 if percent else 1.0
+    ax = _new_axes(ax, (1.5 + 1.1 * len(s), 4))
+    x = np.arange(len(s))
+    rate = s["rate"].to_numpy() * scale
+    err = np.vstack([rate - s["ci_lower"].to_numpy() * scale, s["ci_upper"].to_numpy() * scale - rate])
+    ax.bar(x, rate, color=color, alpha=0.75, width=0.6)
+    ax.errorbar(x, rate, yerr=err, fmt="none", ecolor="black", capsize=4, lw=1)
+    for xi, r in zip(x, s.itertuples()):
+        ax.text(xi, 0, f"{r.events}/{r.n}", ha="center", va="bottom", fontsize="small")
+    ax.set_xticks(x)
+    ax.set_xticklabels(s["group"].tolist())
+    ax.set_ylabel(f"Rate{' (%)' if percent else ''} with {result.level:.0%} CI ({result.method})")
+    ax.set_ylim(0, scale)
+    if title:
+        ax.set_title(title)
+    return ax
