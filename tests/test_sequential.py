@@ -523,3 +523,41 @@ def test_power_survival_sequential_matches_getpowersurvival():
     # the wrong direction has (almost) no power
     q = power_survival_sequential(_asof3(), max_events=65, hazard_ratio=2.0)
     assert q.power < 1e-4
+
+
+# ------------------------------------------------------------------------------------------
+# notebook 06
+# ------------------------------------------------------------------------------------------
+@pytest.mark.notebook
+def test_notebook_06_with_small_parameters(tmp_path):
+    import workbench as wb
+    from workbench.power.sequential import data_at_events
+
+    nb = Path(__file__).resolve().parents[1] / "notebooks" / "06_group_sequential.ipynb"
+    params = {"kmax": 2, "information_rates": [0.5, 1.0], "futility": "", "p_combination": 0.3,
+              "p_pharmacotherapy": 0.6, "horizon": 12.0, "accrual_time": 6.0, "follow_up": 12.0,
+              "n_sim": 0, "seed": 5}
+    rec = wb.run_notebook(nb, tmp_path / "nb06.ipynb", parameters=params)
+    d = group_sequential_design(kmax=2, information_rates=[0.5, 1.0])
+    assert rec["critical_values"] == pytest.approx(d.critical_values, abs=1e-12)
+    assert rec["futility_bounds"] is None
+    s = sample_size_survival_sequential(d, pi1=0.3, pi2=0.6, event_time=12, accrual_time=6,
+                                        follow_up_time=12)
+    assert rec["events_per_look"] == list(s.events_per_look_ceiling)
+    assert rec["n_per_arm"] == math.ceil(s.max_subjects1 - 1e-9)
+    # the monitored trial: same simulated data, cut at the planned events
+    trial = wb.SurvivalDesign.from_probabilities(
+        {"combination": 0.3, "pharmacotherapy": 0.6}, at=12,
+        sizes={"combination": rec["n_per_arm"], "pharmacotherapy": rec["n_per_arm"]},
+        accrual_time=6, follow_up=12, follow_up_type="calendar")
+    df = wb.simulate(trial, rng=5)
+    looks = data_at_events(df, rec["events_per_look"])
+    first = wb.logrank_test(looks[0][1], time="time", event="event", group="arm")
+    m = monitor_logrank(d, results=[first], experimental="combination",
+                        max_events=rec["events_per_look"][-1])
+    table = rec["monitoring"]
+    assert table["calendar_time"].iloc[0] == pytest.approx(looks[0][0], rel=1e-12)
+    assert table["z"].iloc[0] == pytest.approx(m.z[0], rel=1e-10)
+    assert table["critical_value"].iloc[0] == pytest.approx(m.critical_values[0], rel=1e-10)
+    assert rec["decisions"][0] == m.decisions[0]
+    assert "recurrences" in rec["conclusion"]

@@ -75,6 +75,7 @@ __all__ = [
     "monitor_logrank",
     "SequentialPower",
     "power_survival_sequential",
+    "data_at_events",
 ]
 
 # ============================================================================================
@@ -1900,3 +1901,67 @@ def power_survival_sequential(design: GroupSequentialDesign, *, max_events: floa
         reject_per_look=_tuple(up), lower_per_look=_tuple(lo), power=float(up.sum()),
         early_stop=float(stop.sum()), expected_information=expected,
     )
+
+
+# ============================================================================================
+# event-driven looks at patient-level data
+# ============================================================================================
+def data_at_events(df: pd.DataFrame, events, *, entry_time: str = "entry_time", time: str = "time",
+                   event: str = "event") -> list[tuple[float, pd.DataFrame]]:
+    """The data as they would be seen at each event-driven look.
+
+    Look ``k`` happens at the calendar time of the ``events[k]``-th event (``entry + time``);
+    patients who entered by then are kept, with follow-up cut at that time.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per patient with the calendar entry time, the time from entry to event or
+        censoring, and an event indicator (as made by :func:`workbench.simulate`).
+    events : sequence of int
+        Cumulative number of events at each look (strictly increasing).
+    entry_time, time, event : str
+        Column names.
+
+    Returns
+    -------
+    list of (float, pandas.DataFrame)
+        Calendar time of each look and the data seen then (same columns; ``time`` and ``event``
+        cut; patients not yet enrolled dropped). The input is not modified.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"entry_time": [0, 1, 2, 3], "time": [5, 1, 4, 2],
+    ...                    "event": [1, 1, 0, 1]})
+    >>> [(t, int(d["event"].sum()), len(d)) for t, d in data_at_events(df, [1, 3])]
+    [(2.0, 1, 3), (5.0, 3, 4)]
+    """
+    from .._validation import _binary_column, _check_columns, _check_dataframe, _numeric_column
+    from ..exceptions import DataValidationError
+
+    _check_dataframe(df, "df")
+    _check_columns(df, entry_time, time, event)
+    entry = _numeric_column(df, entry_time)
+    follow = _numeric_column(df, time, nonnegative=True)
+    ev = _binary_column(df, event).astype(bool)
+    targets = _check_vector("events", events)
+    if np.any(targets < 1) or np.any(targets != np.round(targets)):
+        raise InvalidParameterError(f"`events` must be whole numbers >= 1; got {list(events)!r}.")
+    _check_rates_monitoring(targets, "events")
+    exits = np.sort(entry[ev] + follow[ev])
+    if targets[-1] > exits.size:
+        raise DataValidationError(
+            f"`events`: look {targets.size} needs {int(targets[-1])} events but the data have "
+            f"only {exits.size}."
+        )
+    out = []
+    for d in targets.astype(int):
+        cut = float(exits[d - 1])
+        seen = entry <= cut
+        part = df.loc[seen].copy()
+        avail = cut - entry[seen]
+        part[time] = np.minimum(follow[seen], avail)
+        part[event] = (ev[seen] & (follow[seen] <= avail)).astype(int)
+        out.append((cut, part))
+    return out
