@@ -81,6 +81,7 @@ _EXPORTS: dict[str, str] = {
     "monitor_sequential": ".power.sequential",
     "monitor_logrank": ".power.sequential",
     "power_survival_sequential": ".power.sequential",
+    "data_at_events": ".power.sequential",
     # meta-analysis
     "effect_sizes": ".analysis.meta",
     "meta_analysis": ".analysis.meta",
