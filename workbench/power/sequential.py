@@ -216,8 +216,8 @@ def _solve_upper(st: _Density, target: float, t: float, sided: int) -> float:
     """Critical value at information ``t`` that spends ``target`` under H0."""
     if target <= 0:
         return math.inf
-    if st.t == 0:  # first look: closed form
-        return float(special.ndtri(1.0 - target / sided))
+    if st.t == 0:  # first look: closed form (upper quantile, accurate for tiny targets)
+        return float(-special.ndtri(target / sided))
 
     def spent(b):
         p = _upper(st, b, t, 0.0)
