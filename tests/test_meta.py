@@ -482,3 +482,61 @@ def test_result_types():
     tf = trim_and_fill(res)
     assert list(tf.summary["analysis"]) == ["observed", "filled"]
     assert "k0=" in repr(tf) and "egger" in egger_test(res).summary.loc[0, "test"]
+
+
+# ----------------------------------------------------------------------------------------------
+# notebook 04
+# ----------------------------------------------------------------------------------------------
+
+NOTEBOOK = Path(__file__).parents[1] / "notebooks" / "04_meta_analysis.ipynb"
+DATA_DIR = Path(__file__).parents[1] / "synthetic_data" / "meta"
+
+
+def _dataset_effects(name, measure):
+    df = pd.read_csv(DATA_DIR / f"{name}.csv")
+    if measure == "SMD":
+        return effect_sizes(df, measure="SMD", study="study", m1="mean_pdt", sd1="sd_pdt",
+                            n1="n_pdt", m2="mean_ctrl", sd2="sd_ctrl", n2="n_ctrl")
+    return effect_sizes(df, measure=measure, study="study", events1="dropout_pdt", n1="n_pdt",
+                        events2="dropout_ctrl", n2="n_ctrl")
+
+
+@pytest.mark.notebook
+def test_notebook_04_records_the_library_results(tmp_path):
+    import workbench as wb
+
+    rec = wb.run_notebook(NOTEBOOK, tmp_path / "out.ipynb",
+                          parameters={"dataset": "M1", "measure": "SMD", "method": "REML",
+                                      "knha": True, "n_reps": 200, "seed": 7})
+    res = meta_analysis(_dataset_effects("M1", "SMD"), method="REML", knha=True)
+    assert rec["k"] == 5 and rec["patients"] == 435
+    meta = rec["meta"]
+    for key in ("estimate", "se", "ci_lower", "ci_upper", "p_value", "tau2", "i2", "h2", "q",
+                "pi_lower", "pi_upper", "pi_lower_t", "pi_upper_t", "tau2_ci_upper"):
+        assert meta[key] == pytest.approx(getattr(res, key), rel=1e-12), key
+    assert meta["test"] == "knha"
+    eg = egger_test(res)
+    assert rec["egger"]["p_value"] == pytest.approx(eg.p_value, rel=1e-12)
+    tf = trim_and_fill(res)
+    assert rec["trimfill"]["k0"] == tf.k0 and rec["trimfill"]["side"] == tf.side
+    sim = rec["simulation"]
+    assert sim["n_reps"] == 200 and sim["true_effect"] == pytest.approx(res.estimate)
+    # selective publication inflates the pooled estimate (beyond 4 Monte Carlo SE)
+    assert sim["bias_published"] > 4 * sim["mc_se_published"]
+    assert "subgroups" in rec and rec["subgroups"]["df"] == 2
+    assert "M1, 5 trials" in rec["conclusion"] and "favouring PDT" in rec["conclusion"]
+
+
+@pytest.mark.notebook
+def test_notebook_04_mantel_haenszel_on_dropout(tmp_path):
+    import workbench as wb
+
+    rec = wb.run_notebook(NOTEBOOK, tmp_path / "out.ipynb",
+                          parameters={"dataset": "M3", "measure": "RR", "method": "MH",
+                                      "n_reps": 100})
+    res = meta_analysis(_dataset_effects("M3", "RR"), method="MH")
+    assert rec["meta"]["method"] == "MH" and rec["meta"]["k"] == 53
+    assert rec["meta"]["estimate"] == pytest.approx(res.estimate, rel=1e-12)
+    assert rec["meta"]["pi_lower"] is None
+    assert "subgroups" not in rec
+    assert "drop-out" in rec["conclusion"]
