@@ -75,6 +75,13 @@ def test_dataset_pictures_match_the_seed_trials():
     assert abs(res["M3"].estimate) < 0.04 and res["M3"].i2 < 30
 
 
+def test_make_meta_dataset_seeded():
+    a = make_meta_dataset("M2", rng=11)
+    assert a.equals(make_meta_dataset("M2", rng=11)) and not a.equals(make_meta_dataset("M2"))
+    with pytest.raises(InvalidParameterError, match="scenario"):
+        make_meta_dataset("M4")
+
+
 def test_split_sizes_and_scenarios():
     for s, spec in META_SCENARIOS.items():
         d = MetaAnalysisDesign.from_scenario(s)

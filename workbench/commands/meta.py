@@ -13,12 +13,12 @@ Options: ``--method REML|DL|PM|FE|MH`` (default REML; MH needs counts), ``--knha
 (default rma, metafor's regtest default: the standard error as a moderator in the same model; lm is
 the classical weighted regression), ``--json``.
 
-With ``--json`` exactly one JSON object is printed, on the analysis scale (log scale for RR and
-OR), I-squared in percent as metafor: ``k, estimate, se, ci_lower, ci_upper, p_value, tau2, i2, h2,
-q, q_p, pi_lower, pi_upper`` (metafor's prediction interval: z, or t on k-1 df with --knha; null for
-FE and MH), ``pi_lower_t, pi_upper_t`` (t on k-2 df), ``egger`` {statistic, p_value, df, model}
-(null with a note when k < 3), ``trimfill`` {k0, side, estimate} (L0 estimator, side chosen as
-metafor does; null when k < 3), plus ``method``, ``test``, ``measure``, ``level``, ``tau2_ci_lower``,
+With ``--json`` exactly one JSON object is printed, on the analysis scale (log scale for RR and OR),
+I-squared in percent as metafor: ``k, estimate, se, ci_lower, ci_upper, p_value, tau2, i2, h2, q,
+q_p, pi_lower, pi_upper`` (metafor's prediction interval: z, or t on k-1 df with --knha; null for FE
+and MH), ``pi_lower_t, pi_upper_t`` (t on k-2 df), ``egger`` {statistic, p_value, df, model} (null
+with a note when k < 3), ``trimfill`` {k0, side, estimate} (L0 estimator, side chosen as metafor
+does; null when k < 3), plus ``method``, ``test``, ``measure``, ``level``, ``tau2_ci_lower``,
 ``tau2_ci_upper``, ``notes`` and ``settings``. Egger and trim-and-fill on an MH analysis use the
 inverse-variance fixed-effect model. A tau2 estimated at zero is a normal result. Bad input (a
 missing column, a non-numeric value, a variance <= 0, events above the group size, fewer than two

@@ -2,12 +2,12 @@
 replicates.
 
 Each trial of a :class:`~workbench.design.meta.MetaAnalysisDesign` gets a true standardised effect
-``theta_i ~ N(effect, tau^2)``; its observed mean difference and pooled SD are drawn from their exact
-sampling distributions under normal outcomes with unit SD (difference ``~ N(theta_i, 1/n1 + 1/n2)``,
-pooled variance ``~ chi2(n1 + n2 - 2) / (n1 + n2 - 2)``), giving the trial's t statistic, its
-two-sided p-value and Hedges' g with the variance used by :func:`workbench.analysis.meta.smd`.
-Publication is a selection model: a trial significant in favour of the experimental arm is
-published with probability ``p_publish_significant``, any other with ``p_publish_nonsignificant``.
+``theta_i ~ N(effect, tau^2)``; its observed mean difference and pooled SD are drawn from their
+exact sampling distributions under normal outcomes with unit SD (difference ``~ N(theta_i, 1/n1 +
+1/n2)``, pooled variance ``~ chi2(n1 + n2 - 2) / (n1 + n2 - 2)``), giving the trial's t statistic,
+its two-sided p-value and Hedges' g with the variance used by :func:`workbench.analysis.meta.smd`.
+Publication is a selection model: a trial significant in favour of the experimental arm is published
+with probability ``p_publish_significant``, any other with ``p_publish_nonsignificant``.
 
 :func:`simulate_meta_arrays` draws ``(n_reps, k)`` arrays; :func:`simulate_meta` one body of trials
 as a table; :func:`publication_bias` pools every replicate twice (all trials, published trials) to
