@@ -92,7 +92,7 @@ class ContinuousArrays:
 
 
 def _round_clip(x: np.ndarray, scale) -> np.ndarray:
-    return np.clip(np.round(x), scale[0], scale[1])
+    return np.clip(np.round(x), scale[0], scale[1]) + 0.0  # + 0.0: no negative zeros
 
 
 def simulate_continuous_arrays(design: ContinuousDesign, n_reps: int, *,
