@@ -1,0 +1,84 @@
+"""Notebook 02 (remission trials) run with tiny parameters: its recorded results are the library's
+numbers, the R/rpact reference values, and simulation agrees with the closed form."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import workbench as wb
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "02_remission_trials.ipynb"
+RATES = {c["id"]: c for c in json.loads((ROOT / "tests/reference/rates_analysis.json").read_text())["cases"]}
+POWER = {c["id"]: c for c in json.loads((ROOT / "tests/reference/sample_size_rates.json").read_text())["cases"]}
+
+pytestmark = pytest.mark.notebook
+
+
+def test_t4_from_the_synthetic_data(tmp_path):
+    out = tmp_path / "nb02.ipynb"
+    wb.run_notebook(NOTEBOOK, out, parameters={"trial": "T4", "n_sims": 300, "seed": 5})
+    rec = wb.read_results(out)
+    ref = RATES["T4_remission_pdt_vs_fluoxetine"]["outputs"]
+    rates = rec["rates"].set_index("group")
+    assert (rates.loc["pdt", "events"], rates.loc["pdt", "n"]) == (14, 25)
+    assert rates.loc["pdt", "ci_lower"] == pytest.approx(ref["per_arm"]["arm1"]["wilson"]["lower"], rel=1e-6)
+    assert rec["risk_difference"] == pytest.approx(ref["risk_difference"]["rd"], rel=1e-6)
+    assert rec["risk_difference_ci"] == pytest.approx(
+        [ref["risk_difference"]["newcombe_hybrid_score"]["lower"],
+         ref["risk_difference"]["newcombe_hybrid_score"]["upper"]], rel=1e-6)
+    assert rec["p_fisher"] == pytest.approx(ref["fisher"]["p"], abs=1e-8)
+    assert rec["p_chisq"] == pytest.approx(ref["prop_test_2sample"]["no_correction"]["p"], abs=1e-8)
+    assert list(rec["sensitivity"]["missing"]) == ["nri", "complete_case"]
+    # power table: the trials' power as rpact getPowerRates computes it
+    pt = rec["power_table"].set_index("trial")
+    assert pt.loc["T2", "power"] == pytest.approx(
+        POWER["rpact_power_rates_p09_p28_n37_37"]["outputs"]["power"], rel=1e-6)
+    assert pt.loc["T4", "power"] == pytest.approx(
+        POWER["rpact_power_rates_p57_p68_n25_26"]["outputs"]["power"], rel=1e-6)
+    assert pt.loc["T5", "test"].startswith("non-inferiority")
+    # forest: five trials, T3 twice; T2 on the benefit scale (no longer depressed)
+    forest = rec["forest"]
+    assert list(forest["trial"]) == ["T2", "T3", "T3", "T4", "T5", "T6"]
+    t2 = RATES["T2_still_depressed_combination_vs_clomipramine"]["outputs"]["risk_difference"]
+    assert forest.iloc[0]["estimate"] == pytest.approx(-t2["rd"], rel=1e-9)
+    assert forest.iloc[0]["ci_lower"] == pytest.approx(-t2["newcombe_hybrid_score"]["upper"], rel=1e-9)
+    # simulated power within Monte Carlo error of the closed form (4 SE, plus 0.03 for the normal
+    # approximation at 25 patients per arm)
+    sim = rec["simulated_power"]
+    assert sim["closed_form_power"] == pytest.approx(pt.loc["T4", "power"], rel=1e-9)
+    assert abs(sim["power"] - sim["closed_form_power"]) < 4 * sim["mcse"] + 0.03
+    assert "T4" in rec["conclusion"] and "power" in rec["conclusion"]
+
+
+def test_custom_arms_simulated(tmp_path):
+    arms = [{"name": "pdt", "n": 30, "p": 0.5}, {"name": "control", "n": 30, "p": 0.3}]
+    params = {"trial": "custom", "custom_arms": arms, "custom_reference": "control",
+              "data_source": "simulate", "missing": "nri", "margin": -0.2, "covariates": [],
+              "dropout": 0.1, "n_sims": 200, "seed": 9}
+    out = tmp_path / "nb02c.ipynb"
+    wb.run_notebook(NOTEBOOK, out, parameters=params)
+    rec = wb.read_results(out)
+    design = wb.BinaryDesign(arms, reference="control", dropout=0.1, missing="nri", margin=-0.2,
+                             name="custom")
+    df = wb.simulate(design, rng=9, covariates=True)
+    expected = wb.compare_rates(df, outcome="outcome", group="arm", missing="nri",
+                                reference="control", margin=-0.2)
+    row = expected.comparisons.iloc[0]
+    assert rec["risk_difference"] == pytest.approx(row["risk_difference"], rel=1e-12)
+    assert rec["p_fisher"] == pytest.approx(row["p_fisher"], rel=1e-12)
+    assert rec["noninferiority"]["p_value"] == pytest.approx(expected.noninferiority[0].p_value)
+    assert "sensitivity" not in rec
+    assert rec["forest"].iloc[-1]["label"] == "this analysis (custom)"
+    assert rec["design"]["arms"][0]["n"] == 30
+
+
+def test_unknown_parameter_is_rejected(tmp_path):
+    with pytest.raises(wb.InvalidParameterError, match="trial"):
+        wb.run_notebook(NOTEBOOK, tmp_path / "x.ipynb", parameters={"trail": "T4"})
