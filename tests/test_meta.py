@@ -382,6 +382,14 @@ def test_subgroups_random_effects_and_single_study_group():
     assert sg.df_between == 2
 
 
+def test_knha_with_identical_effects_warns():
+    from workbench import StatisticalWarning
+
+    with pytest.warns(StatisticalWarning, match="Hartung-Knapp"):
+        res = meta_analysis(yi=[0.3, 0.3, 0.3], vi=[0.1, 0.2, 0.3], method="DL", knha=True)
+    assert res.se == 0 and res.estimate == pytest.approx(0.3)
+
+
 def test_knha_widens_with_t_on_k_minus_1():
     inp = CASES["meta_smd_k5"]["inputs"]
     res = meta_analysis(yi=inp["yi"], vi=inp["vi"], method="DL", knha=True)

@@ -23,6 +23,7 @@ Effect sizes are on the analysis scale throughout: log risk ratio and log odds r
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,7 +31,12 @@ import pandas as pd
 from scipy import special, stats
 
 from .._validation import _check_choice, _check_int, _check_probability, _label
-from ..exceptions import ConvergenceError, DataValidationError, InvalidParameterError
+from ..exceptions import (
+    ConvergenceError,
+    DataValidationError,
+    InvalidParameterError,
+    StatisticalWarning,
+)
 from ..results import Result
 
 __all__ = [
@@ -665,6 +671,10 @@ def _rma(y, vi, X, method, knha, level, con) -> _Fit:
     if knha and k > p:
         rss = float(np.sum(w * (y - X @ beta) ** 2))
         s2w = 0.0 if rss <= _EPS else rss / (k - p)
+        if s2w == 0.0:
+            warnings.warn("Hartung-Knapp: the weighted residual variance is 0 (all effects lie on "
+                          "the fitted model), so the standard error is 0, as in metafor.",
+                          StatisticalWarning, stacklevel=3)
         vb = vb * s2w
         df = float(k - p)
     else:
@@ -876,10 +886,12 @@ class MetaAnalysisResult(Result):
         if self.measure in _RATIO:
             scale += " (log scale)"
         lvl = f"{100 * self.level:g}%"
+        pi = (f"; PI [{self.pi_lower:.4g}, {self.pi_upper:.4g}]" if math.isfinite(self.pi_lower)
+              else "")
         return (f"MetaAnalysisResult({m}{scale}, k={self.k}: estimate {self.estimate:.4g} "
                 f"[{lvl} CI {self.ci_lower:.4g}, {self.ci_upper:.4g}], p={self.p_value:.3g}; "
-                f"tau2={self.tau2:.4g}, I2={self.i2:.1f}%, Q={self.q:.3g} (p={self.q_p:.3g}); "
-                f"PI [{self.pi_lower:.4g}, {self.pi_upper:.4g}])")
+                f"tau2={self.tau2:.4g}, I2={self.i2:.1f}%, Q={self.q:.3g} (p={self.q_p:.3g})"
+                f"{pi})")
 
 
 def _yi_vi_input(data, yi, vi, study, measure):
@@ -1010,7 +1022,9 @@ def meta_analysis(data=None, *, yi="yi", vi="vi", study: str | None = None, meth
     the scale factor; I2 = 100 tau2 / (tau2 + v~) and H2 = 1 + tau2 / v~ with the typical variance
     v~ = (k-1) / (sum w - sum w^2 / sum w) (from Q for FE); tau2 interval by the Q-profile method
     (``confint``); prediction interval as ``predict`` (z, or t on k-1 df with Hartung-Knapp) and
-    with t on k-2 df. An estimate of tau2 = 0 is a normal result. Checked against metafor on the
+    with t on k-2 df. An estimate of tau2 = 0 is a normal result. With Hartung-Knapp and effects that
+    all lie on the fitted value the scale factor is 0 and so is the standard error (as metafor;
+    a StatisticalWarning says so). Checked against metafor on the
     cases in ``tests/reference/meta_analysis.json`` (relative error below 1e-6).
 
     Examples
