@@ -496,7 +496,8 @@ def test_common_random_numbers_across_arm_sizes():
 def test_simulated_moments_match_the_design():
     # means at least 4 SD from the scale limits (no clipping): rounding adds only variance 1/12
     design = ContinuousDesign.from_t8(
-        arms=[ContinuousArm("usual_care", 74, (26, 30, 28)), ContinuousArm("pdt", 75, (26, 27, 25))],
+        arms=[ContinuousArm("usual_care", 74, (26, 30, 28)),
+              ContinuousArm("pdt", 75, (26, 27, 25))],
         dropout=(0, 0), dropout_mechanism="MCAR", dropout_slope=0)
     sims = simulate_continuous_arrays(design, 400, rng=1)   # 59,600 patients
     for a in (0, 1):

@@ -144,8 +144,8 @@ def _cross_data(df, outcome, group, baseline, reference) -> _Cross:
     for lv, sel in ((ref, ~is_comp), (comp, is_comp)):
         if (keep & sel).sum() < 2:
             raise DataValidationError(
-                f"group {lv!r} of column {group!r} has {(keep & sel).sum()} non-missing value(s) of "
-                f"{outcome!r}; at least 2 are needed."
+                f"group {lv!r} of column {group!r} has {(keep & sel).sum()} non-missing "
+                f"value(s) of {outcome!r}; at least 2 are needed."
             )
     return _Cross(y[keep], None if base is None else base[keep], is_comp[keep], ref, comp,
                   int(missing.sum()))
@@ -397,7 +397,8 @@ def _ancova_fit(d: _Cross, sm, alternative, conf_level, method, n_imputed=0) -> 
     X = np.column_stack([np.ones(n), d.is_comp.astype(float), d.base])
     if np.linalg.matrix_rank(X) < 3:
         raise DataValidationError(
-            "the ANCOVA model is not estimable: the baseline is constant or collinear with the group."
+            "the ANCOVA model is not estimable: the baseline is constant or collinear with the "
+            "group."
         )
     fit = sm.OLS(d.y, X).fit()
     est, se = float(fit.params[1]), float(fit.bse[1])
@@ -958,8 +959,9 @@ class MMRMResult(Result):
     loglik : float
         Restricted log-likelihood, including the ``-(N - p)/2 log(2 pi)`` constant (as nlme).
     n_obs, n_subjects, n_missing, n_baseline_rows : int
-        Observations modelled, subjects, rows left out for a missing outcome and baseline rows
-        not modelled as a response.
+        Observations modelled, subjects with at least one modelled observation (a subject seen
+        only at baseline adds nothing to the likelihood), rows left out for a missing outcome and
+        baseline rows not modelled as a response.
     df_method : str
         ``"residual"`` (``N_obs - p``, as ``nlme::gls``) or ``"satterthwaite"``.
     optimizer : str
@@ -1143,7 +1145,8 @@ def mmrm(df: pd.DataFrame, *, outcome: str, group: str, visit: str, subject: str
             raise ConvergenceError(
                 "the MMRM did not converge: tried Fisher scoring on the unstructured covariance "
                 f"({int(iters[0])} iterations with step halving, from the OLS residual covariance) "
-                f"and BFGS on a log-Cholesky parametrisation ({res.nit} iterations: {res.message}); "
+                f"and BFGS on a log-Cholesky parametrisation ({res.nit} iterations: "
+                f"{res.message}); "
                 f"remaining Newton decrement {dec:.3g}. Check for visits with very few "
                 "observations or an outcome with almost no variation."
             )

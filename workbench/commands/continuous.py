@@ -88,7 +88,8 @@ def _run(args) -> int:
 
     scale = split_list(args.scale, "scale")
     if len(scale) != 2 or not scale[0] < scale[1]:
-        raise InvalidParameterError(f"`--scale` must be LOW,HIGH with LOW < HIGH; got {args.scale!r}.")
+        raise InvalidParameterError(
+            f"`--scale` must be LOW,HIGH with LOW < HIGH; got {args.scale!r}.")
     df = read_csv(args.data)
     from .._validation import _check_columns
 

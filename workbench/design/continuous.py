@@ -133,7 +133,8 @@ class ContinuousDesign:
     Examples
     --------
     >>> d = ContinuousDesign(
-    ...     arms=[ContinuousArm("control", 30, (22, 18, 15)), ContinuousArm("pdt", 30, (22, 16, 12))],
+    ...     arms=[ContinuousArm("control", 30, (22, 18, 15)),
+    ...           ContinuousArm("pdt", 30, (22, 16, 12))],
     ...     weeks=(0, 6, 12), sd=(4, 5, 6), covariance="compound_symmetry", rho=0.5,
     ...     dropout=(0.05, 0.1))
     >>> d.covariance_matrix().round(1)
@@ -180,7 +181,8 @@ class ContinuousDesign:
                 f"`weeks` must hold at least two visits (baseline and one more); got {list(weeks)}."
             )
         if weeks[0] != 0:
-            raise InvalidParameterError(f"`weeks` must start at 0 (the baseline); got {list(weeks)}.")
+            raise InvalidParameterError(
+                f"`weeks` must start at 0 (the baseline); got {list(weeks)}.")
         if any(b <= a for a, b in zip(weeks, weeks[1:], strict=False)):
             raise InvalidParameterError(f"`weeks` must be strictly increasing; got {list(weeks)}.")
         object.__setattr__(self, "weeks", weeks)
@@ -202,7 +204,8 @@ class ContinuousDesign:
             for m in arm.means:
                 if not lo <= m <= hi:
                     raise InvalidParameterError(
-                        f"`arms[{arm.name!r}].means` must lie in the scale [{lo:g}, {hi:g}]; got {m!r}."
+                        f"`arms[{arm.name!r}].means` must lie in the scale [{lo:g}, {hi:g}]; "
+                        f"got {m!r}."
                     )
 
         sd = _float_tuple("sd", self.sd, length=k)
@@ -237,19 +240,21 @@ class ContinuousDesign:
                 r = np.asarray(self.correlation, dtype=float)
             except (TypeError, ValueError):
                 raise InvalidParameterError(
-                    f"`correlation` must be a {k} x {k} matrix of numbers; got {self.correlation!r}."
+                    f"`correlation` must be a {k} x {k} matrix of numbers; got "
+                    f"{self.correlation!r}."
                 ) from None
             if r.shape != (k, k) or not np.all(np.isfinite(r)):
                 raise InvalidParameterError(
-                    f"`correlation` must be a finite {k} x {k} matrix (one row per visit); got shape "
-                    f"{r.shape}."
+                    f"`correlation` must be a finite {k} x {k} matrix (one row per visit); got "
+                    f"shape {r.shape}."
                 )
             if not np.allclose(r, r.T, atol=1e-12) or not np.allclose(np.diag(r), 1.0):
                 raise InvalidParameterError(
                     "`correlation` must be symmetric with a unit diagonal; got "
                     f"{r.tolist()}."
                 )
-            object.__setattr__(self, "correlation", tuple(tuple(float(x) for x in row) for row in r))
+            object.__setattr__(self, "correlation",
+                               tuple(tuple(float(x) for x in row) for row in r))
         corr = self.correlation_matrix()
         if np.linalg.eigvalsh(corr).min() <= 1e-10:
             raise InvalidParameterError(

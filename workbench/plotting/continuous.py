@@ -154,8 +154,8 @@ def plot_mean_trajectory(df: pd.DataFrame, *, outcome: str = "hamd", visit: str 
     for i, lv in enumerate(levels):
         col = colors[i % len(colors)]
         g = d[d["_g"] == lv].groupby(visit)[outcome].agg(["mean", "std", "count"])
-        half = stats.t.ppf(0.5 + conf_level / 2, np.maximum(g["count"] - 1, 1)) * g["std"] / np.sqrt(
-            g["count"])
+        q = stats.t.ppf(0.5 + conf_level / 2, np.maximum(g["count"] - 1, 1))
+        half = q * g["std"] / np.sqrt(g["count"])
         x = g.index.to_numpy(dtype=float) + offsets[i]
         ax.errorbar(x, g["mean"], yerr=half.fillna(0).to_numpy(), color=col, marker="o",
                     capsize=3, linewidth=2, label=f"{lv} (observed, {conf_level:.0%} CI)")

@@ -358,7 +358,8 @@ def simulate_power_continuous(design, *, n_reps: int = 1000, alpha: float = 0.05
     seed = rng
     if isinstance(rng, np.random.Generator):
         seed = int(rng.integers(2**63 - 1))
-    elif isinstance(rng, bool) or not (rng is None or isinstance(rng, int | np.random.SeedSequence)):
+    elif isinstance(rng, bool) or not (
+            rng is None or isinstance(rng, int | np.random.SeedSequence)):
         raise InvalidParameterError(
             f"`rng` must be an int seed, a SeedSequence, a Generator or None; got {rng!r}.")
     if seed is None:
@@ -383,8 +384,8 @@ def simulate_power_continuous(design, *, n_reps: int = 1000, alpha: float = 0.05
             "bias": float(est.mean() - true) if n_ok else float("nan"),
             "empirical_se": float(est.std(ddof=1)) if n_ok > 1 else float("nan"),
             "mean_se": float(cat["se"][ok].mean()) if n_ok else float("nan"),
-            "coverage": float(np.mean((cat["ci_lower"][ok] <= true) & (true <= cat["ci_upper"][ok])))
-            if n_ok else float("nan"),
+            "coverage": float(np.mean((cat["ci_lower"][ok] <= true)
+                                      & (true <= cat["ci_upper"][ok]))) if n_ok else float("nan"),
         })
     counts = np.sum([p["completion"] for p in parts], axis=0)
     completion = float(counts[0] / counts[1])
