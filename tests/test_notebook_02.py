@@ -4,11 +4,8 @@ numbers, the R/rpact reference values, and simulation agrees with the closed for
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 
 import workbench as wb

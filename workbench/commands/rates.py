@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
         epilog=(
             "Defaults: Wilson intervals for rates, Newcombe hybrid score for the risk difference, "
-            "log (Katz) for the relative risk, Woolf for the odds ratio; 95%% level; reference = "
+            "log (Katz) for the relative risk, Woolf for the odds ratio; 95% level; reference = "
             "first arm. Example: workbench rates --counts 14/25,18/26 --labels pdt,fluoxetine "
             "--reference fluoxetine --json"
         ),
