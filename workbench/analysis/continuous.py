@@ -1017,8 +1017,8 @@ def mmrm(df: pd.DataFrame, *, outcome: str, group: str, visit: str, subject: str
         Baseline covariate, the same on every row of a subject, no missing values.
     baseline_visit : "auto", number or None, default "auto"
         Rows at this visit are the baseline measurement and are not modelled as a response.
-        ``"auto"``: the first visit, if ``baseline`` is given and the outcome there equals the
-        baseline for every subject; ``None``: model all visits.
+        ``"auto"``: the first visit, if ``baseline`` is given and the outcome there (where not
+        missing) equals the baseline for every subject; ``None``: model all visits.
     baseline_by_visit : bool, default False
         Add a baseline x visit interaction (a separate baseline slope at each visit).
     df_method : {"residual", "satterthwaite"}, default "residual"
@@ -1075,7 +1075,9 @@ def mmrm(df: pd.DataFrame, *, outcome: str, group: str, visit: str, subject: str
         if baseline is not None:
             first = fr["visit"].min()
             at_first = fr[fr["visit"] == first]
-            if np.all(at_first["y"].to_numpy() == at_first["base"].to_numpy()):
+            y_first = at_first["y"].to_numpy()
+            seen = ~np.isnan(y_first)
+            if seen.any() and np.all(y_first[seen] == at_first["base"].to_numpy()[seen]):
                 bv = first
     elif baseline_visit is not None:
         bv = float(baseline_visit)
