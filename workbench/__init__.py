@@ -82,6 +82,7 @@ _EXPORTS: dict[str, str] = {
     "monitor_logrank": ".power.sequential",
     "power_survival_sequential": ".power.sequential",
     "data_at_events": ".power.sequential",
+    "simulate_survival_sequential": ".power.sequential",
     # meta-analysis
     "effect_sizes": ".analysis.meta",
     "meta_analysis": ".analysis.meta",

@@ -76,6 +76,8 @@ __all__ = [
     "SequentialPower",
     "power_survival_sequential",
     "data_at_events",
+    "SequentialSimulation",
+    "simulate_survival_sequential",
 ]
 
 # ============================================================================================
@@ -1956,12 +1958,297 @@ def data_at_events(df: pd.DataFrame, events, *, entry_time: str = "entry_time", 
             f"only {exits.size}."
         )
     out = []
+    exit_all = entry + follow
     for d in targets.astype(int):
         cut = float(exits[d - 1])
         seen = entry <= cut
         part = df.loc[seen].copy()
         avail = cut - entry[seen]
         part[time] = np.minimum(follow[seen], avail)
-        part[event] = (ev[seen] & (follow[seen] <= avail)).astype(int)
+        # compare calendar times, so that the event defining the look is counted
+        part[event] = (ev[seen] & (exit_all[seen] <= cut)).astype(int)
         out.append((cut, part))
     return out
+
+
+# ============================================================================================
+# simulation of event-driven group-sequential survival trials
+# ============================================================================================
+@dataclass(frozen=True)
+class SequentialSimulation(Result):
+    """Simulated operating characteristics of an event-driven group-sequential survival trial.
+
+    Per-look sequences run over the looks. Probabilities come with their Monte Carlo standard
+    error ``sqrt(p (1 - p) / n_reps)``; means with ``sd / sqrt(n_reps)``.
+
+    Attributes
+    ----------
+    power, power_mcse : float
+        Probability of rejecting H0 at some look.
+    reject_per_look, futility_per_look : tuple of float
+        Probability of stopping at each look for efficacy and for futility.
+    reached : tuple of int
+        Replicates reaching each look (rpact's ``iterations``).
+    analysis_times : tuple of float
+        Mean calendar time of each look among the replicates reaching it.
+    expected_events, expected_subjects, study_duration : float
+        Means at stopping (events analysed, subjects enrolled, calendar time), with ``*_mcse``.
+    events_not_achieved : tuple of float
+        Share of replicates in which a look's planned events never occur (the look is then
+        taken at the last event).
+    type1_error, type1_mcse : float
+        Rejection rate of the same procedure when both arms follow the control arm (NaN unless
+        simulated).
+    """
+
+    design: GroupSequentialDesign
+    events: tuple[int, ...]
+    n_reps: int
+    power: float
+    power_mcse: float
+    reject_per_look: tuple[float, ...]
+    reject_per_look_mcse: tuple[float, ...]
+    futility_per_look: tuple[float, ...]
+    early_stop: float
+    reached: tuple[int, ...]
+    analysis_times: tuple[float, ...]
+    expected_events: float
+    expected_events_mcse: float
+    expected_subjects: float
+    expected_subjects_mcse: float
+    study_duration: float
+    study_duration_mcse: float
+    events_not_achieved: tuple[float, ...]
+    type1_error: float
+    type1_mcse: float
+    n_total: int
+    seed: int
+
+    _title = "Simulated group-sequential trial"
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per look: ``look, events, reached, analysis_time, reject_probability,
+        reject_mcse, futility_probability, cumulative_power, events_not_achieved``."""
+        k = self.design.kmax
+        return pd.DataFrame({
+            "look": np.arange(1, k + 1), "events": self.events, "reached": self.reached,
+            "analysis_time": self.analysis_times, "reject_probability": self.reject_per_look,
+            "reject_mcse": self.reject_per_look_mcse,
+            "futility_probability": list(self.futility_per_look) + [math.nan],
+            "cumulative_power": np.cumsum(self.reject_per_look),
+            "events_not_achieved": self.events_not_achieved,
+        })
+
+    def __str__(self) -> str:
+        tail = (f"power {self.power:.4f} (MC SE {self.power_mcse:.4f}); expected events "
+                f"{self.expected_events:.2f}, subjects {self.expected_subjects:.2f}, duration "
+                f"{self.study_duration:.2f}; {self.n_reps} replicates")
+        if not math.isnan(self.type1_error):
+            tail += f"; type I error {self.type1_error:.4f} (MC SE {self.type1_mcse:.4f})"
+        with pd.option_context("display.float_format", "{:.4g}".format, "display.width", 120):
+            return f"{self._title}\n{self.summary.to_string(index=False)}\n{tail}"
+
+
+def _sequential_block(task) -> dict[str, np.ndarray]:
+    """Worker: simulate and analyse the blocks of one chunk (module level, picklable)."""
+    trial, crit, fut, events, direction, grid, blocks = task
+    from ..analysis.replicates import logrank_arrays
+    from ..simulate.survival import simulate_survival_arrays
+
+    parts = []
+    k_max = len(events)
+    for seed, size in blocks:
+        sims = simulate_survival_arrays(trial, size, rng=seed)
+        group = sims.arm == 0  # the experimental arm is the trial's first arm
+        entry, et, dt = sims.entry, sims.event_time, sims.dropout_time
+        if grid:
+            entry = np.broadcast_to(_grid_entry(trial), entry.shape)
+        observed = et <= dt
+        ev_cal = np.where(observed, entry + et, np.inf)
+        kth = np.partition(ev_cal, np.asarray(events) - 1, axis=1)[:, np.asarray(events) - 1]
+        last = np.max(np.where(np.isfinite(ev_cal), ev_cal, -np.inf), axis=1)
+        short = ~np.isfinite(kth)
+        look_time = np.where(short, last[:, None], kth)
+        stop = np.full(size, k_max, dtype=int)
+        rejected = np.zeros(size, dtype=bool)
+        active = np.ones(size, dtype=bool)
+        n_events = np.zeros((size, k_max))
+        n_subj = np.zeros((size, k_max))
+        for k in range(k_max):
+            cut = look_time[:, k][:, None]
+            avail = cut - entry
+            enrolled = avail >= 0
+            t = np.clip(np.minimum(np.minimum(et, dt), avail), 0.0, None)
+            e = enrolled & (ev_cal <= cut)  # calendar times: the event that defines the look counts
+            z = direction * logrank_arrays(t, e, group).z
+            n_events[:, k] = e.sum(axis=1)
+            n_subj[:, k] = enrolled.sum(axis=1)
+            rej = active & (z >= crit[k])
+            fut_k = active & ~rej & (z <= fut[k]) if k < k_max - 1 else np.zeros(size, bool)
+            stopping = rej | fut_k
+            stop[stopping] = k + 1
+            rejected |= rej
+            active &= ~stopping
+        idx = stop - 1
+        rows = np.arange(size)
+        parts.append({
+            "stop": stop, "rejected": rejected, "events": n_events[rows, idx],
+            "subjects": n_subj[rows, idx], "duration": look_time[rows, idx],
+            "look_time": look_time, "short": short,
+        })
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def _grid_entry(trial) -> np.ndarray:
+    """rpact's recruitment: patients enter at ``A k / N`` (k = 1..N), the arms interleaved in
+    proportion to their sizes (alternating for 1:1); patients in the trial's arm order."""
+    positions = np.concatenate([(np.arange(n) + 0.5) / n for n in trial.n_per_arm])
+    arm = np.repeat(np.arange(len(trial.arms)), trial.n_per_arm)
+    order = np.lexsort((arm, positions))
+    slot = np.empty(trial.n_total)
+    slot[order] = np.arange(1, trial.n_total + 1)
+    return trial.accrual_time * slot / trial.n_total
+
+
+def _run_sequential(trial, crit, fut, events, direction, grid, n_reps, root, *, chunk_size,
+                    workers, client, progress) -> dict[str, np.ndarray]:
+    from .._parallel import chunk_seeds, map_chunks
+    from .simulation import BLOCK
+
+    blocks = chunk_seeds(root, n_reps, chunk_size=BLOCK)
+    per = max(1, chunk_size // BLOCK)
+    tasks = [(trial, crit, fut, events, direction, grid, blocks[i:i + per])
+             for i in range(0, len(blocks), per)]
+    if progress is None:
+        long_run = n_reps * trial.n_total * len(events) >= 20_000_000 or len(tasks) > 20
+        progress = None if long_run else False
+    parts = map_chunks(_sequential_block, tasks, workers=workers, client=client,
+                       progress=progress)
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events, n_reps: int = 1000,
+                                 type1: bool = False, entry: str = "uniform", rng=None,
+                                 chunk_size: int = 10_000,
+                                 workers: int | None = None, client=None,
+                                 progress: bool | None = None) -> SequentialSimulation:
+    """Simulate an event-driven group-sequential survival trial (rpact getSimulationSurvival).
+
+    Each replicate of ``trial`` is analysed with the log-rank test at the calendar times when the
+    cumulative numbers of events in ``events`` are reached, and stops at the first look whose
+    statistic crosses the design's efficacy bound (or futility bound); the design's critical
+    values are used as they are.
+
+    Parameters
+    ----------
+    design : GroupSequentialDesign
+        One-sided design (the test rejects in the direction of the trial's effect).
+    trial : SurvivalDesign
+        Two arms, the experimental arm first; its accrual, event-time distributions, cure
+        fractions and loss to follow-up are simulated. Looks are event-driven: the trial's
+        follow-up setting is not used, patients are followed until the last planned event.
+    events : sequence of int
+        Cumulative events at each look (``kmax`` values, strictly increasing).
+    n_reps : int >= 1, default 1000
+    type1 : bool, default False
+        Also simulate the trial with both arms following the control arm (type I error).
+    entry : {"uniform", "grid"}, default "uniform"
+        Entry times drawn uniformly over the accrual period (as :func:`workbench.simulate`), or
+        rpact's deterministic recruitment: patient ``k`` of ``N`` enters at ``A k / N``, the arms
+        interleaved (alternating for 1:1), the same in every replicate.
+    rng : int seed, numpy Generator, SeedSequence or None
+    chunk_size, workers, client, progress :
+        As in :func:`workbench.power.simulation.simulate_power`: the same seed gives the same
+        numbers whatever ``chunk_size``, ``workers`` or ``client``.
+
+    Returns
+    -------
+    SequentialSimulation
+
+    Notes
+    -----
+    Vectorised over replicates (blocks of :data:`workbench.power.simulation.BLOCK`, one log-rank
+    per look per block, no loop per replicate). Compared in the tests with rpact 3.3.4
+    ``getSimulationSurvival`` (10,000 and 100,000 iterations) within Monte Carlo error.
+
+    Examples
+    --------
+    >>> from workbench.design import SurvivalDesign
+    >>> d = group_sequential_design(kmax=3, type_of_design="asOF")
+    >>> trial = SurvivalDesign.from_probabilities({"combination": 0.27, "pharmacotherapy": 0.47},
+    ...     at=48, n_total=150, accrual_time=24)
+    >>> sim = simulate_survival_sequential(d, trial, events=[22, 44, 65], n_reps=500, rng=1)
+    >>> round(sim.power, 2), sim.reached[0]
+    (0.8, 500)
+    """
+    from ..design.survival import SurvivalDesign
+    from .simulation import _direction, _entropy, _null_design
+
+    design = _check_design(design)
+    if design.sided != 1:
+        raise InvalidParameterError("`design` must be one-sided (sided=1) for the simulation.")
+    if not isinstance(trial, SurvivalDesign):
+        raise InvalidParameterError(
+            f"`trial` must be a SurvivalDesign; got {type(trial).__name__}."
+        )
+    if len(trial.arms) != 2:
+        raise InvalidParameterError(
+            f"`trial` must have two arms (experimental first); got {len(trial.arms)}."
+        )
+    ev = _check_vector("events", events, design.kmax)
+    if np.any(ev < 1) or np.any(ev != np.round(ev)):
+        raise InvalidParameterError(f"`events` must be whole numbers >= 1; got {list(events)!r}.")
+    _check_rates_monitoring(ev, "events")
+    if ev[-1] > trial.n_total:
+        raise InvalidParameterError(
+            f"`events`: {int(ev[-1])} events cannot occur among {trial.n_total} patients."
+        )
+    n_reps = _check_int("n_reps", n_reps, minimum=1)
+    chunk_size = _check_int("chunk_size", chunk_size, minimum=1)
+    type1 = _check_bool("type1", type1)
+    grid = _check_choice("entry", entry, ("uniform", "grid")) == "grid"
+    entropy = _entropy(rng)
+    events_t = tuple(int(x) for x in ev)
+    crit = np.asarray(design.critical_values)
+    fut = (np.append(design.futility_bounds, -math.inf) if design.futility_bounds
+           else np.full(design.kmax, -math.inf))
+    direction = _direction(trial)
+    kw = dict(chunk_size=chunk_size, workers=workers, client=client, progress=progress)
+    out = _run_sequential(trial, crit, fut, events_t, direction, grid, n_reps,
+                          np.random.SeedSequence(entropy, spawn_key=(0,)), **kw)
+    type1_error = type1_mcse = math.nan
+    if type1:
+        out0 = _run_sequential(_null_design(trial), crit, fut, events_t, direction, grid, n_reps,
+                               np.random.SeedSequence(entropy, spawn_key=(1,)), **kw)
+        type1_error = float(out0["rejected"].mean())
+        type1_mcse = math.sqrt(type1_error * (1 - type1_error) / n_reps)
+
+    k_max = design.kmax
+    looks = np.arange(1, k_max + 1)
+    stop_at = out["stop"][:, None] == looks[None, :]
+    rej = (stop_at & out["rejected"][:, None]).mean(axis=0)
+    futil = (stop_at & ~out["rejected"][:, None]).mean(axis=0)[:-1]
+    reached_mask = out["stop"][:, None] >= looks[None, :]
+    reached = reached_mask.sum(axis=0)
+    with np.errstate(invalid="ignore"):
+        times = np.where(reached_mask, out["look_time"], 0.0).sum(axis=0) / reached
+
+    def _mean(x):
+        return float(x.mean()), float(x.std(ddof=1) / math.sqrt(n_reps)) if n_reps > 1 else math.nan
+
+    power = float(out["rejected"].mean())
+    e_mean, e_se = _mean(out["events"])
+    s_mean, s_se = _mean(out["subjects"])
+    d_mean, d_se = _mean(out["duration"])
+    return SequentialSimulation(
+        design=design, events=events_t, n_reps=n_reps, power=power,
+        power_mcse=math.sqrt(power * (1 - power) / n_reps), reject_per_look=_tuple(rej),
+        reject_per_look_mcse=_tuple(np.sqrt(rej * (1 - rej) / n_reps)),
+        futility_per_look=_tuple(futil), early_stop=float((out["stop"] < k_max).mean()),
+        reached=tuple(int(x) for x in reached), analysis_times=_tuple(times),
+        expected_events=e_mean, expected_events_mcse=e_se, expected_subjects=s_mean,
+        expected_subjects_mcse=s_se, study_duration=d_mean, study_duration_mcse=d_se,
+        events_not_achieved=_tuple(out["short"].mean(axis=0)), type1_error=type1_error,
+        type1_mcse=type1_mcse, n_total=trial.n_total, seed=entropy,
+    )
