@@ -71,6 +71,16 @@ _EXPORTS: dict[str, str] = {
     "analyze_continuous": ".analysis.continuous",
     "power_ancova": ".power.continuous",
     "simulate_power_continuous": ".power.continuous",
+    # power and sample size
+    "power_rates": ".power.analytic",
+    "power_survival": ".power.analytic",
+    "power_ttest": ".power.analytic",
+    "simulate_power": ".power.simulation",
+    "power_curve": ".power.simulation",
+    "simulated_sample_size": ".power.simulation",
+    "grant_paragraph": ".power.report",
+    "logrank_arrays": ".analysis.replicates",
+    "cox_arrays": ".analysis.replicates",
     # group-sequential designs
     "GroupSequentialDesign": ".power.sequential",
     "group_sequential_design": ".power.sequential",
@@ -103,6 +113,7 @@ _EXPORTS: dict[str, str] = {
     "plot_mean_trajectory": ".plotting",
     "plot_boundaries": ".plotting",
     "plot_spending": ".plotting",
+    "plot_power_curve": ".plotting",
     # notebooks
     "record": ".notebooks",
     "read_results": ".notebooks",

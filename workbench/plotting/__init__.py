@@ -20,6 +20,7 @@ _EXPORTS: dict[str, str] = {
     "plot_mean_trajectory": ".continuous",
     "plot_boundaries": ".sequential",
     "plot_spending": ".sequential",
+    "plot_power_curve": ".power",
 }
 
 __all__ = sorted(_EXPORTS)
