@@ -536,7 +536,7 @@ def test_notebook_06_with_small_parameters(tmp_path):
     nb = Path(__file__).resolve().parents[1] / "notebooks" / "06_group_sequential.ipynb"
     params = {"kmax": 2, "information_rates": [0.5, 1.0], "futility": "", "p_combination": 0.3,
               "p_pharmacotherapy": 0.6, "horizon": 12.0, "accrual_time": 6.0, "follow_up": 12.0,
-              "n_sim": 0, "seed": 5}
+              "n_sim": 500, "seed": 5}
     rec = wb.run_notebook(nb, tmp_path / "nb06.ipynb", parameters=params)
     d = group_sequential_design(kmax=2, information_rates=[0.5, 1.0])
     assert rec["critical_values"] == pytest.approx(d.critical_values, abs=1e-12)
@@ -560,6 +560,12 @@ def test_notebook_06_with_small_parameters(tmp_path):
     assert table["z"].iloc[0] == pytest.approx(m.z[0], rel=1e-10)
     assert table["critical_value"].iloc[0] == pytest.approx(m.critical_values[0], rel=1e-10)
     assert rec["decisions"][0] == m.decisions[0]
+    from workbench.power.sequential import simulate_survival_sequential
+
+    sim = simulate_survival_sequential(d, trial, events=rec["events_per_look"], n_reps=500,
+                                       type1=True, rng=5)
+    assert rec["simulated_power"] == sim.power
+    assert rec["simulated_type1_error"] == sim.type1_error
     assert "recurrences" in rec["conclusion"]
 
 
