@@ -36,6 +36,20 @@ from .exceptions import InvalidParameterError
 __all__ = ["chunk_seeds", "map_chunks"]
 
 
+def _mp_context():
+    """Start method for worker processes: ``fork`` on Linux when this process runs a single
+    thread (instant start, and functions defined in a notebook or script work), else ``spawn``
+    (a clean interpreter; forking a process with other threads running can deadlock)."""
+    import multiprocessing
+    import sys
+    import threading
+
+    if (sys.platform.startswith("linux") and threading.active_count() == 1
+            and "fork" in multiprocessing.get_all_start_methods()):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
 def chunk_seeds(seed, n: int, *, chunk_size: int = 1000) -> list[tuple[np.random.SeedSequence, int]]:
     """Split ``n`` replicates into chunks with independent seeds.
 
@@ -98,9 +112,9 @@ def map_chunks(fn: Callable[[Any], Any], seeds_or_chunks: Iterable, *, workers: 
 
     Notes
     -----
-    Local processes use the ``spawn`` start method, so workers start clean (no copied locks or
-    thread pools) on every platform; each costs an import of the workbench, about a second, so
-    parallel runs pay off for work of several seconds or more.
+    Local processes are forked on Linux when the calling process runs a single thread (they start
+    at once and see functions defined interactively); otherwise they are spawned, each importing
+    what ``fn`` needs (about a second), so ``fn`` must then be importable.
 
     Examples
     --------
@@ -116,8 +130,14 @@ def map_chunks(fn: Callable[[Any], Any], seeds_or_chunks: Iterable, *, workers: 
         workers = os.cpu_count() or 1
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=len(chunks), unit="chunk", disable=(not progress) if progress is not None
-               else None)
+    def make_bar():
+        return tqdm(total=len(chunks), unit="chunk",
+                    disable=(not progress) if progress is not None else None)
+
+    if client is not None or not workers or workers == 1 or len(chunks) <= 1:
+        bar = make_bar()
+    else:
+        bar = None
     try:
         if client is not None:
             from dask.distributed import as_completed
@@ -133,13 +153,14 @@ def map_chunks(fn: Callable[[Any], Any], seeds_or_chunks: Iterable, *, workers: 
                 bar.update()
             return out
         import concurrent.futures as cf
-        import multiprocessing
 
         with cf.ProcessPoolExecutor(max_workers=min(workers, len(chunks)),
-                                    mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = [pool.submit(fn, c) for c in chunks]
+                                    mp_context=_mp_context()) as pool:
+            futures = [pool.submit(fn, c) for c in chunks]  # workers are forked here
+            bar = make_bar()
             for _ in cf.as_completed(futures):
                 bar.update()
             return [f.result() for f in futures]
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()

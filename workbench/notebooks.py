@@ -535,11 +535,13 @@ def check_parameters(input_path: str | os.PathLike, parameters: dict | None = No
 KERNEL_NAME = "python3"
 
 
-def _project_kernel_manager(env: dict[str, str]):
+def _project_kernel_manager(env: dict[str, str], socket_dir: str | None):
     """A kernel manager class that always starts ``sys.executable -m ipykernel_launcher``.
 
     The kernel spec is built here rather than looked up, so a kernel registered by hand under the
-    same name (in ``~/.local/share/jupyter`` or elsewhere) can never be picked up instead.
+    same name (in ``~/.local/share/jupyter`` or elsewhere) can never be picked up instead. With a
+    ``socket_dir`` the kernel talks over Unix sockets in that private folder instead of TCP ports,
+    so kernels started at the same time by parallel runs cannot race for a port.
     """
     import sys
 
@@ -558,7 +560,11 @@ def _project_kernel_manager(env: dict[str, str]):
     class ProjectKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
-            _encrypt_if_possible(self)
+            if socket_dir is not None:
+                self.transport = "ipc"
+                self.ip = os.path.join(socket_dir, "k")
+            else:
+                _encrypt_if_possible(self)
 
         async def _async_interrupt_kernel(self):
             # jupyter_client interrupts before every shutdown, and ipykernel then may log a
@@ -639,6 +645,26 @@ def _input_index(nb, out_index: int | None) -> int | None:
     return out_index - before
 
 
+class _ParameterNoise:
+    """Drops papermill's own parameter warnings: its line-by-line parser misreads some valid
+    parameters cells (a list value followed by a comment, ``s = "a=b"``), while the parameters
+    were already checked here, with the Python parser."""
+
+    def filter(self, record) -> bool:
+        msg = str(record.msg)
+        return not (msg.startswith("Unable to parse line") or
+                    msg.startswith("Passed unknown parameter"))
+
+
+def _quiet_papermill() -> None:
+    import logging
+
+    for name in ("papermill", "papermill.translators"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _ParameterNoise) for f in logger.filters):
+            logger.addFilter(_ParameterNoise())
+
+
 def run_notebook(input_path: str | os.PathLike, output_path: str | os.PathLike, *,
                  parameters: dict | None = None,
                  parameters_file: str | os.PathLike | None = None,
@@ -711,12 +737,19 @@ def run_notebook(input_path: str | os.PathLike, output_path: str | os.PathLike, 
         raise InvalidParameterError(f"`cwd` {str(workdir)!r} is not a directory.")
 
     engine_kwargs: dict[str, Any] = {}
+    socket_dir = None
     if kernel_name is None:
         kernel_name = KERNEL_NAME
-        engine_kwargs["kernel_manager_class"] = _project_kernel_manager(_kernel_env(record_file))
+        if os.name == "posix":
+            import tempfile
+
+            socket_dir = tempfile.mkdtemp(prefix="wbk")
+        engine_kwargs["kernel_manager_class"] = _project_kernel_manager(
+            _kernel_env(record_file), socket_dir)
     else:
         engine_kwargs["kernel_manager_class"] = _named_kernel_manager(_kernel_env(record_file))
     show = _show_progress(progress)
+    _quiet_papermill()
     try:
         pm.execute_notebook(
             str(input_path), str(output_path),
@@ -747,6 +780,11 @@ def run_notebook(input_path: str | os.PathLike, output_path: str | os.PathLike, 
         err = NotebookRunError(output_path, index, type(exc).__name__, str(exc).strip())
         _decorate(err, input_path, None, "", [])
         raise err from exc
+    finally:
+        if socket_dir is not None:
+            import shutil
+
+            shutil.rmtree(socket_dir, ignore_errors=True)
     return read_results(output_path)
 
 

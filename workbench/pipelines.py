@@ -508,29 +508,41 @@ def _execute(tasks: list[dict], *, workers: int, scheduler, progress: bool | Non
     """Yield the outcome of each task as it finishes."""
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=len(tasks), unit="case", desc="pipeline",
-               disable=(not progress) if progress is not None else None)
+    def make_bar():
+        return tqdm(total=len(tasks), unit="case", desc="pipeline",
+                    disable=(not progress) if progress is not None else None)
+
+    bar = None
     try:
         if scheduler is not None:
+            bar = make_bar()
             yield from _execute_dask(tasks, scheduler, bar)
         elif workers <= 1 or len(tasks) <= 1:
+            bar = make_bar()
             for t in tasks:
                 outcome = _run_case(t)
                 bar.update()
                 yield outcome
         else:
             import concurrent.futures as cf
-            import multiprocessing
 
-            ctx = multiprocessing.get_context("spawn")
+            from ._parallel import _mp_context
+
+            ctx = _mp_context()
+            if ctx.get_start_method() == "fork":  # import once here rather than in each worker
+                import nbconvert  # noqa: F401
+                import papermill  # noqa: F401
             with cf.ProcessPoolExecutor(max_workers=min(workers, len(tasks)),
                                         mp_context=ctx) as pool:
+                # the workers start here, before the progress bar's thread exists
                 futures = {pool.submit(_run_case, t): t for t in tasks}
+                bar = make_bar()
                 for fut in cf.as_completed(futures):
                     bar.update()
                     yield _outcome_or_crash(fut, futures[fut])
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
 
 
 def _outcome_or_crash(fut, task: dict) -> dict:
@@ -671,13 +683,22 @@ def _collect(pipeline: Pipeline, outcomes: list[CaseOutcome]) -> pd.DataFrame:
     from .notebooks import read_results, results_path
 
     rows, tables = [], {}
+    order: dict[str, list[str]] = {"case": [], "parameters": [], "results": []}
+
+    def note(group: str, keys) -> None:
+        order[group] += [k for k in keys if k not in order[group]]
+
     for o in outcomes:
         c = o.case
         front = {"case_id": c.case_id, "case": c.name, "notebook": c.notebook.name,
                  "status": "ok" if o.status == "skipped" else o.status,
                  "reused": o.status == "skipped"}
+        note("case", front)
+        params: dict[str, Any] = {}
         for k, v in c.parameters.items():
-            _flatten(k, v, front)
+            _flatten(k, v, params)
+        note("parameters", params)
+        front.update(params)
         row = dict(front)
         row["error"] = None if o.status != "failed" else o.describe_failure()
         results = {}
@@ -694,17 +715,35 @@ def _collect(pipeline: Pipeline, outcomes: list[CaseOutcome]) -> pd.DataFrame:
                     t.insert(i, col, [v] * len(t))
                 tables.setdefault(name, []).append(t)
             else:
-                _flatten(key, value, row)
+                values: dict[str, Any] = {}
+                _flatten(key, value, values)
+                note("results", values)
+                row.update(values)
         row["seconds"] = o.seconds
         row["html"] = str(Path(c.directory.relative_to(pipeline.output)) / o.html) if o.html \
             else None
         rows.append(row)
-    df = pd.DataFrame(rows)
+    tail = ["error", "seconds", "html"]
+    columns = order["case"] + order["parameters"] + [
+        k for k in order["results"] if k not in order["parameters"]] + tail
+    df = _integer_columns(rows)[columns] if rows else pd.DataFrame(columns=columns)
     _write_table(df, pipeline.output / "results")
     for name, parts in tables.items():
         folder = pipeline.output / "tables"
         folder.mkdir(exist_ok=True)
         _write_table(pd.concat(parts, ignore_index=True), folder / _format_value(name))
+    return df
+
+
+def _integer_columns(rows: list[dict]) -> pd.DataFrame:
+    """The rows as a table; whole-number columns with gaps (e.g. parameters of another notebook's
+    cases) become nullable integers, so they stay integers in the CSV instead of floats."""
+    df = pd.DataFrame(rows)
+    for col in df.columns:
+        values = [r[col] for r in rows if r.get(col) is not None]
+        if values and len(values) < len(rows) and all(
+                isinstance(v, int) and not isinstance(v, bool) for v in values):
+            df[col] = pd.array([r.get(col) for r in rows], dtype="Int64")
     return df
 
 
