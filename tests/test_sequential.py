@@ -676,3 +676,55 @@ def test_simulation_matches_rpact_10000_replicates():
                                        n_reps=10_000, rng=778)
     _within_mc(uni.power, uni.power_mcse, SIM100["outputs"]["overallReject"], 10_000, 100_000,
                3.5)
+
+
+# ------------------------------------------------------------------------------------------
+# event-driven looks on patient-level data
+# ------------------------------------------------------------------------------------------
+def _t1_trial_data(seed=9):
+    import workbench as wb
+
+    trial = wb.SurvivalDesign.from_probabilities(
+        {"combination": 0.27, "pharmacotherapy": 0.47}, at=48, n_total=150, accrual_time=24,
+        follow_up=48, follow_up_type="calendar")
+    return wb.simulate(trial, rng=seed)
+
+
+def test_data_at_events_cuts_at_the_calendar_time_of_the_kth_event():
+    from workbench.power.sequential import data_at_events
+
+    df = _t1_trial_data()
+    before = df.copy()
+    looks = data_at_events(df, [22, 44])
+    pd_testing = pytest.importorskip("pandas.testing")
+    pd_testing.assert_frame_equal(df, before)  # input not modified
+    exits = np.sort((df["entry_time"] + df["time"])[df["event"] == 1].to_numpy())
+    for (cut, part), d in zip(looks, [22, 44], strict=True):
+        assert cut == exits[d - 1]
+        assert int(part["event"].sum()) == d
+        assert (part["entry_time"] <= cut).all()
+        assert (part["entry_time"] + part["time"] <= cut + 1e-9).all()
+        # patients followed past the cut are censored at it
+        later = (df["entry_time"] + df["time"] > cut) & (df["entry_time"] <= cut)
+        assert (part.loc[later[later].index, "event"] == 0).all()
+
+
+def test_monitor_logrank_from_logrank_results():
+    import workbench as wb
+    from workbench.power.sequential import data_at_events
+
+    df = _t1_trial_data()
+    d = _asof3()
+    looks = data_at_events(df, [22, 44])
+    res = [wb.logrank_test(part, time="time", event="event", group="arm") for _, part in looks]
+    m = monitor_logrank(d, results=res, experimental="combination", max_events=65)
+    zs = []
+    for r in res:
+        j = list(r.groups).index("combination")
+        zs.append((r.observed[j] - r.expected[j]) / math.sqrt(r.variance[j, j]))
+    ref = monitor_logrank(d, z=zs, events=[22, 44], max_events=65)
+    assert m.z == pytest.approx(ref.z, rel=1e-12)
+    assert m.rci_upper == pytest.approx(ref.rci_upper, rel=1e-12)
+    assert m.events == (22.0, 44.0)
+    with pytest.raises(InvalidParameterError, match="experimental"):
+        monitor_logrank(d, results=res, experimental="placebo", max_events=65)
