@@ -143,3 +143,26 @@ def test_simulate_command_writes_reproducible_files(tmp_path, capsys):
     assert main(["simulate", str(bad), "--out", str(tmp_path / "d")]) == 2
     assert "probability" in capsys.readouterr().err
     assert not (tmp_path / "d").exists()
+
+
+@pytest.mark.parametrize("design_file", ["t2_t6_remission/t4_design.yaml", "continuous/t7_design.yaml"])
+def test_simulate_command_reads_other_design_types(tmp_path, design_file):
+    from workbench.cli import main
+    from workbench.design import load_design
+
+    path = ROOT / "synthetic_data" / design_file
+    assert main(["simulate", str(path), "--seed", "5", "--out", str(tmp_path)]) == 0
+    written = pd.read_csv(tmp_path / "patients.csv")
+    expected = simulate(load_design(path), rng=5)
+    assert len(written) == len(expected)
+    # the written design reads back as the same design
+    assert load_design(tmp_path / "design.yaml") == load_design(path)
+
+
+def test_load_design_rejects_unknown_type(tmp_path):
+    from workbench.design import load_design
+
+    f = tmp_path / "d.yaml"
+    f.write_text("type: MagicDesign\narms: []\n")
+    with pytest.raises(InvalidParameterError, match="type"):
+        load_design(f)

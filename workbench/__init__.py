@@ -30,6 +30,7 @@ _EXPORTS: dict[str, str] = {
     # design and simulation
     "Arm": ".design",
     "SurvivalDesign": ".design",
+    "load_design": ".design",
     "Exponential": ".design",
     "Weibull": ".design",
     "PiecewiseExponential": ".design",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "the design with its seed into the output folder."
         ),
     )
-    p.add_argument("design", help="design file (.yaml, .yml or .json); 't1' for trial T1's design")
+    p.add_argument("design", help="design file (.yaml, .yml or .json) of any design type; 't1' for trial T1's design")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: fresh entropy)")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--studyid", default=None, help="STUDYID of the ADaM tables (default: design name)")
@@ -24,34 +25,31 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args) -> int:
-    from pathlib import Path
+    import os
 
-    from ..design import SurvivalDesign
-    from ..exceptions import InvalidParameterError
+    from ..design import SurvivalDesign, load_design
     from ..simulate import simulate
-    from ..simulate.export import write_survival_dataset
+    from ..simulate.export import write_csv_atomic, write_survival_dataset
     from ._common import print_json
 
-    if args.design.lower() == "t1":
-        design = SurvivalDesign.from_t1()
-    else:
-        path = Path(args.design)
-        if not path.is_file():
-            raise InvalidParameterError(f"`design` file {args.design!r} does not exist.")
-        try:
-            design = SurvivalDesign.from_file(path)
-        except (ValueError, TypeError) as exc:
-            if isinstance(exc, InvalidParameterError):
-                raise
-            raise InvalidParameterError(f"`design` file {args.design!r} is not valid: {exc}") from None
+    design = SurvivalDesign.from_t1() if args.design.lower() == "t1" else load_design(args.design)
     df = simulate(design, rng=args.seed)
-    studyid = args.studyid or (design.name.split()[0] if design.name else "STUDY")
-    paths = write_survival_dataset(df, args.out, design=design, seed=args.seed, studyid=studyid)
+    if isinstance(design, SurvivalDesign):
+        studyid = args.studyid or (design.name.split()[0] if design.name else "STUDY")
+        paths = write_survival_dataset(df, args.out, design=design, seed=args.seed, studyid=studyid)
+    else:  # binary, continuous and meta-analysis designs: the tidy table and the design
+        import yaml
+
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {"patients": out / "patients.csv", "design": out / "design.yaml"}
+        write_csv_atomic(df, paths["patients"], float_format="%.6f")
+        tmp = out / ".design.yaml.tmp"
+        tmp.write_text(yaml.safe_dump({"seed": args.seed, "design": design.to_dict()}, sort_keys=False))
+        os.replace(tmp, paths["design"])
     if args.json:
         print_json({k: str(v) for k, v in paths.items()})
     else:
-        events = df.groupby("arm", sort=False)["event"].agg(["size", "sum"])
-        for arm, row in events.iterrows():
-            print(f"{arm}: {row['size']} patients, {row['sum']} events")
+        print(f"{type(design).__name__}: {len(df)} rows")
         print(f"wrote {len(paths)} files to {args.out}")
     return 0

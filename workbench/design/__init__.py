@@ -20,8 +20,11 @@ from .survival import (  # noqa: F401
 )
 from .continuous import ContinuousArm, ContinuousDesign  # noqa: F401
 from .meta import MetaAnalysisDesign  # noqa: F401
+from ._load import design_from_dict, load_design  # noqa: F401
 
 __all__ = [
+    "design_from_dict",
+    "load_design",
     "BinaryArm",
     "BinaryDesign",
     "SwitchRule",

@@ -151,7 +151,7 @@ class MetaAnalysisDesign:
                                    p_publish_nonsignificant=p_publish_nonsignificant)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"n1": list(self.n1), "n2": list(self.n2), "effect": self.effect, "tau": self.tau,
+        return {"type": "MetaAnalysisDesign", "n1": list(self.n1), "n2": list(self.n2), "effect": self.effect, "tau": self.tau,
                 "p_publish_significant": self.p_publish_significant,
                 "p_publish_nonsignificant": self.p_publish_nonsignificant, "alpha": self.alpha,
                 "name": self.name}
@@ -160,6 +160,10 @@ class MetaAnalysisDesign:
     def from_dict(cls, d: dict) -> MetaAnalysisDesign:
         if not isinstance(d, dict):
             raise InvalidParameterError(f"a MetaAnalysisDesign needs a dict; got {d!r}.")
+        d = dict(d)
+        kind = d.pop("type", "MetaAnalysisDesign")
+        if kind != "MetaAnalysisDesign":
+            raise InvalidParameterError(f"`type` must be 'MetaAnalysisDesign'; got {kind!r}.")
         allowed = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(d) - allowed)
         if unknown:

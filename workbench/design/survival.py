@@ -565,6 +565,7 @@ class SurvivalDesign:
     # ---- serialisation ------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {
+            "type": "SurvivalDesign",
             "name": self.name,
             "arms": [a.to_dict() for a in self.arms],
             "accrual_time": self.accrual_time,
@@ -583,6 +584,9 @@ class SurvivalDesign:
         if not isinstance(d, dict):
             raise InvalidParameterError(f"a design must be a mapping; got {type(d).__name__}.")
         d = dict(d)
+        kind = d.pop("type", "SurvivalDesign")
+        if kind != "SurvivalDesign":
+            raise InvalidParameterError(f"`type` must be 'SurvivalDesign'; got {kind!r}.")
         allowed = {f.name for f in dataclasses.fields(cls)} | {"dropout_probability", "dropout_time"}
         unknown = set(d) - allowed
         if unknown:
@@ -631,16 +635,14 @@ class SurvivalDesign:
 
         The ``design.yaml`` written beside a simulated data set (``{seed, design}``) is read too.
         """
-        from pathlib import Path
+        from ._load import load_design
 
-        import yaml
-
-        p = Path(path)
-        text = p.read_text()
-        d = json.loads(text) if p.suffix.lower() == ".json" else yaml.safe_load(text)
-        if isinstance(d, dict) and "design" in d and set(d) <= {"design", "seed"}:
-            d = d["design"]  # the design.yaml written beside a simulated data set
-        return cls.from_dict(d)
+        design = load_design(path)
+        if not isinstance(design, cls):
+            raise InvalidParameterError(
+                f"design file {str(path)!r} holds a {type(design).__name__}, not a {cls.__name__}."
+            )
+        return design
 
     # ---- display ------------------------------------------------------------------------------
     @property
