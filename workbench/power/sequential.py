@@ -8,9 +8,9 @@ Model
 -----
 The canonical joint distribution of Jennison & Turnbull (2000, ch. 3): at information rates
 ``0 < t_1 < ... < t_K = 1`` the standardised statistics ``Z_k`` are multivariate normal with
-``E[Z_k] = theta * sqrt(t_k)`` and ``cov(Z_j, Z_k) = sqrt(t_j / t_k)`` (``j <= k``). ``theta`` is the
-drift at full information; rpact calls ``theta**2`` the *shift*. Crossing probabilities are computed
-by the recursive numerical integration of Armitage, McPherson & Rowe (1969) in the form of
+``E[Z_k] = theta * sqrt(t_k)`` and ``cov(Z_j, Z_k) = sqrt(t_j / t_k)`` (``j <= k``). ``theta``
+is the drift at full information; rpact calls ``theta**2`` the *shift*. Crossing probabilities are
+computed by the recursive numerical integration of Armitage, McPherson & Rowe (1969) in the form of
 Jennison & Turnbull (2000, ch. 19): the sub-density of ``Z_k`` on the continuation region is carried
 from look to look on a grid (their ``6r - 1`` point grid around ``theta * sqrt(t_k)``, here with
 4-point Gauss-Legendre panels between the grid points), one matrix-vector product per look.
@@ -18,7 +18,8 @@ from look to look on a grid (their ``6r - 1`` point grid around ``theta * sqrt(t
 rpact conventions kept here (so numbers agree with rpact to about 1e-9)
 -----------------------------------------------------------------------
 * One-sided designs reject at look ``k`` when ``Z_k >= critical_values[k]``, two-sided designs when
-  ``|Z_k| >= critical_values[k]``; ``stage_levels = 1 - Phi(critical_values)`` is one-sided for both.
+  ``|Z_k| >= critical_values[k]``; ``stage_levels = 1 - Phi(critical_values)`` is one-sided for
+  both.
 * "No futility" is rpact's bound at ``z = -6`` (on the scale centred at the mean of ``Z_k``): the
   continuation region is always cut to ``[mean - 6, mean + 8]``, and the (about 1e-9) mass below
   ``mean - 6`` counts as stopping in the expected information, as in rpact.
@@ -38,9 +39,7 @@ rpact conventions kept here (so numbers agree with rpact to about 1e-9)
 
 from __future__ import annotations
 
-import dataclasses
 import math
-import numbers
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -239,7 +238,7 @@ def _solve_upper(st: _Density, target: float, t: float, sided: int) -> float:
 
 
 def _solve_lower(st: _Density, target: float, t: float, theta: float, cap: float) -> float:
-    """Futility bound at ``t`` that spends ``target`` under the drift ``theta`` (capped at ``cap``)."""
+    """Futility bound at ``t`` spending ``target`` under the drift ``theta`` (capped at ``cap``)."""
     floor = theta * math.sqrt(t) + _LOW_CUT
 
     def spent(a):
@@ -604,7 +603,8 @@ def _check_information_rates(information_rates, kmax: int | None) -> tuple[int, 
         if kmax is None:
             raise InvalidParameterError("give `kmax` or `information_rates`.")
         return kmax, np.arange(1, kmax + 1) / kmax
-    if isinstance(information_rates, str) or not isinstance(information_rates, Sequence | np.ndarray):
+    if isinstance(information_rates, str) or not isinstance(information_rates,
+                                                            Sequence | np.ndarray):
         raise InvalidParameterError(
             f"`information_rates` must be a sequence of numbers; got {information_rates!r}."
         )
@@ -707,7 +707,8 @@ def group_sequential_design(kmax: int | None = 3, alpha: float = 0.025, beta: fl
         raise InvalidParameterError(f"`sided` must be 1 or 2; got {sided!r}.")
     sided = int(sided)
     if sided == 1 and alpha >= 0.5:
-        raise InvalidParameterError(f"`alpha` must be below 0.5 for a one-sided design; got {alpha!r}.")
+        raise InvalidParameterError(
+            f"`alpha` must be below 0.5 for a one-sided design; got {alpha!r}.")
     if beta >= 1 - alpha / sided:
         raise InvalidParameterError(
             f"`beta` must be below 1 - alpha/sided = {1 - alpha / sided:g}; got {beta!r}."
@@ -1416,7 +1417,8 @@ def sample_size_rates_sequential(design: GroupSequentialDesign, *, pi1: float, p
         subjects_per_look=_tuple(n_look), subjects_per_look1=_tuple(n1_look),
         subjects_per_look2=_tuple(n2_look), reject_per_look=_tuple(reject),
         futility_per_look=_tuple(futil), early_stop=float(reject[:-1].sum() + futil.sum()),
-        expected_subjects_h1=design.asn_h1 * n_fixed, expected_subjects_h01=design.asn_h01 * n_fixed,
+        expected_subjects_h1=design.asn_h1 * n_fixed,
+        expected_subjects_h01=design.asn_h01 * n_fixed,
         expected_subjects_h0=design.asn_h0 * n_fixed,
         critical_values_effect_scale=_tuple(es),
         critical_values_effect_scale_other=_tuple(es_other) if es_other is not None else None,
@@ -2128,7 +2130,8 @@ def _run_sequential(trial, crit, fut, events, direction, grid, n_reps, root, *, 
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
-def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events, n_reps: int = 1000,
+def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events,
+                                 n_reps: int = 1000,
                                  type1: bool = False, entry: str = "uniform", rng=None,
                                  chunk_size: int = 10_000,
                                  workers: int | None = None, client=None,
