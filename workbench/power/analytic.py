@@ -63,8 +63,9 @@ __all__ = [
 
 #: sample sizes are rounded up after removing this much floating-point noise (as the R reference)
 _CEIL_TOL = 1e-9
-#: the largest total sample size a solver will consider
-N_MAX = 1e8
+#: the largest total sample size (or number of events) a solver returns; beyond it the requested
+#: power is reported as out of reach
+N_MAX = 1e7
 
 
 # --------------------------------------------------------------------------------------------
@@ -151,6 +152,16 @@ def _rounded_sizes(n1: float, n2: float, given: bool) -> list[int]:
     if given and float(n1).is_integer() and float(n2).is_integer():
         return [int(n1), int(n2)]
     return [ceil_size(n1), ceil_size(n2)]
+
+
+def _check_reachable(n: float, power: float, what: str) -> None:
+    if not n <= N_MAX:
+        need = f"{n:.3g} {what} (more than {N_MAX:g})" if math.isfinite(n) else (
+            f"more than {N_MAX:g} {what}")
+        raise InvalidParameterError(
+            f"the requested `power` {power:g} cannot be reached within a sane size: it needs "
+            f"{need}; the effect is too small to detect."
+        )
 
 
 def _round_up(n1: float, n2: float, rounding: str) -> list[int]:
@@ -456,11 +467,14 @@ def power_rates(
             hi = 10.0
             while power_at(p1, r * hi, hi) < power and hi < N_MAX:
                 hi *= 4
+            _check_reachable(hi if power_at(p1, r * hi, hi) >= power else math.inf, power,
+                             "patients")
             n2 = _solve_increasing(
                 lambda x: power_at(p1, r * x, x), power, 1e-6, hi, name="power",
                 what=f"p1 = {p1:g} vs p2 = {p2:g} needs more than {N_MAX:g} patients",
             )
         n1 = r * n2
+        _check_reachable(n1 + n2, power, "patients")
     elif solve == "power":
         power = power_at(p1, n1, n2)
     else:  # p1
@@ -892,6 +906,7 @@ def power_survival(
 
     if solve == "size":
         events_exact = _events_required(hazard_ratio, alpha, power, sided, r, method, two_sided_power)
+        _check_reachable(events_exact, power, "events")
     elif solve == "power":
         events_exact = events if events is not None else n_total * p_events(hazard_ratio)[2]
         power = power_from_events(events_exact, hazard_ratio)
@@ -919,6 +934,7 @@ def power_survival(
         pe = [pe1, pe2]
         if n_total is None:
             n_tot_exact = events_exact / pe_overall
+            _check_reachable(n_tot_exact, power, "patients")
             a, b = _split(n_tot_exact, r)
             n_exact = [a, b]
             n_per_arm = [ceil_size(a), ceil_size(b)]
@@ -1069,9 +1085,12 @@ def power_ttest(
     tt = TTestIndPower()
     es = abs(effect_size) if effect_size is not None else None
     if solve == "n":
+        if es < 1e-4:
+            _check_reachable(math.inf, power, "patients")
         n1 = float(tt.solve_power(effect_size=es, nobs1=None, alpha=alpha, power=power,
                                   ratio=1.0 / r, alternative=alt))
         n2 = n1 / r
+        _check_reachable(n1 + n2, power, "patients")
     elif solve == "power":
         power = float(tt.power(effect_size=es, nobs1=n1, alpha=alpha, ratio=n2 / n1, alternative=alt))
     else:

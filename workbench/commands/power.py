@@ -1,0 +1,380 @@
+"""``workbench power rates|survival|simulate``: sample size and power for grant applications.
+
+Examples::
+
+    workbench power rates --p1 0.27 --p2 0.47 --power 0.8
+    workbench power rates --p1 0.27 --p2 0.47 --n1 41 --n2 51 --json
+    workbench power survival --p1 0.27 --p2 0.47 --at 48 --accrual 24 --follow-up 48 \\
+        --dropout 0.1 --dropout-at 12 --power 0.8
+    workbench power survival --hr 0.5 --events 66
+    workbench power simulate design.yaml --reps 10000 --seed 1 --workers 2
+
+Conventions (those of rpact): arm 1 is the experimental arm, ``--ratio`` is n1/n2
+(allocationRatioPlanned); sizes solved for are rounded up per arm. ``power survival`` counts
+``--follow-up`` after the end of accrual (rpact's followUpTime) unless ``--follow-up-type fixed``.
+
+With ``--json`` one JSON object is printed with at least the keys ``n_per_arm`` (list, rounded
+up), ``n_total``, ``n_exact`` (unrounded, per arm), ``events`` (rounded up), ``events_exact``,
+``power``, ``hazard_ratio``, ``mcse`` (simulation), ``alpha`` and ``sided``; keys that do not apply
+are null. Bad input prints one line on stderr naming the option and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+#: library parameter -> command-line option, for error messages
+_OPTIONS = {
+    "p1": "--p1", "p2": "--p2", "at": "--at", "hazard_ratio": "--hr", "power": "--power",
+    "alpha": "--alpha", "sided": "--sided", "allocation_ratio": "--ratio", "margin": "--margin",
+    "method": "--method", "n1": "--n1", "n2": "--n2", "n_total": "--n", "events": "--events",
+    "accrual_time": "--accrual", "follow_up": "--follow-up", "follow_up_type": "--follow-up-type",
+    "dropout_probability": "--dropout", "dropout_time": "--dropout-at", "dropout": "--dropout",
+    "n_reps": "--reps", "rng": "--seed", "workers": "--workers", "test": "--test",
+    "chunk_size": "--chunk-size", "design": "DESIGN",
+}
+
+_KEYS = ("n_per_arm", "n_total", "n_exact", "events", "events_exact", "power", "hazard_ratio",
+         "mcse", "alpha", "sided")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "power",
+        help="sample size and power: two proportions, time to event, simulation",
+        description=(
+            "Sample size and power for two-arm trials. Closed forms match R rpact "
+            "(getSampleSizeRates, getSampleSizeSurvival) and pwr; `simulate` estimates power by "
+            "simulating a design file. `workbench power WHAT --help` for details."
+        ),
+    )
+    verbs = p.add_subparsers(dest="power_verb", metavar="WHAT", required=True)
+    _rates_parser(verbs)
+    _survival_parser(verbs)
+    _simulate_parser(verbs)
+
+
+# --------------------------------------------------------------------------------------------
+# parsers: one function per sub-verb
+# --------------------------------------------------------------------------------------------
+def _common_test_options(p: argparse.ArgumentParser, alpha_default: float = 0.05) -> None:
+    p.add_argument("--alpha", type=float, default=alpha_default,
+                   help=f"type I error, both tails together when two-sided (default {alpha_default})")
+    p.add_argument("--sided", type=int, default=2, help="1 or 2 (default 2)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _rates_parser(verbs) -> argparse.ArgumentParser:
+    p = verbs.add_parser(
+        "rates",
+        help="two proportions: sample size or power (rpact normal approximation, pwr arcsine)",
+        description=(
+            "Sample size (give --power) or power (give --n1 and --n2, or --n) for comparing two "
+            "proportions. --method normal is rpact's getSampleSizeRates/getPowerRates (pooled "
+            "variance under H0; Farrington-Manning with --margin); --method arcsine is Cohen's h "
+            "as R pwr.2p.test/pwr.2p2n.test."
+        ),
+        epilog="Arm 1 (--p1) is the experimental arm; --ratio is n1/n2.",
+    )
+    p.add_argument("--p1", type=float, required=True, help="probability in arm 1 (experimental)")
+    p.add_argument("--p2", type=float, required=True, help="probability in arm 2 (control)")
+    p.add_argument("--power", type=float, default=None, help="target power: solve the sample size")
+    p.add_argument("--n1", type=float, default=None, help="patients in arm 1 (give with --n2)")
+    p.add_argument("--n2", type=float, default=None, help="patients in arm 2 (give with --n1)")
+    p.add_argument("--n", type=float, default=None, help="total patients, split by --ratio")
+    p.add_argument("--ratio", type=float, default=1.0, help="allocation n1/n2 (default 1)")
+    p.add_argument("--margin", type=float, default=0.0,
+                   help="non-inferiority margin on p1 - p2 (negative when higher rates are "
+                        "better); needs --sided 1")
+    p.add_argument("--method", choices=("normal", "arcsine"), default="normal",
+                   help="normal approximation (rpact, default) or arcsine (Cohen's h, pwr)")
+    p.add_argument("--dropout", type=float, default=0.0,
+                   help="fraction without an outcome: inflate the sizes by 1/(1 - dropout)")
+    p.add_argument("--two-sided-power", action="store_true",
+                   help="solve the sample size from both tails (rpact twoSidedPower)")
+    _common_test_options(p)
+    p.set_defaults(func=_run_rates)
+    return p
+
+
+def _survival_parser(verbs) -> argparse.ArgumentParser:
+    p = verbs.add_parser(
+        "survival",
+        help="time to event: events, patients or power (Schoenfeld, Freedman; as rpact)",
+        description=(
+            "Events and patients (give --power) or power (give --n, --n1/--n2 or --events) of a "
+            "log-rank comparison, as rpact getSampleSizeSurvival/getPowerSurvival. The effect is "
+            "--p1 and --p2, cumulative event probabilities by time --at (exponential hazards), or "
+            "--hr (with --p2 and --at to turn events into patients)."
+        ),
+        epilog=(
+            "Patients need the control hazard (--p2 and --at) and --follow-up. --follow-up is "
+            "counted after the end of accrual (study ends at accrual + follow-up) unless "
+            "--follow-up-type fixed (every patient followed --follow-up). --dropout P "
+            "--dropout-at T: probability P of loss to follow-up by time T (exponential)."
+        ),
+    )
+    p.add_argument("--p1", type=float, default=None, help="event probability by --at in arm 1")
+    p.add_argument("--p2", type=float, default=None, help="event probability by --at in arm 2")
+    p.add_argument("--at", type=float, default=None, help="time of --p1 and --p2 (e.g. 48)")
+    p.add_argument("--hr", type=float, default=None, help="hazard ratio arm 1 / arm 2")
+    p.add_argument("--accrual", type=float, default=None,
+                   help="uniform accrual over [0, ACCRUAL], > 0 (default: all enter at once)")
+    p.add_argument("--follow-up", type=float, default=None, help="follow-up (see below)")
+    p.add_argument("--follow-up-type", choices=("calendar", "fixed"), default="calendar",
+                   help="calendar: after the end of accrual, as rpact (default); fixed: per patient")
+    p.add_argument("--dropout", type=float, default=None,
+                   help="probability of loss to follow-up by --dropout-at")
+    p.add_argument("--dropout-at", type=float, default=None,
+                   help="time of --dropout (default --at)")
+    p.add_argument("--power", type=float, default=None, help="target power: solve events and N")
+    p.add_argument("--n", type=float, default=None, help="total patients (power from expected events)")
+    p.add_argument("--n1", type=float, default=None, help="patients in arm 1 (with --n2)")
+    p.add_argument("--n2", type=float, default=None, help="patients in arm 2 (with --n1)")
+    p.add_argument("--events", type=float, default=None, help="number of events (power)")
+    p.add_argument("--ratio", type=float, default=1.0, help="allocation n1/n2 (default 1)")
+    p.add_argument("--method", choices=("schoenfeld", "freedman", "hsieh-freedman"),
+                   default="schoenfeld", help="events formula (default schoenfeld)")
+    p.add_argument("--two-sided-power", action="store_true",
+                   help="solve events from both tails (rpact twoSidedPower)")
+    _common_test_options(p)
+    p.set_defaults(func=_run_survival)
+    return p
+
+
+def _simulate_parser(verbs) -> argparse.ArgumentParser:
+    p = verbs.add_parser(
+        "simulate",
+        help="power of a design file by simulation (Monte Carlo SE, type I error)",
+        description=(
+            "Simulate a two-arm design file (SurvivalDesign, BinaryDesign or ContinuousDesign, "
+            "YAML or JSON as their to_yaml writes; 't1' for trial T1) --reps times, analyse every "
+            "replicate with the planned test and report power with its Monte Carlo standard error "
+            "and the type I error under the null. Same seed, same numbers, whatever --workers."
+        ),
+    )
+    p.add_argument("design", metavar="DESIGN.yaml", help="design file (.yaml, .yml, .json) or 't1'")
+    p.add_argument("--reps", type=int, default=10_000, help="replicates (default 10000)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: fresh entropy)")
+    p.add_argument("--workers", type=int, default=None, help="local worker processes (-1: all CPUs)")
+    p.add_argument("--test", default=None,
+                   help="planned test: logrank|cox (survival), chi-square|normal|wald (rates), "
+                        "t-test|ancova (continuous); default the first")
+    p.add_argument("--chunk-size", type=int, default=10_000, help="replicates per unit of work")
+    p.add_argument("--no-type1", action="store_true", help="skip the simulation under the null")
+    _common_test_options(p)
+    p.set_defaults(func=_run_simulate)
+    return p
+
+
+# --------------------------------------------------------------------------------------------
+# handlers
+# --------------------------------------------------------------------------------------------
+def _rename(exc):
+    """The error with library parameter names replaced by the command-line options."""
+    from ..exceptions import InvalidParameterError
+
+    msg = re.sub(r"`([a-z_0-9]+)`", lambda m: f"`{_OPTIONS.get(m.group(1), m.group(1))}`", str(exc))
+    return InvalidParameterError(msg)
+
+
+def _output(out: dict, args, text: str) -> int:
+    from ._common import print_json
+
+    for k in _KEYS:
+        out.setdefault(k, None)
+    if args.json:
+        print_json(out)
+    else:
+        print(text)
+    return 0
+
+
+def _run_rates(args) -> int:
+    from ..exceptions import InvalidParameterError
+    from ..power.analytic import power_rates
+    from ..power.report import grant_paragraph
+
+    given = [o for o, v in (("--power", args.power), ("--n1/--n2", args.n1 if args.n1 is not None
+                                                      else args.n2), ("--n", args.n)) if v is not None]
+    if len(given) != 1:
+        raise InvalidParameterError(
+            f"give exactly one of --power (sample size) and --n1 with --n2 or --n (power); got "
+            f"{', '.join(given) or 'none'}."
+        )
+    try:
+        res = power_rates(args.p1, args.p2, n1=args.n1, n2=args.n2, n_total=args.n,
+                          power=args.power, alpha=args.alpha, sided=args.sided,
+                          allocation_ratio=args.ratio, margin=args.margin, method=args.method,
+                          dropout=args.dropout, two_sided_power=args.two_sided_power)
+    except InvalidParameterError as exc:
+        raise _rename(exc) from None
+    out = {
+        "n_per_arm": res.n_per_arm, "n_total": res.n_total, "n_exact": res.n_exact,
+        "power": res.power, "alpha": res.alpha, "sided": res.sided, "p1": res.p1, "p2": res.p2,
+        "difference": res.difference, "margin": res.margin, "effect_size": res.effect_size,
+        "allocation_ratio": res.allocation_ratio, "dropout": res.dropout, "method": res.method,
+        "test": res.test, "reference": res.reference, "solved_for": res.solved_for,
+    }
+    text = (f"{res.test}, alpha {res.alpha:g} ({'two' if res.sided == 2 else 'one'}-sided)\n"
+            f"p1 = {res.p1:.4g}, p2 = {res.p2:.4g}"
+            + (f", margin {res.margin:g}" if res.margin else "")
+            + f"\npower {res.power:.4f}\n"
+            f"n per arm {res.n_per_arm[0]} + {res.n_per_arm[1]} = {res.n_total} "
+            f"(exact {res.n_exact[0]:.3f}, {res.n_exact[1]:.3f}"
+            + (f"; inflated for {res.dropout:.0%} drop-out" if res.dropout else "") + ")\n\n"
+            + grant_paragraph(res))
+    return _output(out, args, text)
+
+
+def _run_survival(args) -> int:
+    from ..exceptions import InvalidParameterError
+    from ..power.analytic import power_survival
+    from ..power.report import grant_paragraph
+
+    n_given = args.n1 is not None or args.n2 is not None
+    given = [o for o, v in (("--power", args.power), ("--n", args.n), ("--n1/--n2", n_given or None),
+                            ("--events", args.events)) if v is not None]
+    if len(given) != 1:
+        raise InvalidParameterError(
+            "give exactly one of --power (events and patients), --n or --n1 with --n2, and "
+            f"--events (power); got {', '.join(given) or 'none'}."
+        )
+    if args.hr is not None and args.p1 is not None:
+        raise InvalidParameterError("give the effect as --p1 with --p2 and --at, or as --hr, not both.")
+    if args.hr is None and args.p1 is None:
+        raise InvalidParameterError("give the effect: --p1 with --p2 and --at, or --hr.")
+    if args.accrual is not None and not args.accrual > 0:
+        raise InvalidParameterError(f"`--accrual` must be a number > 0; got {args.accrual!r}.")
+    if args.follow_up is not None and not args.follow_up > 0:
+        raise InvalidParameterError(f"`--follow-up` must be a number > 0; got {args.follow_up!r}.")
+    dropout_time = args.dropout_at
+    if args.dropout is not None and dropout_time is None:
+        if args.at is None:
+            raise InvalidParameterError("`--dropout-at` (the time of --dropout) is needed.")
+        dropout_time = args.at
+    if args.dropout is None and args.dropout_at is not None:
+        raise InvalidParameterError("`--dropout-at` needs `--dropout`.")
+    try:
+        res = power_survival(
+            args.hr, p1=args.p1, p2=args.p2, at=args.at, events=args.events, n_total=args.n,
+            n1=args.n1, n2=args.n2, power=args.power, alpha=args.alpha, sided=args.sided,
+            allocation_ratio=args.ratio, method=args.method, accrual_time=args.accrual or 0.0,
+            follow_up=args.follow_up, follow_up_type=args.follow_up_type,
+            dropout_probability=args.dropout, dropout_time=dropout_time,
+            two_sided_power=args.two_sided_power,
+        )
+    except InvalidParameterError as exc:
+        raise _rename(exc) from None
+    out = {
+        "n_per_arm": res.n_per_arm, "n_total": res.n_total, "n_exact": res.n_exact,
+        "events": res.events, "events_exact": res.events_exact, "power": res.power,
+        "hazard_ratio": res.hazard_ratio, "alpha": res.alpha, "sided": res.sided,
+        "p1": res.p1, "p2": res.p2, "at": res.at, "lambda1": res.lambda1, "lambda2": res.lambda2,
+        "allocation_ratio": res.allocation_ratio, "accrual_time": res.accrual_time,
+        "follow_up": res.follow_up, "follow_up_type": res.follow_up_type,
+        "dropout_rate": res.dropout_rate, "p_event": res.p_event,
+        "p_event_overall": res.p_event_overall, "n_total_exact": res.n_total_exact,
+        "n_total_no_dropout": res.n_total_no_dropout, "analysis_time": res.analysis_time,
+        "accrual_intensity": (res.n_total_exact / res.accrual_time
+                              if res.n_total_exact is not None and res.accrual_time > 0 else None),
+        "method": res.method, "reference": res.reference, "solved_for": res.solved_for,
+    }
+    lines = [f"log-rank test ({res.method}), alpha {res.alpha:g} "
+             f"({'two' if res.sided == 2 else 'one'}-sided), hazard ratio {res.hazard_ratio:.4f}",
+             f"power {res.power:.4f}",
+             f"events {res.events} (exact {res.events_exact:.3f})"]
+    if res.n_total is not None:
+        lines.append(f"n per arm {res.n_per_arm[0]} + {res.n_per_arm[1]} = {res.n_total} "
+                     f"(exact {res.n_exact[0]:.3f}, {res.n_exact[1]:.3f})")
+    text = "\n".join(lines) + "\n\n" + grant_paragraph(res)
+    return _output(out, args, text)
+
+
+def _load_design(spec: str):
+    """A design from a YAML/JSON file (type from a ``type`` key or the arms' fields) or 't1'."""
+    import json
+    from pathlib import Path
+
+    import yaml
+
+    from ..design import SurvivalDesign
+    from ..exceptions import InvalidParameterError
+
+    if spec.lower() == "t1":
+        return SurvivalDesign.from_t1()
+    path = Path(spec)
+    if not path.is_file():
+        raise InvalidParameterError(f"`DESIGN` file {spec!r} does not exist.")
+    try:
+        text = path.read_text()
+        d = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        raise InvalidParameterError(f"`DESIGN` file {spec!r} cannot be read: {exc}") from None
+    if not isinstance(d, dict) or not isinstance(d.get("arms"), list) or not d["arms"]:
+        raise InvalidParameterError(f"`DESIGN` file {spec!r} must be a mapping with a list of `arms`.")
+    kind = d.pop("type", None) or d.pop("design_type", None)
+    if kind is None:
+        first = d["arms"][0] if isinstance(d["arms"][0], dict) else {}
+        kind = ("survival" if "event_time" in first else "continuous" if "means" in first
+                else "binary")
+    kind = str(kind).lower().replace("design", "")
+    try:
+        if kind == "survival":
+            return SurvivalDesign.from_dict(d)
+        if kind == "binary":
+            from ..design.binary import BinaryDesign
+
+            return BinaryDesign.from_dict(d)
+        if kind == "continuous":
+            from ..design.continuous import ContinuousDesign
+
+            return ContinuousDesign.from_dict(d)
+    except InvalidParameterError as exc:
+        raise InvalidParameterError(f"`DESIGN` file {spec!r}: {exc}") from None
+    except (TypeError, ValueError, KeyError) as exc:
+        raise InvalidParameterError(f"`DESIGN` file {spec!r} is not a valid design: {exc}") from None
+    raise InvalidParameterError(
+        f"`DESIGN` type must be survival, binary or continuous; got {kind!r}."
+    )
+
+
+def _run_simulate(args) -> int:
+    from ..exceptions import InvalidParameterError
+    from ..power.report import grant_paragraph
+    from ..power.simulation import simulate_power
+
+    if args.reps is None or args.reps < 1:
+        raise InvalidParameterError(f"`--reps` must be an integer >= 1; got {args.reps!r}.")
+    if args.seed is not None and args.seed < 0:
+        raise InvalidParameterError(f"`--seed` must be a non-negative integer; got {args.seed!r}.")
+    design = _load_design(args.design)
+    try:
+        res = simulate_power(design, n_reps=args.reps, test=args.test, alpha=args.alpha,
+                             sided=args.sided, type1=not args.no_type1, rng=args.seed,
+                             chunk_size=args.chunk_size, workers=args.workers)
+    except InvalidParameterError as exc:
+        raise _rename(exc) from None
+    hr = res.effect if res.effect_name == "hazard_ratio" else None
+    out = {
+        "n_per_arm": res.n_per_arm, "n_total": res.n_total, "n_exact": None,
+        "events": None, "events_exact": res.mean_events if res.design_type == "SurvivalDesign" else None,
+        "power": res.power, "hazard_ratio": hr, "mcse": res.mcse, "alpha": res.alpha,
+        "sided": res.sided, "ci": [res.ci_lower, res.ci_upper], "type1_error": res.type1_error,
+        "type1_mcse": res.type1_mcse, "n_reps": res.n_reps, "seed": res.seed, "test": res.test,
+        "design_type": res.design_type, "arm_names": res.arm_names, "effect_name": res.effect_name,
+        "effect": res.effect, "mean_events": res.mean_events,
+        "closed_form_power": res.closed_form_power, "closed_form_method": res.closed_form_method,
+    }
+    text = (f"{res.design_type}, {res.test}, alpha {res.alpha:g} "
+            f"({'two' if res.sided == 2 else 'one'}-sided), {res.n_reps} replicates, seed {res.seed}\n"
+            f"n per arm {res.n_per_arm} (total {res.n_total})\n"
+            f"power {res.power:.4f} (MCSE {res.mcse:.4f}; 95% CI {res.ci_lower:.4f} to "
+            f"{res.ci_upper:.4f})\n"
+            + (f"type I error {res.type1_error:.4f} (MCSE {res.type1_mcse:.4f})\n"
+               if not args.no_type1 else "")
+            + (f"closed form {res.closed_form_power:.4f} ({res.closed_form_method})\n"
+               if res.closed_form_power is not None else "")
+            + "\n" + grant_paragraph(res, references=False))
+    return _output(out, args, text)
