@@ -293,13 +293,14 @@ def _run_survival(args) -> int:
 
 
 def _load_design(spec: str):
-    """A design from a YAML/JSON file (type from a ``type`` key or the arms' fields) or 't1'."""
+    """A design from a YAML/JSON file (by its ``type``; guessed from the arms without one) or 't1'."""
     import json
     from pathlib import Path
 
     import yaml
 
     from ..design import SurvivalDesign
+    from ..design._load import design_from_dict
     from ..exceptions import InvalidParameterError
 
     if spec.lower() == "t1":
@@ -312,32 +313,16 @@ def _load_design(spec: str):
         d = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (OSError, ValueError, yaml.YAMLError) as exc:
         raise InvalidParameterError(f"`DESIGN` file {spec!r} cannot be read: {exc}") from None
-    if not isinstance(d, dict) or not isinstance(d.get("arms"), list) or not d["arms"]:
-        raise InvalidParameterError(f"`DESIGN` file {spec!r} must be a mapping with a list of `arms`.")
-    kind = d.pop("type", None) or d.pop("design_type", None)
-    if kind is None:
+    if isinstance(d, dict) and "type" not in d and isinstance(d.get("arms"), list) and d["arms"]:
         first = d["arms"][0] if isinstance(d["arms"][0], dict) else {}
-        kind = ("survival" if "event_time" in first else "continuous" if "means" in first
-                else "binary")
-    kind = str(kind).lower().replace("design", "")
+        d["type"] = ("SurvivalDesign" if "event_time" in first
+                     else "ContinuousDesign" if "means" in first else "BinaryDesign")
     try:
-        if kind == "survival":
-            return SurvivalDesign.from_dict(d)
-        if kind == "binary":
-            from ..design.binary import BinaryDesign
-
-            return BinaryDesign.from_dict(d)
-        if kind == "continuous":
-            from ..design.continuous import ContinuousDesign
-
-            return ContinuousDesign.from_dict(d)
+        return design_from_dict(d)
     except InvalidParameterError as exc:
         raise InvalidParameterError(f"`DESIGN` file {spec!r}: {exc}") from None
     except (TypeError, ValueError, KeyError) as exc:
         raise InvalidParameterError(f"`DESIGN` file {spec!r} is not a valid design: {exc}") from None
-    raise InvalidParameterError(
-        f"`DESIGN` type must be survival, binary or continuous; got {kind!r}."
-    )
 
 
 def _run_simulate(args) -> int:
