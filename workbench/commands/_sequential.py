@@ -1,0 +1,199 @@
+"""Group-sequential options of ``workbench power rates|survival`` (``--kmax --design --info``).
+
+``power.py`` registers the options with :func:`add_options` and hands a command line that asks
+for a group-sequential design (:func:`wanted`) to :func:`run_rates` or :func:`run_survival`.
+Sample sizes follow rpact's ``getSampleSizeRates`` / ``getSampleSizeSurvival`` with a
+``getDesignGroupSequential`` design; power at a given number of events follows
+``getPowerSurvival``. The JSON keeps the keys of the fixed-design output (``n_per_arm``,
+``n_total``, ``n_exact``, ``events``, ``events_exact``, ``power``, ``hazard_ratio``, ``alpha``,
+``sided``; maxima over the looks) and adds ``kmax``, ``information_rates``, ``critical_values``,
+``stage_levels``, ``inflation_factor``, per-look sizes and boundaries on the effect scale, and the
+expected sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+
+def add_options(p: argparse.ArgumentParser) -> None:
+    """Add ``--kmax``, ``--design`` and ``--info`` to a ``power`` sub-command."""
+    g = p.add_argument_group(
+        "group-sequential design",
+        "Give --kmax (and optionally --design, --info) for a trial with interim analyses: "
+        "the maximum size is the fixed size times the design's inflation factor.")
+    g.add_argument("--kmax", type=int, default=None, help="number of looks, the last final")
+    g.add_argument("--design", dest="gs_design", default=None, metavar="TYPE",
+                   help="OF, P, WT, asOF, asP, asHSD or asKD (default asOF with --kmax)")
+    g.add_argument("--info", dest="gs_info", default=None, metavar="T1,T2,...",
+                   help="information rates of the looks (default equally spaced)")
+
+
+def wanted(args) -> bool:
+    """Whether the command line asks for a group-sequential design."""
+    return any(getattr(args, a, None) is not None for a in ("kmax", "gs_design", "gs_info"))
+
+
+_OPTIONS = {"kmax": "--kmax", "type_of_design": "--design", "information_rates": "--info",
+            "beta": "--power", "delta_wt": "--design WT", "gamma": "--design asHSD",
+            "rho": "--design asKD", "max_events": "--events", "hazard_ratio": "--hr",
+            "pi1": "--p1", "pi2": "--p2", "event_time": "--at", "accrual_time": "--accrual",
+            "follow_up_time": "--follow-up", "dropout_rate1": "--dropout",
+            "dropout_rate2": "--dropout", "dropout_time": "--dropout-at",
+            "allocation_ratio": "--ratio", "theta_h0": "--margin", "method": "--method"}
+
+
+def _design(args, beta: float):
+    import re
+
+    from ..exceptions import InvalidParameterError
+    from ..power.sequential import group_sequential_design
+    from ._common import split_list
+
+    info = split_list(args.gs_info, "information_rates") if args.gs_info is not None else None
+    kmax = args.kmax if args.kmax is not None else (len(info) if info is not None else 3)
+    try:
+        return group_sequential_design(kmax=kmax, alpha=args.alpha, beta=beta, sided=args.sided,
+                                       information_rates=info,
+                                       type_of_design=args.gs_design or "asOF")
+    except InvalidParameterError as exc:
+        raise InvalidParameterError(
+            re.sub(r"`([a-z_]+)`", lambda m: f"`{_OPTIONS.get(m.group(1), m.group(1))}`",
+                   str(exc))) from None
+
+
+def _rename(exc):
+    import re
+
+    from ..exceptions import InvalidParameterError
+
+    return InvalidParameterError(
+        re.sub(r"`([a-z_0-9]+)`", lambda m: f"`{_OPTIONS.get(m.group(1), m.group(1))}`", str(exc)))
+
+
+def _design_keys(d) -> dict:
+    return {"kmax": d.kmax, "design": d.type_of_design,
+            "information_rates": list(d.information_rates),
+            "critical_values": list(d.critical_values), "stage_levels": list(d.stage_levels),
+            "alpha_spent": list(d.alpha_spent), "inflation_factor": d.inflation_factor,
+            "rejection_probabilities": list(d.rejection_probabilities),
+            "cumulative_power": list(d.power)}
+
+
+def _ceil(x: float) -> int:
+    return int(math.ceil(x - 1e-9))
+
+
+def run_rates(args, output) -> int:
+    """``workbench power rates ... --kmax K``: subjects per look of a group-sequential design."""
+    from ..exceptions import InvalidParameterError
+    from ..power.sequential import sample_size_rates_sequential
+
+    if args.power is None or any(v is not None for v in (args.n1, args.n2, args.n)):
+        raise InvalidParameterError(
+            "with --kmax give --power (the group-sequential sample size); power at given sizes "
+            "is for the fixed design."
+        )
+    if args.method != "normal" or args.dropout or args.two_sided_power:
+        raise InvalidParameterError(
+            "with --kmax only --method normal without --dropout and --two-sided-power is "
+            "available (rpact getSampleSizeRates)."
+        )
+    d = _design(args, 1.0 - args.power)
+    try:
+        s = sample_size_rates_sequential(d, pi1=args.p1, pi2=args.p2,
+                                         allocation_ratio=args.ratio, theta_h0=args.margin)
+    except InvalidParameterError as exc:
+        raise _rename(exc) from None
+    n_arm = [_ceil(s.max_subjects1), _ceil(s.max_subjects2)]
+    out = {"n_per_arm": n_arm, "n_total": sum(n_arm),
+           "n_exact": [s.max_subjects1, s.max_subjects2], "power": 1.0 - d.beta,
+           "alpha": d.alpha, "sided": d.sided, "p1": s.pi1, "p2": s.pi2, "margin": s.theta_h0,
+           "n_fixed": s.n_fixed, **_design_keys(d),
+           "n_per_look": list(s.subjects_per_look), "n1_per_look": list(s.subjects_per_look1),
+           "n2_per_look": list(s.subjects_per_look2),
+           "risk_difference_bounds": list(s.critical_values_effect_scale),
+           "expected_n": {"h1": s.expected_subjects_h1, "h01": s.expected_subjects_h01,
+                          "h0": s.expected_subjects_h0}}
+    text = f"{d}\n\n{s}\nn per arm {n_arm[0]} + {n_arm[1]} = {sum(n_arm)}"
+    return output(out, args, text)
+
+
+def run_survival(args, output) -> int:
+    """``workbench power survival ... --kmax K``: events, patients and look times, or power at
+    a maximum number of events."""
+    from ..exceptions import InvalidParameterError
+    from ..power.sequential import power_survival_sequential, sample_size_survival_sequential
+
+    if args.method == "hsieh-freedman" or args.two_sided_power:
+        raise InvalidParameterError(
+            "with --kmax --method must be schoenfeld or freedman, without --two-sided-power."
+        )
+    if args.follow_up_type != "calendar":
+        raise InvalidParameterError(
+            "with --kmax the follow-up is calendar time after the end of accrual "
+            "(--follow-up-type calendar), as rpact."
+        )
+    if args.events is not None:
+        if any(v is not None for v in (args.power, args.n, args.n1, args.n2)):
+            raise InvalidParameterError("give --events alone (power) or --power (sample size).")
+        d = _design(args, 0.2)
+        hr = args.hr
+        if hr is None:
+            if None in (args.p1, args.p2, args.at):
+                raise InvalidParameterError("give the effect: --hr, or --p1 with --p2 and --at.")
+            hr = math.log1p(-args.p1) / math.log1p(-args.p2)
+        try:
+            p = power_survival_sequential(d, max_events=args.events, hazard_ratio=hr,
+                                          allocation_ratio=args.ratio,
+                                          alternative="less" if hr < 1 else "greater")
+        except InvalidParameterError as exc:
+            raise _rename(exc) from None
+        out = {"events": _ceil(args.events), "events_exact": args.events, "power": p.power,
+               "hazard_ratio": hr, "alpha": d.alpha, "sided": d.sided, **_design_keys(d),
+               "events_per_look": list(p.information_per_look),
+               "reject_per_look": list(p.reject_per_look),
+               "expected_events_h1": p.expected_information}
+        return output(out, args, f"{d}\n\n{p}")
+    if args.power is None or any(v is not None for v in (args.n, args.n1, args.n2)):
+        raise InvalidParameterError(
+            "with --kmax give --power (events, patients and look times) or --events (power)."
+        )
+    if args.accrual is None or args.follow_up is None:
+        raise InvalidParameterError("with --kmax and --power give --accrual and --follow-up.")
+    d = _design(args, 1.0 - args.power)
+    kw = dict(accrual_time=args.accrual, follow_up_time=args.follow_up,
+              allocation_ratio=args.ratio, method=args.method)
+    if args.dropout is not None:
+        drop_at = args.dropout_at if args.dropout_at is not None else args.at
+        kw.update(dropout_rate1=args.dropout, dropout_rate2=args.dropout, dropout_time=drop_at)
+    try:
+        if args.hr is not None:
+            if args.p2 is None or args.at is None:
+                raise InvalidParameterError("with --hr give the control arm as --p2 and --at.")
+            s = sample_size_survival_sequential(d, hazard_ratio=args.hr, pi2=args.p2,
+                                                event_time=args.at, **kw)
+        else:
+            if args.at is None:
+                raise InvalidParameterError("`--at` (the time of --p1 and --p2) is needed.")
+            s = sample_size_survival_sequential(d, pi1=args.p1, pi2=args.p2,
+                                                event_time=args.at, **kw)
+    except InvalidParameterError as exc:
+        raise _rename(exc) from None
+    n_arm = [_ceil(s.max_subjects1), _ceil(s.max_subjects2)]
+    out = {"n_per_arm": n_arm, "n_total": sum(n_arm),
+           "n_exact": [s.max_subjects1, s.max_subjects2], "events": _ceil(s.max_events),
+           "events_exact": s.max_events, "power": 1.0 - d.beta, "hazard_ratio": s.hazard_ratio,
+           "alpha": d.alpha, "sided": d.sided, "events_fixed": s.events_fixed,
+           **_design_keys(d), "events_per_look": list(s.events_per_look),
+           "events_per_look_ceiling": list(s.events_per_look_ceiling),
+           "analysis_times": list(s.analysis_times), "n_per_look": list(s.subjects_per_look),
+           "hazard_ratio_bounds": list(s.critical_values_effect_scale),
+           "expected_events": {"h1": s.expected_events_h1, "h01": s.expected_events_h01,
+                               "h0": s.expected_events_h0},
+           "expected_n_h1": s.expected_subjects_h1, "study_duration_h1": s.study_duration_h1,
+           "accrual_intensity": s.accrual_intensity}
+    text = (f"{d}\n\n{s}\nevents {_ceil(s.max_events)} (exact {s.max_events:.3f}); n per arm "
+            f"{n_arm[0]} + {n_arm[1]} = {sum(n_arm)}")
+    return output(out, args, text)
