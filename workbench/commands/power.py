@@ -7,6 +7,8 @@ Examples::
     workbench power survival --p1 0.27 --p2 0.47 --at 48 --accrual 24 --follow-up 48 \\
         --dropout 0.1 --dropout-at 12 --power 0.8
     workbench power survival --hr 0.5 --events 66
+    workbench power survival --p1 0.27 --p2 0.47 --at 48 --accrual 24 --follow-up 48 \\
+        --power 0.8 --sided 1 --alpha 0.025 --kmax 3 --design asOF --info 0.3,0.6,1
     workbench power simulate design.yaml --reps 10000 --seed 1 --workers 2
 
 Conventions (those of rpact): arm 1 is the experimental arm, ``--ratio`` is n1/n2
@@ -53,6 +55,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     _rates_parser(verbs)
     _survival_parser(verbs)
     _simulate_parser(verbs)
+    # group-sequential designs: --kmax/--design/--info (workbench/commands/_sequential.py)
+    from . import _sequential
+
+    for name in ("rates", "survival"):
+        _sequential.add_options(verbs.choices[name])
 
 
 # --------------------------------------------------------------------------------------------
@@ -192,6 +199,10 @@ def _output(out: dict, args, text: str) -> int:
 
 
 def _run_rates(args) -> int:
+    from . import _sequential
+
+    if _sequential.wanted(args):  # group-sequential design (--kmax/--design/--info)
+        return _sequential.run_rates(args, _output)
     from ..exceptions import InvalidParameterError
     from ..power.analytic import power_rates
     from ..power.report import grant_paragraph
@@ -229,6 +240,10 @@ def _run_rates(args) -> int:
 
 
 def _run_survival(args) -> int:
+    from . import _sequential
+
+    if _sequential.wanted(args):  # group-sequential design (--kmax/--design/--info)
+        return _sequential.run_survival(args, _output)
     from ..exceptions import InvalidParameterError
     from ..power.analytic import power_survival
     from ..power.report import grant_paragraph
