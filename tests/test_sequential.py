@@ -730,3 +730,50 @@ def test_monitor_logrank_from_logrank_results():
     assert m.events == (22.0, 44.0)
     with pytest.raises(InvalidParameterError, match="experimental"):
         monitor_logrank(d, results=res, experimental="placebo", max_events=65)
+
+
+def test_cli_power_survival_and_rates_with_kmax_match_rpact(capsys):
+    o = CASES[SURV]["outputs"]
+    code, out, _ = _cli(capsys, "power", "survival", "--p1", "0.27", "--p2", "0.47", "--at", "48",
+                        "--accrual", "24", "--follow-up", "48", "--power", "0.8", "--sided", "1",
+                        "--alpha", "0.025", "--kmax", "3", "--design", "asOF", "--json")
+    assert code == 0
+    res = json.loads(out)
+    assert res["events_exact"] == pytest.approx(o["maxNumberOfEvents"], rel=1e-8)
+    assert res["events_per_look"] == pytest.approx(o["eventsPerStage"], rel=1e-8)
+    assert res["analysis_times"] == pytest.approx(o["analysisTime"], rel=1e-8)
+    assert res["n_exact"] == pytest.approx([o["maxNumberOfSubjects1"],
+                                            o["maxNumberOfSubjects2"]], rel=1e-8)
+    assert res["n_total"] == o["derived_ceilings"]["maxNumberOfSubjects"]
+    assert res["events_per_look_ceiling"] == o["derived_ceilings"]["eventsPerStage"]
+    assert res["hazard_ratio_bounds"] == pytest.approx(o["criticalValuesEffectScale"], rel=1e-8)
+    assert res["expected_events"]["h1"] == pytest.approx(o["expectedEventsH1"], rel=1e-8)
+    r = CASES[RATES]["outputs"]
+    code, out, _ = _cli(capsys, "power", "rates", "--p1", "0.27", "--p2", "0.47", "--power", "0.8",
+                        "--sided", "1", "--alpha", "0.025", "--kmax", "3", "--json")
+    assert code == 0
+    res = json.loads(out)
+    assert res["n_per_look"] == pytest.approx(r["numberOfSubjects"], rel=1e-8)
+    assert res["n_total"] == r["derived_ceilings"]["maxNumberOfSubjects"]
+    assert res["expected_n"]["h1"] == pytest.approx(r["expectedNumberOfSubjectsH1"], rel=1e-8)
+    comp = SIM10["outputs"]["analytic_comparators"]["getPowerSurvival_65_events"]
+    code, out, _ = _cli(capsys, "power", "survival", "--hr", str(SIM10["outputs"]["hazardRatio"]),
+                        "--events", "65", "--sided", "1", "--alpha", "0.025", "--kmax", "3",
+                        "--json")
+    assert code == 0
+    assert json.loads(out)["power"] == pytest.approx(comp["overallReject"], abs=P_TOL)
+
+
+@pytest.mark.parametrize("argv,option", [
+    (["rates", "--p1", "0.3", "--p2", "0.5", "--power", "0.8", "--kmax", "3", "--info",
+      "0.5,0.4,1"], "--info"),
+    (["rates", "--p1", "0.3", "--p2", "0.5", "--power", "0.8", "--kmax", "2", "--design", "XX"],
+     "--design"),
+    (["rates", "--p1", "0.3", "--p2", "0.5", "--n", "100", "--kmax", "3"], "--power"),
+    (["survival", "--p1", "0.3", "--p2", "0.5", "--at", "12", "--power", "0.8", "--kmax", "3"],
+     "--accrual"),
+    (["survival", "--hr", "0.6", "--events", "-5", "--kmax", "3"], "--events"),
+])
+def test_cli_power_kmax_errors_name_the_option(capsys, argv, option):
+    code, out, err = _cli(capsys, "power", *argv)
+    assert code == 2 and out == "" and option in err
