@@ -814,3 +814,30 @@ def test_linear_spending_is_the_same_in_both_families():
     kd = group_sequential_design(kmax=4, type_of_design="asKD", rho=1)
     hsd = group_sequential_design(kmax=4, type_of_design="asHSD", gamma=0)
     assert kd.critical_values == pytest.approx(hsd.critical_values, abs=1e-12)
+
+
+def test_cli_monitor(capsys):
+    code, out, _ = _cli(capsys, "design", "monitor", "--kmax", "3", "--z", "1.1,2.8",
+                        "--reached", "0.35,0.62", "--json")
+    assert code == 0
+    res = json.loads(out)
+    lib = monitor_sequential(_asof3(), z=[1.1, 2.8], information_rates=[0.35, 0.62])
+    assert res["critical_values"] == pytest.approx(lib.critical_values, abs=1e-9)
+    assert res["decisions"] == ["continue", "reject H0"] and res["stop_look"] == 2
+    code, out, _ = _cli(capsys, "design", "monitor", "--z=-1.2,-2.9", "--events", "22,41",
+                        "--max-events", "65", "--json")
+    res = json.loads(out)
+    lib = monitor_logrank(_asof3(), z=[-1.2, -2.9], events=[22, 41], max_events=65)
+    assert code == 0 and res["rci_upper"] == pytest.approx(lib.rci_upper, rel=1e-9)
+
+
+@pytest.mark.parametrize("argv,option", [
+    (["--z", "1,2", "--reached", "0.5,0.4"], "--reached"),
+    (["--z", "1,2", "--events", "30,25", "--max-events", "65"], "--events"),
+    (["--z", "1,2", "--events", "30,35"], "--max-events"),
+    (["--z", "1,2,3", "--reached", "0.3,0.6"], "--reached"),
+    (["--z", "4,1", "--reached", "0.3,0.6"], "--z"),
+])
+def test_cli_monitor_errors_name_the_option(capsys, argv, option):
+    code, out, err = _cli(capsys, "design", "monitor", *argv)
+    assert code == 2 and out == "" and option in err

@@ -1,16 +1,22 @@
-"""``workbench design sequential``: group-sequential boundaries and design characteristics.
+"""``workbench design sequential|monitor``: group-sequential boundaries and monitoring.
 
-Example::
+Examples::
 
     workbench design sequential --kmax 3 --alpha 0.025 --sided 1 --beta 0.2 \\
         --info 0.25,0.6,1 --design asOF --futility bsOF --json
+    workbench design monitor --kmax 3 --design asOF --z 1.1,2.8 --reached 0.35,0.62 --json
+    workbench design monitor --kmax 3 --z=-1.2,-2.9 --events 22,41 --max-events 65
 
 With ``--json`` one JSON object is printed: ``critical_values``, ``stage_levels``, ``alpha_spent``
 (cumulative), ``futility_bounds`` and ``beta_spent`` (null without futility), ``inflation_factor``,
 ``power`` (cumulative), ``rejection_probabilities``, ``futility_probabilities``, ``asn``
 {h1, h01, h0} (expected information as a ratio to the fixed design), ``information_rates``,
 ``n_fixed``, ``shift`` and ``settings``. Lists run over the looks (futility over the looks
-before the last). Bad input prints one line on stderr naming the option and exits with code 2.
+before the last). ``monitor --json`` prints ``information_rates``, ``z``, ``critical_values``,
+``futility_bounds``, ``alpha_spent``, ``stage_levels`` and ``decisions`` over the looks performed,
+``final``, ``stop_look``, ``rejected`` and, with ``--events``, hazard-ratio ``estimates``,
+``rci_lower`` and ``rci_upper``. Bad input prints one line on stderr naming the option and exits
+with code 2.
 """
 
 from __future__ import annotations
@@ -49,6 +55,39 @@ def register(sub: argparse._SubParsersAction) -> None:
             "as a ratio to the fixed-sample design under H1, halfway (h01) and H0."
         ),
     )
+    _design_options(s)
+    s.set_defaults(func=_sequential)
+    m = verbs.add_parser(
+        "monitor",
+        help="interim monitoring: boundaries at the information reached, decisions, RCIs",
+        description=(
+            "Monitor a group-sequential trial: the boundaries of the design (same options as "
+            "`workbench design sequential`) recomputed for the information actually reached "
+            "(alpha spending at the fractions reached), the decision at each look and, with "
+            "--events, repeated confidence intervals for the hazard ratio from log-rank z "
+            "statistics."
+        ),
+        epilog=(
+            "Give --z and either --reached (information fractions of the planned maximum) or "
+            "--events with --max-events (log-rank: --z is (O1 - E1)/sqrt(V) of arm 1, negative "
+            "when arm 1 does better; write negative lists as --z=-1.2,-2.9). The last look is "
+            "the final analysis when it is look kmax or its information reaches 1, or with "
+            "--final."
+        ),
+    )
+    _design_options(m)
+    m.add_argument("--z", required=True, metavar="Z1,Z2,...",
+                   help="test statistic at each look performed (--z=-1.2,... if negative)")
+    m.add_argument("--reached", metavar="T1,T2,...", default=None,
+                   help="information fraction reached at each look")
+    m.add_argument("--events", metavar="D1,D2,...", default=None,
+                   help="events at each look (log-rank monitoring, with --max-events)")
+    m.add_argument("--max-events", type=float, default=None, help="planned final events")
+    m.add_argument("--final", action="store_true", help="the last look is the final analysis")
+    m.set_defaults(func=_monitor)
+
+
+def _design_options(s: argparse.ArgumentParser) -> None:
     s.add_argument("--kmax", type=int, default=None,
                    help="number of looks (default 3, or the number of --info rates)")
     s.add_argument("--alpha", type=float, default=0.025,
@@ -70,7 +109,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--futility-rho", type=float, default=None, help="parameter of bsKD")
     s.add_argument("--binding", action="store_true", help="binding futility bounds")
     s.add_argument("--json", action="store_true", help="print one JSON object")
-    s.set_defaults(func=_sequential)
 
 
 def _flagged(exc: Exception) -> str:
@@ -79,25 +117,75 @@ def _flagged(exc: Exception) -> str:
                   str(exc))
 
 
-def _sequential(args: argparse.Namespace) -> int:
-    from ..exceptions import InvalidParameterError
+def _make_design(args: argparse.Namespace):
     from ..power.sequential import group_sequential_design
+    from ._common import split_list
+
+    info = split_list(args.info, "information_rates") if args.info is not None else None
+    kmax = args.kmax
+    if kmax is None:
+        kmax = len(info) if info is not None else 3
+    futility = args.futility
+    if futility is not None and not futility.startswith("bs"):
+        futility = split_list(futility, "futility")
+    return group_sequential_design(
+        kmax=kmax, alpha=args.alpha, beta=args.beta, sided=args.sided,
+        information_rates=info, type_of_design=args.design, delta_wt=args.delta_wt,
+        gamma=args.gamma, rho=args.rho, futility=futility, binding=args.binding,
+        futility_gamma=args.futility_gamma, futility_rho=args.futility_rho,
+    )
+
+
+def _monitor(args: argparse.Namespace) -> int:
+    from ..exceptions import InvalidParameterError
+    from ..power.sequential import monitor_logrank, monitor_sequential
     from ._common import print_json, split_list
 
+    names = {"z": "--z", "information_rates": "--reached", "events": "--events",
+             "max_events": "--max-events", "final": "--final"}
     try:
-        info = split_list(args.info, "information_rates") if args.info is not None else None
-        kmax = args.kmax
-        if kmax is None:
-            kmax = len(info) if info is not None else 3
-        futility = args.futility
-        if futility is not None and not futility.startswith("bs"):
-            futility = split_list(futility, "futility")
-        design = group_sequential_design(
-            kmax=kmax, alpha=args.alpha, beta=args.beta, sided=args.sided,
-            information_rates=info, type_of_design=args.design, delta_wt=args.delta_wt,
-            gamma=args.gamma, rho=args.rho, futility=futility, binding=args.binding,
-            futility_gamma=args.futility_gamma, futility_rho=args.futility_rho,
-        )
+        design = _make_design(args)
+        z = split_list(args.z, "z")
+        final = True if args.final else None
+        if (args.reached is None) == (args.events is None):
+            raise InvalidParameterError("give --reached or --events (with --max-events).")
+        if args.events is not None:
+            if args.max_events is None:
+                raise InvalidParameterError("`--events` needs `--max-events`.")
+            mon = monitor_logrank(design, z=z, events=split_list(args.events, "events"),
+                                  max_events=args.max_events, final=final)
+        else:
+            mon = monitor_sequential(design, z=z,
+                                     information_rates=split_list(args.reached,
+                                                                  "information_rates"),
+                                     final=final)
+    except InvalidParameterError as exc:
+        msg = re.sub(r"`([a-z_]+)`", lambda m: f"`{names.get(m.group(1), m.group(1))}`"
+                     if m.group(1) in names else m.group(0), str(exc))
+        raise InvalidParameterError(_flagged(msg)) from None
+    if args.json:
+        print_json({
+            "information_rates": list(mon.information_rates), "z": list(mon.z),
+            "critical_values": list(mon.critical_values),
+            "futility_bounds": list(mon.futility_bounds), "alpha_spent": list(mon.alpha_spent),
+            "stage_levels": list(mon.stage_levels), "decisions": list(mon.decisions),
+            "final": mon.final, "stop_look": mon.stop_look, "rejected": mon.rejected,
+            "estimates": list(mon.estimates) if mon.estimates else None,
+            "rci_lower": list(mon.rci_lower) if mon.rci_lower else None,
+            "rci_upper": list(mon.rci_upper) if mon.rci_upper else None,
+            "effect": mon.effect if mon.estimates else None,
+        })
+    else:
+        print(mon)
+    return 0
+
+
+def _sequential(args: argparse.Namespace) -> int:
+    from ..exceptions import InvalidParameterError
+    from ._common import print_json
+
+    try:
+        design = _make_design(args)
     except InvalidParameterError as exc:
         raise InvalidParameterError(_flagged(exc)) from None
     if args.json:
