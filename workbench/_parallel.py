@@ -50,6 +50,29 @@ def _mp_context():
     return multiprocessing.get_context("spawn")
 
 
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress_bar(progress: bool | None, **kwargs):
+    """A tqdm bar, or a stand-in when it would be silent (tqdm starts a monitor thread even for a
+    disabled bar, and a process with a second thread is no longer forked)."""
+    import sys
+
+    if progress is None:
+        progress = bool(getattr(sys.stderr, "isatty", lambda: False)()) and not os.environ.get(
+            "CI")
+    if not progress:
+        return _NoBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(**kwargs)
+
+
 def chunk_seeds(seed, n: int, *, chunk_size: int = 1000) -> list[tuple[np.random.SeedSequence, int]]:
     """Split ``n`` replicates into chunks with independent seeds.
 
@@ -128,11 +151,8 @@ def map_chunks(fn: Callable[[Any], Any], seeds_or_chunks: Iterable, *, workers: 
         workers = _check_int("workers", workers, minimum=1)
     if workers == -1:
         workers = os.cpu_count() or 1
-    from tqdm.auto import tqdm
-
     def make_bar():
-        return tqdm(total=len(chunks), unit="chunk",
-                    disable=(not progress) if progress is not None else None)
+        return _progress_bar(progress, total=len(chunks), unit="chunk")
 
     if client is not None or not workers or workers == 1 or len(chunks) <= 1:
         bar = make_bar()

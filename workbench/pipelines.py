@@ -506,11 +506,10 @@ def _task(case: Case, pipeline: Pipeline, digest: str) -> dict:
 
 def _execute(tasks: list[dict], *, workers: int, scheduler, progress: bool | None):
     """Yield the outcome of each task as it finishes."""
-    from tqdm.auto import tqdm
+    from ._parallel import _progress_bar
 
     def make_bar():
-        return tqdm(total=len(tasks), unit="case", desc="pipeline",
-                    disable=(not progress) if progress is not None else None)
+        return _progress_bar(progress, total=len(tasks), unit="case", desc="pipeline")
 
     bar = None
     try:
