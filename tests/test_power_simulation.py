@@ -140,6 +140,10 @@ def test_vectorised_inputs_validated():
         logrank_arrays(np.ones((2, 3)), np.ones((2, 4), bool), [True, False, True])
     with pytest.raises(InvalidParameterError, match="ties"):
         cox_arrays(np.ones(3), np.ones(3, bool), [True, False, True], ties="exact")
+    from workbench.exceptions import DataValidationError
+
+    with pytest.raises(DataValidationError, match="time"):
+        logrank_arrays(np.array([1.0, np.nan, 3.0]), np.ones(3, bool), [True, False, True])
 
 
 # --------------------------------------------------------------------------------------------

@@ -694,8 +694,9 @@ def power_curve(
         Total sample sizes (split by ``allocation_ratio``; by default the design's proportions).
     effect : float or sequence, optional
         Effects: the hazard ratio (SurvivalDesign; proportional hazards applied to the control
-        arm's distribution), arm 1's probability ``p1`` (BinaryDesign) or the end-point difference
-        (ContinuousDesign).
+        arm's distribution and cured fraction), arm 1's probability ``p1`` (BinaryDesign; a
+        two-stage arm becomes a single-stage arm with that probability) or the end-point
+        difference (ContinuousDesign; the experimental arm's post-baseline means are shifted).
     allocation_ratio : float > 0, optional
         n_experimental / n_control.
     n_reps, test, alpha, sided, ties, rng, chunk_size, workers, client, progress, conf_level
