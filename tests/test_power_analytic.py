@@ -129,6 +129,12 @@ def test_rates_arms_swapped_give_the_same_size():
     assert a.n_exact == pytest.approx(b.n_exact[::-1], rel=1e-12)
 
 
+def test_given_total_is_split_without_changing_it():
+    r = power_rates(0.27, 0.47, n_total=100, allocation_ratio=0.5)
+    assert r.n_exact == pytest.approx([100 / 3, 200 / 3])
+    assert r.n_per_arm == [33, 67] and r.n_total == 100
+
+
 def test_rates_two_sided_power_option_and_dropout():
     one = power_rates(0.57, 0.68, power=0.8)
     both = power_rates(0.57, 0.68, power=0.8, two_sided_power=True)

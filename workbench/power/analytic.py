@@ -148,9 +148,21 @@ def _resolve_sizes(n1, n2, n_total, allocation_ratio):
 
 
 def _rounded_sizes(n1: float, n2: float, given: bool) -> list[int]:
-    """Per-arm sizes: given sizes as they are (if whole), solved ones rounded up per arm."""
-    if given and float(n1).is_integer() and float(n2).is_integer():
-        return [int(n1), int(n2)]
+    """Per-arm sizes: given whole sizes as they are; a given whole total split by largest
+    remainder (the sizes add up to it); anything else rounded up per arm."""
+    if given:
+        if float(n1).is_integer() and float(n2).is_integer():
+            return [int(n1), int(n2)]
+        total = n1 + n2
+        if abs(total - round(total)) < 1e-9:
+            a = math.floor(n1 + 1e-9)
+            b = math.floor(n2 + 1e-9)
+            if a + b < round(total):
+                if n1 - a >= n2 - b:
+                    a += 1
+                else:
+                    b += 1
+            return [int(a), int(b)]
     return [ceil_size(n1), ceil_size(n2)]
 
 
