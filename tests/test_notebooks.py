@@ -225,3 +225,18 @@ def test_cli_runs_a_notebook_and_reports_failures_in_one_line(tmp_path, capsys):
 def test_exports():
     assert workbench.record is record
     assert workbench.run_notebook is run_notebook
+
+
+@pytest.mark.notebook
+def test_a_cell_that_times_out_is_reported_with_its_index(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("seconds = 30", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("import workbench\nworkbench.record('started', True)"),
+        nbformat.v4.new_code_cell("import time\ntime.sleep(seconds)"),
+    ])
+    path = tmp_path / "slow.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(NotebookRunError, match="cell 2: CellTimeoutError") as info:
+        run_notebook(path, tmp_path / "slow_out.ipynb", timeout=1)
+    assert info.value.cell_index == 2
+    assert read_results(tmp_path / "slow_out.ipynb") == {"started": True}

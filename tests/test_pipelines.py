@@ -90,6 +90,12 @@ def test_every_notebook_is_in_the_smoke_pipeline():
     load_pipeline(PIPELINES / "ci_smoke.yaml")
 
 
+def test_power_grid_pipeline_is_valid():
+    p = load_pipeline(PIPELINES / "t1_power_grid.yaml")
+    assert len(p.cases) >= 8
+    assert len({c.case_id for c in p.cases}) == len(p.cases)
+
+
 # ---------------------------------------------------------------- executed pipelines ----
 
 @pytest.mark.notebook

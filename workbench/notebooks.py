@@ -547,6 +547,7 @@ def _project_kernel_manager(env: dict[str, str], socket_dir: str | None):
 
     from jupyter_client.kernelspec import KernelSpec
     from jupyter_client.manager import AsyncKernelManager
+    from traitlets import Float
 
     spec = KernelSpec(
         argv=[sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher",
@@ -565,6 +566,9 @@ def _project_kernel_manager(env: dict[str, str], socket_dir: str | None):
                 self.ip = os.path.join(socket_dir, "k")
             else:
                 _encrypt_if_possible(self)
+
+        # a kernel still busy (a cell that timed out) is terminated after half of this
+        shutdown_wait_time = Float(2.0)
 
         async def _async_interrupt_kernel(self):
             # jupyter_client interrupts before every shutdown, and ipykernel then may log a
@@ -629,6 +633,13 @@ def _failing_cell(nb) -> tuple[int | None, Any]:
         if status.get("exception") is True or status.get("status") in ("running", "failed"):
             return i, cell
     return None, None
+
+
+def _last_started_cell(nb) -> int | None:
+    """Index of the last cell that started executing (where a timeout or a dead kernel struck)."""
+    started = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+               and c.get("metadata", {}).get("papermill", {}).get("start_time")]
+    return started[-1] if started else None
 
 
 def _input_index(nb, out_index: int | None) -> int | None:
@@ -755,6 +766,7 @@ def run_notebook(input_path: str | os.PathLike, output_path: str | os.PathLike, 
             str(input_path), str(output_path),
             parameters=params or None,
             kernel_name=kernel_name,
+            language="python" if kernel_name == KERNEL_NAME else None,
             progress_bar={"desc": input_path.name, "leave": False} if show else False,
             cwd=str(workdir),
             execution_timeout=timeout,
@@ -776,8 +788,15 @@ def run_notebook(input_path: str | os.PathLike, output_path: str | os.PathLike, 
 
             nb = nbformat.read(str(output_path), as_version=4)
             out_index, _ = _failing_cell(nb)
+            if out_index is None:
+                out_index = _last_started_cell(nb)
             index = _input_index(nb, out_index)
-        err = NotebookRunError(output_path, index, type(exc).__name__, str(exc).strip())
+        message = str(exc).strip()
+        if type(exc).__name__ == "CellTimeoutError":
+            message = f"the cell did not finish within {timeout:g} s"
+        elif not message:
+            message = repr(exc)
+        err = NotebookRunError(output_path, index, type(exc).__name__, message)
         _decorate(err, input_path, None, "", [])
         raise err from exc
     finally:
@@ -806,5 +825,6 @@ def _decorate(err, input_path: Path, exec_count, source, traceback) -> None:
     err.source = source
     err.traceback = list(traceback or [])
     where = f"cell {err.cell_index}" if err.cell_index is not None else "an unknown cell"
-    err.args = (f"notebook {input_path.name} failed in {where}: {err.ename}: {err.evalue} "
-                f"(partly executed notebook kept at {err.notebook})",)
+    kept = (f" (partly executed notebook kept at {err.notebook})" if Path(err.notebook).exists()
+            else "")
+    err.args = (f"notebook {input_path.name} failed in {where}: {err.ename}: {err.evalue}{kept}",)

@@ -769,6 +769,10 @@ def _write_table(df: pd.DataFrame, stem: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def _show(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(jsonable(value))
+
+
 def _write_index(pipeline: Pipeline, outcomes: list[CaseOutcome], results: pd.DataFrame) -> None:
     import html as h
 
@@ -786,7 +790,7 @@ def _write_index(pipeline: Pipeline, outcomes: list[CaseOutcome], results: pd.Da
             link = f'<a href="{h.escape(href)}">{link}</a>'
         cells = [link, h.escape(c.notebook.name),
                  f'<span class="{h.escape(o.status)}">{h.escape(o.status)}</span>']
-        cells += [h.escape(json.dumps(jsonable(c.parameters[n])) if n in c.parameters else "")
+        cells += [h.escape(_show(c.parameters[n]) if n in c.parameters else "")
                   for n in param_names]
         cells.append("" if o.seconds is None else f"{o.seconds:.1f}")
         cells.append(h.escape(f"cell {o.cell_index}: {o.ename}: {o.evalue}")
