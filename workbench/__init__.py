@@ -119,6 +119,8 @@ _EXPORTS: dict[str, str] = {
     "record": ".notebooks",
     "read_results": ".notebooks",
     "run_notebook": ".notebooks",
+    "load_pipeline": ".pipelines",
+    "run_pipeline": ".pipelines",
 }
 
 # ``simulate`` is both a subpackage and its main function: bind the function eagerly so that the

@@ -158,6 +158,21 @@ def load_pipeline(path: str | os.PathLike | None = None, *, spec: Mapping | None
     InvalidParameterError
         A missing notebook, an unknown key, an unknown parameter or a value of the wrong type
         (naming the case), two cases writing to the same folder.
+
+    Examples
+    --------
+    >>> import tempfile, nbformat
+    >>> root = Path(tempfile.mkdtemp())
+    >>> nb = nbformat.v4.new_notebook(cells=[
+    ...     nbformat.v4.new_code_cell("n = 10\\nhr = 0.7", metadata={"tags": ["parameters"]})])
+    >>> nbformat.write(nb, root / "power.ipynb")
+    >>> spec = {"notebook": "power.ipynb", "grid": {"n": [50, 100], "hr": [0.6, 0.7]},
+    ...         "case_dir": "n{n}_hr{hr}"}
+    >>> p = load_pipeline(spec=spec, root=root)
+    >>> [c.case_id for c in p.cases]
+    ['n50_hr0.6', 'n50_hr0.7', 'n100_hr0.6', 'n100_hr0.7']
+    >>> print(run_pipeline(p, dry_run=True).describe().splitlines()[0])
+    pipeline pipeline: 4 cases (4 would-run) in 0.0 s
     """
     import yaml
 
