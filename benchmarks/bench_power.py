@@ -69,7 +69,8 @@ def memory_child(n_reps: int) -> None:
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"peak_rss_kib": peak, "rss_before_kib": base, "traced_peak_bytes": traced_peak,
+    print(json.dumps({"peak_rss_kib": peak, "rss_before_kib": base,
+                      "traced_peak_bytes": traced_peak,
                       "seconds": elapsed, "power": res.power, "mcse": res.mcse}))
 
 
@@ -150,7 +151,8 @@ def main() -> None:
                          capture_output=True, text=True, check=True, cwd=ROOT)
     m = json.loads(out.stdout.strip().splitlines()[-1])
     print(f"\n{args.memory_reps:,} replicates in a fresh process: {m['seconds']:.2f} s; peak "
-          f"resident memory {m['peak_rss_kib'] / 1024:.0f} MiB (of which {m['rss_before_kib'] / 1024:.0f}"
+          f"resident memory {m['peak_rss_kib'] / 1024:.0f} MiB (of which "
+          f"{m['rss_before_kib'] / 1024:.0f}"
           f" MiB after imports); peak traced allocations {m['traced_peak_bytes'] / 2**20:.1f} MiB"
           f"   [target < 1024 MiB]; power {m['power']:.4f} (MCSE {m['mcse']:.5f})")
 

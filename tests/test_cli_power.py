@@ -14,10 +14,12 @@ RATES = {c["id"]: c for c in json.loads((REF / "sample_size_rates.json").read_te
 SURV = {c["id"]: c for c in json.loads((REF / "sample_size_survival.json").read_text())["cases"]}
 KEYS = {"n_per_arm", "n_total", "n_exact", "events", "events_exact", "power", "hazard_ratio",
         "mcse", "alpha", "sided"}
+T1 = "--p1 0.27 --p2 0.47 --at 48"            # the maintenance scenario
+T1_TRIAL = T1 + " --accrual 24 --follow-up 48"
 
 
-def run_json(capsys, *argv):
-    code = main(["power", *argv, "--json"])
+def run_json(capsys, command: str):
+    code = main(["power", *command.split(), "--json"])
     out = capsys.readouterr().out
     assert code == 0
     data = json.loads(out)
@@ -25,8 +27,8 @@ def run_json(capsys, *argv):
     return data
 
 
-def run_error(capsys, *argv):
-    code = main(["power", *argv])
+def run_error(capsys, command: str):
+    code = main(["power", *command.split()])
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and "Traceback" not in err
@@ -35,7 +37,7 @@ def run_error(capsys, *argv):
 
 def test_rates_sample_size_matches_rpact(capsys):
     o = RATES["rpact_ss_rates_p27_p47_pow80_alloc1to2"]["outputs"]
-    d = run_json(capsys, "rates", "--p1", "0.27", "--p2", "0.47", "--power", "0.8", "--ratio", "0.5")
+    d = run_json(capsys, "rates --p1 0.27 --p2 0.47 --power 0.8 --ratio 0.5")
     assert d["n_exact"] == pytest.approx([o["n1"], o["n2"]], rel=1e-6)
     assert d["n_per_arm"] == [o["ceiling_per_arm"]["n1"], o["ceiling_per_arm"]["n2"]]
     assert d["n_total"] == o["ceiling_total"]
@@ -43,85 +45,81 @@ def test_rates_sample_size_matches_rpact(capsys):
 
 
 def test_rates_power_and_arcsine_match_references(capsys):
-    d = run_json(capsys, "rates", "--p1", "0.27", "--p2", "0.47", "--n1", "41", "--n2", "51")
-    assert d["power"] == pytest.approx(RATES["rpact_power_rates_p27_p47_n41_51"]["outputs"]["power"], rel=1e-6)
+    d = run_json(capsys, "rates --p1 0.27 --p2 0.47 --n1 41 --n2 51")
+    ref = RATES["rpact_power_rates_p27_p47_n41_51"]["outputs"]["power"]
+    assert d["power"] == pytest.approx(ref, rel=1e-6)
     assert d["n_per_arm"] == [41, 51]
-    d = run_json(capsys, "rates", "--p1", "0.27", "--p2", "0.47", "--power", "0.8", "--method", "arcsine")
-    assert d["n_exact"][0] == pytest.approx(RATES["pwr_2p_ss_p27_p47_pow80"]["outputs"]["n_per_group"], rel=1e-6)
+    d = run_json(capsys, "rates --p1 0.27 --p2 0.47 --power 0.8 --method arcsine")
+    ref = RATES["pwr_2p_ss_p27_p47_pow80"]["outputs"]["n_per_group"]
+    assert d["n_exact"][0] == pytest.approx(ref, rel=1e-6)
     assert d["n_per_arm"] == [90, 90]
 
 
 def test_rates_noninferiority(capsys):
     o = RATES["rpact_ss_rates_noninferiority_p23_p23_margin10_pow80"]["outputs"]
-    d = run_json(capsys, "rates", "--p1", "0.23", "--p2", "0.23", "--margin", "-0.1", "--sided", "1",
-                 "--alpha", "0.025", "--power", "0.8")
+    d = run_json(capsys, "rates --p1 0.23 --p2 0.23 --margin -0.1 --sided 1 --alpha 0.025 "
+                         "--power 0.8")
     assert d["n_exact"][0] == pytest.approx(o["n1"], rel=1e-6)
     assert d["n_per_arm"] == [280, 280]
 
 
-@pytest.mark.parametrize("power,dropout", [("0.8", "0"), ("0.8", "0.1"), ("0.9", "0.1")])
+@pytest.mark.parametrize(("power", "dropout"), [(80, 0), (80, 10), (90, 10)])
 def test_survival_sample_size_matches_rpact(capsys, power, dropout):
-    case = SURV[f"rpact_ss_surv_p27_p47_pow{int(float(power) * 100)}_dropout{int(float(dropout) * 100):02d}_schoenfeld"]
-    o = case["outputs"]
-    d = run_json(capsys, "survival", "--p1", "0.27", "--p2", "0.47", "--at", "48", "--accrual", "24",
-                 "--follow-up", "48", "--dropout", dropout, "--dropout-at", "12", "--power", power)
+    o = SURV[f"rpact_ss_surv_p27_p47_pow{power}_dropout{dropout:02d}_schoenfeld"]["outputs"]
+    d = run_json(capsys, f"survival {T1_TRIAL} --dropout {dropout / 100} --dropout-at 12 "
+                         f"--power {power / 100}")
     assert d["events_exact"] == pytest.approx(o["events_required"], rel=1e-6)
     assert d["n_exact"] == pytest.approx([o["n1"], o["n2"]], rel=1e-6)
     assert d["hazard_ratio"] == pytest.approx(o["hazard_ratio"], rel=1e-9)
     c = o["derived_ceilings"]
-    assert (d["events"], d["n_per_arm"], d["n_total"]) == (c["events"], [c["n1"], c["n2"]], c["n_total"])
+    assert d["events"] == c["events"]
+    assert d["n_per_arm"] == [c["n1"], c["n2"]] and d["n_total"] == c["n_total"]
 
 
 def test_survival_power_from_patients_and_from_events(capsys):
     o = SURV["rpact_power_surv_n92_41v51_expected_events_at_month72_schoenfeld"]["outputs"]
-    d = run_json(capsys, "survival", "--p1", "0.27", "--p2", "0.47", "--at", "48", "--accrual", "24",
-                 "--follow-up", "48", "--n1", "41", "--n2", "51")
+    d = run_json(capsys, f"survival {T1_TRIAL} --n1 41 --n2 51")
     assert d["power"] == pytest.approx(o["power"], rel=1e-6)
     assert d["events_exact"] == pytest.approx(o["events"], rel=1e-6)
     o = SURV["rpact_power_surv_n92_41v51_events_fixed_48_month_followup_freedman"]["outputs"]
-    d = run_json(capsys, "survival", "--p1", "0.27", "--p2", "0.47", "--at", "48", "--events", "35.04",
-                 "--ratio", str(41 / 51), "--method", "freedman")
+    d = run_json(capsys, f"survival {T1} --events 35.04 --ratio {41 / 51} --method freedman")
     assert d["power"] == pytest.approx(o["power"], rel=1e-6)
     e = SURV["events_formula_hr07_pow90"]["outputs"]
-    d = run_json(capsys, "survival", "--hr", "0.7", "--power", "0.9")
+    d = run_json(capsys, "survival --hr 0.7 --power 0.9")
     assert d["events_exact"] == pytest.approx(e["events_schoenfeld"], rel=1e-6)
     assert d["events"] == e["ceiling_schoenfeld"] and d["n_total"] is None
 
 
 def test_text_output_has_the_paragraph(capsys):
-    assert main(["power", "survival", "--p1", "0.27", "--p2", "0.47", "--at", "48", "--accrual", "24",
-                 "--follow-up", "48", "--power", "0.8"]) == 0
+    assert main(["power", "survival", *T1_TRIAL.split(), "--power", "0.8"]) == 0
     out = capsys.readouterr().out
     assert "events 64" in out and "Schoenfeld 1983" in out and "148 patients (74 per arm)" in out
 
 
 @pytest.mark.parametrize(
-    ("argv", "option"),
+    ("command", "option"),
     [
-        (["rates", "--p1", "0.27", "--p2", "0.47", "--power", "1.5"], "--power"),
-        (["rates", "--p1", "0.27", "--p2", "0.47", "--power", "0.8", "--alpha", "0"], "--alpha"),
-        (["rates", "--p1", "0.3", "--p2", "0.3", "--power", "0.8"], "--p1"),
-        (["rates", "--p1", "0.27", "--p2", "0.47", "--margin", "-0.1", "--sided", "1", "--power", "0.8"],
-         "--margin"),
-        (["rates", "--p1", "0.27", "--p2", "0.47"], "--power"),
-        (["survival", "--hr", "1", "--power", "0.8"], "--hr"),
-        (["survival", "--hr", "0.5", "--power", "0.8", "--alpha", "1.2"], "--alpha"),
-        (["survival", "--p1", "0.27", "--p2", "0.47", "--at", "48", "--accrual", "-2", "--follow-up", "48",
-          "--power", "0.8"], "--accrual"),
-        (["survival", "--p1", "0.27", "--p2", "0.47", "--at", "48", "--accrual", "24", "--follow-up", "0",
-          "--power", "0.8"], "--follow-up"),
-        (["survival", "--hr", "0.5", "--power", "0.8", "--n", "100"], "--power"),
-        (["survival", "--hr", "0.5", "--n", "100"], "--p2"),
-        (["simulate", "t1", "--reps", "0"], "--reps"),
-        (["simulate", "no/such/design.yaml", "--reps", "10"], "DESIGN"),
+        ("rates --p1 0.27 --p2 0.47 --power 1.5", "--power"),
+        ("rates --p1 0.27 --p2 0.47 --power 0.8 --alpha 0", "--alpha"),
+        ("rates --p1 0.3 --p2 0.3 --power 0.8", "--p1"),
+        ("rates --p1 0.27 --p2 0.47 --margin -0.1 --sided 1 --power 0.8", "--margin"),
+        ("rates --p1 0.27 --p2 0.47", "--power"),
+        ("survival --hr 1 --power 0.8", "--hr"),
+        ("survival --hr 0.5 --power 0.8 --alpha 1.2", "--alpha"),
+        (f"survival {T1} --accrual -2 --follow-up 48 --power 0.8", "--accrual"),
+        (f"survival {T1} --accrual 24 --follow-up 0 --power 0.8", "--follow-up"),
+        ("survival --hr 0.5 --power 0.8 --n 100", "--power"),
+        ("survival --hr 0.5 --n 100", "--p2"),
+        ("simulate t1 --reps 0", "--reps"),
+        ("simulate no/such/design.yaml --reps 10", "DESIGN"),
     ],
 )
-def test_bad_input_names_the_option(capsys, argv, option):
-    assert option in run_error(capsys, *argv)
+def test_bad_input_names_the_option(capsys, command, option):
+    assert option in run_error(capsys, command)
 
 
 def test_unreachable_power_says_so(capsys):
-    err = run_error(capsys, "rates", "--p1", "0.22", "--p2", "0.2201", "--power", "0.8")
+    err = run_error(capsys, "rates --p1 0.22 --p2 0.2201 --power 0.8")
     assert "cannot be reached" in err
 
 
@@ -133,8 +131,8 @@ def test_simulate_design_file(capsys, tmp_path):
                                           follow_up_type="calendar")
     path = tmp_path / "design.yaml"
     path.write_text(d.to_yaml())
-    a = run_json(capsys, "simulate", str(path), "--reps", "1000", "--seed", "5")
-    b = run_json(capsys, "simulate", str(path), "--reps", "1000", "--seed", "5", "--chunk-size", "500")
+    a = run_json(capsys, f"simulate {path} --reps 1000 --seed 5")
+    b = run_json(capsys, f"simulate {path} --reps 1000 --seed 5 --chunk-size 500")
     assert a["power"] == b["power"] and a["type1_error"] == b["type1_error"]
     assert a["n_per_arm"] == [74, 74] and a["hazard_ratio"] == pytest.approx(0.4957, abs=1e-4)
     assert abs(a["power"] - a["closed_form_power"]) <= 3 * a["mcse"]
@@ -146,6 +144,6 @@ def test_simulate_binary_design_file(capsys, tmp_path):
 
     path = tmp_path / "t4.yaml"
     path.write_text(BinaryDesign.from_t4().to_yaml())
-    d = run_json(capsys, "simulate", str(path), "--reps", "1000", "--seed", "2", "--no-type1")
+    d = run_json(capsys, f"simulate {path} --reps 1000 --seed 2 --no-type1")
     assert d["design_type"] == "BinaryDesign" and d["type1_error"] is None
     assert abs(d["power"] - d["closed_form_power"]) <= 3 * d["mcse"]

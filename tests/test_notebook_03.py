@@ -12,7 +12,8 @@ import workbench as wb
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "03_power_analysis.ipynb"
-SURV = {c["id"]: c for c in json.loads((ROOT / "tests/reference/sample_size_survival.json").read_text())["cases"]}
+SURV = {c["id"]: c for c in json.loads(
+    (ROOT / "tests/reference/sample_size_survival.json").read_text())["cases"]}
 
 pytestmark = pytest.mark.notebook
 
@@ -25,7 +26,8 @@ def test_default_scenario_gives_rpacts_sample_size(tmp_path):
     assert rec["hazard_ratio"] == pytest.approx(o["hazard_ratio"], rel=1e-9)
     assert rec["events"] == o["derived_ceilings"]["events"]
     assert rec["n_total_closed_form"] == o["derived_ceilings"]["n_total"]
-    assert rec["n_per_arm_closed_form"] == [o["derived_ceilings"]["n1"], o["derived_ceilings"]["n2"]]
+    c = o["derived_ceilings"]
+    assert rec["n_per_arm_closed_form"] == [c["n1"], c["n2"]]
     assert rec["n_total_no_dropout"] == SURV["rpact_ss_surv_p27_p47_pow80_dropout00_schoenfeld"][
         "outputs"]["derived_ceilings"]["n_total"]
     assert rec["n_total"] == rec["n_total_closed_form"]

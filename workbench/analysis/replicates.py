@@ -88,7 +88,9 @@ def _as_arrays(time, event, group):
     if t.ndim == 1:
         t = t[None, :]
     if t.ndim != 2:
-        raise InvalidParameterError(f"`time` must be a 1-d or 2-d array; got shape {np.shape(time)}.")
+        raise InvalidParameterError(
+            f"`time` must be a 1-d or 2-d array; got shape {np.shape(time)}."
+        )
     e = np.asarray(event)
     if e.shape != t.shape and e.shape != t.shape[1:]:
         raise InvalidParameterError(
@@ -98,7 +100,8 @@ def _as_arrays(time, event, group):
     g = np.asarray(group)
     if g.shape != t.shape and g.shape != t.shape[1:]:
         raise InvalidParameterError(
-            f"`group` must have the shape of `time` {t.shape} or one entry per patient; got {g.shape}."
+            f"`group` must have the shape of `time` {t.shape} or one entry per patient; "
+            f"got {g.shape}."
         )
     g = np.broadcast_to(g.astype(bool, copy=False), t.shape)
     if t.size and not (t.min() >= 0):  # NaN fails too
@@ -331,7 +334,8 @@ class CoxArrays(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
-        return pd.DataFrame({"estimate": self.beta, "se": self.se, "hazard_ratio": self.hazard_ratio,
+        return pd.DataFrame({"estimate": self.beta, "se": self.se,
+                             "hazard_ratio": self.hazard_ratio,
                              "statistic": self.z, "p_value": self.p_value,
                              "score_z": self.score_z, "converged": self.converged})
 

@@ -67,7 +67,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 # --------------------------------------------------------------------------------------------
 def _common_test_options(p: argparse.ArgumentParser, alpha_default: float = 0.05) -> None:
     p.add_argument("--alpha", type=float, default=alpha_default,
-                   help=f"type I error, both tails together when two-sided (default {alpha_default})")
+                   help="type I error, both tails together when two-sided "
+                        f"(default {alpha_default})")
     p.add_argument("--sided", type=int, default=2, help="1 or 2 (default 2)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -130,13 +131,15 @@ def _survival_parser(verbs) -> argparse.ArgumentParser:
                    help="uniform accrual over [0, ACCRUAL], > 0 (default: all enter at once)")
     p.add_argument("--follow-up", type=float, default=None, help="follow-up (see below)")
     p.add_argument("--follow-up-type", choices=("calendar", "fixed"), default="calendar",
-                   help="calendar: after the end of accrual, as rpact (default); fixed: per patient")
+                   help="calendar: after the end of accrual, as rpact (default); "
+                        "fixed: per patient")
     p.add_argument("--dropout", type=float, default=None,
                    help="probability of loss to follow-up by --dropout-at")
     p.add_argument("--dropout-at", type=float, default=None,
                    help="time of --dropout (default --at)")
     p.add_argument("--power", type=float, default=None, help="target power: solve events and N")
-    p.add_argument("--n", type=float, default=None, help="total patients (power from expected events)")
+    p.add_argument("--n", type=float, default=None,
+                   help="total patients (power from expected events)")
     p.add_argument("--n1", type=float, default=None, help="patients in arm 1 (with --n2)")
     p.add_argument("--n2", type=float, default=None, help="patients in arm 2 (with --n1)")
     p.add_argument("--events", type=float, default=None, help="number of events (power)")
@@ -164,7 +167,8 @@ def _simulate_parser(verbs) -> argparse.ArgumentParser:
     p.add_argument("design", metavar="DESIGN.yaml", help="design file (.yaml, .yml, .json) or 't1'")
     p.add_argument("--reps", type=int, default=10_000, help="replicates (default 10000)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: fresh entropy)")
-    p.add_argument("--workers", type=int, default=None, help="local worker processes (-1: all CPUs)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="local worker processes (-1: all CPUs)")
     p.add_argument("--test", default=None,
                    help="planned test: logrank|cox (survival), chi-square|normal|wald (rates), "
                         "t-test|ancova (continuous); default the first")
@@ -207,8 +211,9 @@ def _run_rates(args) -> int:
     from ..power.analytic import power_rates
     from ..power.report import grant_paragraph
 
-    given = [o for o, v in (("--power", args.power), ("--n1/--n2", args.n1 if args.n1 is not None
-                                                      else args.n2), ("--n", args.n)) if v is not None]
+    n12 = args.n1 if args.n1 is not None else args.n2
+    given = [o for o, v in (("--power", args.power), ("--n1/--n2", n12), ("--n", args.n))
+             if v is not None]
     if len(given) != 1:
         raise InvalidParameterError(
             f"give exactly one of --power (sample size) and --n1 with --n2 or --n (power); got "
@@ -249,15 +254,18 @@ def _run_survival(args) -> int:
     from ..power.report import grant_paragraph
 
     n_given = args.n1 is not None or args.n2 is not None
-    given = [o for o, v in (("--power", args.power), ("--n", args.n), ("--n1/--n2", n_given or None),
-                            ("--events", args.events)) if v is not None]
+    given = [o for o, v in (("--power", args.power), ("--n", args.n),
+                            ("--n1/--n2", n_given or None), ("--events", args.events))
+             if v is not None]
     if len(given) != 1:
         raise InvalidParameterError(
             "give exactly one of --power (events and patients), --n or --n1 with --n2, and "
             f"--events (power); got {', '.join(given) or 'none'}."
         )
     if args.hr is not None and args.p1 is not None:
-        raise InvalidParameterError("give the effect as --p1 with --p2 and --at, or as --hr, not both.")
+        raise InvalidParameterError(
+            "give the effect as --p1 with --p2 and --at, or as --hr, not both."
+        )
     if args.hr is None and args.p1 is None:
         raise InvalidParameterError("give the effect: --p1 with --p2 and --at, or --hr.")
     if args.accrual is not None and not args.accrual > 0:
@@ -308,7 +316,7 @@ def _run_survival(args) -> int:
 
 
 def _load_design(spec: str):
-    """A design from a YAML/JSON file (by its ``type``; guessed from the arms without one) or 't1'."""
+    """A design from a YAML/JSON file (by its ``type``, else guessed from the arms) or 't1'."""
     import json
     from pathlib import Path
 
@@ -337,7 +345,9 @@ def _load_design(spec: str):
     except InvalidParameterError as exc:
         raise InvalidParameterError(f"`DESIGN` file {spec!r}: {exc}") from None
     except (TypeError, ValueError, KeyError) as exc:
-        raise InvalidParameterError(f"`DESIGN` file {spec!r} is not a valid design: {exc}") from None
+        raise InvalidParameterError(
+            f"`DESIGN` file {spec!r} is not a valid design: {exc}"
+        ) from None
 
 
 def _run_simulate(args) -> int:
@@ -359,7 +369,8 @@ def _run_simulate(args) -> int:
     hr = res.effect if res.effect_name == "hazard_ratio" else None
     out = {
         "n_per_arm": res.n_per_arm, "n_total": res.n_total, "n_exact": None,
-        "events": None, "events_exact": res.mean_events if res.design_type == "SurvivalDesign" else None,
+        "events": None,
+        "events_exact": res.mean_events if res.design_type == "SurvivalDesign" else None,
         "power": res.power, "hazard_ratio": hr, "mcse": res.mcse, "alpha": res.alpha,
         "sided": res.sided, "ci": [res.ci_lower, res.ci_upper], "type1_error": res.type1_error,
         "type1_mcse": res.type1_mcse, "n_reps": res.n_reps, "seed": res.seed, "test": res.test,
@@ -368,7 +379,8 @@ def _run_simulate(args) -> int:
         "closed_form_power": res.closed_form_power, "closed_form_method": res.closed_form_method,
     }
     text = (f"{res.design_type}, {res.test}, alpha {res.alpha:g} "
-            f"({'two' if res.sided == 2 else 'one'}-sided), {res.n_reps} replicates, seed {res.seed}\n"
+            f"({'two' if res.sided == 2 else 'one'}-sided), {res.n_reps} replicates, "
+            f"seed {res.seed}\n"
             f"n per arm {res.n_per_arm} (total {res.n_total})\n"
             f"power {res.power:.4f} (MCSE {res.mcse:.4f}; 95% CI {res.ci_lower:.4f} to "
             f"{res.ci_upper:.4f})\n"

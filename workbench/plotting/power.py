@@ -76,7 +76,9 @@ def plot_power_curve(df: pd.DataFrame, *, ax=None, x: str | None = None, hue: st
     if not isinstance(df, pd.DataFrame):
         raise DataValidationError(f"`df` must be a pandas DataFrame; got {type(df).__name__}.")
     if "power" not in df.columns:
-        raise DataValidationError(f"column 'power' is missing; the data has columns {list(df.columns)}.")
+        raise DataValidationError(
+            f"column 'power' is missing; the data has columns {list(df.columns)}."
+        )
     if len(df) == 0:
         raise DataValidationError("`df` is empty: it has no rows.")
     if x is None:
@@ -92,7 +94,9 @@ def plot_power_curve(df: pd.DataFrame, *, ax=None, x: str | None = None, hue: st
         rest = _varying(df, exclude=(x,))
         hue = rest[0] if rest else None
     elif hue not in df.columns:
-        raise InvalidParameterError(f"`hue` must be a column of `df` {list(df.columns)}; got {hue!r}.")
+        raise InvalidParameterError(
+            f"`hue` must be a column of `df` {list(df.columns)}; got {hue!r}."
+        )
     if target is not None and not 0 < target < 1:
         raise InvalidParameterError(f"`target` must be in (0, 1); got {target!r}.")
 
@@ -112,7 +116,8 @@ def plot_power_curve(df: pd.DataFrame, *, ax=None, x: str | None = None, hue: st
             ax.fill_between(xs, sub["ci_lower"].to_numpy(dtype=float),
                             sub["ci_upper"].to_numpy(dtype=float), color=color, alpha=0.18,
                             linewidth=0)
-        if closed_form and "power_closed_form" in sub.columns and sub["power_closed_form"].notna().any():
+        has_cf = "power_closed_form" in sub.columns and sub["power_closed_form"].notna().any()
+        if closed_form and has_cf:
             ax.plot(xs, sub["power_closed_form"].to_numpy(dtype=float), linestyle="--",
                     color=color, linewidth=1.0, label=None)
     if target is not None:

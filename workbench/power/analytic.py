@@ -36,13 +36,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
-import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from .._validation import _check_choice, _check_int, _check_positive, _check_probability, _check_real
+from .._validation import (
+    _check_choice,
+    _check_positive,
+    _check_probability,
+    _check_real,
+)
 from ..exceptions import InvalidParameterError
 from ..results import Result
 
@@ -100,7 +103,8 @@ def _check_power(power, alpha, sided):
     power = _check_probability("power", power)
     if power <= alpha / sided:
         raise InvalidParameterError(
-            f"`power` must exceed the one-tail significance level alpha / sided = {alpha / sided:g}; "
+            "`power` must exceed the one-tail significance level alpha / sided = "
+            f"{alpha / sided:g}; "
             f"got {power!r}."
         )
     return power
@@ -136,7 +140,9 @@ def _resolve_sizes(n1, n2, n_total, allocation_ratio):
         return None, None, allocation_ratio
     if n_total is not None:
         if n1 is not None or n2 is not None:
-            raise InvalidParameterError("give the sample size as `n1` and `n2` or as `n_total`, not both.")
+            raise InvalidParameterError(
+                "give the sample size as `n1` and `n2` or as `n_total`, not both."
+            )
         n_total = _check_positive("n_total", n_total)
         a, b = _split(n_total, allocation_ratio)
         return a, b, allocation_ratio
@@ -447,7 +453,8 @@ def power_rates(
             raise InvalidParameterError(f"`margin` must be in (-1, 1); got {margin!r}.")
         if not 0 < p2 + margin < 1:
             raise InvalidParameterError(
-                f"`margin` {margin:g} puts the null boundary p2 + margin = {p2 + margin:g} outside (0, 1)."
+                f"`margin` {margin:g} puts the null boundary p2 + margin = {p2 + margin:g} "
+                "outside (0, 1)."
             )
     if p1 is not None:
         if margin == 0 and p1 == p2:
@@ -458,7 +465,8 @@ def power_rates(
         if margin != 0 and (p1 - p2 - margin) * margin >= 0:
             better = "higher" if margin < 0 else "lower"
             raise InvalidParameterError(
-                f"`margin` has the wrong sign for p1 - p2 = {p1 - p2:g}: a margin of {margin:g} means "
+                f"`margin` has the wrong sign for p1 - p2 = {p1 - p2:g}: a margin of {margin:g} "
+                "means "
                 f"{better} rates are better, so the assumed difference must lie on the "
                 f"{'upper' if margin < 0 else 'lower'} side of it (p1 - p2 "
                 f"{'>' if margin < 0 else '<'} {margin:g})."
@@ -593,7 +601,8 @@ def events_schoenfeld(hazard_ratio: float, *, alpha: float = 0.05, power: float 
     """
     return _events_required(_check_hr(hazard_ratio), _check_alpha(alpha),
                             _check_probability("power", power), _check_sided(sided),
-                            _check_positive("allocation_ratio", allocation_ratio), "schoenfeld", False)
+                            _check_positive("allocation_ratio", allocation_ratio), "schoenfeld",
+                            False)
 
 
 def events_freedman(hazard_ratio: float, *, alpha: float = 0.05, power: float = 0.8,
@@ -607,13 +616,16 @@ def events_freedman(hazard_ratio: float, *, alpha: float = 0.05, power: float = 
     """
     return _events_required(_check_hr(hazard_ratio), _check_alpha(alpha),
                             _check_probability("power", power), _check_sided(sided),
-                            _check_positive("allocation_ratio", allocation_ratio), "freedman", False)
+                            _check_positive("allocation_ratio", allocation_ratio), "freedman",
+                            False)
 
 
 def _check_hr(hr):
     hr = _check_positive("hazard_ratio", hr)
     if hr == 1:
-        raise InvalidParameterError("`hazard_ratio` must differ from 1 (no effect to detect); got 1.")
+        raise InvalidParameterError(
+            "`hazard_ratio` must differ from 1 (no effect to detect); got 1."
+        )
     return hr
 
 
@@ -833,7 +845,9 @@ def power_survival(
     # --- effect and control hazard
     if p1 is not None or p2 is not None:
         if at is None:
-            raise InvalidParameterError("`at` (the time of `p1` and `p2`) is needed with `p1`/`p2`.")
+            raise InvalidParameterError(
+                "`at` (the time of `p1` and `p2`) is needed with `p1`/`p2`."
+            )
     if at is not None:
         at = _check_positive("at", at)
     if p2 is not None and lambda2 is not None:
@@ -892,7 +906,9 @@ def power_survival(
         n_total = _check_positive("n_total", n_total)
     if events is not None:
         if n_total is not None:
-            raise InvalidParameterError("give the size as `events` or as patients (`n_total`, `n1`/`n2`), not both.")
+            raise InvalidParameterError(
+                "give the size as `events` or as patients (`n_total`, `n1`/`n2`), not both."
+            )
         events = _check_positive("events", events)
     size = events if events is not None else n_total
     solve = _exactly_one_none(size=size, hazard_ratio=hazard_ratio, power=power)
@@ -917,7 +933,8 @@ def power_survival(
         return _two_tail_power(_drift_per_sqrt_event(hr, r, method) * math.sqrt(d), z_a, sided)
 
     if solve == "size":
-        events_exact = _events_required(hazard_ratio, alpha, power, sided, r, method, two_sided_power)
+        events_exact = _events_required(hazard_ratio, alpha, power, sided, r, method,
+                                        two_sided_power)
         _check_reachable(events_exact, power, "events")
     elif solve == "power":
         events_exact = events if events is not None else n_total * p_events(hazard_ratio)[2]
@@ -951,8 +968,9 @@ def power_survival(
             n_exact = [a, b]
             n_per_arm = [ceil_size(a), ceil_size(b)]
             if dropout_rate > 0:
-                q = (r * _arm_event_probability(lambda1, 0.0, accrual_time, follow_up, follow_up_type)
-                     + _arm_event_probability(lambda2, 0.0, accrual_time, follow_up, follow_up_type)) / (1 + r)
+                q1 = _arm_event_probability(lambda1, 0.0, accrual_time, follow_up, follow_up_type)
+                q2 = _arm_event_probability(lambda2, 0.0, accrual_time, follow_up, follow_up_type)
+                q = (r * q1 + q2) / (1 + r)
                 a0, b0 = _split(events_exact / q, r)
                 n_nodrop = ceil_size(a0) + ceil_size(b0)
             else:
@@ -1087,12 +1105,16 @@ def power_ttest(
     if effect_size is not None:
         effect_size = _check_real("effect_size", effect_size)
         if effect_size == 0:
-            raise InvalidParameterError("`effect_size` must differ from 0 (no effect to detect); got 0.")
+            raise InvalidParameterError(
+                "`effect_size` must differ from 0 (no effect to detect); got 0."
+            )
     n1, n2, r = _resolve_sizes(n1, n2, n_total, allocation_ratio)
     given = n1 is not None
     solve = _exactly_one_none(n=n1, effect_size=effect_size, power=power)
     if given and min(n1, n2) < 2:
-        raise InvalidParameterError(f"each arm needs at least 2 patients; got n1 = {n1:g}, n2 = {n2:g}.")
+        raise InvalidParameterError(
+            f"each arm needs at least 2 patients; got n1 = {n1:g}, n2 = {n2:g}."
+        )
     alt = "two-sided" if sided == 2 else "larger"
     tt = TTestIndPower()
     es = abs(effect_size) if effect_size is not None else None
@@ -1104,7 +1126,8 @@ def power_ttest(
         n2 = n1 / r
         _check_reachable(n1 + n2, power, "patients")
     elif solve == "power":
-        power = float(tt.power(effect_size=es, nobs1=n1, alpha=alpha, ratio=n2 / n1, alternative=alt))
+        power = float(tt.power(effect_size=es, nobs1=n1, alpha=alpha, ratio=n2 / n1,
+                               alternative=alt))
     else:
         es = _solve_increasing(
             lambda d: float(tt.power(effect_size=d, nobs1=n1, alpha=alpha, ratio=n2 / n1,
@@ -1122,7 +1145,3 @@ def power_ttest(
         allocation_ratio=float(n1 / n2), n_exact=[float(n1), float(n2)], n_per_arm=n_per_arm,
         n_total=sum(n_per_arm), dropout=float(dropout), solved_for=solve,
     )
-
-
-def _as_dict(res: Any) -> dict:  # pragma: no cover - convenience
-    return res.to_dict()

@@ -29,12 +29,13 @@ __all__ = ["grant_paragraph", "REFERENCES"]
 
 #: full citations of the methods, keyed by short name
 REFERENCES: dict[str, str] = {
-    "schoenfeld": "Schoenfeld D. Sample-size formula for the proportional-hazards regression model. "
-                  "Biometrics 1983;39:499-503.",
+    "schoenfeld": "Schoenfeld D. Sample-size formula for the proportional-hazards regression "
+                  "model. Biometrics 1983;39:499-503.",
     "freedman": "Freedman LS. Tables of the number of patients required in clinical trials using "
                 "the logrank test. Statistics in Medicine 1982;1:121-129.",
     "hsieh-freedman": "Hsieh FY. Comparing sample size formulae for trials with unbalanced "
-                      "allocation using the logrank test. Statistics in Medicine 1992;11:1091-1098.",
+                      "allocation using the logrank test. Statistics in Medicine "
+                      "1992;11:1091-1098.",
     "rpact": "Wassmer G, Pahlke F. rpact: Confirmatory Adaptive Clinical Trial Design and "
              "Analysis. R package, https://www.rpact.org.",
     "normal": "Fleiss JL, Levin B, Paik MC. Statistical Methods for Rates and Proportions, 3rd ed. "
@@ -128,10 +129,10 @@ def _survival(res, *, source, arm_names, outcome, time_unit, md) -> tuple[str, l
               "hsieh-freedman": "the Hsieh-Freedman formula"}[res.method]
     cite = f" ({_SHORT[res.method]})"
     if res.solved_for == "events":
+        needed = _b(f"{res.events} {outcome}s", md)
         parts.append(
             f"Detecting this hazard ratio with {_b(_pct(res.power), md)} power requires "
-            f"{_b(f'{res.events} {outcome}s', md) if outcome else _b(str(res.events) + ' events', md)}"
-            f" by {method}{cite}."
+            f"{needed} by {method}{cite}."
         )
     elif res.solved_for == "power":
         parts.append(
@@ -155,15 +156,16 @@ def _survival(res, *, source, arm_names, outcome, time_unit, md) -> tuple[str, l
                 loss = (f"{_pct(res.dropout_probability)} loss to follow-up by "
                         f"{res.dropout_time:g} {time_unit}")
             else:
-                loss = f"loss to follow-up at a rate of {res.dropout_rate:.4f} per {time_unit.rstrip('s')}"
+                loss = (f"loss to follow-up at a rate of {res.dropout_rate:.4f} per "
+                        f"{time_unit.rstrip('s')}")
         else:
             loss = ""
         pe1, pe2 = res.p_event
         sentence = (f"With {_and([accrual, follow, loss])}, a patient's {outcome} is observed with "
                     f"probability {_pct(pe1)} ({e}) and {_pct(pe2)} ({c}), ")
         if res.solved_for == "events":
-            sentence += (f"so {_b(f'{res.n_total} patients ({_per_arm(res.n_per_arm, arm_names)})', md)}"
-                         " are needed")
+            patients = f"{res.n_total} patients ({_per_arm(res.n_per_arm, arm_names)})"
+            sentence += f"so {_b(patients, md)} are needed"
             if res.dropout_rate > 0 and res.n_total_no_dropout is not None:
                 sentence += (f"; without loss to follow-up {res.n_total_no_dropout} would suffice, "
                              "so the allowance for drop-out adds "
@@ -178,16 +180,21 @@ def _survival(res, *, source, arm_names, outcome, time_unit, md) -> tuple[str, l
 
 def _rates(res, *, source, arm_names, outcome, md) -> tuple[str, list[str]]:
     e, c = arm_names
-    key = "arcsine" if res.method == "arcsine" else ("farrington-manning" if res.margin else "normal")
+    if res.method == "arcsine":
+        key = "arcsine"
+    else:
+        key = "farrington-manning" if res.margin else "normal"
     refs = [key] + (["rpact"] if key != "arcsine" else [])
     parts = []
     if res.margin:
-        test = (f"a {_sided(res.sided)} Farrington-Manning test of non-inferiority with a margin of "
-                f"{abs(res.margin) * 100:g} percentage points")
+        test = (f"a {_sided(res.sided)} Farrington-Manning test of non-inferiority with a "
+                f"margin of {abs(res.margin) * 100:g} percentage points")
     elif res.method == "arcsine":
-        test = f"a {_sided(res.sided)} comparison of two proportions on the arcsine scale (Cohen's h)"
+        test = (f"a {_sided(res.sided)} comparison of two proportions on the arcsine scale "
+                "(Cohen's h)")
     else:
-        test = f"a {_sided(res.sided)} two-proportion z-test (chi-square test without continuity correction)"
+        test = (f"a {_sided(res.sided)} two-proportion z-test (chi-square test without "
+                "continuity correction)")
     parts.append(f"The sample size is based on {test} at the "
                  f"{_pct(res.alpha, 1 if res.alpha * 100 % 1 else 0)} significance level.")
     assume = f"We assume {outcome} rates of {_pct(res.p1)} with {e} and {_pct(res.p2)} with {c}"
@@ -205,7 +212,8 @@ def _rates(res, *, source, arm_names, outcome, md) -> tuple[str, list[str]]:
              f"{'to show non-inferiority' if res.margin else 'to detect this difference'}{ref}")
     else:
         s = (f"With {sum(n_exact)} evaluable patients ({_per_arm(n_exact, arm_names)}) the trial "
-             f"has {_pct(res.power)} power to detect a rate of {_b(_pct(res.p1, 1), md)} with {e}{ref}")
+             f"has {_pct(res.power)} power to detect a rate of {_b(_pct(res.p1, 1), md)} "
+             f"with {e}{ref}")
     if res.dropout > 0:
         s += (f"; allowing for {_pct(res.dropout)} drop-out, "
               f"{_b(f'{res.n_total} patients ({_per_arm(res.n_per_arm, arm_names)})', md)} "
@@ -228,8 +236,8 @@ def _ttest(res, *, source, arm_names, outcome, md) -> tuple[str, list[str]]:
         s = (f"Detecting it with {_b(_pct(res.power), md)} power requires {sum(n_exact)} evaluable "
              f"patients ({_per_arm(n_exact, arm_names)}) ({_SHORT['ttest']})")
     else:
-        s = (f"With {sum(n_exact)} evaluable patients ({_per_arm(n_exact, arm_names)}) the trial has "
-             f"{_b(_pct(res.power), md)} power ({_SHORT['ttest']})")
+        s = (f"With {sum(n_exact)} evaluable patients ({_per_arm(n_exact, arm_names)}) the "
+             f"trial has {_b(_pct(res.power), md)} power ({_SHORT['ttest']})")
     if res.dropout > 0:
         s += (f"; allowing for {_pct(res.dropout)} drop-out, "
               f"{_b(f'{res.n_total} patients ({_per_arm(res.n_per_arm, arm_names)})', md)} will be "
@@ -245,8 +253,8 @@ def _simulation(sim, *, md) -> tuple[str, list[str]]:
             "chi-square": "chi-square test", "normal": "two-proportion z-test",
             "wald": "Wald test for two proportions", "t-test": "two-sample t-test",
             "ancova": "ANCOVA adjusted for baseline"}.get(sim.test, sim.test)
-    s = (f"A simulation of {sim.n_reps:,} replicate trials of {sim.n_total} patients, each analysed "
-         f"with the {_sided(sim.sided)} {test} at the {_pct(sim.alpha)} level, gave "
+    s = (f"A simulation of {sim.n_reps:,} replicate trials of {sim.n_total} patients, each "
+         f"analysed with the {_sided(sim.sided)} {test} at the {_pct(sim.alpha)} level, gave "
          f"{_b(_pct(sim.power, 1), md)} power (Monte Carlo standard error {_pct(sim.mcse, 1)}; "
          f"95% interval {_pct(sim.ci_lower, 1)} to {_pct(sim.ci_upper, 1)})")
     if not math.isnan(sim.type1_error):
@@ -290,9 +298,15 @@ def grant_paragraph(result: Any, *, source: str | None = None,
     Examples
     --------
     >>> from workbench.power.analytic import power_rates
-    >>> print(grant_paragraph(power_rates(0.27, 0.47, power=0.8, dropout=0.1),
-    ...                       outcome="recurrence", references=False))
-    The sample size is based on a two-sided two-proportion z-test (chi-square test without continuity correction) at the 5% significance level. We assume recurrence rates of 27% with the experimental arm and 47% with the control arm. Detecting this difference with 80% power requires 182 evaluable patients (91 per arm) (Fleiss et al. 2003); allowing for 10% drop-out, 202 patients (101 per arm) will be randomised.
+    >>> import textwrap
+    >>> text = grant_paragraph(power_rates(0.27, 0.47, power=0.8, dropout=0.1),
+    ...                        outcome="recurrence", references=False)
+    >>> print(textwrap.fill(text, 95))
+    The sample size is based on a two-sided two-proportion z-test (chi-square test without
+    continuity correction) at the 5% significance level. We assume recurrence rates of 27% with the
+    experimental arm and 47% with the control arm. Detecting this difference with 80% power
+    requires 182 evaluable patients (91 per arm) (Fleiss et al. 2003); allowing for 10% drop-out,
+    202 patients (101 per arm) will be randomised.
     """
     from .analytic import RatesPower, SurvivalPower, TTestPower
     from .simulation import SimulatedPower

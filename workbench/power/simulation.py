@@ -188,7 +188,8 @@ def _scale_distribution(dist, hr: float):
         return Weibull(dist.shape, dist.scale * hr ** (-1.0 / dist.shape))
     if isinstance(dist, PiecewiseExponential):
         return PiecewiseExponential(dist.starts, tuple(h * hr for h in dist.hazards))
-    raise InvalidParameterError(f"cannot scale a {type(dist).__name__} distribution.")  # pragma: no cover
+    raise InvalidParameterError(  # pragma: no cover
+        f"cannot scale a {type(dist).__name__} distribution.")
 
 
 def _effect_name(design) -> str:
@@ -271,13 +272,15 @@ def _null_design(design):
     if kind == "SurvivalDesign":
         arms = list(design.arms)
         c = arms[ctrl]
-        arms[exp] = dataclasses.replace(arms[exp], event_time=c.event_time, cure_fraction=c.cure_fraction)
+        arms[exp] = dataclasses.replace(arms[exp], event_time=c.event_time,
+                                        cure_fraction=c.cure_fraction)
         return dataclasses.replace(design, arms=tuple(arms))
     if kind == "BinaryDesign":
         p = design.arms[ctrl].p + (design.margin or 0.0)
         if not 0 <= p <= 1:
             raise InvalidParameterError(
-                f"the null of `margin` {design.margin:g} puts arm 1's rate at {p:g}, outside [0, 1]."
+                f"the null of `margin` {design.margin:g} puts arm 1's rate at {p:g}, "
+                "outside [0, 1]."
             )
         return _with_effect(design, p)
     return _with_effect(design, 0.0)
@@ -882,7 +885,8 @@ def simulated_sample_size(
             if lo >= n_max:
                 raise InvalidParameterError(
                     f"`power` {target:g} cannot be reached with at most n_max = {n_max} patients "
-                    f"(simulated power there {cache[n_max]['power']:.3f}); raise `n_max` or revisit "
+                    f"(simulated power there {cache[n_max]['power']:.3f}); raise `n_max` or "
+                    "revisit "
                     "the design."
                 )
             m = min(n_max, lo * 2)
