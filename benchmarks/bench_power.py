@@ -53,22 +53,35 @@ def timed(fn, repeats: int):
     return min(times), statistics.median(times)
 
 
+def _peak_rss_kib() -> int:
+    """This process's peak resident set size (VmHWM; unlike ru_maxrss it is not inherited from
+    the parent across fork and exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def memory_child(n_reps: int) -> None:
     """Run in a fresh process: peak RSS and traced peak of ``n_reps`` replicates."""
-    import resource
     import tracemalloc
 
     from workbench.power.simulation import simulate_power
 
     design = scenario()
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    base = _peak_rss_kib()
     tracemalloc.start()
     t0 = time.perf_counter()
     res = simulate_power(design, n_reps=n_reps, type1=False, rng=1, progress=False)
     elapsed = time.perf_counter() - t0
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = _peak_rss_kib()
     print(json.dumps({"peak_rss_kib": peak, "rss_before_kib": base,
                       "traced_peak_bytes": traced_peak,
                       "seconds": elapsed, "power": res.power, "mcse": res.mcse}))
