@@ -349,12 +349,18 @@ def _clean_temporary_files(folder: Path) -> None:
         p.unlink(missing_ok=True)
 
 
-def _render_html(notebook: Path, target: Path, hide_code: bool) -> None:
-    import nbformat
+@functools.lru_cache(maxsize=2)
+def _html_exporter(hide_code: bool):
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(exclude_input=hide_code, exclude_input_prompt=hide_code,
-                            exclude_output_prompt=hide_code)
+    return HTMLExporter(exclude_input=hide_code, exclude_input_prompt=hide_code,
+                        exclude_output_prompt=hide_code)
+
+
+def _render_html(notebook: Path, target: Path, hide_code: bool) -> None:
+    import nbformat
+
+    exporter = _html_exporter(hide_code)  # one per process: building it costs more than a page
     body, _ = exporter.from_notebook_node(nbformat.read(str(notebook), as_version=4))
     _write_atomic(target, body)
 
@@ -543,9 +549,12 @@ def _execute(tasks: list[dict], *, workers: int, scheduler, progress: bool | Non
             from ._parallel import _mp_context
 
             ctx = _mp_context()
-            if ctx.get_start_method() == "fork":  # import once here rather than in each worker
-                import nbconvert  # noqa: F401
+            if ctx.get_start_method() == "fork":  # prepare once here rather than in each worker
+                import nbformat
                 import papermill  # noqa: F401
+
+                for hide in {t["hide_code"] for t in tasks}:
+                    _html_exporter(hide).from_notebook_node(nbformat.v4.new_notebook())
             with cf.ProcessPoolExecutor(max_workers=min(workers, len(tasks)),
                                         mp_context=ctx) as pool:
                 # the workers start here, before the progress bar's thread exists
