@@ -73,7 +73,8 @@ def _progress_bar(progress: bool | None, **kwargs):
     return tqdm(**kwargs)
 
 
-def chunk_seeds(seed, n: int, *, chunk_size: int = 1000) -> list[tuple[np.random.SeedSequence, int]]:
+def chunk_seeds(seed, n: int, *,
+                chunk_size: int = 1000) -> list[tuple[np.random.SeedSequence, int]]:
     """Split ``n`` replicates into chunks with independent seeds.
 
     Parameters

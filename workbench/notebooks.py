@@ -5,13 +5,13 @@ Two halves:
 * **Inside a notebook**, :func:`record` stores a named result (a number, a string, a list, a dict, a
   result object or a :class:`pandas.DataFrame`). It becomes a display output of the cell with the
   mimetype ``application/vnd.workbench.record+json`` (so it travels with the executed notebook) and,
-  when the notebook is run by :func:`run_notebook` or a pipeline, is also written to a JSON file next
-  to the output notebook (``<output>.results.json``; the kernel learns its path from the environment
-  variable ``WORKBENCH_RECORD_FILE``). In an interactive JupyterLab session only the display output
-  is written.
+  when the notebook is run by :func:`run_notebook` or a pipeline, is also written to a JSON file
+  next to the output notebook (``<output>.results.json``; the kernel learns its path from the
+  environment variable ``WORKBENCH_RECORD_FILE``). In an interactive JupyterLab session only the
+  display output is written.
 * **Outside**, :func:`read_results` reads the recorded results back from an executed notebook (or
-  from its JSON file) as a dict ``name -> value`` with tables as DataFrames, and :func:`run_notebook`
-  executes a notebook with checked parameters.
+  from its JSON file) as a dict ``name -> value`` with tables as DataFrames, and
+  :func:`run_notebook` executes a notebook with checked parameters.
 """
 
 from __future__ import annotations
@@ -149,8 +149,8 @@ def record(name: str, value: Any) -> None:
     Notes
     -----
     In a running kernel the value is displayed with the mimetype
-    ``application/vnd.workbench.record+json`` (with a plain-text line as fallback), so it is saved in
-    the executed notebook. When the environment variable ``WORKBENCH_RECORD_FILE`` is set (by
+    ``application/vnd.workbench.record+json`` (with a plain-text line as fallback), so it is saved
+    in the executed notebook. When the environment variable ``WORKBENCH_RECORD_FILE`` is set (by
     :func:`run_notebook` and the pipelines) the value is also written to that JSON file, replaced
     atomically on every call. Outside a kernel, with no file set, nothing is shown.
 
@@ -201,8 +201,8 @@ def _read_json_file(path: Path) -> dict:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise InvalidParameterError(f"`path` {str(path)!r} is not a readable results file: {exc}")\
-            from None
+        raise InvalidParameterError(
+            f"`path` {str(path)!r} is not a readable results file: {exc}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("results"), dict):
         raise InvalidParameterError(f"`path` {str(path)!r} is not a workbench results file.")
     return doc["results"]
@@ -214,8 +214,8 @@ def _payloads_from_notebook(path: Path) -> dict:
     try:
         nb = nbformat.read(str(path), as_version=4)
     except Exception as exc:  # nbformat raises several unrelated types for unreadable files
-        raise InvalidParameterError(f"`path` {str(path)!r} is not a readable notebook: {exc}")\
-            from None
+        raise InvalidParameterError(
+            f"`path` {str(path)!r} is not a readable notebook: {exc}") from None
     found: dict[str, dict] = {}
     for cell in nb.cells:
         for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
@@ -235,8 +235,8 @@ def read_results(path: str | os.PathLike) -> dict[str, Any]:
     Parameters
     ----------
     path : path-like
-        An executed ``.ipynb`` (its display outputs are read; if it holds none, the JSON file next to
-        it, ``<stem>.results.json``, is read instead) or such a ``.results.json`` file.
+        An executed ``.ipynb`` (its display outputs are read; if it holds none, the JSON file next
+        to it, ``<stem>.results.json``, is read instead) or such a ``.results.json`` file.
 
     Returns
     -------
@@ -315,8 +315,8 @@ def _read_notebook(path: Path):
     try:
         return nbformat.read(str(path), as_version=4)
     except Exception as exc:  # nbformat raises several unrelated types for unreadable files
-        raise InvalidParameterError(f"`input_path` {str(path)!r} is not a readable notebook: {exc}")\
-            from None
+        raise InvalidParameterError(
+            f"`input_path` {str(path)!r} is not a readable notebook: {exc}") from None
 
 
 def _parameters_cell_index(nb) -> int | None:
@@ -456,8 +456,8 @@ def _load_parameters_file(path) -> dict:
     try:
         doc = yaml.safe_load(p.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise InvalidParameterError(f"`parameters_file` {str(p)!r} is not valid YAML: {exc}")\
-            from None
+        raise InvalidParameterError(
+            f"`parameters_file` {str(p)!r} is not valid YAML: {exc}") from None
     if doc is None:
         return {}
     if not isinstance(doc, dict):

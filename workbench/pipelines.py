@@ -107,7 +107,8 @@ def _expand_grid(grid: Any, where: str) -> list[dict]:
     if grid is None:
         return [{}]
     if not isinstance(grid, Mapping) or not grid:
-        raise InvalidParameterError(f"`grid` of {where} must be a mapping of name -> list of values.")
+        raise InvalidParameterError(
+            f"`grid` of {where} must be a mapping of name -> list of values.")
     names, values = [], []
     for k, v in grid.items():
         if not isinstance(v, list) or not v:
@@ -189,8 +190,8 @@ def load_pipeline(path: str | os.PathLike | None = None, *, spec: Mapping | None
         try:
             spec = yaml.safe_load(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
-            raise InvalidParameterError(f"pipeline file {str(path)!r} is not valid YAML: {exc}")\
-                from None
+            raise InvalidParameterError(
+                f"pipeline file {str(path)!r} is not valid YAML: {exc}") from None
     if not isinstance(spec, Mapping):
         raise InvalidParameterError(f"{where} must be a YAML mapping; got {type(spec).__name__}.")
     unknown = sorted(set(spec) - _SPEC_KEYS)
@@ -271,7 +272,8 @@ def load_pipeline(path: str | os.PathLike | None = None, *, spec: Mapping | None
     workers = spec.get("workers")
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
                                 or workers < 1):
-        raise InvalidParameterError(f"`workers` of {where} must be an integer >= 1; got {workers!r}.")
+        raise InvalidParameterError(
+            f"`workers` of {where} must be an integer >= 1; got {workers!r}.")
     timeout = spec.get("timeout")
     if timeout is not None and not (isinstance(timeout, int | float) and timeout > 0):
         raise InvalidParameterError(f"`timeout` of {where} must be seconds > 0; got {timeout!r}.")

@@ -1,6 +1,7 @@
 """``workbench pipeline``: run one notebook, or a YAML pipeline of notebook runs.
 
-    workbench pipeline run-notebook notebooks/01_x.ipynb -p n_per_arm 100 -p sizes "[1, 2]" -o out.ipynb
+    workbench pipeline run-notebook notebooks/06_group_sequential.ipynb -p kmax 2 \\
+        -p information_rates "[0.5, 1.0]" -o out.ipynb
     workbench pipeline run pipelines/t1_power_grid.yaml --workers 2
     workbench pipeline run pipelines/ci_smoke.yaml --dry-run
     workbench pipeline run pipelines/t1_power_grid.yaml --scheduler tcp://127.0.0.1:8786
