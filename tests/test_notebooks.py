@@ -169,6 +169,7 @@ def test_run_notebook_round_trip_in_the_projects_own_python(tmp_path, monkeypatc
                            parameters_file=params, progress=None, timeout=60)
 
     assert results["kernel_python"] == sys.executable
+    assert results["cwd"] == str(DEMO.parent)  # the kernel runs in the notebook's folder
     assert results["params"] == {"n": 6, "hazard_ratio": 0.7, "flag": False,
                                  "label": "from yaml", "grid": [3, 4], "options": {"a": 1},
                                  "maybe": None}
@@ -184,7 +185,7 @@ def test_run_notebook_round_trip_in_the_projects_own_python(tmp_path, monkeypatc
     assert from_nb == from_file
     nb = nbformat.read(out, as_version=4)
     mimes = [o["data"] for c in nb.cells for o in c.get("outputs", []) if "data" in o]
-    assert sum(RECORD_MIMETYPE in d for d in mimes) == 4
+    assert sum(RECORD_MIMETYPE in d for d in mimes) == 5
     # not a terminal: no progress bar in the log
     log = capfd.readouterr().err
     assert "Executing" not in log and "demo.ipynb:" not in log and "cell/s" not in log

@@ -733,8 +733,8 @@ def run_notebook(input_path: str | os.PathLike, output_path: str | os.PathLike, 
 
     from .exceptions import NotebookRunError
 
-    input_path = Path(input_path)
-    output_path = Path(output_path)
+    input_path = Path(input_path).absolute()
+    output_path = Path(output_path).absolute()
     if timeout is not None and not (isinstance(timeout, int | float) and timeout > 0):
         raise InvalidParameterError(f"`timeout` must be a number of seconds > 0; got {timeout!r}.")
     params = check_parameters(input_path, parameters, parameters_file=parameters_file)
@@ -768,7 +768,9 @@ def run_notebook(input_path: str | os.PathLike, output_path: str | os.PathLike, 
             kernel_name=kernel_name,
             language="python" if kernel_name == KERNEL_NAME else None,
             progress_bar={"desc": input_path.name, "leave": False} if show else False,
-            cwd=str(workdir),
+            # the kernel starts in `workdir`; papermill's own `cwd` would chdir this whole
+            # process, which races when several notebooks run in threads (e.g. a Dask worker)
+            resources={"metadata": {"path": str(workdir.resolve())}},
             execution_timeout=timeout,
             **engine_kwargs,
         )
