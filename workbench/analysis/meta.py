@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from .._rootfind import zeroin as _zeroin
 from .._validation import _check_choice, _check_int, _check_probability, _label
 from ..exceptions import (
     ConvergenceError,
@@ -90,61 +91,6 @@ _DEFAULT_CONTROL: dict[str, float] = {
 }
 
 _RATIO = ("RR", "OR")
-
-
-# ==================================================================================================
-# root finding: R's zeroin (Brent), so that metafor's tolerance-limited roots can be reproduced
-# ==================================================================================================
-
-def _zeroin(f, lower: float, upper: float, f_lower: float, f_upper: float, tol: float,
-            maxiter: int = 1000) -> float:
-    """Brent's root finder in the form of R's ``R_zeroin2`` (used by ``uniroot``).
-
-    The same iterates as R, so with metafor's tolerance the same (not fully converged) root.
-    """
-    a, b = lower, upper
-    fa, fb = f_lower, f_upper
-    c, fc = a, fa
-    if fa == 0.0:
-        return a
-    if fb == 0.0:
-        return b
-    for _ in range(maxiter + 1):
-        prev_step = b - a
-        if abs(fc) < abs(fb):
-            a, b, c = b, c, b
-            fa, fb, fc = fb, fc, fb
-        tol_act = 2.0 * _EPS * abs(b) + tol / 2.0
-        new_step = (c - b) / 2.0
-        if abs(new_step) <= tol_act or fb == 0.0:
-            return b
-        if abs(prev_step) >= tol_act and abs(fa) > abs(fb):
-            cb = c - b
-            if a == c:
-                t1 = fb / fa
-                p = cb * t1
-                q = 1.0 - t1
-            else:
-                q = fa / fc
-                t1 = fb / fc
-                t2 = fb / fa
-                p = t2 * (cb * q * (q - t1) - (b - a) * (t1 - 1.0))
-                q = (q - 1.0) * (t1 - 1.0) * (t2 - 1.0)
-            if p > 0:
-                q = -q
-            else:
-                p = -p
-            if p < (0.75 * cb * q - abs(tol_act * q) / 2.0) and p < abs(prev_step * q / 2.0):
-                new_step = p / q
-        if abs(new_step) < tol_act:
-            new_step = tol_act if new_step > 0 else -tol_act
-        a, fa = b, fb
-        b += new_step
-        fb = f(b)
-        if (fb > 0 and fc > 0) or (fb < 0 and fc < 0):
-            c, fc = a, fa
-    raise ConvergenceError(
-        f"root search did not converge in {maxiter} iterations (last value {b}).")
 
 
 # ==================================================================================================
@@ -625,8 +571,8 @@ def _estimate_tau2(y, vi, X, method, con) -> tuple[float, float, int]:
                 fu = _qe(ymc, vi, X, upper) - target
                 if upper > 1e15:
                     raise ConvergenceError("Paule-Mandel: no root of the Q equation below 1e15.")
-            tau2 = _zeroin(lambda t: _qe(ymc, vi, X, t) - target, 0.0, upper, f0, fu,
-                           con["tol"], int(con["maxiter"]))
+            tau2 = _zeroin(lambda t: _qe(ymc, vi, X, t) - target, 0.0, upper, con["tol"],
+                           int(con["maxiter"]), f_lower=f0, f_upper=fu)
         w = 1.0 / (vi + tau2)
         se = math.sqrt(2 * k**2 / (k - p) / float(np.sum(w)) ** 2)
         return float(tau2), se, iters
@@ -737,12 +683,13 @@ def _qprofile(y, vi, X, level, con) -> tuple[float, float]:
     if q_min < crit_l:
         return 0.0, 0.0  # the whole interval is below zero (metafor: a null set at 0)
     bracket(crit_l)
-    ub = _zeroin(lambda t: q(t) - crit_l, 0.0, upper, q_min - crit_l, q_max - crit_l, tol, maxiter)
+    ub = _zeroin(lambda t: q(t) - crit_l, 0.0, upper, tol, maxiter, f_lower=q_min - crit_l,
+                 f_upper=q_max - crit_l)
     if q_min < crit_u:
         lb = 0.0
     else:
-        lb = _zeroin(lambda t: q(t) - crit_u, 0.0, upper, q_min - crit_u, q_max - crit_u, tol,
-                     maxiter)
+        lb = _zeroin(lambda t: q(t) - crit_u, 0.0, upper, tol, maxiter, f_lower=q_min - crit_u,
+                     f_upper=q_max - crit_u)
     return float(lb), float(ub)
 
 

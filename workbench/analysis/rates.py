@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._rootfind import zeroin as _r_zeroin
 from .._validation import _check_choice, _check_dataframe, _check_probability, _is_real, _label
 from ..exceptions import (
     ConvergenceError,
@@ -103,7 +104,6 @@ NI_METHODS = ("farrington-manning", "miettinen-nurminen")
 MISSING = ("nri", "complete_case")
 
 _HALDANE = "haldane-anscombe: 0.5 added to all four cells (a cell was zero)"
-_R_UNIROOT_TOL = np.finfo(float).eps ** 0.25  # R's uniroot() default tolerance
 _FISHER_ENUM_LIMIT = 5_000_000
 
 
@@ -1085,59 +1085,6 @@ def relative_risk(data=None, *, outcome="outcome", group="arm", events=None, tot
 
 
 # ---- Fisher's conditional MLE and exact interval, as R's fisher.test ------------------------
-def _r_zeroin(f, lower: float, upper: float, tol: float = _R_UNIROOT_TOL, maxiter: int = 1000) -> float:
-    """Root of ``f`` in ``[lower, upper]`` by R's ``uniroot`` (Brent's zeroin, R_zeroin2).
-
-    A line-by-line port, so that quantities R finds with ``uniroot`` at its default tolerance
-    (such as ``fisher.test``'s conditional MLE) agree with R to rounding.
-    """
-    eps = np.finfo(float).eps
-    a, b = float(lower), float(upper)
-    fa, fb = f(a), f(b)
-    if fa * fb > 0:
-        raise ConvergenceError(f"no sign change of the function between {lower} and {upper}.")
-    c, fc = a, fa
-    if fa == 0.0:
-        return a
-    if fb == 0.0:
-        return b
-    for _ in range(maxiter + 1):
-        prev_step = b - a
-        if abs(fc) < abs(fb):
-            a, b, c = b, c, b
-            fa, fb, fc = fb, fc, fb
-        tol_act = 2 * eps * abs(b) + tol / 2
-        new_step = (c - b) / 2
-        if abs(new_step) <= tol_act or fb == 0.0:
-            return b
-        if abs(prev_step) >= tol_act and abs(fa) > abs(fb):
-            cb = c - b
-            if a == c:
-                t1 = fb / fa
-                p = cb * t1
-                q = 1.0 - t1
-            else:
-                q = fa / fc
-                t1 = fb / fc
-                t2 = fb / fa
-                p = t2 * (cb * q * (q - t1) - (b - a) * (t1 - 1.0))
-                q = (q - 1.0) * (t1 - 1.0) * (t2 - 1.0)
-            if p > 0:
-                q = -q
-            else:
-                p = -p
-            if p < (0.75 * cb * q - abs(tol_act * q) / 2) and p < abs(prev_step * q / 2):
-                new_step = p / q
-        if abs(new_step) < tol_act:
-            new_step = tol_act if new_step > 0 else -tol_act
-        a, fa = b, fb
-        b += new_step
-        fb = f(b)
-        if (fb > 0 and fc > 0) or (fb < 0 and fc < 0):
-            c, fc = a, fa
-    raise ConvergenceError("root finding did not converge in 1000 iterations.")
-
-
 class _NoncentralHypergeometric:
     """R's ``fisher.test`` helpers (dnhyper, mnhyper, pnhyper) for the 2 x 2 table."""
 
