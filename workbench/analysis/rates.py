@@ -54,6 +54,7 @@ from ..exceptions import (
     StatisticalWarning,
 )
 from ..results import Result, jsonable
+from .replicates import _difference_variance, _fm_rmle_arrays
 
 __all__ = [
     "RATE_CI_METHODS",
@@ -886,23 +887,8 @@ def farrington_manning_rmle(x1: int, n1: int, x2: int, n2: int, delta: float) ->
     >>> round(p1, 9), round(p2, 9)
     (0.189095456, 0.289095456)
     """
-    p1, p2 = x1 / n1, x2 / n2
-    th = n2 / n1
-    a = 1 + th
-    b = -(1 + th + p1 + th * p2 + delta * (th + 2))
-    c = delta**2 + delta * (2 * p1 + th + 1) + p1 + th * p2
-    d = -p1 * delta * (1 + delta)
-    v = b**3 / (3 * a) ** 3 - b * c / (6 * a**2) + d / (2 * a)
-    u = math.copysign(1.0, v) * math.sqrt(max(b**2 / (3 * a) ** 2 - c / (3 * a), 0.0))
-    if v == 0:
-        u = math.sqrt(max(b**2 / (3 * a) ** 2 - c / (3 * a), 0.0))
-    if u == 0:
-        u = 1e-300
-    w = (math.pi + math.acos(max(-1.0, min(1.0, v / u**3)))) / 3
-    p1t = 2 * u * math.cos(w) - b / (3 * a)
-    p1t = min(1.0, max(0.0, p1t))
-    p2t = min(1.0, max(0.0, p1t - delta))
-    return p1t, p2t
+    p1t, p2t = _fm_rmle_arrays(x1 / n1, x2 / n2, delta, n2 / n1)
+    return float(p1t), float(p2t)
 
 
 def _fm_z(x1, n1, x2, n2, delta, mn=False) -> float:
@@ -1958,31 +1944,16 @@ def two_proportion_pvalues(x1, n1, x2, n2, *, test: str = "chisq", margin: float
     _check_choice("test", test, ("chisq", "chisq-yates", "farrington-manning"))
     x1, n1, x2, n2 = (np.asarray(v, dtype=float) for v in (x1, n1, x2, n2))
     x1, n1, x2, n2 = np.broadcast_arrays(x1, n1, x2, n2)
-    p1, p2 = x1 / n1, x2 / n2
     if test == "farrington-manning":
         if margin is None:
             raise InvalidParameterError("`margin` is needed for the Farrington-Manning test.")
         m = _check_margin(margin, higher_is_better)
-        th = n2 / n1
-        a = 1 + th
-        b = -(1 + th + p1 + th * p2 + m * (th + 2))
-        c = m**2 + m * (2 * p1 + th + 1) + p1 + th * p2
-        d = -p1 * m * (1 + m)
-        v = b**3 / (3 * a) ** 3 - b * c / (6 * a**2) + d / (2 * a)
-        u = np.where(v >= 0, 1.0, -1.0) * np.sqrt(np.maximum(b**2 / (3 * a) ** 2 - c / (3 * a), 0))
-        u = np.where(u == 0, 1e-300, u)
-        w = (np.pi + np.arccos(np.clip(v / u**3, -1, 1))) / 3
-        p1t = np.clip(2 * u * np.cos(w) - b / (3 * a), 0, 1)
-        p2t = np.clip(p1t - m, 0, 1)
-        var = p1t * (1 - p1t) / n1 + p2t * (1 - p2t) / n2
-        diff = p1 - p2 - m
+        diff, var = _difference_variance(x1, n1, x2, n2, m)
+        diff = diff - m
         with np.errstate(divide="ignore", invalid="ignore"):
             z = np.where(var > 0, diff / np.sqrt(var), np.sign(diff) * np.inf)
         return stats.norm.sf(z) if higher_is_better else stats.norm.cdf(z)
-    N = n1 + n2
-    pooled = (x1 + x2) / N
-    diff = p1 - p2
-    var = pooled * (1 - pooled) * (1 / n1 + 1 / n2)
+    diff, var = _difference_variance(x1, n1, x2, n2)
     if test == "chisq-yates":
         yates = np.minimum(0.5, np.abs(diff) / (1 / n1 + 1 / n2))
         num = np.maximum(np.abs(diff) - yates * (1 / n1 + 1 / n2), 0.0)

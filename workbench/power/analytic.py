@@ -46,6 +46,7 @@ from .._validation import (
     _check_probability,
     _check_real,
 )
+from ..analysis.replicates import _fm_rmle_arrays
 from ..exceptions import InvalidParameterError
 from ..results import Result
 
@@ -223,18 +224,8 @@ def farrington_manning_rmle(p1: float, p2: float, margin: float, allocation_rati
     >>> [round(x, 9) for x in farrington_manning_rmle(0.23, 0.23, -0.10)]
     [0.187356217, 0.287356217]
     """
-    th = 1.0 / allocation_ratio
-    s0 = margin
-    a = 1.0 + th
-    b = -(1.0 + th + p1 + th * p2 + s0 * (th + 2.0))
-    c = s0 * s0 + s0 * (2.0 * p1 + th + 1.0) + p1 + th * p2
-    d = -p1 * s0 * (1.0 + s0)
-    v = b**3 / (3 * a) ** 3 - b * c / (6 * a * a) + d / (2 * a)
-    u = math.copysign(math.sqrt(b * b / (3 * a) ** 2 - c / (3 * a)), v)
-    ratio = max(-1.0, min(1.0, v / u**3)) if u != 0 else 0.0
-    w = (math.pi + math.acos(ratio)) / 3.0
-    p1t = 2.0 * u * math.cos(w) - b / (3.0 * a)
-    return p1t, p1t - s0
+    p1t, p2t = _fm_rmle_arrays(p1, p2, margin, 1.0 / allocation_ratio)
+    return float(p1t), float(p2t)
 
 
 def _rates_sd(p1, p2, r, margin):
