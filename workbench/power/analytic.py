@@ -45,6 +45,7 @@ from .._validation import (
     _check_positive,
     _check_probability,
     _check_real,
+    _is_real,
 )
 from ..analysis.replicates import _fm_rmle_arrays
 from ..exceptions import InvalidParameterError
@@ -198,6 +199,37 @@ def _round_up(n1: float, n2: float, rounding: str) -> list[int]:
     k1, k2 = ratio.numerator, ratio.denominator
     blocks = ceil_size(max(n1 / k1, n2 / k2))
     return [blocks * k1, blocks * k2]
+
+
+def _check_dropout(dropout):
+    """The share of enrolled patients expected to be lost, in [0, 1)."""
+    if not _is_real(dropout) or not 0 <= dropout < 1:
+        raise InvalidParameterError(f"`dropout` must be in [0, 1); got {dropout!r}.")
+    return dropout
+
+
+def _enrolled_sizes(n1: float, n2: float, dropout, given: bool, rounding: str = "per-arm"):
+    """Per-arm sizes to enrol: the analysable ``n1``, ``n2`` inflated by ``1 / (1 - dropout)``;
+    given sizes as :func:`_rounded_sizes` keeps them, solved ones rounded up (:func:`_round_up`)."""
+    a, b = n1 / (1 - dropout), n2 / (1 - dropout)
+    return _rounded_sizes(a, b, dropout == 0) if given else _round_up(a, b, rounding)
+
+
+def _standardised_effect(effect_size, difference, sd):
+    """``effect_size``, or ``difference / sd`` (given together); None when neither is given."""
+    if difference is not None or sd is not None:
+        if effect_size is not None:
+            raise InvalidParameterError("give `effect_size` or `difference` with `sd`, not both.")
+        if difference is None or sd is None:
+            raise InvalidParameterError("`difference` and `sd` go together.")
+        effect_size = _check_real("difference", difference) / _check_positive("sd", sd)
+    if effect_size is not None:
+        effect_size = _check_real("effect_size", effect_size)
+        if effect_size == 0:
+            raise InvalidParameterError(
+                "`effect_size` must differ from 0 (no effect to detect); got 0."
+            )
+    return effect_size
 
 
 def _solve_increasing(f, target, lo, hi, *, name, what):
@@ -423,8 +455,7 @@ def power_rates(
     p1 = _check_probability("p1", p1, allow_none=True)
     allocation_ratio = _check_positive("allocation_ratio", allocation_ratio)
     margin = _check_real("margin", margin)
-    if not 0 <= dropout < 1 or isinstance(dropout, bool):
-        raise InvalidParameterError(f"`dropout` must be in [0, 1); got {dropout!r}.")
+    dropout = _check_dropout(dropout)
     n1, n2, r = _resolve_sizes(n1, n2, n_total, allocation_ratio)
     sizes_given = n1 is not None
     solve = _exactly_one_none(n=n1, p1=p1, power=power)
@@ -510,10 +541,7 @@ def power_rates(
         p1 = start - t if lower else start + t
 
     n_exact = [float(n1), float(n2)]
-    if sizes_given:
-        n_per_arm = _rounded_sizes(n1 / (1 - dropout), n2 / (1 - dropout), dropout == 0)
-    else:
-        n_per_arm = _round_up(n1 / (1 - dropout), n2 / (1 - dropout), rounding)
+    n_per_arm = _enrolled_sizes(n1, n2, dropout, sizes_given, rounding)
     if method == "arcsine":
         effect = _cohen_h(p1, p2)
         test = "two-proportion z-test on the arcsine scale (Cohen's h)"
@@ -1085,20 +1113,8 @@ def power_ttest(
     sided = _check_sided(sided)
     power = _check_power(power, alpha, sided)
     allocation_ratio = _check_positive("allocation_ratio", allocation_ratio)
-    if not 0 <= dropout < 1 or isinstance(dropout, bool):
-        raise InvalidParameterError(f"`dropout` must be in [0, 1); got {dropout!r}.")
-    if difference is not None or sd is not None:
-        if effect_size is not None:
-            raise InvalidParameterError("give `effect_size` or `difference` with `sd`, not both.")
-        if difference is None or sd is None:
-            raise InvalidParameterError("`difference` and `sd` go together.")
-        effect_size = _check_real("difference", difference) / _check_positive("sd", sd)
-    if effect_size is not None:
-        effect_size = _check_real("effect_size", effect_size)
-        if effect_size == 0:
-            raise InvalidParameterError(
-                "`effect_size` must differ from 0 (no effect to detect); got 0."
-            )
+    dropout = _check_dropout(dropout)
+    effect_size = _standardised_effect(effect_size, difference, sd)
     n1, n2, r = _resolve_sizes(n1, n2, n_total, allocation_ratio)
     given = n1 is not None
     solve = _exactly_one_none(n=n1, effect_size=effect_size, power=power)
@@ -1126,11 +1142,7 @@ def power_ttest(
             power, 1e-9, 50.0, name="power", what="no effect size reaches it",
         )
         effect_size = es
-    n_per_arm = (
-        _rounded_sizes(n1 / (1 - dropout), n2 / (1 - dropout), dropout == 0)
-        if given
-        else [ceil_size(n1 / (1 - dropout)), ceil_size(n2 / (1 - dropout))]
-    )
+    n_per_arm = _enrolled_sizes(n1, n2, dropout, given)
     return TTestPower(
         effect_size=float(effect_size), power=float(power), alpha=alpha, sided=sided,
         allocation_ratio=float(n1 / n2), n_exact=[float(n1), float(n2)], n_per_arm=n_per_arm,

@@ -39,12 +39,13 @@ from .analytic import (
     TTestPower,
     _check_alpha,
     _check_power,
+    _check_dropout,
     _check_sided,
+    _enrolled_sizes,
     _exactly_one_none,
     _resolve_sizes,
-    _rounded_sizes,
     _solve_increasing,
-    ceil_size,
+    _standardised_effect,
     power_ttest,
 )
 
@@ -173,19 +174,8 @@ def power_ancova(
     if not -1 < rho < 1:
         raise InvalidParameterError(f"`rho` must be in (-1, 1); got {rho!r}.")
     allocation_ratio = _check_positive("allocation_ratio", allocation_ratio)
-    if isinstance(dropout, bool) or not isinstance(dropout, int | float) or not 0 <= dropout < 1:
-        raise InvalidParameterError(f"`dropout` must be in [0, 1); got {dropout!r}.")
-    if difference is not None or sd is not None:
-        if effect_size is not None:
-            raise InvalidParameterError("give `effect_size` or `difference` with `sd`, not both.")
-        if difference is None or sd is None:
-            raise InvalidParameterError("`difference` and `sd` go together.")
-        effect_size = _check_real("difference", difference) / _check_positive("sd", sd)
-    if effect_size is not None:
-        effect_size = _check_real("effect_size", effect_size)
-        if effect_size == 0:
-            raise InvalidParameterError(
-                "`effect_size` must differ from 0 (no effect to detect); got 0.")
+    dropout = _check_dropout(dropout)
+    effect_size = _standardised_effect(effect_size, difference, sd)
     n1, n2, r = _resolve_sizes(n1, n2, n_total, allocation_ratio)
     given = n1 is not None
     solve = _exactly_one_none(n=n1, effect_size=effect_size, power=power)
@@ -207,11 +197,7 @@ def power_ancova(
         effect_size = _solve_increasing(
             lambda d: _ancova_power(d, rho, n1, n2, alpha, sided), power, 1e-9, 50.0,
             name="power", what="no effect size reaches it")
-    n_per_arm = (
-        _rounded_sizes(n1 / (1 - dropout), n2 / (1 - dropout), dropout == 0)
-        if given
-        else [ceil_size(n1 / (1 - dropout)), ceil_size(n2 / (1 - dropout))]
-    )
+    n_per_arm = _enrolled_sizes(n1, n2, dropout, given)
     return AncovaPower(
         effect_size=float(effect_size), rho=rho, power=float(power), alpha=alpha, sided=sided,
         allocation_ratio=float(n1 / n2), n_exact=[float(n1), float(n2)], n_per_arm=n_per_arm,
