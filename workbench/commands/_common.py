@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -43,3 +44,19 @@ def split_list(text: str, name: str, cast=float) -> list:
 def print_json(obj) -> None:
     json.dump(jsonable(obj), sys.stdout, indent=2, allow_nan=False)
     sys.stdout.write("\n")
+
+
+def fmt_number(x, digits: int = 4) -> str:
+    """A number for a text report: ``digits`` significant digits, ``NA`` and ``Inf`` spelled out."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "NA"
+    if isinstance(x, float) and math.isinf(x):
+        return "Inf" if x > 0 else "-Inf"
+    return f"{x:.{digits}g}"
+
+
+def fmt_p(p) -> str:
+    """A p-value for a text report: 3 significant digits, ``< 1e-16`` below that, ``NA``."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "NA"
+    return "< 1e-16" if p < 1e-16 else fmt_number(p, 3)

@@ -22,7 +22,6 @@ a model that does not converge) prints one line on stderr and exits with code 2.
 from __future__ import annotations
 
 import argparse
-import math
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -123,19 +122,9 @@ def _run(args) -> int:
     return 0
 
 
-def _fmt(x, digits=4) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "NA"
-    if isinstance(x, float) and math.isinf(x):
-        return "Inf" if x > 0 else "-Inf"
-    return f"{x:.{digits}g}"
-
-
-def _p(p) -> str:
-    return "< 1e-16" if p < 1e-16 else _fmt(p, 3)
-
-
 def _report(res, args) -> str:
+    from ._common import fmt_number as _fmt, fmt_p as _p
+
     s = res.settings
     lvl = round(100 * s["conf_level"])
     t = res.ttest

@@ -194,21 +194,9 @@ def _check_margin_sign(margin: float, lower_is_better: bool) -> None:
         )
 
 
-def _fmt(x, digits=4) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "NA"
-    if isinstance(x, float) and math.isinf(x):
-        return "Inf" if x > 0 else "-Inf"
-    return f"{x:.{digits}g}"
-
-
-def _p(p) -> str:
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return "NA"
-    return "< 1e-16" if p < 1e-16 else _fmt(p, 3)
-
-
 def _report(res, source: str) -> str:
+    from ._common import fmt_number as _fmt, fmt_p as _p
+
     s = res.settings
     lvl = f"{100 * s['level']:g}%"
     lines = [f"Rates analysis of {source}", "",

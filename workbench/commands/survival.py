@@ -86,19 +86,9 @@ def _run(args) -> int:
     return 0
 
 
-def _fmt(x, digits=4) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "NA"
-    if isinstance(x, float) and math.isinf(x):
-        return "Inf" if x > 0 else "-Inf"
-    return f"{x:.{digits}g}"
-
-
-def _p(p) -> str:
-    return "< 1e-16" if p < 1e-16 else _fmt(p, 3)
-
-
 def _report(res, path: str) -> str:
+    from ._common import fmt_number as _fmt, fmt_p as _p
+
     s = res.settings
     lvl = round(100 * s["conf_level"])
     lines = [
