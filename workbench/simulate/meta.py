@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from .._progress import progress_bar
 from .._validation import _check_choice, _check_int, _check_probability, _rng
 from ..design.meta import META_SCENARIOS, MetaAnalysisDesign
 from ..exceptions import InvalidParameterError
@@ -89,13 +90,6 @@ class MetaArrays:
         return self.yi.shape[0]
 
 
-def _progress(total: int, progress):
-    from tqdm.auto import tqdm
-
-    disable = None if progress is None else not progress
-    return tqdm(total=total, unit="rep", desc="meta", disable=disable, leave=False)
-
-
 def simulate_meta_arrays(design: MetaAnalysisDesign, n_reps: int, *, rng=None,
                          progress: bool | None = None) -> MetaArrays:
     """Draw ``n_reps`` replicates of all k trials of ``design`` at once.
@@ -132,7 +126,7 @@ def simulate_meta_arrays(design: MetaAnalysisDesign, n_reps: int, *, rng=None,
     tcrit = stats.t.isf(design.alpha / 2, df)
     n_blocks = -(-n_reps // BLOCK)
     parts = []
-    with _progress(n_reps, progress) as bar:
+    with progress_bar(progress, total=n_reps, unit="rep", desc="meta", leave=False) as bar:
         for b, child in enumerate(gen.spawn(n_blocks)):
             m = min(BLOCK, n_reps - b * BLOCK)
             g_theta, g_diff, g_var, g_pub = child.spawn(4)
