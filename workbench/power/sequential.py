@@ -469,6 +469,11 @@ def _tuple(x) -> tuple[float, ...]:
     return tuple(float(v) for v in np.asarray(x, dtype=float).ravel())
 
 
+def _to_last_look(values, k: int) -> list[float]:
+    """A sequence over the looks before the last, with NaN at the last look (all NaN if None)."""
+    return list(values) + [math.nan] if values else [math.nan] * k
+
+
 @dataclass(frozen=True)
 class GroupSequentialDesign(Result):
     """A group-sequential design: boundaries and operating characteristics (rpact conventions).
@@ -557,8 +562,8 @@ class GroupSequentialDesign(Result):
         cumulative_power``.
         """
         k = self.kmax
-        fut = list(self.futility_bounds) + [math.nan] if self.futility_bounds else [math.nan] * k
-        fprob = list(self.futility_probabilities) + [math.nan]
+        fut = _to_last_look(self.futility_bounds, k)
+        fprob = _to_last_look(self.futility_probabilities, k)
         return pd.DataFrame({
             "look": np.arange(1, k + 1),
             "information_rate": self.information_rates,
@@ -995,8 +1000,37 @@ def _time_for_events(fraction: float, accrual_time, hazards, dropout, r, upper: 
     return _brentq(gap, 0.0, hi)
 
 
+class _SubjectsCeiling:
+    """``max_subjects_ceiling`` of the group-sequential sample sizes."""
+
+    @property
+    def max_subjects_ceiling(self) -> int:
+        """Subjects rounded up in each arm, then added."""
+        return int(math.ceil(self.max_subjects1 - 1e-9) + math.ceil(self.max_subjects2 - 1e-9))
+
+
+def _sample_size_fields(design: GroupSequentialDesign, n_max: float, r: float, es, es_other,
+                        fut_es) -> dict:
+    """The fields every group-sequential sample size has: the maximum subjects split by the
+    allocation ratio ``r``, per-look stopping probabilities, and the bounds on the effect scale
+    (``es``, ``es_other`` for the other tail, ``fut_es``; None where there are none) and the
+    p-value scale."""
+    reject = np.asarray(design.rejection_probabilities)
+    futil = np.asarray(design.futility_probabilities)
+    return dict(
+        inflation_factor=design.inflation_factor, max_subjects=n_max,
+        max_subjects1=n_max * r / (1 + r), max_subjects2=n_max / (1 + r),
+        reject_per_look=_tuple(reject), futility_per_look=_tuple(futil),
+        early_stop=float(reject[:-1].sum() + futil.sum()),
+        critical_values_effect_scale=_tuple(es),
+        critical_values_effect_scale_other=_tuple(es_other) if es_other is not None else None,
+        futility_bounds_effect_scale=_tuple(fut_es) if fut_es is not None else None,
+        critical_values_p_scale=design.stage_levels,
+    )
+
+
 @dataclass(frozen=True)
-class SequentialSampleSizeSurvival(Result):
+class SequentialSampleSizeSurvival(_SubjectsCeiling, Result):
     """Group-sequential sample size for a time-to-event end point (rpact getSampleSizeSurvival).
 
     Sequences run over the looks; ``events_per_look`` is cumulative. Event counts and subject
@@ -1049,11 +1083,6 @@ class SequentialSampleSizeSurvival(Result):
         return tuple(int(math.ceil(e - 1e-9)) for e in self.events_per_look)
 
     @property
-    def max_subjects_ceiling(self) -> int:
-        """Subjects rounded up in each arm, then added."""
-        return int(math.ceil(self.max_subjects1 - 1e-9) + math.ceil(self.max_subjects2 - 1e-9))
-
-    @property
     def summary(self) -> pd.DataFrame:
         """One row per look.
 
@@ -1063,9 +1092,8 @@ class SequentialSampleSizeSurvival(Result):
         """
         d = self.design
         k = d.kmax
-        fut = list(d.futility_bounds) + [math.nan] if d.futility_bounds else [math.nan] * k
-        fut_es = (list(self.futility_bounds_effect_scale) + [math.nan]
-                  if self.futility_bounds_effect_scale else [math.nan] * k)
+        fut = _to_last_look(d.futility_bounds, k)
+        fut_es = _to_last_look(self.futility_bounds_effect_scale, k)
         return pd.DataFrame({
             "look": np.arange(1, k + 1), "information_rate": d.information_rates,
             "events": self.events_per_look, "analysis_time": self.analysis_times,
@@ -1073,7 +1101,7 @@ class SequentialSampleSizeSurvival(Result):
             "hazard_ratio_bound": self.critical_values_effect_scale,
             "p_value_bound": self.critical_values_p_scale, "futility_bound": fut,
             "futility_hazard_ratio_bound": fut_es, "reject_probability": self.reject_per_look,
-            "futility_probability": list(self.futility_per_look) + [math.nan],
+            "futility_probability": _to_last_look(self.futility_per_look, k),
         })
 
 
@@ -1227,28 +1255,20 @@ def sample_size_survival_sequential(design: GroupSequentialDesign, *, pi1=None, 
     fut_es = None
     if design.futility_bounds:
         fut_es = theta_h0 * np.exp(sign * np.asarray(design.futility_bounds) * scale[:-1])
-    reject = np.asarray(design.rejection_probabilities)
-    futil = np.asarray(design.futility_probabilities)
     return SequentialSampleSizeSurvival(
         design=design, method=method, hazard_ratio=hr, theta_h0=theta_h0, lambda1=lam1,
         lambda2=lam2, allocation_ratio=r, direction_upper=bool(direction_upper),
         accrual_time=accrual_time, follow_up_time=float(follow_up_time), dropout_rate1=d1,
         dropout_rate2=d2, dropout_time=dropout_time, events_fixed=events_fixed,
-        inflation_factor=design.inflation_factor, max_events=max_events,
-        events_per_look=_tuple(events), max_subjects=n_max,
-        max_subjects1=n_max * r / (1 + r), max_subjects2=n_max / (1 + r),
+        max_events=max_events, events_per_look=_tuple(events),
         accrual_intensity=n_max / accrual_time, analysis_times=_tuple(times),
-        subjects_per_look=_tuple(subjects), reject_per_look=_tuple(reject),
-        futility_per_look=_tuple(futil), early_stop=float(reject[:-1].sum() + futil.sum()),
+        subjects_per_look=_tuple(subjects),
         expected_events_h1=design.asn_h1 * events_fixed,
         expected_events_h01=design.asn_h01 * events_fixed,
         expected_events_h0=design.asn_h0 * events_fixed,
         expected_subjects_h1=_expected_under_h1(design, subjects),
         study_duration_h1=_expected_under_h1(design, times), max_study_duration=float(total),
-        critical_values_effect_scale=_tuple(es),
-        critical_values_effect_scale_other=_tuple(es_other) if es_other is not None else None,
-        futility_bounds_effect_scale=_tuple(fut_es) if fut_es is not None else None,
-        critical_values_p_scale=design.stage_levels,
+        **_sample_size_fields(design, n_max, r, es, es_other, fut_es),
     )
 
 
@@ -1256,7 +1276,7 @@ def sample_size_survival_sequential(design: GroupSequentialDesign, *, pi1=None, 
 # sample size: two proportions (normal approximation, Farrington-Manning under H0)
 # ============================================================================================
 @dataclass(frozen=True)
-class SequentialSampleSizeRates(Result):
+class SequentialSampleSizeRates(_SubjectsCeiling, Result):
     """Group-sequential sample size for two proportions (rpact getSampleSizeRates).
 
     Subject numbers are cumulative over the looks and unrounded (see the ``*_ceiling``
@@ -1298,11 +1318,6 @@ class SequentialSampleSizeRates(Result):
         return tuple(int(math.ceil(n - 1e-9)) for n in self.subjects_per_look1)
 
     @property
-    def max_subjects_ceiling(self) -> int:
-        """Subjects rounded up in each arm, then added."""
-        return int(math.ceil(self.max_subjects1 - 1e-9) + math.ceil(self.max_subjects2 - 1e-9))
-
-    @property
     def summary(self) -> pd.DataFrame:
         """One row per look.
 
@@ -1312,9 +1327,8 @@ class SequentialSampleSizeRates(Result):
         """
         d = self.design
         k = d.kmax
-        fut = list(d.futility_bounds) + [math.nan] if d.futility_bounds else [math.nan] * k
-        fut_es = (list(self.futility_bounds_effect_scale) + [math.nan]
-                  if self.futility_bounds_effect_scale else [math.nan] * k)
+        fut = _to_last_look(d.futility_bounds, k)
+        fut_es = _to_last_look(self.futility_bounds_effect_scale, k)
         return pd.DataFrame({
             "look": np.arange(1, k + 1), "information_rate": d.information_rates,
             "subjects": self.subjects_per_look, "subjects1": self.subjects_per_look1,
@@ -1322,7 +1336,7 @@ class SequentialSampleSizeRates(Result):
             "risk_difference_bound": self.critical_values_effect_scale,
             "p_value_bound": self.critical_values_p_scale, "futility_bound": fut,
             "futility_risk_difference_bound": fut_es, "reject_probability": self.reject_per_look,
-            "futility_probability": list(self.futility_per_look) + [math.nan],
+            "futility_probability": _to_last_look(self.futility_per_look, k),
         })
 
 
@@ -1407,23 +1421,15 @@ def sample_size_rates_sequential(design: GroupSequentialDesign, *, pi1: float, p
     if design.futility_bounds:
         fut_es = [_rate_bound(sign * f, p2, theta0, r, a, b) for f, a, b in
                   zip(design.futility_bounds, n1_look[:-1], n2_look[:-1], strict=True)]
-    reject = np.asarray(design.rejection_probabilities)
-    futil = np.asarray(design.futility_probabilities)
     return SequentialSampleSizeRates(
         design=design, pi1=p1, pi2=p2, theta_h0=theta0, allocation_ratio=r,
         direction_upper=bool(direction_upper), n_fixed=n_fixed, n_fixed1=n1f, n_fixed2=n2f,
-        inflation_factor=design.inflation_factor, max_subjects=n_max,
-        max_subjects1=n_max * r / (1 + r), max_subjects2=n_max / (1 + r),
         subjects_per_look=_tuple(n_look), subjects_per_look1=_tuple(n1_look),
-        subjects_per_look2=_tuple(n2_look), reject_per_look=_tuple(reject),
-        futility_per_look=_tuple(futil), early_stop=float(reject[:-1].sum() + futil.sum()),
+        subjects_per_look2=_tuple(n2_look),
         expected_subjects_h1=design.asn_h1 * n_fixed,
         expected_subjects_h01=design.asn_h01 * n_fixed,
         expected_subjects_h0=design.asn_h0 * n_fixed,
-        critical_values_effect_scale=_tuple(es),
-        critical_values_effect_scale_other=_tuple(es_other) if es_other is not None else None,
-        futility_bounds_effect_scale=_tuple(fut_es) if fut_es is not None else None,
-        critical_values_p_scale=design.stage_levels,
+        **_sample_size_fields(design, n_max, r, es, es_other, fut_es),
     )
 
 
@@ -2037,7 +2043,7 @@ class SequentialSimulation(Result):
             "look": np.arange(1, k + 1), "events": self.events, "reached": self.reached,
             "analysis_time": self.analysis_times, "reject_probability": self.reject_per_look,
             "reject_mcse": self.reject_per_look_mcse,
-            "futility_probability": list(self.futility_per_look) + [math.nan],
+            "futility_probability": _to_last_look(self.futility_per_look, k),
             "cumulative_power": np.cumsum(self.reject_per_look),
             "events_not_achieved": self.events_not_achieved,
         })
