@@ -764,10 +764,12 @@ def _rev_cumsum_by_stratum(blocks: np.ndarray, stratum: np.ndarray) -> np.ndarra
     return out
 
 
-def _cox_iter(cd: _CoxData, beta: np.ndarray, efron: bool):
-    """Log partial likelihood, score and information at ``beta`` (survival's coxfit6_iter)."""
+def _risk_set_sums(cd: _CoxData, beta: np.ndarray):
+    """Risk scores and their risk-set sums at ``beta``, with the event terms of the log partial
+    likelihood and the score: ``(r, rx, rxx, s0, s1, s2, loglik, u)``. ``r = exp(x beta)``,
+    ``rx``, ``rxx`` its products with x and x x'; ``s0, s1, s2`` their sums over the risk set of
+    each block of tied times (within strata)."""
     x = cd.x
-    p = x.shape[1]
     eta = x @ beta
     r = np.exp(eta)
     rx = r[:, None] * x
@@ -778,6 +780,14 @@ def _cox_iter(cd: _CoxData, beta: np.ndarray, efron: bool):
     dead = cd.status
     loglik = float(np.sum(dead * eta))
     u = (dead[:, None] * x).sum(axis=0)
+    return r, rx, rxx, s0, s1, s2, loglik, u
+
+
+def _cox_iter(cd: _CoxData, beta: np.ndarray, efron: bool):
+    """Log partial likelihood, score and information at ``beta`` (survival's coxfit6_iter)."""
+    p = cd.x.shape[1]
+    r, rx, rxx, s0, s1, s2, loglik, u = _risk_set_sums(cd, beta)
+    dead = cd.status
     imat = np.zeros((p, p))
     nd = cd.deaths.astype(int)
     bl = np.repeat(np.arange(cd.nblock), nd)  # one row per death
@@ -812,16 +822,7 @@ def _cox_exact_iter(cd: _CoxData, beta: np.ndarray):
     """
     x = cd.x
     p = x.shape[1]
-    eta = x @ beta
-    r = np.exp(eta)
-    rx = r[:, None] * x
-    rxx = rx[:, :, None] * x[:, None, :]
-    s0 = _rev_cumsum_by_stratum(np.add.reduceat(r, cd.start), cd.block_stratum)
-    s1 = _rev_cumsum_by_stratum(np.add.reduceat(rx, cd.start, axis=0), cd.block_stratum)
-    s2 = _rev_cumsum_by_stratum(np.add.reduceat(rxx, cd.start, axis=0), cd.block_stratum)
-    dead = cd.status
-    loglik = float(np.sum(dead * eta))
-    u = (dead[:, None] * x).sum(axis=0)
+    r, _, _, s0, s1, s2, loglik, u = _risk_set_sums(cd, beta)
     single = cd.deaths == 1
     mean = s1[single] / s0[single][:, None]
     loglik -= float(np.sum(np.log(s0[single])))
