@@ -3,12 +3,53 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from ..exceptions import InvalidParameterError
 
 __all__ = ["load_design", "design_from_dict"]
+
+_SUFFIXES = (".json", ".yaml", ".yml")
+
+
+def read_design(source, parse=None, kind: str = "JSON/YAML"):
+    """The parsed content of a design given as a file path or as text.
+
+    ``source`` is a path when it is a :class:`os.PathLike` or a one-line string naming a
+    ``.json``/``.yaml``/``.yml`` file (a missing file is an error); any other string is the text
+    itself. ``parse`` is ``json.loads`` or ``yaml.safe_load`` (``kind`` names it in errors); None
+    picks by the file's suffix, JSON for ``.json`` and YAML otherwise. Unreadable text raises an
+    InvalidParameterError naming ``kind``.
+
+    >>> read_design('{"arms": []}', json.loads, "JSON")
+    {'arms': []}
+    """
+    path = None
+    if isinstance(source, os.PathLike):
+        path = Path(source)
+    elif (isinstance(source, str) and "\n" not in source and len(source) < 4096
+          and source.lower().endswith(_SUFFIXES)):
+        path = Path(source)
+    if path is not None:
+        if not path.is_file():
+            raise InvalidParameterError(f"design file {str(path)!r} does not exist.")
+        source = path.read_text(encoding="utf-8")
+    if not isinstance(source, str):
+        raise InvalidParameterError(
+            f"a design must be {kind} text or a file path; got {type(source).__name__}."
+        )
+    import yaml
+
+    if parse is None:
+        is_json = path is not None and path.suffix.lower() == ".json"
+        parse = json.loads if is_json else yaml.safe_load
+    try:
+        return parse(source)
+    except (ValueError, yaml.YAMLError) as exc:  # json.JSONDecodeError is a ValueError
+        where = f"design file {str(path)!r}" if path is not None else "the design"
+        raise InvalidParameterError(f"could not read {where} as {kind}: {exc}") from None
 
 
 def _classes() -> dict[str, Any]:
@@ -43,14 +84,4 @@ def design_from_dict(d: dict[str, Any]):
 
 def load_design(path):
     """Read a design from a ``.yaml``/``.yml`` or ``.json`` file, whatever its type."""
-    import yaml
-
-    p = Path(path)
-    if not p.is_file():
-        raise InvalidParameterError(f"design file {str(p)!r} does not exist.")
-    text = p.read_text()
-    try:
-        d = json.loads(text) if p.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise InvalidParameterError(f"design file {str(p)!r} is not valid JSON/YAML: {exc}") from None
-    return design_from_dict(d)
+    return design_from_dict(read_design(Path(path)))

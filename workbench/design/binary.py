@@ -45,6 +45,7 @@ import numpy as np
 
 from .._validation import _check_choice, _check_int, _check_positive, _check_probability, _is_real
 from ..exceptions import InvalidParameterError
+from ._load import read_design
 
 __all__ = [
     "SwitchRule",
@@ -720,7 +721,7 @@ class BinaryDesign:
     @classmethod
     def from_json(cls, source: str | os.PathLike) -> BinaryDesign:
         """A design from JSON text or a ``.json`` file path."""
-        return cls.from_dict(_load(source, json.loads, "JSON"))
+        return cls.from_dict(read_design(source, json.loads, "JSON"))
 
     def to_yaml(self, path: str | os.PathLike | None = None) -> str:
         """YAML text of :meth:`to_dict` (also written to ``path`` if given)."""
@@ -736,7 +737,7 @@ class BinaryDesign:
         """A design from YAML text or a ``.yaml``/``.yml`` file path."""
         import yaml
 
-        return cls.from_dict(_load(source, yaml.safe_load, "YAML"))
+        return cls.from_dict(read_design(source, yaml.safe_load, "YAML"))
 
     @classmethod
     def from_file(cls, path: str | os.PathLike) -> BinaryDesign:
@@ -775,22 +776,3 @@ class BinaryDesign:
                 f"BinaryDesign {self.name}: {self.outcome} at week {self.endpoint_week:g}, "
                 f"missing={self.missing!r}\n{self.summary.to_string(index=False)}"
             )
-
-
-def _load(source, parse, kind: str):
-    """Parse ``source``: a path (Path object, or a string naming an existing file) or text."""
-    if isinstance(source, os.PathLike) or (
-        isinstance(source, str) and "\n" not in source and len(source) < 4096
-        and Path(source).suffix.lower() in (".json", ".yaml", ".yml") and Path(source).is_file()
-    ):
-        p = Path(source)
-        if not p.is_file():
-            raise InvalidParameterError(f"design file {str(p)!r} does not exist.")
-        source = p.read_text()
-    if not isinstance(source, str):
-        raise InvalidParameterError(f"a design must be {kind} text or a file path; got {source!r}.")
-    try:
-        data = parse(source)
-    except Exception as exc:  # json.JSONDecodeError, yaml.YAMLError
-        raise InvalidParameterError(f"could not read the design as {kind}: {exc}") from None
-    return data

@@ -33,6 +33,7 @@ from .._validation import (
     _check_real,
 )
 from ..exceptions import InvalidParameterError
+from ._load import read_design
 
 __all__ = ["ContinuousArm", "ContinuousDesign"]
 
@@ -394,7 +395,7 @@ class ContinuousDesign:
     @classmethod
     def from_json(cls, text_or_path: str | Path) -> ContinuousDesign:
         """Read a design from JSON text or a ``.json`` file."""
-        return cls.from_dict(json.loads(_read_text(text_or_path, ".json")))
+        return cls.from_dict(read_design(text_or_path, json.loads, "JSON"))
 
     def to_yaml(self, path: str | Path | None = None) -> str:
         """YAML text of the design; also written to ``path`` if given."""
@@ -410,16 +411,12 @@ class ContinuousDesign:
         """Read a design from YAML text or a ``.yaml``/``.yml`` file."""
         import yaml
 
-        return cls.from_dict(yaml.safe_load(_read_text(text_or_path, (".yaml", ".yml"))))
+        return cls.from_dict(read_design(text_or_path, yaml.safe_load, "YAML"))
 
     @classmethod
     def from_file(cls, path: str | Path) -> ContinuousDesign:
         """Read a design from a ``.yaml``/``.yml`` or ``.json`` file."""
-        p = Path(path)
-        if not p.is_file():
-            raise InvalidParameterError(f"design file {str(p)!r} does not exist.")
-        text = p.read_text(encoding="utf-8")
-        return cls.from_json(text) if p.suffix.lower() == ".json" else cls.from_yaml(text)
+        return cls.from_dict(read_design(Path(path)))
 
     # ------------------------------------------------------------------ display
     @property
@@ -505,20 +502,3 @@ class ContinuousDesign:
                          "admission, discharge (about week 5) and one year after discharge."),
         )
         return dataclasses.replace(d, **changes) if changes else d
-
-
-def _read_text(text_or_path, suffixes) -> str:
-    if isinstance(text_or_path, Path) or (
-        isinstance(text_or_path, str) and "\n" not in text_or_path
-        and text_or_path.lower().endswith(suffixes)
-    ):
-        p = Path(text_or_path)
-        if not p.is_file():
-            raise InvalidParameterError(f"design file {str(p)!r} does not exist.")
-        return p.read_text(encoding="utf-8")
-    if not isinstance(text_or_path, str):
-        raise InvalidParameterError(
-            f"expected design text or a file path; got {type(text_or_path).__name__}."
-        )
-    return text_or_path
-
