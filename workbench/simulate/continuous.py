@@ -289,15 +289,9 @@ def write_continuous_datasets(directory, names=("t7", "t8")) -> list:
 
 
 def main(argv: list[str] | None = None) -> int:  # pragma: no cover - exercised via the test
-    import sys
+    from .export import dataset_main
 
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m workbench.simulate.continuous OUTPUT_DIRECTORY", file=sys.stderr)
-        return 2
-    for p in write_continuous_datasets(args[0]):
-        print(p)
-    return 0
+    return dataset_main(write_continuous_datasets, "workbench.simulate.continuous", argv)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -197,3 +197,19 @@ def write_survival_dataset(
         out["design"] = folder / "design.yaml"
         out["design"].write_text(yaml.safe_dump(doc, sort_keys=False))
     return out
+
+
+def dataset_main(write, module: str, argv: list[str] | None = None) -> int:
+    """``python -m <module> OUTPUT_DIRECTORY``: ``write(OUTPUT_DIRECTORY)`` and print the paths.
+
+    The command line of the modules that regenerate data sets under ``synthetic_data/``.
+    """
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print(f"usage: python -m {module} OUTPUT_DIRECTORY", file=sys.stderr)
+        return 2
+    for p in write(args[0]):
+        print(p)
+    return 0

@@ -570,13 +570,9 @@ def write_meta_datasets(directory: str | Path, scenarios=("M1", "M2", "M3")) -> 
 
 
 def main(argv: list[str] | None = None) -> int:  # pragma: no cover - exercised via the test
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m workbench.simulate.meta OUTPUT_DIRECTORY", file=sys.stderr)
-        return 2
-    for p in write_meta_datasets(args[0]):
-        print(p)
-    return 0
+    from .export import dataset_main
+
+    return dataset_main(write_meta_datasets, "workbench.simulate.meta", argv)
 
 
 if __name__ == "__main__":  # pragma: no cover
