@@ -1322,18 +1322,20 @@ def default_times(max_time: float) -> list[float]:
 
 
 def default_tau(df: pd.DataFrame, *, time: str, event: str, group: str | None = None) -> float:
-    """Default RMST horizon: the largest time at which every group is still observed.
+    """Default RMST horizon: the largest follow-up time in the data, over all groups.
 
-    That is the smallest of the groups' last follow-up times (event or censoring), so no
-    curve has to be extended.
+    This is R survival's default (``rmean = "common"`` in ``print.survfit`` and
+    ``summary.survfit``): one upper limit for every curve, a curve that ends earlier being
+    extended flat to it (with a :class:`~workbench.exceptions.StatisticalWarning`). Give ``tau``
+    explicitly for a pre-specified horizon.
 
     >>> import pandas as pd
     >>> df = pd.DataFrame({"t": [5, 9, 4, 7], "e": [1, 0, 1, 1], "g": ["a", "a", "b", "b"]})
     >>> default_tau(df, time="t", event="e", group="g")
-    7.0
+    9.0
     """
     data = _prepare(df, time=time, event=event, group=group)
-    return float(min(data.time[data.group == lv].max() for lv in data.levels))
+    return float(data.time.max())
 
 
 @dataclass(frozen=True)
@@ -1423,7 +1425,7 @@ def analyze_survival(df: pd.DataFrame, *, time: str, event: str, group: str,
         KM reporting times; default :func:`default_times` of the last follow-up time.
     tau : float > 0, optional
         RMST horizon (also the cumulative-incidence horizon); default :func:`default_tau`,
-        the largest time at which every group is still observed.
+        the largest follow-up time in the data (R's ``rmean = "common"``).
     ties : {"efron", "breslow", "exact"}, default "efron"
     conf_type : {"log-log", "log", "plain"}, default "log-log"
     reference : str, optional
@@ -1442,7 +1444,7 @@ def analyze_survival(df: pd.DataFrame, *, time: str, event: str, group: str,
     >>> df = pd.DataFrame({"time": [3, 5, 6, 8, 10, 12, 4, 9, 14, 15, 18, 20],
     ...                    "event": [1, 1, 0, 1, 1, 0, 1, 0, 1, 0, 1, 0],
     ...                    "arm": ["a"] * 6 + ["b"] * 6})
-    >>> res = analyze_survival(df, time="time", event="event", group="arm")
+    >>> res = analyze_survival(df, time="time", event="event", group="arm", tau=12)
     >>> res.times, res.tau
     ((6.0, 12.0), 12.0)
     >>> round(float(res.rmst.differences["difference"][0]), 3)
@@ -1455,11 +1457,11 @@ def analyze_survival(df: pd.DataFrame, *, time: str, event: str, group: str,
     if times_arr is None:
         times_arr = np.asarray(default_times(float(data.time.max())))
     if tau is None:
-        tau = float(min(data.time[data.group == lv].max() for lv in data.levels))
+        tau = float(data.time.max())  # as default_tau: R's rmean = "common"
         if tau <= 0:
             raise DataValidationError(
-                f"column {time!r}: a group has no follow-up beyond time 0, so there is no "
-                "default `tau`; give `tau` explicitly.")
+                f"column {time!r}: no follow-up beyond time 0, so there is no default `tau`; "
+                "give `tau` explicitly.")
     else:
         tau = _check_positive("tau", tau)
     _check_reference(reference, data.levels)

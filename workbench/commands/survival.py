@@ -4,8 +4,8 @@ Defaults (also in ``--help``):
 
 * ``--times``: 6, 12, 24, 36 and 48 (months), keeping those not after the last follow-up time;
   if follow-up is shorter than 6, the quarters of the last follow-up time.
-* ``--tau``: the largest time at which every group is still observed (the smallest of the groups'
-  last follow-up times), so no Kaplan-Meier curve is extended for the RMST.
+* ``--tau``: the largest follow-up time in the data, R survival's default (``rmean = "common"``);
+  a curve that ends earlier is extended flat, with a warning.
 * ``--ties efron``, ``--ci log-log`` (95% intervals), reference group: the first group in sorted
   order of the CSV values as strings.
 
@@ -34,8 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
         epilog=(
             "Defaults: --times 6,12,24,36,48 restricted to the follow-up (quarters of the last "
-            "follow-up time when it is shorter than 6); --tau the largest time at which every "
-            "group is still observed; reference group first in sorted order."
+            "follow-up time when it is shorter than 6); --tau the largest follow-up time in the "
+            "data (R's rmean='common'); reference group first in sorted order."
         ),
     )
     p.add_argument("data", metavar="DATA.csv", help="CSV file, one row per patient")
@@ -48,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--times", metavar="T1,T2,...", default=None,
                    help="Kaplan-Meier reporting times (default: see below)")
     p.add_argument("--tau", type=float, default=None, metavar="TAU",
-                   help="RMST horizon (default: largest time every group is still observed)")
+                   help="RMST horizon (default: the largest follow-up time, as R's rmean='common')")
     p.add_argument("--ties", choices=("efron", "breslow", "exact"), default="efron",
                    help="Cox handling of tied event times (default efron)")
     p.add_argument("--ci", choices=("log-log", "log", "plain"), default="log-log",
