@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -59,6 +60,35 @@ def _classes() -> dict[str, Any]:
     from .survival import SurvivalDesign
 
     return {c.__name__: c for c in (SurvivalDesign, BinaryDesign, ContinuousDesign, MetaAnalysisDesign)}
+
+
+def design_fields(cls, d, *, extra=(), required=()) -> dict[str, Any]:
+    """A copy of the mapping ``d`` ready for ``cls(**...)``.
+
+    Its ``type`` (default ``cls.__name__``) must name ``cls`` and is dropped; every other key must
+    be an init field of ``cls`` or in ``extra``, and the ``required`` ones must be there.
+
+    >>> from workbench.design.meta import MetaAnalysisDesign
+    >>> design_fields(MetaAnalysisDesign, {"type": "MetaAnalysisDesign", "n1": [10]})
+    {'n1': [10]}
+    """
+    name = cls.__name__
+    if not isinstance(d, dict):
+        raise InvalidParameterError(f"a {name} must be a mapping; got {type(d).__name__}.")
+    d = dict(d)
+    kind = d.pop("type", name)
+    if kind != name:
+        raise InvalidParameterError(f"`type` must be {name!r}; got {kind!r}.")
+    allowed = {f.name for f in dataclasses.fields(cls) if f.init} | set(extra)
+    unknown = sorted(set(d) - allowed)
+    if unknown:
+        raise InvalidParameterError(
+            f"unknown design field(s) {unknown}; allowed: {sorted(allowed)}."
+        )
+    missing = [k for k in required if k not in d]
+    if missing:
+        raise InvalidParameterError(f"a design needs {', '.join(f'`{k}`' for k in missing)}.")
+    return d
 
 
 def design_from_dict(d: dict[str, Any]):

@@ -45,7 +45,7 @@ import numpy as np
 
 from .._validation import _check_choice, _check_int, _check_positive, _check_probability, _is_real
 from ..exceptions import InvalidParameterError
-from ._load import read_design
+from ._load import design_fields, read_design
 
 __all__ = [
     "SwitchRule",
@@ -695,12 +695,7 @@ class BinaryDesign:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> BinaryDesign:
         """Build a design from a dictionary (as :meth:`to_dict` writes, or typed by hand)."""
-        allowed = {f.name for f in dataclasses.fields(cls)} | {"type"}
-        _check_keys("design", d, allowed, {"arms"})
-        d = dict(d)
-        kind = d.pop("type", "BinaryDesign")
-        if kind != "BinaryDesign":
-            raise InvalidParameterError(f"`type` must be 'BinaryDesign'; got {kind!r}.")
+        d = design_fields(cls, d, required=("arms",))
         arms = d["arms"]
         if not isinstance(arms, list | tuple):
             raise InvalidParameterError(f"`arms` must be a list of arms; got {arms!r}.")

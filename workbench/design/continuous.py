@@ -33,7 +33,7 @@ from .._validation import (
     _check_real,
 )
 from ..exceptions import InvalidParameterError
-from ._load import read_design
+from ._load import design_fields, read_design
 
 __all__ = ["ContinuousArm", "ContinuousDesign"]
 
@@ -369,18 +369,7 @@ class ContinuousDesign:
     @classmethod
     def from_dict(cls, d: dict) -> ContinuousDesign:
         """Build a design from :meth:`to_dict` output (unknown keys are an error)."""
-        if not isinstance(d, dict):
-            raise InvalidParameterError(f"`d` must be a dict; got {type(d).__name__}.")
-        d = dict(d)
-        kind = d.pop("type", "ContinuousDesign")
-        if kind != "ContinuousDesign":
-            raise InvalidParameterError(f"`type` must be 'ContinuousDesign'; got {kind!r}.")
-        allowed = {f.name for f in dataclasses.fields(cls) if f.init}
-        unknown = sorted(set(d) - allowed)
-        if unknown:
-            raise InvalidParameterError(
-                f"unknown design field(s) {unknown}; allowed: {sorted(allowed)}."
-            )
+        d = design_fields(cls, d)
         if "scale" in d and d["scale"] is not None:
             d["scale"] = tuple(d["scale"])
         return cls(**d)

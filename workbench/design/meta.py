@@ -29,6 +29,7 @@ import numpy as np
 
 from .._validation import _check_int, _check_positive, _check_probability, _check_real
 from ..exceptions import InvalidParameterError
+from ._load import design_fields
 
 __all__ = ["MetaAnalysisDesign", "META_SCENARIOS", "split_sizes"]
 
@@ -158,18 +159,7 @@ class MetaAnalysisDesign:
 
     @classmethod
     def from_dict(cls, d: dict) -> MetaAnalysisDesign:
-        if not isinstance(d, dict):
-            raise InvalidParameterError(f"a MetaAnalysisDesign needs a dict; got {d!r}.")
-        d = dict(d)
-        kind = d.pop("type", "MetaAnalysisDesign")
-        if kind != "MetaAnalysisDesign":
-            raise InvalidParameterError(f"`type` must be 'MetaAnalysisDesign'; got {kind!r}.")
-        allowed = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - allowed)
-        if unknown:
-            raise InvalidParameterError(
-                f"unknown MetaAnalysisDesign field(s) {unknown}; allowed: {sorted(allowed)}.")
-        return cls(**d)
+        return cls(**design_fields(cls, d))
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)

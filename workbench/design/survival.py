@@ -37,6 +37,7 @@ import numpy as np
 
 from .._validation import _check_choice, _check_int, _check_positive, _check_probability
 from ..exceptions import InvalidParameterError
+from ._load import design_fields
 
 __all__ = [
     "Exponential",
@@ -581,20 +582,8 @@ class SurvivalDesign:
 
         Loss to follow-up may also be given as ``dropout_probability`` with ``dropout_time``.
         """
-        if not isinstance(d, dict):
-            raise InvalidParameterError(f"a design must be a mapping; got {type(d).__name__}.")
-        d = dict(d)
-        kind = d.pop("type", "SurvivalDesign")
-        if kind != "SurvivalDesign":
-            raise InvalidParameterError(f"`type` must be 'SurvivalDesign'; got {kind!r}.")
-        allowed = {f.name for f in dataclasses.fields(cls)} | {"dropout_probability", "dropout_time"}
-        unknown = set(d) - allowed
-        if unknown:
-            raise InvalidParameterError(
-                f"unknown design field(s) {sorted(unknown)}; allowed: {sorted(allowed)}."
-            )
-        if "arms" not in d:
-            raise InvalidParameterError("a design needs `arms`.")
+        d = design_fields(cls, d, extra=("dropout_probability", "dropout_time"),
+                          required=("arms",))
         if "dropout_probability" in d or "dropout_time" in d:
             if "dropout_rate" in d:
                 raise InvalidParameterError(
