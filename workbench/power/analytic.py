@@ -295,6 +295,23 @@ def _cohen_h(p1, p2):
     return 2 * math.asin(math.sqrt(p1)) - 2 * math.asin(math.sqrt(p2))
 
 
+def _size_columns(res) -> dict:
+    """The summary columns every two-arm power result has, from ``alpha`` to ``method``."""
+    return {
+        "alpha": res.alpha,
+        "sided": res.sided,
+        "power": res.power,
+        "allocation_ratio": res.allocation_ratio,
+        "n1_exact": res.n_exact[0],
+        "n2_exact": res.n_exact[1],
+        "n1": res.n_per_arm[0],
+        "n2": res.n_per_arm[1],
+        "n_total": res.n_total,
+        "dropout": res.dropout,
+        "method": res.method,
+    }
+
+
 @dataclass(frozen=True)
 class RatesPower(Result):
     """Power or sample size for comparing two proportions (see :func:`power_rates`).
@@ -336,17 +353,7 @@ class RatesPower(Result):
                     "difference": self.difference,
                     "margin": self.margin,
                     "effect_size": self.effect_size,
-                    "alpha": self.alpha,
-                    "sided": self.sided,
-                    "power": self.power,
-                    "allocation_ratio": self.allocation_ratio,
-                    "n1_exact": self.n_exact[0],
-                    "n2_exact": self.n_exact[1],
-                    "n1": self.n_per_arm[0],
-                    "n2": self.n_per_arm[1],
-                    "n_total": self.n_total,
-                    "dropout": self.dropout,
-                    "method": self.method,
+                    **_size_columns(self),
                 }
             ]
         )
@@ -1046,17 +1053,7 @@ class TTestPower(Result):
             [
                 {
                     "effect_size": self.effect_size,
-                    "alpha": self.alpha,
-                    "sided": self.sided,
-                    "power": self.power,
-                    "allocation_ratio": self.allocation_ratio,
-                    "n1_exact": self.n_exact[0],
-                    "n2_exact": self.n_exact[1],
-                    "n1": self.n_per_arm[0],
-                    "n2": self.n_per_arm[1],
-                    "n_total": self.n_total,
-                    "dropout": self.dropout,
-                    "method": self.method,
+                    **_size_columns(self),
                 }
             ]
         )

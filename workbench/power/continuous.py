@@ -44,6 +44,7 @@ from .analytic import (
     _enrolled_sizes,
     _exactly_one_none,
     _resolve_sizes,
+    _size_columns,
     _solve_increasing,
     _standardised_effect,
     power_ttest,
@@ -84,11 +85,7 @@ class AncovaPower(Result):
     @property
     def summary(self) -> pd.DataFrame:
         return pd.DataFrame([{
-            "effect_size": self.effect_size, "rho": self.rho, "alpha": self.alpha,
-            "sided": self.sided, "power": self.power, "allocation_ratio": self.allocation_ratio,
-            "n1_exact": self.n_exact[0], "n2_exact": self.n_exact[1], "n1": self.n_per_arm[0],
-            "n2": self.n_per_arm[1], "n_total": self.n_total, "dropout": self.dropout,
-            "method": self.method,
+            "effect_size": self.effect_size, "rho": self.rho, **_size_columns(self),
         }])
 
 
