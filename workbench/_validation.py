@@ -191,3 +191,10 @@ def _rng(rng) -> np.random.Generator:
         raise InvalidParameterError(
             f"`rng` must be a numpy Generator, a non-negative int seed or None; got {rng!r}."
         ) from exc
+
+
+def _check_bool(name: str, value) -> bool:
+    """A flag: True or False (numpy booleans too), nothing else."""
+    if not isinstance(value, bool | np.bool_):
+        raise InvalidParameterError(f"`{name}` must be True or False; got {value!r}.")
+    return bool(value)

@@ -46,7 +46,14 @@ import pandas as pd
 from scipy import stats
 
 from .._rootfind import zeroin as _r_zeroin
-from .._validation import _check_choice, _check_dataframe, _check_probability, _is_real, _label
+from .._validation import (
+    _check_bool,
+    _check_choice,
+    _check_dataframe,
+    _check_probability,
+    _is_real,
+    _label,
+)
 from ..exceptions import (
     ConvergenceError,
     DataValidationError,
@@ -1276,12 +1283,6 @@ def number_needed_to_treat(data=None, *, outcome="outcome", group="arm", events=
     x1, n1, x2, n2 = _two_arm(t, "number_needed_to_treat()")
     rd, lo, hi, _ = _rd(x1, n1, x2, n2, rd_method, level)
     return _nnt(t.labels[1 - t.ref], t.labels[t.ref], rd, lo, hi, rd_method, level, higher_is_better)
-
-
-def _check_bool(name, value) -> bool:
-    if not isinstance(value, bool | np.bool_):
-        raise InvalidParameterError(f"`{name}` must be True or False; got {value!r}.")
-    return bool(value)
 
 
 # --------------------------------------------------------------------------------------------

@@ -50,6 +50,7 @@ from numpy.polynomial.legendre import leggauss
 from scipy import optimize, special
 
 from .._validation import (
+    _check_bool,
     _check_choice,
     _check_int,
     _check_positive,
@@ -840,12 +841,6 @@ def group_sequential_design(kmax: int | None = 3, alpha: float = 0.025, beta: fl
         futility_probabilities=_tuple(ch["futility"]),
         asn_h1=float(ch["asn"][0]), asn_h01=float(ch["asn"][1]), asn_h0=float(ch["asn"][2]),
     )
-
-
-def _check_bool(name: str, value) -> bool:
-    if not isinstance(value, bool | np.bool_):
-        raise InvalidParameterError(f"`{name}` must be True or False; got {value!r}.")
-    return bool(value)
 
 
 def _check_spending_parameter(name, value, lo, hi, kind):
