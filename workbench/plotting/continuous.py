@@ -8,16 +8,9 @@ from scipy import stats
 
 from .._validation import _check_columns, _check_dataframe, _check_probability, _label
 from ..exceptions import InvalidParameterError
+from ._axes import new_axes
 
 __all__ = ["plot_spaghetti", "plot_mean_trajectory"]
-
-
-def _axes(ax):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(6.5, 4.2))
-    return ax
 
 
 def _groups(df, group):
@@ -69,7 +62,7 @@ def plot_spaghetti(df: pd.DataFrame, *, outcome: str = "hamd", visit: str = "wee
     _check_dataframe(df)
     _check_columns(df, outcome, visit, subject, group)
     line_alpha = _check_probability("line_alpha", line_alpha, closed=True)
-    ax = _axes(ax)
+    ax = new_axes(ax, (6.5, 4.2))
     labels, levels = _groups(df, group)
     if colors is None:
         import matplotlib.pyplot as plt
@@ -140,7 +133,7 @@ def plot_mean_trajectory(df: pd.DataFrame, *, outcome: str = "hamd", visit: str 
     _check_dataframe(df)
     _check_columns(df, outcome, visit, group)
     conf_level = _check_probability("conf_level", conf_level)
-    ax = _axes(ax)
+    ax = new_axes(ax, (6.5, 4.2))
     labels, levels = _groups(df, group)
     if colors is None:
         import matplotlib.pyplot as plt

@@ -9,6 +9,7 @@ from scipy import stats
 
 from ..analysis.meta import MetaAnalysisResult, TrimFillResult
 from ..exceptions import InvalidParameterError
+from ._axes import new_axes
 
 __all__ = ["plot_forest", "plot_funnel"]
 
@@ -26,14 +27,6 @@ def _unpack(result):
     raise InvalidParameterError(
         "`result` must be a MetaAnalysisResult or TrimFillResult (from meta_analysis, "
         f"mantel_haenszel or trim_and_fill); got {type(result).__name__}.")
-
-
-def _new_axes(ax, size):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=size)
-    return ax
 
 
 def plot_forest(result, *, ax=None, transform: bool | None = None, prediction: bool = True,
@@ -79,7 +72,7 @@ def plot_forest(result, *, ax=None, transform: bool | None = None, prediction: b
 
     res, filled = _unpack(result)
     k = res.k
-    ax = _new_axes(ax, (8, 1.2 + 0.35 * (k + 3)))
+    ax = new_axes(ax, (8, 1.2 + 0.35 * (k + 3)))
     if transform is None:
         transform = res.measure in ("RR", "OR")
     f = np.exp if transform else (lambda x: x)
@@ -185,7 +178,7 @@ def plot_funnel(result, *, ax=None, contours: bool = True, levels=(0.90, 0.95, 0
     lv = sorted(float(x) for x in levels)
     if not lv or any(not 0 < x < 1 for x in lv):
         raise InvalidParameterError(f"`levels` must be numbers in (0, 1); got {levels!r}.")
-    ax = _new_axes(ax, (6, 5))
+    ax = new_axes(ax, (6, 5))
     se = np.sqrt(res.vi)
     top = float(se.max()) * 1.1
     grid = np.linspace(0, top, 200)

@@ -10,16 +10,9 @@ import pandas as pd
 
 from ..analysis.rates import ArmRates, EffectEstimate, RatesAnalysis
 from ..exceptions import InvalidParameterError
+from ._axes import new_axes
 
 __all__ = ["plot_risk_differences", "plot_rates"]
-
-
-def _new_axes(ax, size):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=size)
-    return ax
 
 
 def _rows(results, labels) -> pd.DataFrame:
@@ -132,7 +125,7 @@ def plot_risk_differences(results, *, ax=None, labels=None, margin: float | None
     """
     rows = _rows(results, labels)
     k = len(rows)
-    ax = _new_axes(ax, (8, 1.2 + 0.45 * (k + 1)))
+    ax = new_axes(ax, (8, 1.2 + 0.45 * (k + 1)))
     scale = 100.0 if percent else 1.0
     y = np.arange(k, 0, -1, dtype=float)
     for yi, r in zip(y, rows.itertuples()):
@@ -201,7 +194,7 @@ def plot_rates(result, *, ax=None, percent: bool = True, color: str = "tab:blue"
             f"{type(result).__name__}.")
     s = result.summary
     scale = 100.0 if percent else 1.0
-    ax = _new_axes(ax, (1.5 + 1.1 * len(s), 4))
+    ax = new_axes(ax, (1.5 + 1.1 * len(s), 4))
     x = np.arange(len(s))
     rate = s["rate"].to_numpy() * scale
     err = np.vstack([rate - s["ci_lower"].to_numpy() * scale, s["ci_upper"].to_numpy() * scale - rate])

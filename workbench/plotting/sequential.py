@@ -14,20 +14,13 @@ from ..power.sequential import (
     SequentialSampleSizeSurvival,
     spending_function,
 )
+from ._axes import new_axes
 
 __all__ = ["plot_boundaries", "plot_spending"]
 
 _EFFICACY = "#b2182b"
 _FUTILITY = "#2166ac"
 _OBSERVED = "black"
-
-
-def _axes(ax):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(6.4, 4.2))
-    return ax
 
 
 def _parts(obj):
@@ -92,7 +85,7 @@ def plot_boundaries(obj, *, scale: str = "z", ax=None, futility: bool = True,
         )
     if scale != "z" and mon is not None:
         raise InvalidParameterError("monitoring results are drawn on the z scale (`scale`='z').")
-    ax = _axes(ax)
+    ax = new_axes(ax, (6.4, 4.2))
     crit = np.asarray(mon.critical_values if mon else design.critical_values, dtype=float)
     if mon is not None:
         x = np.asarray(mon.information_rates)
@@ -198,7 +191,7 @@ def plot_spending(obj, *, ax=None, beta: bool = True, curve: bool = True,
             f"`obj` must be a GroupSequentialDesign or SequentialMonitoring; got "
             f"{type(obj).__name__}."
         )
-    ax = _axes(ax)
+    ax = new_axes(ax, (6.4, 4.2))
     x = np.asarray(mon.information_rates if mon else design.information_rates)
     spent = np.asarray(mon.alpha_spent if mon else design.alpha_spent)
     grid = np.linspace(0.0, max(1.0, float(x.max())), 201)[1:]
