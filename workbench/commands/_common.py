@@ -60,3 +60,15 @@ def fmt_p(p) -> str:
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return "NA"
     return "< 1e-16" if p < 1e-16 else fmt_number(p, 3)
+
+
+def rename_options(exc, options: dict[str, str]):
+    """``exc`` as an InvalidParameterError whose `names` of library parameters are replaced by
+    the command-line options in ``options`` (``{"allocation_ratio": "--ratio", ...}``)."""
+    import re
+
+    from ..exceptions import InvalidParameterError
+
+    return InvalidParameterError(
+        re.sub(r"`([a-z_0-9]+)`", lambda m: f"`{options.get(m.group(1), m.group(1))}`", str(exc))
+    )

@@ -45,8 +45,6 @@ _OPTIONS = {"kmax": "--kmax", "type_of_design": "--design", "information_rates":
 
 
 def _design(args, beta: float):
-    import re
-
     from ..exceptions import InvalidParameterError
     from ..power.sequential import group_sequential_design
     from ._common import split_list
@@ -58,18 +56,13 @@ def _design(args, beta: float):
                                        information_rates=info,
                                        type_of_design=args.gs_design or "asOF")
     except InvalidParameterError as exc:
-        raise InvalidParameterError(
-            re.sub(r"`([a-z_]+)`", lambda m: f"`{_OPTIONS.get(m.group(1), m.group(1))}`",
-                   str(exc))) from None
+        raise _rename(exc) from None
 
 
 def _rename(exc):
-    import re
+    from ._common import rename_options
 
-    from ..exceptions import InvalidParameterError
-
-    return InvalidParameterError(
-        re.sub(r"`([a-z_0-9]+)`", lambda m: f"`{_OPTIONS.get(m.group(1), m.group(1))}`", str(exc)))
+    return rename_options(exc, _OPTIONS)
 
 
 def _design_keys(d) -> dict:

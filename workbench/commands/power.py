@@ -24,7 +24,6 @@ are null. Bad input prints one line on stderr naming the option and exits with c
 from __future__ import annotations
 
 import argparse
-import re
 
 #: library parameter -> command-line option, for error messages
 _OPTIONS = {
@@ -184,10 +183,9 @@ def _simulate_parser(verbs) -> argparse.ArgumentParser:
 # --------------------------------------------------------------------------------------------
 def _rename(exc):
     """The error with library parameter names replaced by the command-line options."""
-    from ..exceptions import InvalidParameterError
+    from ._common import rename_options
 
-    msg = re.sub(r"`([a-z_0-9]+)`", lambda m: f"`{_OPTIONS.get(m.group(1), m.group(1))}`", str(exc))
-    return InvalidParameterError(msg)
+    return rename_options(exc, _OPTIONS)
 
 
 def _output(out: dict, args, text: str) -> int:
