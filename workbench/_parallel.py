@@ -50,27 +50,11 @@ def _mp_context():
     return multiprocessing.get_context("spawn")
 
 
-class _NoBar:
-    def update(self, n: int = 1) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
 def _progress_bar(progress: bool | None, **kwargs):
-    """A tqdm bar, or a stand-in when it would be silent (tqdm starts a monitor thread even for a
-    disabled bar, and a process with a second thread is no longer forked)."""
-    import sys
+    """The project's progress bar (see :mod:`workbench._progress`)."""
+    from ._progress import progress_bar
 
-    if progress is None:
-        progress = bool(getattr(sys.stderr, "isatty", lambda: False)()) and not os.environ.get(
-            "CI")
-    if not progress:
-        return _NoBar()
-    from tqdm.auto import tqdm
-
-    return tqdm(**kwargs)
+    return progress_bar(progress, **kwargs)
 
 
 def chunk_seeds(seed, n: int, *,

@@ -28,12 +28,32 @@ def tqdm_class():
     return tqdm
 
 
+class _NoBar:
+    """Stands in for a silent bar: tqdm starts a monitor thread even for a disabled bar, and a
+    process with a second thread can no longer fork its workers safely."""
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+
 def progress_bar(progress: bool | None, **kwargs):
-    """A tqdm bar (a context manager), disabled unless :func:`show_progress` says to draw it.
+    """A tqdm bar (also a context manager) when :func:`show_progress` says to draw one, else a
+    silent stand-in with the same ``update``/``close`` methods.
 
     Examples
     --------
     >>> with progress_bar(False, total=3) as bar:
     ...     bar.update(3)
     """
-    return tqdm_class()(disable=not show_progress(progress), **kwargs)
+    if not show_progress(progress):
+        return _NoBar()
+    return tqdm_class()(**kwargs)
