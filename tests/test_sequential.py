@@ -764,6 +764,61 @@ def test_cli_power_survival_and_rates_with_kmax_match_rpact(capsys):
     assert json.loads(out)["power"] == pytest.approx(comp["overallReject"], abs=P_TOL)
 
 
+def test_cli_power_kmax_per_stage_keys_match_rpact(capsys):
+    """events_per_stage (cumulative), n_per_stage, analysis_times, critical_values_effect."""
+    o = CASES[SURV]["outputs"]
+    code, out, _ = _cli(capsys, "power", "survival", "--p1", "0.27", "--p2", "0.47", "--at", "48",
+                        "--accrual", "24", "--follow-up", "48", "--power", "0.8", "--sided", "1",
+                        "--alpha", "0.025", "--kmax", "3", "--json")
+    assert code == 0
+    res = json.loads(out)
+    assert res["events_per_stage"] == pytest.approx(o["eventsPerStage"], rel=1e-8)
+    assert res["n_per_stage"] == pytest.approx(o["numberOfSubjects"], rel=1e-8)
+    assert res["analysis_times"] == pytest.approx(o["analysisTime"], rel=1e-8)
+    assert res["critical_values_effect"] == pytest.approx(o["criticalValuesEffectScale"],
+                                                          rel=1e-8)
+    r = CASES[RATES]["outputs"]
+    code, out, _ = _cli(capsys, "power", "rates", "--p1", "0.27", "--p2", "0.47", "--power", "0.8",
+                        "--sided", "1", "--alpha", "0.025", "--kmax", "3", "--json")
+    res = json.loads(out)
+    assert code == 0 and res["events_per_stage"] is None and res["analysis_times"] is None
+    assert res["n_per_stage"] == pytest.approx(r["numberOfSubjects"], rel=1e-8)
+    assert res["critical_values_effect"] == pytest.approx(r["criticalValuesEffectScale"],
+                                                          abs=1e-7)
+    # power at 65 events: events per look and rpact's hazard-ratio bounds exp(-c_k 2 / sqrt(D_k))
+    code, out, _ = _cli(capsys, "power", "survival", "--hr", "0.5", "--events", "65", "--sided",
+                        "1", "--alpha", "0.025", "--kmax", "3", "--json")
+    res = json.loads(out)
+    events = [65 / 3, 130 / 3, 65.0]
+    assert res["events_per_stage"] == pytest.approx(events, rel=1e-12)
+    assert res["critical_values_effect"] == pytest.approx(
+        [math.exp(-c * 2 / math.sqrt(e)) for c, e in zip(o["criticalValuesDesign"], events)],
+        abs=1e-7)
+
+
+def test_cli_power_kmax_takes_the_spending_parameters(capsys):
+    """--design asHSD --gamma -4 with looks at 0.4, 1: the first bound spends the HSD alpha(0.4),
+    and P(Z1 < c1, Z2 < c2) = 1 - alpha (bivariate normal, corr sqrt(0.4); scipy)."""
+    from scipy import stats
+
+    code, out, _ = _cli(capsys, "power", "rates", "--p1", "0.27", "--p2", "0.47", "--power", "0.8",
+                        "--sided", "1", "--alpha", "0.025", "--kmax", "2", "--info", "0.4,1",
+                        "--design", "asHSD", "--gamma", "-4", "--json")
+    assert code == 0
+    c = json.loads(out)["critical_values"]
+    a1 = 0.025 * (1 - math.exp(4 * 0.4)) / (1 - math.exp(4))
+    assert c[0] == pytest.approx(stats.norm.isf(a1), abs=1e-9)
+    r = math.sqrt(0.4)
+    both = stats.multivariate_normal([0, 0], [[1, r], [r, 1]]).cdf(c)
+    assert 1 - both == pytest.approx(0.025, abs=1e-7)
+    for extra, option in ((["--design", "asKD", "--rho", "20"], "--rho"),
+                          (["--design", "WT"], "--delta-wt"),
+                          (["--design", "asHSD", "--gamma", "7"], "--gamma")):
+        code, out, err = _cli(capsys, "power", "rates", "--p1", "0.3", "--p2", "0.5", "--power",
+                              "0.8", "--kmax", "3", *extra)
+        assert code == 2 and out == "" and option in err
+
+
 @pytest.mark.parametrize("argv,option", [
     (["rates", "--p1", "0.3", "--p2", "0.5", "--power", "0.8", "--kmax", "3", "--info",
       "0.5,0.4,1"], "--info"),

@@ -8,7 +8,10 @@ Sample sizes follow rpact's ``getSampleSizeRates`` / ``getSampleSizeSurvival`` w
 ``n_total``, ``n_exact``, ``events``, ``events_exact``, ``power``, ``hazard_ratio``, ``alpha``,
 ``sided``; maxima over the looks) and adds ``kmax``, ``information_rates``, ``critical_values``,
 ``stage_levels``, ``inflation_factor``, per-look sizes and boundaries on the effect scale, and the
-expected sizes.
+expected sizes. Over the looks: ``events_per_stage`` (cumulative events; null for rates),
+``n_per_stage`` (cumulative subjects, both arms), ``analysis_times`` (calendar time of each look;
+null for rates and for power at given events) and ``critical_values_effect`` (efficacy bounds as
+hazard ratios, or as risk differences ``p1 - p2``).
 """
 
 from __future__ import annotations
@@ -28,16 +31,23 @@ def add_options(p: argparse.ArgumentParser) -> None:
                    help="OF, P, WT, asOF, asP, asHSD or asKD (default asOF with --kmax)")
     g.add_argument("--info", dest="gs_info", default=None, metavar="T1,T2,...",
                    help="information rates of the looks (default equally spaced)")
+    g.add_argument("--delta-wt", dest="gs_delta_wt", type=float, default=None,
+                   help="Wang-Tsiatis Delta (--design WT)")
+    g.add_argument("--gamma", dest="gs_gamma", type=float, default=None,
+                   help="Hwang-Shih-DeCani parameter (--design asHSD), in [-10, 5]")
+    g.add_argument("--rho", dest="gs_rho", type=float, default=None,
+                   help="Kim-DeMets exponent (--design asKD), in [0.4, 8]")
 
 
 def wanted(args) -> bool:
     """Whether the command line asks for a group-sequential design."""
-    return any(getattr(args, a, None) is not None for a in ("kmax", "gs_design", "gs_info"))
+    return any(getattr(args, a, None) is not None
+               for a in ("kmax", "gs_design", "gs_info", "gs_delta_wt", "gs_gamma", "gs_rho"))
 
 
 _OPTIONS = {"kmax": "--kmax", "type_of_design": "--design", "information_rates": "--info",
-            "beta": "--power", "delta_wt": "--design WT", "gamma": "--design asHSD",
-            "rho": "--design asKD", "max_events": "--events", "hazard_ratio": "--hr",
+            "beta": "--power", "delta_wt": "--delta-wt", "gamma": "--gamma",
+            "rho": "--rho", "max_events": "--events", "hazard_ratio": "--hr",
             "pi1": "--p1", "pi2": "--p2", "event_time": "--at", "accrual_time": "--accrual",
             "follow_up_time": "--follow-up", "dropout_rate1": "--dropout",
             "dropout_rate2": "--dropout", "dropout_time": "--dropout-at",
@@ -54,7 +64,9 @@ def _design(args, beta: float):
     try:
         return group_sequential_design(kmax=kmax, alpha=args.alpha, beta=beta, sided=args.sided,
                                        information_rates=info,
-                                       type_of_design=args.gs_design or "asOF")
+                                       type_of_design=args.gs_design or "asOF",
+                                       delta_wt=args.gs_delta_wt, gamma=args.gs_gamma,
+                                       rho=args.gs_rho)
     except InvalidParameterError as exc:
         raise _rename(exc) from None
 
@@ -72,6 +84,14 @@ def _design_keys(d) -> dict:
             "alpha_spent": list(d.alpha_spent), "inflation_factor": d.inflation_factor,
             "rejection_probabilities": list(d.rejection_probabilities),
             "cumulative_power": list(d.power)}
+
+
+def _hr_bounds(d, events, hr: float, r: float) -> list[float]:
+    """Hazard ratios at the efficacy bounds, ``exp(-+ c_k (1 + r) / sqrt(r D_k))`` (rpact's
+    criticalValuesEffectScale; the sign is that of the alternative ``hr``)."""
+    sign = 1.0 if hr > 1 else -1.0
+    return [math.exp(sign * c * (1 + r) / math.sqrt(r * e))
+            for c, e in zip(d.critical_values, events, strict=True)]
 
 
 def _ceil(x: float) -> int:
@@ -107,6 +127,8 @@ def run_rates(args, output) -> int:
            "n_per_look": list(s.subjects_per_look), "n1_per_look": list(s.subjects_per_look1),
            "n2_per_look": list(s.subjects_per_look2),
            "risk_difference_bounds": list(s.critical_values_effect_scale),
+           "events_per_stage": None, "n_per_stage": list(s.subjects_per_look),
+           "analysis_times": None, "critical_values_effect": list(s.critical_values_effect_scale),
            "expected_n": {"h1": s.expected_subjects_h1, "h01": s.expected_subjects_h01,
                           "h0": s.expected_subjects_h0}}
     text = f"{d}\n\n{s}\nn per arm {n_arm[0]} + {n_arm[1]} = {sum(n_arm)}"
@@ -146,6 +168,10 @@ def run_survival(args, output) -> int:
         out = {"events": _ceil(args.events), "events_exact": args.events, "power": p.power,
                "hazard_ratio": hr, "alpha": d.alpha, "sided": d.sided, **_design_keys(d),
                "events_per_look": list(p.information_per_look),
+               "events_per_stage": list(p.information_per_look), "n_per_stage": None,
+               "analysis_times": None,
+               "critical_values_effect": _hr_bounds(d, p.information_per_look, hr,
+                                                    args.ratio),
                "reject_per_look": list(p.reject_per_look),
                "expected_events_h1": p.expected_information}
         return output(out, args, f"{d}\n\n{p}")
@@ -183,6 +209,8 @@ def run_survival(args, output) -> int:
            "events_per_look_ceiling": list(s.events_per_look_ceiling),
            "analysis_times": list(s.analysis_times), "n_per_look": list(s.subjects_per_look),
            "hazard_ratio_bounds": list(s.critical_values_effect_scale),
+           "events_per_stage": list(s.events_per_look), "n_per_stage": list(s.subjects_per_look),
+           "critical_values_effect": list(s.critical_values_effect_scale),
            "expected_events": {"h1": s.expected_events_h1, "h01": s.expected_events_h01,
                                "h0": s.expected_events_h0},
            "expected_n_h1": s.expected_subjects_h1, "study_duration_h1": s.study_duration_h1,
