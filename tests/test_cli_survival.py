@@ -10,6 +10,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from workbench.cli import main
@@ -189,3 +190,122 @@ def test_missing_file_and_bad_choice(tmp_path, capsys):
         main(["survival", str(tmp_path / "none.csv"), "--time", "t", "--event", "e", "--group",
               "g", "--ties", "average"])
     assert exc.value.code == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# a data set that is not in the reference files: three groups with string labels, events as
+# true/false, two strata. Checked against independent implementations: statsmodels (survdiff,
+# PHReg with Efron and Breslow ties, SurvfuncRight's Greenwood SE), lifelines (KM log-log
+# interval) and Greenwood's formula for the plain interval.
+# ---------------------------------------------------------------------------------------------
+def _three_group_csv(path):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(7)
+    n = 90
+    grp = rng.choice(["placebo", "drug A", "combo"], size=n)
+    site = rng.choice(["north", "south"], size=n)
+    lam = np.select([grp == "placebo", grp == "drug A"], [0.05, 0.035], 0.025)
+    lam = lam * np.where(site == "south", 1.5, 1.0)
+    t, c = rng.exponential(1 / lam), rng.uniform(0, 60, n)
+    time = np.ceil(np.minimum(np.minimum(t, c), 36))  # whole months: tied event times
+    event = t <= np.minimum(c, 36)
+    df = pd.DataFrame({"months": time, "recur": np.where(event, "true", "false"),
+                       "treatment": grp, "site": site})
+    df.to_csv(path, index=False)
+    return df.assign(e=event.astype(int))
+
+
+THREE = ["--time", "months", "--event", "recur", "--group", "treatment", "--json"]
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+@pytest.mark.parametrize("strata", [None, "site"])
+def test_three_groups_logrank_and_cox_match_statsmodels(tmp_path, capsys, ties, strata):
+    from statsmodels.duration.hazard_regression import PHReg
+    from statsmodels.duration.survfunc import survdiff
+
+    path = tmp_path / "three.csv"
+    df = _three_group_csv(path)
+    argv = ["survival", str(path), *THREE, "--ties", ties]
+    if strata:
+        argv += ["--strata", strata]
+    out = run_json(capsys, argv)
+
+    s = None if strata is None else df[strata].to_numpy()
+    chi, p = survdiff(df["months"].to_numpy(), df["e"].to_numpy(), df["treatment"].to_numpy(),
+                      strata=s)
+    close(out["logrank"]["statistic"], chi)
+    close(out["logrank"]["p_value"], p)
+    assert out["logrank"]["df"] == 2
+
+    # reference level: first in sorted order of the labels
+    assert [(r["level"], r["reference"]) for r in out["cox"]] == [("drug A", "combo"),
+                                                                  ("placebo", "combo")]
+    x = np.column_stack([(df["treatment"] == lv).to_numpy(float) for lv in ("drug A", "placebo")])
+    fit = PHReg(df["months"].to_numpy(), x, status=df["e"].to_numpy(), ties=ties,
+                strata=s).fit()
+    z = 1.959963984540054
+    for i, row in enumerate(out["cox"]):
+        close(row["coef"], fit.params[i])
+        close(row["se"], fit.bse[i])
+        close(row["hazard_ratio"], np.exp(fit.params[i]))
+        close(row["ci_lower"], np.exp(fit.params[i] - z * fit.bse[i]))
+        close(row["ci_upper"], np.exp(fit.params[i] + z * fit.bse[i]))
+        close(row["p_value"], fit.pvalues[i])
+
+
+@pytest.mark.parametrize("ci", ["log-log", "log", "plain"])
+def test_three_groups_km_matches_independent_estimates(tmp_path, capsys, ci):
+    from lifelines import KaplanMeierFitter
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    path = tmp_path / "three.csv"
+    df = _three_group_csv(path)
+    out = run_json(capsys, ["survival", str(path), *THREE, "--ci", ci, "--times", "3,10,30"])
+    z = 1.959963984540054
+    assert {r["group"] for r in out["km"]} == {"combo", "drug A", "placebo"}
+    for row in out["km"]:
+        sub = df[df["treatment"] == row["group"]]
+        sf = SurvfuncRight(sub["months"].to_numpy(), sub["e"].to_numpy())
+        k = np.searchsorted(sf.surv_times, row["time"], side="right") - 1
+        s, se = sf.surv_prob[k], sf.surv_prob_se[k]
+        close(row["survival"], s)
+        close(row["se"], se)  # Greenwood SE of S(t)
+        assert row["n_risk"] == int((sub["months"] >= row["time"]).sum())
+        if ci == "plain":
+            lo, hi = max(s - z * se, 0.0), min(s + z * se, 1.0)
+        elif ci == "log":
+            lo, hi = s * np.exp(-z * se / s), min(s * np.exp(z * se / s), 1.0)
+        else:
+            kmf = KaplanMeierFitter().fit(sub["months"], sub["e"])
+            band = kmf.confidence_interval_
+            lo, hi = band[band.index <= row["time"]].iloc[-1].to_numpy()
+        close(row["ci_lower"], lo)
+        close(row["ci_upper"], hi)
+
+
+def test_group_labels_are_the_csv_strings(tmp_path, capsys):
+    path = tmp_path / "labels.csv"
+    path.write_text("time,event,arm\n3,1,01\n5,0,01\n8,1,01\n7,1,02\n2,1,02\n4,0,02\n"
+                    "9,0,1.50\n11,1,1.50\n6,1,1.50\n")
+    out = run_json(capsys, ["survival", str(path), "--time", "time", "--event", "event",
+                            "--group", "arm", "--json"])
+    assert [r["group"] for r in out["median"]] == ["01", "02", "1.50"]
+    assert [(r["level"], r["reference"]) for r in out["cox"]] == [("02", "01"), ("1.50", "01")]
+
+
+@pytest.mark.parametrize("content, args, expected", [
+    (GOOD.replace("5,0,a", "-5,0,a"), [], "column 'time' must be >= 0; found -5.0"),
+    (GOOD.replace("5,0,a", "5,2,a"), [], "column 'event' must be 0/1 or true/false; found 2 "),
+    (GOOD, ["--times", "12,6"], "`--times` must be strictly increasing; got [12.0, 6.0]"),
+    (GOOD, ["--reference", "c"], "`--reference` must be one of the groups"),
+])
+def test_bad_input_messages_name_the_column_or_option(tmp_path, capsys, content, args, expected):
+    path = tmp_path / "data.csv"
+    path.write_text(content)
+    code = main(["survival", str(path), "--time", "time", "--event", "event", "--group", "arm",
+                 *args])
+    assert code == 2
+    assert expected in capsys.readouterr().err

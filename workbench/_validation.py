@@ -83,7 +83,7 @@ def _check_increasing(name: str, values: Sequence[float], *, strictly: bool = Tr
     diffs = np.diff(arr)
     if arr.ndim != 1 or np.any(diffs <= 0 if strictly else diffs < 0):
         kind = "strictly increasing" if strictly else "non-decreasing"
-        raise InvalidParameterError(f"`{name}` must be {kind}; got {list(values)!r}.")
+        raise InvalidParameterError(f"`{name}` must be {kind}; got {arr.tolist()!r}.")
     return arr
 
 
@@ -130,7 +130,7 @@ def _numeric_column(df: pd.DataFrame, column: str, *, nonnegative: bool = False,
     if nonnegative and np.any(arr < 0):
         i = int(np.argmax(arr < 0))
         raise DataValidationError(
-            f"column {column!r} must be >= 0; found {arr[i]!r} (row {df.index[i]})."
+            f"column {column!r} must be >= 0; found {float(arr[i])!r} (row {df.index[i]})."
         )
     return arr
 
@@ -155,6 +155,7 @@ def _binary_column(df: pd.DataFrame, column: str) -> np.ndarray:
         elif key in _FALSE:
             out[i] = 0
         else:
+            v = v.item() if isinstance(v, np.generic) else v
             raise DataValidationError(
                 f"column {column!r} must be 0/1 or true/false; found {v!r} (row {s.index[i]})."
             )

@@ -13,13 +13,16 @@ from ..exceptions import DataValidationError
 from ..results import jsonable
 
 
-def read_csv(path: str) -> pd.DataFrame:
-    """Read a CSV for a command, turning file problems into a DataValidationError."""
+def read_csv(path: str, **kwargs) -> pd.DataFrame:
+    """Read a CSV for a command, turning file problems into a DataValidationError.
+
+    Keyword arguments go to :func:`pandas.read_csv` (e.g. ``dtype={"arm": str}`` to keep a
+    column's values as written)."""
     p = Path(path)
     if not p.is_file():
         raise DataValidationError(f"file {path!r} does not exist.")
     try:
-        df = pd.read_csv(p)
+        df = pd.read_csv(p, **kwargs)
     except pd.errors.EmptyDataError:
         raise DataValidationError(f"file {path!r} is empty.") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:

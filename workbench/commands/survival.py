@@ -23,6 +23,11 @@ import argparse
 import math
 
 
+# library parameter -> command-line option, for error messages
+_OPTIONS = {"times": "--times", "tau": "--tau", "ties": "--ties", "conf_type": "--ci",
+            "reference": "--reference"}
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "survival",
@@ -64,15 +69,20 @@ def _run(args) -> int:
     import warnings
 
     from ..analysis.survival import analyze_survival
-    from ._common import print_json, read_csv, split_list
+    from ..exceptions import InvalidParameterError
+    from ._common import print_json, read_csv, rename_options, split_list
 
-    df = read_csv(args.data)
-    times = split_list(args.times, "times") if args.times is not None else None
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        res = analyze_survival(df, time=args.time, event=args.event, group=args.group,
-                               strata=args.strata, times=times, tau=args.tau, ties=args.ties,
-                               conf_type=args.ci, reference=args.reference)
+    # group and strata labels are the CSV's values as written ("01" stays "01")
+    df = read_csv(args.data, dtype={c: str for c in (args.group, args.strata) if c})
+    try:
+        times = split_list(args.times, "times") if args.times is not None else None
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = analyze_survival(df, time=args.time, event=args.event, group=args.group,
+                                   strata=args.strata, times=times, tau=args.tau,
+                                   ties=args.ties, conf_type=args.ci, reference=args.reference)
+    except InvalidParameterError as exc:
+        raise rename_options(exc, _OPTIONS) from None
     messages = list(dict.fromkeys(str(w.message) for w in caught))
     out = res.to_json()
     out["warnings"] = messages
