@@ -120,3 +120,32 @@ def test_invalid_arm_fields():
         SurvivalDesign((Arm("a", 3, Exponential(0.1)), Arm("a", 3, Exponential(0.1))))
     with pytest.raises(InvalidParameterError, match="unknown design field"):
         SurvivalDesign.from_dict({"arms": [], "colour": "red"})
+
+
+def test_malformed_design_text_and_arms_are_named_errors():
+    arm = {"name": "b", "n": 3, "event_time": {"hazard": 0.1}}
+    with pytest.raises(InvalidParameterError, match="`arms` must be a list"):
+        SurvivalDesign.from_yaml("arms: 3\n")
+    with pytest.raises(InvalidParameterError, match=r"`arms\[0\]` must be an Arm or a mapping"):
+        SurvivalDesign.from_dict({"arms": [3, arm]})
+    with pytest.raises(InvalidParameterError, match="as YAML"):
+        SurvivalDesign.from_yaml("arms: [\n")
+    with pytest.raises(InvalidParameterError, match="as JSON"):
+        SurvivalDesign.from_json("{")
+    with pytest.raises(InvalidParameterError, match="`starts` must be a list of finite numbers"):
+        SurvivalDesign.from_dict({"arms": [
+            {"name": "a", "n": 3, "event_time": {"distribution": "piecewise_exponential",
+                                                 "starts": ["zero"], "hazards": [0.1]}}, arm]})
+    with pytest.raises(InvalidParameterError, match="`name` must be a string"):
+        SurvivalDesign.from_t1(name=3)
+
+
+def test_no_loss_to_follow_up_as_a_probability():
+    d = SurvivalDesign.from_probabilities({"a": 0.27, "b": 0.47}, at=48, n_total=92,
+                                          dropout_probability=0.0, dropout_time=48)
+    assert d.dropout_rate == 0.0
+    # 10% by 48 months is the hazard -log(0.9)/48
+    assert SurvivalDesign.dropout_from_probability(0.1, 48) == pytest.approx(-math.log(0.9) / 48)
+    for bad in (-0.1, 1.0, float("nan"), "0.1"):
+        with pytest.raises(InvalidParameterError, match=r"dropout_probability` must be in \[0, 1\)"):
+            SurvivalDesign.dropout_from_probability(bad, 48)

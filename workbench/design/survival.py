@@ -37,7 +37,7 @@ import numpy as np
 
 from .._validation import _check_choice, _check_int, _check_positive, _check_probability
 from ..exceptions import InvalidParameterError
-from ._load import design_fields
+from ._load import design_fields, read_design
 
 __all__ = [
     "Exponential",
@@ -180,8 +180,18 @@ class PiecewiseExponential(_Distribution):
     kind: ClassVar[str] = "piecewise_exponential"
 
     def __post_init__(self):
-        starts = tuple(float(s) for s in np.atleast_1d(np.asarray(self.starts, dtype=float)))
-        hazards = tuple(float(h) for h in np.atleast_1d(np.asarray(self.hazards, dtype=float)))
+        values = {}
+        for name in ("starts", "hazards"):
+            try:
+                arr = np.atleast_1d(np.asarray(getattr(self, name), dtype=float))
+            except (TypeError, ValueError):
+                arr = None
+            if arr is None or arr.ndim != 1 or not np.all(np.isfinite(arr)):
+                raise InvalidParameterError(
+                    f"`{name}` must be a list of finite numbers; got {getattr(self, name)!r}."
+                )
+            values[name] = tuple(float(v) for v in arr)
+        starts, hazards = values["starts"], values["hazards"]
         if len(starts) != len(hazards) or not starts:
             raise InvalidParameterError(
                 f"`starts` and `hazards` must have the same, non-zero length; got {len(starts)} "
@@ -382,6 +392,14 @@ class SurvivalDesign:
         arms = self.arms
         if isinstance(arms, Arm | dict) or not hasattr(arms, "__iter__"):
             raise InvalidParameterError(f"`arms` must be a sequence of at least two arms; got {arms!r}.")
+        if isinstance(arms, str | bytes):
+            raise InvalidParameterError(f"`arms` must be a sequence of at least two arms; got {arms!r}.")
+        for i, a in enumerate(arms):
+            if not isinstance(a, Arm | dict):
+                raise InvalidParameterError(
+                    f"`arms[{i}]` must be an Arm or a mapping with fields name, n, event_time "
+                    f"(and optionally cure_fraction); got {a!r}."
+                )
         arms = tuple(a if isinstance(a, Arm) else Arm.from_dict(a) for a in arms)
         if len(arms) < 2:
             raise InvalidParameterError(f"`arms` must hold at least two arms; got {len(arms)}.")
@@ -399,6 +417,8 @@ class SurvivalDesign:
         )
         if not isinstance(self.time_unit, str):
             raise InvalidParameterError(f"`time_unit` must be a string; got {self.time_unit!r}.")
+        if not isinstance(self.name, str):
+            raise InvalidParameterError(f"`name` must be a string; got {self.name!r}.")
 
     # ---- derived quantities ---------------------------------------------------------------
     @property
@@ -431,12 +451,18 @@ class SurvivalDesign:
 
     @staticmethod
     def dropout_from_probability(probability: float, time: float) -> float:
-        """The dropout hazard giving ``probability`` of loss to follow-up by ``time``.
+        """The dropout hazard giving ``probability`` in [0, 1) of loss to follow-up by ``time``.
 
         >>> round(SurvivalDesign.dropout_from_probability(0.1, 12), 8)
         0.00878004
+        >>> SurvivalDesign.dropout_from_probability(0, 12)
+        0.0
         """
-        p = _check_probability("dropout_probability", probability, closed=False)
+        ok = isinstance(probability, int | float | np.integer | np.floating) and not isinstance(
+            probability, bool) and 0 <= probability < 1
+        if not ok:
+            raise InvalidParameterError(f"`dropout_probability` must be in [0, 1); got {probability!r}.")
+        p = float(probability)
         t = _check_positive("dropout_time", time)
         return -math.log1p(-p) / t
 
@@ -597,7 +623,12 @@ class SurvivalDesign:
             d["dropout_rate"] = cls.dropout_from_probability(
                 d.pop("dropout_probability"), d.pop("dropout_time")
             )
-        d["arms"] = tuple(Arm.from_dict(a) if isinstance(a, dict) else a for a in d["arms"])
+        arms = d["arms"]
+        if not isinstance(arms, list | tuple):
+            raise InvalidParameterError(
+                f"`arms` must be a list of at least two arms; got {arms!r}."
+            )
+        d["arms"] = tuple(arms)
         return cls(**d)
 
     def to_json(self, **kwargs) -> str:
@@ -605,7 +636,8 @@ class SurvivalDesign:
 
     @classmethod
     def from_json(cls, text: str) -> SurvivalDesign:
-        return cls.from_dict(json.loads(text))
+        """A design from JSON text or a ``.json`` file path."""
+        return cls.from_dict(read_design(text, json.loads, "JSON"))
 
     def to_yaml(self) -> str:
         import yaml
@@ -614,9 +646,10 @@ class SurvivalDesign:
 
     @classmethod
     def from_yaml(cls, text: str) -> SurvivalDesign:
+        """A design from YAML text or a ``.yaml``/``.yml`` file path."""
         import yaml
 
-        return cls.from_dict(yaml.safe_load(text))
+        return cls.from_dict(read_design(text, yaml.safe_load, "YAML"))
 
     @classmethod
     def from_file(cls, path) -> SurvivalDesign:
