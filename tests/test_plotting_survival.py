@@ -66,3 +66,13 @@ def test_plot_km_bad_input_is_named():
         plot_km(pd.read_csv(DS1))
     with pytest.raises(InvalidParameterError, match="km_result_or_df"):
         plot_km([1, 2, 3])
+
+
+def test_plot_km_risk_table_labels_fit_in_the_figure():
+    """Long arm names of the risk table are not cut off at the left edge of a new figure."""
+    df = pd.DataFrame({"t": [2, 3, 5, 8, 4, 6, 7, 9], "e": [1, 1, 0, 1, 1, 0, 1, 0],
+                       "arm": ["combination"] * 4 + ["pharmacotherapy"] * 4})
+    ax = plot_km(df, time="t", event="e", group="arm")
+    renderer = ax.figure.canvas.get_renderer()
+    labels = [a for a in ax.texts if a.get_text() == "pharmacotherapy"]
+    assert labels and labels[0].get_window_extent(renderer).x0 >= 0

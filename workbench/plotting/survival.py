@@ -139,6 +139,11 @@ def plot_km(km_result_or_df, *, ax=None, ci: bool = True, censor_marks: bool = T
                             xytext=(0, dy), textcoords="offset points", ha="center", va="top",
                             fontsize=8, annotation_clip=False)
         if created:
+            # room on the left for the group names of the risk table (about 5 points a character
+            # at font size 8, after the 16-point gap), at least the usual 0.15
+            width_pt = ax.figure.get_figwidth() * 72
+            longest = max(len(str(lv)) for lv in km.groups)
+            left = min(0.45, max(0.15, (16 + 5.0 * longest + 8) / width_pt))
             ax.figure.subplots_adjust(bottom=min(0.45, 0.2 + 0.05 * len(km.groups)),
-                                      left=0.15)
+                                      left=left)
     return ax
