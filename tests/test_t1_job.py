@@ -74,3 +74,20 @@ def test_t1_job_writes_everything(tmp_path, capsys):
     table = pd.read_csv(out / "results.csv")
     assert {"comparison", "estimate", "ci_lower", "ci_upper", "p_value"} <= set(table.columns)
     assert "<html" in (out / "01_recurrence_followup.html").read_text()[:500].lower()
+
+
+def test_notebook_01_without_loss_to_follow_up_and_short_follow_up(tmp_path):
+    """No loss to follow-up (probability 0), follow-up shorter than the first reporting time,
+    and combination worse than pharmacotherapy: the conclusion says "shorter"."""
+    params = {"n_combination": 30, "n_pharmacotherapy": 30, "p_combination": 0.6,
+              "p_pharmacotherapy": 0.2, "horizon": 4, "follow_up": 4, "accrual_time": 0,
+              "dropout_probability": 0.0, "seed": 2}
+    out = tmp_path / "nb01.ipynb"
+    wb.run_notebook(NOTEBOOK, out, parameters=params)
+    rec = wb.read_results(out)
+    assert rec["counts"]["lost_to_follow_up"].tolist() == [0, 0]
+    assert list(rec["km"]["time"].unique()) == [1.0, 2.0, 3.0, 4.0]  # quarters of 4 months
+    assert rec["rmst_difference"] < 0
+    assert "months shorter on average" in rec["conclusion"]
+    assert "design: 60% vs 20% by 4 months" in rec["conclusion"]
+
