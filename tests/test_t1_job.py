@@ -91,3 +91,20 @@ def test_notebook_01_without_loss_to_follow_up_and_short_follow_up(tmp_path):
     assert "months shorter on average" in rec["conclusion"]
     assert "design: 60% vs 20% by 4 months" in rec["conclusion"]
 
+
+@pytest.mark.parametrize("change, match", [
+    ({"follow_up_type": "calendar"}, "follow_up_type"),
+    ({"arms": ({"name": "combination", "n": 41,
+                "event_time": {"distribution": "weibull", "shape": 1.5, "median": 80}},
+               {"name": "pharmacotherapy", "n": 51, "event_time": {"median": 50}})},
+     r"arms\[combination\]\.event_time"),
+    ({"arms": ({"name": "pharmacotherapy", "n": 51, "event_time": {"median": 50}},
+               {"name": "combination", "n": 41, "event_time": {"median": 80}})}, "in that order"),
+])
+def test_t1_job_rejects_designs_the_notebook_cannot_rebuild(tmp_path, change, match):
+    import dataclasses
+
+    design = dataclasses.replace(wb.SurvivalDesign.from_t1(), **change)
+    with pytest.raises(wb.InvalidParameterError, match=match):
+        run_t1_job(tmp_path / "t1", design=design)
+    assert not (tmp_path / "t1").exists()

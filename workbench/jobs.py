@@ -24,7 +24,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .design import SurvivalDesign
+from .design import Exponential, SurvivalDesign
 from .exceptions import InvalidParameterError
 from .results import jsonable
 
@@ -39,6 +39,33 @@ def _project_root() -> Path:
     return Path(__file__).resolve().parents[1]
 
 
+def _check_notebook_design(design) -> None:
+    """The notebook rebuilds the design from its parameters (arm sizes, probabilities by a
+    horizon, accrual, fixed follow-up, loss to follow-up), so only designs it can rebuild exactly
+    are accepted: otherwise the notebook would analyse another trial than the job's data."""
+    if not isinstance(design, SurvivalDesign):
+        raise InvalidParameterError(
+            f"`design` must be a SurvivalDesign; got {type(design).__name__}.")
+    names = design.arm_names
+    if names != ["combination", "pharmacotherapy"]:
+        raise InvalidParameterError(
+            "`design` must have the arms 'combination' and 'pharmacotherapy', in that order; "
+            f"got {names}."
+        )
+    if design.follow_up_type != "fixed":
+        raise InvalidParameterError(
+            "`design.follow_up_type` must be 'fixed' for the T1 notebook; "
+            f"got {design.follow_up_type!r}."
+        )
+    for arm in design.arms:
+        if type(arm.event_time) is not Exponential or arm.cure_fraction != 0:
+            raise InvalidParameterError(
+                f"`arms[{arm.name}].event_time` must be exponential without a cured fraction for "
+                f"the T1 notebook; got {arm.event_time.kind!r} with cure_fraction "
+                f"{arm.cure_fraction:g}."
+            )
+
+
 def run_t1_job(out="output/t1", *, seed: int = 11, design: SurvivalDesign | None = None,
                progress: bool | None = None) -> dict[str, Path]:
     """Simulate, analyse and report trial T1; returns the paths written.
@@ -50,8 +77,9 @@ def run_t1_job(out="output/t1", *, seed: int = 11, design: SurvivalDesign | None
     seed : int, default 11
         Seed of the simulation (the job's analysis and the notebook use the same one).
     design : SurvivalDesign, optional
-        Two arms named ``combination`` and ``pharmacotherapy`` (default
-        :meth:`SurvivalDesign.from_t1`).
+        Two arms named ``combination`` and ``pharmacotherapy`` (in that order), exponential event
+        times without a cured fraction and fixed follow-up, as the notebook's parameters describe
+        (default :meth:`SurvivalDesign.from_t1`).
     progress : bool, optional
         Progress bar while the notebook runs (default: only on a terminal).
     """
@@ -62,11 +90,7 @@ def run_t1_job(out="output/t1", *, seed: int = 11, design: SurvivalDesign | None
     from .simulate.export import write_csv_atomic, write_survival_dataset
 
     design = design or SurvivalDesign.from_t1()
-    names = design.arm_names
-    if sorted(names) != ["combination", "pharmacotherapy"]:
-        raise InvalidParameterError(
-            f"`design` must have arms 'combination' and 'pharmacotherapy'; got {names}."
-        )
+    _check_notebook_design(design)
     notebook = _project_root() / T1_NOTEBOOK
     if not notebook.is_file():
         raise InvalidParameterError(f"the T1 notebook is missing: {notebook}")
