@@ -9,6 +9,7 @@ estimate and SE at 1e-5 relative, its CI and p-value (t on the gls residual df) 
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -206,3 +207,148 @@ def test_missing_outcomes_are_counted(capsys, tmp_path):
                                  "--json"])
     assert "3 row(s) with a missing 'week12' left out" in err
     assert np.isfinite(out["ttest"]["statistic"])
+
+
+# ------------------------------------------------------------------ other data than the reference ----
+def _gls_by_hand(d, *, outcome, group, visit, subject, baseline, reference):
+    """Independent MMRM as nlme::gls (corSymm + varIdent by visit, REML) on the rows after the
+    first visit (as R's ``d[d$week > 0, ]``) or on all rows without a baseline: the REML
+    log-likelihood written out and maximised over a log-Cholesky covariance by scipy's BFGS from
+    a diagonal start. Returns the last visit's group effect, its SE and the residual df."""
+    from scipy import optimize
+
+    d = d[d[outcome].notna()]
+    if baseline is not None:
+        d = d[d[visit] > d[visit].min()]
+    visits = np.sort(d[visit].unique())
+    t = len(visits)
+    arm = (d[group].astype(str) != str(reference)).to_numpy(float)
+    vis = d[visit].to_numpy()
+    cols = [np.ones(len(d)), arm] + [(vis == v).astype(float) for v in visits[1:]]
+    cols += [d[baseline].to_numpy(float)] if baseline is not None else []
+    cols += [arm * (vis == v) for v in visits[1:]]
+    X, y = np.column_stack(cols), d[outcome].to_numpy(float)
+    n, p = X.shape
+    vi = np.searchsorted(visits, vis)
+    blocks = [np.flatnonzero(d[subject].to_numpy() == s) for s in pd.unique(d[subject])]
+
+    def fit(S):
+        A, b, logdet, inv = np.zeros((p, p)), np.zeros(p), 0.0, []
+        for ix in blocks:
+            Vi = np.linalg.inv(S[np.ix_(vi[ix], vi[ix])])
+            logdet -= np.linalg.slogdet(Vi)[1]
+            A += X[ix].T @ Vi @ X[ix]
+            b += X[ix].T @ Vi @ y[ix]
+            inv.append(Vi)
+        beta = np.linalg.solve(A, b)
+        quad = sum((y[ix] - X[ix] @ beta) @ Vi @ (y[ix] - X[ix] @ beta)
+                   for ix, Vi in zip(blocks, inv, strict=True))
+        return -0.5 * (logdet + np.linalg.slogdet(A)[1] + quad), beta, np.linalg.inv(A)
+
+    low = np.tril_indices(t)
+    on_diag = low[0] == low[1]
+
+    def cov(th):
+        L = np.zeros((t, t))
+        L[low] = np.where(on_diag, np.exp(th), th)
+        return L @ L.T
+
+    th = optimize.minimize(lambda th: -fit(cov(th))[0], np.where(on_diag, np.log(y.std()), 0),
+                           method="BFGS", options={"gtol": 1e-7}).x
+    _, beta, A_inv = fit(cov(th))
+    L = np.zeros(p)
+    L[1] = 1.0
+    if t > 1:
+        L[-1] = 1.0
+    return L @ beta, math.sqrt(L @ A_inv @ L), n - p
+
+
+def _unbalanced_t8(tmp_path):
+    """T8 with 25 post-admission visits deleted at random (intermittent, not monotone) and one
+    usual-care patient removed, arms coded 0/1."""
+    d = pd.read_csv(ROOT / "synthetic_data" / "continuous" / "t8_hamd_long.csv")
+    rng = np.random.default_rng(5)
+    d = d.drop(rng.choice(d.index[(d["week"] > 0) & d["hamd"].notna()], 25, replace=False))
+    d = d[d["subject"] != 5].assign(arm=d["arm"].map({"usual_care": 0, "pdt": 1}))
+    path = tmp_path / "t8_unbalanced.csv"
+    d.to_csv(path, index=False)
+    return str(path)
+
+
+@pytest.mark.parametrize(("data", "baseline"), [
+    ("t7", "baseline"), ("t7", None), ("t8_unbalanced", "baseline"),
+])
+def test_mmrm_on_other_data_matches_gls_by_hand(capsys, tmp_path, data, baseline):
+    if data == "t7":
+        path = str(ROOT / "synthetic_data" / "continuous" / "t7_hamd_long.csv")
+        reference = "pdt"                                    # first in sorted order
+    else:
+        path, reference = _unbalanced_t8(tmp_path), 0
+    args = ["--outcome", "hamd", "--group", "arm", "--visit", "week", "--subject", "subject"]
+    args += ["--baseline", baseline] if baseline else []
+    out, _ = run_json(capsys, ["continuous", path, *args, "--json"])
+    est, se, dfr = _gls_by_hand(pd.read_csv(path), outcome="hamd", group="arm", visit="week",
+                                subject="subject", baseline=baseline, reference=reference)
+    assert out["mmrm"]["estimate"] == pytest.approx(est, rel=1e-5)
+    assert out["mmrm"]["se"] == pytest.approx(se, rel=1e-5)
+    assert out["mmrm"]["df"] == dfr
+
+
+def test_numeric_group_labels_sort_as_numbers(capsys, tmp_path):
+    # R's factor() orders numeric groups numerically: with groups 2 and 10 the reference is 2
+    d = pd.read_csv(LONG_CSV)
+    path = tmp_path / "numeric.csv"
+    d.assign(arm=d["arm"].map({0: 2, 1: 10})).to_csv(path, index=False)
+    out, _ = run_json(capsys, ["continuous", str(path), *LONG_ARGS, "--json"])
+    eff = LONG["outputs"]["mmrm_gls"]["tight"]["arm_effect_week12"]
+    assert out["mmrm"]["estimate"] == approx(eff["estimate"], 1e-5)            # 10 - 2
+    assert out["ttest"]["statistic"] == approx(
+        pd.read_csv(LONG_CSV).pipe(lambda e: _welch_t(e[e["week"] == 12])))
+
+
+def _welch_t(e):
+    from scipy import stats
+
+    return stats.ttest_ind(e.loc[e["arm"] == 1, "hamd"], e.loc[e["arm"] == 0, "hamd"],
+                           equal_var=False).statistic
+
+
+def test_baseline_visit_with_one_outcome_differing_from_the_baseline(capsys, tmp_path):
+    # R's model is on the rows after week 0 whatever the week-0 scores: the same numbers, and the
+    # mismatch and the baseline rows are counted on stderr
+    d = pd.read_csv(LONG_CSV)
+    d.loc[0, "hamd"] += 1
+    path = tmp_path / "mismatch.csv"
+    d.to_csv(path, index=False)
+    out, err = run_json(capsys, ["continuous", str(path), *LONG_ARGS, "--json"])
+    eff = LONG["outputs"]["mmrm_gls"]["tight"]["arm_effect_week12"]
+    assert out["mmrm"]["estimate"] == approx(eff["estimate"], 1e-5)
+    assert out["mmrm"]["se"] == approx(eff["se"], 1e-5)
+    assert "60 row(s) at the first week are the baseline" in err
+    assert "1 subject(s) have a 'hamd' at the first week that differs from 'baseline'" in err
+
+
+@pytest.mark.parametrize(("column", "value", "message"), [
+    ("baseline", np.nan, r"column 'baseline' has 1 missing value"),
+    ("arm", np.nan, r"column 'arm' has 1 missing value"),
+    ("hamd", "abc", r"column 'hamd' must be numeric"),
+])
+def test_visit_without_subject_checks_the_rows_before_the_last_visit(capsys, tmp_path, column,
+                                                                      value, message):
+    d = pd.read_csv(LONG_CSV).astype({column: object})
+    d.loc[1, column] = value                                   # a week-4 row
+    path = tmp_path / "bad.csv"
+    d.to_csv(path, index=False)
+    code, out, err = run(capsys, ["continuous", str(path), "--outcome", "hamd", "--group", "arm",
+                                  "--baseline", "baseline", "--visit", "week", "--json"])
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert re.search(message, err), err
+
+
+def test_outcome_constant_in_both_groups_is_an_error(capsys, tmp_path):
+    # R: t.test stops with "data are essentially constant"
+    path = tmp_path / "constant.csv"
+    pd.DataFrame({"arm": ["a", "a", "b", "b"], "y": [10, 10, 12, 12]}).to_csv(path, index=False)
+    code, out, err = run(capsys, ["continuous", str(path), "--outcome", "y", "--group", "arm"])
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "'y' is constant within both groups" in err

@@ -4,7 +4,8 @@ Every function takes a DataFrame first and names its columns with keyword-only `
 ``group=`` (and ``baseline=``, ``visit=``, ``subject=`` where they apply). Exactly two groups are
 compared; group values are compared as the strings a user would type in a CSV (``1.0`` -> ``"1"``)
 and every difference is the other group minus the reference group, the reference being the first
-level in sorted order unless ``reference=`` says otherwise. Rows with a missing outcome are left
+level in sorted order (numeric order if every label is a number, as R's ``factor``) unless
+``reference=`` says otherwise. Rows with a missing outcome are left
 out and counted (``n_missing`` of each result); a missing group, baseline, visit or subject is an
 error.
 
@@ -89,8 +90,18 @@ _LOG_2PI = math.log(2 * math.pi)
 # ============================================================================================
 # input handling
 # ============================================================================================
+def _sorted_levels(labels) -> list[str]:
+    """Group labels in R's ``factor`` order: numerically if every label is a number, else as
+    strings (so groups 2 and 10 have 2 first)."""
+    levels = list(pd.unique(pd.Series(labels)))
+    try:
+        return sorted(levels, key=lambda v: (float(v), v))
+    except ValueError:
+        return sorted(levels)
+
+
 def _levels(labels: pd.Series, group: str, reference) -> tuple[str, str]:
-    levels = sorted(labels.unique())
+    levels = _sorted_levels(labels)
     if len(levels) != 2:
         raise DataValidationError(
             f"column {group!r} must have exactly two groups; found {len(levels)} ({levels})."
@@ -254,6 +265,18 @@ def ttest(df: pd.DataFrame, *, outcome: str, group: str, baseline: str | None = 
     d = _cross_data(df, outcome, group, baseline, reference)
     y = d.y - d.base if d.base is not None else d.y
     x1, x0 = y[d.is_comp], y[~d.is_comp]
+    if equal_var:
+        m = len(x1) + len(x0) - 2
+        sd_diff = math.sqrt(((len(x1) - 1) * x1.var(ddof=1) + (len(x0) - 1) * x0.var(ddof=1))
+                            / m * (1 / len(x1) + 1 / len(x0)))
+    else:
+        sd_diff = math.sqrt(x1.var(ddof=1) / len(x1) + x0.var(ddof=1) / len(x0))
+    if sd_diff <= 10 * np.finfo(float).eps * max(abs(x1.mean()), abs(x0.mean())):
+        what = "its change from baseline" if baseline is not None else repr(outcome)
+        raise DataValidationError(
+            f"the t-test is undefined: {what} is constant within both groups (standard error "
+            f"{sd_diff:g}), as R's t.test 'data are essentially constant'."
+        )
     res = stats.ttest_ind(x1, x0, equal_var=bool(equal_var), alternative=alternative)
     ci = res.confidence_interval(conf_level)
     est = float(x1.mean() - x0.mean())
@@ -962,6 +985,9 @@ class MMRMResult(Result):
         Observations modelled, subjects with at least one modelled observation (a subject seen
         only at baseline adds nothing to the likelihood), rows left out for a missing outcome and
         baseline rows not modelled as a response.
+    n_baseline_differs : int
+        Subjects whose outcome at the baseline visit is not the ``baseline`` value (the column is
+        the covariate all the same).
     df_method : str
         ``"residual"`` (``N_obs - p``, as ``nlme::gls``) or ``"satterthwaite"``.
     optimizer : str
@@ -990,6 +1016,7 @@ class MMRMResult(Result):
     optimizer: str
     conf_level: float
     method: str = "MMRM (group x visit + baseline, unstructured covariance, REML)"
+    n_baseline_differs: int = 0
     _title = "MMRM"
 
     @property
@@ -1018,7 +1045,8 @@ def mmrm(df: pd.DataFrame, *, outcome: str, group: str, visit: str, subject: str
     baseline_visit : "auto", number or None, default "auto"
         Rows at this visit are the baseline measurement and are not modelled as a response.
         ``"auto"``: the first visit, if ``baseline`` is given and the outcome there (where not
-        missing) equals the baseline for every subject; ``None``: model all visits.
+        missing) equals the baseline for more than half of the subjects (those where it differs
+        are counted in ``n_baseline_differs``); ``None``: model all visits.
     baseline_by_visit : bool, default False
         Add a baseline x visit interaction (a separate baseline slope at each visit).
     df_method : {"residual", "satterthwaite"}, default "residual"
@@ -1068,7 +1096,7 @@ def mmrm(df: pd.DataFrame, *, outcome: str, group: str, visit: str, subject: str
     conf_level = _check_conf_level(conf_level)
     data = _long_data(df, outcome, group, visit, subject, baseline, reference)
     fr = data.frame
-    n_base_rows = 0
+    n_base_rows = n_base_differs = 0
     bv = None
     if isinstance(baseline_visit, str):
         _check_choice("baseline_visit", baseline_visit, ("auto",))
@@ -1077,8 +1105,10 @@ def mmrm(df: pd.DataFrame, *, outcome: str, group: str, visit: str, subject: str
             at_first = fr[fr["visit"] == first]
             y_first = at_first["y"].to_numpy()
             seen = ~np.isnan(y_first)
-            if seen.any() and np.all(y_first[seen] == at_first["base"].to_numpy()[seen]):
+            same = y_first[seen] == at_first["base"].to_numpy()[seen]
+            if seen.any() and same.mean() > 0.5:
                 bv = first
+                n_base_differs = int((~same).sum())
     elif baseline_visit is not None:
         bv = float(baseline_visit)
         if not np.any(fr["visit"] == bv):
@@ -1201,7 +1231,7 @@ def mmrm(df: pd.DataFrame, *, outcome: str, group: str, visit: str, subject: str
         statistic=last["statistic"], p_value=last["p_value"], ci_lower=last["ci_lower"],
         ci_upper=last["ci_upper"], effects=effects, coefficients=coefs, covariance=cov,
         loglik=float(ev["ll"][0]), n_obs=n_obs, n_subjects=n, n_missing=data.n_missing,
-        n_baseline_rows=n_base_rows, reference=data.reference, comparison=data.comparison,
+        n_baseline_rows=n_base_rows, n_baseline_differs=n_base_differs, reference=data.reference, comparison=data.comparison,
         df_method=df_method, optimizer=optimizer, conf_level=conf_level, method=method,
     )
 
@@ -1425,6 +1455,11 @@ def analyze_continuous(df: pd.DataFrame, *, outcome: str, group: str,
     if visit is not None:
         if subject is not None:
             _long_data(df, outcome, group, visit, subject, baseline, reference)  # validate
+        else:  # the rows before the last visit are not analysed, but must be valid too
+            _levels(_group_labels(df, group), group, reference)
+            _outcome_values(df, outcome)
+            if baseline is not None:
+                _numeric_column(df, baseline)
         end = endpoint_rows(df, visit=visit)
         at = float(pd.to_numeric(end[visit]).iloc[0])
         n_end_missing = int(end[outcome].isna().sum())

@@ -4,7 +4,8 @@ The data are one row per patient, or long (one row per subject and visit) with `
 ``--visit`` the t-test, ANCOVA and Hedges' g use the rows at the last visit; with ``--visit`` and
 ``--subject`` the MMRM (group x visit + baseline, unstructured covariance, REML) is fitted on all
 visits. Differences are the other group minus the reference group, the reference being the first
-group in sorted order of the CSV values as strings (``--reference`` to change it).
+group in sorted order of the CSV values (numeric order if they are all numbers, as R's ``factor``;
+``--reference`` to change it).
 
 With ``--json`` exactly one JSON object is printed::
 
@@ -108,6 +109,13 @@ def _run(args) -> int:
                 f"{res.n_endpoint_missing} subject(s) have no {args.outcome!r} at the last "
                 f"{args.visit} ({res.endpoint_visit:g}) and are not in the t-test, ANCOVA and "
                 "Hedges' g")
+        if res.mmrm is not None and res.mmrm.n_baseline_rows:
+            notes.append(f"{res.mmrm.n_baseline_rows} row(s) at the first {args.visit} are the "
+                         f"baseline ({args.baseline!r}), a covariate of the MMRM, not a response")
+        if res.mmrm is not None and res.mmrm.n_baseline_differs:
+            notes.append(f"{res.mmrm.n_baseline_differs} subject(s) have a {args.outcome!r} at the "
+                         f"first {args.visit} that differs from {args.baseline!r}; "
+                         f"{args.baseline!r} is the covariate")
         if res.mmrm is not None and res.mmrm.n_missing:
             notes.append(f"{res.mmrm.n_missing} row(s) with a missing {args.outcome!r} left out "
                          "of the MMRM")

@@ -14,8 +14,10 @@ __all__ = ["plot_spaghetti", "plot_mean_trajectory"]
 
 
 def _groups(df, group):
+    from ..analysis.continuous import _sorted_levels
+
     labels = df[group].map(_label)
-    return labels, sorted(labels.unique())
+    return labels, _sorted_levels(labels)
 
 
 def plot_spaghetti(df: pd.DataFrame, *, outcome: str = "hamd", visit: str = "week",
