@@ -6,7 +6,10 @@ The rpact reference scenario: 27% vs 47% recurrence by 48 months (exponential), 
 (74 per arm), uniform accrual over 24 months, follow-up 48 months after the end of accrual.
 
 1. ``simulate_power`` with the log-rank test, ``--reps`` replicates simulated and tested (no
-   type I error run): best and median of several runs after a warm-up. Target < 0.1 s for 10,000.
+   type I error run): best and median of several runs after a warm-up, in fresh processes with
+   the library's defaults and with ``WORKBENCH_MALLOC_TUNING=1`` (glibc keeps freed memory for
+   the next block; see :mod:`workbench.power.simulation`). Target < 0.1 s for 10,000 with the
+   defaults.
 2. The same replicates tested by a Python loop over lifelines' ``logrank_test`` (200 calls timed
    and extrapolated), and the ratio.
 3. The Cox Wald path against a loop over lifelines' ``CoxPHFitter`` (30 fits timed and
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -87,15 +91,43 @@ def memory_child(n_reps: int) -> None:
                       "seconds": elapsed, "power": res.power, "mcse": res.mcse}))
 
 
+def engine_child(n_reps: int, repeats: int) -> None:
+    """Run in a fresh process: best and median time of ``simulate_power`` (log-rank)."""
+    from workbench.power.simulation import simulate_power
+
+    design = scenario()
+    best, med = timed(lambda: simulate_power(design, n_reps=n_reps, type1=False, rng=1),
+                      repeats)
+    cpu0 = time.process_time()
+    res = simulate_power(design, n_reps=n_reps, type1=False, rng=1)
+    cpu = time.process_time() - cpu0
+    print(json.dumps({"best": best, "median": med, "cpu": cpu, "power": res.power,
+                      "mcse": res.mcse}))
+
+
+def _engine_run(n_reps: int, repeats: int, tuned: bool) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "WORKBENCH_MALLOC_TUNING"}
+    if tuned:
+        env["WORKBENCH_MALLOC_TUNING"] = "1"
+    out = subprocess.run([sys.executable, __file__, "--engine-child", str(n_reps),
+                          "--repeats", str(repeats)],
+                         capture_output=True, text=True, check=True, cwd=ROOT, env=env)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=10_000)
     parser.add_argument("--memory-reps", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--engine-child", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
         memory_child(args.child)
+        return
+    if args.engine_child is not None:
+        engine_child(args.engine_child, args.repeats)
         return
 
     from lifelines import CoxPHFitter
@@ -110,12 +142,16 @@ def main() -> None:
     print(f"scenario: {design.n_per_arm} patients, accrual 24, follow-up 48 after accrual; "
           f"{n:,} replicates\n")
 
-    # 1. the vectorised engine, simulation and log-rank test
-    best, med = timed(lambda: simulate_power(design, n_reps=n, type1=False, rng=1), args.repeats)
-    res = simulate_power(design, n_reps=n, type1=False, rng=1)
-    print(f"workbench simulate_power (log-rank), simulate + test: best {best * 1e3:.1f} ms, "
-          f"median {med * 1e3:.1f} ms   [target < 100 ms for 10,000]  "
-          f"power {res.power:.4f} (MCSE {res.mcse:.4f})")
+    # 1. the vectorised engine, simulation and log-rank test, in fresh processes
+    runs = {tuned: _engine_run(n, args.repeats, tuned) for tuned in (False, True)}
+    for tuned, r in runs.items():
+        label = ("with WORKBENCH_MALLOC_TUNING=1" if tuned
+                 else "library defaults              ")
+        print(f"workbench simulate_power (log-rank), simulate + test, {label}: "
+              f"best {r['best'] * 1e3:.1f} ms, median {r['median'] * 1e3:.1f} ms "
+              f"(CPU {r['cpu'] * 1e3:.1f} ms)   [target < 100 ms for 10,000]  "
+              f"power {r['power']:.4f} (MCSE {r['mcse']:.4f})")
+    best = runs[False]["best"]
     sims = simulate_survival_arrays(design, n, rng=2)
     g = sims.arm == 0
     sim_best, _ = timed(lambda: simulate_survival_arrays(design, n, rng=2), 3)

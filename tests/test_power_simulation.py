@@ -309,3 +309,33 @@ def test_three_arm_design_is_refused():
 
     with pytest.raises(InvalidParameterError, match="two arms"):
         simulate_power(BinaryDesign.from_t3(), n_reps=10)
+
+
+# --------------------------------------------------------------------------------------------
+# the allocator setting is opt-in
+# --------------------------------------------------------------------------------------------
+class _FakeLibc:
+    def __init__(self, calls):
+        self.calls = calls
+
+    def mallopt(self, param, value):
+        self.calls.append((param, value))
+        return 1
+
+
+@pytest.mark.parametrize(("env", "expected"), [(None, []), ("0", []), ("1", [(-2, 64 << 20)])])
+def test_malloc_tuning_only_when_asked_for(monkeypatch, env, expected):
+    import sys
+
+    import workbench.power.simulation as sim
+
+    calls: list = []
+    monkeypatch.setattr(sim, "_MALLOC_TUNED", False)
+    monkeypatch.setattr(sim.ctypes, "CDLL", lambda name: _FakeLibc(calls))
+    monkeypatch.setattr(sys, "platform", "linux")
+    if env is None:
+        monkeypatch.delenv("WORKBENCH_MALLOC_TUNING", raising=False)
+    else:
+        monkeypatch.setenv("WORKBENCH_MALLOC_TUNING", env)
+    simulate_power(_scenario(60), n_reps=20, rng=1, type1=False)
+    assert calls == expected

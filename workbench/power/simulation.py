@@ -23,12 +23,15 @@ Speed
 No Python loop runs per replicate: each block is simulated as ``(500, n)`` arrays and analysed by
 the vectorised tests of :mod:`workbench.analysis.replicates`. Blocks are small enough to stay in
 the processor's cache, and memory does not grow with the number of replicates (only one number
-per replicate is kept). Because every block allocates and frees arrays of the same sizes, the
-engine asks glibc's allocator (on Linux) to keep up to 64 MiB of freed memory at the top of the
-heap (``mallopt(M_TOP_PAD)``) rather than hand it back to the system after each block: otherwise
-the first touch of the re-obtained pages costs more than the arithmetic (2-4 times the run time on
-the machine this was measured on). Set the environment variable ``WORKBENCH_NO_MALLOC_TUNING=1``
-to leave the allocator alone.
+per replicate is kept).
+
+Every block allocates and frees arrays of the same sizes, and glibc's allocator hands the freed
+memory back to the system after each block, so the pages are touched afresh by the next one: on
+Linux that costs about as much as the arithmetic. Setting the environment variable
+``WORKBENCH_MALLOC_TUNING=1`` (before the first simulation; worker processes inherit it) lets the
+engine ask glibc to keep up to 64 MiB of freed memory at the top of the heap
+(``mallopt(M_TOP_PAD)``), which roughly halves the run time of the benchmark scenario. It is off by
+default because it changes an allocator setting for the whole process, for as long as it runs.
 """
 
 from __future__ import annotations
@@ -378,12 +381,15 @@ _MALLOC_TUNED = False
 
 
 def _tune_malloc() -> None:
-    """Keep freed memory for the next block (glibc ``M_TOP_PAD``); see the module notes."""
+    """Keep freed memory for the next block (glibc ``M_TOP_PAD``), only when asked for with the
+    environment variable ``WORKBENCH_MALLOC_TUNING=1``; see the module notes."""
     global _MALLOC_TUNED
     if _MALLOC_TUNED:
         return
+    if os.environ.get("WORKBENCH_MALLOC_TUNING", "").strip().lower() not in ("1", "true", "yes"):
+        return
     _MALLOC_TUNED = True
-    if not sys.platform.startswith("linux") or os.environ.get("WORKBENCH_NO_MALLOC_TUNING"):
+    if not sys.platform.startswith("linux"):
         return
     try:
         ctypes.CDLL("libc.so.6").mallopt(-2, 64 << 20)  # M_TOP_PAD = -2
