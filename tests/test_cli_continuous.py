@@ -352,3 +352,10 @@ def test_outcome_constant_in_both_groups_is_an_error(capsys, tmp_path):
     code, out, err = run(capsys, ["continuous", str(path), "--outcome", "y", "--group", "arm"])
     assert code == 2 and out == "" and err.count("\n") == 1
     assert "'y' is constant within both groups" in err
+
+
+@pytest.mark.parametrize(("option", "value"), [("--conf-level", "95"), ("--reference", "3")])
+def test_option_errors_name_the_option(capsys, option, value):
+    code, out, err = run(capsys, ["continuous", CROSS_CSV, "--outcome", "week12", "--group", "arm",
+                                  option, value])
+    assert code == 2 and out == "" and f"`{option}` must" in err

@@ -84,7 +84,7 @@ def _run(args) -> int:
 
     from ..analysis.continuous import analyze_continuous
     from ..exceptions import InvalidParameterError
-    from ._common import print_json, read_csv, split_list
+    from ._common import print_json, read_csv, rename_options, split_list
 
     scale = split_list(args.scale, "scale")
     if len(scale) != 2 or not scale[0] < scale[1]:
@@ -97,11 +97,15 @@ def _run(args) -> int:
     for col in (args.outcome, args.baseline):
         if col is not None:
             _check_scale(df, col, *scale)
-    res = analyze_continuous(
-        df, outcome=args.outcome, group=args.group, baseline=args.baseline, visit=args.visit,
-        subject=args.subject, equal_var=args.equal_var, df_method=args.mmrm_df,
-        conf_level=args.conf_level, reference=args.reference,
-    )
+    try:
+        res = analyze_continuous(
+            df, outcome=args.outcome, group=args.group, baseline=args.baseline, visit=args.visit,
+            subject=args.subject, equal_var=args.equal_var, df_method=args.mmrm_df,
+            conf_level=args.conf_level, reference=args.reference,
+        )
+    except InvalidParameterError as exc:
+        raise rename_options(exc, {"conf_level": "--conf-level", "reference": "--reference",
+                                   "df_method": "--mmrm-df"}) from None
     notes = []
     if args.visit is not None:
         if res.n_endpoint_missing:
