@@ -41,8 +41,9 @@ def test_processes_and_dask_give_the_serial_numbers():
     chunks = chunk_seeds(2024, 40, chunk_size=10)
     serial = map_chunks(_draw, chunks)
     local = map_chunks(_draw, chunks, workers=2)
+    # dashboard on any free port: None would still try 8787, which another cluster may hold
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
         remote = map_chunks(_draw, chunks, client=client)
     for a, b, c in zip(serial, local, remote, strict=True):
         np.testing.assert_array_equal(a, b)

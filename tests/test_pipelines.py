@@ -175,8 +175,9 @@ def test_dask_cluster_run_equals_local_run(tmp_path):
     from dask.distributed import LocalCluster
 
     local = run_pipeline(load_pipeline(spec=_spec(tmp_path), root=ROOT), workers=1)
+    # dashboard on any free port: None would still try 8787, which another cluster may hold
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster:
+                      dashboard_address=":0") as cluster:
         remote = run_pipeline(load_pipeline(spec=_spec(tmp_path), root=ROOT),
                               scheduler=cluster.scheduler_address, output=tmp_path / "dask")
     assert [o.status for o in remote.outcomes] == ["ok", "ok"]
