@@ -309,3 +309,40 @@ def test_bad_input_messages_name_the_column_or_option(tmp_path, capsys, content,
                  *args])
     assert code == 2
     assert expected in capsys.readouterr().err
+
+
+AML = """time,status,x
+9,1,Maintained\n13,1,Maintained\n13,0,Maintained\n18,1,Maintained\n23,1,Maintained
+28,0,Maintained\n31,1,Maintained\n34,1,Maintained\n45,0,Maintained\n48,1,Maintained
+161,0,Maintained\n5,1,Nonmaintained\n5,1,Nonmaintained\n8,1,Nonmaintained\n8,1,Nonmaintained
+12,1,Nonmaintained\n16,0,Nonmaintained\n23,1,Nonmaintained\n27,1,Nonmaintained
+30,1,Nonmaintained\n33,1,Nonmaintained\n43,1,Nonmaintained\n45,1,Nonmaintained
+"""
+
+
+def test_aml_matches_r_printed_output(tmp_path, capsys):
+    """R survival's ``aml`` data with the numbers R prints (to the digits printed):
+    survdiff(Surv(time, status) ~ x, aml): Chisq = 3.4, p = 0.07 (3.396, 0.0653);
+    coxph(...): coef 0.9155, se 0.5119, exp(coef) 2.498, p 0.0737, CI 0.9159 to 6.813,
+    likelihood ratio test 3.38 (p 0.0658), score test 3.42 (p 0.0645);
+    print(survfit(...), rmean = "common"): rmean 52.6 (se 19.83) and 22.7 (4.18), medians 31
+    (18, NA) and 23 (8, NA) with conf.type = "log"."""
+    path = tmp_path / "aml.csv"
+    path.write_text(AML)
+    out = run_json(capsys, ["survival", str(path), "--time", "time", "--event", "status",
+                            "--group", "x", "--ci", "log", "--json"])
+    assert out["logrank"]["statistic"] == pytest.approx(3.396, abs=5e-4)
+    assert out["logrank"]["p_value"] == pytest.approx(0.0653, abs=5e-5)
+    (cox,) = out["cox"]
+    assert (cox["level"], cox["reference"]) == ("Nonmaintained", "Maintained")
+    for key, value, digits in [("coef", 0.9155, 4), ("se", 0.5119, 4), ("hazard_ratio", 2.498, 3),
+                               ("p_value", 0.0737, 4), ("ci_lower", 0.9159, 4),
+                               ("ci_upper", 6.813, 3)]:
+        assert round(cox[key], digits) == value, key
+    tests = out["cox_tests"]
+    assert round(tests["likelihood_ratio"]["statistic"], 2) == 3.38
+    assert round(tests["score"]["statistic"], 2) == 3.42
+    med = {m["group"]: (m["median"], m["ci_lower"], m["ci_upper"]) for m in out["median"]}
+    assert med == {"Maintained": (31, 18, None), "Nonmaintained": (23, 8, None)}
+    rm = {r["group"]: (round(r["rmst"], 1), round(r["se"], 2)) for r in out["rmst"]}
+    assert rm == {"Maintained": (52.6, 19.83), "Nonmaintained": (22.7, 4.18)}

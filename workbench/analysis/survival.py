@@ -616,7 +616,8 @@ def logrank_test(df: pd.DataFrame, *, time: str, event: str, group: str,
     -----
     Implements R ``survdiff`` (survival's ``survdiff2`` routine); groups whose expected count is 0
     are dropped from the test, as R does. Checked against R for rho = 0 and 1, with and without
-    strata (``tests/reference/logrank_cox.json``) and against lifelines.
+    strata (``tests/reference/logrank_cox.json``), and with k = 3 groups against statsmodels'
+    ``survdiff`` (``tests/test_cli_survival.py``).
 
     Examples
     --------

@@ -124,18 +124,20 @@ def _report(res, path: str) -> str:
                  f"{_fmt(t.score_test['statistic'])}, p = {_p(t.score_test['p_value'])}")
     lines += ["", f"Kaplan-Meier estimates ({lvl}% CI, {s['conf_type']}):"]
     km = res.km.table
-    header = f"  {'group':<12} {'time':>8} {'at risk':>8} {'survival':>9} {'SE':>8}  CI"
+    w = max([12] + [len(str(g)) for g in res.km.groups])  # width of the group column
+    header = f"  {'group':<{w}} {'time':>8} {'at risk':>8} {'survival':>9} {'SE':>8}  CI"
     lines.append(header)
     for r in km.itertuples():
-        lines.append(f"  {r.group:<12} {_fmt(r.time):>8} {int(r.n_risk):>8} "
-                     f"{r.survival:>9.4f} {r.se:>8.4f}  {_fmt(r.ci_lower)} to {_fmt(r.ci_upper)}")
+        se = "NA" if math.isnan(r.se) else f"{r.se:.4f}"
+        lines.append(f"  {r.group:<{w}} {_fmt(r.time):>8} {int(r.n_risk):>8} "
+                     f"{r.survival:>9.4f} {se:>8}  {_fmt(r.ci_lower)} to {_fmt(r.ci_upper)}")
     lines += ["", f"Median survival ({lvl}% CI):"]
     for r in res.median.table.itertuples():
         med = "not reached" if math.isnan(r.median) else _fmt(r.median)
-        lines.append(f"  {r.group:<12} {med} ({_fmt(r.ci_lower)} to {_fmt(r.ci_upper)})")
+        lines.append(f"  {r.group:<{w}} {med} ({_fmt(r.ci_lower)} to {_fmt(r.ci_upper)})")
     lines += ["", f"Restricted mean survival time to tau = {_fmt(res.tau)}:"]
     for r in res.rmst.table.itertuples():
-        lines.append(f"  {r.group:<12} {r.rmst:.4g} (SE {r.se:.3g})")
+        lines.append(f"  {r.group:<{w}} {r.rmst:.4g} (SE {r.se:.3g})")
     for r in res.rmst.differences.itertuples():
         lines.append(f"  {r.level} - {r.reference}: {r.difference:.4g} "
                      f"({lvl}% CI {r.ci_lower:.4g} to {r.ci_upper:.4g}), p = {_p(r.p_value)}")
