@@ -97,3 +97,15 @@ def test_plot_errors_name_the_parameter(design):
         plot_boundaries(design, scale="log")
     with pytest.raises(InvalidParameterError, match="obj"):
         plot_boundaries({"critical_values": [1, 2]})
+
+
+def test_two_sided_futility_region_is_between_minus_u_and_u():
+    d = group_sequential_design(information_rates=[0.4, 0.65, 0.8, 1], alpha=0.05, sided=2,
+                                beta=0.1, type_of_design="asKD", rho=2.5, futility="bsKD",
+                                futility_rho=1.5, binding=True)
+    ax = plot_boundaries(d)
+    x, up = _line(ax, "futility")
+    _, low = _line(ax, "futility (lower)")
+    np.testing.assert_allclose(up, d.futility_bounds)
+    np.testing.assert_allclose(low, -np.asarray(d.futility_bounds))
+    np.testing.assert_allclose(x, d.information_rates[:-1])

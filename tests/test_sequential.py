@@ -364,6 +364,111 @@ def test_monitoring_non_binding_futility_crossing_allows_continuing():
 
 
 # ------------------------------------------------------------------------------------------
+# two-sided beta spending (stop for futility when |Z_k| < u_k) against rpact 3.3's own test
+# suite: tests/testthat/test-f_design_group_sequential_beta_spending.R, cases (1), (2), (5), (7)
+# (getDesignGroupSequential + getDesignCharacteristics, values printed to 8 significant digits,
+# hence rel=1e-7; NaN is rpact's NA: no futility stop at that look)
+# ------------------------------------------------------------------------------------------
+NA = math.nan
+RPACT_TWO_SIDED_BS = [
+    (dict(information_rates=[0.3, 0.4, 0.8, 1], alpha=0.05, type_of_design="asKD", rho=2.5,
+          beta=0.1, futility="bsKD", futility_rho=1.5, binding=False),
+     dict(critical_values=[3.0276355, 2.8984727, 2.2289649, 2.0639032],
+          futility_bounds=[NA, 0.13460523, 1.5007674],
+          alpha_spent=[0.0024647515, 0.0050596443, 0.028621671, 0.05],
+          beta_spent=[0, 0.010609935, 0.065960997, 0.1],
+          stage_levels=[0.0012323758, 0.0018749246, 0.01290812, 0.019513449],
+          n_fixed=10.507423, shift=11.628636, power=[0.1230532, 0.24472551, 0.79581823, 0.9],
+          rejection_probabilities=[0.1230532, 0.12167232, 0.55109272, 0.10418177],
+          futility_probabilities=[0, 0.010609873, 0.055350639], asn_h1=0.78930804,
+          asn_h01=0.89600313, asn_h0=0.85810726)),
+    (dict(information_rates=[0.4, 0.65, 0.8, 1], alpha=0.05, type_of_design="asKD", rho=2.5,
+          beta=0.1, futility="bsKD", futility_rho=1.5, binding=True),
+     dict(critical_values=[2.8032117, 2.4453423, 2.2956849, 1.9878913],
+          futility_bounds=[0.3085062, 0.97461473, 1.3896954],
+          alpha_spent=[0.0050596443, 0.017031519, 0.02862167, 0.05],
+          beta_spent=[0.025298221, 0.052404675, 0.071554176, 0.1],
+          shift=11.657317, power=[0.25984263, 0.62910091, 0.78682068, 0.9],
+          rejection_probabilities=[0.25984263, 0.36925828, 0.15771977, 0.11317932],
+          futility_probabilities=[0.025298122, 0.027106314, 0.019149403], asn_h1=0.72647427,
+          asn_h01=0.80995959, asn_h0=0.72430062)),
+    (dict(information_rates=[0.35, 0.4, 0.8, 1], alpha=0.025, type_of_design="asOF", beta=0.07,
+          futility="bsKD", futility_rho=1, binding=True),
+     dict(critical_values=[4.0629719, 3.8052638, 2.5524087, 2.1888976],
+          futility_bounds=[0.40613204, 0.2966315, 1.7350381],
+          alpha_spent=[4.8451862e-05, 0.00015681312, 0.010459859, 0.025],
+          beta_spent=[0.0245, 0.028, 0.056, 0.07], shift=15.406346,
+          power=[0.040854392, 0.095590669, 0.82438046, 0.93],
+          futility_probabilities=[0.0245, 0.0034999999, 0.028], asn_h1=0.85989912,
+          asn_h01=0.85050502, asn_h0=0.71709153)),
+    (dict(information_rates=[0.15, 0.4, 0.8, 1], alpha=0.025, type_of_design="asOF", beta=0.01,
+          futility="bsKD", futility_rho=1, binding=False),
+     dict(critical_values=[6.3431527, 3.7800251, 2.5620799, 2.2927506],
+          futility_bounds=[NA, 0.33832477, 1.7778049],
+          beta_spent=[0, 0.0029411765, 0.0076470589, 0.0099999999], shift=23.351275,
+          rejection_probabilities=[3.8817388e-06, 0.2345903, 0.72529442, 0.030111395],
+          futility_probabilities=[0, 0.0029411765, 0.0047058824], asn_h1=0.79628246,
+          asn_h01=0.91655265, asn_h0=0.79046909)),
+]
+
+
+@pytest.mark.parametrize("kw,ref", RPACT_TWO_SIDED_BS)
+def test_two_sided_beta_spending_matches_rpact(kw, ref):
+    d = group_sequential_design(sided=2, **kw)
+    for name, want in ref.items():
+        got = getattr(d, name)
+        if name == "alpha_spent":  # rpact floors the last value to 8 decimals
+            got, want = got[:-1], want[:-1]
+        np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(want, dtype=float),
+                                   rtol=1e-7, atol=1e-9, err_msg=name)
+
+
+def test_two_sided_beta_spending_crossing_agrees_with_brute_force_simulation():
+    """The |Z| < u futility regions of a two-sided binding design: 400,000 Brownian paths."""
+    d = group_sequential_design(sided=2, **RPACT_TWO_SIDED_BS[1][0])
+    res = boundary_crossing(d, d.drift)
+    t = np.asarray(d.information_rates)
+    rng = np.random.default_rng(7)
+    n = 400_000
+    steps = np.diff(np.r_[0.0, t])
+    z = np.cumsum(rng.standard_normal((n, t.size)) * np.sqrt(steps) + d.drift * steps,
+                  axis=1) / np.sqrt(t)
+    crit, fut = np.asarray(d.critical_values), np.append(d.futility_bounds, 0.0)
+    alive = np.ones(n, bool)
+    for k in range(t.size):
+        up, lo = alive & (z[:, k] >= crit[k]), alive & (z[:, k] <= -crit[k])
+        fu = alive & (np.abs(z[:, k]) < fut[k]) if k < t.size - 1 else np.zeros(n, bool)
+        pairs = [(up.mean(), res["p_upper"][k]), (lo.mean(), res["p_lower"][k])]
+        if k < t.size - 1:
+            pairs.append((fu.mean(), res["p_futility"][k]))
+        for sim_p, p in pairs:
+            assert abs(sim_p - p) <= 4.5 * math.sqrt(max(p * (1 - p), 1e-12) / n) + 1e-6
+        alive &= ~(up | lo | fu)
+    assert res["p_upper"].sum() == pytest.approx(d.power[-1], abs=1e-9)
+
+
+def test_two_sided_beta_spending_monitoring_and_cli(capsys):
+    kw, ref = RPACT_TWO_SIDED_BS[0]
+    d = group_sequential_design(sided=2, **kw)
+    # at the planned information the monitored bounds are the design's
+    m = monitor_sequential(d, z=[1.0, 0.05], information_rates=kw["information_rates"][:2])
+    assert m.critical_values == pytest.approx(ref["critical_values"][:2], rel=1e-7)
+    assert math.isnan(m.futility_bounds[0])
+    assert m.futility_bounds[1] == pytest.approx(ref["futility_bounds"][1], rel=1e-6)
+    assert m.decisions == ("continue", "futility bound crossed (non-binding)")
+    m = monitor_sequential(d, z=[1.0, -3.1], information_rates=kw["information_rates"][:2])
+    assert m.decisions == ("continue", "reject H0")
+    code, out, _ = _cli(capsys, "design", "sequential", "--sided", "2", "--alpha", "0.05",
+                        "--beta", "0.1", "--info", "0.3,0.4,0.8,1", "--design", "asKD", "--rho",
+                        "2.5", "--futility", "bsKD", "--futility-rho", "1.5", "--json")
+    assert code == 0
+    res = json.loads(out)
+    assert res["futility_bounds"][0] is None
+    assert res["futility_bounds"][1:] == pytest.approx(ref["futility_bounds"][1:], rel=1e-7)
+    assert res["beta_spent"] == pytest.approx(ref["beta_spent"], rel=1e-7, abs=1e-9)
+
+
+# ------------------------------------------------------------------------------------------
 # errors name the parameter
 # ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("kwargs,match", [
@@ -384,7 +489,7 @@ def test_monitoring_non_binding_futility_crossing_allows_continuing():
     (dict(futility="bsXX"), "futility"),
     (dict(futility="bsHSD"), "futility_gamma"),
     (dict(futility="bsOF", type_of_design="OF"), "futility"),
-    (dict(futility="bsOF", sided=2, alpha=0.05), "futility"),
+    (dict(futility=[0.5, 1.0], sided=2, alpha=0.05), "futility"),
     (dict(futility=[0.1]), "futility"),
     (dict(futility=[3.9, 0.0]), "futility"),
     (dict(binding="yes", futility="bsOF"), "binding"),

@@ -62,7 +62,8 @@ def plot_boundaries(obj, *, scale: str = "z", ax=None, futility: bool = True,
     Returns
     -------
     matplotlib.axes.Axes
-        Lines labelled ``efficacy``, ``efficacy (lower)``, ``futility`` and, for monitoring,
+        Lines labelled ``efficacy``, ``efficacy (lower)``, ``futility``, ``futility (lower)``
+        (two-sided designs: the futility region is ``-u < z < u``) and, for monitoring,
         ``planned efficacy`` (the design's bounds) and ``observed z``.
 
     Examples
@@ -117,16 +118,21 @@ def plot_boundaries(obj, *, scale: str = "z", ax=None, futility: bool = True,
     if lower is not None and futility:
         ax.plot(x, lower, marker="o", color=_EFFICACY, linestyle="--", label="efficacy (lower)")
     has_fut = futility and np.any(np.isfinite(fut))
+    # two-sided designs stop for futility when |z| < u: the region lies between -u and u
+    inner = design.sided == 2 and scale == "z"
     if has_fut:
         ok = np.isfinite(fut)
         ax.plot(x[ok], fut[ok], marker="s", color=_FUTILITY, label="futility")
+        if inner:
+            ax.plot(x[ok], -fut[ok], marker="s", color=_FUTILITY, linestyle="--",
+                    label="futility (lower)")
     if fill and scale == "z":
         top = max(np.nanmax(crit) + 1.0, 4.5)
         ax.fill_between(x, crit, top, color=_EFFICACY, alpha=0.08, step=None)
         if has_fut:
             ok = np.isfinite(fut)
-            ax.fill_between(x[ok], -top if lower is None else lower[ok], fut[ok],
-                            color=_FUTILITY, alpha=0.08)
+            bottom = -fut[ok] if inner else (-top if lower is None else lower[ok])
+            ax.fill_between(x[ok], bottom, fut[ok], color=_FUTILITY, alpha=0.08)
         if lower is not None:
             ax.fill_between(x, -top, lower, color=_EFFICACY, alpha=0.08)
     if mon is not None:

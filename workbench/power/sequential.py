@@ -28,6 +28,11 @@ rpact conventions kept here (so numbers agree with rpact to about 1e-9)
   last futility bound meets the last critical value. Non-binding futility leaves the critical values
   of the design without futility; binding futility solves each critical value under H0 with the
   earlier futility bounds absorbing.
+* Beta spending (two-sided, rpact 3.3): the trial stops for futility when ``|Z_k| < u_k``; looks
+  where the one-sided beta-spending design at ``alpha / 2`` has a negative futility bound get none
+  (NA), and when the first looks get none the beta spending values are set to 0 there and rescaled
+  linearly to reach ``beta`` at the end (rpact's ``betaAdjustment = TRUE``); bounds of at most
+  1e-5 are reported as NA. Power is the upper tail (``twoSidedPower = FALSE``).
 * Design characteristics: futility bounds count as stopping in the power (binding or not);
   ``n_fixed = (z_{1-alpha/sided} + z_{1-beta})**2``; power is the upper tail only
   (rpact's ``twoSidedPower = FALSE``); the expected information (ASN) is given as a ratio to
@@ -204,6 +209,74 @@ def _crossing(upper, lower, t, theta: float) -> tuple[np.ndarray, np.ndarray]:
         if k < k_max - 1:
             st = _advance(st, lower[k], upper[k], t[k], theta, t[k + 1])
     return up, lo
+
+
+# ---- two-sided designs with futility: the continuation region is (-c, -u) U (u, c) ----------
+_WIDE = 8.0  # rpact's cut of two-part continuation regions, +-8 around the mean of Z_k
+
+
+def _below(st: _Density, x: float, t: float, theta: float) -> float:
+    """P(continued through the earlier looks and Z(t) < x), ``x`` cut to the mean +- 8."""
+    if st.f.size == 0:
+        return 0.0
+    mu = theta * math.sqrt(t)
+    x = min(max(x, mu - _WIDE), mu + _WIDE)
+    m, sd = _means(st, t, theta)
+    return float(np.dot(st.f, _Phi((x * math.sqrt(t) - m) / sd)))
+
+
+def _above(st: _Density, x: float, t: float, theta: float) -> float:
+    """P(continued through the earlier looks and Z(t) >= x), ``x`` cut to the mean +- 8."""
+    if st.f.size == 0:
+        return 0.0
+    mu = theta * math.sqrt(t)
+    x = min(max(x, mu - _WIDE), mu + _WIDE)
+    m, sd = _means(st, t, theta)
+    return float(np.dot(st.f, _Phi((m - x * math.sqrt(t)) / sd)))
+
+
+def _inner(st: _Density, u: float, t: float, theta: float) -> float:
+    """P(continued through the earlier looks and -u < Z(t) < u)."""
+    return _below(st, u, t, theta) - _below(st, -u, t, theta)
+
+
+def _advance_two(st: _Density, c: float, u: float, t: float, theta: float,
+                 t_next: float) -> _Density:
+    """Sub-density of Z(t) on the two-part continuation region (-c, -u) U (u, c)."""
+    mu = theta * math.sqrt(t)
+    r = int(min(max(_GRID_R, math.ceil(4.0 / math.sqrt((t_next - t) / t))), 150))
+    zs, ws = [], []
+    for a, b in ((-c, -u), (u, c)):
+        lo, hi = max(a, mu - _WIDE), min(b, mu + _WIDE)
+        if hi > lo and st.f.size:
+            z, w = _nodes(mu, lo, hi, r)
+            zs.append(z)
+            ws.append(w)
+    if not zs:
+        return _Density(np.empty(0), np.empty(0), t)
+    z, w = np.concatenate(zs), np.concatenate(ws)
+    m, sd = _means(st, t, theta)
+    x = (z[:, None] * math.sqrt(t) - m[None, :]) / sd
+    dens = (np.exp(-0.5 * x * x) @ st.f) * (_INV_SQRT_2PI * math.sqrt(t) / sd)
+    return _Density(z, w * dens, t)
+
+
+def _crossing_two(crit, fut, t, theta: float):
+    """Per-look probabilities of rejecting upwards, rejecting downwards and stopping for futility
+    (``|Z_k| < u_k``) of a two-sided design with inner futility bounds ``fut`` (the looks before
+    the last, or all looks; NaN: no futility stop at that look)."""
+    k_max = len(t)
+    up, low, fu = np.zeros(k_max), np.zeros(k_max), np.zeros(len(fut))
+    st = _start()
+    for k in range(k_max):
+        up[k] = _above(st, crit[k], t[k], theta)
+        low[k] = _below(st, -crit[k], t[k], theta)
+        u = 0.0 if k >= len(fut) or math.isnan(fut[k]) else float(fut[k])
+        if k < len(fut):
+            fu[k] = _inner(st, u, t[k], theta)
+        if k < k_max - 1:
+            st = _advance_two(st, crit[k], u, t[k], theta, t[k + 1])
+    return up, low, fu
 
 
 def _brentq(f, a: float, b: float) -> float:
@@ -426,6 +499,127 @@ def _beta_spending(crit_nonbinding, cum_alpha, cum_beta, t, binding: bool, theta
     return theta, crit, fut[:-1]
 
 
+def _solve_upper_two(st: _Density, target: float, t: float) -> float:
+    """Two-sided critical value at ``t`` spending ``target`` (both tails) under H0."""
+    if target <= 0:
+        return math.inf
+    if st.t == 0:
+        return float(-special.ndtri(target / 2.0))
+
+    def spent(b):
+        return _above(st, b, t, 0.0) + _below(st, -b, t, 0.0) - target
+
+    if spent(_HIGH_CUT) >= 0:
+        return _HIGH_CUT
+    if spent(0.0) <= 0:
+        raise _Unspendable(
+            f"the spending function asks for {target:.3g} at information rate {t:.4g}, more than "
+            "can be spent there; check `alpha` and the spending parameters."
+        )
+    return _brentq(spent, 0.0, _HIGH_CUT)
+
+
+def _solve_inner(st: _Density, target: float, t: float, theta: float, cap: float) -> float:
+    """Two-sided futility bound u in [0, cap] with P(continue, |Z(t)| < u) = ``target``."""
+    if target <= 0:
+        return 0.0
+
+    def spent(u):
+        return _inner(st, u, t, theta) - target
+
+    if spent(cap) <= 0:
+        return cap
+    return _brentq(spent, 0.0, cap)
+
+
+def _spend_futility_two(crit_nonbinding, cum_alpha, cum_beta, t, theta: float, binding: bool,
+                        skip, final: bool = True):
+    """Two-sided futility bounds (stop for futility when ``|Z_k| < u_k``) spending ``cum_beta``
+    under the drift ``theta`` with the earlier bounds absorbing (rpact 3.3's two-sided beta
+    spending). ``skip[k]`` sets ``u_k = 0`` (no futility stop at look ``k``: the one-sided futility
+    bound of the half-alpha design is negative there). Binding: each critical value is solved under
+    H0 with the earlier futility regions absorbing (``cum_alpha`` two-sided, cumulative). Returns
+    ``(residual, critical values, futility bounds)`` as :func:`_spend_futility`.
+    """
+    k_max = len(t)
+    st1 = _start()
+    st0 = _start()
+    crit = np.array(crit_nonbinding, dtype=float)
+    fut = np.full(k_max, math.nan)
+    spent_b = 0.0
+    spent_a = 0.0
+    for k in range(k_max):
+        if binding:
+            try:
+                crit[k] = _solve_upper_two(st0, cum_alpha[k] - spent_a, t[k])
+            except _Unspendable:
+                return -1.0, crit, fut
+            spent_a += _above(st0, crit[k], t[k], 0.0) + _below(st0, -crit[k], t[k], 0.0)
+        if k == k_max - 1 and final:
+            resid = _inner(st1, crit[k], t[k], theta) - (cum_beta[k] - spent_b)
+            fut[k] = crit[k]
+            return resid, crit, fut
+        if k < len(skip) and skip[k]:
+            fut[k] = 0.0
+        else:
+            fut[k] = _solve_inner(st1, cum_beta[k] - spent_b, t[k], theta, crit[k])
+        if k == k_max - 1:
+            return math.nan, crit, fut
+        spent_b += _inner(st1, fut[k], t[k], theta)
+        st1 = _advance_two(st1, crit[k], fut[k], t[k], theta, t[k + 1])
+        if binding:
+            st0 = _advance_two(st0, crit[k], fut[k], t[k], 0.0, t[k + 1])
+    raise AssertionError  # pragma: no cover
+
+
+def _two_sided_beta_values(crit_nonbinding, cum_alpha, cum_beta, t, binding: bool,
+                           theta_guess: float):
+    """rpact's preparation of two-sided beta spending: the one-sided beta-spending design at
+    half the alpha gives the looks whose futility bound is negative (no two-sided futility stop
+    there, ``skip``); when the first looks are skipped the beta spending values are set to 0
+    there and rescaled linearly, ``beta(t_k) - beta(t_m)) / (beta(1) - beta(t_m)) * beta(1)``
+    from the last skipped look ``m`` on (rpact's ``betaAdjustment = TRUE``)."""
+    _, _, fut1 = _beta_spending(crit_nonbinding, np.asarray(cum_alpha) / 2.0, cum_beta, t,
+                                binding, theta_guess)
+    skip = np.asarray(fut1) < 0
+    positive = np.flatnonzero(np.asarray(fut1) > 0)
+    b = np.array(cum_beta, dtype=float)
+    k_min = int(positive[0]) if positive.size else -1
+    if k_min > 0:
+        adj = b.copy()
+        adj[:k_min] = 0.0
+        adj[k_min - 1:] = (b[k_min - 1:] - b[k_min - 1]) / (b[-1] - b[k_min - 1]) * b[-1]
+        b = adj
+    return b, skip
+
+
+def _beta_spending_two(crit_nonbinding, cum_alpha, cum_beta, t, binding: bool,
+                       theta_guess: float):
+    """Two-sided futility bounds by beta spending and the drift where the last one meets the
+    last critical value."""
+    b, skip = _two_sided_beta_values(crit_nonbinding, cum_alpha, cum_beta, t, binding,
+                                     theta_guess)
+
+    def run(theta):
+        return _spend_futility_two(crit_nonbinding, cum_alpha, b, t, theta, binding, skip)
+
+    lo, hi = 0.9 * theta_guess, 1.3 * theta_guess
+    f_lo, f_hi = run(lo)[0], run(hi)[0]
+    tries = 0
+    while f_lo * f_hi > 0 and tries < 40:
+        if f_lo > 0 and f_hi > 0:
+            lo, hi = hi, hi * 1.5
+        else:
+            lo, hi = lo / 1.5, lo
+        f_lo, f_hi = run(lo)[0], run(hi)[0]
+        tries += 1
+    if f_lo * f_hi > 0:  # pragma: no cover - spending functions are monotone
+        raise ConvergenceError("could not bracket the drift of the beta-spending design.")
+    theta = _brentq(lambda x: run(x)[0], lo, hi)
+    _, crit, fut = run(theta)
+    return theta, crit, fut[:-1], b, skip
+
+
 def _characteristics(crit, fut, t, sided: int, alpha: float, beta: float):
     """rpact's getDesignCharacteristics: drift for power 1 - beta, power, ASN ratios."""
     k_max = len(t)
@@ -441,6 +635,9 @@ def _characteristics(crit, fut, t, sided: int, alpha: float, beta: float):
         return dict(n_fixed=n_fixed, shift=n_fixed, power=np.array([1 - beta]),
                     rejection=np.array([1 - beta]), futility=np.zeros(0),
                     asn=(1.0, 1.0, 1.0))
+    if sided == 2 and fut is not None:
+        return _characteristics_two(np.asarray(crit, dtype=float), np.asarray(fut, dtype=float),
+                                    np.asarray(t, dtype=float), n_fixed, beta)
 
     def power_gap(theta):
         return _crossing(crit, lower, t, theta)[0].sum() - (1 - beta)
@@ -461,6 +658,30 @@ def _characteristics(crit, fut, t, sided: int, alpha: float, beta: float):
     futility = lo1[:-1] if (sided == 1 and fut is not None) else np.zeros(k_max - 1)
     return dict(n_fixed=n_fixed, shift=shift, power=np.cumsum(up1), rejection=up1,
                 futility=futility, asn=(asn(theta), asn(theta / 2.0), asn(0.0)))
+
+
+def _characteristics_two(crit, fut, t, n_fixed: float, beta: float):
+    """getDesignCharacteristics of a two-sided design with inner futility bounds: the drift gives
+    upper-tail power ``1 - beta`` with the futility regions ``|Z_k| < u_k`` absorbing (NaN: no
+    stop); stopping at a look (ASN) counts both rejections and futility."""
+
+    def power_gap(theta):
+        return _crossing_two(crit, fut, t, theta)[0].sum() - (1 - beta)
+
+    hi_th = 2.0 * math.sqrt(n_fixed) + 1.0
+    while power_gap(hi_th) < 0:
+        hi_th *= 2.0
+    theta = _brentq(power_gap, 0.0, hi_th)
+    shift = theta * theta
+
+    def asn(th):
+        up, low, fu = _crossing_two(crit, fut, t, th)
+        stop = up[:-1] + low[:-1] + fu
+        return (shift - np.sum(stop * (1.0 - t[:-1])) * shift) / n_fixed
+
+    up1, _, fu1 = _crossing_two(crit, fut, t, theta)
+    return dict(n_fixed=n_fixed, shift=shift, power=np.cumsum(up1), rejection=up1,
+                futility=fu1, asn=(asn(theta), asn(theta / 2.0), asn(0.0)))
 
 
 # ============================================================================================
@@ -491,7 +712,9 @@ class GroupSequentialDesign(Result):
     alpha_spent : tuple of float
         Cumulative type I error (two-sided designs: both tails).
     futility_bounds : tuple of float or None
-        Futility bounds on the z scale (``None``: no futility stopping).
+        Futility bounds on the z scale (``None``: no futility stopping). One-sided designs stop
+        for futility when ``Z_k <= u_k``, two-sided designs when ``|Z_k| < u_k``; NaN marks a
+        look without a futility stop (rpact's NA).
     beta_spent : tuple of float or None
         Cumulative type II error spent by the futility bounds (beta-spending designs).
     n_fixed : float
@@ -506,6 +729,10 @@ class GroupSequentialDesign(Result):
         Per-look probabilities of stopping for efficacy and for futility under the alternative.
     asn_h1, asn_h01, asn_h0 : float
         Expected information as a ratio to ``n_fixed`` under the alternative, halfway and H0.
+    beta_spending_shift : float or None
+        Beta-spending designs: the shift (drift squared) under which the futility bounds spend
+        beta (rpact's beta-spending ``shift``); it equals ``shift`` for one-sided designs, while
+        two-sided designs solve ``shift`` for the upper-tail power.
     """
 
     kmax: int
@@ -535,6 +762,7 @@ class GroupSequentialDesign(Result):
     asn_h1: float
     asn_h01: float
     asn_h0: float
+    beta_spending_shift: float | None = None
 
     _title = "Group-sequential design"
 
@@ -641,7 +869,7 @@ def _check_information_rates(information_rates, kmax: int | None) -> tuple[int, 
     return t.size, t
 
 
-def group_sequential_design(kmax: int | None = 3, alpha: float = 0.025, beta: float = 0.2,
+def group_sequential_design(kmax: int | None = None, alpha: float = 0.025, beta: float = 0.2,
                             sided: int = 1, information_rates=None, type_of_design: str = "asOF",
                             delta_wt: float | None = None, gamma: float | None = None,
                             rho: float | None = None, futility=None, binding: bool = False, *,
@@ -651,9 +879,9 @@ def group_sequential_design(kmax: int | None = 3, alpha: float = 0.025, beta: fl
 
     Parameters
     ----------
-    kmax : int >= 1, default 3
-        Number of looks (the last is the final analysis). May be ``None`` when
-        ``information_rates`` is given.
+    kmax : int >= 1, optional
+        Number of looks (the last is the final analysis); by default the number of
+        ``information_rates``, or 3 when they are not given.
     alpha : float in (0, 1), default 0.025
         Type I error (two-sided designs: the total of both tails).
     beta : float in (0, 1), default 0.2
@@ -675,8 +903,9 @@ def group_sequential_design(kmax: int | None = 3, alpha: float = 0.025, beta: fl
     rho : float in [0.4, 8], optional
         Kim-DeMets exponent; needed for ``asKD``.
     futility : {"bsOF", "bsP", "bsHSD", "bsKD"} or sequence of float, optional
-        Futility stopping: beta spending of the given type (one-sided alpha-spending designs), or
-        fixed futility bounds on the z scale for the looks before the last.
+        Futility stopping: beta spending of the given type (alpha-spending designs, one- or
+        two-sided), or fixed futility bounds on the z scale for the looks before the last
+        (one-sided designs).
     binding : bool, default False
         Whether the futility bounds are binding (the critical values then use them).
     futility_gamma, futility_rho : float, optional
@@ -719,6 +948,8 @@ def group_sequential_design(kmax: int | None = 3, alpha: float = 0.025, beta: fl
         raise InvalidParameterError(
             f"`beta` must be below 1 - alpha/sided = {1 - alpha / sided:g}; got {beta!r}."
         )
+    if kmax is None and information_rates is None:
+        kmax = 3
     kmax = _check_int("kmax", kmax, minimum=1, allow_none=information_rates is not None)
     if kmax is not None and kmax > 20:
         raise InvalidParameterError(f"`kmax` must be at most 20; got {kmax!r}.")
@@ -763,11 +994,6 @@ def group_sequential_design(kmax: int | None = 3, alpha: float = 0.025, beta: fl
             raise InvalidParameterError(
                 f"`futility`={futility!r} (beta spending) needs an alpha-spending design "
                 f"(type_of_design in {', '.join(_ALPHA_SPENDING)}); got {type_of_design!r}."
-            )
-        if sided != 1:
-            raise InvalidParameterError(
-                f"`futility`={futility!r}: beta-spending futility bounds are available for "
-                "one-sided designs (sided=1) only."
             )
         if kmax == 1:
             raise InvalidParameterError("`futility` needs at least two looks (`kmax` >= 2).")
@@ -817,15 +1043,29 @@ def group_sequential_design(kmax: int | None = 3, alpha: float = 0.025, beta: fl
         fut_bounds = fixed_futility
     if isinstance(futility, str):
         cum_beta = spending_function(futility, beta, t, gamma=futility_gamma, rho=futility_rho)
-        theta_fixed = float(special.ndtri(1 - alpha) + special.ndtri(1 - beta))
-        theta_bs, crit, fut_bounds = _beta_spending(crit, cum_alpha, cum_beta, t, binding,
-                                                    theta_fixed)
+        theta_fixed = float(special.ndtri(1 - alpha / sided) + special.ndtri(1 - beta))
+        if sided == 1:
+            theta_bs, crit, fut_bounds = _beta_spending(crit, cum_alpha, cum_beta, t, binding,
+                                                        theta_fixed)
+        else:
+            theta_bs, crit, fut_bounds, _, _ = _beta_spending_two(crit, cum_alpha, cum_beta, t,
+                                                                  binding, theta_fixed)
+            # rpact reports bounds of (almost) zero as no futility stop (NA)
+            fut_bounds = np.where(fut_bounds <= 1e-5, math.nan, fut_bounds)
     # ---- alpha spent and characteristics
-    alpha_spent = np.cumsum(_type_one_error(crit, t, sided,
-                                            fut_bounds if binding else None))
+    if sided == 2 and isinstance(futility, str):
+        fut_h0 = fut_bounds if binding else np.full(kmax - 1, math.nan)
+        up, low, _ = _crossing_two(crit, fut_h0, t, 0.0)
+        alpha_spent = np.cumsum(up + low)
+    else:
+        alpha_spent = np.cumsum(_type_one_error(crit, t, sided,
+                                                fut_bounds if binding else None))
     ch = _characteristics(crit, fut_bounds, t, sided, alpha, beta)
     if isinstance(futility, str):
-        _, lo = _crossing(crit, np.append(fut_bounds, crit[-1]), t, theta_bs)
+        if sided == 1:
+            _, lo = _crossing(crit, np.append(fut_bounds, crit[-1]), t, theta_bs)
+        else:
+            _, _, lo = _crossing_two(crit, np.append(fut_bounds, crit[-1]), t, theta_bs)
         beta_spent = np.cumsum(lo)
     return GroupSequentialDesign(
         kmax=kmax, alpha=alpha, beta=beta, sided=sided, information_rates=_tuple(t),
@@ -840,6 +1080,7 @@ def group_sequential_design(kmax: int | None = 3, alpha: float = 0.025, beta: fl
         power=_tuple(ch["power"]), rejection_probabilities=_tuple(ch["rejection"]),
         futility_probabilities=_tuple(ch["futility"]),
         asn_h1=float(ch["asn"][0]), asn_h01=float(ch["asn"][1]), asn_h0=float(ch["asn"][2]),
+        beta_spending_shift=theta_bs ** 2 if isinstance(futility, str) else None,
     )
 
 
@@ -871,7 +1112,9 @@ def boundary_crossing(design: GroupSequentialDesign, drift: float = 0.0, *,
     pandas.DataFrame
         ``look, information_rate, critical_value, lower_bound, p_upper, p_lower,
         cumulative_upper``: probabilities of stopping at each look above the critical value and
-        below the lower bound (futility or, two-sided, lower rejection).
+        below the lower bound (futility or, two-sided, lower rejection). Two-sided designs with
+        futility bounds add ``futility_bound`` and ``p_futility`` (stopping with
+        ``|Z| < futility_bound``).
 
     Examples
     --------
@@ -894,11 +1137,24 @@ def boundary_crossing(design: GroupSequentialDesign, drift: float = 0.0, *,
             )
     crit = np.asarray(design.critical_values)
     lower = _lower_bounds(design)
+    if _two_sided_futility(design):
+        up, lo, fu = _crossing_two(crit, np.asarray(design.futility_bounds), t, drift)
+        return pd.DataFrame({
+            "look": np.arange(1, design.kmax + 1), "information_rate": t, "critical_value": crit,
+            "lower_bound": lower, "p_upper": up, "p_lower": lo, "cumulative_upper": np.cumsum(up),
+            "futility_bound": _to_last_look(design.futility_bounds, design.kmax),
+            "p_futility": np.append(fu, math.nan),
+        })
     up, lo = _crossing(crit, lower, t, drift)
     return pd.DataFrame({
         "look": np.arange(1, design.kmax + 1), "information_rate": t, "critical_value": crit,
         "lower_bound": lower, "p_upper": up, "p_lower": lo, "cumulative_upper": np.cumsum(up),
     })
+
+
+def _two_sided_futility(design: GroupSequentialDesign) -> bool:
+    """Two-sided design with inner futility bounds (stop for futility when |Z_k| < u_k)."""
+    return design.sided == 2 and design.futility_bounds is not None
 
 
 def _lower_bounds(design: GroupSequentialDesign) -> np.ndarray:
@@ -1565,7 +1821,19 @@ def _monitor_boundaries(design: GroupSequentialDesign, t: np.ndarray, final: boo
         if final:
             cum_alpha[-1] = design.alpha
         crit = _alpha_spending_bounds(cum_alpha, t, sided, absorbing)
-        if isinstance(design.futility, str):
+        if isinstance(design.futility, str) and sided == 2:
+            cum_beta = spending_function(design.futility, design.beta, np.minimum(t, 1.0),
+                                         gamma=design.futility_gamma, rho=design.futility_rho)
+            cum_beta, skip = _monitor_skip(design, cum_beta, m)
+            drift = math.sqrt(design.beta_spending_shift)
+            _, crit2, fut = _spend_futility_two(crit, cum_alpha, cum_beta, t, drift, binding,
+                                                skip, final)
+            if binding:
+                crit = crit2
+            if final:
+                fut[-1] = math.nan
+            fut = np.where(fut <= 1e-5, math.nan, fut)
+        elif isinstance(design.futility, str):
             cum_beta = spending_function(design.futility, design.beta, np.minimum(t, 1.0),
                                          gamma=design.futility_gamma, rho=design.futility_rho)
             if binding:
@@ -1576,11 +1844,34 @@ def _monitor_boundaries(design: GroupSequentialDesign, t: np.ndarray, final: boo
                                             final)
             if final:
                 fut[-1] = math.nan
+    if sided == 2 and design.futility_bounds is not None:
+        up, low, _ = _crossing_two(crit, fut[:-1] if binding else np.full(m - 1, math.nan), t,
+                                   0.0)
+        alpha_spent = np.cumsum(up + low)
+        return np.asarray(crit, dtype=float), np.asarray(fut, dtype=float), alpha_spent
     lower_h0 = None
     if binding:
         lower_h0 = np.where(np.isnan(fut), -math.inf, fut)[:-1]
     alpha_spent = np.cumsum(_type_one_error(crit, t, sided, lower_h0))
     return np.asarray(crit, dtype=float), np.asarray(fut, dtype=float), alpha_spent
+
+
+def _monitor_skip(design: GroupSequentialDesign, cum_beta, m: int):
+    """Two-sided beta spending at the looks reached: no futility stop where the design has none
+    (NA bound), and rpact's linear adjustment of the beta spent when the first looks have none."""
+    planned = np.asarray(design.futility_bounds, dtype=float)
+    skip = np.zeros(m, dtype=bool)
+    n = min(m, design.kmax - 1)
+    skip[:n] = np.isnan(planned[:n])
+    b = np.array(cum_beta, dtype=float)
+    lead = int(np.argmin(np.isnan(planned))) if not np.all(np.isnan(planned)) else 0
+    k_min = min(lead, m)
+    if 0 < k_min < m:
+        total = design.beta
+        ref = b[k_min - 1]
+        b[:k_min] = 0.0
+        b[k_min - 1:] = (np.asarray(cum_beta)[k_min - 1:] - ref) / (total - ref) * total
+    return b, skip
 
 
 def _monitor(design, z, t, final, estimates=None, ses=None, exponentiate=False, effect="effect",
@@ -1603,7 +1894,8 @@ def _monitor(design, z, t, final, estimates=None, ses=None, exponentiate=False, 
     for k in range(m):
         if z[k] >= crit[k] or (design.sided == 2 and z[k] <= -crit[k]):
             d = "reject H0"
-        elif not np.isnan(fut[k]) and z[k] <= fut[k]:
+        elif not np.isnan(fut[k]) and (abs(z[k]) < fut[k] if design.sided == 2
+                                       else z[k] <= fut[k]):
             d = "stop for futility" if design.binding else "futility bound crossed (non-binding)"
         elif k == m - 1 and final:
             d = "do not reject H0"
@@ -1822,7 +2114,8 @@ class SequentialPower(Result):
         Cumulative events (or subjects) at each look.
     reject_per_look, lower_per_look : tuple of float
         Per-look probabilities of crossing the efficacy bound, and of stopping below the lower
-        bound (futility; two-sided designs: rejection in the other direction).
+        bound (futility; two-sided designs: rejection in the other direction, plus stopping for
+        futility with ``|Z| < u_k`` when the design has futility bounds).
     power : float
         Probability of rejecting H0 in the direction of the alternative.
     expected_information : float
@@ -1897,7 +2190,12 @@ def power_survival_sequential(design: GroupSequentialDesign, *, max_events: floa
     sign = 1.0 if alternative == "greater" else -1.0
     drift = sign * math.log(hr / theta_h0) * math.sqrt(r * max_events) / (1 + r)
     t = np.asarray(design.information_rates)
-    up, lo = _crossing(np.asarray(design.critical_values), _lower_bounds(design), t, drift)
+    if _two_sided_futility(design):
+        up, lo, fu = _crossing_two(np.asarray(design.critical_values),
+                                   np.asarray(design.futility_bounds), t, drift)
+        lo = lo + np.append(fu, 0.0)
+    else:
+        up, lo = _crossing(np.asarray(design.critical_values), _lower_bounds(design), t, drift)
     stop = (up + lo)[:-1]
     events = max_events * t
     expected = max_events * (1.0 - float(np.sum(stop * (1.0 - t[:-1]))))
