@@ -200,6 +200,19 @@ def test_noninferiority_design_rejects_at_the_margin_at_alpha():
         simulate_power(d, n_reps=10)
 
 
+@pytest.mark.parametrize(("p", "margin", "higher_is_better"), [(0.23, -0.10, True),
+                                                               (0.30, 0.10, False)])
+def test_noninferiority_null_is_at_the_margin_of_the_imputed_rates(p, margin, higher_is_better):
+    # With 10% drop-out counted as failure (non-responder imputation) the test compares
+    # p (1 - d) [+ d for a bad outcome]; under H0 those rates must differ by the margin itself,
+    # so the rejection rate is the nominal one-sided 2.5% (not ~5%, as when the latent rates
+    # differ by the margin and the imputed ones by only 0.9 of it).
+    d = _binary(280, p, 280, p, margin=margin, dropout=0.1, higher_is_better=higher_is_better)
+    res = simulate_power(d, n_reps=6000, sided=1, alpha=0.025, rng=13)
+    assert abs(res.type1_error - 0.025) <= 3 * res.type1_mcse + 0.003, res.type1_error
+    _within(res)
+
+
 def test_continuous_ttest_power_agrees_with_statsmodels():
     from workbench.design.continuous import ContinuousArm, ContinuousDesign
 

@@ -279,10 +279,21 @@ def _null_design(design):
                                         cure_fraction=c.cure_fraction)
         return dataclasses.replace(design, arms=tuple(arms))
     if kind == "BinaryDesign":
-        p = design.arms[ctrl].p + (design.margin or 0.0)
+        # H0 holds for the rates the test compares: with non-responder imputation those are
+        # rate_nri = p (1 - dropout) (+ dropout for a bad outcome), not the latent p
+        margin = design.margin or 0.0
+        p = design.arms[ctrl].p + margin
+        if design.missing in ("nri", "both"):
+            er = design.expected_rates().set_index("arm")
+            d_exp = float(er.loc[design.arm_names[exp], "dropout"])
+            bad = 0.0 if design.higher_is_better else d_exp
+            target = float(er.loc[design.arm_names[ctrl], "rate_nri"]) + margin
+            p = (target - bad) / (1 - d_exp)
+            if abs(p) < 1e-12 or abs(p - 1) < 1e-12:
+                p = round(p)
         if not 0 <= p <= 1:
             raise InvalidParameterError(
-                f"the null of `margin` {design.margin:g} puts arm 1's rate at {p:g}, "
+                f"the null hypothesis (`margin` {margin:g}) puts arm 1's rate at {p:g}, "
                 "outside [0, 1]."
             )
         return _with_effect(design, p)
