@@ -147,3 +147,35 @@ def test_simulate_binary_design_file(capsys, tmp_path):
     d = run_json(capsys, f"simulate {path} --reps 1000 --seed 2 --no-type1")
     assert d["design_type"] == "BinaryDesign" and d["type1_error"] is None
     assert abs(d["power"] - d["closed_form_power"]) <= 3 * d["mcse"]
+
+
+def test_simulate_noninferiority_design_file_is_one_sided_by_default(capsys):
+    # T5 (synthetic_data): PDT vs CBT, margin -10 points, 10% drop-out counted as non-remission
+    path = Path(__file__).parents[1] / "synthetic_data" / "t2_t6_remission" / "t5_design.yaml"
+    d = run_json(capsys, f"simulate {path} --reps 3000 --seed 6")
+    assert (d["sided"], d["alpha"]) == (1, 0.025)
+    # imputed rates 0.23 in both arms, 117 and 116 patients: power of the Farrington-Manning
+    # test (rpact getPowerRates, thetaH0 = -0.1, one-sided 2.5%), its restricted maximum
+    # likelihood estimates found here numerically
+    import math
+
+    from scipy import optimize, stats
+
+    p, m, n1, n2 = 0.23, -0.1, 117, 116
+
+    def loglik(b):  # expected log-likelihood at p1 = b + m, p2 = b
+        a = b + m
+        return -(n1 * (p * math.log(a) + (1 - p) * math.log(1 - a))
+                 + n2 * (p * math.log(b) + (1 - p) * math.log(1 - b)))
+
+    q2 = optimize.minimize_scalar(loglik, bounds=(-m + 1e-9, 1 - 1e-9), method="bounded",
+                                  options={"xatol": 1e-12}).x
+    q1 = q2 + m
+    s0 = (q1 * (1 - q1) / n1 + q2 * (1 - q2) / n2) ** 0.5
+    s1 = (p * (1 - p) / n1 + p * (1 - p) / n2) ** 0.5
+    closed = stats.norm.cdf((-m - stats.norm.ppf(0.975) * s0) / s1)
+    assert d["closed_form_power"] == pytest.approx(closed, abs=1e-7)
+    assert abs(d["power"] - closed) <= 3 * d["mcse"]
+    assert abs(d["type1_error"] - 0.025) <= 3 * d["type1_mcse"] + 0.003
+    err = run_error(capsys, f"simulate {path} --reps 100 --sided 2")
+    assert "--sided" in err

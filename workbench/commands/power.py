@@ -173,7 +173,12 @@ def _simulate_parser(verbs) -> argparse.ArgumentParser:
                         "t-test|ancova (continuous); default the first")
     p.add_argument("--chunk-size", type=int, default=10_000, help="replicates per unit of work")
     p.add_argument("--no-type1", action="store_true", help="skip the simulation under the null")
-    _common_test_options(p)
+    p.add_argument("--alpha", type=float, default=None,
+                   help="type I error, both tails together when two-sided (default 0.05; 0.025 "
+                        "for a design with a non-inferiority margin)")
+    p.add_argument("--sided", type=int, default=None,
+                   help="1 or 2 (default 2; 1 for a design with a non-inferiority margin)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_run_simulate)
     return p
 
@@ -358,9 +363,13 @@ def _run_simulate(args) -> int:
     if args.seed is not None and args.seed < 0:
         raise InvalidParameterError(f"`--seed` must be a non-negative integer; got {args.seed!r}.")
     design = _load_design(args.design)
+    # a non-inferiority design is tested one-sided, by default at 2.5%
+    non_inferiority = getattr(design, "margin", None) not in (None, 0)
+    sided = args.sided if args.sided is not None else (1 if non_inferiority else 2)
+    alpha = args.alpha if args.alpha is not None else (0.025 if non_inferiority else 0.05)
     try:
-        res = simulate_power(design, n_reps=args.reps, test=args.test, alpha=args.alpha,
-                             sided=args.sided, type1=not args.no_type1, rng=args.seed,
+        res = simulate_power(design, n_reps=args.reps, test=args.test, alpha=alpha,
+                             sided=sided, type1=not args.no_type1, rng=args.seed,
                              chunk_size=args.chunk_size, workers=args.workers)
     except InvalidParameterError as exc:
         raise _rename(exc) from None
