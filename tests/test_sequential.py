@@ -1001,3 +1001,13 @@ def test_cli_monitor(capsys):
 def test_cli_monitor_errors_name_the_option(capsys, argv, option):
     code, out, err = _cli(capsys, "design", "monitor", *argv)
     assert code == 2 and out == "" and option in err
+
+
+def test_cli_options_that_do_not_apply_give_one_warning_line(capsys):
+    code, out, err = _cli(capsys, "design", "sequential", "--binding", "--json")
+    assert code == 0 and json.loads(out)["futility_bounds"] is None
+    assert err.strip().splitlines() == ["workbench design: warning: `--binding` is ignored "
+                                        "without futility bounds."]
+    code, out, err = _cli(capsys, "power", "rates", "--p1", "0.3", "--p2", "0.5", "--power",
+                          "0.8", "--kmax", "3", "--rho", "3", "--json")
+    assert code == 0 and "`--rho`" in err and err.count("\n") == 1

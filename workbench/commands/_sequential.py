@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
+import warnings
 
 
 def add_options(p: argparse.ArgumentParser) -> None:
@@ -62,13 +64,18 @@ def _design(args, beta: float):
     info = split_list(args.gs_info, "information_rates") if args.gs_info is not None else None
     kmax = args.kmax if args.kmax is not None else (len(info) if info is not None else 3)
     try:
-        return group_sequential_design(kmax=kmax, alpha=args.alpha, beta=beta, sided=args.sided,
-                                       information_rates=info,
-                                       type_of_design=args.gs_design or "asOF",
-                                       delta_wt=args.gs_delta_wt, gamma=args.gs_gamma,
-                                       rho=args.gs_rho)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            design = group_sequential_design(kmax=kmax, alpha=args.alpha, beta=beta,
+                                             sided=args.sided, information_rates=info,
+                                             type_of_design=args.gs_design or "asOF",
+                                             delta_wt=args.gs_delta_wt, gamma=args.gs_gamma,
+                                             rho=args.gs_rho)
     except InvalidParameterError as exc:
         raise _rename(exc) from None
+    for w in caught:  # an option that does not apply: one line on stderr naming it
+        print(f"workbench power: warning: {_rename(w.message)}", file=sys.stderr)
+    return design
 
 
 def _rename(exc):

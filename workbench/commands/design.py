@@ -118,6 +118,20 @@ def _flagged(exc: Exception) -> str:
 
 
 def _make_design(args: argparse.Namespace):
+    """The design of the command line; the library's warnings (an option that does not apply)
+    become one line each on stderr, naming the option."""
+    import sys
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        design = _build_design(args)
+    for w in caught:
+        print(f"workbench design: warning: {_flagged(w.message)}", file=sys.stderr)
+    return design
+
+
+def _build_design(args: argparse.Namespace):
     from ..power.sequential import group_sequential_design
     from ._common import split_list
 
