@@ -179,3 +179,27 @@ def test_simulate_noninferiority_design_file_is_one_sided_by_default(capsys):
     assert abs(d["type1_error"] - 0.025) <= 3 * d["type1_mcse"] + 0.003
     err = run_error(capsys, f"simulate {path} --reps 100 --sided 2")
     assert "--sided" in err
+
+
+@pytest.mark.parametrize("power", ["80", "90"])
+def test_rates_arcsine_allocation_blocks_match_pwr(capsys, power):
+    # R: uniroot on pwr.2p2n.test(h, n1, n2 = 2 n1), sizes rounded up in whole 1:2 blocks
+    o = RATES[f"pwr_2p2n_ss_p27_p47_pow{power}_alloc1to2"]["outputs"]
+    d = run_json(capsys, f"rates --p1 0.27 --p2 0.47 --power 0.{power} --ratio 0.5 "
+                         "--method arcsine --rounding allocation")
+    assert d["n_exact"] == pytest.approx([o["n1"], o["n2"]], rel=1e-6)
+    assert d["n_per_arm"] == [o["ceiling_n1"], o["ceiling_n2"]]
+    per_arm = run_json(capsys, f"rates --p1 0.27 --p2 0.47 --power 0.{power} --ratio 0.5 "
+                               "--method arcsine")
+    assert per_arm["n_per_arm"] == [o["ceiling_n1"], -int(-o["n2"] // 1)]
+
+
+def test_rates_paragraph_counts_the_patients_of_n_per_arm(capsys):
+    # 92 patients split 2:1 are 61 + 31 (not 62 + 31 rounded up separately)
+    assert main(["power", "rates", "--p1", "0.27", "--p2", "0.47", "--n", "92", "--ratio", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "n per arm 61 + 31 = 92" in out and "With 92 evaluable patients (61 " in out
+    assert main(["power", "rates", "--p1", "0.27", "--p2", "0.47", "--power", "0.8",
+                 "--ratio", "0.7", "--rounding", "allocation"]) == 0
+    out = capsys.readouterr().out
+    assert "84 + 120 = 204" in out and "requires 204 evaluable patients (84 " in out

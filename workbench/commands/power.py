@@ -33,7 +33,7 @@ _OPTIONS = {
     "accrual_time": "--accrual", "follow_up": "--follow-up", "follow_up_type": "--follow-up-type",
     "dropout_probability": "--dropout", "dropout_time": "--dropout-at", "dropout": "--dropout",
     "n_reps": "--reps", "rng": "--seed", "workers": "--workers", "test": "--test",
-    "chunk_size": "--chunk-size", "design": "DESIGN",
+    "chunk_size": "--chunk-size", "design": "DESIGN", "rounding": "--rounding",
 }
 
 _KEYS = ("n_per_arm", "n_total", "n_exact", "events", "events_exact", "power", "hazard_ratio",
@@ -100,6 +100,9 @@ def _rates_parser(verbs) -> argparse.ArgumentParser:
                    help="fraction without an outcome: inflate the sizes by 1/(1 - dropout)")
     p.add_argument("--two-sided-power", action="store_true",
                    help="solve the sample size from both tails (rpact twoSidedPower)")
+    p.add_argument("--rounding", choices=("per-arm", "allocation"), default="per-arm",
+                   help="round solved sizes up per arm (default, as rpact) or in whole "
+                        "allocation blocks so n1:n2 stays --ratio (e.g. 1:2 -> 68 and 136)")
     _common_test_options(p)
     p.set_defaults(func=_run_rates)
     return p
@@ -226,7 +229,8 @@ def _run_rates(args) -> int:
         res = power_rates(args.p1, args.p2, n1=args.n1, n2=args.n2, n_total=args.n,
                           power=args.power, alpha=args.alpha, sided=args.sided,
                           allocation_ratio=args.ratio, margin=args.margin, method=args.method,
-                          dropout=args.dropout, two_sided_power=args.two_sided_power)
+                          dropout=args.dropout, two_sided_power=args.two_sided_power,
+                          rounding=args.rounding)
     except InvalidParameterError as exc:
         raise _rename(exc) from None
     out = {

@@ -200,7 +200,9 @@ def _rates(res, *, source, arm_names, outcome, md) -> tuple[str, list[str]]:
     assume = f"We assume {outcome} rates of {_pct(res.p1)} with {e} and {_pct(res.p2)} with {c}"
     assume += f" ({source})." if source else "."
     parts.append(assume)
-    n_exact = [math.ceil(x - 1e-9) for x in res.n_exact]
+    # evaluable patients: the sizes to enrol when nobody drops out (rounded as asked for)
+    n_exact = (list(res.n_per_arm) if res.dropout == 0
+               else [math.ceil(x - 1e-9) for x in res.n_exact])
     ref = f" ({_SHORT[key]})"
     goal = "Showing non-inferiority" if res.margin else "Detecting this difference"
     if res.solved_for == "n":
