@@ -8,9 +8,11 @@ Examples::
     workbench design monitor --kmax 3 --z=-1.2,-2.9 --events 22,41 --max-events 65
 
 With ``--json`` one JSON object is printed: ``critical_values``, ``stage_levels``, ``alpha_spent``
-(cumulative), ``futility_bounds`` and ``beta_spent`` (null without futility), ``inflation_factor``,
-``power`` (cumulative), ``rejection_probabilities``, ``futility_probabilities``, ``asn``
-{h1, h01, h0} (expected information as a ratio to the fixed design), ``information_rates``,
+(cumulative), ``futility_bounds`` and ``beta_spent`` (null without futility; a null bound is a
+look without a futility stop, and two-sided designs stop for futility when ``|z| < bound``),
+``inflation_factor``, ``power`` (cumulative), ``rejection_probabilities``,
+``futility_probabilities``, ``asn`` {h1, h01, h0} (expected information as a ratio to the fixed
+design), ``information_rates``,
 ``n_fixed``, ``shift`` and ``settings``. Lists run over the looks (futility over the looks
 before the last). ``monitor --json`` prints ``information_rates``, ``z``, ``critical_values``,
 ``futility_bounds``, ``alpha_spent``, ``stage_levels`` and ``decisions`` over the looks performed,
