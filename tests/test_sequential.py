@@ -1011,3 +1011,17 @@ def test_cli_options_that_do_not_apply_give_one_warning_line(capsys):
     code, out, err = _cli(capsys, "power", "rates", "--p1", "0.3", "--p2", "0.5", "--power",
                           "0.8", "--kmax", "3", "--rho", "3", "--json")
     assert code == 0 and "`--rho`" in err and err.count("\n") == 1
+
+
+def test_simulated_futility_stops_come_with_their_monte_carlo_error():
+    from workbench.power.sequential import simulate_survival_sequential
+
+    d = group_sequential_design(kmax=3, futility="bsOF")
+    sim = simulate_survival_sequential(d, _sim_trial(), events=[22, 44, 65], n_reps=400, rng=2)
+    p = np.asarray(sim.futility_per_look)
+    assert p.sum() > 0
+    tab = sim.summary
+    np.testing.assert_allclose(tab["futility_mcse"][:2], np.sqrt(p * (1 - p) / 400))
+    assert math.isnan(tab["futility_mcse"][2])
+    assert sim.early_stop_mcse == pytest.approx(
+        math.sqrt(sim.early_stop * (1 - sim.early_stop) / 400))

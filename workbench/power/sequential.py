@@ -2287,7 +2287,9 @@ class SequentialSimulation(Result):
     power, power_mcse : float
         Probability of rejecting H0 at some look.
     reject_per_look, futility_per_look : tuple of float
-        Probability of stopping at each look for efficacy and for futility.
+        Probability of stopping at each look for efficacy and for futility (Monte Carlo errors
+        ``reject_per_look_mcse`` and the properties ``futility_per_look_mcse``,
+        ``early_stop_mcse``).
     reached : tuple of int
         Replicates reaching each look (rpact's ``iterations``).
     analysis_times : tuple of float
@@ -2328,15 +2330,28 @@ class SequentialSimulation(Result):
     _title = "Simulated group-sequential trial"
 
     @property
+    def futility_per_look_mcse(self) -> tuple[float, ...]:
+        """Monte Carlo standard errors of ``futility_per_look``."""
+        p = np.asarray(self.futility_per_look, dtype=float)
+        return _tuple(np.sqrt(p * (1 - p) / self.n_reps))
+
+    @property
+    def early_stop_mcse(self) -> float:
+        """Monte Carlo standard error of ``early_stop``."""
+        return math.sqrt(self.early_stop * (1 - self.early_stop) / self.n_reps)
+
+    @property
     def summary(self) -> pd.DataFrame:
         """One row per look: ``look, events, reached, analysis_time, reject_probability,
-        reject_mcse, futility_probability, cumulative_power, events_not_achieved``."""
+        reject_mcse, futility_probability, futility_mcse, cumulative_power,
+        events_not_achieved``."""
         k = self.design.kmax
         return pd.DataFrame({
             "look": np.arange(1, k + 1), "events": self.events, "reached": self.reached,
             "analysis_time": self.analysis_times, "reject_probability": self.reject_per_look,
             "reject_mcse": self.reject_per_look_mcse,
             "futility_probability": _to_last_look(self.futility_per_look, k),
+            "futility_mcse": _to_last_look(self.futility_per_look_mcse, k),
             "cumulative_power": np.cumsum(self.reject_per_look),
             "events_not_achieved": self.events_not_achieved,
         })
