@@ -298,6 +298,31 @@ def test_sample_size_rates_matches_rpact():
     assert s.max_subjects_ceiling == o["derived_ceilings"]["maxNumberOfSubjects"]
 
 
+@pytest.mark.parametrize("pi1,pi2,theta_h0,ratio,ref", [
+    (0.5, 0.3, 0.0, 1, (261.60183, 260.14823, 244.79812, 190.51949,
+                        [0.39662162, 0.20482715, 0.12354802])),
+    (0.5, 0.3, 0.0, 3, (349.41307, 347.47155, 326.9689, 254.47069,
+                        [0.38949339, 0.20784714, 0.12553463])),
+    (0.5, 0.1, 0.2, 1, (201.70565, 200.58487, 188.74931, 146.89828,
+                        [0.6326463, 0.40827798, 0.32212934])),
+    (0.5, 0.1, 0.2, 0.4, (267.48868, 266.00237, 250.30683, 194.80676,
+                          [0.59822838, 0.40051537, 0.32119139])),
+])
+def test_sample_size_rates_matches_rpact_test_suite(pi1, pi2, theta_h0, ratio, ref):
+    """rpact's own tests (tests/testthat/test-f_design_sample_size_calculator.R): WT(0.3) design
+    at t = 0.2, 0.5, 1, beta 0.1; unequal allocation and a superiority margin (theta_h0 = 0.2 with
+    pi1 - pi2 = 0.4). Values printed to 8 significant digits."""
+    d = group_sequential_design(information_rates=[0.2, 0.5, 1], beta=0.1, type_of_design="WT",
+                                delta_wt=0.3)
+    s = sample_size_rates_sequential(d, pi1=pi1, pi2=pi2, theta_h0=theta_h0,
+                                     allocation_ratio=ratio)
+    got = (s.max_subjects, s.expected_subjects_h0, s.expected_subjects_h01,
+           s.expected_subjects_h1, list(s.critical_values_effect_scale))
+    for mine, want in zip(got, ref):
+        np.testing.assert_allclose(mine, want, rtol=1e-7)
+    assert s.direction_upper
+
+
 # ------------------------------------------------------------------------------------------
 # monitoring
 # ------------------------------------------------------------------------------------------

@@ -64,7 +64,7 @@ from .._validation import (
 )
 from ..exceptions import ConvergenceError, InvalidParameterError
 from ..results import Result
-from .analytic import _rates_sd, event_probability, events_freedman, events_schoenfeld, power_rates
+from .analytic import _rates_sd, event_probability, events_freedman, events_schoenfeld
 
 __all__ = [
     "GroupSequentialDesign",
@@ -1617,8 +1617,9 @@ def sample_size_rates_sequential(design: GroupSequentialDesign, *, pi1: float, p
     allocation_ratio : float > 0, default 1
         ``n1 / n2``.
     theta_h0 : float in (-1, 1), default 0
-        Risk difference ``pi1 - pi2`` under H0 (non-zero for non-inferiority: Farrington-Manning
-        variance under H0).
+        Risk difference ``pi1 - pi2`` under H0 (non-zero for non-inferiority or for superiority
+        by a margin: Farrington-Manning variance under H0); the test is one-sided in the
+        direction of ``pi1 - pi2 - theta_h0``, as rpact's ``directionUpper``.
 
     Returns
     -------
@@ -1651,9 +1652,19 @@ def sample_size_rates_sequential(design: GroupSequentialDesign, *, pi1: float, p
         raise InvalidParameterError(
             f"`pi1` - `pi2` ({p1 - p2:g}) equals `theta_h0` ({theta0:g}): no effect to detect."
         )
-    fixed = power_rates(p1, p2, power=1 - design.beta, alpha=design.alpha, sided=design.sided,
-                        allocation_ratio=r, margin=theta0)
-    n1f, n2f = fixed.n_exact
+    if not 0 < p2 + theta0 < 1:
+        raise InvalidParameterError(
+            f"`theta_h0` {theta0:g} puts the null boundary pi2 + theta_h0 = {p2 + theta0:g} "
+            "outside (0, 1)."
+        )
+    # rpact's fixed design, also for a superiority margin (pi1 - pi2 beyond theta_h0 on the far
+    # side from 0): n2 = (z_a sd0 + z_b sd1)**2 / (pi1 - pi2 - theta_h0)**2, sd0 the
+    # Farrington-Manning (pooled when theta_h0 = 0) and sd1 the unrestricted standard deviation
+    sd0, sd1 = _rates_sd(p1, p2, r, theta0)
+    z_a = float(-special.ndtri(design.alpha / design.sided))
+    z_b = float(-special.ndtri(design.beta))
+    n2f = ((z_a * sd0 + z_b * sd1) / (p1 - p2 - theta0)) ** 2
+    n1f = r * n2f
     n_fixed = n1f + n2f
     n_max = n_fixed * design.inflation_factor
     t = np.asarray(design.information_rates)
