@@ -60,7 +60,9 @@ def main(argv: list[str]) -> int:
         elif task == "test":
             _run(PY, "-m", "pytest", "-q", *rest, env=env)
         elif task == "lab":
-            _run(BIN / "jupyter", "lab", "notebooks/", *rest)
+            # the kernel registered inside .venv wins over any "python3" kernel in the user's folders
+            env["JUPYTER_PREFER_ENV_PATH"] = "1"
+            _run(BIN / "jupyter", "lab", "notebooks/", *rest, env=env)
         else:
             print(__doc__)
             return 2
