@@ -407,7 +407,7 @@ def test_nonpositive_variance_names_study_and_column():
     with pytest.raises(DataValidationError, match=r"study 'T4'.*column 'v'"):
         meta_analysis(df, yi="g", vi="v", study="trial")
     df.loc[3, "v"] = -0.2
-    with pytest.raises(DataValidationError, match=r"study 'T4'.*'v' must be > 0"):
+    with pytest.raises(DataValidationError, match=r"study 'T4'.*'v' must be > 0; got -0\.2\."):
         meta_analysis(df, yi="g", vi="v", study="trial")
 
 

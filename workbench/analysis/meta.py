@@ -130,20 +130,23 @@ def _check_values(name: str, arr: np.ndarray, labels=None, *, positive=False, no
     if bad.any():
         i = int(np.argmax(bad))
         raise DataValidationError(
-            f"{_where(labels, i)}: column {col!r} must be a finite number; got {arr.flat[i]!r}.")
+            f"{_where(labels, i)}: column {col!r} must be a finite number; "
+            f"got {float(arr.flat[i])!r}.")
     for cond, allowed in ((positive, "> 0"), (nonnegative, ">= 0")):
         if cond:
             bad = arr <= 0 if allowed == "> 0" else arr < 0
             if bad.any():
                 i = int(np.argmax(bad))
                 raise DataValidationError(
-                    f"{_where(labels, i)}: column {col!r} must be {allowed}; got {arr.flat[i]!r}.")
+                    f"{_where(labels, i)}: column {col!r} must be {allowed}; "
+                    f"got {float(arr.flat[i])!r}.")
     if minimum is not None:
         bad = arr < minimum
         if bad.any():
             i = int(np.argmax(bad))
             raise DataValidationError(
-                f"{_where(labels, i)}: column {col!r} must be >= {minimum}; got {arr.flat[i]!r}.")
+                f"{_where(labels, i)}: column {col!r} must be >= {minimum}; "
+                f"got {float(arr.flat[i])!r}.")
 
 
 def _hedges_j(m: np.ndarray) -> np.ndarray:
