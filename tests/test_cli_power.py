@@ -203,3 +203,27 @@ def test_rates_paragraph_counts_the_patients_of_n_per_arm(capsys):
                  "--ratio", "0.7", "--rounding", "allocation"]) == 0
     out = capsys.readouterr().out
     assert "84 + 120 = 204" in out and "requires 204 evaluable patients (84 " in out
+
+
+def test_simulate_three_arm_design_file_with_arms(capsys):
+    # T3 (synthetic_data): PDT, sertraline and placebo; compare PDT with placebo. Imputed rates
+    # 0.22 (51 patients) and 0.20 (53): rpact getPowerRates' two-sided power, computed here
+    from scipy import stats
+
+    path = Path(__file__).parents[1] / "synthetic_data" / "t2_t6_remission" / "t3_design.yaml"
+    err = run_error(capsys, f"simulate {path} --reps 100")
+    assert "two arms" in err
+    d = run_json(capsys, f"simulate {path} --reps 4000 --seed 2 --arms pdt,placebo")
+    assert d["arm_names"] == ["pdt", "placebo"] and d["n_per_arm"] == [51, 53]
+    p1, p2, n1, n2 = 0.22, 0.20, 51, 53
+    pbar = (n1 * p1 + n2 * p2) / (n1 + n2)
+    s0 = (pbar * (1 - pbar) * (1 / n1 + 1 / n2)) ** 0.5
+    s1 = (p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2) ** 0.5
+    z = stats.norm.ppf(0.975)
+    drift = abs(p1 - p2) / s1 + z * (1 - s0 / s1)
+    closed = stats.norm.cdf(drift - z) + stats.norm.cdf(-drift - z)
+    assert d["closed_form_power"] == pytest.approx(closed, rel=1e-9)
+    assert abs(d["power"] - closed) <= 3 * d["mcse"] + 0.01  # discrete test, small n
+    assert abs(d["type1_error"] - 0.05) <= 3 * d["type1_mcse"] + 0.01
+    err = run_error(capsys, f"simulate {path} --reps 100 --arms pdt,nothing")
+    assert "--arms" in err

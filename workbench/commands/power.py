@@ -10,6 +10,7 @@ Examples::
     workbench power survival --p1 0.27 --p2 0.47 --at 48 --accrual 24 --follow-up 48 \\
         --power 0.8 --sided 1 --alpha 0.025 --kmax 3 --design asOF --info 0.3,0.6,1
     workbench power simulate design.yaml --reps 10000 --seed 1 --workers 2
+    workbench power simulate t3_design.yaml --reps 10000 --seed 1 --arms pdt,placebo
 
 Conventions (those of rpact): arm 1 is the experimental arm, ``--ratio`` is n1/n2
 (allocationRatioPlanned); sizes solved for are rounded up per arm. ``power survival`` counts
@@ -34,6 +35,7 @@ _OPTIONS = {
     "dropout_probability": "--dropout", "dropout_time": "--dropout-at", "dropout": "--dropout",
     "n_reps": "--reps", "rng": "--seed", "workers": "--workers", "test": "--test",
     "chunk_size": "--chunk-size", "design": "DESIGN", "rounding": "--rounding",
+    "arms": "--arms",
 }
 
 _KEYS = ("n_per_arm", "n_total", "n_exact", "events", "events_exact", "power", "hazard_ratio",
@@ -176,6 +178,9 @@ def _simulate_parser(verbs) -> argparse.ArgumentParser:
                         "t-test|ancova (continuous); default the first")
     p.add_argument("--chunk-size", type=int, default=10_000, help="replicates per unit of work")
     p.add_argument("--no-type1", action="store_true", help="skip the simulation under the null")
+    p.add_argument("--arms", default=None, metavar="EXPERIMENTAL,CONTROL",
+                   help="the two arms to compare, by name, for a design with more arms (or to "
+                        "choose which arm is the control)")
     p.add_argument("--alpha", type=float, default=None,
                    help="type I error, both tails together when two-sided (default 0.05; 0.025 "
                         "for a design with a non-inferiority margin)")
@@ -357,6 +362,29 @@ def _load_design(spec: str):
         ) from None
 
 
+def _two_arms(design, spec: str):
+    """The design reduced to the arms named in ``spec`` ('EXPERIMENTAL,CONTROL')."""
+    import dataclasses
+
+    from ..exceptions import InvalidParameterError
+
+    names = [x.strip() for x in spec.split(",") if x.strip()]
+    available = list(design.arm_names)
+    if len(names) != 2 or names[0] == names[1] or not set(names) <= set(available):
+        raise InvalidParameterError(
+            f"`--arms` must name two different arms of the design, experimental first and "
+            f"control second, from {available}; got {spec!r}."
+        )
+    arm = {a.name: a for a in design.arms}
+    exp, ctrl = arm[names[0]], arm[names[1]]
+    kind = type(design).__name__
+    if kind == "BinaryDesign":
+        return dataclasses.replace(design, arms=(exp, ctrl), reference=ctrl.name)
+    if kind == "ContinuousDesign":
+        return dataclasses.replace(design, arms=(ctrl, exp))  # control first
+    return dataclasses.replace(design, arms=(exp, ctrl))  # SurvivalDesign: arm 1 first
+
+
 def _run_simulate(args) -> int:
     from ..exceptions import InvalidParameterError
     from ..power.report import grant_paragraph
@@ -367,6 +395,11 @@ def _run_simulate(args) -> int:
     if args.seed is not None and args.seed < 0:
         raise InvalidParameterError(f"`--seed` must be a non-negative integer; got {args.seed!r}.")
     design = _load_design(args.design)
+    if args.arms is not None:
+        try:
+            design = _two_arms(design, args.arms)
+        except InvalidParameterError as exc:
+            raise _rename(exc) from None
     # a non-inferiority design is tested one-sided, by default at 2.5%
     non_inferiority = getattr(design, "margin", None) not in (None, 0)
     sided = args.sided if args.sided is not None else (1 if non_inferiority else 2)
