@@ -298,6 +298,35 @@ def test_sample_size_rates_matches_rpact():
     assert s.max_subjects_ceiling == o["derived_ceilings"]["maxNumberOfSubjects"]
 
 
+@pytest.mark.parametrize("theta_h0,ratio,ref", [
+    (1.0, 1, (218.43651, 64.634742, [7.0974672, 11.495939, 18], 14.423875,
+              [64.275598, 60.483, 47.072216], [129.1955, 209.26106, 218.43651], 207.20268,
+              [4.9325954, 2.3170793, 1.6774418])),
+    (1.0, 3, (250.03082, 86.179656, [7.0363139, 11.430238, 18], 14.391854,
+              [85.700797, 80.644, 62.762955], [146.60794, 238.15931, 250.03082], 236.50497,
+              [4.9325954, 2.3170793, 1.6774418])),
+    (1.2, 3, (411.1105, 141.69998, [7.0363139, 11.430238, 18], 14.391854,
+              [140.91262, 132.59803, 103.19732], [241.05854, 391.59089, 411.1105], 388.87078,
+              [4.1656631, 2.3109184, 1.7962847])),
+])
+def test_sample_size_survival_matches_rpact_test_suite(theta_h0, ratio, ref):
+    """rpact's own tests (tests/testthat/test-f_design_sample_size_calculator.R):
+    getSampleSizeSurvival(WT(0.3) design at t = 0.2, 0.5, 1, beta 0.1, pi1 = 0.4, pi2 = 0.2,
+    rpact's defaults eventTime 12, accrualTime 12, followUpTime 6): looks before the end of
+    accrual, unequal allocation, theta_h0 = 1.2. Values printed to 8 significant digits."""
+    d = group_sequential_design(information_rates=[0.2, 0.5, 1], beta=0.1, type_of_design="WT",
+                                delta_wt=0.3)
+    s = sample_size_survival_sequential(d, pi1=0.4, pi2=0.2, event_time=12, accrual_time=12,
+                                        follow_up_time=6, allocation_ratio=ratio,
+                                        theta_h0=theta_h0)
+    got = (s.max_subjects, s.max_events, list(s.analysis_times), s.study_duration_h1,
+           [s.expected_events_h0, s.expected_events_h01, s.expected_events_h1],
+           list(s.subjects_per_look), s.expected_subjects_h1,
+           list(s.critical_values_effect_scale))
+    for mine, want in zip(got, ref):
+        np.testing.assert_allclose(mine, want, rtol=1e-7)
+
+
 @pytest.mark.parametrize("pi1,pi2,theta_h0,ratio,ref", [
     (0.5, 0.3, 0.0, 1, (261.60183, 260.14823, 244.79812, 190.51949,
                         [0.39662162, 0.20482715, 0.12354802])),
