@@ -237,3 +237,10 @@ def test_exit_code_of_the_command(tmp_path):
     assert proc.returncode == 2 and proc.stdout == ""
     assert "study '2'" in proc.stderr and "column 'v'" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_equal_variances_egger_and_trimfill_null_with_note(capsys, tmp_path):
+    path = _write(tmp_path, g=[0.1, 0.5, 0.3, 0.9], v=[0.04] * 4)
+    out = run_json(capsys, ["meta", path, "--yi", "g", "--vi", "v", "--method", "DL"])
+    assert out["k"] == 4 and out["egger"] is None and out["trimfill"] is None
+    assert sum("variances are equal" in n for n in out["notes"]) == 2

@@ -492,6 +492,15 @@ def test_result_types():
     assert "k0=" in repr(tf) and "egger" in egger_test(res).summary.loc[0, "test"]
 
 
+def test_equal_variances_no_regression_on_the_standard_error():
+    res = meta_analysis(yi=[0.1, 0.5, 0.3, 0.9], vi=[0.04] * 4)
+    with pytest.raises(DataValidationError, match="Egger.*variances are equal"):
+        egger_test(res)
+    with pytest.raises(DataValidationError, match="trim-and-fill.*variances are equal"):
+        trim_and_fill(res)
+    assert trim_and_fill(res, side="left").k0 >= 0
+
+
 # ----------------------------------------------------------------------------------------------
 # notebook 04
 # ----------------------------------------------------------------------------------------------

@@ -890,6 +890,15 @@ def _check_k(k: int, minimum: int = 2, what: str = "a meta-analysis") -> None:
         raise DataValidationError(f"{what} needs at least {minimum} studies; got {k}.")
 
 
+def _check_unequal_variances(v: np.ndarray, what: str) -> None:
+    """The regression on the standard error needs studies of different precision (metafor stops
+    with 'Model matrix no longer of full rank')."""
+    if np.ptp(v) <= 1e-12 * float(np.max(v)):
+        raise DataValidationError(
+            f"{what} needs studies of different precision; all sampling variances are equal "
+            f"({float(v[0]):g}).")
+
+
 def _build(y, v, labels, *, method, knha, level, measure, con, counts=None) -> MetaAnalysisResult:
     k = y.size
     X = np.ones((k, 1))
@@ -1240,7 +1249,8 @@ def egger_test(result: MetaAnalysisResult, *, model: str = "rma") -> EggerResult
     Raises
     ------
     DataValidationError
-        Fewer than three studies.
+        Fewer than three studies, or all sampling variances equal (the standard error cannot be
+        a regressor).
 
     Notes
     -----
@@ -1259,6 +1269,7 @@ def egger_test(result: MetaAnalysisResult, *, model: str = "rma") -> EggerResult
     _check_choice("model", model, ("rma", "lm"))
     _check_k(result.k, 3, "Egger's regression test")
     y, v = result.yi, result.vi
+    _check_unequal_variances(v, "Egger's regression test")
     sei = np.sqrt(v)
     X = np.column_stack([np.ones_like(y), sei])
     if model == "rma":
@@ -1378,7 +1389,7 @@ def trim_and_fill(result: MetaAnalysisResult, *, estimator: str = "L0", side: st
     Raises
     ------
     DataValidationError
-        Fewer than three studies.
+        Fewer than three studies, or (when ``side`` is not given) all sampling variances equal.
     ConvergenceError
         The number of missing studies did not settle within ``maxiter`` iterations.
 
@@ -1406,6 +1417,7 @@ def trim_and_fill(result: MetaAnalysisResult, *, estimator: str = "L0", side: st
     con = _control(result.control)
     y0, v0 = np.asarray(result.yi, float), np.asarray(result.vi, float)
     if side is None:
+        _check_unequal_variances(v0, "trim-and-fill (choosing the side)")
         X = np.column_stack([np.ones_like(y0), np.sqrt(v0)])
         fit = _rma(y0, v0, X, method, False, result.level, con)
         side = "right" if fit.beta[1] < 0 else "left"
