@@ -7,8 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from workbench import DataValidationError
 from workbench.cli import build_parser, main
@@ -237,6 +239,41 @@ def test_exit_code_of_the_command(tmp_path):
     assert proc.returncode == 2 and proc.stdout == ""
     assert "study '2'" in proc.stderr and "column 'v'" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+# ----------------------------------------------------------------------------------------------
+# tables with no events (or only events) in both groups: kept with 1/2 added by escalc/rma
+# (drop00 = FALSE), left out of Q, I2, H2, Egger and trim-and-fill by rma.mh (drop00 = TRUE)
+# ----------------------------------------------------------------------------------------------
+
+DZ = {"s": list("ABCDEFG"), "e1": [0, 3, 5, 2, 7, 0, 10], "t1": [20, 25, 30, 18, 40, 15, 10],
+      "e2": [2, 1, 0, 4, 3, 0, 12], "t2": [21, 24, 30, 20, 41, 16, 12]}
+DZ_ARGS = ["--events1", "e1", "--n1", "t1", "--events2", "e2", "--n2", "t2", "--study", "s"]
+
+
+def _log_or(rows):
+    a, c = np.array(DZ["e1"], float)[rows], np.array(DZ["e2"], float)[rows]
+    b, d = np.array(DZ["t1"], float)[rows] - a, np.array(DZ["t2"], float)[rows] - c
+    add = np.where((a == 0) | (b == 0) | (c == 0) | (d == 0), 0.5, 0.0)
+    a, b, c, d = a + add, b + add, c + add, d + add
+    return np.log(a * d / (b * c)), 1 / a + 1 / b + 1 / c + 1 / d
+
+
+def test_double_zero_tables_fixed_effect_and_mantel_haenszel(capsys, tmp_path):
+    path = _write(tmp_path, **DZ)
+    fe = run_json(capsys, ["meta", path, "--measure", "OR", "--method", "FE", *DZ_ARGS])
+    y, v = _log_or(slice(None))
+    est = np.sum(y / v) / np.sum(1 / v)
+    assert fe["k"] == 7 and fe["estimate"] == pytest.approx(est, rel=1e-12)
+    assert fe["q"] == pytest.approx(np.sum((y - est) ** 2 / v), rel=1e-12)
+    mh = run_json(capsys, ["meta", path, "--measure", "OR", "--method", "MH", *DZ_ARGS])
+    y, v = _log_or(slice(0, 5))
+    q = np.sum((y - mh["estimate"]) ** 2 / v)
+    assert mh["k"] == 7 and mh["q"] == pytest.approx(q, rel=1e-12)
+    assert mh["i2"] == pytest.approx(100 * (q - 4) / q, rel=1e-12)
+    assert mh["q_p"] == pytest.approx(stats.chi2.sf(q, 4), rel=1e-10)
+    assert mh["trimfill"]["k0"] == 0
+    assert mh["trimfill"]["estimate"] == pytest.approx(np.sum(y / v) / np.sum(1 / v), rel=1e-12)
 
 
 def test_equal_variances_egger_and_trimfill_null_with_note(capsys, tmp_path):

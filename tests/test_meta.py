@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from workbench import DataValidationError, InvalidParameterError
 from workbench.analysis.meta import (
@@ -490,6 +491,69 @@ def test_result_types():
     tf = trim_and_fill(res)
     assert list(tf.summary["analysis"]) == ["observed", "filled"]
     assert "k0=" in repr(tf) and "egger" in egger_test(res).summary.loc[0, "test"]
+
+
+# ----------------------------------------------------------------------------------------------
+# Mantel-Haenszel: tables with no events (or only events) in both groups, as metafor's rma.mh
+# (escalc with drop00=TRUE behind Q, I2, H2 and regtest; the tables still count in k)
+# ----------------------------------------------------------------------------------------------
+
+# F: no events in either group; G: only events in both groups.
+DZ = pd.DataFrame({"study": list("ABCDEFG"), "a": [0, 3, 5, 2, 7, 0, 10],
+                   "n1": [20, 25, 30, 18, 40, 15, 10], "c": [2, 1, 0, 4, 3, 0, 12],
+                   "n2": [21, 24, 30, 20, 41, 16, 12]})
+
+
+def _hand_escalc(df, measure):
+    """escalc by hand: 1/2 added to the four cells of a table with a zero cell."""
+    a, c = df["a"].to_numpy(float), df["c"].to_numpy(float)
+    b, d = df["n1"].to_numpy(float) - a, df["n2"].to_numpy(float) - c
+    add = np.where((a == 0) | (b == 0) | (c == 0) | (d == 0), 0.5, 0.0)
+    a, b, c, d = a + add, b + add, c + add, d + add
+    p1, p2 = a / (a + b), c / (c + d)
+    if measure == "RR":
+        return np.log(p1 / p2), 1 / a - 1 / (a + b) + 1 / c - 1 / (c + d)
+    if measure == "OR":
+        return np.log(a * d / (b * c)), 1 / a + 1 / b + 1 / c + 1 / d
+    return p1 - p2, p1 * (1 - p1) / (a + b) + p2 * (1 - p2) / (c + d)
+
+
+@pytest.mark.parametrize("measure", ["RR", "OR", "RD"])
+def test_mh_heterogeneity_leaves_out_tables_without_an_effect(measure):
+    res = mantel_haenszel(DZ, study="study", measure=measure, events1="a", n1="n1",
+                          events2="c", n2="n2")
+    y, v = _hand_escalc(DZ.iloc[:5], measure)
+    q = float(np.sum((y - res.estimate) ** 2 / v))
+    assert res.k == 7 and res.q_df == 4
+    assert res.q == pytest.approx(q, rel=1e-12)
+    assert res.q_p == pytest.approx(stats.chi2.sf(q, 4), rel=1e-10)
+    assert res.i2 == pytest.approx(max(0.0, 100 * (q - 4) / q), rel=1e-12)
+    assert res.h2 == pytest.approx(q / 4, rel=1e-12)
+    # Egger (fixed-effect meta-regression on the standard error, z test) by hand on tables A-E
+    X = np.column_stack([np.ones(5), np.sqrt(v)])
+    xtwx = (X.T / v) @ X
+    beta = np.linalg.solve(xtwx, (X.T / v) @ y)
+    z = beta[1] / math.sqrt(np.linalg.inv(xtwx)[1, 1])
+    eg = egger_test(res)
+    assert eg.k == 5 and eg.statistic == pytest.approx(z, rel=1e-10)
+
+
+def test_mh_odds_ratio_unchanged_by_tables_without_an_effect():
+    full = mantel_haenszel(DZ, measure="OR", events1="a", n1="n1", events2="c", n2="n2")
+    part = mantel_haenszel(DZ.iloc[:5], measure="OR", events1="a", n1="n1", events2="c", n2="n2")
+    for name in ("estimate", "se", "q", "q_p", "i2", "h2"):
+        assert getattr(full, name) == pytest.approx(getattr(part, name), rel=1e-12), name
+
+
+@pytest.mark.parametrize("measure", ["RR", "OR"])
+def test_mh_trim_and_fill_without_imputed_studies_is_the_fixed_effect_fit(measure):
+    res = mantel_haenszel(DZ, measure=measure, events1="a", n1="n1", events2="c", n2="n2")
+    tf = trim_and_fill(res)
+    y, v = _hand_escalc(DZ.iloc[:5], measure)
+    # k0 = 0 and side 'right' as computed independently from metafor's trimfill algorithm
+    assert tf.k0 == 0 and tf.side == "right"
+    assert tf.estimate == pytest.approx(np.sum(y / v) / np.sum(1 / v), rel=1e-12)
+    assert tf.result.method == "FE" and tf.filled.size == tf.result.k == 5
 
 
 def test_equal_variances_no_regression_on_the_standard_error():

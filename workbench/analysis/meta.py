@@ -1050,7 +1050,10 @@ def mantel_haenszel(data: pd.DataFrame, *, events1: str, n1: str, events2: str, 
     Notes
     -----
     Variances: Robins-Breslow-Greenland (OR), Greenland-Robins (RR), Sato-Greenland-Robins (RD),
-    as metafor. Checked against metafor ``rma.mh``.
+    as metafor. A table with no events, or only events, in both groups has no per-study effect: as
+    in ``rma.mh`` (``drop00=TRUE``) it is left out of Q, I2 and H2 (and their degrees of freedom)
+    and of Egger's test and trim-and-fill, but counts in ``k`` and in the pooled estimate. Checked
+    against metafor ``rma.mh``.
 
     Examples
     --------
@@ -1141,11 +1144,19 @@ def _mh(events1, n1, events2, n2, measure, labels, *, level, correct, add, to,
         wts = n1i * n2i / Ni
     cells = _two_by_two(ai, n1i, ci, n2i, add, to)
     yi, vi = _BINARY[measure](*cells)
-    w = 1.0 / vi
-    qe = max(0.0, float(np.sum(w * (yi - beta) ** 2)))
-    qe_p = float(stats.chi2.sf(qe, k - 1))
-    i2 = max(0.0, 100 * (qe - (k - 1)) / qe) if qe > 0 else 0.0
-    h2 = qe / (k - 1)
+    # As rma.mh (escalc with drop00=TRUE): a table with no events, or only events, in both groups
+    # has no per-study effect, so it is left out of Q, I2 and H2 (its degrees of freedom too) and
+    # of Egger's test and trim-and-fill; it still counts in k and in the MH estimate.
+    used = _mh_informative(ai, n1i, ci, n2i)
+    k_yi = int(used.sum())
+    yu, vu = yi[used], vi[used]
+    if k_yi > 1:
+        qe = max(0.0, float(np.sum((yu - beta) ** 2 / vu)))
+        qe_p = float(stats.chi2.sf(qe, k_yi - 1))
+        i2 = max(0.0, 100 * (qe - (k_yi - 1)) / qe) if qe > 0 else 0.0
+        h2 = qe / (k_yi - 1)
+    else:
+        qe, qe_p, i2, h2 = 0.0, 1.0, 0.0, 1.0
     zval = beta / se
     counts = {"events1": ai, "n1": n1i, "events2": ci, "n2": n2i}
     return MetaAnalysisResult(
@@ -1153,9 +1164,9 @@ def _mh(events1, n1, events2, n2, measure, labels, *, level, correct, add, to,
         statistic=float(zval), p_value=float(2 * stats.norm.sf(abs(zval))),
         ci_lower=float(beta - z * se), ci_upper=float(beta + z * se), df=nan, tau2=0.0,
         se_tau2=nan, tau2_ci_lower=nan, tau2_ci_upper=nan, i2=i2, i2_ci_lower=nan,
-        i2_ci_upper=nan, h2=h2, h2_ci_lower=nan, h2_ci_upper=nan, q=qe, q_df=k - 1, q_p=qe_p,
-        pi_lower=nan, pi_upper=nan, pi_lower_t=nan, pi_upper_t=nan, level=level,
-        loglik=float(-0.5 * k * math.log(2 * math.pi) - 0.5 * np.sum(np.log(vi)) - 0.5 * qe),
+        i2_ci_upper=nan, h2=h2, h2_ci_lower=nan, h2_ci_upper=nan, q=qe, q_df=max(k_yi - 1, 0),
+        q_p=qe_p, pi_lower=nan, pi_upper=nan, pi_lower_t=nan, pi_upper_t=nan, level=level,
+        loglik=float(-0.5 * k_yi * math.log(2 * math.pi) - 0.5 * np.sum(np.log(vu)) - 0.5 * qe),
         iterations=0, yi=yi, vi=vi, weights=100 * wts / wts.sum(), study=tuple(labels),
         control=dict(_DEFAULT_CONTROL), counts=counts, mh_statistic=float(mh),
         mh_p_value=float(mhp), tarone_statistic=float(ta), tarone_p_value=float(tap))
@@ -1164,6 +1175,23 @@ def _mh(events1, n1, events2, n2, measure, labels, *, level, correct, add, to,
 def _iv_method(result: MetaAnalysisResult) -> str:
     """The inverse-variance model behind a result (MH results are treated as FE)."""
     return "FE" if result.method == "MH" else result.method
+
+
+def _mh_informative(ai, n1, ci, n2) -> np.ndarray:
+    """Tables with a per-study effect in rma.mh: not (no events in both groups, or only events)."""
+    return ~(((ai == 0) & (ci == 0)) | ((ai == n1) & (ci == n2)))
+
+
+def _iv_data(result: MetaAnalysisResult):
+    """Effects, variances and labels behind Egger's test and trim-and-fill: for Mantel-Haenszel
+    results without the tables that have no per-study effect (as metafor's rma.mh)."""
+    y, v, labels = np.asarray(result.yi, float), np.asarray(result.vi, float), tuple(result.study)
+    if result.method == "MH" and result.counts is not None:
+        c = result.counts
+        keep = _mh_informative(c["events1"], c["n1"], c["events2"], c["n2"])
+        y, v = y[keep], v[keep]
+        labels = tuple(s for s, kp in zip(labels, keep, strict=True) if kp)
+    return y, v, labels
 
 
 def _check_result(result, name="result") -> MetaAnalysisResult:
@@ -1250,7 +1278,7 @@ def egger_test(result: MetaAnalysisResult, *, model: str = "rma") -> EggerResult
     ------
     DataValidationError
         Fewer than three studies, or all sampling variances equal (the standard error cannot be
-        a regressor).
+        a regressor). Mantel-Haenszel results count only the tables with a per-study effect.
 
     Notes
     -----
@@ -1267,14 +1295,15 @@ def egger_test(result: MetaAnalysisResult, *, model: str = "rma") -> EggerResult
     """
     _check_result(result)
     _check_choice("model", model, ("rma", "lm"))
-    _check_k(result.k, 3, "Egger's regression test")
-    y, v = result.yi, result.vi
+    y, v, _ = _iv_data(result)
+    _check_k(y.size, 3, "Egger's regression test")
     _check_unequal_variances(v, "Egger's regression test")
+    k = y.size
     sei = np.sqrt(v)
     X = np.column_stack([np.ones_like(y), sei])
     if model == "rma":
         fit = _rma(y, v, X, _iv_method(result), result.knha, result.level, _control(result.control))
-        return EggerResult(model="rma", method=_iv_method(result), k=result.k,
+        return EggerResult(model="rma", method=_iv_method(result), k=k,
                            statistic=float(fit.zval[1]), p_value=float(fit.pval[1]), df=fit.df,
                            slope=float(fit.beta[1]), limit_estimate=float(fit.beta[0]),
                            limit_ci_lower=float(fit.ci_lb[0]), limit_ci_upper=float(fit.ci_ub[0]),
@@ -1282,10 +1311,10 @@ def egger_test(result: MetaAnalysisResult, *, model: str = "rma") -> EggerResult
     from statsmodels.regression.linear_model import WLS
 
     fit = WLS(y, X, weights=1.0 / v).fit()
-    df = float(result.k - 2)
+    df = float(k - 2)
     crit = float(stats.t.isf((1 - result.level) / 2, df))
     b0, se0 = float(fit.params[0]), float(fit.bse[0])
-    return EggerResult(model="lm", method=_iv_method(result), k=result.k,
+    return EggerResult(model="lm", method=_iv_method(result), k=k,
                        statistic=float(fit.tvalues[1]), p_value=float(fit.pvalues[1]), df=df,
                        slope=float(fit.params[1]), limit_estimate=b0,
                        limit_ci_lower=b0 - crit * se0, limit_ci_upper=b0 + crit * se0,
@@ -1336,7 +1365,7 @@ class TrimFillResult(Result):
     @property
     def filled(self) -> np.ndarray:
         """Boolean mask over ``result.yi``: True for imputed studies."""
-        return np.r_[np.zeros(self.original.k, bool), np.ones(self.k0, bool)]
+        return np.r_[np.zeros(self.result.k - self.k0, bool), np.ones(self.k0, bool)]
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -1398,8 +1427,9 @@ def trim_and_fill(result: MetaAnalysisResult, *, estimator: str = "L0", side: st
     Implements metafor's ``trimfill`` (iteration on the ranks of the centred effects, k0 rounded
     half to even as R, imputed effects mirrored around the trimmed estimate). The filled data are
     analysed with the method of ``result`` and keep its Hartung-Knapp setting (metafor refits with
-    z tests); Mantel-Haenszel results are refitted as inverse-variance fixed-effect models.
-    Estimated k0 is capped at k - 1. Checked against metafor ``trimfill``.
+    z tests); Mantel-Haenszel results are refitted as inverse-variance fixed-effect models (also
+    when no study is imputed) on the tables that have a per-study effect (as metafor's ``rma.mh``
+    keeps them). Estimated k0 is capped at k - 1. Checked against metafor ``trimfill``.
 
     Examples
     --------
@@ -1412,10 +1442,10 @@ def trim_and_fill(result: MetaAnalysisResult, *, estimator: str = "L0", side: st
     _check_result(result)
     _check_choice("estimator", estimator, ("L0", "R0"))
     maxiter = _check_int("maxiter", maxiter, minimum=1)
-    _check_k(result.k, 3, "trim-and-fill")
+    y0, v0, labels0 = _iv_data(result)
+    _check_k(y0.size, 3, "trim-and-fill")
     method = _iv_method(result)
     con = _control(result.control)
-    y0, v0 = np.asarray(result.yi, float), np.asarray(result.vi, float)
     if side is None:
         _check_unequal_variances(v0, "trim-and-fill (choosing the side)")
         X = np.column_stack([np.ones_like(y0), np.sqrt(v0)])
@@ -1459,13 +1489,17 @@ def trim_and_fill(result: MetaAnalysisResult, *, estimator: str = "L0", side: st
             yc = -yc
         fill_y = -yc[k - k0:]
         fill_v = v[k - k0:]
-        labels = tuple(result.study) + tuple(f"Filled {i + 1}" for i in range(k0))
+        labels = labels0 + tuple(f"Filled {i + 1}" for i in range(k0))
         filled = _build(np.r_[y0, fill_y], np.r_[v0, fill_v], labels, method=method,
                         knha=result.knha, level=result.level, measure=result.measure, con=con)
     else:
         fill_y = np.array([])
         fill_v = np.array([])
-        filled = result
+        # nothing imputed: the input itself (for Mantel-Haenszel, the inverse-variance
+        # fixed-effect model that trim-and-fill works with)
+        filled = result if result.method != "MH" else _build(
+            y0, v0, labels0, method=method, knha=False, level=result.level,
+            measure=result.measure, con=con)
     return TrimFillResult(k0=k0, se_k0=float(se_k0), p_k0=float(p_k0), side=side,
                           estimator=estimator, filled_yi=fill_y, filled_vi=fill_v, result=filled,
                           original=result)
