@@ -274,6 +274,9 @@ def test_double_zero_tables_fixed_effect_and_mantel_haenszel(capsys, tmp_path):
     assert mh["q_p"] == pytest.approx(stats.chi2.sf(q, 4), rel=1e-10)
     assert mh["trimfill"]["k0"] == 0
     assert mh["trimfill"]["estimate"] == pytest.approx(np.sum(y / v) / np.sum(1 / v), rel=1e-12)
+    out = run_json(capsys, ["meta", path, "--measure", "OR", "--method", "MH", "--knha",
+                            *DZ_ARGS])
+    assert out["se"] == mh["se"] and any("--knha does not apply" in n for n in out["notes"])
 
 
 def test_equal_variances_egger_and_trimfill_null_with_note(capsys, tmp_path):
@@ -281,3 +284,9 @@ def test_equal_variances_egger_and_trimfill_null_with_note(capsys, tmp_path):
     out = run_json(capsys, ["meta", path, "--yi", "g", "--vi", "v", "--method", "DL"])
     assert out["k"] == 4 and out["egger"] is None and out["trimfill"] is None
     assert sum("variances are equal" in n for n in out["notes"]) == 2
+
+
+def test_level_error_names_the_option(capsys, smd_csv):
+    err = run_error(capsys, ["meta", smd_csv("meta_smd_k5"), "--yi", "g", "--vi", "v",
+                             "--level", "95"])
+    assert "`--level` must be in (0, 1)" in err

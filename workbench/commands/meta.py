@@ -17,10 +17,13 @@ With ``--json`` exactly one JSON object is printed, on the analysis scale (log s
 I-squared in percent as metafor: ``k, estimate, se, ci_lower, ci_upper, p_value, tau2, i2, h2, q,
 q_p, pi_lower, pi_upper`` (metafor's prediction interval: z, or t on k-1 df with --knha; null for FE
 and MH), ``pi_lower_t, pi_upper_t`` (t on k-2 df), ``egger`` {statistic, p_value, df, model} (null
-with a note when k < 3), ``trimfill`` {k0, side, estimate} (L0 estimator, side chosen as metafor
-does; null when k < 3), plus ``method``, ``test``, ``measure``, ``level``, ``tau2_ci_lower``,
-``tau2_ci_upper``, ``notes`` and ``settings``. Egger and trim-and-fill on an MH analysis use the
-inverse-variance fixed-effect model. A tau2 estimated at zero is a normal result. Bad input (a
+with a note when k < 3 or all variances are equal), ``trimfill`` {k0, side, estimate} (L0
+estimator, side chosen as metafor does; null likewise), plus ``method``, ``test``, ``measure``,
+``level``, ``tau2_ci_lower``, ``tau2_ci_upper``, ``notes`` and ``settings``. Egger and
+trim-and-fill on an MH analysis use the inverse-variance fixed-effect model. Tables with no events
+(or only events) in both groups are kept, with 0.5 added, by the inverse-variance methods (metafor's
+escalc/rma, drop00 = FALSE); MH leaves them out of Q, I2, H2, Egger and trim-and-fill (rma.mh,
+drop00 = TRUE) but counts them in k. A tau2 estimated at zero is a normal result. Bad input (a
 missing column, a non-numeric value, a variance <= 0, events above the group size, fewer than two
 studies) prints one line naming the study and the column on stderr and exits with code 2.
 """
@@ -111,8 +114,8 @@ def _check_options(args) -> None:
 def analyse(args) -> dict:
     """Run the analysis for parsed arguments; returns the JSON-ready dict."""
     from ..analysis.meta import effect_sizes, egger_test, meta_analysis, trim_and_fill
-    from ..exceptions import DataValidationError
-    from ._common import read_csv
+    from ..exceptions import DataValidationError, InvalidParameterError
+    from ._common import read_csv, rename_options
 
     _check_options(args)
     df = read_csv(args.data)
@@ -121,7 +124,10 @@ def analyse(args) -> dict:
     else:
         cols = {c: getattr(args, c) for c in _ALL_COLS if getattr(args, c) is not None}
         data, kw = effect_sizes(df, measure=args.measure, study=args.study, **cols), {}
-    res = meta_analysis(data, method=args.method, knha=args.knha, level=args.level, **kw)
+    try:
+        res = meta_analysis(data, method=args.method, knha=args.knha, level=args.level, **kw)
+    except InvalidParameterError as exc:
+        raise rename_options(exc, {"level": "--level"}) from None
     notes = []
     try:
         eg = egger_test(res, model=args.egger_model)
@@ -140,6 +146,8 @@ def analyse(args) -> dict:
     if res.method in ("FE", "MH"):
         notes.append(f"no prediction interval for the {res.method} model (no between-study "
                      "variance is modelled).")
+    if res.method == "MH" and args.knha:
+        notes.append("--knha does not apply to Mantel-Haenszel pooling (z test used).")
     if res.method == "MH" and egger is not None:
         notes.append("Egger's test and trim-and-fill use the inverse-variance fixed-effect model.")
     if res.tau2 == 0 and res.method not in ("FE", "MH"):
