@@ -209,3 +209,42 @@ def test_zero_cells_report_the_correction(capsys):
     c = out["comparisons"][0]
     assert "haldane" in c["rr_correction"] and "haldane" in c["or_correction"]
     assert math.isfinite(c["relative_risk"])
+
+
+# ------------------------------------------------- tables outside the reference file, against
+# R's formulas recomputed here with scipy/statsmodels (prop.test, pairwise.prop.test)
+def r_prop_test_p(x, n, correct):
+    """R's prop.test(x, n, correct) p-value: Yates' 0.5 capped at |p1 - p2| / sum(1/n) (2 arms)."""
+    from scipy.stats import chi2
+
+    x, n = [float(v) for v in x], [float(v) for v in n]
+    yates = 0.0
+    if correct and len(x) == 2:
+        yates = min(0.5, abs(x[0] / n[0] - x[1] / n[1]) / (1 / n[0] + 1 / n[1]))
+    p = sum(x) / sum(n)
+    stat = sum((abs(o - e) - yates) ** 2 / e
+               for xi, ni in zip(x, n) for o, e in ((xi, ni * p), (ni - xi, ni * (1 - p))))
+    return float(chi2.sf(stat, len(x) - 1))
+
+
+def test_three_arm_holm_is_r_pairwise_prop_test_on_any_reference(capsys):
+    # pairwise.prop.test(c(12, 20, 30), c(40, 42, 45)): Holm over all three pairs
+    from statsmodels.stats.multitest import multipletests
+
+    x, n = [12, 20, 30], [40, 42, 45]
+    pairs = [(1, 0), (2, 0), (2, 1)]
+    raw = [r_prop_test_p([x[g], x[r]], [n[g], n[r]], True) for g, r in pairs]
+    holm = dict(zip([frozenset(p) for p in pairs], multipletests(raw, method="holm")[1]))
+    # a family of two (the comparisons with arm 1 only) would give other values here
+    assert multipletests(raw[:2], method="holm")[1] != pytest.approx(
+        [holm[frozenset(p)] for p in pairs[:2]], abs=1e-3)
+    for ref in (None, "B"):
+        argv = ["--counts", "12/40,20/42,30/45"] + (["--labels", "A,B,C"] if ref == "B" else [])
+        out = run_json(capsys, *argv, *(["--reference", ref] if ref else []))
+        names = ["A", "B", "C"] if ref == "B" else ["arm1", "arm2", "arm3"]
+        refi = {None: 0, "B": 1}[ref]
+        assert [c["reference"] for c in out["comparisons"]] == [names[refi]] * 2
+        for c in out["comparisons"]:
+            pair = frozenset((names.index(c["group"]), refi))
+            assert c["p_holm"] == pytest.approx(holm[pair], abs=PTOL)
+    assert out["overall"]["p_value"] == pytest.approx(r_prop_test_p(x, n, False), abs=PTOL)

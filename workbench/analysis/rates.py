@@ -1771,7 +1771,9 @@ def compare_rates(data=None, *, outcome="outcome", group="arm", events=None, tot
     ni_alpha : float, default 0.025
         One-sided level of the non-inferiority test.
     holm_test : {"chisq-yates", "chisq", "fisher"}, default "chisq-yates"
-        Which p-values the Holm adjustment (``p_holm``) is applied to, over the comparisons listed.
+        Which p-values the Holm adjustment (``p_holm``) is applied to. The family is every pair of
+        arms, as R's ``pairwise.prop.test``, also when only the comparisons with the reference are
+        listed (with two arms ``p_holm`` is the unadjusted p-value).
     all_pairs : bool, default False
         List every pair of arms instead of each arm against the reference.
     covariates : sequence of str
@@ -1857,8 +1859,12 @@ def compare_rates(data=None, *, outcome="outcome", group="arm", events=None, tot
             row.update(ni_statistic=ni.statistic, ni_p_value=ni.p_value, ni_conclusion=ni.conclusion)
         rows.append(row)
     comp = pd.DataFrame(rows)
-    key = {"chisq-yates": "p_chisq_yates", "chisq": "p_chisq", "fisher": "p_fisher"}[holm_test]
-    comp["p_holm"] = _adjust(comp[key].to_numpy(), "holm")
+    # Holm over every pair of arms, as R's pairwise.prop.test, whichever comparisons are listed
+    family = _pairs(t, True)
+    adjusted = _adjust([_pair_p(int(t.x[g]), int(t.n[g]), int(t.x[r]), int(t.n[r]), holm_test)
+                        for g, r in family], "holm")
+    holm = {frozenset(pair): p for pair, p in zip(family, adjusted)}
+    comp["p_holm"] = [holm[frozenset(pair)] for pair in _pairs(t, all_pairs)]
     logistic = None
     if covariates:
         logistic = logistic_regression(data, outcome=outcome, group=group, covariates=covariates,

@@ -18,8 +18,8 @@ minus reference. With ``--json`` exactly one JSON object is printed::
 
 ``noninferiority`` is present only with ``--margin``. ``nnt`` is 1/RD (signed like the risk
 difference; ``nnt_kind`` says NNTB or NNTH and ``nnt_text`` gives Altman's interval). ``p_holm`` is
-Holm-adjusted over the comparisons listed, from the Yates chi-square p-values by default
-(``--holm-test``). Bad input (counts larger than totals, negative counts, a zero total, an outcome
+Holm-adjusted over every pair of arms, as R's ``pairwise.prop.test``, from the Yates chi-square
+p-values by default (``--holm-test``). Bad input (counts larger than totals, negative counts, a zero total, an outcome
 column with values other than 0/1 or true/false, a single arm, a margin of the wrong sign for the
 outcome direction) prints one line on stderr and exits with code 2.
 """
@@ -84,8 +84,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ni-alpha", type=float, default=0.025, metavar="A",
                    help="one-sided level of the non-inferiority test (default 0.025)")
     p.add_argument("--holm-test", default="chisq-yates", choices=("chisq-yates", "chisq", "fisher"),
-                   help="p-values the Holm adjustment uses (default chisq-yates, as R's "
-                        "pairwise.prop.test)")
+                   help="p-values the Holm adjustment over all pairs of arms uses (default "
+                        "chisq-yates, as R's pairwise.prop.test)")
     p.add_argument("--all-pairs", action="store_true",
                    help="compare every pair of arms instead of each arm with the reference")
     p.add_argument("--missing", choices=("nri", "complete_case"), default=None,
