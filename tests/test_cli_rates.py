@@ -248,3 +248,32 @@ def test_three_arm_holm_is_r_pairwise_prop_test_on_any_reference(capsys):
             pair = frozenset((names.index(c["group"]), refi))
             assert c["p_holm"] == pytest.approx(holm[pair], abs=PTOL)
     assert out["overall"]["p_value"] == pytest.approx(r_prop_test_p(x, n, False), abs=PTOL)
+
+
+@pytest.mark.parametrize("counts", ["14/25,18/26", "20/20,15/20", "0/20,5/20"])
+def test_other_tables_match_r_prop_test_and_fisher(capsys, counts):
+    from scipy.stats import fisher_exact
+
+    (x1, n1), (x2, n2) = [map(int, a.split("/")) for a in counts.split(",")]
+    c = run_json(capsys, "--counts", counts)["comparisons"][0]
+    assert c["risk_difference"] == pytest.approx(x2 / n2 - x1 / n1, rel=1e-12)
+    assert c["p_chisq"] == pytest.approx(r_prop_test_p([x2, x1], [n2, n1], False), abs=PTOL)
+    assert c["p_chisq_yates"] == pytest.approx(r_prop_test_p([x2, x1], [n2, n1], True), abs=PTOL)
+    p_fisher = fisher_exact([[x2, n2 - x2], [x1, n1 - x1]]).pvalue
+    assert c["p_fisher"] == pytest.approx(p_fisher, abs=PTOL)
+
+
+def test_numeric_groups_in_numeric_order_and_strict_outcome_values(capsys, tmp_path):
+    p = tmp_path / "num.csv"
+    pd.DataFrame({"arm": [10] * 4 + [2] * 4 + [1] * 4,
+                  "y": [1, 0, 0, 0, 1, 1, 0, 0, 1, 1, 1, 0]}).to_csv(p, index=False)
+    out = run_json(capsys, str(p), "--outcome", "y", "--group", "arm")
+    assert [a["group"] for a in out["arms"]] == ["1", "2", "10"]
+    assert [a["events"] for a in out["arms"]] == [3, 2, 1]
+    pd.DataFrame({"arm": ["a", "a", "b", "b"], "y": ["yes", "no", "no", "yes"]}).to_csv(p, index=False)
+    err = run_error(capsys, str(p), "--outcome", "y", "--group", "arm")
+    assert "'y'" in err and "'yes'" in err and "true/false" in err
+    pd.DataFrame({"arm": ["a", "a", "b", "b"], "y": ["TRUE", "False", "false", "True"]}).to_csv(
+        p, index=False)
+    assert [a["events"] for a in run_json(capsys, str(p), "--outcome", "y", "--group", "arm")
+            ["arms"]] == [1, 1]

@@ -358,7 +358,7 @@ def patient_rows(x, n, labels, outcome="remitted", group="arm"):
 
 def test_dataframe_and_counts_agree_and_data_is_not_mutated():
     df = patient_rows([14, 18], [25, 26], ["pdt", "fluoxetine"])
-    df["remitted"] = df["remitted"].map({1: "yes", 0: "no"})
+    df["remitted"] = df["remitted"].map({1: "True", 0: "false"})
     before = df.copy()
     a = R.compare_rates(df, outcome="remitted", group="arm", reference="fluoxetine")
     b = R.compare_rates(events=[18, 14], totals=[26, 25], labels=["fluoxetine", "pdt"])

@@ -3,8 +3,8 @@
 Every public function takes either a DataFrame (``data`` with an ``outcome`` column of 0/1 or
 true/false values and a ``group`` column) or counts (``events`` and ``totals``, one per arm, with
 optional ``labels``). Differences are *group minus reference*; the reference is the first arm (the
-first group in sorted order for a DataFrame, the first count otherwise) unless ``reference`` names
-another.
+first group in sorted order for a DataFrame, numeric order when every group is a number, the first
+count otherwise) unless ``reference`` names another.
 
 ========================================  ===========================================================
 function                                  what it computes
@@ -229,7 +229,7 @@ def _table(data=None, *, outcome="outcome", group="arm", events=None, totals=Non
                 keep = ~na
         else:
             keep = np.ones(len(df), dtype=bool)
-        levels = sorted(grp.unique())
+        levels = _sorted_levels(grp.unique())
         labs = tuple(levels)
         x = np.array([int(values[keep & (grp == g).to_numpy()].sum()) for g in levels], dtype=np.int64)
         n = np.array([int((keep & (grp == g).to_numpy()).sum()) for g in levels], dtype=np.int64)
@@ -254,6 +254,21 @@ def _table(data=None, *, outcome="outcome", group="arm", events=None, totals=Non
     return _Table(labs, x, n, ref, nmiss, missing)
 
 
+def _sorted_levels(labels) -> list[str]:
+    """Group labels in numeric order when every label is a number (1, 2, 10), else as strings."""
+    def number(v):
+        try:
+            x = float(v)
+        except ValueError:
+            return None
+        return x if math.isfinite(x) else None
+
+    nums = [number(v) for v in labels]
+    if all(x is not None for x in nums):
+        return [v for _, v in sorted(zip(nums, labels))]
+    return sorted(labels)
+
+
 def _binary_values(s: pd.Series, column: str) -> np.ndarray:
     if s.dtype == bool:
         return s.to_numpy(dtype=int)
@@ -263,7 +278,8 @@ def _binary_values(s: pd.Series, column: str) -> np.ndarray:
         if bad.any():
             i = int(np.argmax(bad))
             raise DataValidationError(
-                f"column {column!r} must be 0/1 or true/false; found {s.iloc[i]!r} (row {s.index[i]})."
+                f"column {column!r} must be 0/1 or true/false; found {_label(float(v[i]))} "
+                f"(row {s.index[i]})."
             )
         return v.astype(int)
     out = np.empty(len(s), dtype=int)
@@ -271,13 +287,13 @@ def _binary_values(s: pd.Series, column: str) -> np.ndarray:
         key = str(v).strip().lower()
         if isinstance(v, bool | np.bool_):
             out[i] = int(v)
-        elif key in ("1", "1.0", "true", "t", "yes", "y"):
+        elif key in ("1", "1.0", "true"):
             out[i] = 1
-        elif key in ("0", "0.0", "false", "f", "no", "n"):
+        elif key in ("0", "0.0", "false"):
             out[i] = 0
         else:
             raise DataValidationError(
-                f"column {column!r} must be 0/1 or true/false; found {v!r} (row {s.index[i]})."
+                f"column {column!r} must be 0/1 or true/false; found {str(v)!r} (row {s.index[i]})."
             )
     return out
 
