@@ -238,11 +238,11 @@ def test_three_arm_holm_is_r_pairwise_prop_test_on_any_reference(capsys):
     # a family of two (the comparisons with arm 1 only) would give other values here
     assert multipletests(raw[:2], method="holm")[1] != pytest.approx(
         [holm[frozenset(p)] for p in pairs[:2]], abs=1e-3)
-    for ref in (None, "B"):
+    for ref in (None, "B", "3"):
         argv = ["--counts", "12/40,20/42,30/45"] + (["--labels", "A,B,C"] if ref == "B" else [])
         out = run_json(capsys, *argv, *(["--reference", ref] if ref else []))
         names = ["A", "B", "C"] if ref == "B" else ["arm1", "arm2", "arm3"]
-        refi = {None: 0, "B": 1}[ref]
+        refi = {None: 0, "B": 1, "3": 2}[ref]
         assert [c["reference"] for c in out["comparisons"]] == [names[refi]] * 2
         for c in out["comparisons"]:
             pair = frozenset((names.index(c["group"]), refi))
@@ -277,3 +277,8 @@ def test_numeric_groups_in_numeric_order_and_strict_outcome_values(capsys, tmp_p
         p, index=False)
     assert [a["events"] for a in run_json(capsys, str(p), "--outcome", "y", "--group", "arm")
             ["arms"]] == [1, 1]
+
+
+def test_option_names_in_errors(capsys):
+    assert "`--level`" in run_error(capsys, "--counts", "14/25,18/26", "--level", "95")
+    assert "1..2" in run_error(capsys, "--counts", "14/25,18/26", "--reference", "3")

@@ -6,8 +6,9 @@ Two ways to give the data::
     workbench rates --counts 14/25,18/26 [--labels A,B] [--reference B] [--json]
 
 ``--counts`` lists events/total per arm. The reference is the first arm (the first group in sorted
-order of the CSV values as strings) unless ``--reference`` names another; differences are group
-minus reference. With ``--json`` exactly one JSON object is printed::
+order of the CSV values, numeric order when every group is a number) unless ``--reference`` names
+another (with ``--counts`` and no ``--labels``, also by position: ``--reference 2``); differences
+are group minus reference. With ``--json`` exactly one JSON object is printed::
 
     {"arms": [{"group", "events", "n", "rate", "ci_lower", "ci_upper"}],
      "comparisons": [{"group", "reference", "risk_difference", "rd_ci_lower", "rd_ci_upper",
@@ -60,7 +61,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--labels", metavar="A,B", default=None,
                    help="arm names for --counts (default arm1,arm2,...)")
     p.add_argument("--reference", metavar="LEVEL", default=None,
-                   help="reference arm (default: the first)")
+                   help="reference arm (default: the first; with --counts and no --labels also a "
+                        "position, e.g. 2)")
     p.add_argument("--margin", type=float, default=None, metavar="M",
                    help="non-inferiority margin for the risk difference group - reference "
                         "(negative, or positive with --lower-is-better)")
@@ -160,7 +162,14 @@ def _run(args) -> int:
             raise InvalidParameterError(
                 f"`--labels` must give one name per arm ({len(events)}); got {args.labels!r}."
             )
-        res = compare_rates(events=events, totals=totals, labels=labels, **common)
+        ref = args.reference
+        if labels is None and ref is not None and ref.strip().isdigit():
+            if not 1 <= int(ref) <= len(events):
+                raise InvalidParameterError(
+                    f"`--reference` must be an arm name or a position 1..{len(events)}; got {ref!r}."
+                )
+            common["reference"] = f"arm{int(ref)}"
+        res = _call(compare_rates, events=events, totals=totals, labels=labels, **common)
         source = f"counts {args.counts}"
     else:
         if args.outcome is None or args.group is None:
@@ -169,14 +178,29 @@ def _run(args) -> int:
             raise InvalidParameterError("`--labels` applies to --counts; groups come from the data.")
         df = read_csv(args.data)
         covs = split_list(args.covariates, "covariates", cast=str) if args.covariates else ()
-        res = compare_rates(df, outcome=args.outcome, group=args.group, missing=args.missing,
-                            covariates=covs, **common)
+        res = _call(compare_rates, df, outcome=args.outcome, group=args.group,
+                    missing=args.missing, covariates=covs, **common)
         source = f"{args.data} (outcome = {args.outcome}, group = {args.group})"
     if args.json:
         print_json(res.to_json_dict())
     else:
         print(_report(res, source))
     return 0
+
+
+#: library parameter names -> command-line options, for error messages
+_OPTIONS = {"reference": "--reference", "level": "--level", "ni_alpha": "--ni-alpha",
+            "labels": "--labels", "margin": "--margin", "covariates": "--covariates"}
+
+
+def _call(func, *args, **kwargs):
+    """``func(*args, **kwargs)`` with option names, not parameter names, in InvalidParameterError."""
+    from ._common import rename_options
+
+    try:
+        return func(*args, **kwargs)
+    except InvalidParameterError as exc:
+        raise rename_options(exc, _OPTIONS) from None
 
 
 def _check_margin_sign(margin: float, lower_is_better: bool) -> None:
