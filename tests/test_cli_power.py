@@ -227,3 +227,13 @@ def test_simulate_three_arm_design_file_with_arms(capsys):
     assert abs(d["type1_error"] - 0.05) <= 3 * d["type1_mcse"] + 0.01
     err = run_error(capsys, f"simulate {path} --reps 100 --arms pdt,nothing")
     assert "--arms" in err
+
+
+def test_paragraph_names_the_outcome_and_the_source(capsys):
+    argv = ["power", "survival", *T1_TRIAL.split(), "--power", "0.8", "--outcome", "recurrence",
+            "--source", "trial T1, 4-year recurrence"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    # rpact getSampleSizeSurvival: 63.75 events -> 64, 146.48 patients -> 74 per arm
+    assert "requires 64 recurrences" in out and "(trial T1, 4-year recurrence)" in out
+    assert "148 patients (74 per arm)" in out

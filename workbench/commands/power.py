@@ -72,6 +72,11 @@ def _common_test_options(p: argparse.ArgumentParser, alpha_default: float = 0.05
                         f"(default {alpha_default})")
     p.add_argument("--sided", type=int, default=2, help="1 or 2 (default 2)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--source", default=None,
+                   help="where the assumptions come from, for the paragraph (e.g. 'trial T1')")
+    p.add_argument("--outcome", default="event",
+                   help="the outcome in words, for the paragraph (e.g. recurrence; default "
+                        "event)")
 
 
 def _rates_parser(verbs) -> argparse.ArgumentParser:
@@ -252,7 +257,7 @@ def _run_rates(args) -> int:
             f"n per arm {res.n_per_arm[0]} + {res.n_per_arm[1]} = {res.n_total} "
             f"(exact {res.n_exact[0]:.3f}, {res.n_exact[1]:.3f}"
             + (f"; inflated for {res.dropout:.0%} drop-out" if res.dropout else "") + ")\n\n"
-            + grant_paragraph(res))
+            + grant_paragraph(res, source=args.source, outcome=args.outcome))
     return _output(out, args, text)
 
 
@@ -323,7 +328,8 @@ def _run_survival(args) -> int:
     if res.n_total is not None:
         lines.append(f"n per arm {res.n_per_arm[0]} + {res.n_per_arm[1]} = {res.n_total} "
                      f"(exact {res.n_exact[0]:.3f}, {res.n_exact[1]:.3f})")
-    text = "\n".join(lines) + "\n\n" + grant_paragraph(res)
+    text = ("\n".join(lines) + "\n\n"
+            + grant_paragraph(res, source=args.source, outcome=args.outcome))
     return _output(out, args, text)
 
 
