@@ -77,6 +77,41 @@ def test_dry_run_sees_a_changed_notebook(tmp_path):
     assert report.exit_code == 0 and not (tmp_path / "out").exists()
 
 
+def test_an_interrupt_stops_at_once_and_leaves_no_half_written_file(tmp_path, monkeypatch,
+                                                                    capsys):
+    """Ctrl-C in the middle of a case: the later cases do not start, the interrupted case leaves
+    nothing behind, the command says so and exits with 130; a rerun runs only what is missing."""
+    import workbench.notebooks
+    from workbench.cli import main
+    from workbench.notebooks import results_path
+
+    started = []
+
+    def run_notebook(input_path, output_path, *, parameters=None, **kwargs):
+        started.append(parameters["n"])
+        output_path = Path(output_path)
+        if parameters["n"] == 2:  # Ctrl-C while this notebook is being written
+            output_path.write_text('{"cells": [')
+            results_path(output_path).write_text('{"results": ')
+            raise KeyboardInterrupt
+        nbformat.write(nbformat.v4.new_notebook(), output_path)
+        return {}
+
+    monkeypatch.setattr(workbench.notebooks, "run_notebook", run_notebook)
+    spec_file = tmp_path / "p.yaml"
+    spec_file.write_text(yaml.safe_dump({**_spec(tmp_path, grid={"n": [1, 2, 3]}),
+                                         "root": str(ROOT), "workers": 1}))
+    assert main(["pipeline", "run", str(spec_file)]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert started == [1, 2]
+    out = tmp_path / "out"
+    assert _leftovers(out) == []
+    assert sorted(p.name for p in (out / "n2").iterdir()) == []
+    assert (out / "n1" / "case.json").is_file()
+    assert [o.status for o in run_pipeline(load_pipeline(spec_file), dry_run=True).outcomes] == [
+        "would-skip", "would-run", "would-run"]
+
+
 # ---------------------------------------------------------------- shipped pipelines ----
 
 def test_every_notebook_is_in_the_smoke_pipeline():

@@ -395,6 +395,9 @@ def _run_case(task: dict) -> dict:
     except Exception as exc:  # anything else is reported for this case; the others go on
         outcome.update(status="failed", cell_index=None, ename=type(exc).__name__,
                        evalue=str(exc), error=f"{type(exc).__name__}: {exc}")
+    except BaseException:  # interrupted (Ctrl-C): no half-written file; a rerun runs the case
+        _clean_temporary_files(folder)
+        raise
     seconds = time.perf_counter() - started
     try:
         if outcome["status"] == "ok":
@@ -557,14 +560,40 @@ def _execute(tasks: list[dict], *, workers: int, scheduler, progress: bool | Non
 
                 for hide in {t["hide_code"] for t in tasks}:
                     _html_exporter(hide).from_notebook_node(nbformat.v4.new_notebook())
-            with cf.ProcessPoolExecutor(max_workers=min(workers, len(tasks)),
-                                        mp_context=ctx) as pool:
-                # the workers start here, before the progress bar's thread exists
-                futures = {pool.submit(_run_case, t): t for t in tasks}
+            size = min(workers, len(tasks))
+            with cf.ProcessPoolExecutor(max_workers=size, mp_context=ctx) as pool:
+                # Only as many cases are handed out as there are workers, so an interrupt
+                # (Ctrl-C) leaves no queued case that would still run before the pool stops.
+                waiting = iter(tasks)
+                running: dict = {}
+
+                def hand_out() -> None:
+                    t = next(waiting, None)
+                    if t is None:
+                        return
+                    try:
+                        fut = pool.submit(_run_case, t)
+                    except RuntimeError as exc:  # the pool broke (a worker was killed)
+                        fut = cf.Future()
+                        fut.set_exception(exc)
+                    running[fut] = t
+
+                for _ in range(size):  # the workers start here, before the bar's thread exists
+                    hand_out()
                 bar = make_bar()
-                for fut in cf.as_completed(futures):
-                    bar.update()
-                    yield _outcome_or_crash(fut, futures[fut])
+                try:
+                    while running:
+                        done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+                        for fut in done:
+                            t = running.pop(fut)
+                            hand_out()
+                            bar.update()
+                            yield _outcome_or_crash(fut, t)
+                except BaseException:
+                    # interrupted: the cases not handed out are not run (a rerun runs them);
+                    # the running ones stop with the same Ctrl-C or finish
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise
     finally:
         if bar is not None:
             bar.close()
@@ -590,9 +619,13 @@ def _execute_dask(tasks: list[dict], scheduler, bar):
         futures = client.map(_run_case, tasks, pure=False,
                              key=[f"workbench-case-{token}-{t['case_id']}" for t in tasks])
         by_key = {f.key: t for f, t in zip(futures, tasks, strict=True)}
-        for fut in as_completed(futures):
-            bar.update()
-            yield _outcome_or_crash(fut, by_key[fut.key])
+        try:
+            for fut in as_completed(futures):
+                bar.update()
+                yield _outcome_or_crash(fut, by_key[fut.key])
+        except BaseException:  # interrupted: the cases not started yet are not run
+            client.cancel(futures)
+            raise
     finally:
         if own:
             client.close()

@@ -85,9 +85,14 @@ def _run_pipeline(args) -> int:
     from ._common import print_json
 
     spec = load_pipeline(args.spec)
-    report = run_pipeline(spec, workers=args.workers, scheduler=args.scheduler,
-                          output=args.output, dry_run=args.dry_run, force=args.force,
-                          progress=args.progress)
+    try:
+        report = run_pipeline(spec, workers=args.workers, scheduler=args.scheduler,
+                              output=args.output, dry_run=args.dry_run, force=args.force,
+                              progress=args.progress)
+    except KeyboardInterrupt:
+        print(f"workbench pipeline: interrupted; finished cases are kept in {spec.output}, run the "
+              "same command again to run the others", file=sys.stderr)
+        return 130
     if args.json:
         print_json(report.to_dict())
     else:
