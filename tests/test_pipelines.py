@@ -77,6 +77,18 @@ def test_dry_run_sees_a_changed_notebook(tmp_path):
     assert report.exit_code == 0 and not (tmp_path / "out").exists()
 
 
+def test_a_bad_scheduler_is_a_one_line_error(tmp_path, capsys):
+    from workbench.cli import main
+
+    with pytest.raises(InvalidParameterError, match="scheduler"):
+        load_pipeline(spec=_spec(tmp_path, scheduler=8786), root=ROOT)
+    spec_file = tmp_path / "p.yaml"
+    spec_file.write_text(yaml.safe_dump({**_spec(tmp_path), "root": str(ROOT)}))
+    assert main(["pipeline", "run", str(spec_file), "--scheduler", "localhost"]) == 2
+    err = capsys.readouterr().err
+    assert "`scheduler` 'localhost'" in err and len(err.strip().splitlines()) == 1
+
+
 def test_an_interrupt_stops_at_once_and_leaves_no_half_written_file(tmp_path, monkeypatch,
                                                                     capsys):
     """Ctrl-C in the middle of a case: the later cases do not start, the interrupted case leaves

@@ -277,11 +277,16 @@ def load_pipeline(path: str | os.PathLike | None = None, *, spec: Mapping | None
     timeout = spec.get("timeout")
     if timeout is not None and not (isinstance(timeout, int | float) and timeout > 0):
         raise InvalidParameterError(f"`timeout` of {where} must be seconds > 0; got {timeout!r}.")
+    scheduler = spec.get("scheduler")
+    if scheduler is not None and not isinstance(scheduler, str):
+        raise InvalidParameterError(
+            f"`scheduler` of {where} must be an address such as 'tcp://HOST:8786'; "
+            f"got {scheduler!r}.")
     html = spec.get("html") or {}
     if not isinstance(html, Mapping) or set(html) - {"hide_code"}:
         raise InvalidParameterError(f"`html` of {where} takes only `hide_code: true/false`.")
     return Pipeline(name=name, path=path, root=root, output=output, cases=tuple(cases),
-                    workers=workers, scheduler=spec.get("scheduler"), timeout=timeout,
+                    workers=workers, scheduler=scheduler, timeout=timeout,
                     hide_code=bool(html.get("hide_code", False)))
 
 
@@ -611,7 +616,11 @@ def _execute_dask(tasks: list[dict], scheduler, bar):
     from dask.distributed import Client, as_completed
 
     own = not isinstance(scheduler, Client)
-    client = Client(scheduler) if own else scheduler
+    try:
+        client = Client(scheduler) if own else scheduler
+    except (OSError, ValueError, TypeError) as exc:  # unreachable or not an address
+        raise InvalidParameterError(
+            f"`scheduler` {scheduler!r}: cannot connect to a Dask scheduler: {exc}") from None
     try:
         import uuid
 
