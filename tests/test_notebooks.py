@@ -72,6 +72,8 @@ def test_parameters_to_a_notebook_without_parameters_cell_are_an_error(tmp_path)
     ("flag", "Yes", True),
     ("label", "123", "123"),                # a string default keeps strings as they are
     ("options", "{'b': [1, 2]}", {"b": [1, 2]}),
+    ("options", '{"x": true, "y": null}', {"x": True, "y": None}),  # JSON from the shell
+    ("maybe", "[true, 1]", [True, 1]),
     ("maybe", "[1, 'a']", [1, "a"]),        # None default: literals are parsed ...
     ("maybe", "some text", "some text"),    # ... anything else stays a string
     ("maybe", None, None),
@@ -112,6 +114,24 @@ def test_yaml_parameters_file_is_read_and_overridden_by_parameters(tmp_path):
     f.write_text("typo: 1\n")
     with pytest.raises(InvalidParameterError, match="typo"):
         check_parameters(DEMO, parameters_file=f)
+
+
+def test_cli_reads_the_parameters_file_and_checks_it_before_any_kernel_starts(tmp_path, capsys):
+    from workbench.cli import main
+
+    f = tmp_path / "params.yaml"
+    out = tmp_path / "out.ipynb"
+    f.write_text("stepz: 2\n")
+    assert main(["pipeline", "run-notebook", str(BROKEN), "-f", str(f), "-o", str(out)]) == 2
+    assert "did you mean `steps`" in capsys.readouterr().err
+    f.write_text("steps: [1, 2]\n")
+    assert main(["pipeline", "run-notebook", str(BROKEN), "-f", str(f), "-o", str(out)]) == 2
+    assert "`steps` must be an integer" in capsys.readouterr().err
+    # -p overrides the file, and its value is checked too
+    assert main(["pipeline", "run-notebook", str(BROKEN), "-f", str(f), "-p", "steps", "x",
+                 "-o", str(out)]) == 2
+    assert "got 'x'" in capsys.readouterr().err
+    assert not out.exists()
 
 
 # ---------------------------------------------------------------- record (no kernel) ----

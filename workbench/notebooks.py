@@ -364,13 +364,21 @@ def _describe(default: Any) -> str:
 
 
 def _parse_text(text: str) -> Any:
-    """A command-line string as a Python literal, or the string itself."""
+    """A command-line string as a Python literal, a JSON list or object (``[true, null]``,
+    ``{"a": false}``), or else the string itself."""
     import ast
 
+    stripped = text.strip()
     try:
-        return ast.literal_eval(text.strip())
+        return ast.literal_eval(stripped)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return text
+        pass
+    if stripped[:1] in ("[", "{"):
+        try:
+            return json.loads(stripped)
+        except ValueError:
+            pass
+    return text
 
 
 def _convert(name: str, value: Any, default: Any, *, optional: bool = False) -> Any:
