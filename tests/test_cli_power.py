@@ -212,7 +212,7 @@ def test_simulate_three_arm_design_file_with_arms(capsys):
 
     path = Path(__file__).parents[1] / "synthetic_data" / "t2_t6_remission" / "t3_design.yaml"
     err = run_error(capsys, f"simulate {path} --reps 100")
-    assert "two arms" in err
+    assert "compares two" in err and "--arms" in err
     d = run_json(capsys, f"simulate {path} --reps 4000 --seed 2 --arms pdt,placebo")
     assert d["arm_names"] == ["pdt", "placebo"] and d["n_per_arm"] == [51, 53]
     p1, p2, n1, n2 = 0.22, 0.20, 51, 53

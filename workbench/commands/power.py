@@ -406,6 +406,11 @@ def _run_simulate(args) -> int:
             design = _two_arms(design, args.arms)
         except InvalidParameterError as exc:
             raise _rename(exc) from None
+    elif len(getattr(design, "arms", ())) > 2:
+        raise InvalidParameterError(
+            f"the design has {len(design.arms)} arms {list(design.arm_names)}; simulation power "
+            "compares two: name them with `--arms EXPERIMENTAL,CONTROL`."
+        )
     # a non-inferiority design is tested one-sided, by default at 2.5%
     non_inferiority = getattr(design, "margin", None) not in (None, 0)
     sided = args.sided if args.sided is not None else (1 if non_inferiority else 2)
