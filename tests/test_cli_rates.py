@@ -270,7 +270,8 @@ def test_numeric_groups_in_numeric_order_and_strict_outcome_values(capsys, tmp_p
     out = run_json(capsys, str(p), "--outcome", "y", "--group", "arm")
     assert [a["group"] for a in out["arms"]] == ["1", "2", "10"]
     assert [a["events"] for a in out["arms"]] == [3, 2, 1]
-    pd.DataFrame({"arm": ["a", "a", "b", "b"], "y": ["yes", "no", "no", "yes"]}).to_csv(p, index=False)
+    pd.DataFrame({"arm": ["a", "a", "b", "b"], "y": ["yes", "no", "no", "yes"]}).to_csv(
+        p, index=False)
     err = run_error(capsys, str(p), "--outcome", "y", "--group", "arm")
     assert "'y'" in err and "'yes'" in err and "true/false" in err
     pd.DataFrame({"arm": ["a", "a", "b", "b"], "y": ["TRUE", "False", "false", "True"]}).to_csv(

@@ -166,7 +166,8 @@ def _run(args) -> int:
         if labels is None and ref is not None and ref.strip().isdigit():
             if not 1 <= int(ref) <= len(events):
                 raise InvalidParameterError(
-                    f"`--reference` must be an arm name or a position 1..{len(events)}; got {ref!r}."
+                    f"`--reference` must be an arm name or a position 1..{len(events)}; "
+                    f"got {ref!r}."
                 )
             common["reference"] = f"arm{int(ref)}"
         res = _call(compare_rates, events=events, totals=totals, labels=labels, **common)
@@ -194,7 +195,7 @@ _OPTIONS = {"reference": "--reference", "level": "--level", "ni_alpha": "--ni-al
 
 
 def _call(func, *args, **kwargs):
-    """``func(*args, **kwargs)`` with option names, not parameter names, in InvalidParameterError."""
+    """``func(*args, **kwargs)``; an InvalidParameterError names options, not parameters."""
     from ._common import rename_options
 
     try:
