@@ -290,3 +290,10 @@ def test_level_error_names_the_option(capsys, smd_csv):
     err = run_error(capsys, ["meta", smd_csv("meta_smd_k5"), "--yi", "g", "--vi", "v",
                              "--level", "95"])
     assert "`--level` must be in (0, 1)" in err
+
+
+def test_mantel_haenszel_without_events_names_the_columns(capsys, tmp_path):
+    path = _write(tmp_path, e1=[0, 0, 0], t1=[30, 25, 40], e2=[0, 0, 0], t2=[30, 26, 41])
+    err = run_error(capsys, ["meta", path, "--measure", "RD", "--method", "MH", "--events1", "e1",
+                             "--n1", "t1", "--events2", "e2", "--n2", "t2"])
+    assert "no sampling variance" in err and "'e1' and 'e2'" in err

@@ -621,3 +621,13 @@ def test_notebook_04_mantel_haenszel_on_dropout(tmp_path):
     assert rec["meta"]["pi_lower"] is None
     assert "subgroups" not in rec
     assert "drop-out" in rec["conclusion"]
+
+
+def test_mh_without_events_is_a_clear_error():
+    none = pd.DataFrame({"e1": [0, 0, 0], "t1": [30, 25, 40], "e2": [0, 0, 0], "t2": [30, 26, 41]})
+    cols = {"events1": "e1", "n1": "t1", "events2": "e2", "n2": "t2"}
+    # the Sato-Greenland-Robins variance is 0 here (every term has a factor of a or c)
+    with pytest.raises(DataValidationError, match="risk difference has no sampling variance.*'e1'"):
+        mantel_haenszel(none, measure="RD", **cols)
+    with pytest.raises(DataValidationError, match="odds ratio is not estimable.*column 'e1'"):
+        mantel_haenszel(none, measure="OR", **cols)

@@ -1094,9 +1094,10 @@ def _mh(events1, n1, events2, n2, measure, labels, *, level, correct, add, to,
         if R == 0 or S == 0:
             raise DataValidationError(
                 "the Mantel-Haenszel odds ratio is not estimable: "
-                + ("no study has events in group 1 with non-events in group 2 (sum of a*d = 0)"
-                   if R == 0 else "no study has events in group 2 with non-events in group 1"
-                   " (sum of b*c = 0)") + ".")
+                + (f"no study has events in group 1 (column {columns[0]!r}) with non-events in "
+                   "group 2 (sum of a*d = 0)" if R == 0 else
+                   f"no study has events in group 2 (column {columns[1]!r}) with non-events in "
+                   "group 1 (sum of b*c = 0)") + ".")
         beta_exp = R / S
         beta = math.log(beta_exp)
         se = math.sqrt(0.5 * ((Pi * Ri).sum() / R**2 + (Pi * Si + Qi * Ri).sum() / (R * S)
@@ -1137,10 +1138,16 @@ def _mh(events1, n1, events2, n2, measure, labels, *, level, correct, add, to,
         wts = ci * n1i / Ni
     else:  # RD
         beta = float(np.sum(ai * (n2i / Ni) - ci * (n1i / Ni)) / np.sum(n1i * (n2i / Ni)))
-        se = math.sqrt((beta * np.sum(ci * (n1i / Ni) ** 2 - ai * (n2i / Ni) ** 2
-                                      + n1i / Ni * (n2i / Ni) * (n2i - n1i) / 2)
-                        + np.sum(ai * (n2i - ci) / Ni + ci * (n1i - ai) / Ni) / 2)
-                       / np.sum(n1i * (n2i / Ni)) ** 2)
+        var = ((beta * np.sum(ci * (n1i / Ni) ** 2 - ai * (n2i / Ni) ** 2
+                              + n1i / Ni * (n2i / Ni) * (n2i - n1i) / 2)
+                + np.sum(ai * (n2i - ci) / Ni + ci * (n1i - ai) / Ni) / 2)
+               / np.sum(n1i * (n2i / Ni)) ** 2)
+        if not var > 0:
+            raise DataValidationError(
+                "the Mantel-Haenszel risk difference has no sampling variance: in every study "
+                f"each group has either no events or only events (columns {columns[0]!r} and "
+                f"{columns[1]!r}).")
+        se = math.sqrt(var)
         wts = n1i * n2i / Ni
     cells = _two_by_two(ai, n1i, ci, n2i, add, to)
     yi, vi = _BINARY[measure](*cells)

@@ -113,7 +113,13 @@ def _check_options(args) -> None:
 
 def analyse(args) -> dict:
     """Run the analysis for parsed arguments; returns the JSON-ready dict."""
-    from ..analysis.meta import effect_sizes, egger_test, meta_analysis, trim_and_fill
+    from ..analysis.meta import (
+        effect_sizes,
+        egger_test,
+        mantel_haenszel,
+        meta_analysis,
+        trim_and_fill,
+    )
     from ..exceptions import DataValidationError, InvalidParameterError
     from ._common import read_csv, rename_options
 
@@ -125,7 +131,13 @@ def analyse(args) -> dict:
         cols = {c: getattr(args, c) for c in _ALL_COLS if getattr(args, c) is not None}
         data, kw = effect_sizes(df, measure=args.measure, study=args.study, **cols), {}
     try:
-        res = meta_analysis(data, method=args.method, knha=args.knha, level=args.level, **kw)
+        if args.method == "MH":  # from the columns, so that messages name them
+            res = mantel_haenszel(df, measure=args.measure, study=args.study, level=args.level,
+                                  events1=args.events1, n1=args.n1, events2=args.events2,
+                                  n2=args.n2)
+        else:
+            res = meta_analysis(data, method=args.method, knha=args.knha, level=args.level,
+                                **kw)
     except InvalidParameterError as exc:
         raise rename_options(exc, {"level": "--level"}) from None
     notes = []
