@@ -292,8 +292,18 @@ def test_group_labels_are_the_csv_strings(tmp_path, capsys):
                     "9,0,1.50\n11,1,1.50\n6,1,1.50\n")
     out = run_json(capsys, ["survival", str(path), "--time", "time", "--event", "event",
                             "--group", "arm", "--json"])
-    assert [r["group"] for r in out["median"]] == ["01", "02", "1.50"]
-    assert [(r["level"], r["reference"]) for r in out["cox"]] == [("02", "01"), ("1.50", "01")]
+    # labels as written in the CSV, in R's factor order (numbers sort as numbers: 1, 1.5, 2)
+    assert [r["group"] for r in out["median"]] == ["01", "1.50", "02"]
+    assert [(r["level"], r["reference"]) for r in out["cox"]] == [("1.50", "01"), ("02", "01")]
+
+
+def test_numeric_group_labels_sort_as_numbers(tmp_path, capsys):
+    # R: factor(c(2, 10)) has levels "2", "10": the reference is 2, as in the other verbs
+    path = tmp_path / "labels.csv"
+    path.write_text("time,event,arm\n3,1,10\n5,0,10\n8,1,10\n7,1,2\n2,1,2\n4,0,2\n")
+    out = run_json(capsys, ["survival", str(path), "--time", "time", "--event", "event",
+                            "--group", "arm", "--json"])
+    assert [(r["level"], r["reference"]) for r in out["cox"]] == [("10", "2")]
 
 
 @pytest.mark.parametrize("content, args, expected", [

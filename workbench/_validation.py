@@ -162,11 +162,28 @@ def _binary_column(df: pd.DataFrame, column: str) -> np.ndarray:
     return out
 
 
+def _sorted_levels(labels) -> list[str]:
+    """Distinct group labels in R's ``factor`` order: numerically when every label is a number
+    (groups 2 and 10: 2 first), else as strings.
+
+    >>> _sorted_levels(["10", "2", "2"]), _sorted_levels(["b", "a"])
+    (['2', '10'], ['a', 'b'])
+    """
+    levels = list(pd.unique(pd.Series(list(labels), dtype=object)))
+    try:
+        numbers = [float(v) for v in levels]
+    except (TypeError, ValueError):
+        return sorted(levels)
+    if not all(math.isfinite(x) for x in numbers):
+        return sorted(levels)
+    return [v for _, v in sorted(zip(numbers, levels))]
+
+
 def _group_labels(df: pd.DataFrame, column: str, *, min_groups: int = 2) -> pd.Series:
     """Group column as strings, with at least ``min_groups`` distinct levels."""
     _no_missing(df, column)
     labels = df[column].map(_label)
-    levels = sorted(labels.unique())
+    levels = _sorted_levels(labels.unique())
     if len(levels) < min_groups:
         raise DataValidationError(
             f"column {column!r} must have at least {min_groups} groups; found {len(levels)} "

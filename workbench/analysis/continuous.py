@@ -52,6 +52,7 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from .._validation import (
+    _sorted_levels,
     _check_alternative,
     _check_choice,
     _check_columns,
@@ -90,16 +91,6 @@ _LOG_2PI = math.log(2 * math.pi)
 # ============================================================================================
 # input handling
 # ============================================================================================
-def _sorted_levels(labels) -> list[str]:
-    """Group labels in R's ``factor`` order: numerically if every label is a number, else as
-    strings (so groups 2 and 10 have 2 first)."""
-    levels = list(pd.unique(pd.Series(labels)))
-    try:
-        return sorted(levels, key=lambda v: (float(v), v))
-    except ValueError:
-        return sorted(levels)
-
-
 def _levels(labels: pd.Series, group: str, reference) -> tuple[str, str]:
     levels = _sorted_levels(labels)
     if len(levels) != 2:

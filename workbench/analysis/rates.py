@@ -47,6 +47,7 @@ from scipy import stats
 
 from .._rootfind import zeroin as _r_zeroin
 from .._validation import (
+    _sorted_levels,
     _check_bool,
     _check_choice,
     _check_dataframe,
@@ -252,21 +253,6 @@ def _table(data=None, *, outcome="outcome", group="arm", events=None, totals=Non
             raise InvalidParameterError(f"`reference` must be one of {list(labs)}; got {reference!r}.")
         ref = labs.index(ref_label)
     return _Table(labs, x, n, ref, nmiss, missing)
-
-
-def _sorted_levels(labels) -> list[str]:
-    """Group labels in numeric order when every label is a number (1, 2, 10), else as strings."""
-    def number(v):
-        try:
-            x = float(v)
-        except ValueError:
-            return None
-        return x if math.isfinite(x) else None
-
-    nums = [number(v) for v in labels]
-    if all(x is not None for x in nums):
-        return [v for _, v in sorted(zip(nums, labels))]
-    return sorted(labels)
 
 
 def _binary_values(s: pd.Series, column: str) -> np.ndarray:

@@ -48,6 +48,7 @@ import pandas as pd
 from scipy import stats
 
 from .._validation import (
+    _sorted_levels,
     _check_choice,
     _check_columns,
     _check_dataframe,
@@ -130,7 +131,7 @@ def _prepare(df, *, time, event, group=None, strata=None, need_group=False,
     if strata is not None:
         _no_missing(df, strata)
         s = df[strata].map(_label).to_numpy(dtype=object)
-    levels = tuple(sorted(set(g.tolist())))
+    levels = tuple(_sorted_levels(g))
     return _Data(time=t, event=e, group=g, levels=levels, strata=s,
                  columns={"time": time, "event": event, "group": group, "strata": strata})
 
@@ -635,7 +636,7 @@ def logrank_test(df: pd.DataFrame, *, time: str, event: str, group: str,
     data = _prepare(df, time=time, event=event, group=group, strata=strata, need_group=True)
     _require_events(data, "a log-rank test")
     k = len(data.levels)
-    gidx = np.searchsorted(np.array(data.levels, dtype=object), data.group)
+    gidx = pd.Series(data.group).map({lv: i for i, lv in enumerate(data.levels)}).to_numpy(int)
     if data.strata is None:
         sidx, slevels = np.zeros(len(data.time), dtype=int), None
     else:

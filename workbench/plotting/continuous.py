@@ -14,7 +14,7 @@ __all__ = ["plot_spaghetti", "plot_mean_trajectory"]
 
 
 def _groups(df, group):
-    from ..analysis.continuous import _sorted_levels
+    from .._validation import _sorted_levels
 
     labels = df[group].map(_label)
     return labels, _sorted_levels(labels)
