@@ -196,7 +196,8 @@ def test_rates_arcsine_allocation_blocks_match_pwr(capsys, power):
 
 def test_rates_paragraph_counts_the_patients_of_n_per_arm(capsys):
     # 92 patients split 2:1 are 61 + 31 (not 62 + 31 rounded up separately)
-    assert main(["power", "rates", "--p1", "0.27", "--p2", "0.47", "--n", "92", "--ratio", "2"]) == 0
+    argv = ["power", "rates", "--p1", "0.27", "--p2", "0.47", "--n", "92", "--ratio", "2"]
+    assert main(argv) == 0
     out = capsys.readouterr().out
     assert "n per arm 61 + 31 = 92" in out and "With 92 evaluable patients (61 " in out
     assert main(["power", "rates", "--p1", "0.27", "--p2", "0.47", "--power", "0.8",
