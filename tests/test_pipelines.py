@@ -53,6 +53,16 @@ def test_grid_and_cases_expand_to_their_product(tmp_path):
     assert all(type(c.parameters["hazard_ratio"]) is float for c in p.cases)
 
 
+def test_output_folder_is_a_template_of_the_pipeline_name(tmp_path):
+    p = load_pipeline(spec=_spec(tmp_path, output=str(tmp_path / "runs" / "{name}")), root=ROOT)
+    assert p.output == tmp_path / "runs" / "demo"
+    assert p.cases[0].directory == tmp_path / "runs" / "demo" / "n1"
+    assert load_pipeline(spec={"notebook": str(ROOT / DEMO)}, root=tmp_path).output == (
+        tmp_path / "output" / "pipelines" / "pipeline")
+    with pytest.raises(InvalidParameterError, match="output"):
+        load_pipeline(spec=_spec(tmp_path, output="out/{n}"), root=ROOT)
+
+
 def test_spec_errors_name_the_problem(tmp_path):
     with pytest.raises(InvalidParameterError, match="sample_size"):
         load_pipeline(spec=_spec(tmp_path, grid={"sample_size": [1]}), root=ROOT)

@@ -9,7 +9,7 @@ A pipeline is a YAML file::
     grid:                                         # every combination of these lists
       n_per_arm: [50, 100, 150]
       hazard_ratio: [0.6, 0.7]
-    output: output/pipelines/t1_power_grid        # folder for everything the pipeline writes
+    output: output/pipelines/{name}               # folder for everything the pipeline writes
     case_dir: "n{n_per_arm}_hr{hazard_ratio}"     # optional: one sub-folder per case
     workers: 2                                    # optional: parallel processes
     scheduler: tcp://127.0.0.1:8786               # optional: run on a Dask cluster instead
@@ -206,7 +206,13 @@ def load_pipeline(path: str | os.PathLike | None = None, *, spec: Mapping | None
             root = _project_root(path.resolve().parent) if path is not None else Path.cwd()
     root = Path(root).resolve()
     name = str(spec.get("name") or (path.stem if path is not None else "pipeline"))
-    output = (root / str(spec.get("output") or f"output/pipelines/{name}")).resolve()
+    out_template = str(spec.get("output") or "output/pipelines/{name}")
+    try:
+        out_text = out_template.format(name=name)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise InvalidParameterError(
+            f"`output` {out_template!r} of {where} may use only {{name}}; got {exc}.") from None
+    output = (root / out_text).resolve()
     fixed = spec.get("parameters") or {}
     if not isinstance(fixed, Mapping):
         raise InvalidParameterError(f"`parameters` of {where} must be a mapping of name -> value.")
