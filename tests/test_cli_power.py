@@ -238,3 +238,10 @@ def test_paragraph_names_the_outcome_and_the_source(capsys):
     # rpact getSampleSizeSurvival: 63.75 events -> 64, 146.48 patients -> 74 per arm
     assert "requires 64 recurrences" in out and "(trial T1, 4-year recurrence)" in out
     assert "148 patients (74 per arm)" in out
+
+
+def test_survival_defaults_are_rpacts_dropout_time(capsys):
+    # rpact's dropoutTime defaults to 12: `--dropout 0.1` alone is the reference dropout case
+    o = SURV["rpact_ss_surv_p27_p47_pow80_dropout10_schoenfeld"]["outputs"]
+    d = run_json(capsys, f"survival {T1_TRIAL} --dropout 0.1 --power 0.8")
+    assert d["n_exact"] == pytest.approx([o["n1"], o["n2"]], rel=1e-6)

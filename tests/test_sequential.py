@@ -985,7 +985,7 @@ def test_cli_power_kmax_takes_the_spending_parameters(capsys):
      "--design"),
     (["rates", "--p1", "0.3", "--p2", "0.5", "--n", "100", "--kmax", "3"], "--power"),
     (["survival", "--p1", "0.3", "--p2", "0.5", "--at", "12", "--power", "0.8", "--kmax", "3"],
-     "--accrual"),
+     "--follow-up"),
     (["survival", "--hr", "0.6", "--events", "-5", "--kmax", "3"], "--events"),
 ])
 def test_cli_power_kmax_errors_name_the_option(capsys, argv, option):

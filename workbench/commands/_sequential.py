@@ -186,13 +186,16 @@ def run_survival(args, output) -> int:
         raise InvalidParameterError(
             "with --kmax give --power (events, patients and look times) or --events (power)."
         )
-    if args.accrual is None or args.follow_up is None:
-        raise InvalidParameterError("with --kmax and --power give --accrual and --follow-up.")
+    from .power import RPACT_ACCRUAL_TIME, RPACT_DROPOUT_TIME
+
+    if args.follow_up is None:
+        raise InvalidParameterError("with --kmax and --power give --follow-up.")
     d = _design(args, 1.0 - args.power)
-    kw = dict(accrual_time=args.accrual, follow_up_time=args.follow_up,
+    accrual = RPACT_ACCRUAL_TIME if args.accrual is None else args.accrual
+    kw = dict(accrual_time=accrual, follow_up_time=args.follow_up,
               allocation_ratio=args.ratio, method=args.method)
     if args.dropout is not None:
-        drop_at = args.dropout_at if args.dropout_at is not None else args.at
+        drop_at = args.dropout_at if args.dropout_at is not None else RPACT_DROPOUT_TIME
         kw.update(dropout_rate1=args.dropout, dropout_rate2=args.dropout, dropout_time=drop_at)
     try:
         if args.hr is not None:

@@ -42,6 +42,11 @@ _KEYS = ("n_per_arm", "n_total", "n_exact", "events", "events_exact", "power", "
          "mcse", "alpha", "sided")
 
 
+
+#: rpact's defaults for options left out: accrualTime c(0, 12) and dropoutTime 12
+RPACT_ACCRUAL_TIME = 12.0
+RPACT_DROPOUT_TIME = 12.0
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "power",
@@ -137,7 +142,8 @@ def _survival_parser(verbs) -> argparse.ArgumentParser:
     p.add_argument("--at", type=float, default=None, help="time of --p1 and --p2 (e.g. 48)")
     p.add_argument("--hr", type=float, default=None, help="hazard ratio arm 1 / arm 2")
     p.add_argument("--accrual", type=float, default=None,
-                   help="uniform accrual over [0, ACCRUAL], > 0 (default: all enter at once)")
+                   help="uniform accrual over [0, ACCRUAL], > 0 (default 12, as rpact's "
+                        "accrualTime)")
     p.add_argument("--follow-up", type=float, default=None, help="follow-up (see below)")
     p.add_argument("--follow-up-type", choices=("calendar", "fixed"), default="calendar",
                    help="calendar: after the end of accrual, as rpact (default); "
@@ -145,7 +151,7 @@ def _survival_parser(verbs) -> argparse.ArgumentParser:
     p.add_argument("--dropout", type=float, default=None,
                    help="probability of loss to follow-up by --dropout-at")
     p.add_argument("--dropout-at", type=float, default=None,
-                   help="time of --dropout (default --at)")
+                   help="time of --dropout (default 12, as rpact's dropoutTime)")
     p.add_argument("--power", type=float, default=None, help="target power: solve events and N")
     p.add_argument("--n", type=float, default=None,
                    help="total patients (power from expected events)")
@@ -291,16 +297,14 @@ def _run_survival(args) -> int:
         raise InvalidParameterError(f"`--follow-up` must be a number > 0; got {args.follow_up!r}.")
     dropout_time = args.dropout_at
     if args.dropout is not None and dropout_time is None:
-        if args.at is None:
-            raise InvalidParameterError("`--dropout-at` (the time of --dropout) is needed.")
-        dropout_time = args.at
+        dropout_time = RPACT_DROPOUT_TIME
     if args.dropout is None and args.dropout_at is not None:
         raise InvalidParameterError("`--dropout-at` needs `--dropout`.")
     try:
         res = power_survival(
             args.hr, p1=args.p1, p2=args.p2, at=args.at, events=args.events, n_total=args.n,
             n1=args.n1, n2=args.n2, power=args.power, alpha=args.alpha, sided=args.sided,
-            allocation_ratio=args.ratio, method=args.method, accrual_time=args.accrual or 0.0,
+            allocation_ratio=args.ratio, method=args.method, accrual_time=RPACT_ACCRUAL_TIME if args.accrual is None else args.accrual,
             follow_up=args.follow_up, follow_up_type=args.follow_up_type,
             dropout_probability=args.dropout, dropout_time=dropout_time,
             two_sided_power=args.two_sided_power,
