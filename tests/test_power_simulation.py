@@ -268,7 +268,7 @@ def test_workers_and_dask_give_the_serial_numbers():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # dashboard port messages
         cluster = LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                               dashboard_address=None)
+                               dashboard_address=":0")
     with cluster, Client(cluster) as client:
         remote = simulate_power(d, n_reps=1500, rng=3, chunk_size=500, client=client)
     for other in (local, remote):
