@@ -13,13 +13,16 @@ keep 3 MCSE above that bias.)
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
+from workbench.analysis.rates import two_proportion_pvalues
 from workbench.analysis.replicates import cox_arrays, event_table, logrank_arrays, rates_arrays
 from workbench.design import SurvivalDesign
 from workbench.exceptions import InvalidParameterError
@@ -33,6 +36,7 @@ from workbench.simulate.survival import simulate_survival_arrays
 
 REF = Path(__file__).parent / "reference"
 LR = json.loads((REF / "logrank_cox.json").read_text())["cases"]
+SURV = {c["id"]: c for c in json.loads((REF / "sample_size_survival.json").read_text())["cases"]}
 
 
 def _data(case):
@@ -156,17 +160,53 @@ def _within(res, k=3.0):
         res.power, res.closed_form_power, res.mcse)
 
 
+def _schoenfeld_from_rpact(case_id, n_total):
+    """Schoenfeld's power (both tails, as rpact) of ``n_total`` patients, 1:1, from rpact's
+    getSampleSizeSurvival for the same scenario: the expected events are proportional to the
+    patients, D = n_total x eventsRequired / nTotal."""
+    o = SURV[case_id]["outputs"]
+    events = n_total * o["events_required"] / o["n_total"]
+    drift = math.sqrt(events / 4) * abs(math.log(o["hazard_ratio"]))
+    z = stats.norm.ppf(0.975)
+    return stats.norm.cdf(drift - z) + stats.norm.cdf(-drift - z)
+
+
+def _exact_rejection(n1, p1, n2, p2, *, alpha=0.05, margin=None, higher_is_better=True):
+    """The exact rejection rate of the test that ``simulate_power`` applies to a two-arm binary
+    design with fixed arm sizes: both binomial distributions enumerated. Without a margin the
+    two-sided pooled z-test (Pearson's chi-square, written out here); with one the one-sided
+    Farrington-Manning test at level ``alpha`` (p-values of ``two_proportion_pvalues``, which
+    tests/test_rates_analysis.py checks against R)."""
+    x1 = np.arange(n1 + 1)[:, None]
+    x2 = np.arange(n2 + 1)[None, :]
+    weight = stats.binom.pmf(x1, n1, p1) * stats.binom.pmf(x2, n2, p2)
+    if margin is None:
+        pbar = (x1 + x2) / (n1 + n2)
+        var = pbar * (1 - pbar) * (1 / n1 + 1 / n2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(var > 0, (x1 / n1 - x2 / n2) / np.sqrt(np.where(var > 0, var, 1)), 0)
+        reject = np.abs(z) >= stats.norm.ppf(1 - alpha / 2)
+    else:
+        reject = two_proportion_pvalues(x1, n1, x2, n2, test="farrington-manning", margin=margin,
+                                        higher_is_better=higher_is_better) <= alpha
+    return float((weight * reject).sum())
+
+
 @pytest.mark.parametrize(
-    ("design", "test"),
+    ("design", "test", "rpact_case"),
     [
-        (_scenario(148), "logrank"),
-        (_scenario(184, dropout_probability=0.1, dropout_time=12), "logrank"),
-        (_scenario(148), "cox"),
+        (_scenario(148), "logrank", "rpact_ss_surv_p27_p47_pow80_dropout00_schoenfeld"),
+        (_scenario(184, dropout_probability=0.1, dropout_time=12), "logrank",
+         "rpact_ss_surv_p27_p47_pow80_dropout10_schoenfeld"),
+        (_scenario(148), "cox", "rpact_ss_surv_p27_p47_pow80_dropout00_schoenfeld"),
     ],
     ids=["rpact_N148", "rpact_N184_dropout", "rpact_N148_cox"],
 )
-def test_survival_power_agrees_with_closed_form(design, test):
+def test_survival_power_agrees_with_closed_form(design, test, rpact_case):
     res = simulate_power(design, n_reps=2000, test=test, rng=20240601)
+    # the closed form the simulation is held to is rpact's Schoenfeld power for these patients
+    assert res.closed_form_power == pytest.approx(
+        _schoenfeld_from_rpact(rpact_case, design.n_total), rel=1e-9)
     _within(res)
     # type I error under the null beside it
     assert abs(res.type1_error - 0.05) <= 3 * res.type1_mcse
@@ -189,6 +229,9 @@ def test_rates_power_agrees_with_rpact_closed_form(n1, p1, n2, p2):
     assert res.closed_form_power == pytest.approx(ref, rel=1e-12)
     _within(res)
     assert abs(res.type1_error - 0.05) <= 3 * res.type1_mcse + 0.01  # discrete test, small n
+    # against the test's exact rejection rates (no allowance for the normal approximation)
+    assert abs(res.power - _exact_rejection(n1, p1, n2, p2)) <= 3 * res.mcse
+    assert abs(res.type1_error - _exact_rejection(n1, p2, n2, p2)) <= 3 * res.type1_mcse
 
 
 def test_noninferiority_design_rejects_at_the_margin_at_alpha():
@@ -196,6 +239,10 @@ def test_noninferiority_design_rejects_at_the_margin_at_alpha():
     res = simulate_power(d, n_reps=2000, sided=1, alpha=0.025, rng=5)
     _within(res)
     assert abs(res.type1_error - 0.025) <= 3 * res.type1_mcse
+    exact = _exact_rejection(280, 0.23, 280, 0.23, alpha=0.025, margin=-0.10)
+    assert abs(res.power - exact) <= 3 * res.mcse
+    size = _exact_rejection(280, 0.13, 280, 0.23, alpha=0.025, margin=-0.10)
+    assert abs(res.type1_error - size) <= 3 * res.type1_mcse
     with pytest.raises(InvalidParameterError, match="sided"):
         simulate_power(d, n_reps=10)
 
@@ -211,18 +258,39 @@ def test_noninferiority_null_is_at_the_margin_of_the_imputed_rates(p, margin, hi
     res = simulate_power(d, n_reps=6000, sided=1, alpha=0.025, rng=13)
     assert abs(res.type1_error - 0.025) <= 3 * res.type1_mcse + 0.003, res.type1_error
     _within(res)
+    # exactly: outcomes with drop-out imputed are binomial with the imputed rate r; under H0 the
+    # experimental arm's imputed rate is r + margin. The 0.003 above is the test's own distance
+    # from 2.5% at n = 280 (discreteness), not Monte Carlo error:
+    r = p * 0.9 + (0.0 if higher_is_better else 0.1)
+    kw = dict(alpha=0.025, margin=margin, higher_is_better=higher_is_better)
+    size = _exact_rejection(280, r + margin, 280, r, **kw)
+    assert abs(size - 0.025) <= 0.003
+    assert abs(res.type1_error - size) <= 3 * res.type1_mcse, (res.type1_error, size)
+    assert abs(res.power - _exact_rejection(280, r, 280, r, **kw)) <= 3 * res.mcse
 
 
 def test_continuous_ttest_power_agrees_with_statsmodels():
+    from statsmodels.stats.power import TTestIndPower
+
     from workbench.design.continuous import ContinuousArm, ContinuousDesign
 
     arms = [ContinuousArm("control", 40, (24, 18)), ContinuousArm("new", 40, (24, 14))]
     d = ContinuousDesign(arms=arms, weeks=(0, 8), sd=(5, 7), covariance="compound_symmetry",
                          rho=0.5)
     res = simulate_power(d, n_reps=2000, rng=9)
+    # week 8: difference 18 - 14 = 4, sd 7, 40 per arm, no drop-out
+    ref = TTestIndPower().power(effect_size=4 / 7, nobs1=40, ratio=1.0, alpha=0.05)
+    assert res.closed_form_power == pytest.approx(ref, rel=1e-8)
     _within(res)
     anc = simulate_power(d, n_reps=2000, rng=9, test="ancova", type1=False)
     assert anc.power > res.power  # adjusting for baseline gains power
+    # ANCOVA: residual sd 7 sqrt(1 - 0.5^2), t on 80 - 3 df (noncentral t, both tails; Borm et
+    # al. 2007 with the exact t); the chance baseline imbalance it ignores costs < 0.005 here
+    df = 80 - 3
+    ncp = 4 / (7 * math.sqrt(1 - 0.5**2)) / math.sqrt(1 / 40 + 1 / 40)
+    crit = stats.t.ppf(0.975, df)
+    anc_ref = stats.nct.sf(crit, df, ncp) + stats.nct.cdf(-crit, df, ncp)
+    assert abs(anc.power - anc_ref) <= 3 * anc.mcse, (anc.power, anc_ref, anc.mcse)
 
 
 @pytest.mark.slow
@@ -243,6 +311,8 @@ def test_survival_power_agrees_with_closed_form_many_replicates(design, n_reps):
 def test_rates_power_many_replicates():
     res = simulate_power(_binary(41, 0.27, 51, 0.47), n_reps=10_000, rng=78)
     _within(res)
+    assert abs(res.power - _exact_rejection(41, 0.27, 51, 0.47)) <= 3 * res.mcse
+    assert abs(res.type1_error - _exact_rejection(41, 0.47, 51, 0.47)) <= 3 * res.type1_mcse
 
 
 # --------------------------------------------------------------------------------------------
@@ -257,6 +327,9 @@ def test_same_seed_same_numbers_whatever_the_chunks():
     assert (c.power, c.type1_error) != (a.power, a.type1_error)
     g = simulate_power(d, n_reps=1700, rng=np.random.default_rng(11))
     assert 0 < g.power < 1
+    # a Generator seeded alike gives the same numbers again
+    h = simulate_power(d, n_reps=1700, rng=np.random.default_rng(11))
+    assert (g.power, g.type1_error) == (h.power, h.type1_error)
 
 
 def test_workers_and_dask_give_the_serial_numbers():
@@ -293,7 +366,8 @@ def test_power_curve_is_tidy_and_smooth_in_n():
 
 def test_sample_size_search_lands_near_the_closed_form():
     res = simulated_sample_size(_scenario(100), power=0.8, n_reps=2000, rng=8)
-    assert res.closed_form_n_total == 148
+    ref = SURV["rpact_ss_surv_p27_p47_pow80_dropout00_schoenfeld"]["outputs"]
+    assert res.closed_form_n_total == ref["derived_ceilings"]["n_total"] == 148
     assert abs(res.n_total - 148) <= 15
     assert res.power >= 0.8
     below = res.evaluations[res.evaluations.n_total == res.n_total - 1]
