@@ -139,6 +139,16 @@ def _power_check(reps, seed):
     mcse = math.sqrt(target * (1 - target) / reps)
     # 4 Monte Carlo SEs plus 0.01 for the normal approximation of the chi-square test
     assert abs(power - target) < 4 * mcse + 0.01, (power, target, mcse)
+    # exactly: with drop-outs imputed as failures each arm's count is binomial(300, rate_nri);
+    # the rejection rate of Pearson's chi-square (pooled z, written out here) summed over all
+    # 301 x 301 outcomes leaves only Monte Carlo error
+    x1, x2 = np.arange(301)[:, None], np.arange(301)[None, :]
+    weight = stats.binom.pmf(x1, 300, exp[1]) * stats.binom.pmf(x2, 300, exp[0])
+    pbar = (x1 + x2) / 600
+    with np.errstate(invalid="ignore"):  # 0/0 where all or none have the outcome: no rejection
+        z = (x1 - x2) / 300 / np.sqrt(pbar * (1 - pbar) * 2 / 300)
+    exact = float(weight[np.abs(z) >= stats.norm.ppf(0.975)].sum())
+    assert abs(power - exact) < 4 * math.sqrt(exact * (1 - exact) / reps), (power, exact)
 
 
 def test_simulated_power_matches_normal_approximation_small():
