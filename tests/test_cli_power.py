@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
+import numpy as np
 import pytest
+from scipy import stats
 
+from workbench.analysis.rates import two_proportion_pvalues
 from workbench.cli import main
 
 REF = Path(__file__).parent / "reference"
@@ -25,6 +29,35 @@ def run_json(capsys, command: str):
     data = json.loads(out)
     assert KEYS <= set(data)
     return data
+
+
+def exact_rejection(n1, p1, n2, p2, *, alpha=0.05, margin=None):
+    """Exact rejection rate of the simulated test for fixed arm sizes (drop-outs imputed as
+    failures: each arm's count is binomial with its imputed rate), both binomials enumerated.
+    Without a margin the two-sided pooled z-test (Pearson's chi-square, written out here), with
+    one the one-sided Farrington-Manning test (p-values checked against R in
+    tests/test_rates_analysis.py)."""
+    x1, x2 = np.arange(n1 + 1)[:, None], np.arange(n2 + 1)[None, :]
+    weight = stats.binom.pmf(x1, n1, p1) * stats.binom.pmf(x2, n2, p2)
+    if margin is None:
+        pbar = (x1 + x2) / (n1 + n2)
+        with np.errstate(invalid="ignore"):  # 0/0: everyone alike, no rejection
+            z = (x1 / n1 - x2 / n2) / np.sqrt(pbar * (1 - pbar) * (1 / n1 + 1 / n2))
+        reject = np.abs(z) >= stats.norm.ppf(1 - alpha / 2)
+    else:
+        reject = two_proportion_pvalues(x1, n1, x2, n2, test="farrington-manning",
+                                        margin=margin) <= alpha
+    return float((weight * reject).sum())
+
+
+def schoenfeld_power_from_rpact(case_id, n_total):
+    """Both-tails Schoenfeld power of ``n_total`` patients (1:1) from rpact's sample size for the
+    same scenario: expected events are proportional to the patients."""
+    o = SURV[case_id]["outputs"]
+    drift = math.sqrt(n_total * o["events_required"] / o["n_total"] / 4) * abs(
+        math.log(o["hazard_ratio"]))
+    z = stats.norm.ppf(0.975)
+    return stats.norm.cdf(drift - z) + stats.norm.cdf(-drift - z)
 
 
 def run_error(capsys, command: str):
@@ -135,6 +168,10 @@ def test_simulate_design_file(capsys, tmp_path):
     b = run_json(capsys, f"simulate {path} --reps 1000 --seed 5 --chunk-size 500")
     assert a["power"] == b["power"] and a["type1_error"] == b["type1_error"]
     assert a["n_per_arm"] == [74, 74] and a["hazard_ratio"] == pytest.approx(0.4957, abs=1e-4)
+    case = "rpact_ss_surv_p27_p47_pow80_dropout00_schoenfeld"
+    assert a["hazard_ratio"] == pytest.approx(SURV[case]["outputs"]["hazard_ratio"], rel=1e-9)
+    assert a["closed_form_power"] == pytest.approx(schoenfeld_power_from_rpact(case, 148),
+                                                   rel=1e-9)
     assert abs(a["power"] - a["closed_form_power"]) <= 3 * a["mcse"]
     assert a["mcse"] == pytest.approx((a["power"] * (1 - a["power"]) / 1000) ** 0.5)
 
@@ -147,6 +184,10 @@ def test_simulate_binary_design_file(capsys, tmp_path):
     d = run_json(capsys, f"simulate {path} --reps 1000 --seed 2 --no-type1")
     assert d["design_type"] == "BinaryDesign" and d["type1_error"] is None
     assert abs(d["power"] - d["closed_form_power"]) <= 3 * d["mcse"]
+    # T4: 25 vs 26 patients, 57% vs 68%: rpact getPowerRates, and the test's exact power
+    ref = RATES["rpact_power_rates_p57_p68_n25_26"]["outputs"]["power"]
+    assert d["closed_form_power"] == pytest.approx(ref, rel=1e-6)
+    assert abs(d["power"] - exact_rejection(25, 0.57, 26, 0.68)) <= 3 * d["mcse"]
 
 
 def test_simulate_noninferiority_design_file_is_one_sided_by_default(capsys):
@@ -177,6 +218,12 @@ def test_simulate_noninferiority_design_file_is_one_sided_by_default(capsys):
     assert d["closed_form_power"] == pytest.approx(closed, abs=1e-7)
     assert abs(d["power"] - closed) <= 3 * d["mcse"]
     assert abs(d["type1_error"] - 0.025) <= 3 * d["type1_mcse"] + 0.003
+    # exactly (binomial counts at the imputed rates): the 0.003 is the test's own distance from
+    # 2.5% at this size, not Monte Carlo error
+    size = exact_rejection(n1, p + m, n2, p, alpha=0.025, margin=m)
+    assert abs(size - 0.025) <= 0.003
+    assert abs(d["type1_error"] - size) <= 3 * d["type1_mcse"], (d["type1_error"], size)
+    assert abs(d["power"] - exact_rejection(n1, p, n2, p, alpha=0.025, margin=m)) <= 3 * d["mcse"]
     err = run_error(capsys, f"simulate {path} --reps 100 --sided 2")
     assert "--sided" in err
 
@@ -226,6 +273,10 @@ def test_simulate_three_arm_design_file_with_arms(capsys):
     assert d["closed_form_power"] == pytest.approx(closed, rel=1e-9)
     assert abs(d["power"] - closed) <= 3 * d["mcse"] + 0.01  # discrete test, small n
     assert abs(d["type1_error"] - 0.05) <= 3 * d["type1_mcse"] + 0.01
+    # the 0.01 above is the test's discreteness; against its exact rejection rates (binomial
+    # counts at the imputed rates) only Monte Carlo error remains
+    assert abs(d["power"] - exact_rejection(n1, p1, n2, p2)) <= 3 * d["mcse"]
+    assert abs(d["type1_error"] - exact_rejection(n1, p2, n2, p2)) <= 3 * d["type1_mcse"]
     err = run_error(capsys, f"simulate {path} --reps 100 --arms pdt,nothing")
     assert "--arms" in err
 
