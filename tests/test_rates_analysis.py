@@ -168,10 +168,18 @@ def test_nnt_kind_follows_the_outcome_direction():
     assert bad.kind == "NNTB" and good.kind == "NNTH"
     assert bad.nnt == good.nnt < 0
     assert bad.text.startswith("NNTB 5.3 (95% CI NNTB 2.8 to NNTB 75.1)")
+    # the same text from R's numbers (|NNT| and its Newcombe-based interval, one decimal)
+    o = out("T2_still_depressed_combination_vs_clomipramine")["nnt"]
+    lo, hi = o["from_newcombe"]["nnt_abs_ci"]
+    assert bad.text.startswith(f"NNTB {o['nnt_abs']:.1f} (95% CI NNTB {lo:.1f} to NNTB {hi:.1f})")
     # T4, interval includes 0: reported as NNTH ... to inf to NNTB ...
     t4 = R.number_needed_to_treat(**counts("T4_remission_pdt_vs_fluoxetine"))
     assert t4.kind == "NNTH" and math.isnan(t4.ci_lower)
     assert t4.text == "NNTH 7.6 (95% CI NNTH 2.7 to inf to NNTB 7.9)"
+    o = out("T4_remission_pdt_vs_fluoxetine")["nnt"]
+    nc = o["from_newcombe"]
+    assert t4.text == (f"NNTH {o['nnt_abs']:.1f} (95% CI NNTH {-nc['one_over_rd_lower']:.1f} "
+                       f"to inf to NNTB {nc['one_over_rd_upper']:.1f})")
 
 
 def test_nnt_with_no_difference_is_infinite():
@@ -326,6 +334,10 @@ def test_compare_rates_all_pairs_matches_r_holm():
         assert row["p_chisq"] == pytest.approx(ref_unadj[f"{row['reference']}_vs_{row['group']}"],
                                                abs=PTOL)
     assert list(r.comparisons["p_holm"]) == pytest.approx([1.0, 1.0, 1.0], abs=PTOL)
+    ref_holm = out(T3)["pairwise_prop_test"]["holm_no_correction"]["p"]
+    for _, row in r.comparisons.iterrows():
+        assert row["p_holm"] == pytest.approx(ref_holm[f"{row['reference']}_vs_{row['group']}"],
+                                              abs=PTOL)
 
 
 def test_compare_rates_noninferiority_object():
@@ -364,6 +376,12 @@ def test_dataframe_and_counts_agree_and_data_is_not_mutated():
     b = R.compare_rates(events=[18, 14], totals=[26, 25], labels=["fluoxetine", "pdt"])
     pd.testing.assert_frame_equal(a.comparisons, b.comparisons)
     pd.testing.assert_frame_equal(df, before)
+    # these are T4's counts: R's numbers for pdt (arm 1) vs fluoxetine (arm 2)
+    o, row = out("T4_remission_pdt_vs_fluoxetine"), a.comparisons.iloc[0]
+    assert close(row["risk_difference"], o["risk_difference"]["rd"])
+    assert close(row["rd_ci_upper"], o["risk_difference"]["newcombe_hybrid_score"]["upper"])
+    assert close(row["odds_ratio"], o["odds_ratio"]["or"])
+    assert row["p_fisher"] == pytest.approx(o["fisher"]["p"], abs=PTOL)
 
 
 def test_missing_outcomes_nri_and_complete_case():
@@ -406,9 +424,29 @@ def test_logistic_regression_adjusts_for_a_confounder():
     assert crude["odds_ratio"] < 0.6  # confounded
     assert g["ci_lower"] < 1 < g["ci_upper"]  # adjusted: no group effect
     assert "site[y]" in list(adj.table["term"])
+    # the same model fitted by statsmodels (maximum likelihood, Wald intervals)
+    import statsmodels.api as sm
+
+    def sm_fit(columns):
+        X = sm.add_constant(pd.get_dummies(df[columns], drop_first=True, dtype=float))
+        return sm.Logit(df["outcome"], X).fit(disp=0)
+
+    fit = sm_fit(["arm", "severity", "site"])
+    lo, hi = fit.conf_int().loc["arm_b"]
+    names = {"const": "const", "arm_b": "arm[b]", "severity": "severity", "site_y": "site[y]"}
+    table = adj.table.set_index("term").loc[[names[k] for k in fit.params.index]]
+    np.testing.assert_allclose(table["estimate"], fit.params.to_numpy(), rtol=1e-6)
+    np.testing.assert_allclose(table["se"], fit.bse.to_numpy(), rtol=1e-6)
+    assert g["odds_ratio"] == pytest.approx(math.exp(fit.params["arm_b"]), rel=1e-6)
+    assert (g["ci_lower"], g["ci_upper"]) == pytest.approx((math.exp(lo), math.exp(hi)), rel=1e-6)
+    assert g["p_value"] == pytest.approx(fit.pvalues["arm_b"], rel=1e-6)
+    assert crude["odds_ratio"] == pytest.approx(math.exp(sm_fit(["arm"]).params["arm_b"]),
+                                                rel=1e-6)
     c = R.compare_rates(df, covariates=["severity"])
     assert c.comparisons.iloc[0]["adjusted_or"] == pytest.approx(
         R.logistic_regression(df, covariates=["severity"]).group_effects.iloc[0]["odds_ratio"])
+    assert c.comparisons.iloc[0]["adjusted_or"] == pytest.approx(
+        math.exp(sm_fit(["arm", "severity"]).params["arm_b"]), rel=1e-6)
 
 
 def test_logistic_regression_separation_is_a_clear_error():
@@ -452,6 +490,11 @@ def test_two_proportion_pvalues_agree_with_scalar_tests():
         p = R.two_proportion_pvalues(x1, 37, x2, 40, test=test)
         ref = [R._pair_p(int(a), 37, int(b), 40, f) for a, b in zip(x1, x2)]
         np.testing.assert_allclose(p, ref, rtol=1e-10)
+        # and against scipy's chi-square test of each 2 x 2 table (Yates as R's prop.test: scipy
+        # caps the correction at |O - E| as R does)
+        sp = [stats.chi2_contingency([[a, 37 - a], [b, 40 - b]], correction=f == "chisq-yates")[1]
+              for a, b in zip(x1, x2)]
+        np.testing.assert_allclose(p, sp, rtol=1e-10)
     p = R.two_proportion_pvalues(x1, 117, x2, 116, test="farrington-manning", margin=-0.1)
     ref = [R.noninferiority_test(events=[int(a), int(b)], totals=[117, 116], margin=-0.1,
                                  reference="arm2").p_value for a, b in zip(x1, x2)]
