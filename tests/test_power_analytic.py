@@ -30,6 +30,10 @@ REF = Path(__file__).parent / "reference"
 RTOL = 1e-6
 
 
+def _ref(name, case_id):
+    return next(c for c in json.loads((REF / name).read_text())["cases"] if c["id"] == case_id)
+
+
 def _cases(name, prefix=""):
     cases = json.loads((REF / name).read_text())["cases"]
     return [pytest.param(c, id=c["id"]) for c in cases if c["id"].startswith(prefix)]
@@ -138,13 +142,35 @@ def test_given_total_is_split_without_changing_it():
 
 
 def test_rates_two_sided_power_option_and_dropout():
+    from scipy import optimize, stats
+
     one = power_rates(0.57, 0.68, power=0.8)
     both = power_rates(0.57, 0.68, power=0.8, two_sided_power=True)
     assert both.n_exact[0] < one.n_exact[0]
     back = power_rates(0.57, 0.68, n1=both.n_exact[0], n2=both.n_exact[1])
     assert back.power == pytest.approx(0.8, rel=1e-9)
+
+    # the both-tails power written out (rpact's form, hand_formula$power_rpact_form in the
+    # reference file: pooled SE under H0, unpooled under H1) and solved for n per arm here
+    def rpact_power(n, p1=0.57, p2=0.68):
+        z = stats.norm.ppf(0.975)
+        s0 = math.sqrt((p1 + p2) / 2 * (1 - (p1 + p2) / 2) * 2 / n)
+        s1 = math.sqrt((p1 * (1 - p1) + p2 * (1 - p2)) / n)
+        drift = abs(p1 - p2) / s1 + z * (1 - s0 / s1)
+        return stats.norm.cdf(drift - z) + stats.norm.cdf(-drift - z)
+
+    ref = _ref("sample_size_rates.json", "rpact_power_rates_p57_p68_n25_26")["outputs"]
+    assert power_rates(0.57, 0.68, n1=25, n2=26).power == pytest.approx(
+        ref["hand_formula"]["power_rpact_form"], rel=1e-9)
+    n = optimize.brentq(lambda n: rpact_power(n) - 0.8, 10, 1000, xtol=1e-12)
+    assert both.n_exact == pytest.approx([n, n], rel=1e-8)
+    # the default solves the one-tail equation: rpact getSampleSizeRates
+    o = _ref("sample_size_rates.json", "rpact_ss_rates_p57_p68_pow80_alloc1")["outputs"]
+    assert one.n_exact == pytest.approx([o["n1"], o["n2"]], rel=1e-6)
     d = power_rates(0.27, 0.47, power=0.8, dropout=0.2)
     assert d.n_per_arm == [math.ceil(90.2907158080716 / 0.8)] * 2
+    o = _ref("sample_size_rates.json", "rpact_ss_rates_p27_p47_pow80_alloc1")["outputs"]
+    assert d.n_per_arm == [math.ceil(o["n1"] / 0.8), math.ceil(o["n2"] / 0.8)]
 
 
 @pytest.mark.parametrize(
@@ -247,12 +273,22 @@ def test_events_formulas(case):
 
 
 def test_hazard_ratio_and_event_probability_helpers():
+    # rpact getSampleSizeSurvival for 27% vs 47% by month 48, 10% drop-out by month 12
+    o = _ref("sample_size_survival.json", "rpact_ss_surv_p27_p47_pow80_dropout10_schoenfeld")[
+        "outputs"]
     hr = hazard_ratio_from_probabilities(0.27, 0.47, 48)
     assert hr == pytest.approx(0.495702496845866, rel=1e-12)
+    assert hr == pytest.approx(o["hazard_ratio"], rel=1e-12)
     lam = -math.log(1 - 0.27) / 48
     g = -math.log(0.9) / 12
-    assert event_probability(lam, accrual_time=24, follow_up=48, dropout_rate=g) == pytest.approx(
-        0.256206891850912, rel=1e-12)
+    p_event = event_probability(lam, accrual_time=24, follow_up=48, dropout_rate=g)
+    assert p_event == pytest.approx(0.256206891850912, rel=1e-12)
+    assert p_event == pytest.approx(o["hand_formula"]["p_event_arm1"], rel=1e-12)
+    # and in closed form: uniform entry over 24 months, followed 48 to 72 months, competing
+    # exponential drop-out: P = lam / (lam + g) * (1 - (e^{-48 h} - e^{-72 h}) / (24 h)), h = lam + g
+    h = lam + g
+    closed = lam / h * (1 - (math.exp(-48 * h) - math.exp(-72 * h)) / (24 * h))
+    assert p_event == pytest.approx(closed, rel=1e-12)
     # fixed follow-up of 48 months per patient: exactly the probability by 48 months
     fixed = event_probability(lam, accrual_time=24, follow_up=48, follow_up_type="fixed")
     assert fixed == pytest.approx(0.27)
