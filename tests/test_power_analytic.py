@@ -285,7 +285,7 @@ def test_hazard_ratio_and_event_probability_helpers():
     assert p_event == pytest.approx(0.256206891850912, rel=1e-12)
     assert p_event == pytest.approx(o["hand_formula"]["p_event_arm1"], rel=1e-12)
     # and in closed form: uniform entry over 24 months, followed 48 to 72 months, competing
-    # exponential drop-out: P = lam / (lam + g) * (1 - (e^{-48 h} - e^{-72 h}) / (24 h)), h = lam + g
+    # exponential drop-out, h = lam + g: P = lam / h * (1 - (e^{-48 h} - e^{-72 h}) / (24 h))
     h = lam + g
     closed = lam / h * (1 - (math.exp(-48 * h) - math.exp(-72 * h)) / (24 * h))
     assert p_event == pytest.approx(closed, rel=1e-12)
