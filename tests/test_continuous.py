@@ -562,6 +562,24 @@ def test_power_ancova_against_the_normal_formula_and_the_t_test():
     assert t_less < a < t_n
 
 
+@pytest.mark.parametrize(("d", "rho", "n1", "n2", "sided"), [
+    (0.5, 0.6, 40, 40, 2), (0.5, 0.0, 40, 40, 2), (-0.3, 0.45, 70, 35, 2), (0.4, 0.7, 25, 30, 1)])
+def test_power_ancova_is_the_noncentral_t(d, rho, n1, n2, sided):
+    """Independently: the adjusted difference over its SE sd sqrt(1 - rho^2) sqrt(1/n1 + 1/n2) is
+    noncentral t on n1 + n2 - 3 df (scipy); power counts both tails (one tail when one-sided)."""
+    from scipy import stats
+
+    df = n1 + n2 - 3
+    ncp = abs(d) / math.sqrt(1 - rho**2) / math.sqrt(1 / n1 + 1 / n2)
+    crit = stats.t.ppf(1 - 0.05 / sided, df)
+    expected = stats.nct.sf(crit, df, ncp) + (stats.nct.cdf(-crit, df, ncp) if sided == 2 else 0)
+    got = power_ancova(d, rho=rho, n1=n1, n2=n2, sided=sided).power
+    assert got == pytest.approx(expected, rel=1e-9)
+    # the same through difference and sd
+    assert power_ancova(difference=6 * d, sd=6, rho=rho, n1=n1, n2=n2, sided=sided).power == (
+        pytest.approx(expected, rel=1e-9))
+
+
 def test_power_ancova_errors_name_the_parameter():
     with pytest.raises(InvalidParameterError, match="rho"):
         power_ancova(0.5, rho=1.2, n1=20, n2=20)
