@@ -356,6 +356,21 @@ def test_leave_one_out_matches_refits():
     refit = meta_analysis(df.iloc[1:], yi="g", vi="v", method="DL")
     assert loo.loc[0, "estimate"] == pytest.approx(refit.estimate, rel=1e-12)
     assert loo.loc[0, "tau2"] == pytest.approx(refit.tau2, rel=1e-12)
+    # every row against statsmodels' DerSimonian-Laird on the other eleven studies. statsmodels
+    # leaves a negative moment estimate of tau2 as it is (without study 10 here: Q = 5.47 on 10
+    # df); DL, as metafor, truncates it at 0, which is the fixed-effect fit
+    from statsmodels.stats.meta_analysis import combine_effects
+
+    truncated = 0
+    for i in range(len(df)):
+        rest = df.drop(index=i)
+        sm = combine_effects(rest["g"].to_numpy(), rest["v"].to_numpy(), method_re="chi2")
+        tau2 = max(sm.tau2, 0.0)
+        estimate = sm.mean_effect_re if sm.tau2 > 0 else sm.mean_effect_fe
+        truncated += sm.tau2 < 0
+        assert loo.loc[i, "estimate"] == pytest.approx(estimate, rel=1e-10)
+        assert loo.loc[i, "tau2"] == pytest.approx(tau2, rel=1e-10, abs=1e-14)
+    assert truncated == 1
     mh = mantel_haenszel(_binary_df("meta_binary_k5"), events1="a", n1="n1", events2="c",
                          n2="n2", measure="RR")
     assert len(leave_one_out(mh).summary) == 5
@@ -368,6 +383,14 @@ def test_subgroups_fixed_effect_q_decomposition():
     within = sum(r.q for r in sg.results)
     assert total == pytest.approx(within + sg.q_between, rel=1e-10)
     assert sg.df_between == 1 and 0 < sg.p_between < 1
+    # by hand: inverse-variance means of each subgroup and overall, Q between them on 1 df
+    w = 1 / df["v"]
+    means = (w * df["g"]).groupby(df["grp"]).sum() / w.groupby(df["grp"]).sum()
+    overall = (w * df["g"]).sum() / w.sum()
+    q_between = float((w.groupby(df["grp"]).sum() * (means - overall) ** 2).sum())
+    assert [r.estimate for r in sg.results] == pytest.approx(list(means), rel=1e-12)
+    assert sg.q_between == pytest.approx(q_between, rel=1e-10)
+    assert sg.p_between == pytest.approx(stats.chi2.sf(q_between, 1), rel=1e-10)
     s = sg.summary
     assert list(s["subgroup"]) == ["a", "b", "overall", "between"]
 
@@ -381,6 +404,24 @@ def test_subgroups_random_effects_and_single_study_group():
     sub_a = meta_analysis(df[df.grp == "a"], yi="g", vi="v", method="REML")
     assert sg.results[0].estimate == pytest.approx(sub_a.estimate, rel=1e-12)
     assert sg.df_between == 2
+    # subgroup a by hand: REML tau2 maximises the restricted log-likelihood (scipy)
+    from scipy import optimize
+
+    y, v = df.loc[df.grp == "a", "g"].to_numpy(), df.loc[df.grp == "a", "v"].to_numpy()
+
+    def mean_at(t2):
+        return np.sum(y / (v + t2)) / np.sum(1 / (v + t2))
+
+    def neg_restricted_loglik(t2):
+        w = 1 / (v + t2)
+        resid = np.sum(w * (y - mean_at(t2)) ** 2)
+        return 0.5 * (np.sum(np.log(v + t2)) + math.log(w.sum()) + resid)
+
+    t2 = optimize.minimize_scalar(neg_restricted_loglik, bounds=(0, 10), method="bounded",
+                                  options={"xatol": 1e-12}).x
+    t2 = 0.0 if neg_restricted_loglik(0.0) <= neg_restricted_loglik(t2) else t2
+    assert sg.results[0].tau2 == pytest.approx(t2, rel=1e-5, abs=1e-9)
+    assert sg.results[0].estimate == pytest.approx(mean_at(t2), rel=1e-7)
 
 
 def test_knha_with_identical_effects_warns():
@@ -396,6 +437,13 @@ def test_knha_widens_with_t_on_k_minus_1():
     res = meta_analysis(yi=inp["yi"], vi=inp["vi"], method="DL", knha=True)
     assert res.df == 4 and res.test == "knha"
     assert res.summary.loc[0, "method"] == "DL+knha"
+    # the interval is estimate -/+ t(0.975, k - 1) x SE, wider than the z interval of the same fit
+    half = stats.t.ppf(0.975, 4) * res.se
+    assert (res.ci_lower, res.ci_upper) == pytest.approx((res.estimate - half,
+                                                          res.estimate + half), rel=1e-10)
+    assert res.p_value == pytest.approx(2 * stats.t.sf(abs(res.estimate / res.se), 4), rel=1e-10)
+    z = meta_analysis(yi=inp["yi"], vi=inp["vi"], method="DL")
+    assert res.ci_upper - res.ci_lower > z.ci_upper - z.ci_lower
 
 
 # ----------------------------------------------------------------------------------------------
@@ -562,7 +610,10 @@ def test_equal_variances_no_regression_on_the_standard_error():
         egger_test(res)
     with pytest.raises(DataValidationError, match="trim-and-fill.*variances are equal"):
         trim_and_fill(res)
-    assert trim_and_fill(res, side="left").k0 >= 0
+    # with the side given there is nothing to regress: L0 by hand. Estimate 0.45 (equal weights);
+    # for side "left" the effects are mirrored, deviations 0.35, -0.05, 0.15, -0.45 with ranks of
+    # |deviation| 3, 1, 2, 4: T = 3 + 2 = 5, L0 = (4 T - n (n + 1)) / (2 n - 1) = 0 -> k0 = 0
+    assert trim_and_fill(res, side="left").k0 == 0
 
 
 # ----------------------------------------------------------------------------------------------
