@@ -50,6 +50,19 @@ def designs():
     return {cid: _design_from(CASES[cid]["inputs"]) for cid in DESIGN_IDS}
 
 
+def _bounds_two_looks(spent, t):
+    """Independent one-sided bounds of the first two looks from the cumulative alpha spent:
+    c1 = z(1 - a1) and P(Z1 < c1, Z2 < c2) = 1 - a2 with corr(Z1, Z2) = sqrt(t1 / t2) (scipy's
+    bivariate normal, solved with brentq)."""
+    from scipy import optimize, stats
+
+    c1 = stats.norm.isf(spent[0])
+    r = math.sqrt(t[0] / t[1])
+    mvn = stats.multivariate_normal([0.0, 0.0], [[1.0, r], [r, 1.0]])
+    c2 = optimize.brentq(lambda c: 1 - mvn.cdf([c1, c]) - spent[1], 0.5, 6.0, xtol=1e-12)
+    return c1, c2
+
+
 def _asof3():
     # the design behind the sample-size and simulation cases
     i = CASES["ss_survival_k3_asOF_p27_p47_t48_accrual24_followup48_power80"]["inputs"]
@@ -152,6 +165,16 @@ def test_hsd_gamma_minus4_close_to_of_and_gamma1_close_to_pocock():
     of = group_sequential_design(kmax=3, type_of_design="asOF")
     hsd = group_sequential_design(kmax=3, type_of_design="asHSD", gamma=-4)
     assert hsd.critical_values[-1] == pytest.approx(of.critical_values[-1], abs=0.03)
+    # the first two bounds independently, from HSD's alpha(t) = alpha (1 - e^{-g t}) / (1 - e^{-g})
+    t = [1 / 3, 2 / 3]
+    spent = [0.025 * (1 - math.exp(4 * x)) / (1 - math.exp(4)) for x in t]
+    assert hsd.critical_values[:2] == pytest.approx(_bounds_two_looks(spent, t), abs=1e-6)
+    # gamma = 1 spends much like Pocock's alpha(t) = alpha log(1 + (e - 1) t)
+    hsd1 = group_sequential_design(kmax=3, type_of_design="asHSD", gamma=1)
+    pocock = group_sequential_design(kmax=3, type_of_design="asP")
+    assert hsd1.critical_values == pytest.approx(pocock.critical_values, abs=0.03)
+    spent = [0.025 * (1 - math.exp(-x)) / (1 - math.exp(-1)) for x in t]
+    assert hsd1.critical_values[:2] == pytest.approx(_bounds_two_looks(spent, t), abs=1e-6)
 
 
 def test_wang_tsiatis_family_contains_of_and_pocock(designs):
@@ -275,6 +298,11 @@ def test_sample_size_survival_hazard_inputs_agree():
                                         follow_up_time=48)
     assert b.max_subjects == pytest.approx(a.max_subjects, rel=1e-12)
     assert c.max_subjects == pytest.approx(a.max_subjects, rel=1e-12)
+    # and all three are rpact's getSampleSizeSurvival for this scenario
+    o = CASES[SURV]["outputs"]
+    for s in (a, b, c):
+        assert s.max_subjects == pytest.approx(o["maxNumberOfSubjects"], rel=1e-8)
+        assert s.max_events == pytest.approx(o["maxNumberOfEvents"], rel=1e-8)
 
 
 def test_sample_size_rates_matches_rpact():
@@ -591,6 +619,13 @@ def test_sample_size_errors_name_the_parameter():
 # ------------------------------------------------------------------------------------------
 # command line
 # ------------------------------------------------------------------------------------------
+def stats_norm_cdf(x):
+    return 0.5 * math.erfc(-x / math.sqrt(2))
+
+
+Z_OF = 2.241402727604945  # qnorm(1 - 0.025 / 2)
+
+
 def _cli(capsys, *argv):
     from workbench.cli import main
 
@@ -1038,11 +1073,23 @@ def test_cli_monitor(capsys):
     lib = monitor_sequential(_asof3(), z=[1.1, 2.8], information_rates=[0.35, 0.62])
     assert res["critical_values"] == pytest.approx(lib.critical_values, abs=1e-9)
     assert res["decisions"] == ["continue", "reject H0"] and res["stop_look"] == 2
+    # the bounds independently: O'Brien-Fleming-type spending at the information reached,
+    # alpha(t) = 2 (1 - Phi(z_{1 - alpha/2} / sqrt(t))) with alpha = 0.025 (one-sided)
+    t = [0.35, 0.62]
+    spent = [2 * (1 - stats_norm_cdf(Z_OF / math.sqrt(x))) for x in t]
+    c = _bounds_two_looks(spent, t)
+    assert res["critical_values"] == pytest.approx(c, abs=1e-6)
     code, out, _ = _cli(capsys, "design", "monitor", "--z=-1.2,-2.9", "--events", "22,41",
                         "--max-events", "65", "--json")
     res = json.loads(out)
     lib = monitor_logrank(_asof3(), z=[-1.2, -2.9], events=[22, 41], max_events=65)
     assert code == 0 and res["rci_upper"] == pytest.approx(lib.rci_upper, rel=1e-9)
+    # repeated CI upper bound on the hazard ratio: exp(z se + c se), se = 2 / sqrt(events)
+    t = [22 / 65, 41 / 65]
+    c = _bounds_two_looks([2 * (1 - stats_norm_cdf(Z_OF / math.sqrt(x))) for x in t], t)
+    se = [2 / math.sqrt(22), 2 / math.sqrt(41)]
+    expected = [math.exp(z * e + ck * e) for z, e, ck in zip([-1.2, -2.9], se, c)]
+    assert res["rci_upper"] == pytest.approx(expected, rel=1e-6)
 
 
 @pytest.mark.parametrize("argv,option", [
