@@ -209,6 +209,15 @@ def test_zero_cells_report_the_correction(capsys):
     c = out["comparisons"][0]
     assert "haldane" in c["rr_correction"] and "haldane" in c["or_correction"]
     assert math.isfinite(c["relative_risk"])
+    # arm2 (5/20) vs arm1 (0/20) with 1/2 added to every cell: 5.5/15.5 vs 0.5/20.5
+    a, b, cc, d = 5.5, 15.5, 0.5, 20.5
+    assert_close(c["relative_risk"], (a / (a + b)) / (cc / (cc + d)))
+    assert_close(c["odds_ratio"], a * d / (b * cc))
+    z = 1.959963984540054
+    se_log_rr = math.sqrt(1 / a - 1 / (a + b) + 1 / cc - 1 / (cc + d))
+    assert_close(c["rr_ci_lower"], c["relative_risk"] * math.exp(-z * se_log_rr))
+    se_log_or = math.sqrt(1 / a + 1 / b + 1 / cc + 1 / d)
+    assert_close(c["or_ci_upper"], c["odds_ratio"] * math.exp(z * se_log_or))
 
 
 # ------------------------------------------------- tables outside the reference file, against
