@@ -132,6 +132,8 @@ def test_text_report(capsys):
     assert code == 0
     assert "Welch t-test at week 12" in out and "ANCOVA on baseline" in out
     assert "MMRM" in out and "week 12: difference -0.5762" in out
+    eff = LONG["outputs"]["mmrm_gls"]["tight"]["arm_effect_week12"]["estimate"]
+    assert f"week 12: difference {eff:.4f}" in out  # R's estimate to the digits printed
 
 
 def test_synthetic_t8_data_with_missing_visits(capsys):
@@ -207,6 +209,15 @@ def test_missing_outcomes_are_counted(capsys, tmp_path):
                                  "--json"])
     assert "3 row(s) with a missing 'week12' left out" in err
     assert np.isfinite(out["ttest"]["statistic"])
+    # Welch's t on the 77 remaining rows (scipy)
+    from scipy import stats
+
+    kept = d.dropna(subset=["week12"])
+    ref = stats.ttest_ind(kept.loc[kept["arm"] == 1, "week12"],
+                          kept.loc[kept["arm"] == 0, "week12"], equal_var=False)
+    assert out["ttest"]["statistic"] == approx(ref.statistic)
+    assert out["ttest"]["p_value"] == approx(ref.pvalue)
+    assert out["ttest"]["df"] == approx(ref.df)
 
 
 # ------------------------------------------------------------------ other data than the reference ----
