@@ -155,6 +155,9 @@ def test_simulate_command_reads_other_design_types(tmp_path, design_file):
     written = pd.read_csv(tmp_path / "patients.csv")
     expected = simulate(load_design(path), rng=5)
     assert len(written) == len(expected)
+    # the file holds the library's data set for that seed, value for value
+    expected.to_csv(tmp_path / "expected.csv", index=False)
+    pd.testing.assert_frame_equal(written, pd.read_csv(tmp_path / "expected.csv"))
     # the written design reads back as the same design
     assert load_design(tmp_path / "design.yaml") == load_design(path)
 
