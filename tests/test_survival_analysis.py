@@ -174,6 +174,9 @@ def test_cox_zero_event_arm_does_not_crash_and_stops_where_r_does():
     assert res.coef[0] == pytest.approx(-21.8270387294215, rel=1e-6)
     assert res.se[0] == pytest.approx(13445.8915030834, rel=1e-6)
     assert res.iterations == 20
+    ref = CASES["ds4_zero_events_arm1_n30"]["outputs"]["cox"]["efron"]  # the numbers above
+    assert (res.coef[0], res.se[0]) == pytest.approx((ref["coef"], ref["se"]), rel=1e-6)
+    assert res.iterations == ref["iterations"] and "may be infinite" in ref["warnings"]
     assert res.coefficients["ci_lower"][0] == 0 and np.isinf(res.coefficients["ci_upper"][0])
 
 
@@ -404,6 +407,12 @@ def test_true_false_events_are_accepted(small):
     as_bool = small.assign(event=small.event.map({1: "TRUE", 0: "false"}))
     assert logrank_test(as_bool, **KW, group="arm").statistic == pytest.approx(
         logrank_test(small, **KW, group="arm").statistic)
+    # and the number is lifelines' log-rank statistic of the 0/1 data
+    from lifelines.statistics import logrank_test as ll_logrank
+
+    a, b = small[small.arm == "a"], small[small.arm == "b"]
+    ref = ll_logrank(a.time, b.time, a.event, b.event).test_statistic
+    assert logrank_test(as_bool, **KW, group="arm").statistic == pytest.approx(ref, rel=1e-10)
 
 
 def test_single_group_empty_data_and_no_events(small):
@@ -453,3 +462,5 @@ def test_results_serialise_to_json_and_display():
     json.dumps(res.to_json(), allow_nan=False)
     assert res.cox.tests["test"].tolist() == ["wald", "score", "likelihood_ratio"]
     assert res.logrank.table["observed"].tolist() == [10, 0]
+    assert res.logrank.table["observed"].tolist() == CASES["ds4_zero_events_arm1_n30"][
+        "outputs"]["logrank"]["observed"]
