@@ -140,6 +140,8 @@ def test_defaults_and_text_report(capsys):
     text = capsys.readouterr().out
     assert code == 0
     assert "Log-rank test" in text and "1 vs 0: HR 0.4075" in text and "not reached" in text
+    hr = REF["ds1_maintenance_n92_ties"]["outputs"]["cox"]["efron"]["hazard_ratio"]
+    assert f"1 vs 0: HR {hr:.4f}" in text  # R's coxph hazard ratio to the digits printed
 
 
 # ---------------------------------------------------------------------------------------------
