@@ -4,6 +4,7 @@ and the job writes the data, notebook, HTML and results under one folder."""
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -40,6 +41,24 @@ def test_notebook_01_with_small_parameters(tmp_path):
     assert rec["logrank_p"] == pytest.approx(expected.logrank.p_value, rel=1e-12)
     assert rec["rmst_difference"] == pytest.approx(expected.rmst.differences["difference"].iloc[0])
     assert set(rec["km"]["time"]) == {6, 12, 24}
+    # and independently of the library: statsmodels (Cox with Breslow ties, log-rank) and
+    # lifelines (Kaplan-Meier areas up to 24 months)
+    from lifelines import KaplanMeierFitter
+    from lifelines.utils import restricted_mean_survival_time
+    from statsmodels.duration.hazard_regression import PHReg
+    from statsmodels.duration.survfunc import survdiff
+
+    x = (df["arm"] == "combination").to_numpy(float)[:, None]
+    fit = PHReg(df["time"].to_numpy(), x, status=df["event"].to_numpy(), ties="breslow").fit()
+    assert rec["hazard_ratio"] == pytest.approx(float(np.exp(fit.params[0])), rel=1e-6)
+    _, p = survdiff(df["time"].to_numpy(), df["event"].to_numpy(), df["arm"].to_numpy())
+    assert rec["logrank_p"] == pytest.approx(p, rel=1e-9)
+    areas = {}
+    for arm, sub in df.groupby("arm"):
+        kmf = KaplanMeierFitter().fit(sub["time"], sub["event"])
+        areas[arm] = restricted_mean_survival_time(kmf, t=24)
+    assert rec["rmst_difference"] == pytest.approx(
+        areas["combination"] - areas["pharmacotherapy"], rel=1e-9)
     assert "hazard of recurrence" in rec["conclusion"]
 
 
@@ -71,6 +90,13 @@ def test_t1_job_writes_everything(tmp_path, capsys):
                  "--group", "arm", "--reference", "pharmacotherapy", "--tau", "48", "--json"]) == 0
     cli = json.loads(capsys.readouterr().out)
     assert cli["logrank"]["statistic"] == pytest.approx(doc["analysis"]["logrank"]["statistic"])
+    # lifelines' log-rank test of the same data set
+    from lifelines.statistics import logrank_test
+
+    data = pd.read_csv(synthetic / "patients.csv")
+    a, b = data[data["arm"] == "combination"], data[data["arm"] == "pharmacotherapy"]
+    ref = logrank_test(a["time"], b["time"], a["event"], b["event"]).test_statistic
+    assert doc["analysis"]["logrank"]["statistic"] == pytest.approx(ref, rel=1e-9)
     table = pd.read_csv(out / "results.csv")
     assert {"comparison", "estimate", "ci_lower", "ci_upper", "p_value"} <= set(table.columns)
     assert "<html" in (out / "01_recurrence_followup.html").read_text()[:500].lower()
