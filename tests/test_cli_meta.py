@@ -150,6 +150,39 @@ def test_smd_from_means_on_synthetic_m1(capsys):
                       m2="mean_ctrl", sd2="sd_ctrl", n2="n_ctrl")
     res = meta_analysis(es, knha=True)
     assert out["estimate"] == res.estimate and out["test"] == "knha" and out["k"] == 5
+    # independently: metafor's escalc("SMD") by hand (Hedges' g with the exact correction J),
+    # REML tau2 maximising the restricted likelihood (scipy), Hartung-Knapp SE and t(k - 1)
+    from scipy import optimize
+    from scipy.special import gammaln
+
+    d = pd.read_csv(data)
+    n1, n2 = d["n_pdt"].to_numpy(float), d["n_ctrl"].to_numpy(float)
+    m = n1 + n2 - 2
+    sp = np.sqrt(((n1 - 1) * d["sd_pdt"] ** 2 + (n2 - 1) * d["sd_ctrl"] ** 2) / m).to_numpy()
+    j = np.exp(gammaln(m / 2) - 0.5 * np.log(m / 2) - gammaln((m - 1) / 2))
+    y = j * (d["mean_pdt"] - d["mean_ctrl"]).to_numpy() / sp
+    v = 1 / n1 + 1 / n2 + y**2 / (2 * (n1 + n2))
+    np.testing.assert_allclose(es.yi, y, rtol=1e-10)
+    np.testing.assert_allclose(es.vi, v, rtol=1e-10)
+
+    def pooled(t2):
+        w = 1 / (v + t2)
+        return np.sum(w * y) / w.sum(), w
+
+    def neg_restricted_loglik(t2):
+        mu, w = pooled(t2)
+        return 0.5 * (np.sum(np.log(v + t2)) + np.log(w.sum()) + np.sum(w * (y - mu) ** 2))
+
+    t2 = optimize.minimize_scalar(neg_restricted_loglik, bounds=(0, 5), method="bounded",
+                                  options={"xatol": 1e-12}).x
+    t2 = 0.0 if neg_restricted_loglik(0.0) <= neg_restricted_loglik(t2) else t2
+    mu, w = pooled(t2)
+    se = np.sqrt(np.sum(w * (y - mu) ** 2) / (4 * w.sum()))
+    half = stats.t.ppf(0.975, 4) * se
+    assert out["tau2"] == pytest.approx(t2, rel=1e-5, abs=1e-9)
+    assert out["estimate"] == pytest.approx(mu, rel=1e-7)
+    assert out["se"] == pytest.approx(se, rel=1e-6)
+    assert (out["ci_lower"], out["ci_upper"]) == pytest.approx((mu - half, mu + half), rel=1e-6)
 
 
 def test_tau2_zero_is_normal(capsys, bin_csv):
