@@ -369,6 +369,10 @@ def test_sample_size_search_lands_near_the_closed_form():
     ref = SURV["rpact_ss_surv_p27_p47_pow80_dropout00_schoenfeld"]["outputs"]
     assert res.closed_form_n_total == ref["derived_ceilings"]["n_total"] == 148
     assert abs(res.n_total - 148) <= 15
+    # the allowance: near N = 148 the closed-form power rises 0.0027 per patient, so 3 MCSE of a
+    # 2,000-replicate power (3 x 0.0089) is 10 patients, and Schoenfeld's bias (~0.008, see the
+    # module notes) about 3 more
+    assert abs(res.n_total - 148) <= 13
     assert res.power >= 0.8
     below = res.evaluations[res.evaluations.n_total == res.n_total - 1]
     assert below.empty or below["power"].iloc[0] < 0.8
