@@ -402,6 +402,9 @@ def test_monitoring_spends_alpha_at_information_reached():
     t = [0.41, 0.58]
     m = monitor_sequential(d, z=[1.0, 1.5], information_rates=t)
     assert m.alpha_spent == pytest.approx(spending_function("asOF", 0.025, t), abs=1e-11)
+    spent = [2 * (1 - stats_norm_cdf(Z_OF / math.sqrt(x))) for x in t]
+    assert m.alpha_spent == pytest.approx(spent, abs=1e-11)  # asOF written out
+    assert m.critical_values == pytest.approx(_bounds_two_looks(spent, t), abs=1e-6)
     assert m.decisions == ("continue", "continue") and not m.final and not m.stopped
     # the final analysis (early, at 90% information) spends all that is left
     f = monitor_sequential(d, z=[1.0, 1.5, 2.1], information_rates=[0.41, 0.58, 0.9])
@@ -419,6 +422,8 @@ def test_monitoring_repeated_confidence_intervals():
     m = monitor_sequential(d, z=np.divide(est, se), information_rates=[0.35, 0.7],
                            estimates=est, standard_errors=se)
     c = np.asarray(m.critical_values)
+    spent = [2 * (1 - stats_norm_cdf(Z_OF / math.sqrt(x))) for x in (0.35, 0.7)]
+    assert c == pytest.approx(_bounds_two_looks(spent, [0.35, 0.7]), abs=1e-6)
     assert m.rci_lower == pytest.approx(np.subtract(est, c * se), abs=1e-14)
     assert m.rci_upper == pytest.approx(np.add(est, c * se), abs=1e-14)
     # reject H0 at a look  <=>  the repeated CI excludes 0 (z = estimate / se)
