@@ -1,4 +1,4 @@
-"""Notebook 01 and the T1 job: the notebook takes its parameters, records what the library computes,
+"""Notebook 01 (executed with papermill through run_notebook) and the T1 job: the notebook takes its parameters, records what the library computes,
 and the job writes the data, notebook, HTML and results under one folder."""
 
 import json
