@@ -1,5 +1,6 @@
-"""Notebook 01 (executed with papermill through run_notebook) and the T1 job: the notebook takes its parameters, records what the library computes,
-and the job writes the data, notebook, HTML and results under one folder."""
+"""Notebook 01 (executed with papermill through run_notebook) and the T1 job: the notebook takes
+its parameters, records what the library computes, and the job writes the data, notebook, HTML and
+results under one folder."""
 
 import json
 from pathlib import Path
