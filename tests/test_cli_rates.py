@@ -43,7 +43,7 @@ def run_error(capsys, *argv):
 def two_arm_counts(case):
     """R's arm 2 is the comparator: put it first so that it is the default reference."""
     i = case["inputs"]
-    return [f"--counts", f"{i['x2']}/{i['n2']},{i['x1']}/{i['n1']}", "--labels", "arm2,arm1"]
+    return ["--counts", f"{i['x2']}/{i['n2']},{i['x1']}/{i['n1']}", "--labels", "arm2,arm1"]
 
 
 def assert_close(a, b):

@@ -356,7 +356,7 @@ def test_power_curve_is_tidy_and_smooth_in_n():
     df = power_curve(d, n_total=[60, 90, 120, 150, 180], effect=[0.5, 0.7], n_reps=1000, rng=4)
     assert list(df.columns[:4]) == ["n_total", "n1", "n2", "hazard_ratio"]
     assert len(df) == 10
-    for hr, sub in df.groupby("hazard_ratio"):
+    for _, sub in df.groupby("hazard_ratio"):
         # common random numbers: power rises with N at every step
         assert sub["power"].is_monotonic_increasing, sub
         assert (np.abs(sub["power"] - sub["power_closed_form"]) <= 3 * sub["mcse"] + 0.01).all()

@@ -383,7 +383,7 @@ def cox_arrays(time, event, group, *, ties: str = "efron", tol: float = 1e-10, m
         raise InvalidParameterError(f"`ties` must be one of 'efron', 'breslow'; got {ties!r}.")
     tab = event_table(time, event, group) if table is None else table
     n_reps = tab.n_reps
-    x, n, n1 = tab.x, tab.at_risk, tab.at_risk1
+    n, n1 = tab.at_risk, tab.at_risk1
     n0 = n - n1
     d, d1 = tab.ties, tab.ties1
     frac = tab.rank / d if (ties == "efron" and tab.has_ties) else None
