@@ -65,6 +65,10 @@ class Result:
     def summary(self) -> pd.DataFrame:  # pragma: no cover - every subclass overrides
         raise NotImplementedError
 
+    def _one_row(self, *names: str) -> pd.DataFrame:
+        """A one-row summary of the named fields, in the order given."""
+        return pd.DataFrame([{name: getattr(self, name) for name in names}])
+
     def to_dict(self) -> dict:
         out = {}
         for f in dataclasses.fields(self):  # type: ignore[arg-type]

@@ -363,22 +363,8 @@ class EffectEstimate(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            [
-                {
-                    "measure": self.measure,
-                    "group": self.group,
-                    "reference": self.reference,
-                    "estimate": self.estimate,
-                    "ci_lower": self.ci_lower,
-                    "ci_upper": self.ci_upper,
-                    "se": self.se,
-                    "method": self.method,
-                    "correction": self.correction,
-                    "level": self.level,
-                }
-            ]
-        )
+        return self._one_row("measure", "group", "reference", "estimate", "ci_lower", "ci_upper",
+                             "se", "method", "correction", "level")
 
 
 @dataclass(frozen=True)
@@ -430,22 +416,8 @@ class NumberNeeded(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            [
-                {
-                    "group": self.group,
-                    "reference": self.reference,
-                    "risk_difference": self.risk_difference,
-                    "nnt": self.nnt,
-                    "kind": self.kind,
-                    "nnt_abs": self.nnt_abs,
-                    "ci_lower": self.ci_lower,
-                    "ci_upper": self.ci_upper,
-                    "ci_excludes_zero": self.ci_excludes_zero,
-                    "text": self.text,
-                }
-            ]
-        )
+        return self._one_row("group", "reference", "risk_difference", "nnt", "kind", "nnt_abs",
+                             "ci_lower", "ci_upper", "ci_excludes_zero", "text")
 
 
 @dataclass(frozen=True)
@@ -466,17 +438,7 @@ class ChiSquareTest(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            [
-                {
-                    "statistic": self.statistic,
-                    "df": self.df,
-                    "p_value": self.p_value,
-                    "correction": self.correction,
-                    "n_arms": self.n_arms,
-                }
-            ]
-        )
+        return self._one_row("statistic", "df", "p_value", "correction", "n_arms")
 
 
 @dataclass(frozen=True)
@@ -497,17 +459,7 @@ class FisherTest(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            [
-                {
-                    "p_value": self.p_value,
-                    "odds_ratio": self.odds_ratio,
-                    "ci_lower": self.ci_lower,
-                    "ci_upper": self.ci_upper,
-                    "n_arms": self.n_arms,
-                }
-            ]
-        )
+        return self._one_row("p_value", "odds_ratio", "ci_lower", "ci_upper", "n_arms")
 
 
 @dataclass(frozen=True)
@@ -560,23 +512,8 @@ class NonInferiorityTest(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            [
-                {
-                    "group": self.group,
-                    "reference": self.reference,
-                    "margin": self.margin,
-                    "estimate": self.estimate,
-                    "statistic": self.statistic,
-                    "p_value": self.p_value,
-                    "alpha": self.alpha,
-                    "ci_lower": self.ci_lower,
-                    "ci_upper": self.ci_upper,
-                    "conclusion": self.conclusion,
-                    "method": self.method,
-                }
-            ]
-        )
+        return self._one_row("group", "reference", "margin", "estimate", "statistic", "p_value",
+                             "alpha", "ci_lower", "ci_upper", "conclusion", "method")
 
 
 @dataclass(frozen=True)
@@ -606,24 +543,8 @@ class EquivalenceTest(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            [
-                {
-                    "group": self.group,
-                    "reference": self.reference,
-                    "lower": self.lower,
-                    "upper": self.upper,
-                    "estimate": self.estimate,
-                    "p_lower": self.p_lower,
-                    "p_upper": self.p_upper,
-                    "p_value": self.p_value,
-                    "ci_lower": self.ci_lower,
-                    "ci_upper": self.ci_upper,
-                    "conclusion": self.conclusion,
-                    "method": self.method,
-                }
-            ]
-        )
+        return self._one_row("group", "reference", "lower", "upper", "estimate", "p_lower",
+                             "p_upper", "p_value", "ci_lower", "ci_upper", "conclusion", "method")
 
 
 @dataclass(frozen=True)
