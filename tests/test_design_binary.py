@@ -162,3 +162,9 @@ def test_display():
     d = BinaryDesign.from_t3(dropout=0.1)
     assert "remission_switched" in d.summary.columns
     assert "BinaryDesign" in d._repr_html_() and "sertraline" in str(d)
+
+
+def test_published_trial_fields_can_be_replaced():
+    d = BinaryDesign.from_t4(name="T4 replica", endpoint_week=12.0)
+    assert (d.name, d.endpoint_week) == ("T4 replica", 12.0)
+    assert [(a.name, a.n, a.p) for a in d.arms] == [("pdt", 25, 0.57), ("fluoxetine", 26, 0.68)]

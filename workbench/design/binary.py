@@ -546,13 +546,14 @@ class BinaryDesign:
 
     # ---- published trials -------------------------------------------------------------------
     @classmethod
-    def _published(cls, arms, *, dropout, nri_rates, **fields) -> BinaryDesign:
+    def _published(cls, arms, *, dropout, nri_rates, overrides=None, **fields) -> BinaryDesign:
         """Build a design whose arms hit published rates (``(name, n, rate, switch_spec)`` tuples).
 
         With ``nri_rates`` the published rates are taken to be intention-to-treat rates with a
         missing outcome counted as a treatment failure (non-responder imputation), so the latent
         ``p`` among completers is ``rate / (1 - dropout)`` for a good outcome and
-        ``(rate - dropout) / (1 - dropout)`` for a bad one.
+        ``(rate - dropout) / (1 - dropout)`` for a bad one. ``overrides`` then replace fields of the
+        built design.
         """
         good = fields.get("higher_is_better", True)
         d = dropout
@@ -572,7 +573,8 @@ class BinaryDesign:
             else:
                 rule = solve_switch_stages(p, **switch)[0]
                 built.append(BinaryArm(name, n, switch=rule))
-        return cls(tuple(built), dropout=dropout, **fields)
+        design = cls(tuple(built), dropout=dropout, **fields)
+        return dataclasses.replace(design, **overrides) if overrides else design
 
     @classmethod
     def from_trial(cls, trial: str, **kwargs) -> BinaryDesign:
@@ -596,14 +598,14 @@ class BinaryDesign:
         (here a drop-out counts as still depressed, so ``dropout`` must not exceed 0.09).
         Keyword ``overrides`` replace design fields. The same keywords apply to the other trials.
         """
-        d = cls._published(
+        return cls._published(
             [("pdt_clomipramine", 37, 0.09, None), ("clomipramine", 37, 0.28, None)],
             dropout=dropout, nri_rates=nri_rates, missing=missing, outcome="still depressed",
             higher_is_better=False, endpoint_week=10.0, reference="clomipramine", name="T2",
             description="PDT + clomipramine vs clomipramine alone; still meeting major-depression "
             "criteria at week 10 (published 9% vs 28%)",
+            overrides=overrides,
         )
-        return dataclasses.replace(d, **overrides) if overrides else d
 
     @classmethod
     def from_t3(cls, *, dropout: float = 0.0, missing: str = "nri", nri_rates: bool = True,
@@ -618,7 +620,7 @@ class BinaryDesign:
         """
         r_s, r_p = response
         a_s, a_p = remission_responders
-        d = cls._published(
+        return cls._published(
             [
                 ("pdt", 51, 0.22, None),
                 ("sertraline", 52, 0.25, {"response": r_s, "remission_responders": a_s,
@@ -630,21 +632,21 @@ class BinaryDesign:
             higher_is_better=True, endpoint_week=16.0, reference="placebo", name="T3",
             description="PDT (20 sessions) vs sertraline (switch to venlafaxine at week 8) vs "
             "placebo + clinical management; remission at week 16 (published 22% / 25% / 20%)",
+            overrides=overrides,
         )
-        return dataclasses.replace(d, **overrides) if overrides else d
 
     @classmethod
     def from_t4(cls, *, dropout: float = 0.0, missing: str = "nri", nri_rates: bool = True,
                 **overrides) -> BinaryDesign:
         """Trial T4: weekly PDT vs fluoxetine, 51 patients, remission at week 16 (57% vs 68%)."""
-        d = cls._published(
+        return cls._published(
             [("pdt", 25, 0.57, None), ("fluoxetine", 26, 0.68, None)],
             dropout=dropout, nri_rates=nri_rates, missing=missing, outcome="remission",
             higher_is_better=True, endpoint_week=16.0, reference="fluoxetine", name="T4",
             description="weekly PDT vs fluoxetine 20-40 mg/day; remission at week 16 "
             "(published 57% vs 68%)",
+            overrides=overrides,
         )
-        return dataclasses.replace(d, **overrides) if overrides else d
 
     @classmethod
     def from_t5(cls, *, dropout: float = 0.0, missing: str = "nri", nri_rates: bool = True,
@@ -653,27 +655,27 @@ class BinaryDesign:
 
         ``margin`` is the non-inferiority margin for PDT minus CBT (default -0.10).
         """
-        d = cls._published(
+        return cls._published(
             [("pdt", 117, 0.23, None), ("cbt", 116, 0.23, None)],
             dropout=dropout, nri_rates=nri_rates, missing=missing, outcome="remission",
             higher_is_better=True, endpoint_week=22.0, reference="cbt", margin=margin, name="T5",
             description="PDT vs CBT, 16 sessions within 22 weeks; remission (about 23% in each "
             "arm); non-inferiority of PDT",
+            overrides=overrides,
         )
-        return dataclasses.replace(d, **overrides) if overrides else d
 
     @classmethod
     def from_t6(cls, *, dropout: float = 0.0, missing: str = "nri", nri_rates: bool = True,
                 **overrides) -> BinaryDesign:
         """Trial T6: PDT vs cognitive therapy, 237 patients, response after 5 months (16% vs 22%)."""
-        d = cls._published(
+        return cls._published(
             [("pdt", 118, 0.16, None), ("cognitive_therapy", 119, 0.22, None)],
             dropout=dropout, nri_rates=nri_rates, missing=missing, outcome="response",
             higher_is_better=True, endpoint_week=22.0, reference="cognitive_therapy", name="T6",
             description="PDT vs cognitive therapy, 16 sessions over 5 months; response "
             "(published 16% vs 22%)",
+            overrides=overrides,
         )
-        return dataclasses.replace(d, **overrides) if overrides else d
 
     # ---- serialisation ------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
