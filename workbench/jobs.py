@@ -24,6 +24,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from ._files import current_umask
 from .design import Exponential, SurvivalDesign
 from .exceptions import InvalidParameterError
 from .results import jsonable
@@ -84,8 +85,7 @@ def run_t1_job(out="output/t1", *, seed: int = 11, design: SurvivalDesign | None
         Progress bar while the notebook runs (default: only on a terminal).
     """
     from .analysis.survival import analyze_survival
-    from .notebooks import read_results, run_notebook
-    from .pipelines import _render_html
+    from .notebooks import read_results, render_html, run_notebook
     from .simulate import simulate
     from .simulate.export import write_csv_atomic, write_survival_dataset
 
@@ -98,9 +98,7 @@ def run_t1_job(out="output/t1", *, seed: int = 11, design: SurvivalDesign | None
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(work, 0o777 & ~mask)
+    os.chmod(work, 0o777 & ~current_umask())  # mkdtemp makes it private
     try:
         df = simulate(design, rng=seed)
         data = write_survival_dataset(df, work / "data", design=design, seed=seed, studyid="T1")
@@ -126,7 +124,7 @@ def run_t1_job(out="output/t1", *, seed: int = 11, design: SurvivalDesign | None
                      cwd=_project_root())
         recorded = read_results(executed)
         html = executed.with_suffix(".html")
-        _render_html(executed, html, False)
+        render_html(executed, html)
 
         summary = analysis.summary
         write_csv_atomic(summary, work / "results.csv")

@@ -16,21 +16,22 @@ Two halves:
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
-import uuid
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ._files import write_text_atomic
 from .exceptions import InvalidParameterError
 from .results import jsonable
 
 __all__ = ["record", "read_results", "run_notebook", "check_parameters", "notebook_parameters",
            "RECORD_MIMETYPE", "RECORD_ENV",
-           "results_path"]
+           "results_path", "render_html"]
 
 #: Mimetype of the display outputs written by :func:`record`.
 RECORD_MIMETYPE = "application/vnd.workbench.record+json"
@@ -186,15 +187,8 @@ def _append_to_file(path: Path, payload: dict) -> None:
     existing = _read_json_file(path) if path.exists() else {}
     existing[payload["name"]] = payload
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "x", encoding="utf-8") as fh:
-            json.dump({"format": "workbench-record", "version": _FORMAT_VERSION,
-                       "results": existing}, fh, allow_nan=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, json.dumps({"format": "workbench-record", "version": _FORMAT_VERSION,
+                                        "results": existing}, allow_nan=False))
 
 
 def _read_json_file(path: Path) -> dict:
@@ -682,6 +676,27 @@ def _quiet_papermill() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, _ParameterNoise) for f in logger.filters):
             logger.addFilter(_ParameterNoise())
+
+
+@functools.lru_cache(maxsize=2)
+def _html_exporter(hide_code: bool):
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(exclude_input=hide_code, exclude_input_prompt=hide_code,
+                        exclude_output_prompt=hide_code)
+
+
+def render_html(notebook: str | os.PathLike, target: str | os.PathLike, *,
+                hide_code: bool = False) -> None:
+    """Render an executed notebook to an HTML page (nbconvert), written atomically.
+
+    ``hide_code`` leaves out the code cells and prompts: a report of text, tables and plots.
+    """
+    import nbformat
+
+    exporter = _html_exporter(hide_code)  # one per process: building it costs more than a page
+    body, _ = exporter.from_notebook_node(nbformat.read(str(notebook), as_version=4))
+    write_text_atomic(target, body)
 
 
 def run_notebook(input_path: str | os.PathLike, output_path: str | os.PathLike, *,

@@ -48,6 +48,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._files import atomic_path, write_text_atomic
 from .exceptions import InvalidParameterError
 from .results import jsonable
 
@@ -347,41 +348,15 @@ def _is_up_to_date(case: Case, digest: str) -> bool:
 # running one case (in a worker process)
 # --------------------------------------------------------------------------------------------------
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def _clean_temporary_files(folder: Path) -> None:
     for p in folder.glob(".*.tmp*"):
         p.unlink(missing_ok=True)
 
 
-@functools.lru_cache(maxsize=2)
-def _html_exporter(hide_code: bool):
-    from nbconvert import HTMLExporter
-
-    return HTMLExporter(exclude_input=hide_code, exclude_input_prompt=hide_code,
-                        exclude_output_prompt=hide_code)
-
-
-def _render_html(notebook: Path, target: Path, hide_code: bool) -> None:
-    import nbformat
-
-    exporter = _html_exporter(hide_code)  # one per process: building it costs more than a page
-    body, _ = exporter.from_notebook_node(nbformat.read(str(notebook), as_version=4))
-    _write_atomic(target, body)
-
-
 def _run_case(task: dict) -> dict:
     """Run one case; never raises for a notebook failure (the outcome says what happened)."""
     from .exceptions import NotebookRunError
-    from .notebooks import results_path, run_notebook
+    from .notebooks import render_html, results_path, run_notebook
 
     folder = Path(task["directory"])
     folder.mkdir(parents=True, exist_ok=True)
@@ -426,7 +401,7 @@ def _run_case(task: dict) -> dict:
                 if results_path(tmp_nb).exists():
                     os.replace(results_path(tmp_nb), results_path(failed_nb))
         if kept is not None:
-            _render_html(kept, html, task["hide_code"])
+            render_html(kept, html, hide_code=task["hide_code"])
         elif html.exists():
             html.unlink()
     finally:
@@ -438,7 +413,7 @@ def _run_case(task: dict) -> dict:
         "format": "workbench-pipeline-case", "hash": task["hash"], "name": task["name"],
         "notebook": task["notebook_rel"], "parameters": task["parameters"], **outcome,
     }
-    _write_atomic(manifest, json.dumps(jsonable(record), indent=2, allow_nan=False))
+    write_text_atomic(manifest, json.dumps(jsonable(record), indent=2, allow_nan=False))
     return outcome
 
 
@@ -568,6 +543,8 @@ def _execute(tasks: list[dict], *, workers: int, scheduler, progress: bool | Non
             if ctx.get_start_method() == "fork":  # prepare once here rather than in each worker
                 import nbformat
                 import papermill  # noqa: F401
+
+                from .notebooks import _html_exporter
 
                 for hide in {t["hide_code"] for t in tasks}:
                     _html_exporter(hide).from_notebook_node(nbformat.v4.new_notebook())
@@ -833,14 +810,9 @@ def _parquet_safe(df: pd.DataFrame) -> pd.DataFrame:
 
 def _write_table(df: pd.DataFrame, stem: Path) -> None:
     csv = stem.with_suffix(".csv")
-    _write_atomic(csv, df.to_csv(index=False))
-    parquet = stem.with_suffix(".parquet")
-    tmp = parquet.with_name(f".{parquet.name}.{os.getpid()}.tmp")
-    try:
+    write_text_atomic(csv, df.to_csv(index=False))
+    with atomic_path(stem.with_suffix(".parquet")) as tmp:
         _parquet_safe(df).to_parquet(tmp, index=False)
-        os.replace(tmp, parquet)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _show(value: Any) -> str:
@@ -884,4 +856,4 @@ th {{ background: #f3f3f3; }} .failed {{ color: #b00; font-weight: bold; }} .ok 
 {chr(10).join(body)}
 </tbody></table></body></html>
 """
-    _write_atomic(pipeline.output / "index.html", page)
+    write_text_atomic(pipeline.output / "index.html", page)

@@ -25,11 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args) -> int:
-    import os
-
     from ..design import SurvivalDesign, load_design
     from ..simulate import simulate
-    from ..simulate.export import write_csv_atomic, write_survival_dataset
+    from ..simulate.export import write_csv_atomic, write_design_file, write_survival_dataset
     from ._common import print_json
 
     design = SurvivalDesign.from_t1() if args.design.lower() == "t1" else load_design(args.design)
@@ -38,15 +36,11 @@ def _run(args) -> int:
         studyid = args.studyid or (design.name.split()[0] if design.name else "STUDY")
         paths = write_survival_dataset(df, args.out, design=design, seed=args.seed, studyid=studyid)
     else:  # binary, continuous and meta-analysis designs: the tidy table and the design
-        import yaml
-
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        paths = {"patients": out / "patients.csv", "design": out / "design.yaml"}
+        paths = {"patients": out / "patients.csv"}
         write_csv_atomic(df, paths["patients"], float_format="%.6f")
-        tmp = out / ".design.yaml.tmp"
-        tmp.write_text(yaml.safe_dump({"seed": args.seed, "design": design.to_dict()}, sort_keys=False))
-        os.replace(tmp, paths["design"])
+        paths["design"] = write_design_file(design, args.seed, out / "design.yaml")
     if args.json:
         print_json({k: str(v) for k, v in paths.items()})
     else:

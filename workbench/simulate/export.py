@@ -8,16 +8,21 @@ per subject and parameter, with ``AVAL`` the time and ``CNSR`` 0 for an event, 1
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .._files import atomic_path, write_text_atomic
 from .._validation import _check_columns, _check_dataframe
 
-__all__ = ["SURVIVAL_DICTIONARY", "to_adam", "write_survival_dataset", "write_csv_atomic"]
+__all__ = [
+    "SURVIVAL_DICTIONARY",
+    "to_adam",
+    "write_survival_dataset",
+    "write_csv_atomic",
+    "write_design_file",
+]
 
 #: column -> (type, description) of the patient-level data from ``simulate_survival``
 SURVIVAL_DICTIONARY: dict[str, tuple[str, str]] = {
@@ -132,22 +137,8 @@ def to_adam(
 
 def write_csv_atomic(df: pd.DataFrame, path: Path, **kwargs) -> None:
     """Write a CSV through a temporary file and a rename, so no half-written file is left."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         df.to_csv(tmp, index=False, lineterminator="\n", **kwargs)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def write_survival_dataset(
@@ -177,9 +168,8 @@ def write_survival_dataset(
         write_csv_atomic(table, out[name], float_format=float_format)
     if parquet:
         out["patients_parquet"] = folder / "patients.parquet"
-        tmp = folder / ".patients.parquet.tmp"
-        df.to_parquet(tmp, index=False)
-        os.replace(tmp, out["patients_parquet"])
+        with atomic_path(out["patients_parquet"]) as tmp:
+            df.to_parquet(tmp, index=False)
     rows = [("patients", c, t, d) for c, (t, d) in SURVIVAL_DICTIONARY.items() if c in df.columns]
     rows += [("adtte", c, "", d) for c, d in _ADTTE_DICTIONARY.items()]
     rows += [
@@ -191,12 +181,17 @@ def write_survival_dataset(
     out["dictionary"] = folder / "dictionary.csv"
     write_csv_atomic(dictionary, out["dictionary"])
     if design is not None:
-        import yaml
-
-        doc = {"seed": seed, "design": design.to_dict()}
-        out["design"] = folder / "design.yaml"
-        out["design"].write_text(yaml.safe_dump(doc, sort_keys=False))
+        out["design"] = write_design_file(design, seed, folder / "design.yaml")
     return out
+
+
+def write_design_file(design, seed, path) -> Path:
+    """Write ``{seed, design}`` as YAML beside a simulated data set (``load_design`` reads it)."""
+    import yaml
+
+    write_text_atomic(path, yaml.safe_dump({"seed": seed, "design": design.to_dict()},
+                                           sort_keys=False))
+    return Path(path)
 
 
 def dataset_main(write, module: str, argv: list[str] | None = None) -> int:
