@@ -78,8 +78,9 @@ class SurvivalArrays:
             cut = cut[:, None]
         avail = np.minimum(self.admin_time, cut - self.entry)
         enrolled = avail > 0
-        t = np.clip(np.minimum(np.minimum(self.event_time, self.dropout_time), avail), 0, None)
-        ev = enrolled & (self.event_time <= np.minimum(self.dropout_time, avail))
+        censor = np.minimum(self.dropout_time, avail)
+        t = np.clip(np.minimum(self.event_time, censor), 0, None)
+        ev = enrolled & (self.event_time <= censor)
         return np.where(enrolled, t, 0.0), ev, enrolled
 
 
@@ -141,8 +142,9 @@ def simulate_survival_arrays(design: SurvivalDesign, n_reps: int, *, rng=None) -
         admin = np.full_like(entry, design.follow_up)
     else:
         admin = design.study_duration - entry
-    time = np.minimum(np.minimum(event_time, dropout_time), admin)
-    event = event_time <= np.minimum(dropout_time, admin)
+    censor = np.minimum(dropout_time, admin)
+    time = np.minimum(event_time, censor)
+    event = event_time <= censor
     arm_index = np.repeat(np.arange(len(design.arms)), design.n_per_arm)
     return SurvivalArrays(arm_index, entry, event_time, dropout_time, admin, time, event)
 
