@@ -5,7 +5,7 @@ Importing :mod:`workbench` is cheap: public names are loaded from their modules 
 
 >>> import workbench
 >>> design = workbench.SurvivalDesign.from_t1()
->>> df = workbench.simulate(design, rng=1)
+>>> df = workbench.simulate_trial(design, rng=1)
 >>> sorted(df["arm"].unique())
 ['combination', 'pharmacotherapy']
 """
@@ -40,6 +40,9 @@ _EXPORTS: dict[str, str] = {
     "BinaryDesign": ".design",
     "SwitchRule": ".design",
     "solve_switch_stages": ".design",
+    "TrialDesign": ".design.protocol",
+    "simulate_trial": ".simulate",
+    "simulate_arrays": ".simulate",
     # survival analysis
     "kaplan_meier": ".analysis.survival",
     "median_survival": ".analysis.survival",
@@ -71,7 +74,6 @@ _EXPORTS: dict[str, str] = {
     "ancova_locf": ".analysis.continuous",
     "analyze_continuous": ".analysis.continuous",
     "power_ancova": ".power.continuous",
-    "simulate_power_continuous": ".power.continuous",
     # power and sample size
     "power_rates": ".power.analytic",
     "power_survival": ".power.analytic",
@@ -79,6 +81,7 @@ _EXPORTS: dict[str, str] = {
     "simulate_power": ".power.simulation",
     "power_curve": ".power.simulation",
     "simulated_sample_size": ".power.simulation",
+    "compare_tests": ".power.simulation",
     "grant_paragraph": ".power.report",
     "logrank_arrays": ".analysis.replicates",
     "cox_arrays": ".analysis.replicates",
@@ -123,11 +126,7 @@ _EXPORTS: dict[str, str] = {
     "run_pipeline": ".pipelines",
 }
 
-# ``simulate`` is both a subpackage and its main function: bind the function eagerly so that the
-# subpackage import does not shadow it (the subpackage itself is cheap to import).
-from .simulate import simulate, simulate_arrays  # noqa: E402
-
-__all__ = sorted(_EXPORTS) + ["__version__", "simulate", "simulate_arrays"]
+__all__ = sorted(_EXPORTS) + ["__version__"]
 
 
 def __getattr__(name: str) -> Any:

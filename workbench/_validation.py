@@ -211,6 +211,25 @@ def _rng(rng) -> np.random.Generator:
         ) from exc
 
 
+def _seed_entropy(rng) -> int:
+    """A reproducible root entropy (an int) from ``rng``: an int seed, a Generator (one draw), a
+    SeedSequence or None (fresh entropy). The one seed normaliser of chunked Monte Carlo work:
+    streams are then children of ``SeedSequence(entropy)``, whatever the number of workers."""
+    if isinstance(rng, bool):
+        raise InvalidParameterError(f"`rng` must be a Generator, an int seed or None; got {rng!r}.")
+    if rng is None:
+        return int(np.random.SeedSequence().entropy)
+    if isinstance(rng, np.random.SeedSequence):
+        return int(rng.generate_state(2, np.uint64)[0])
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(0, 2**63))
+    if isinstance(rng, int | np.integer) and rng >= 0:
+        return int(rng)
+    raise InvalidParameterError(
+        f"`rng` must be a numpy Generator, a non-negative int seed or None; got {rng!r}."
+    )
+
+
 def _check_bool(name: str, value) -> bool:
     """A flag: True or False (numpy booleans too), nothing else."""
     if not isinstance(value, bool | np.bool_):

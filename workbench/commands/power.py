@@ -186,7 +186,7 @@ def _simulate_parser(verbs) -> argparse.ArgumentParser:
                    help="local worker processes (-1: all CPUs)")
     p.add_argument("--test", default=None,
                    help="planned test: logrank|cox (survival), chi-square|normal|wald (rates), "
-                        "t-test|ancova (continuous); default the first")
+                        "t-test|ancova|mmrm|welch|ancova-locf (continuous); default the first")
     p.add_argument("--chunk-size", type=int, default=10_000, help="replicates per unit of work")
     p.add_argument("--no-type1", action="store_true", help="skip the simulation under the null")
     p.add_argument("--arms", default=None, metavar="EXPERIMENTAL,CONTROL",
@@ -195,8 +195,13 @@ def _simulate_parser(verbs) -> argparse.ArgumentParser:
     p.add_argument("--alpha", type=float, default=None,
                    help="type I error, both tails together when two-sided (default 0.05; 0.025 "
                         "for a design with a non-inferiority margin)")
-    p.add_argument("--sided", type=int, default=None,
-                   help="1 or 2 (default 2; 1 for a design with a non-inferiority margin)")
+    p.add_argument("--alternative", choices=("two-sided", "less", "greater"), default=None,
+                   help="alternative hypothesis on experimental minus control (default "
+                        "two-sided; for a design with a non-inferiority margin, one-sided in its "
+                        "direction of benefit)")
+    p.add_argument("--sided", type=int, choices=(1, 2), default=None,
+                   help="alias of --alternative: 1 = one-sided in the direction of the design's "
+                        "effect, 2 = two-sided")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_run_simulate)
     return p
@@ -374,8 +379,6 @@ def _load_design(spec: str):
 
 def _two_arms(design, spec: str):
     """The design reduced to the arms named in ``spec`` ('EXPERIMENTAL,CONTROL')."""
-    import dataclasses
-
     from ..exceptions import InvalidParameterError
 
     names = [x.strip() for x in spec.split(",") if x.strip()]
@@ -385,14 +388,7 @@ def _two_arms(design, spec: str):
             f"`--arms` must name two different arms of the design, experimental first and "
             f"control second, from {available}; got {spec!r}."
         )
-    arm = {a.name: a for a in design.arms}
-    exp, ctrl = arm[names[0]], arm[names[1]]
-    kind = type(design).__name__
-    if kind == "BinaryDesign":
-        return dataclasses.replace(design, arms=(exp, ctrl), reference=ctrl.name)
-    if kind == "ContinuousDesign":
-        return dataclasses.replace(design, arms=(ctrl, exp))  # control first
-    return dataclasses.replace(design, arms=(exp, ctrl))  # SurvivalDesign: arm 1 first
+    return design.comparison(names[0], names[1])
 
 
 def _run_simulate(args) -> int:
@@ -417,11 +413,16 @@ def _run_simulate(args) -> int:
         )
     # a non-inferiority design is tested one-sided, by default at 2.5%
     non_inferiority = getattr(design, "margin", None) not in (None, 0)
-    sided = args.sided if args.sided is not None else (1 if non_inferiority else 2)
+    if args.alternative is not None:
+        alternative = args.alternative
+    elif args.sided is not None:
+        alternative = "two-sided" if args.sided == 2 else design.effect_direction
+    else:
+        alternative = design.effect_direction if non_inferiority else "two-sided"
     alpha = args.alpha if args.alpha is not None else (0.025 if non_inferiority else 0.05)
     try:
         res = simulate_power(design, n_reps=args.reps, test=args.test, alpha=alpha,
-                             sided=sided, type1=not args.no_type1, rng=args.seed,
+                             alternative=alternative, type1=not args.no_type1, rng=args.seed,
                              chunk_size=args.chunk_size, workers=args.workers)
     except InvalidParameterError as exc:
         raise _rename(exc) from None
@@ -429,16 +430,16 @@ def _run_simulate(args) -> int:
     out = {
         "n_per_arm": res.n_per_arm, "n_total": res.n_total, "n_exact": None,
         "events": None,
-        "events_exact": res.mean_events if res.design_type == "SurvivalDesign" else None,
+        "events_exact": res.mean_events if res.effect_name == "hazard_ratio" else None,
         "power": res.power, "hazard_ratio": hr, "mcse": res.mcse, "alpha": res.alpha,
-        "sided": res.sided, "ci": [res.ci_lower, res.ci_upper], "type1_error": res.type1_error,
+        "sided": res.sided, "alternative": res.alternative, "ci": [res.ci_lower, res.ci_upper], "type1_error": res.type1_error,
         "type1_mcse": res.type1_mcse, "n_reps": res.n_reps, "seed": res.seed, "test": res.test,
         "design_type": res.design_type, "arm_names": res.arm_names, "effect_name": res.effect_name,
         "effect": res.effect, "mean_events": res.mean_events,
         "closed_form_power": res.closed_form_power, "closed_form_method": res.closed_form_method,
     }
     text = (f"{res.design_type}, {res.test}, alpha {res.alpha:g} "
-            f"({'two' if res.sided == 2 else 'one'}-sided), {res.n_reps} replicates, "
+            f"({res.alternative}), {res.n_reps} replicates, "
             f"seed {res.seed}\n"
             f"n per arm {res.n_per_arm} (total {res.n_total})\n"
             f"power {res.power:.4f} (MCSE {res.mcse:.4f}; 95% CI {res.ci_lower:.4f} to "

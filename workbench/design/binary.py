@@ -39,13 +39,15 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from .._validation import _check_choice, _check_int, _check_positive, _check_probability, _is_real
 from ..exceptions import InvalidParameterError
 from ._load import design_fields, read_design
+from .protocol import PlannedTest, two_arm_weights
+from .survival import split_total
 
 __all__ = [
     "SwitchRule",
@@ -544,6 +546,86 @@ class BinaryDesign:
         arms = tuple(dataclasses.replace(a, n=n) for a, n in zip(self.arms, sizes))
         return dataclasses.replace(self, arms=arms)
 
+    # ---- the design protocol (workbench.design.protocol.TrialDesign) ---------------------------
+    effect_name: ClassVar[str] = "p1"
+    #: the planned tests of simulated power; the first is the default
+    planned_tests: ClassVar[dict[str, PlannedTest]] = {}  # filled below the class
+
+    @property
+    def control_index(self) -> int:
+        """Index of the reference arm."""
+        return self.arm_names.index(self.reference_arm)
+
+    @property
+    def experimental_index(self) -> int:
+        """Index of the first arm that is not the reference arm."""
+        ref = self.control_index
+        return next(i for i in range(len(self.arms)) if i != ref)
+
+    @property
+    def effect(self) -> float:
+        """The experimental arm's outcome probability ``p1``."""
+        return float(self.arms[self.experimental_index].p)
+
+    @property
+    def effect_direction(self) -> str:
+        """"greater" or "less": the one-sided alternative of the planned test (with a margin, the
+        direction of benefit)."""
+        if self.margin is not None:
+            return "greater" if self.higher_is_better else "less"
+        exp, ctrl = self.arms[self.experimental_index], self.arms[self.control_index]
+        return "less" if exp.p < ctrl.p else "greater"
+
+    def with_effect(self, value: float) -> BinaryDesign:
+        """The experimental arm with outcome probability ``value`` (a two-stage arm becomes a
+        single-stage arm with that probability)."""
+        p = _check_probability("p1", value, closed=True)
+        arms = list(self.arms)
+        a = arms[self.experimental_index]
+        arms[self.experimental_index] = BinaryArm(a.name, a.n, p, dropout=a.dropout)
+        return dataclasses.replace(self, arms=tuple(arms))
+
+    def null_design(self) -> BinaryDesign:
+        """The design under H0: equal rates, or the non-inferiority boundary with a margin.
+
+        H0 holds for the rates the test compares: with non-responder imputation those are
+        ``p (1 - dropout)`` (plus the drop-out for a bad outcome), not the latent ``p``.
+        """
+        exp, ctrl = self.experimental_index, self.control_index
+        margin = self.margin or 0.0
+        p = self.arms[ctrl].p + margin
+        if self.missing in ("nri", "both"):
+            d_exp = self.arm_dropout(self.arms[exp])
+            d_ctrl = self.arm_dropout(self.arms[ctrl])
+            bad_exp = 0.0 if self.higher_is_better else d_exp
+            bad_ctrl = 0.0 if self.higher_is_better else d_ctrl
+            target = self.arms[ctrl].p * (1 - d_ctrl) + bad_ctrl + margin
+            p = (target - bad_exp) / (1 - d_exp)
+            if abs(p) < 1e-12 or abs(p - 1) < 1e-12:
+                p = round(p)
+        if not 0 <= p <= 1:
+            raise InvalidParameterError(
+                f"the null hypothesis (`margin` {margin:g}) puts arm 1's rate at {p:g}, "
+                "outside [0, 1]."
+            )
+        return self.with_effect(p)
+
+    def with_total(self, n_total: int, allocation_ratio: float | None = None) -> BinaryDesign:
+        """The same design with ``n_total`` patients; ``allocation_ratio`` = n experimental /
+        n control (None keeps the current proportions)."""
+        return self.with_sizes(split_total(int(n_total), two_arm_weights(self, allocation_ratio)))
+
+    def comparison(self, experimental: str, control: str) -> BinaryDesign:
+        """The design reduced to two of its arms, named: experimental and control (reference)."""
+        arm = {a.name: a for a in self.arms}
+        return dataclasses.replace(self, arms=(arm[experimental], arm[control]), reference=control)
+
+    def simulate_block(self, size: int, rng) -> Any:
+        """``size`` replicates as :class:`workbench.simulate.binary.BinaryArrays`."""
+        from ..simulate.binary import simulate_binary_arrays
+
+        return simulate_binary_arrays(self, size, rng=rng)
+
     # ---- published trials -------------------------------------------------------------------
     @classmethod
     def _published(cls, arms, *, dropout, nri_rates, overrides=None, **fields) -> BinaryDesign:
@@ -773,3 +855,26 @@ class BinaryDesign:
                 f"BinaryDesign {self.name}: {self.outcome} at week {self.endpoint_week:g}, "
                 f"missing={self.missing!r}\n{self.summary.to_string(index=False)}"
             )
+
+
+# --------------------------------------------------------------------------------------------
+# planned tests of simulated power
+# --------------------------------------------------------------------------------------------
+def _rates_statistic(pooled: bool) -> PlannedTest:
+    def statistic(design: BinaryDesign, sims, options) -> dict[str, np.ndarray]:
+        from ..analysis.replicates import rates_arrays
+
+        exp, ctrl = design.experimental_index, design.control_index
+        x, n = sims.counts("nri" if design.missing == "both" else design.missing)
+        res = rates_arrays(x[:, exp], n[:, exp], x[:, ctrl], n[:, ctrl],
+                           margin=design.margin or 0.0, pooled=pooled)
+        return {"z": res.z, "events": x.sum(axis=1).astype(float), "estimate": res.difference}
+
+    return statistic
+
+
+BinaryDesign.planned_tests = {
+    "chi-square": _rates_statistic(pooled=True),
+    "normal": _rates_statistic(pooled=True),
+    "wald": _rates_statistic(pooled=False),
+}

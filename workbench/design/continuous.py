@@ -22,7 +22,7 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -34,6 +34,8 @@ from .._validation import (
 )
 from ..exceptions import InvalidParameterError
 from ._load import design_fields, read_design
+from .protocol import PlannedTest, two_arm_weights
+from .survival import split_total
 
 __all__ = ["ContinuousArm", "ContinuousDesign"]
 
@@ -349,6 +351,57 @@ class ContinuousDesign:
         """Probability of reaching the last visit under MCAR drop-out (MAR: at the mean score)."""
         return float(np.prod([1 - p for p in self.dropout]))
 
+    # ------------------------------------------------------------------ the design protocol
+    # (workbench.design.protocol.TrialDesign)
+    experimental_index: ClassVar[int] = 1  # control arm first
+    control_index: ClassVar[int] = 0
+    effect_name: ClassVar[str] = "difference"
+    #: the planned tests of simulated power; the first is the default
+    planned_tests: ClassVar[dict[str, PlannedTest]] = {}  # filled below the class
+
+    @property
+    def effect(self) -> float:
+        """The end-point difference, experimental minus control."""
+        return float(self.endpoint_difference)
+
+    @property
+    def effect_direction(self) -> str:
+        """"less" when the experimental arm's end-point mean is lower."""
+        return "less" if self.endpoint_difference < 0 else "greater"
+
+    def with_effect(self, value: float) -> ContinuousDesign:
+        """The experimental arm's post-baseline means shifted so that the end-point difference is
+        ``value``."""
+        value = _check_real("difference", value)
+        arms = list(self.arms)
+        a, c = arms[self.experimental_index], arms[self.control_index]
+        shift = value - (a.means[-1] - c.means[-1])
+        means = tuple(m + shift * (j > 0) for j, m in enumerate(a.means))
+        arms[self.experimental_index] = dataclasses.replace(a, means=means)
+        return dataclasses.replace(self, arms=tuple(arms))
+
+    def null_design(self) -> ContinuousDesign:
+        """The design with no end-point difference."""
+        return self.with_effect(0.0)
+
+    def with_total(self, n_total: int, allocation_ratio: float | None = None) -> ContinuousDesign:
+        """The same design with ``n_total`` patients; ``allocation_ratio`` = n experimental /
+        n control (None keeps the current proportions)."""
+        sizes = split_total(int(n_total), two_arm_weights(self, allocation_ratio))
+        arms = tuple(dataclasses.replace(a, n=n) for a, n in zip(self.arms, sizes))
+        return dataclasses.replace(self, arms=arms)
+
+    def comparison(self, experimental: str, control: str) -> ContinuousDesign:
+        """The design with its two arms named: experimental and control (stored control first)."""
+        arm = {a.name: a for a in self.arms}
+        return dataclasses.replace(self, arms=(arm[control], arm[experimental]))
+
+    def simulate_block(self, size: int, rng) -> Any:
+        """``size`` replicates as :class:`workbench.simulate.continuous.ContinuousArrays`."""
+        from ..simulate.continuous import simulate_continuous_arrays
+
+        return simulate_continuous_arrays(self, size, rng=rng)
+
     # ------------------------------------------------------------------ round trip
     def to_dict(self) -> dict[str, Any]:
         """Plain-Python dict (JSON/YAML ready); :meth:`from_dict` inverts it."""
@@ -491,3 +544,70 @@ class ContinuousDesign:
                          "admission, discharge (about week 5) and one year after discharge."),
         )
         return dataclasses.replace(d, **changes) if changes else d
+
+
+# --------------------------------------------------------------------------------------------
+# planned tests of simulated power (difference experimental minus control at the last visit)
+# --------------------------------------------------------------------------------------------
+def _as_planned(res: dict[str, np.ndarray], analysed: np.ndarray) -> dict[str, np.ndarray]:
+    return {"z": res["statistic"], "df": res["df"], "estimate": res["estimate"], "se": res["se"],
+            "events": analysed.sum(axis=1).astype(float)}
+
+
+def _ttest_statistic(design: ContinuousDesign, sims, options) -> dict[str, np.ndarray]:
+    """Student's t-test (pooled variance), completers at the last visit."""
+    from ..analysis.continuous import ttest_arrays
+
+    keep = sims.observed[..., -1]
+    res = ttest_arrays(sims.y[..., -1], keep, sims.arm == design.experimental_index,
+                       equal_var=True)
+    return _as_planned(res, keep)
+
+
+def _welch_statistic(design: ContinuousDesign, sims, options) -> dict[str, np.ndarray]:
+    """Welch's t-test, completers at the last visit."""
+    from ..analysis.continuous import ttest_arrays
+
+    keep = sims.observed[..., -1]
+    res = ttest_arrays(sims.y[..., -1], keep, sims.arm == design.experimental_index,
+                       equal_var=False)
+    return _as_planned(res, keep)
+
+
+def _ancova_statistic(design: ContinuousDesign, sims, options) -> dict[str, np.ndarray]:
+    """ANCOVA on baseline, completers at the last visit."""
+    from ..analysis.continuous import ancova_arrays
+
+    keep = sims.observed[..., -1]
+    res = ancova_arrays(sims.y[..., -1], keep, sims.arm == design.experimental_index,
+                        sims.y[..., 0])
+    return _as_planned(res, keep)
+
+
+def _ancova_locf_statistic(design: ContinuousDesign, sims, options) -> dict[str, np.ndarray]:
+    """ANCOVA on baseline after carrying the last observation forward (sensitivity analysis)."""
+    from ..analysis.continuous import ancova_arrays
+
+    y_locf = np.take_along_axis(sims.y, sims.last_visit[..., None], axis=-1)[..., 0]
+    everyone = np.ones(y_locf.shape, dtype=bool)
+    res = ancova_arrays(y_locf, everyone, sims.arm == design.experimental_index, sims.y[..., 0])
+    return _as_planned(res, everyone)
+
+
+def _mmrm_statistic(design: ContinuousDesign, sims, options) -> dict[str, np.ndarray]:
+    """MMRM (arm x visit + baseline, unstructured covariance, REML), arm effect at the last
+    visit; replicates that cannot be fitted give NaN."""
+    from ..analysis.continuous import mmrm_arrays
+
+    res = mmrm_arrays(sims.y[..., 1:], sims.observed[..., 1:],
+                      (sims.arm == design.experimental_index).astype(int), baseline=sims.y[..., 0])
+    return _as_planned(res, sims.observed[..., -1])
+
+
+ContinuousDesign.planned_tests = {
+    "t-test": _ttest_statistic,
+    "ancova": _ancova_statistic,
+    "mmrm": _mmrm_statistic,
+    "welch": _welch_statistic,
+    "ancova-locf": _ancova_locf_statistic,
+}

@@ -38,6 +38,7 @@ import numpy as np
 from .._validation import _check_choice, _check_int, _check_positive, _check_probability
 from ..exceptions import InvalidParameterError
 from ._load import design_fields, read_design
+from .protocol import PlannedTest
 
 __all__ = [
     "Exponential",
@@ -78,6 +79,14 @@ class _Distribution:
     def sample(self, standard_exponential):
         """Event times from standard exponential draws (inverse cumulative hazard)."""
         return self.inverse_cumulative_hazard(np.asarray(standard_exponential, dtype=float))
+
+    def scaled(self, hazard_ratio: float) -> _Distribution:  # pragma: no cover - overridden
+        """The distribution with its hazard multiplied by ``hazard_ratio`` at every time."""
+        raise NotImplementedError
+
+    def hazard_ratio_to(self, other: _Distribution) -> float | None:
+        """The constant ratio of this hazard to ``other``'s, or None when it is not constant."""
+        return None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"distribution": self.kind}
@@ -122,6 +131,12 @@ class Exponential(_Distribution):
     def inverse_cumulative_hazard(self, h):
         return np.asarray(h, dtype=float) / self.hazard
 
+    def scaled(self, hazard_ratio: float) -> Exponential:
+        return Exponential(self.hazard * hazard_ratio)
+
+    def hazard_ratio_to(self, other: _Distribution) -> float | None:
+        return self.hazard / other.hazard if isinstance(other, Exponential) else None
+
 
 @dataclass(frozen=True)
 class Weibull(_Distribution):
@@ -160,6 +175,14 @@ class Weibull(_Distribution):
 
     def inverse_cumulative_hazard(self, h):
         return self.scale * np.asarray(h, dtype=float) ** (1.0 / self.shape)
+
+    def scaled(self, hazard_ratio: float) -> Weibull:
+        return Weibull(self.shape, self.scale * hazard_ratio ** (-1.0 / self.shape))
+
+    def hazard_ratio_to(self, other: _Distribution) -> float | None:
+        if not isinstance(other, Weibull) or other.shape != self.shape:
+            return None
+        return (other.scale / self.scale) ** self.shape
 
 
 @dataclass(frozen=True)
@@ -210,6 +233,17 @@ class PiecewiseExponential(_Distribution):
             )
         object.__setattr__(self, "starts", starts)
         object.__setattr__(self, "hazards", hazards)
+
+    def scaled(self, hazard_ratio: float) -> PiecewiseExponential:
+        return PiecewiseExponential(self.starts, tuple(h * hazard_ratio for h in self.hazards))
+
+    def hazard_ratio_to(self, other: _Distribution) -> float | None:
+        if not isinstance(other, PiecewiseExponential) or other.starts != self.starts:
+            return None
+        ratios = {round(x / y, 12) for x, y in zip(self.hazards, other.hazards) if y > 0}
+        if len(ratios) != 1:
+            return None
+        return next(x / y for x, y in zip(self.hazards, other.hazards) if y > 0)
 
     def _cum_at_starts(self) -> np.ndarray:
         s = np.asarray(self.starts)
@@ -501,6 +535,59 @@ class SurvivalDesign:
             )
         return weights
 
+    # ---- the design protocol (workbench.design.protocol.TrialDesign) ---------------------------
+    #: the planned tests of simulated power; the first is the default
+    planned_tests: ClassVar[dict[str, PlannedTest]] = {}  # filled below the class
+
+    experimental_index: ClassVar[int] = 0  # arm 1 in rpact's terms
+    control_index: ClassVar[int] = 1
+    effect_name: ClassVar[str] = "hazard_ratio"
+
+    @property
+    def effect(self) -> float | None:
+        """Hazard ratio experimental / control, or None when the hazards are not proportional."""
+        a, c = self.arms[self.experimental_index], self.arms[self.control_index]
+        if a.cure_fraction != c.cure_fraction:
+            return None
+        return a.event_time.hazard_ratio_to(c.event_time)
+
+    @property
+    def effect_direction(self) -> str:
+        """"less" when the experimental arm has fewer events by the longest follow-up."""
+        t = self.max_follow_up
+        a, c = self.arms[self.experimental_index], self.arms[self.control_index]
+        return "less" if float(a.cdf(t) - c.cdf(t)) < 0 else "greater"
+
+    def with_effect(self, value: float) -> SurvivalDesign:
+        """The experimental arm given the control arm's distribution (and cured fraction) with its
+        hazard multiplied by ``value`` (proportional hazards)."""
+        hr = _check_positive("hazard_ratio", value)
+        arms = list(self.arms)
+        c = arms[self.control_index]
+        arms[self.experimental_index] = dataclasses.replace(
+            arms[self.experimental_index], event_time=c.event_time.scaled(hr),
+            cure_fraction=c.cure_fraction)
+        return dataclasses.replace(self, arms=tuple(arms))
+
+    def null_design(self) -> SurvivalDesign:
+        """Both compared arms with the control arm's event times: no difference."""
+        arms = list(self.arms)
+        c = arms[self.control_index]
+        arms[self.experimental_index] = dataclasses.replace(
+            arms[self.experimental_index], event_time=c.event_time, cure_fraction=c.cure_fraction)
+        return dataclasses.replace(self, arms=tuple(arms))
+
+    def comparison(self, experimental: str, control: str) -> SurvivalDesign:
+        """The design reduced to two of its arms, named: experimental (arm 1) and control."""
+        arm = {a.name: a for a in self.arms}
+        return dataclasses.replace(self, arms=(arm[experimental], arm[control]))
+
+    def simulate_block(self, size: int, rng) -> Any:
+        """``size`` replicates as :class:`workbench.simulate.survival.SurvivalArrays`."""
+        from ..simulate.survival import simulate_survival_arrays
+
+        return simulate_survival_arrays(self, size, rng=rng)
+
     # ---- constructors -----------------------------------------------------------------------
     @classmethod
     def from_probabilities(
@@ -714,3 +801,24 @@ def split_total(n_total: int, weights) -> list[int]:
     sizes[order[:rest]] += 1
     return [int(s) for s in sizes]
 
+
+
+# --------------------------------------------------------------------------------------------
+# planned tests of simulated power
+# --------------------------------------------------------------------------------------------
+def _logrank_statistic(design: SurvivalDesign, sims, options) -> dict[str, np.ndarray]:
+    from ..analysis.replicates import logrank_arrays
+
+    res = logrank_arrays(sims.time, sims.event, sims.arm == design.experimental_index)
+    return {"z": res.z, "events": res.events.astype(float)}
+
+
+def _cox_statistic(design: SurvivalDesign, sims, options) -> dict[str, np.ndarray]:
+    from ..analysis.replicates import cox_arrays
+
+    res = cox_arrays(sims.time, sims.event, sims.arm == design.experimental_index,
+                     ties=options.get("ties", "efron"))
+    return {"z": res.z, "events": sims.event.sum(axis=1).astype(float), "estimate": res.beta}
+
+
+SurvivalDesign.planned_tests = {"logrank": _logrank_statistic, "cox": _cox_statistic}

@@ -1,14 +1,14 @@
-"""Power for continuous (HAM-D) outcomes: closed forms and simulation with drop-out.
+"""Power for continuous (HAM-D) outcomes: closed forms.
 
 * :func:`power_ttest` - the two-sample t-test (statsmodels ``TTestIndPower``; the function of
   :mod:`workbench.power.analytic`, re-exported here).
 * :func:`power_ancova` - ANCOVA on a baseline covariate with correlation ``rho`` to the end point:
   the residual variance shrinks by ``1 - rho^2`` and one degree of freedom goes to the slope
   (noncentral t with ``n1 + n2 - 3`` df).
-* :func:`simulate_power_continuous` - Monte Carlo power of the MMRM, of the completers' ANCOVA and
-  t-test and of ANCOVA after LOCF, for a :class:`~workbench.design.ContinuousDesign` with drop-out,
-  with Monte Carlo standard errors. Simulation and analysis are vectorised over replicates (the
-  MMRM of all replicates of a chunk is fitted at once).
+
+Simulated power of a :class:`~workbench.design.ContinuousDesign` with drop-out (the MMRM, the
+completers' t-test and ANCOVA, ANCOVA after LOCF) is :func:`workbench.simulate_power` with its
+planned ``test``; :func:`workbench.compare_tests` puts them side by side.
 
 Conventions as :mod:`workbench.power.analytic` (those of rpact): arm 1 is the experimental arm,
 arm 2 the control, ``allocation_ratio = n1 / n2``, ``sided`` 1 or 2 with ``alpha`` the total type I
@@ -52,11 +52,9 @@ from .analytic import (
 
 __all__ = [
     "AncovaPower",
-    "ContinuousSimulationPower",
     "TTestPower",
     "power_ancova",
     "power_ttest",
-    "simulate_power_continuous",
 ]
 
 
@@ -199,181 +197,4 @@ def power_ancova(
         effect_size=float(effect_size), rho=rho, power=float(power), alpha=alpha, sided=sided,
         allocation_ratio=float(n1 / n2), n_exact=[float(n1), float(n2)], n_per_arm=n_per_arm,
         n_total=sum(n_per_arm), dropout=float(dropout), solved_for=solve,
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# simulation
-# --------------------------------------------------------------------------------------------
-#: analyses run by :func:`simulate_power_continuous`, in the order of its table
-SIMULATED_METHODS = ("mmrm", "ancova_completers", "ttest_completers", "ancova_locf")
-
-_METHOD_LABELS = {
-    "mmrm": "MMRM (arm x visit + baseline, unstructured, REML), last visit",
-    "ancova_completers": "ANCOVA on baseline, completers at the last visit",
-    "ttest_completers": "Welch t-test, completers at the last visit",
-    "ancova_locf": "ANCOVA on baseline after LOCF (sensitivity)",
-}
-
-
-@dataclass(frozen=True)
-class ContinuousSimulationPower(Result):
-    """Monte Carlo power of several analyses of one :class:`ContinuousDesign`.
-
-    Attributes
-    ----------
-    table : DataFrame
-        One row per analysis: ``method, label, power, mc_se, n_reps, n_failed, true_difference,
-        mean_estimate, bias, empirical_se, mean_se, coverage``. ``power`` is the share of fitted
-        replicates with a two-sided p-value below ``alpha``; ``mc_se = sqrt(power (1 - power) /
-        n_fitted)``; ``n_failed`` replicates could not be fitted (MMRM not converged or not
-        estimable) and are left out. ``coverage`` is the share of intervals at level
-        ``1 - alpha`` holding ``true_difference``.
-    n_reps, alpha, seed, chunk_size, design :
-        Settings; the numbers depend only on ``seed``, ``n_reps`` and ``chunk_size``.
-    completion : float
-        Share of patients observed at the last visit.
-    """
-
-    table: pd.DataFrame
-    n_reps: int
-    alpha: float
-    seed: int | None
-    chunk_size: int
-    completion: float
-    design: dict
-    _title = "Simulated power"
-
-    @property
-    def summary(self) -> pd.DataFrame:
-        return self.table.copy()
-
-    def power(self, method: str = "mmrm") -> float:
-        """Power of one analysis (``"mmrm"``, ``"ancova_completers"``, ...)."""
-        if method not in SIMULATED_METHODS:
-            raise InvalidParameterError(
-                f"`method` must be one of {', '.join(SIMULATED_METHODS)}; got {method!r}.")
-        return float(self.table.set_index("method").loc[method, "power"])
-
-
-def _power_chunk(args) -> dict[str, np.ndarray]:
-    """Simulate and analyse one chunk of replicates (module level, so processes can import it)."""
-    from ..analysis.continuous import ancova_arrays, mmrm_arrays, ttest_arrays
-    from ..simulate.continuous import simulate_continuous_arrays
-
-    seed, size, design, alpha = args
-    s = simulate_continuous_arrays(design, size, rng=np.random.default_rng(seed))
-    conf = 1 - alpha
-    base = s.y[..., 0]
-    out = {}
-    mm = mmrm_arrays(s.y[..., 1:], s.observed[..., 1:], s.arm, baseline=base, conf_level=conf)
-    out["mmrm"] = mm
-    end_obs = s.observed[..., -1]
-    out["ancova_completers"] = ancova_arrays(s.y[..., -1], end_obs, s.arm, base)
-    out["ttest_completers"] = ttest_arrays(s.y[..., -1], end_obs, s.arm)
-    last = s.last_visit
-    y_locf = np.take_along_axis(s.y, last[..., None], axis=-1)[..., 0]
-    out["ancova_locf"] = ancova_arrays(y_locf, np.ones_like(end_obs), s.arm, base)
-    for key in ("ancova_completers", "ttest_completers", "ancova_locf"):
-        res = out[key]
-        q = stats.t.ppf(1 - alpha / 2, res["df"])
-        res["ci_lower"] = res["estimate"] - q * res["se"]
-        res["ci_upper"] = res["estimate"] + q * res["se"]
-    out["completion"] = np.array([end_obs.sum(), end_obs.size], dtype=float)
-    return out
-
-
-def simulate_power_continuous(design, *, n_reps: int = 1000, alpha: float = 0.05, rng=None,
-                              chunk_size: int = 250, workers: int | None = None,
-                              progress: bool | None = None) -> ContinuousSimulationPower:
-    """Monte Carlo power of the MMRM and of end-point analyses for a design with drop-out.
-
-    Parameters
-    ----------
-    design : ContinuousDesign
-    n_reps : int >= 1, default 1000
-    alpha : float in (0, 1), default 0.05
-        Two-sided significance level.
-    rng : int, SeedSequence or None
-        Seed of the chunk streams (a Generator is turned into a seed by drawing from it).
-    chunk_size : int >= 1, default 250
-        Replicates simulated and fitted together. The results depend on it (each chunk has its own
-        stream), never on ``workers``.
-    workers : int, optional
-        Local processes (see :func:`workbench._parallel.map_chunks`); None runs here.
-    progress : bool or None, default None
-        Progress bar over chunks; None shows it only on a terminal.
-
-    Returns
-    -------
-    ContinuousSimulationPower
-        ``table`` with one row per analysis (see the class), Monte Carlo standard errors included.
-
-    Notes
-    -----
-    No loop over replicates: each chunk is simulated as arrays and all its MMRMs are fitted at once
-    by batched Fisher scoring (:func:`workbench.analysis.continuous.mmrm_arrays`), which handles any
-    missing-data pattern. The MMRM uses the residual ``N_obs - p`` degrees of freedom (as
-    ``nlme::gls``); with 40 or more patients the difference from a Satterthwaite df changes the
-    power by well under its Monte Carlo error.
-
-    Examples
-    --------
-    >>> from workbench.design import ContinuousDesign
-    >>> res = simulate_power_continuous(ContinuousDesign.from_t7(), n_reps=200, rng=1,
-    ...                                 progress=False)
-    >>> res.table[["method", "power", "mc_se"]].round(3)
-                  method  power  mc_se
-    0               mmrm  0.520  0.035
-    1  ancova_completers  0.485  0.035
-    2   ttest_completers  0.475  0.035
-    3        ancova_locf  0.475  0.035
-    """
-    from .._parallel import chunk_seeds, map_chunks
-    from ..design.continuous import ContinuousDesign
-
-    if not isinstance(design, ContinuousDesign):
-        raise InvalidParameterError(
-            f"`design` must be a ContinuousDesign; got {type(design).__name__}.")
-    n_reps = _check_int("n_reps", n_reps, minimum=1)
-    alpha = _check_probability("alpha", alpha)
-    chunk_size = _check_int("chunk_size", chunk_size, minimum=1)
-    seed = rng
-    if isinstance(rng, np.random.Generator):
-        seed = int(rng.integers(2**63 - 1))
-    elif isinstance(rng, bool) or not (
-            rng is None or isinstance(rng, int | np.random.SeedSequence)):
-        raise InvalidParameterError(
-            f"`rng` must be an int seed, a SeedSequence, a Generator or None; got {rng!r}.")
-    if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (2**63))
-    chunks = [(s, n, design, alpha) for s, n in chunk_seeds(seed, n_reps, chunk_size=chunk_size)]
-    parts = map_chunks(_power_chunk, chunks, workers=workers, progress=progress)
-    true = design.endpoint_difference
-    rows = []
-    for key in SIMULATED_METHODS:
-        cat = {k: np.concatenate([p[key][k] for p in parts]) for k in
-               ("estimate", "se", "p_value", "ci_lower", "ci_upper")}
-        ok = np.isfinite(cat["p_value"])
-        n_ok = int(ok.sum())
-        rej = cat["p_value"][ok] < alpha
-        pw = float(rej.mean()) if n_ok else float("nan")
-        est = cat["estimate"][ok]
-        rows.append({
-            "method": key, "label": _METHOD_LABELS[key], "power": pw,
-            "mc_se": math.sqrt(pw * (1 - pw) / n_ok) if n_ok else float("nan"),
-            "n_reps": n_reps, "n_failed": n_reps - n_ok, "true_difference": true,
-            "mean_estimate": float(est.mean()) if n_ok else float("nan"),
-            "bias": float(est.mean() - true) if n_ok else float("nan"),
-            "empirical_se": float(est.std(ddof=1)) if n_ok > 1 else float("nan"),
-            "mean_se": float(cat["se"][ok].mean()) if n_ok else float("nan"),
-            "coverage": float(np.mean((cat["ci_lower"][ok] <= true)
-                                      & (true <= cat["ci_upper"][ok]))) if n_ok else float("nan"),
-        })
-    counts = np.sum([p["completion"] for p in parts], axis=0)
-    completion = float(counts[0] / counts[1])
-    return ContinuousSimulationPower(
-        table=pd.DataFrame(rows), n_reps=n_reps, alpha=alpha,
-        seed=int(seed) if not isinstance(seed, np.random.SeedSequence) else None,
-        chunk_size=chunk_size, completion=completion, design=design.to_dict(),
     )

@@ -37,7 +37,7 @@ default because it changes an allocator setting for the whole process, for as lo
 from __future__ import annotations
 
 import ctypes
-import dataclasses
+import functools
 import math
 import os
 import sys
@@ -46,12 +46,24 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 from .._parallel import chunk_seeds, map_chunks
-from .._validation import _check_choice, _check_int, _check_positive, _check_probability
+from .._validation import (
+    _check_alternative,
+    _check_choice,
+    _check_int,
+    _check_positive,
+    _check_probability,
+    _seed_entropy,
+)
+from ..design.binary import BinaryDesign
+from ..design.continuous import ContinuousDesign
+from ..design.protocol import TrialDesign
+from ..design.survival import Exponential, SurvivalDesign
 from ..exceptions import InvalidParameterError
 from ..results import Result
+from .analytic import power_rates, power_survival, power_ttest
 
 __all__ = [
     "BLOCK",
@@ -60,329 +72,148 @@ __all__ = [
     "simulate_power",
     "power_curve",
     "simulated_sample_size",
-    "TESTS",
+    "closed_form_power",
+    "closed_form_n_total",
+    "compare_tests",
 ]
 
 #: replicates per random stream (fixed: the numbers depend on it)
 BLOCK = 500
 _DEFAULT_CHUNK = 10_000
 
-#: planned tests per design type (the first is the default)
-TESTS: dict[str, tuple[str, ...]] = {
-    "SurvivalDesign": ("logrank", "cox"),
-    "BinaryDesign": ("chi-square", "normal", "wald"),
-    "ContinuousDesign": ("t-test", "ancova"),
-}
+_SIDES = {"two-sided": 2, "less": 1, "greater": 1}
 
 
 # --------------------------------------------------------------------------------------------
-# design adapters: simulate + analyse one block, the null design, effects, sizes
+# the design protocol: simulate and analyse one block
 # --------------------------------------------------------------------------------------------
-def _kind(design) -> str:
-    name = type(design).__name__
-    if name not in TESTS:
+def _check_design(design) -> TrialDesign:
+    if not isinstance(design, TrialDesign):
+        missing = [m for m in ("arms", "experimental_index", "control_index", "effect_name",
+                               "with_effect", "null_design", "with_total", "simulate_block",
+                               "planned_tests") if not hasattr(design, m)]
         raise InvalidParameterError(
-            f"`design` must be one of {', '.join(TESTS)}; got {name}."
+            f"`design` must implement the design protocol (workbench.design.protocol."
+            f"TrialDesign; for example a SurvivalDesign, BinaryDesign or ContinuousDesign); "
+            f"got {type(design).__name__}, which lacks {', '.join(missing)}."
         )
     n_arms = len(design.arms)
     if n_arms != 2:
         raise InvalidParameterError(
-            f"simulation power compares two arms; `design` has {n_arms} ({design.arm_names}). "
+            f"simulation power compares two arms; `design` has {n_arms} ({list(design.arm_names)}). "
             "Make a two-arm design of the comparison of interest."
         )
-    return name
-
-
-def _exp_ctrl(design) -> tuple[int, int]:
-    """Indices (experimental, control) of the two arms, by each design's convention."""
-    kind = type(design).__name__
-    if kind == "SurvivalDesign":
-        return 0, 1
-    if kind == "BinaryDesign":
-        ref = design.arm_names.index(design.reference_arm)
-        return 1 - ref, ref
-    return 1, 0  # ContinuousDesign: control first
+    return design
 
 
 def _block_stats(design, test: str, options: dict, seed, size: int) -> dict[str, np.ndarray]:
-    """Simulate ``size`` replicates from ``seed`` and return the test statistic per replicate."""
-    kind = type(design).__name__
-    exp, _ = _exp_ctrl(design)
-    if kind == "SurvivalDesign":
-        from ..analysis.replicates import cox_arrays, logrank_arrays
-        from ..simulate.survival import simulate_survival_arrays
-
-        sims = simulate_survival_arrays(design, size, rng=seed)
-        group = sims.arm == exp
-        if test == "logrank":
-            res = logrank_arrays(sims.time, sims.event, group)
-            return {"z": res.z, "events": res.events.astype(float)}
-        res = cox_arrays(sims.time, sims.event, group, ties=options.get("ties", "efron"))
-        return {"z": res.z, "events": sims.event.sum(axis=1).astype(float), "estimate": res.beta}
-    if kind == "BinaryDesign":
-        from ..analysis.replicates import rates_arrays
-        from ..simulate.binary import simulate_binary_arrays
-
-        sims = simulate_binary_arrays(design, size, rng=seed)
-        missing = "nri" if design.missing == "both" else design.missing
-        x, n = sims.counts(missing)
-        _, ctrl = _exp_ctrl(design)
-        margin = design.margin or 0.0
-        res = rates_arrays(x[:, exp], n[:, exp], x[:, ctrl], n[:, ctrl], margin=margin,
-                           pooled=test != "wald")
-        return {"z": res.z, "events": x.sum(axis=1).astype(float), "estimate": res.difference}
-    # ContinuousDesign
-    from ..simulate.continuous import simulate_continuous_arrays
-
-    sims = simulate_continuous_arrays(design, size, rng=seed)
-    y = sims.y[..., -1]
-    keep = sims.observed[..., -1]
-    x = (sims.arm == exp).astype(float)
-    if test == "t-test":
-        t, df, est = _ttest_arrays(y, keep, x)
-    else:
-        t, df, est = _ancova_arrays(y, keep, x, sims.y[..., 0])
-    return {"z": t, "df": df, "events": keep.sum(axis=1).astype(float), "estimate": est}
+    """Simulate ``size`` replicates from ``seed`` and return the planned test per replicate."""
+    block = design.simulate_block(size, seed)
+    out = design.planned_tests[test](design, block, options)
+    if "events" not in out:
+        out = {**out, "events": np.full(size, float(design.n_total))}
+    return out
 
 
-def _ttest_arrays(y, keep, x):
-    """Student's two-sample t (pooled variance) per row, complete cases."""
-    w1 = keep * x
-    w0 = keep * (1 - x)
-    n1, n0 = w1.sum(1), w0.sum(1)
-    m1 = (w1 * y).sum(1) / np.maximum(n1, 1)
-    m0 = (w0 * y).sum(1) / np.maximum(n0, 1)
-    ss = (w1 * (y - m1[:, None]) ** 2).sum(1) + (w0 * (y - m0[:, None]) ** 2).sum(1)
-    df = n1 + n0 - 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        se = np.sqrt(ss / df * (1 / n1 + 1 / n0))
-        t = np.where((se > 0) & (df > 0), (m1 - m0) / se, 0.0)
-    return t, np.maximum(df, 1), m1 - m0
+@functools.singledispatch
+def closed_form_power(design, test: str, alpha: float, alternative: str
+                      ) -> tuple[float | None, str]:
+    """The closed-form power matching a simulation, or ``(None, reason)`` when there is none.
+
+    A design type registers its closed form with ``@closed_form_power.register``; the default
+    has none.
+    """
+    return None, f"no closed form for a {type(design).__name__}"
 
 
-def _ancova_arrays(y, keep, x, baseline):
-    """ANCOVA y ~ 1 + arm + baseline per row (complete cases), the arm coefficient's t."""
-    w = keep.astype(float)
-    X = np.stack([np.ones_like(y), x * np.ones_like(y), baseline], axis=-1)  # (R, n, 3)
-    Xw = X * w[..., None]
-    xtx = np.einsum("rni,rnj->rij", Xw, X)
-    xty = np.einsum("rni,rn->ri", Xw, y)
-    n = w.sum(1)
-    df = n - 3
-    ok = (df > 0) & (np.abs(np.linalg.det(xtx)) > 1e-9)
-    xtx = np.where(ok[:, None, None], xtx, np.eye(3))
-    inv = np.linalg.inv(xtx)
-    beta = np.einsum("rij,rj->ri", inv, xty)
-    resid = (y - np.einsum("rni,ri->rn", X, beta)) * w
-    s2 = (resid**2).sum(1) / np.maximum(df, 1)
-    se = np.sqrt(s2 * inv[:, 1, 1])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(ok & (se > 0), beta[:, 1] / se, 0.0)
-    return t, np.maximum(df, 1), beta[:, 1]
+def _no_effect(alpha: float, alternative: str) -> tuple[float, str]:
+    return alpha, "no effect: the rejection rate is alpha"
 
 
-def _scale_distribution(dist, hr: float):
-    """The event-time distribution with its hazard multiplied by ``hr`` (proportional hazards)."""
-    from ..design.survival import Exponential, PiecewiseExponential, Weibull
-
-    if isinstance(dist, Exponential):
-        return Exponential(dist.hazard * hr)
-    if isinstance(dist, Weibull):
-        return Weibull(dist.shape, dist.scale * hr ** (-1.0 / dist.shape))
-    if isinstance(dist, PiecewiseExponential):
-        return PiecewiseExponential(dist.starts, tuple(h * hr for h in dist.hazards))
-    raise InvalidParameterError(  # pragma: no cover
-        f"cannot scale a {type(dist).__name__} distribution.")
-
-
-def _effect_name(design) -> str:
-    return {"SurvivalDesign": "hazard_ratio", "BinaryDesign": "p1",
-            "ContinuousDesign": "difference"}[type(design).__name__]
+@closed_form_power.register
+def _(design: SurvivalDesign, test: str, alpha: float, alternative: str):
+    a, c = design.arms[design.experimental_index], design.arms[design.control_index]
+    if not (isinstance(a.event_time, Exponential) and isinstance(c.event_time, Exponential)
+            and a.cure_fraction == 0 and c.cure_fraction == 0):
+        return None, "closed form needs exponential arms without cure"
+    if a.event_time.hazard == c.event_time.hazard:
+        return _no_effect(alpha, alternative)
+    res = power_survival(
+        a.event_time.hazard / c.event_time.hazard, lambda2=c.event_time.hazard,
+        n1=a.n, n2=c.n, alpha=alpha, alternative=alternative,
+        accrual_time=design.accrual_time, follow_up=design.follow_up,
+        follow_up_type=design.follow_up_type, dropout_rate=design.dropout_rate,
+    )
+    return res.power, "Schoenfeld (1983), events expected under accrual and drop-out"
 
 
-def _effect(design) -> float | None:
-    """The design's effect: the hazard ratio (exponential arms), p of arm 1, or the difference."""
-    kind = type(design).__name__
-    exp, ctrl = _exp_ctrl(design)
-    if kind == "SurvivalDesign":
-        a, b = design.arms[exp], design.arms[ctrl]
-        if _proportional(a, b):
-            return _hazard_ratio_of(a, b)
+def _binary_rates(design: BinaryDesign) -> tuple[float, float, float, float]:
+    """Rates and sizes the planned test compares: (p1, p2, n1, n2), experimental first."""
+    a, c = design.arms[design.experimental_index], design.arms[design.control_index]
+    da, dc = design.arm_dropout(a), design.arm_dropout(c)
+    if design.missing in ("nri", "both"):
+        bad_a = 0.0 if design.higher_is_better else da
+        bad_c = 0.0 if design.higher_is_better else dc
+        return a.p * (1 - da) + bad_a, c.p * (1 - dc) + bad_c, a.n, c.n
+    return a.p, c.p, a.n * (1 - da), c.n * (1 - dc)
+
+
+@closed_form_power.register
+def _(design: BinaryDesign, test: str, alpha: float, alternative: str):
+    p1, p2, n1, n2 = _binary_rates(design)
+    margin = design.margin or 0.0
+    if margin == 0 and p1 == p2:
+        return _no_effect(alpha, alternative)
+    if not (0 < p1 < 1 and 0 < p2 < 1):
+        return None, "closed form needs rates strictly between 0 and 1"
+    res = power_rates(float(p1), float(p2), n1=n1, n2=n2, alpha=alpha, alternative=alternative,
+                      margin=margin)
+    return res.power, res.reference
+
+
+@closed_form_power.register
+def _(design: ContinuousDesign, test: str, alpha: float, alternative: str):
+    d = design.endpoint_effect_size
+    if d == 0:
+        return _no_effect(alpha, alternative)
+    if test != "t-test":
+        return None, "closed-form ANCOVA power is workbench.power_ancova"
+    comp = design.completion_probability
+    a, c = design.arms[design.experimental_index], design.arms[design.control_index]
+    res = power_ttest(d, n1=a.n * comp, n2=c.n * comp, alpha=alpha, alternative=alternative)
+    return res.power, "two-sample t-test (statsmodels), expected completers"
+
+
+@functools.singledispatch
+def closed_form_n_total(design, test: str, alpha: float, alternative: str,
+                        power: float) -> int | None:
+    """Closed-form total sample size for the design's effect (the start of
+    :func:`simulated_sample_size`), or None when there is none."""
+    return None
+
+
+@closed_form_n_total.register
+def _(design: SurvivalDesign, test, alpha, alternative, power):
+    a, c = design.arms[design.experimental_index], design.arms[design.control_index]
+    if not (isinstance(a.event_time, Exponential) and isinstance(c.event_time, Exponential)
+            and a.cure_fraction == 0 and c.cure_fraction == 0):
         return None
-    if kind == "BinaryDesign":
-        return float(design.arms[exp].p)
-    return float(design.endpoint_difference)
+    return power_survival(
+        a.event_time.hazard / c.event_time.hazard, lambda2=c.event_time.hazard, power=power,
+        alpha=alpha, alternative=alternative, allocation_ratio=a.n / c.n,
+        accrual_time=design.accrual_time, follow_up=design.follow_up,
+        follow_up_type=design.follow_up_type, dropout_rate=design.dropout_rate,
+    ).n_total
 
 
-def _proportional(a, b) -> bool:
-    from ..design.survival import Exponential, PiecewiseExponential, Weibull
-
-    da, db = a.event_time, b.event_time
-    if a.cure_fraction != b.cure_fraction or type(da) is not type(db):
-        return False
-    if isinstance(da, Exponential):
-        return True
-    if isinstance(da, Weibull):
-        return da.shape == db.shape
-    if isinstance(da, PiecewiseExponential):
-        if da.starts != db.starts:
-            return False
-        ratios = {round(x / y, 12) for x, y in zip(da.hazards, db.hazards) if y > 0}
-        return len(ratios) == 1
-    return False  # pragma: no cover
-
-
-def _hazard_ratio_of(a, b) -> float:
-    from ..design.survival import Exponential, PiecewiseExponential, Weibull
-
-    da, db = a.event_time, b.event_time
-    if isinstance(da, Exponential):
-        return da.hazard / db.hazard
-    if isinstance(da, Weibull):
-        return (db.scale / da.scale) ** da.shape
-    assert isinstance(da, PiecewiseExponential)
-    return next(x / y for x, y in zip(da.hazards, db.hazards) if y > 0)
-
-
-def _with_effect(design, value: float):
-    """The design with the experimental arm's effect set to ``value`` (see :func:`_effect_name`)."""
-    kind = type(design).__name__
-    exp, ctrl = _exp_ctrl(design)
-    arms = list(design.arms)
-    if kind == "SurvivalDesign":
-        hr = _check_positive("hazard_ratio", value)
-        c = arms[ctrl]
-        arms[exp] = dataclasses.replace(arms[exp], event_time=_scale_distribution(c.event_time, hr),
-                                        cure_fraction=c.cure_fraction)
-    elif kind == "BinaryDesign":
-        from ..design.binary import BinaryArm
-
-        p = _check_probability("p1", value, closed=True)
-        a = arms[exp]
-        arms[exp] = BinaryArm(a.name, a.n, p, dropout=a.dropout)
-    else:
-        a, c = arms[exp], arms[ctrl]
-        shift = float(value) - (a.means[-1] - c.means[-1])
-        means = tuple(m + shift * (j > 0) for j, m in enumerate(a.means))
-        arms[exp] = dataclasses.replace(a, means=means)
-    return dataclasses.replace(design, arms=tuple(arms))
-
-
-def _null_design(design):
-    """The design under H0: no difference (or the non-inferiority boundary for a margin)."""
-    kind = type(design).__name__
-    exp, ctrl = _exp_ctrl(design)
-    if kind == "SurvivalDesign":
-        arms = list(design.arms)
-        c = arms[ctrl]
-        arms[exp] = dataclasses.replace(arms[exp], event_time=c.event_time,
-                                        cure_fraction=c.cure_fraction)
-        return dataclasses.replace(design, arms=tuple(arms))
-    if kind == "BinaryDesign":
-        # H0 holds for the rates the test compares: with non-responder imputation those are
-        # rate_nri = p (1 - dropout) (+ dropout for a bad outcome), not the latent p
-        margin = design.margin or 0.0
-        p = design.arms[ctrl].p + margin
-        if design.missing in ("nri", "both"):
-            er = design.expected_rates().set_index("arm")
-            d_exp = float(er.loc[design.arm_names[exp], "dropout"])
-            bad = 0.0 if design.higher_is_better else d_exp
-            target = float(er.loc[design.arm_names[ctrl], "rate_nri"]) + margin
-            p = (target - bad) / (1 - d_exp)
-            if abs(p) < 1e-12 or abs(p - 1) < 1e-12:
-                p = round(p)
-        if not 0 <= p <= 1:
-            raise InvalidParameterError(
-                f"the null hypothesis (`margin` {margin:g}) puts arm 1's rate at {p:g}, "
-                "outside [0, 1]."
-            )
-        return _with_effect(design, p)
-    return _with_effect(design, 0.0)
-
-
-def _with_total(design, n_total: int, allocation_ratio: float | None):
-    """The design with ``n_total`` patients; ``allocation_ratio`` = n_experimental / n_control."""
-    from ..design.survival import split_total
-
-    exp, ctrl = _exp_ctrl(design)
-    weights = [0.0, 0.0]
-    if allocation_ratio is None:
-        weights = [float(a.n) for a in design.arms]
-    else:
-        weights[exp], weights[ctrl] = float(allocation_ratio), 1.0
-    sizes = split_total(int(n_total), weights)
-    arms = tuple(dataclasses.replace(a, n=n) for a, n in zip(design.arms, sizes))
-    return dataclasses.replace(design, arms=arms)
-
-
-def _direction(design) -> int:
-    """Sign of the test statistic expected under the design (one-sided tests reject that way)."""
-    kind = type(design).__name__
-    exp, ctrl = _exp_ctrl(design)
-    if kind == "SurvivalDesign":
-        t = design.max_follow_up
-        diff = float(design.arms[exp].cdf(t) - design.arms[ctrl].cdf(t))
-        return -1 if diff < 0 else 1
-    if kind == "BinaryDesign":
-        if design.margin is not None:
-            return 1 if design.higher_is_better else -1
-        return -1 if design.arms[exp].p < design.arms[ctrl].p else 1
-    return -1 if design.endpoint_difference < 0 else 1
-
-
-def _closed_form(design, test: str, alpha: float, sided: int) -> tuple[float | None, str]:
-    """The matching closed-form power, or (None, reason) when there is none."""
-    from .analytic import power_rates, power_survival, power_ttest
-
-    kind = type(design).__name__
-    exp, ctrl = _exp_ctrl(design)
-    n_exp, n_ctrl = design.arms[exp].n, design.arms[ctrl].n
-    try:
-        if kind == "SurvivalDesign":
-            from ..design.survival import Exponential
-
-            a, c = design.arms[exp], design.arms[ctrl]
-            if not (isinstance(a.event_time, Exponential) and isinstance(c.event_time, Exponential)
-                    and a.cure_fraction == 0 and c.cure_fraction == 0):
-                return None, "closed form needs exponential arms without cure"
-            if a.event_time.hazard == c.event_time.hazard:
-                return alpha, "no effect: the rejection rate is alpha"
-            res = power_survival(
-                a.event_time.hazard / c.event_time.hazard, lambda2=c.event_time.hazard,
-                n1=n_exp, n2=n_ctrl, alpha=alpha, sided=sided, accrual_time=design.accrual_time,
-                follow_up=design.follow_up, follow_up_type=design.follow_up_type,
-                dropout_rate=design.dropout_rate,
-            )
-            return res.power, "Schoenfeld (1983), events expected under accrual and drop-out"
-        if kind == "BinaryDesign":
-            er = design.expected_rates().set_index("arm")
-            missing = "nri" if design.missing == "both" else design.missing
-            a, c = design.arm_names[exp], design.arm_names[ctrl]
-            if missing == "nri":
-                p1, p2 = er.loc[a, "rate_nri"], er.loc[c, "rate_nri"]
-                n1, n2 = n_exp, n_ctrl
-            else:
-                p1, p2 = er.loc[a, "p"], er.loc[c, "p"]
-                n1, n2 = n_exp * (1 - er.loc[a, "dropout"]), n_ctrl * (1 - er.loc[c, "dropout"])
-            margin = design.margin or 0.0
-            if margin == 0 and p1 == p2:
-                return alpha, "no effect: the rejection rate is alpha"
-            if not (0 < p1 < 1 and 0 < p2 < 1):
-                return None, "closed form needs rates strictly between 0 and 1"
-            res = power_rates(float(p1), float(p2), n1=n1, n2=n2, alpha=alpha, sided=sided,
-                              margin=margin)
-            return res.power, res.reference
-        # continuous: t-test at the end point among expected completers
-        d = design.endpoint_effect_size
-        comp = design.completion_probability
-        if d == 0:
-            return alpha, "no effect: the rejection rate is alpha"
-        if test != "t-test":
-            return None, "closed-form ANCOVA power is in workbench.power.continuous"
-        res = power_ttest(d, n1=n_exp * comp, n2=n_ctrl * comp, alpha=alpha, sided=sided)
-        return res.power, "two-sample t-test (statsmodels), expected completers"
-    except InvalidParameterError as exc:
-        return None, str(exc)
+@closed_form_n_total.register
+def _(design: BinaryDesign, test, alpha, alternative, power):
+    a, c = design.arms[design.experimental_index], design.arms[design.control_index]
+    da, dc = design.arm_dropout(a), design.arm_dropout(c)
+    bad_a, bad_c = (0.0, 0.0) if design.higher_is_better else (da, dc)
+    p1, p2 = a.p * (1 - da) + bad_a, c.p * (1 - dc) + bad_c  # rates under non-responder imputation
+    return power_rates(float(p1), float(p2), power=power, alpha=alpha, alternative=alternative,
+                       allocation_ratio=a.n / c.n, margin=design.margin or 0.0).n_total
 
 
 # --------------------------------------------------------------------------------------------
@@ -416,23 +247,6 @@ def _run_task(task) -> dict[str, np.ndarray]:
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
-def _entropy(rng) -> int:
-    """A reproducible root entropy from ``rng`` (int seed, Generator, SeedSequence or None)."""
-    if isinstance(rng, bool):
-        raise InvalidParameterError(f"`rng` must be a Generator, an int seed or None; got {rng!r}.")
-    if rng is None:
-        return int(np.random.SeedSequence().entropy)
-    if isinstance(rng, np.random.SeedSequence):
-        return int(rng.generate_state(2, np.uint64)[0])
-    if isinstance(rng, np.random.Generator):
-        return int(rng.integers(0, 2**63))
-    if isinstance(rng, int | np.integer) and rng >= 0:
-        return int(rng)
-    raise InvalidParameterError(
-        f"`rng` must be a numpy Generator, a non-negative int seed or None; got {rng!r}."
-    )
-
-
 def _simulate(design, test, options, n_reps, entropy, scenario, *, chunk_size, workers, client,
               progress) -> dict[str, np.ndarray]:
     root = np.random.SeedSequence(entropy, spawn_key=(scenario,))
@@ -446,19 +260,22 @@ def _simulate(design, test, options, n_reps, entropy, scenario, *, chunk_size, w
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
-def _reject(out: dict[str, np.ndarray], alpha: float, sided: int, direction: int) -> np.ndarray:
+def _reject(out: dict[str, np.ndarray], alpha: float, alternative: str) -> np.ndarray:
+    """Rejections per replicate (a NaN statistic is never a rejection)."""
     z = out["z"]
+    sides = _SIDES[alternative]
     if "df" in out:
-        q = special.stdtrit(out["df"], 1 - alpha / sided)
+        q = special.stdtrit(out["df"], 1 - alpha / sides)
     else:
-        q = stats.norm.ppf(1 - alpha / sided)
-    if sided == 2:
-        return np.abs(z) >= q
-    return direction * z >= q
+        q = special.ndtri(1 - alpha / sides)
+    with np.errstate(invalid="ignore"):
+        if alternative == "two-sided":
+            return np.abs(z) >= q
+        return (z if alternative == "greater" else -z) >= q
 
 
 def _wilson(k: int, n: int, conf_level: float = 0.95) -> tuple[float, float]:
-    z = stats.norm.ppf(0.5 + conf_level / 2)
+    z = special.ndtri(0.5 + conf_level / 2)
     p = k / n
     den = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / den
@@ -498,8 +315,7 @@ class SimulatedPower(Result):
     design_type: str
     test: str
     alpha: float
-    sided: int
-    direction: int
+    alternative: str
     effect_name: str
     effect: float | None
     mean_events: float
@@ -508,6 +324,11 @@ class SimulatedPower(Result):
     closed_form_method: str
     seed: int
     conf_level: float
+    n_failed: int = 0
+    mean_estimate: float = float("nan")
+    empirical_se: float = float("nan")
+    mean_se: float = float("nan")
+    coverage: float = float("nan")
 
     _title = "Simulated power"
 
@@ -516,7 +337,7 @@ class SimulatedPower(Result):
         """Rows ``alternative`` (power) and ``null`` (type I error).
 
         Columns: scenario, rejection_rate, mcse, ci_lower, ci_upper, n_reps, n_total, test,
-        alpha, sided, mean_events, closed_form.
+        alpha, alternative, mean_events, closed_form.
         """
         rows = [
             {"scenario": "alternative", "rejection_rate": self.power, "mcse": self.mcse,
@@ -528,10 +349,10 @@ class SimulatedPower(Result):
         ]
         df = pd.DataFrame(rows)
         for k, v in (("n_reps", self.n_reps), ("n_total", self.n_total), ("test", self.test),
-                     ("alpha", self.alpha), ("sided", self.sided)):
+                     ("alpha", self.alpha), ("alternative", self.alternative)):
             df[k] = v
         cols = ["scenario", "rejection_rate", "mcse", "ci_lower", "ci_upper", "n_reps", "n_total",
-                "test", "alpha", "sided", "mean_events", "closed_form"]
+                "test", "alpha", "alternative", "mean_events", "closed_form"]
         return df[cols]
 
     @property
@@ -542,26 +363,29 @@ class SimulatedPower(Result):
         return (self.power - self.closed_form_power) / self.mcse
 
 
-def _check_test(kind: str, test: str | None) -> str:
-    if test is None:
-        return TESTS[kind][0]
-    return _check_choice("test", test, TESTS[kind])
+    @property
+    def sided(self) -> int:
+        """2 for a two-sided test, else 1 (rpact's ``sided``)."""
+        return _SIDES[self.alternative]
 
 
-def _common_checks(design, test, alpha, sided, n_reps, chunk_size, conf_level):
-    kind = _kind(design)
-    test = _check_test(kind, test)
+def _common_checks(design, test, alpha, alternative, n_reps, chunk_size, conf_level):
+    design = _check_design(design)
+    tests = list(design.planned_tests)
+    test = tests[0] if test is None else _check_choice("test", test, tests)
     alpha = _check_probability("alpha", alpha)
-    if sided not in (1, 2) or isinstance(sided, bool):
-        raise InvalidParameterError(f"`sided` must be 1 or 2; got {sided!r}.")
+    alternative = _check_alternative(alternative)
     n_reps = _check_int("n_reps", n_reps, minimum=1)
     chunk_size = _check_int("chunk_size", chunk_size, minimum=1)
     _check_probability("conf_level", conf_level)
-    if kind == "BinaryDesign" and design.margin is not None and sided != 1:
+    margin = getattr(design, "margin", None)
+    if margin is not None and alternative != design.effect_direction:
         raise InvalidParameterError(
-            "`sided`: a design with a non-inferiority margin needs a one-sided test (sided=1)."
+            f"`alternative` must be {design.effect_direction!r} for a design with a "
+            f"non-inferiority margin ({margin:g}): the test is one-sided in the direction of "
+            f"benefit; got {alternative!r}."
         )
-    return kind, test, alpha, n_reps, chunk_size
+    return test, alpha, alternative, n_reps, chunk_size
 
 
 def simulate_power(
@@ -570,7 +394,7 @@ def simulate_power(
     n_reps: int = 1000,
     test: str | None = None,
     alpha: float = 0.05,
-    sided: int = 2,
+    alternative: str = "two-sided",
     type1: bool = True,
     ties: str = "efron",
     rng=None,
@@ -597,8 +421,11 @@ def simulate_power(
         ContinuousDesign: ``"t-test"`` (default; complete cases at the last visit) or
         ``"ancova"`` (last visit adjusted for baseline, complete cases).
     alpha : float in (0, 1), default 0.05
-    sided : {1, 2}, default 2
-        One-sided tests reject in the direction of the design's effect.
+    alternative : {"two-sided", "less", "greater"}, default "two-sided"
+        The alternative hypothesis on the planned statistic's scale (experimental minus control:
+        "less" for a hazard ratio below 1 or a lower rate or mean). ``design.effect_direction``
+        names the one-sided alternative in the direction of the design's effect. A design with a
+        non-inferiority margin needs the one-sided alternative in its direction of benefit.
     type1 : bool, default True
         Also simulate the null design (no difference; the non-inferiority boundary with a margin)
         for the type I error.
@@ -636,33 +463,108 @@ def simulate_power(
     >>> abs(res.z_from_closed_form) < 3
     True
     """
-    kind, test, alpha, n_reps, chunk_size = _common_checks(design, test, alpha, sided, n_reps,
-                                                           chunk_size, conf_level)
+    test, alpha, alternative, n_reps, chunk_size = _common_checks(
+        design, test, alpha, alternative, n_reps, chunk_size, conf_level)
     _check_choice("ties", ties, ("efron", "breslow"))
     options = {"ties": ties}
-    entropy = _entropy(rng)
-    direction = _direction(design)
+    entropy = _seed_entropy(rng)
     kw = dict(chunk_size=chunk_size, workers=workers, client=client, progress=progress)
     out = _simulate(design, test, options, n_reps, entropy, 0, **kw)
-    alt = _rate(_reject(out, alpha, sided, direction), conf_level)
+    alt = _rate(_reject(out, alpha, alternative), conf_level)
     if type1:
-        null = _null_design(design)
-        out0 = _simulate(null, test, options, n_reps, entropy, 1, **kw)
-        nul = _rate(_reject(out0, alpha, sided, direction), conf_level)
+        out0 = _simulate(design.null_design(), test, options, n_reps, entropy, 1, **kw)
+        nul = _rate(_reject(out0, alpha, alternative), conf_level)
         mean0 = float(out0["events"].mean())
     else:
         nul = dict.fromkeys(("rate", "mcse", "ci_lower", "ci_upper"), float("nan"))
         mean0 = float("nan")
-    cf, cf_method = _closed_form(design, test, alpha, sided)
+    cf, cf_method = _closed_form(design, test, alpha, alternative)
+    estimates = _estimate_summary(out, design.effect, conf_level)
     return SimulatedPower(
         power=alt["rate"], mcse=alt["mcse"], ci_lower=alt["ci_lower"], ci_upper=alt["ci_upper"],
         type1_error=nul["rate"], type1_mcse=nul["mcse"], type1_ci_lower=nul["ci_lower"],
         type1_ci_upper=nul["ci_upper"], n_reps=n_reps, n_per_arm=[a.n for a in design.arms],
-        n_total=design.n_total, arm_names=list(design.arm_names), design_type=kind, test=test,
-        alpha=alpha, sided=sided, direction=direction, effect_name=_effect_name(design),
-        effect=_effect(design), mean_events=float(out["events"].mean()), mean_events_null=mean0,
+        n_total=design.n_total, arm_names=list(design.arm_names),
+        design_type=type(design).__name__, test=test, alpha=alpha, alternative=alternative,
+        effect_name=design.effect_name, effect=design.effect,
+        mean_events=float(out["events"].mean()), mean_events_null=mean0,
         closed_form_power=cf, closed_form_method=cf_method, seed=entropy, conf_level=conf_level,
+        **estimates,
     )
+
+
+def _estimate_summary(out: dict[str, np.ndarray], effect: float | None,
+                      conf_level: float) -> dict[str, Any]:
+    """Failed replicates (NaN statistic), and the estimates' mean, spread, mean standard error and
+    the coverage of their intervals at ``conf_level`` (where the planned test gives them)."""
+    ok = np.isfinite(out["z"])
+    res: dict[str, Any] = {"n_failed": int(ok.size - ok.sum())}
+    if "estimate" not in out or not ok.any():
+        return res
+    est = out["estimate"][ok]
+    res["mean_estimate"] = float(est.mean())
+    if est.size > 1:
+        res["empirical_se"] = float(est.std(ddof=1))
+    if "se" in out and effect is not None:
+        se = out["se"][ok]
+        q = (special.stdtrit(out["df"][ok], 0.5 + conf_level / 2) if "df" in out
+             else special.ndtri(0.5 + conf_level / 2))
+        res["mean_se"] = float(se.mean())
+        res["coverage"] = float(np.mean(np.abs(est - effect) <= q * se))
+    return res
+
+
+def compare_tests(design, *, tests=None, n_reps: int = 1000, alpha: float = 0.05,
+                  alternative: str = "two-sided", rng=None, **kwargs) -> pd.DataFrame:
+    """Simulated power of several planned tests of one design, on the same simulated trials.
+
+    Every test sees the same replicates (the same seed), so the differences between the rows are
+    the tests' own, not Monte Carlo noise between data sets.
+
+    Parameters
+    ----------
+    design : a two-arm design (see :mod:`workbench.design.protocol`)
+    tests : sequence of str, optional
+        Names from ``design.planned_tests`` (default: all of them).
+    n_reps, alpha, alternative, rng, **kwargs
+        As :func:`simulate_power` (no type I error is simulated here).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per test: test, power, mcse, n_reps, n_failed, effect, mean_estimate, bias,
+        empirical_se, mean_se, coverage (bias and coverage where the test gives an estimate and its
+        standard error).
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> d = wb.load_design("t7")
+    >>> df = compare_tests(d, tests=["t-test", "ancova"], n_reps=500, rng=1)
+    >>> df["test"].tolist()
+    ['t-test', 'ancova']
+    """
+    design = _check_design(design)
+    names = list(design.planned_tests) if tests is None else list(tests)
+    entropy = _seed_entropy(rng)
+    rows = []
+    for name in names:
+        r = simulate_power(design, test=name, n_reps=n_reps, alpha=alpha, alternative=alternative,
+                           rng=entropy, type1=False, **kwargs)
+        rows.append({
+            "test": name, "power": r.power, "mcse": r.mcse, "n_reps": r.n_reps,
+            "n_failed": r.n_failed, "effect": r.effect, "mean_estimate": r.mean_estimate,
+            "bias": r.mean_estimate - r.effect if r.effect is not None else float("nan"),
+            "empirical_se": r.empirical_se, "mean_se": r.mean_se, "coverage": r.coverage,
+        })
+    return pd.DataFrame(rows)
+
+
+def _closed_form(design, test: str, alpha: float, alternative: str) -> tuple[float | None, str]:
+    try:
+        return closed_form_power(design, test, alpha, alternative)
+    except InvalidParameterError as exc:
+        return None, str(exc)
 
 
 # --------------------------------------------------------------------------------------------
@@ -693,7 +595,7 @@ def power_curve(
     n_reps: int = 1000,
     test: str | None = None,
     alpha: float = 0.05,
-    sided: int = 2,
+    alternative: str = "two-sided",
     ties: str = "efron",
     rng=None,
     chunk_size: int = _DEFAULT_CHUNK,
@@ -719,7 +621,7 @@ def power_curve(
         difference (ContinuousDesign; the experimental arm's post-baseline means are shifted).
     allocation_ratio : float > 0, optional
         n_experimental / n_control.
-    n_reps, test, alpha, sided, ties, rng, chunk_size, workers, client, progress, conf_level
+    n_reps, test, alpha, alternative, ties, rng, chunk_size, workers, client, progress, conf_level
         As :func:`simulate_power` (no type I error is simulated here).
 
     Returns
@@ -727,7 +629,7 @@ def power_curve(
     pandas.DataFrame
         One row per grid point: n_total, n1 (experimental), n2 (control), the effect column
         (``hazard_ratio``, ``p1`` or ``difference``), power, mcse, ci_lower, ci_upper,
-        power_closed_form, mean_events, n_reps, test, alpha, sided.
+        power_closed_form, mean_events, n_reps, test, alpha, alternative.
 
     Examples
     --------
@@ -738,33 +640,32 @@ def power_curve(
     >>> df[["n_total", "hazard_ratio", "power"]].round(3).values.tolist()
     [[100.0, 0.5, 0.614], [100.0, 0.7, 0.252], [150.0, 0.5, 0.796], [150.0, 0.7, 0.32]]
     """
-    kind, test, alpha, n_reps, chunk_size = _common_checks(design, test, alpha, sided, n_reps,
-                                                           chunk_size, conf_level)
+    test, alpha, alternative, n_reps, chunk_size = _common_checks(
+        design, test, alpha, alternative, n_reps, chunk_size, conf_level)
     if allocation_ratio is not None:
         allocation_ratio = _check_positive("allocation_ratio", allocation_ratio)
     ns = _as_list("n_total", n_total, lambda v: _check_int("n_total", v, minimum=2))
     effects = _as_list("effect", effect, float)
-    entropy = _entropy(rng)
-    name = _effect_name(design)
-    exp, ctrl = _exp_ctrl(design)
+    entropy = _seed_entropy(rng)
+    name = design.effect_name
+    exp, ctrl = design.experimental_index, design.control_index
     rows = []
     kw = dict(chunk_size=chunk_size, workers=workers, client=client, progress=progress)
     for n in ns:
-        base = design if n is None and allocation_ratio is None else _with_total(
-            design, n if n is not None else design.n_total, allocation_ratio)
+        base = design if n is None and allocation_ratio is None else design.with_total(
+            n if n is not None else design.n_total, allocation_ratio)
         for e in effects:
-            d = base if e is None else _with_effect(base, e)
+            d = base if e is None else base.with_effect(e)
             out = _simulate(d, test, {"ties": ties}, n_reps, entropy, 0, **kw)
-            direction = _direction(d)
-            r = _rate(_reject(out, alpha, sided, direction), conf_level)
-            cf, _ = _closed_form(d, test, alpha, sided)
+            r = _rate(_reject(out, alpha, alternative), conf_level)
+            cf, _ = _closed_form(d, test, alpha, alternative)
             rows.append({
                 "n_total": d.n_total, "n1": d.arms[exp].n, "n2": d.arms[ctrl].n,
-                name: e if e is not None else _effect(d), "power": r["rate"], "mcse": r["mcse"],
+                name: e if e is not None else d.effect, "power": r["rate"], "mcse": r["mcse"],
                 "ci_lower": r["ci_lower"], "ci_upper": r["ci_upper"],
                 "power_closed_form": np.nan if cf is None else cf,
                 "mean_events": float(out["events"].mean()), "n_reps": n_reps, "test": test,
-                "alpha": alpha, "sided": sided,
+                "alpha": alpha, "alternative": alternative,
             })
     df = pd.DataFrame(rows)
     df[name] = df[name].astype(float)
@@ -784,7 +685,7 @@ class SampleSizeSearch(Result):
     n_reps: int
     test: str
     alpha: float
-    sided: int
+    alternative: str
     evaluations: pd.DataFrame
     closed_form_n_total: int | None
     seed: int
@@ -805,7 +706,7 @@ def simulated_sample_size(
     n_reps: int = 2000,
     test: str | None = None,
     alpha: float = 0.05,
-    sided: int = 2,
+    alternative: str = "two-sided",
     ties: str = "efron",
     n_min: int | None = None,
     n_max: int = 20_000,
@@ -829,7 +730,7 @@ def simulated_sample_size(
     allocation_ratio : float > 0, optional
         n_experimental / n_control (default: the design's proportions).
     n_reps : int, default 2000
-    test, alpha, sided, ties, rng, chunk_size, workers, client, progress
+    test, alpha, alternative, ties, rng, chunk_size, workers, client, progress
         As :func:`simulate_power`.
     n_min : int, optional
         Smallest N considered (default: 2 patients per arm unit).
@@ -850,8 +751,8 @@ def simulated_sample_size(
     >>> res.n_total, res.closed_form_n_total
     (139, 148)
     """
-    kind, test, alpha, n_reps, chunk_size = _common_checks(design, test, alpha, sided, n_reps,
-                                                           chunk_size, 0.95)
+    test, alpha, alternative, n_reps, chunk_size = _common_checks(
+        design, test, alpha, alternative, n_reps, chunk_size, 0.95)
     target = _check_probability("power", power)
     if allocation_ratio is not None:
         allocation_ratio = _check_positive("allocation_ratio", allocation_ratio)
@@ -859,24 +760,27 @@ def simulated_sample_size(
     n_min = _check_int("n_min", n_min, minimum=2, allow_none=True) or 4
     if n_min >= n_max:
         raise InvalidParameterError(f"`n_min` ({n_min}) must be below `n_max` ({n_max}).")
-    entropy = _entropy(rng)
-    exp, ctrl = _exp_ctrl(design)
+    entropy = _seed_entropy(rng)
+    exp, ctrl = design.experimental_index, design.control_index
     kw = dict(chunk_size=chunk_size, workers=workers, client=client, progress=progress)
     cache: dict[int, dict] = {}
 
     def evaluate(n: int) -> float:
         if n not in cache:
-            d = _with_total(design, n, allocation_ratio)
+            d = design.with_total(n, allocation_ratio)
             out = _simulate(d, test, {"ties": ties}, n_reps, entropy, 0, **kw)
-            r = _rate(_reject(out, alpha, sided, _direction(d)), 0.95)
+            r = _rate(_reject(out, alpha, alternative), 0.95)
             cache[n] = {"n_total": n, "n1": d.arms[exp].n, "n2": d.arms[ctrl].n,
                         "power": r["rate"], "mcse": r["mcse"]}
         return cache[n]["power"]
 
     # closed-form starting point
     start, cf_n = None, None
-    cf_design = _with_total(design, max(design.n_total, 4), allocation_ratio)
-    cf = _closed_form_n(cf_design, test, alpha, sided, target)
+    cf_design = design.with_total(max(design.n_total, 4), allocation_ratio)
+    try:
+        cf = closed_form_n_total(cf_design, test, alpha, alternative, target)
+    except (InvalidParameterError, ZeroDivisionError, ValueError):
+        cf = None
     if cf is not None:
         cf_n = cf
         start = min(max(cf, n_min), n_max)
@@ -919,44 +823,10 @@ def simulated_sample_size(
             lo = mid
     evaluate(hi)
     best = cache[hi]
-    d = _with_total(design, hi, allocation_ratio)
+    d = design.with_total(hi, allocation_ratio)
     table = pd.DataFrame(sorted(cache.values(), key=lambda r: r["n_total"]))
     return SampleSizeSearch(
         n_total=hi, n_per_arm=[a.n for a in d.arms], arm_names=list(d.arm_names),
         power=best["power"], mcse=best["mcse"], target_power=target, n_reps=n_reps, test=test,
-        alpha=alpha, sided=sided, evaluations=table, closed_form_n_total=cf_n, seed=entropy,
+        alpha=alpha, alternative=alternative, evaluations=table, closed_form_n_total=cf_n, seed=entropy,
     )
-
-
-def _closed_form_n(design, test, alpha, sided, target) -> int | None:
-    """Closed-form total N for the design's effect, used to start the search."""
-    from .analytic import power_rates, power_survival
-
-    kind = type(design).__name__
-    exp, ctrl = _exp_ctrl(design)
-    r = design.arms[exp].n / design.arms[ctrl].n
-    try:
-        if kind == "SurvivalDesign":
-            from ..design.survival import Exponential
-
-            a, c = design.arms[exp], design.arms[ctrl]
-            if not (isinstance(a.event_time, Exponential) and isinstance(c.event_time, Exponential)
-                    and a.cure_fraction == 0 and c.cure_fraction == 0):
-                return None
-            res = power_survival(
-                a.event_time.hazard / c.event_time.hazard, lambda2=c.event_time.hazard,
-                power=target, alpha=alpha, sided=sided, allocation_ratio=r,
-                accrual_time=design.accrual_time, follow_up=design.follow_up,
-                follow_up_type=design.follow_up_type, dropout_rate=design.dropout_rate,
-            )
-            return res.n_total
-        if kind == "BinaryDesign":
-            er = design.expected_rates().set_index("arm")
-            a, c = design.arm_names[exp], design.arm_names[ctrl]
-            res = power_rates(float(er.loc[a, "rate_nri"]), float(er.loc[c, "rate_nri"]),
-                              power=target, alpha=alpha, sided=sided, allocation_ratio=r,
-                              margin=design.margin or 0.0)
-            return res.n_total
-        return None
-    except (InvalidParameterError, ZeroDivisionError, ValueError):
-        return None
