@@ -37,7 +37,6 @@ from workbench.exceptions import ConvergenceError, DataValidationError, InvalidP
 from workbench.power.continuous import (
     power_ancova,
     power_ttest,
-    simulate_power_continuous,
 )
 from workbench.simulate.continuous import (
     arrays_to_long,
@@ -596,25 +595,26 @@ def _check_simulated_ancova_power(n_reps, rng):
         arms=[ContinuousArm("usual_care", 50, (26, 22, 20, 18)),
               ContinuousArm("pdt", 50, (26, 21, 18.5, 15.5))],
         dropout=(0, 0, 0))
-    sim = simulate_power_continuous(design, n_reps=n_reps, rng=rng, progress=False)
+    sim = wb.compare_tests(design, tests=["ancova", "mmrm"], n_reps=n_reps, rng=rng,
+                           progress=False)
     closed = power_ancova(difference=-2.5, sd=6, rho=design.baseline_endpoint_correlation,
                           n1=50, n2=50).power
-    row = sim.table.set_index("method").loc["ancova_completers"]
-    assert row["mc_se"] == pytest.approx(math.sqrt(row["power"] * (1 - row["power"]) / n_reps))
+    row = sim.set_index("test").loc["ancova"]
+    assert row["mcse"] == pytest.approx(math.sqrt(row["power"] * (1 - row["power"]) / n_reps))
     # rounding to whole points adds variance 1/12 (power lower by < 0.005): allow 3.5 MC SE
-    assert abs(row["power"] - closed) < 3.5 * row["mc_se"] + 0.005
+    assert abs(row["power"] - closed) < 3.5 * row["mcse"] + 0.005
     # complete data: the MMRM and the ANCOVA estimate the same difference with similar precision
-    mm = sim.table.set_index("method").loc["mmrm"]
+    mm = sim.set_index("test").loc["mmrm"]
     assert mm["n_failed"] == 0
-    assert abs(mm["power"] - closed) < 4 * mm["mc_se"] + 0.01
-    return sim
+    assert abs(mm["power"] - closed) < 4 * mm["mcse"] + 0.01
+    return design, sim
 
 
 def test_simulated_ancova_power_agrees_with_the_closed_form():
-    sim = _check_simulated_ancova_power(1000, 17)   # MC SE about 0.016
-    again = simulate_power_continuous(ContinuousDesign.from_dict(sim.design), n_reps=1000, rng=17,
-                                      progress=False)
-    pd.testing.assert_frame_equal(sim.table, again.table)   # same seed, same numbers
+    design, sim = _check_simulated_ancova_power(1000, 17)   # MC SE about 0.016
+    again = wb.compare_tests(ContinuousDesign.from_dict(design.to_dict()), tests=["ancova", "mmrm"],
+                             n_reps=1000, rng=17, progress=False)
+    pd.testing.assert_frame_equal(sim, again)   # same seed, same numbers
 
 
 @pytest.mark.slow
@@ -628,37 +628,35 @@ def _null_design(n):
 
 
 def test_mmrm_type_i_error_under_the_null():
-    sim = simulate_power_continuous(_null_design(100), n_reps=1000, rng=5, progress=False)
-    row = sim.table.set_index("method").loc["mmrm"]
+    row = wb.simulate_power(_null_design(100), test="mmrm", n_reps=1000, rng=5, type1=False,
+                            progress=False)
     se = math.sqrt(0.05 * 0.95 / 1000)
-    assert abs(row["power"] - 0.05) < 3.5 * se       # MAR drop-out: the MMRM stays valid
-    assert abs(row["mean_estimate"]) < 4 * row["empirical_se"] / math.sqrt(1000)
+    assert abs(row.power - 0.05) < 3.5 * se       # MAR drop-out: the MMRM stays valid
+    assert abs(row.mean_estimate) < 4 * row.empirical_se / math.sqrt(1000)
 
 
 @pytest.mark.slow
 def test_mmrm_type_i_error_under_the_null_large():
-    sim = simulate_power_continuous(_null_design(100), n_reps=20000, rng=6, progress=False)
-    row = sim.table.set_index("method").loc["mmrm"]
-    assert abs(row["power"] - 0.05) < 3.5 * math.sqrt(0.05 * 0.95 / 20000)
+    row = wb.simulate_power(_null_design(100), test="mmrm", n_reps=20000, rng=6, type1=False,
+                            progress=False)
+    assert abs(row.power - 0.05) < 3.5 * math.sqrt(0.05 * 0.95 / 20000)
 
 
 @pytest.mark.slow
 def test_simulated_power_does_not_depend_on_the_number_of_workers():
     design = ContinuousDesign.from_t7()
-    a = simulate_power_continuous(design, n_reps=400, rng=3, chunk_size=100, progress=False)
-    b = simulate_power_continuous(design, n_reps=400, rng=3, chunk_size=100, workers=2,
-                                  progress=False)
-    pd.testing.assert_frame_equal(a.table, b.table)
+    a = wb.compare_tests(design, n_reps=1000, rng=3, chunk_size=500, progress=False)
+    b = wb.compare_tests(design, n_reps=1000, rng=3, chunk_size=500, workers=2, progress=False)
+    pd.testing.assert_frame_equal(a, b)
 
 
 def test_simulate_power_checks_its_arguments():
     with pytest.raises(InvalidParameterError, match="n_reps"):
-        simulate_power_continuous(ContinuousDesign.from_t7(), n_reps=0)
+        wb.simulate_power(ContinuousDesign.from_t7(), n_reps=0)
     with pytest.raises(InvalidParameterError, match="design"):
-        simulate_power_continuous(wb.SurvivalDesign.from_t1(), n_reps=10)
-    with pytest.raises(InvalidParameterError, match="method"):
-        simulate_power_continuous(ContinuousDesign.from_t7(), n_reps=5, rng=1,
-                                  progress=False).power("wilcoxon")
+        wb.simulate_power(object(), n_reps=10)
+    with pytest.raises(InvalidParameterError, match="test"):
+        wb.simulate_power(ContinuousDesign.from_t7(), n_reps=5, rng=1, test="wilcoxon")
 
 
 # =============================================================================================

@@ -236,15 +236,17 @@ def test_rates_power_agrees_with_rpact_closed_form(n1, p1, n2, p2):
 
 def test_noninferiority_design_rejects_at_the_margin_at_alpha():
     d = _binary(280, 0.23, 280, 0.23, margin=-0.10)
-    res = simulate_power(d, n_reps=2000, sided=1, alpha=0.025, rng=5)
+    res = simulate_power(d, n_reps=2000, alternative="greater", alpha=0.025, rng=5)
     _within(res)
     assert abs(res.type1_error - 0.025) <= 3 * res.type1_mcse
     exact = _exact_rejection(280, 0.23, 280, 0.23, alpha=0.025, margin=-0.10)
     assert abs(res.power - exact) <= 3 * res.mcse
     size = _exact_rejection(280, 0.13, 280, 0.23, alpha=0.025, margin=-0.10)
     assert abs(res.type1_error - size) <= 3 * res.type1_mcse
-    with pytest.raises(InvalidParameterError, match="sided"):
+    with pytest.raises(InvalidParameterError, match="alternative"):
         simulate_power(d, n_reps=10)
+    with pytest.raises(InvalidParameterError, match="alternative"):
+        simulate_power(d, n_reps=10, alternative="less")
 
 
 @pytest.mark.parametrize(("p", "margin", "higher_is_better"), [(0.23, -0.10, True),
@@ -255,7 +257,7 @@ def test_noninferiority_null_is_at_the_margin_of_the_imputed_rates(p, margin, hi
     # so the rejection rate is the nominal one-sided 2.5% (not ~5%, as when the latent rates
     # differ by the margin and the imputed ones by only 0.9 of it).
     d = _binary(280, p, 280, p, margin=margin, dropout=0.1, higher_is_better=higher_is_better)
-    res = simulate_power(d, n_reps=6000, sided=1, alpha=0.025, rng=13)
+    res = simulate_power(d, n_reps=6000, alternative=d.effect_direction, alpha=0.025, rng=13)
     assert abs(res.type1_error - 0.025) <= 3 * res.type1_mcse + 0.003, res.type1_error
     _within(res)
     # exactly: outcomes with drop-out imputed are binomial with the imputed rate r; under H0 the
@@ -388,7 +390,7 @@ def test_sample_size_search_says_when_power_is_out_of_reach():
 @pytest.mark.parametrize(
     ("kwargs", "name"),
     [(dict(n_reps=0), "n_reps"), (dict(alpha=1.5), "alpha"), (dict(test="wilcoxon"), "test"),
-     (dict(sided=3), "sided"), (dict(rng=-1), "rng")],
+     (dict(alternative="one-sided"), "alternative"), (dict(rng=-1), "rng")],
 )
 def test_bad_arguments(kwargs, name):
     with pytest.raises(InvalidParameterError, match=name):
