@@ -14,11 +14,10 @@ from scipy import stats
 
 from workbench import DataValidationError
 from tests import helpers
-from tests.helpers import ATOL, reference
+from tests.helpers import ATOL, reference_cases
 from workbench.cli import build_parser, main
 
-REF = reference("meta_analysis")
-CASES = {c["id"]: c for c in REF["cases"]}
+CASES = reference_cases("meta_analysis")
 RTOL = 1e-6
 KEYS = {"k", "estimate", "se", "ci_lower", "ci_upper", "p_value", "tau2", "i2", "h2", "q", "q_p",
         "pi_lower", "pi_upper", "pi_lower_t", "pi_upper_t", "egger", "trimfill"}

@@ -14,7 +14,7 @@ import pytest
 from scipy import stats
 
 from tests.helpers import REFERENCE_DIR as REF_DIR
-from tests.helpers import close, reference
+from tests.helpers import close, reference, reference_cases
 from workbench import DataValidationError, InvalidParameterError
 from workbench.analysis.meta import (
     METAFOR_CONTROL,
@@ -33,8 +33,7 @@ from workbench.analysis.meta import (
     trim_and_fill,
 )
 
-REF = reference("meta_analysis")
-CASES = {c["id"]: c for c in REF["cases"]}
+CASES = reference_cases("meta_analysis")
 SMD_CASES = ["meta_smd_k5", "meta_smd_k12"]
 BIN_CASES = ["meta_binary_k5", "meta_binary_k5_zero_cell"]
 RTOL = 1e-6

@@ -20,7 +20,7 @@ from scipy import stats
 
 import workbench.analysis.rates as R
 from tests import helpers
-from tests.helpers import reference
+from tests.helpers import reference_cases
 from workbench.exceptions import (
     ConvergenceError,
     DataValidationError,
@@ -28,8 +28,7 @@ from workbench.exceptions import (
     StatisticalWarning,
 )
 
-REF = reference("rates_analysis")
-CASES = {c["id"]: c for c in REF["cases"]}
+CASES = reference_cases("rates_analysis")
 TWO_ARM = [cid for cid, c in CASES.items() if "x1" in c["inputs"]]
 K_ARM = [cid for cid, c in CASES.items() if "x" in c["inputs"]]
 RTOL = 1e-6

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.helpers import reference
+from tests.helpers import reference_cases
 from tests.helpers import run_cli as _cli
 from workbench import InvalidParameterError
 from workbench.power.sequential import (
@@ -30,8 +30,7 @@ from workbench.power.sequential import (
     spending_function,
 )
 
-REF = reference("group_sequential")
-CASES = {c["id"]: c for c in REF["cases"]}
+CASES = reference_cases("group_sequential")
 DESIGN_IDS = [k for k in CASES if k.startswith("gsd_")]
 
 Z_TOL = 1e-7

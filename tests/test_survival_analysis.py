@@ -22,7 +22,7 @@ from scipy import stats
 
 from tests import helpers
 from tests.helpers import REFERENCE_DIR as REF_DIR
-from tests.helpers import reference
+from tests.helpers import reference_cases
 from workbench import (
     DataValidationError,
     InvalidParameterError,
@@ -36,8 +36,7 @@ from workbench import (
     rmst,
 )
 
-REF = reference("logrank_cox")
-CASES = {c["id"]: c for c in REF["cases"]}
+CASES = reference_cases("logrank_cox")
 IDS = list(CASES)
 REL = 1e-6
 KW = {"time": "time", "event": "event"}
