@@ -1,27 +1,27 @@
 """``workbench continuous``: JSON output against the R reference values, text output, bad input.
 
 Reference numbers: tests/reference/continuous_analysis.json (R ``t.test``, ``lm``/``confint``,
-Hedges' g by hand, ``nlme::gls`` for the MMRM; R code in /work/shared/reference/r/
+Hedges' g by hand, ``nlme::gls`` for the MMRM; R code in tests/reference/r/
 continuous_analysis.R and lib_continuous.R). t-test, ANCOVA and Hedges' g at 1e-6 relative; MMRM
 estimate and SE at 1e-5 relative, its CI and p-value (t on the gls residual df) at 1e-5.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from pathlib import Path
+from functools import partial
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.cli import main
+from tests import helpers
+from tests.helpers import REFERENCE_DIR as REF_DIR
+from tests.helpers import ROOT, approx, reference_cases
+from tests.helpers import run_cli as run
 
-REF_DIR = Path(__file__).parent / "reference"
-ROOT = Path(__file__).resolve().parents[1]
-REF = {c["id"]: c for c in json.loads((REF_DIR / "continuous_analysis.json").read_text())["cases"]}
+REF = reference_cases("continuous_analysis")
 CROSS = REF["cont_hamd_week12_n80"]
 LONG = REF["cont_hamd_longitudinal_n60_mmrm"]
 CROSS_CSV = str(REF_DIR / CROSS["inputs"]["csv"])
@@ -36,20 +36,7 @@ KEYS = {
 }
 
 
-def run(capsys, argv):
-    code = main(argv)
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-def run_json(capsys, argv):
-    code, out, err = run(capsys, argv)
-    assert code == 0, err
-    return json.loads(out), err  # exactly one JSON object on stdout
-
-
-def approx(x, rel=1e-6):
-    return pytest.approx(x, rel=rel, abs=1e-12)
+run_json = partial(helpers.run_json, with_err=True)  # (JSON output, stderr)
 
 
 @pytest.mark.parametrize("equal_var", [False, True])

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +13,11 @@ import pytest
 from scipy import stats
 
 from workbench import DataValidationError
+from tests import helpers
+from tests.helpers import ATOL, reference_cases
 from workbench.cli import build_parser, main
 
-REF = json.loads((Path(__file__).parent / "reference" / "meta_analysis.json").read_text())
-CASES = {c["id"]: c for c in REF["cases"]}
+CASES = reference_cases("meta_analysis")
 RTOL = 1e-6
 KEYS = {"k", "estimate", "se", "ci_lower", "ci_upper", "p_value", "tau2", "i2", "h2", "q", "q_p",
         "pi_lower", "pi_upper", "pi_lower_t", "pi_upper_t", "egger", "trimfill"}
@@ -25,27 +26,12 @@ FIELDS = [("estimate", "estimate"), ("se", "se"), ("ci_lower", "ci.lb"), ("ci_up
           ("q_p", "QEp"), ("pi_lower", "pi.lb"), ("pi_upper", "pi.ub")]
 
 
-def close(actual, expected, rtol=RTOL):
-    """Relative tolerance; for the looser comparisons with metafor's unconverged defaults also an
-    absolute one of the same size (effects are of order 1)."""
-    if expected is None:
-        return actual is None
-    return actual == pytest.approx(expected, rel=rtol, abs=1e-12 if rtol <= RTOL else rtol)
-
-
-def run_json(capsys, argv):
-    code = main(argv + ["--json"])
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    return json.loads(out)
-
-
-def run_error(capsys, argv):
-    code = main(argv)
-    out, err = capsys.readouterr()
-    assert code == 2 and out == ""
-    assert err.startswith("workbench meta: error:") and err.count("\n") == 1
-    return err
+# close(actual, expected, rtol): relative tolerance; R's NA must be None here; for the looser
+# comparisons with metafor's unconverged defaults also an absolute one of the same size (effects are
+# of order 1)
+close = partial(helpers.close, abs=lambda rtol: ATOL if rtol <= RTOL else rtol, na_is_nan=False)
+run_json = partial(helpers.run_json, add_json=True)
+run_error = partial(helpers.run_error, prefix="workbench meta: error:")
 
 
 @pytest.fixture

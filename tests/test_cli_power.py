@@ -2,33 +2,29 @@
 
 from __future__ import annotations
 
-import json
 import math
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import stats
 
+from tests import helpers
+from tests.helpers import reference_cases
 from workbench.analysis.rates import two_proportion_pvalues
 from workbench.cli import main
 
-REF = Path(__file__).parent / "reference"
-RATES = {c["id"]: c for c in json.loads((REF / "sample_size_rates.json").read_text())["cases"]}
-SURV = {c["id"]: c for c in json.loads((REF / "sample_size_survival.json").read_text())["cases"]}
+RATES = reference_cases("sample_size_rates")
+SURV = reference_cases("sample_size_survival")
 KEYS = {"n_per_arm", "n_total", "n_exact", "events", "events_exact", "power", "hazard_ratio",
         "mcse", "alpha", "sided"}
 T1 = "--p1 0.27 --p2 0.47 --at 48"            # the maintenance scenario
 T1_TRIAL = T1 + " --accrual 24 --follow-up 48"
 
 
-def run_json(capsys, command: str):
-    code = main(["power", *command.split(), "--json"])
-    out = capsys.readouterr().out
-    assert code == 0
-    data = json.loads(out)
-    assert KEYS <= set(data)
-    return data
+# `workbench power` on one command line: run_json(capsys, "rates --p1 0.27 --p2 0.47 --power 0.8")
+run_json = partial(helpers.run_json, command=["power"], split=True, add_json=True, keys=KEYS)
 
 
 def exact_rejection(n1, p1, n2, p2, *, alpha=0.05, margin=None):
@@ -60,12 +56,7 @@ def schoenfeld_power_from_rpact(case_id, n_total):
     return stats.norm.cdf(drift - z) + stats.norm.cdf(-drift - z)
 
 
-def run_error(capsys, command: str):
-    code = main(["power", *command.split()])
-    err = capsys.readouterr().err
-    assert code == 2
-    assert err.count("\n") == 1 and "Traceback" not in err
-    return err
+run_error = partial(helpers.run_error, command=["power"], split=True, stdout_empty=False)
 
 
 def test_rates_sample_size_matches_rpact(capsys):

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
+from functools import partial
 
 import pandas as pd
 import pytest
 
+from tests import helpers
+from tests.helpers import ROOT, reference_cases
 from workbench.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
-REF = {c["id"]: c for c in json.loads((ROOT / "tests/reference/rates_analysis.json").read_text())["cases"]}
+REF = reference_cases("rates_analysis")
 DATA = ROOT / "synthetic_data" / "t2_t6_remission"
 T4 = REF["T4_remission_pdt_vs_fluoxetine"]
 T5 = REF["T5_remission_pdt_vs_cbt_noninferiority"]
@@ -25,29 +25,15 @@ COMPARISON_KEYS = {"group", "reference", "risk_difference", "rd_ci_lower", "rd_c
                    "or_ci_upper", "nnt", "p_chisq", "p_chisq_yates", "p_fisher", "p_holm"}
 
 
-def run_json(capsys, *argv):
-    code = main(["rates", *argv, "--json"])
-    captured = capsys.readouterr()
-    assert code == 0, captured.err
-    return json.loads(captured.out)  # exactly one object: json.loads fails on anything extra
-
-
-def run_error(capsys, *argv):
-    code = main(["rates", *argv])
-    captured = capsys.readouterr()
-    assert code == 2 and captured.out == ""
-    assert captured.err.count("\n") == 1 and "Traceback" not in captured.err
-    return captured.err
+run_json = partial(helpers.run_json, command=["rates"], add_json=True)
+run_error = partial(helpers.run_error, command=["rates"])
+assert_close = partial(helpers.assert_close, rel=RTOL)
 
 
 def two_arm_counts(case):
     """R's arm 2 is the comparator: put it first so that it is the default reference."""
     i = case["inputs"]
     return ["--counts", f"{i['x2']}/{i['n2']},{i['x1']}/{i['n1']}", "--labels", "arm2,arm1"]
-
-
-def assert_close(a, b):
-    assert a == pytest.approx(b, rel=RTOL, abs=1e-12)
 
 
 def test_counts_json_has_the_promised_keys_and_r_values(capsys):

@@ -1,22 +1,23 @@
 """``workbench survival``: JSON output against the R reference values, text output, bad input.
 
 Reference numbers: tests/reference/logrank_cox.json (R survival 3.5-3; the R calls are in each
-case's ``inputs`` and in /work/shared/reference/r/logrank_cox.R). Compared at 1e-6 relative.
+case's ``inputs`` and in tests/reference/r/logrank_cox.R). Compared at 1e-6 relative.
 """
 
 from __future__ import annotations
 
 import json
-import math
-from pathlib import Path
+from functools import partial
 
 import numpy as np
 import pytest
 
+from tests import helpers
+from tests.helpers import REFERENCE_DIR as REF_DIR
+from tests.helpers import reference_cases, run_json
 from workbench.cli import main
 
-REF_DIR = Path(__file__).parent / "reference"
-REF = {c["id"]: c for c in json.loads((REF_DIR / "logrank_cox.json").read_text())["cases"]}
+REF = reference_cases("logrank_cox")
 IDS = list(REF)
 REL = 1e-6
 BASE = ["--time", "time", "--event", "event", "--group", "arm", "--times", "6,12,24,36,48",
@@ -27,27 +28,8 @@ def csv(case_id: str) -> str:
     return str(REF_DIR / REF[case_id]["inputs"]["csv"])
 
 
-def run_json(capsys, argv):
-    code = main(argv)
-    out = capsys.readouterr()
-    assert code == 0, out.err
-    return json.loads(out.out)  # exactly one JSON object on stdout
-
-
-def num(v):
-    if v is None:
-        return math.nan
-    return float(v.replace("Inf", "inf")) if isinstance(v, str) else float(v)
-
-
-def close(got, expected):
-    g, e = num(got), num(expected)
-    if math.isnan(e):
-        assert math.isnan(g), (got, expected)
-    elif math.isinf(e):
-        assert g == e, (got, expected)
-    else:
-        assert g == pytest.approx(e, rel=REL, abs=1e-12), (got, expected)
+# close(got, expected) asserts: both NA, equal infinities, or within REL (abs 1e-12 near 0)
+close = partial(helpers.assert_close, rel=REL)
 
 
 @pytest.mark.parametrize("case_id", IDS)

@@ -3,7 +3,7 @@
 Reference numbers: tests/reference/continuous_analysis.json (R 4.2.2: ``t.test``, ``lm``,
 ``confint``, Hedges' g by hand, metafor ``escalc``, and the MMRM by ``nlme::gls(hamd ~ arm *
 factor(week) + baseline, correlation = corSymm(form = ~ visit_index | id), weights = varIdent(form =
-~ 1 | factor(week)), method = "REML")``; the R code is in /work/shared/reference/r/
+~ 1 | factor(week)), method = "REML")``; the R code is in tests/reference/r/
 continuous_analysis.R and lib_continuous.R). t-tests, ANCOVA and Hedges' g are compared at 1e-6
 relative, the MMRM estimate and standard error at 1e-5 relative (the stated requirement is 1e-4).
 """
@@ -13,13 +13,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import workbench as wb
+from tests.helpers import REFERENCE_DIR as REF_DIR
+from tests.helpers import ROOT, approx, reference_cases
 from workbench.analysis.continuous import (
     ancova,
     ancova_arrays,
@@ -45,12 +46,9 @@ from workbench.simulate.continuous import (
     write_continuous_datasets,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-REF_DIR = Path(__file__).parent / "reference"
-REF = {c["id"]: c for c in json.loads((REF_DIR / "continuous_analysis.json").read_text())["cases"]}
+REF = reference_cases("continuous_analysis")
 CROSS = REF["cont_hamd_week12_n80"]
 LONG = REF["cont_hamd_longitudinal_n60_mmrm"]
-REL = 1e-6
 
 
 @pytest.fixture(scope="module")
@@ -61,10 +59,6 @@ def cross():
 @pytest.fixture(scope="module")
 def long():
     return pd.read_csv(REF_DIR / LONG["inputs"]["csv"])
-
-
-def approx(x, rel=REL):
-    return pytest.approx(x, rel=rel, abs=1e-12)
 
 
 def matrix(ref):

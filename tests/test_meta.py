@@ -1,5 +1,5 @@
 """Meta-analysis against metafor 3.8 (tests/reference/meta_analysis.json, R script
-/work/shared/reference/r/meta_analysis.R -> tests/reference): rma (DL, REML, PM, FE, Hartung-Knapp),
+tests/reference/r/meta_analysis.R): rma (DL, REML, PM, FE, Hartung-Knapp),
 predict, confint (Q-profile), regtest, trimfill, escalc and rma.mh."""
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from tests.helpers import REFERENCE_DIR as REF_DIR
+from tests.helpers import close, reference, reference_cases
 from workbench import DataValidationError, InvalidParameterError
 from workbench.analysis.meta import (
     METAFOR_CONTROL,
@@ -31,9 +33,7 @@ from workbench.analysis.meta import (
     trim_and_fill,
 )
 
-REF_DIR = Path(__file__).parent / "reference"
-REF = json.loads((REF_DIR / "meta_analysis.json").read_text())
-CASES = {c["id"]: c for c in REF["cases"]}
+CASES = reference_cases("meta_analysis")
 SMD_CASES = ["meta_smd_k5", "meta_smd_k12"]
 BIN_CASES = ["meta_binary_k5", "meta_binary_k5_zero_cell"]
 RTOL = 1e-6
@@ -45,13 +45,6 @@ MODEL_FIELDS = [("estimate", "estimate"), ("se", "se"), ("ci_lower", "ci.lb"),
                 ("ci_upper", "ci.ub"), ("statistic", "zval"), ("p_value", "pval"),
                 ("tau2", "tau2"), ("se_tau2", "se.tau2"), ("i2", "I2"), ("h2", "H2"),
                 ("q", "QE"), ("q_p", "QEp"), ("pi_lower", "pi.lb"), ("pi_upper", "pi.ub")]
-
-
-def close(actual, expected, rtol=RTOL, atol=1e-12):
-    """Relative comparison with R values; R's NA (None) must be NaN here."""
-    if expected is None:
-        return actual is None or math.isnan(actual)
-    return actual == pytest.approx(expected, rel=rtol, abs=atol)
 
 
 def assert_fields(result, ref, fields, rtol=RTOL):
@@ -299,7 +292,7 @@ def test_tau2_zero_is_a_normal_result():
 
 def test_smd_matches_escalc_on_hamd_data():
     """escalc('SMD') on the week-12 HAM-D data (continuous_analysis.json), arm 1 vs arm 0."""
-    ref_all = json.loads((REF_DIR / "continuous_analysis.json").read_text())
+    ref_all = reference("continuous_analysis")
     out = next(c["outputs"] for c in ref_all["cases"] if "hedges_g_week12" in c["outputs"])
     df = pd.read_csv(REF_DIR / "data" / "cont_hamd_week12_n80.csv")
     df["change"] = df["week12"] - df["baseline"]

@@ -3,17 +3,14 @@ numbers, the R/rpact reference values, and simulation agrees with the closed for
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 import workbench as wb
+from tests.helpers import ROOT, reference_cases
 
-ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "02_remission_trials.ipynb"
-RATES = {c["id"]: c for c in json.loads((ROOT / "tests/reference/rates_analysis.json").read_text())["cases"]}
-POWER = {c["id"]: c for c in json.loads((ROOT / "tests/reference/sample_size_rates.json").read_text())["cases"]}
+RATES = reference_cases("rates_analysis")
+POWER = reference_cases("sample_size_rates")
 
 pytestmark = pytest.mark.notebook
 

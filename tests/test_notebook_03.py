@@ -3,17 +3,13 @@ numbers and rpact's reference values, and its simulation agrees with the closed 
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 import workbench as wb
+from tests.helpers import ROOT, reference_cases
 
-ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "03_power_analysis.ipynb"
-SURV = {c["id"]: c for c in json.loads(
-    (ROOT / "tests/reference/sample_size_survival.json").read_text())["cases"]}
+SURV = reference_cases("sample_size_survival")
 
 pytestmark = pytest.mark.notebook
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
 import matplotlib
 
@@ -15,10 +13,11 @@ import pytest  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 
 import workbench  # noqa: E402
+from tests.helpers import REFERENCE_DIR as REF_DIR  # noqa: E402
+from tests.helpers import reference  # noqa: E402
 from workbench import InvalidParameterError, analyze_survival, kaplan_meier  # noqa: E402
 from workbench.plotting import plot_km  # noqa: E402
 
-REF_DIR = Path(__file__).parent / "reference"
 DS1 = REF_DIR / "data" / "ds1_maintenance_n92_ties.csv"
 
 
@@ -39,7 +38,7 @@ def test_plot_km_from_data_draws_one_line_per_arm():
 
 def test_plot_km_risk_table_shows_the_numbers_at_risk():
     """The risk table at 48 months shows R's n.risk (14 and 22, summary(fit, times=48))."""
-    ref = json.loads((REF_DIR / "logrank_cox.json").read_text())["cases"][0]
+    ref = reference("logrank_cox")["cases"][0]
     at = ref["outputs"]["km"]["by_conf_type"]["log"]["at_times"]
     km = kaplan_meier(pd.read_csv(DS1), time="time", event="event", group="arm")
     ax = plot_km(km, times=[0, 24, 48])

@@ -2,18 +2,20 @@
 
 Every case of sample_size_rates.json and sample_size_survival.json is checked: unrounded values to
 1e-6 relative, rounded-up sizes exactly. The R calls behind each number are in
-/work/shared/reference/r/sample_size_rates.R and sample_size_survival.R (copied in each case's
+tests/reference/r/sample_size_rates.R and sample_size_survival.R (copied in each case's
 ``inputs``).
 """
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
+from functools import partial
 
 import pytest
 
+from tests import helpers
+from tests.helpers import ref_case as _ref
+from tests.helpers import reference_params as _cases
 from workbench.exceptions import InvalidParameterError
 from workbench.power.analytic import (
     event_probability,
@@ -26,21 +28,10 @@ from workbench.power.analytic import (
     power_ttest,
 )
 
-REF = Path(__file__).parent / "reference"
 RTOL = 1e-6
 
-
-def _ref(name, case_id):
-    return next(c for c in json.loads((REF / name).read_text())["cases"] if c["id"] == case_id)
-
-
-def _cases(name, prefix=""):
-    cases = json.loads((REF / name).read_text())["cases"]
-    return [pytest.param(c, id=c["id"]) for c in cases if c["id"].startswith(prefix)]
-
-
-def close(x, y, rtol=RTOL):
-    return x == pytest.approx(y, rel=rtol)
+# close(x, y, rtol=RTOL): pytest.approx at rtol (abs 1e-12); R's NA matches only None
+close = partial(helpers.close, rel=RTOL, na_is_nan=False)
 
 
 # --------------------------------------------------------------------------------------------

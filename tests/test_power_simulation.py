@@ -12,16 +12,16 @@ keep 3 MCSE above that bias.)
 
 from __future__ import annotations
 
-import json
 import math
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
+from tests.helpers import REFERENCE_DIR as REF
+from tests.helpers import reference, reference_cases
 from workbench.analysis.rates import two_proportion_pvalues
 from workbench.analysis.replicates import cox_arrays, event_table, logrank_arrays, rates_arrays
 from workbench.design import SurvivalDesign
@@ -34,9 +34,8 @@ from workbench.power.simulation import (
 )
 from workbench.simulate.survival import simulate_survival_arrays
 
-REF = Path(__file__).parent / "reference"
-LR = json.loads((REF / "logrank_cox.json").read_text())["cases"]
-SURV = {c["id"]: c for c in json.loads((REF / "sample_size_survival.json").read_text())["cases"]}
+LR = reference("logrank_cox")["cases"]
+SURV = reference_cases("sample_size_survival")
 
 
 def _data(case):

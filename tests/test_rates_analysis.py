@@ -1,5 +1,5 @@
 """Rates analysis against R 4.2.2 (tests/reference/rates_analysis.json, made by
-reference/r/rates_analysis.R with the functions of reference/r/lib_rates.R).
+tests/reference/r/rates_analysis.R with the functions of tests/reference/r/lib_rates.R).
 
 R's arm 1 is the experimental arm and differences are arm 1 minus arm 2, so the workbench is
 called with ``reference="arm2"`` (group minus reference). Tolerances: 1e-6 relative for estimates
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import warnings
-from pathlib import Path
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,8 @@ import pytest
 from scipy import stats
 
 import workbench.analysis.rates as R
+from tests import helpers
+from tests.helpers import reference_cases
 from workbench.exceptions import (
     ConvergenceError,
     DataValidationError,
@@ -26,21 +28,16 @@ from workbench.exceptions import (
     StatisticalWarning,
 )
 
-REF = json.loads((Path(__file__).parent / "reference" / "rates_analysis.json").read_text())
-CASES = {c["id"]: c for c in REF["cases"]}
+CASES = reference_cases("rates_analysis")
 TWO_ARM = [cid for cid, c in CASES.items() if "x1" in c["inputs"]]
 K_ARM = [cid for cid, c in CASES.items() if "x" in c["inputs"]]
 RTOL = 1e-6
 PTOL = 1e-8
 
 
-def close(a, b, rtol=RTOL):
-    """Relative agreement (absolute near zero); None in the reference is R's NA = NaN here."""
-    if b is None:
-        return a is None or (isinstance(a, float) and math.isnan(a))
-    if isinstance(b, str):
-        b = float(b.replace("Inf", "inf"))
-    return math.isclose(a, b, rel_tol=rtol, abs_tol=rtol * 1e-3) or (math.isinf(a) and a == b)
+# close(a, b, rtol=RTOL): relative agreement (math.isclose, absolute rtol * 1e-3 near zero); None
+# in the reference is R's NA = NaN here
+close = partial(helpers.close, rel=RTOL, abs=lambda rtol: rtol * 1e-3, symmetric=True)
 
 
 def counts(cid):

@@ -1,8 +1,9 @@
 """Group-sequential designs, sample sizes and monitoring against rpact 3.3.4.
 
-Reference: tests/reference/group_sequential.json (r/gsd.R: getDesignGroupSequential,
-getDesignCharacteristics, getSampleSizeSurvival, getSampleSizeRates). Tolerances: z bounds 1e-7,
-probabilities 1e-8 (rpact solves to 1e-8), event and subject numbers 1e-8 relative.
+Reference: tests/reference/group_sequential.json (tests/reference/r/gsd.R:
+getDesignGroupSequential, getDesignCharacteristics, getSampleSizeSurvival, getSampleSizeRates).
+Tolerances: z bounds 1e-7, probabilities 1e-8 (rpact solves to 1e-8), event and subject numbers
+1e-8 relative.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.helpers import reference_cases
+from tests.helpers import run_cli as _cli
 from workbench import InvalidParameterError
 from workbench.power.sequential import (
     GroupSequentialDesign,
@@ -27,8 +30,7 @@ from workbench.power.sequential import (
     spending_function,
 )
 
-REF = json.loads((Path(__file__).parent / "reference" / "group_sequential.json").read_text())
-CASES = {c["id"]: c for c in REF["cases"]}
+CASES = reference_cases("group_sequential")
 DESIGN_IDS = [k for k in CASES if k.startswith("gsd_")]
 
 Z_TOL = 1e-7
@@ -629,14 +631,6 @@ def stats_norm_cdf(x):
 
 
 Z_OF = 2.241402727604945  # qnorm(1 - 0.025 / 2)
-
-
-def _cli(capsys, *argv):
-    from workbench.cli import main
-
-    code = main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 CLI_KEYS = {"critical_values", "stage_levels", "alpha_spent", "futility_bounds", "beta_spent",

@@ -1,6 +1,6 @@
 """Survival analysis against R survival 3.5-3 (tests/reference/logrank_cox.json).
 
-The R calls behind every number are in /work/shared/reference/r/logrank_cox.R (copied into each
+The R calls behind every number are in tests/reference/r/logrank_cox.R (copied into each
 case's ``inputs``): ``survdiff(Surv(time, event) ~ arm, rho = 0 / 1)``, the same with
 ``+ strata(stratum)``, ``coxph(..., ties = "efron" / "breslow" / "exact")`` with default control,
 ``survfit(..., conf.type = "log" / "log-log")`` with ``summary(fit, times = c(6, 12, 24, 36, 48),
@@ -13,13 +13,16 @@ from __future__ import annotations
 import json
 import math
 import warnings
-from pathlib import Path
+from functools import partial
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
+from tests import helpers
+from tests.helpers import REFERENCE_DIR as REF_DIR
+from tests.helpers import reference_cases
 from workbench import (
     DataValidationError,
     InvalidParameterError,
@@ -33,9 +36,7 @@ from workbench import (
     rmst,
 )
 
-REF_DIR = Path(__file__).parent / "reference"
-REF = json.loads((REF_DIR / "logrank_cox.json").read_text())
-CASES = {c["id"]: c for c in REF["cases"]}
+CASES = reference_cases("logrank_cox")
 IDS = list(CASES)
 REL = 1e-6
 KW = {"time": "time", "event": "event"}
@@ -46,27 +47,9 @@ def load(case_id: str) -> pd.DataFrame:
     return pd.read_csv(REF_DIR / CASES[case_id]["inputs"]["csv"])
 
 
-def rvalue(v):
-    """A reference JSON value as float (null -> nan, "Inf" -> inf)."""
-    if v is None:
-        return math.nan
-    if isinstance(v, str):
-        return float(v.replace("Inf", "inf"))
-    return float(v)
-
-
-def close(got, expected, rel=REL):
-    """Elementwise: both missing, both equal infinities, or within ``rel`` (abs 1e-12 near 0)."""
-    got = np.atleast_1d(np.asarray(got, dtype=float))
-    exp = np.atleast_1d(np.asarray([rvalue(v) for v in np.ravel(np.asarray(expected, dtype=object))]))
-    assert got.shape == exp.shape, (got, exp)
-    for g, e in zip(got, exp):
-        if math.isnan(e):
-            assert math.isnan(g), (got, exp)
-        elif math.isinf(e):
-            assert g == e, (got, exp)
-        else:
-            assert g == pytest.approx(e, rel=rel, abs=1e-12), (got, exp)
+# close(got, expected) asserts elementwise: both missing, both equal infinities, or within REL
+# (abs 1e-12 near 0)
+close = partial(helpers.assert_close, rel=REL)
 
 
 def level(name: str) -> str:

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import importlib.util
-import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from tests.helpers import ROOT, reference
 from workbench.analysis.rates import arm_rates
 from workbench.design import BinaryDesign
 
-ROOT = Path(__file__).resolve().parents[1]
 FOLDER = ROOT / "synthetic_data" / "t2_t6_remission"
 REF = {c["id"].split("_")[0]: c["inputs"]
-       for c in json.loads((ROOT / "tests/reference/rates_analysis.json").read_text())["cases"]}
+       for c in reference("rates_analysis")["cases"]}
 
 
 def load_generator():
