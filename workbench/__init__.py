@@ -31,6 +31,7 @@ _EXPORTS: dict[str, str] = {
     "Arm": ".design",
     "SurvivalDesign": ".design",
     "load_design": ".design",
+    "list_designs": ".design",
     "Exponential": ".design",
     "Weibull": ".design",
     "PiecewiseExponential": ".design",

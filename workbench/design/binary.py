@@ -45,7 +45,7 @@ import numpy as np
 
 from .._validation import _check_choice, _check_int, _check_positive, _check_probability, _is_real
 from ..exceptions import InvalidParameterError
-from ._load import design_fields, read_design
+from ._load import design_fields, read_design, register_design_type
 
 __all__ = [
     "SwitchRule",
@@ -370,6 +370,7 @@ class BinaryArm:
 # --------------------------------------------------------------------------------------------
 # design
 # --------------------------------------------------------------------------------------------
+@register_design_type
 @dataclass(frozen=True)
 class BinaryDesign:
     """A randomised trial with a binary end point (remission or response).

@@ -33,7 +33,7 @@ from .._validation import (
     _check_real,
 )
 from ..exceptions import InvalidParameterError
-from ._load import design_fields, read_design
+from ._load import design_fields, read_design, register_design_type
 
 __all__ = ["ContinuousArm", "ContinuousDesign"]
 
@@ -84,6 +84,7 @@ class ContinuousArm:
         return {"name": self.name, "n": self.n, "means": list(self.means)}
 
 
+@register_design_type
 @dataclass(frozen=True)
 class ContinuousDesign:
     """A two-arm trial with a HAM-D outcome measured at fixed visits.

@@ -29,7 +29,7 @@ import numpy as np
 
 from .._validation import _check_int, _check_positive, _check_probability, _check_real
 from ..exceptions import InvalidParameterError
-from ._load import design_fields
+from ._load import design_fields, register_design_type
 
 __all__ = ["MetaAnalysisDesign", "META_SCENARIOS", "split_sizes"]
 
@@ -81,6 +81,7 @@ def _int_tuple(name: str, values, minimum: int) -> tuple[int, ...]:
     return out
 
 
+@register_design_type
 @dataclass(frozen=True)
 class MetaAnalysisDesign:
     """k two-arm trials of a standardised outcome, with a selection model of publication.

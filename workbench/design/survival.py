@@ -31,13 +31,14 @@ import dataclasses
 import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
 from .._validation import _check_choice, _check_int, _check_positive, _check_probability
 from ..exceptions import InvalidParameterError
-from ._load import design_fields, read_design
+from ._load import design_fields, design_from_dict, read_design, register_design_type
 
 __all__ = [
     "Exponential",
@@ -358,6 +359,7 @@ class Arm:
 _FOLLOW_UP_TYPES = ("fixed", "calendar")
 
 
+@register_design_type
 @dataclass(frozen=True)
 class SurvivalDesign:
     """A randomised time-to-event trial.
@@ -657,9 +659,7 @@ class SurvivalDesign:
 
         The ``design.yaml`` written beside a simulated data set (``{seed, design}``) is read too.
         """
-        from ._load import load_design
-
-        design = load_design(path)
+        design = design_from_dict(read_design(Path(path)))
         if not isinstance(design, cls):
             raise InvalidParameterError(
                 f"design file {str(path)!r} holds a {type(design).__name__}, not a {cls.__name__}."
