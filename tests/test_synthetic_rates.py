@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from workbench.analysis.rates import arm_rates
-from workbench.design import BinaryDesign
+from workbench.design import BinaryDesign, load_design
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDER = ROOT / "synthetic_data" / "t2_t6_remission"
@@ -39,7 +39,7 @@ def test_regenerates_byte_for_byte(tmp_path):
 def test_published_sizes_and_counts(trial):
     df = pd.read_csv(FOLDER / f"{trial.lower()}.csv")
     design = BinaryDesign.from_file(FOLDER / f"{trial.lower()}_design.yaml")
-    assert design == BinaryDesign.from_trial(trial, dropout=design.dropout)
+    assert design == load_design(trial).with_dropout(design.dropout)
     r = arm_rates(df, outcome="outcome_nri", group="arm")
     got = dict(zip(r.groups, zip(r.events, r.totals)))
     i = REF[trial]

@@ -4,7 +4,7 @@ Importing :mod:`workbench` is cheap: public names are loaded from their modules 
 (plotting and papermill are only imported when asked for).
 
 >>> import workbench
->>> design = workbench.SurvivalDesign.from_t1()
+>>> design = workbench.load_design("t1")
 >>> df = workbench.simulate(design, rng=1)
 >>> sorted(df["arm"].unique())
 ['combination', 'pharmacotherapy']

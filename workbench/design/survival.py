@@ -12,11 +12,11 @@ Time is in the design's ``time_unit`` (months by default) throughout.
 
 Examples
 --------
-Trial T1: 41 patients who remitted on combination therapy and 51 on pharmacotherapy alone, with
-27% and 47% recurrence by 48 months:
+Trial T1 from the design catalogue: 41 patients who remitted on combination therapy and 51 on
+pharmacotherapy alone, with 27% and 47% recurrence by 48 months:
 
->>> from workbench.design import SurvivalDesign
->>> t1 = SurvivalDesign.from_t1()
+>>> from workbench.design import SurvivalDesign, load_design
+>>> t1 = load_design("t1")
 >>> [arm.name for arm in t1.arms], t1.n_total
 (['combination', 'pharmacotherapy'], 92)
 >>> round(float(t1.arms[0].event_time.cdf(48)), 6)
@@ -569,27 +569,6 @@ class SurvivalDesign:
                 raise InvalidParameterError("`dropout_time` is needed with `dropout_probability`.")
             kwargs["dropout_rate"] = cls.dropout_from_probability(dropout_probability, dropout_time)
         return cls(tuple(arms), **kwargs)
-
-    @classmethod
-    def from_t1(cls, **overrides) -> SurvivalDesign:
-        """Trial T1: recurrence after remission on combination therapy vs pharmacotherapy alone.
-
-        41 and 51 patients; exponential recurrence times with 27% and 47% recurrence by 48
-        months; accrual over 24 months; every patient followed up to 48 months; 10% lost to
-        follow-up by 48 months. Keyword arguments replace fields (e.g. ``accrual_time=12``).
-        """
-        base = cls.from_probabilities(
-            {"combination": 0.27, "pharmacotherapy": 0.47},
-            at=48.0,
-            sizes={"combination": 41, "pharmacotherapy": 51},
-            dropout_probability=0.10,
-            dropout_time=48.0,
-            accrual_time=24.0,
-            follow_up=48.0,
-            follow_up_type="fixed",
-            name="T1 recurrence follow-up",
-        )
-        return dataclasses.replace(base, **overrides) if overrides else base
 
     # ---- serialisation ------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

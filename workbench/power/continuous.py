@@ -319,8 +319,8 @@ def simulate_power_continuous(design, *, n_reps: int = 1000, alpha: float = 0.05
 
     Examples
     --------
-    >>> from workbench.design import ContinuousDesign
-    >>> res = simulate_power_continuous(ContinuousDesign.from_t7(), n_reps=200, rng=1,
+    >>> from workbench.design import load_design
+    >>> res = simulate_power_continuous(load_design("t7"), n_reps=200, rng=1,
     ...                                 progress=False)
     >>> res.table[["method", "power", "mc_se"]].round(3)
                   method  power  mc_se
