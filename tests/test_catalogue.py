@@ -138,7 +138,7 @@ def test_list_designs():
                                    + ["ContinuousDesign"] * 2 + ["MetaAnalysisDesign"] * 3)
     assert df["n_total"].tolist() == [92, 74, 156, 51, 233, 237, 40, 149, 435, 1365, 2757]
     assert df.loc[0, "arms"] == "combination, pharmacotherapy" and df.loc[8, "arms"] == ""
-    assert df.loc[3, "title"] == "weekly PDT vs fluoxetine, remission at week 16"
+    assert df.loc[3, "title"] == "Weekly PDT vs fluoxetine, remission at week 16"
     assert (df["title"].str.len() > 0).all()
     assert wb.list_designs().equals(df)
 
