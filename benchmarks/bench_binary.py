@@ -14,7 +14,7 @@ import argparse
 import time
 
 from workbench.analysis.rates import two_proportion_pvalues
-from workbench.design import BinaryDesign
+from workbench.design import load_design
 from workbench.simulate.binary import simulate_binary_arrays, simulate_binary_counts
 
 
@@ -23,7 +23,7 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=20000)
     args = parser.parse_args()
     for trial in ("T2", "T3", "T4", "T5", "T6"):
-        design = BinaryDesign.from_trial(trial, dropout=0.05 if trial == "T2" else 0.10)
+        design = load_design(trial).with_dropout(0.05 if trial == "T2" else 0.10)
         t0 = time.perf_counter()
         sims = simulate_binary_arrays(design, args.reps, rng=1)
         x, n = sims.counts("nri")

@@ -14,7 +14,7 @@ import argparse
 import time
 
 from workbench.analysis.continuous import mmrm, mmrm_arrays
-from workbench.design import ContinuousDesign
+from workbench.design import load_design
 from workbench.power.continuous import simulate_power_continuous
 from workbench.simulate.continuous import arrays_to_long, simulate_continuous_arrays
 
@@ -23,7 +23,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=1000)
     args = parser.parse_args()
-    for design in (ContinuousDesign.from_t7(), ContinuousDesign.from_t8()):
+    for design in (load_design("t7"), load_design("t8")):
         t0 = time.perf_counter()
         s = simulate_continuous_arrays(design, args.reps, rng=1)
         t1 = time.perf_counter()

@@ -168,10 +168,10 @@ def test_simulate_design_file(capsys, tmp_path):
 
 
 def test_simulate_binary_design_file(capsys, tmp_path):
-    from workbench.design.binary import BinaryDesign
+    from workbench.design import load_design
 
     path = tmp_path / "t4.yaml"
-    path.write_text(BinaryDesign.from_t4().to_yaml())
+    path.write_text(load_design("t4").to_yaml())
     d = run_json(capsys, f"simulate {path} --reps 1000 --seed 2 --no-type1")
     assert d["design_type"] == "BinaryDesign" and d["type1_error"] is None
     assert abs(d["power"] - d["closed_form_power"]) <= 3 * d["mcse"]

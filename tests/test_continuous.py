@@ -33,7 +33,7 @@ from workbench.analysis.continuous import (
     ttest,
     ttest_arrays,
 )
-from workbench.design import ContinuousArm, ContinuousDesign
+from workbench.design import ContinuousArm, ContinuousDesign, load_design
 from workbench.exceptions import ConvergenceError, DataValidationError, InvalidParameterError
 from workbench.power.continuous import (
     power_ancova,
@@ -205,7 +205,7 @@ def test_mmrm_with_one_post_baseline_visit_is_the_completers_ancova(long):
 def test_mmrm_satterthwaite_df_is_exact_in_a_complete_balanced_case():
     # complete data, a baseline slope per visit: each visit's effect is the ANCOVA at that visit
     # (seemingly unrelated regressions with the same regressors), and Satterthwaite's df is n - 3
-    df = simulate_continuous(ContinuousDesign.from_t7(dropout=(0, 0, 0)), rng=4)
+    df = simulate_continuous(dataclasses.replace(load_design("t7"), dropout=(0, 0, 0)), rng=4)
     r = mmrm(df, outcome="hamd", group="arm", visit="week", subject="subject",
              baseline="baseline", baseline_by_visit=True, df_method="satterthwaite")
     for row in r.effects.itertuples():
@@ -341,7 +341,7 @@ def test_mmrm_not_estimable_or_not_converging_says_why(long):
 # vectorised analyses (simulation) agree with the one-data-set functions
 # =============================================================================================
 def test_array_analyses_match_the_data_frame_functions():
-    design = ContinuousDesign.from_t8()
+    design = load_design("t8")
     sims = simulate_continuous_arrays(design, 6, rng=8)
     mm = mmrm_arrays(sims.y[..., 1:], sims.observed[..., 1:], sims.arm, baseline=sims.y[..., 0])
     end_obs = sims.observed[..., -1]
@@ -379,15 +379,16 @@ def test_mmrm_arrays_marks_replicates_it_cannot_fit():
 # design
 # =============================================================================================
 def test_trial_shapes():
-    t7, t8 = ContinuousDesign.from_t7(), ContinuousDesign.from_t8()
+    t7, t8 = load_design("t7"), load_design("t8")
     assert t7.n_total == 40 and t7.weeks[-1] == 12 and t7.n_visits == 4
     assert t8.n_total == 149 and t8.weeks == (0, 5, 57) and t8.dropout_mechanism == "MAR"
     assert t7.endpoint_difference == -4 and t8.endpoint_difference == -3
     assert t7.arm_names == ("usual_care", "pdt")
 
 
-@pytest.mark.parametrize("design", [ContinuousDesign.from_t7(), ContinuousDesign.from_t8(),
-                                    ContinuousDesign.from_t7(covariance="compound_symmetry")])
+@pytest.mark.parametrize("design", [load_design("t7"), load_design("t8"),
+                                    dataclasses.replace(load_design("t7"),
+                                                        covariance="compound_symmetry")])
 def test_design_round_trips(design, tmp_path):
     assert ContinuousDesign.from_dict(design.to_dict()) == design
     assert ContinuousDesign.from_yaml(design.to_yaml()) == design
@@ -400,18 +401,18 @@ def test_design_round_trips(design, tmp_path):
 
 
 def test_covariance_structures():
-    cs = ContinuousDesign.from_t7(covariance="compound_symmetry", rho=0.4)
-    ar = ContinuousDesign.from_t7(rho=0.5)
+    cs = dataclasses.replace(load_design("t7"), covariance="compound_symmetry", rho=0.4)
+    ar = dataclasses.replace(load_design("t7"), rho=0.5)
     r_cs, r_ar = cs.correlation_matrix(), ar.correlation_matrix()
     assert r_cs[0, 3] == r_cs[1, 2] == pytest.approx(0.4)
     assert r_ar[0, 1] == 0.5 and r_ar[0, 3] == pytest.approx(0.125)
-    un = ContinuousDesign.from_t8()
+    un = load_design("t8")
     assert un.covariance_matrix()[0, 2] == pytest.approx(0.35 * 5 * 7)
     assert un.baseline_endpoint_correlation == pytest.approx(0.35)
 
 
 def test_replace_revalidates():
-    d = dataclasses.replace(ContinuousDesign.from_t7(), dropout=(0.1, 0.1, 0.1))
+    d = dataclasses.replace(load_design("t7"), dropout=(0.1, 0.1, 0.1))
     assert d.completion_probability == pytest.approx(0.9 ** 3)
     with pytest.raises(InvalidParameterError, match="dropout"):
         dataclasses.replace(d, dropout=(0.1, 0.1))
@@ -441,21 +442,21 @@ def test_replace_revalidates():
 ])
 def test_design_errors_name_the_parameter(changes, name):
     with pytest.raises(InvalidParameterError, match=name):
-        ContinuousDesign.from_t7(**changes)
+        dataclasses.replace(load_design("t7"), **changes)
 
 
 def test_arm_and_dict_errors():
     with pytest.raises(InvalidParameterError, match="n"):
         ContinuousArm("a", 1, (22, 15))
     with pytest.raises(InvalidParameterError, match="unknown design field"):
-        ContinuousDesign.from_dict({**ContinuousDesign.from_t7().to_dict(), "visits": [0, 4]})
+        ContinuousDesign.from_dict({**load_design("t7").to_dict(), "visits": [0, 4]})
 
 
 # =============================================================================================
 # simulation
 # =============================================================================================
 def test_simulated_data_frame():
-    design = ContinuousDesign.from_t8()
+    design = load_design("t8")
     df = wb.simulate(design, rng=3)
     assert list(df.columns) == ["subject", "arm", "visit", "week", "baseline", "hamd",
                                 "dropped_out", "remission"]
@@ -478,9 +479,10 @@ def test_simulated_data_frame():
 
 
 def test_common_random_numbers_across_arm_sizes():
-    small = simulate_continuous_arrays(ContinuousDesign.from_t7(), 3, rng=9)
-    big_design = ContinuousDesign.from_t7(arms=[ContinuousArm("usual_care", 30, (22, 19, 17, 15)),
-                                                ContinuousArm("pdt", 25, (22, 17, 14, 11))])
+    small = simulate_continuous_arrays(load_design("t7"), 3, rng=9)
+    big_design = dataclasses.replace(load_design("t7"),
+                                     arms=[ContinuousArm("usual_care", 30, (22, 19, 17, 15)),
+                                           ContinuousArm("pdt", 25, (22, 17, 14, 11))])
     big = simulate_continuous_arrays(big_design, 3, rng=9)
     assert np.array_equal(small.y[:, :20], big.y[:, :20])          # control arm, first 20
     assert np.array_equal(small.y[:, 20:40], big.y[:, 30:50])      # experimental, first 20
@@ -488,7 +490,8 @@ def test_common_random_numbers_across_arm_sizes():
 
 def test_simulated_moments_match_the_design():
     # means at least 4 SD from the scale limits (no clipping): rounding adds only variance 1/12
-    design = ContinuousDesign.from_t8(
+    design = dataclasses.replace(
+        load_design("t8"),
         arms=[ContinuousArm("usual_care", 74, (26, 30, 28)),
               ContinuousArm("pdt", 75, (26, 27, 25))],
         dropout=(0, 0), dropout_mechanism="MCAR", dropout_slope=0)
@@ -504,14 +507,14 @@ def test_simulated_moments_match_the_design():
 
 
 def test_dropout_mcar_and_mar():
-    mcar = ContinuousDesign.from_t7(dropout=(0.1, 0.2, 0.3))
+    mcar = dataclasses.replace(load_design("t7"), dropout=(0.1, 0.2, 0.3))
     s = simulate_continuous_arrays(mcar, 500, rng=2)
     n = s.observed[..., 0].size
     for j, target in enumerate(np.cumprod([0.9, 0.8, 0.7]), start=1):
         share = s.observed[..., j].mean()
         assert abs(share - target) < 4 * math.sqrt(target * (1 - target) / n)
-    mar = ContinuousDesign.from_t7(dropout=(0.2, 0.2, 0.2), dropout_mechanism="MAR",
-                                   dropout_slope=0.15)
+    mar = dataclasses.replace(load_design("t7"), dropout=(0.2, 0.2, 0.2), dropout_mechanism="MAR",
+                              dropout_slope=0.15)
     s = simulate_continuous_arrays(mar, 300, rng=2)
     left = s.observed[..., 0] & ~s.observed[..., 1]
     stayed = s.observed[..., 1]
@@ -521,7 +524,7 @@ def test_dropout_mcar_and_mar():
 
 def test_simulate_checks_its_arguments():
     with pytest.raises(InvalidParameterError, match="n_reps"):
-        simulate_continuous_arrays(ContinuousDesign.from_t7(), 0)
+        simulate_continuous_arrays(load_design("t7"), 0)
     with pytest.raises(InvalidParameterError, match="design"):
         simulate_continuous_arrays("t7", 2)
 
@@ -585,7 +588,8 @@ def test_power_ancova_errors_name_the_parameter():
 
 
 def _check_simulated_ancova_power(n_reps, rng):
-    design = ContinuousDesign.from_t7(
+    design = dataclasses.replace(
+        load_design("t7"),
         arms=[ContinuousArm("usual_care", 50, (26, 22, 20, 18)),
               ContinuousArm("pdt", 50, (26, 21, 18.5, 15.5))],
         dropout=(0, 0, 0))
@@ -617,7 +621,8 @@ def test_simulated_ancova_power_agrees_with_the_closed_form_large():
 
 
 def _null_design(n):
-    return ContinuousDesign.from_t8(
+    return dataclasses.replace(
+        load_design("t8"),
         arms=[ContinuousArm("usual_care", n, (26, 16, 14)), ContinuousArm("pdt", n, (26, 16, 14))])
 
 
@@ -638,7 +643,7 @@ def test_mmrm_type_i_error_under_the_null_large():
 
 @pytest.mark.slow
 def test_simulated_power_does_not_depend_on_the_number_of_workers():
-    design = ContinuousDesign.from_t7()
+    design = load_design("t7")
     a = wb.compare_tests(design, n_reps=1000, rng=3, chunk_size=500, progress=False)
     b = wb.compare_tests(design, n_reps=1000, rng=3, chunk_size=500, workers=2, progress=False)
     pd.testing.assert_frame_equal(a, b)
@@ -646,11 +651,11 @@ def test_simulated_power_does_not_depend_on_the_number_of_workers():
 
 def test_simulate_power_checks_its_arguments():
     with pytest.raises(InvalidParameterError, match="n_reps"):
-        wb.simulate_power(ContinuousDesign.from_t7(), n_reps=0)
+        wb.simulate_power(load_design("t7"), n_reps=0)
     with pytest.raises(InvalidParameterError, match="design"):
         wb.simulate_power(object(), n_reps=10)
     with pytest.raises(InvalidParameterError, match="test"):
-        wb.simulate_power(ContinuousDesign.from_t7(), n_reps=5, rng=1, test="wilcoxon")
+        wb.simulate_power(load_design("t7"), n_reps=5, rng=1, test="wilcoxon")
 
 
 # =============================================================================================
@@ -670,7 +675,7 @@ def test_synthetic_datasets_show_the_published_direction():
     d8 = pd.read_csv(ROOT / "synthetic_data" / "continuous" / "t8_hamd_long.csv")
     assert d7["subject"].nunique() == 40 and d8["subject"].nunique() == 149
     assert ContinuousDesign.from_file(
-        ROOT / "synthetic_data" / "continuous" / "t8_design.yaml") == ContinuousDesign.from_t8()
+        ROOT / "synthetic_data" / "continuous" / "t8_design.yaml") == load_design("t8")
     opts = dict(outcome="hamd", group="arm", visit="week", subject="subject",
                 baseline="baseline", reference="usual_care")
     r7, r8 = mmrm(d7, **opts), mmrm(d8, **opts)
@@ -689,7 +694,7 @@ def test_plots():
 
     from workbench.plotting import plot_mean_trajectory, plot_spaghetti
 
-    design = ContinuousDesign.from_t7()
+    design = load_design("t7")
     df = simulate_continuous(design, rng=1)
     ax = plot_spaghetti(df, max_subjects=5)
     assert len(ax.get_lines()) == 2 * 5 + 2
@@ -711,7 +716,7 @@ def test_notebook_05_runs_and_records_its_results(tmp_path):
     assert {"design", "endpoint", "ancova", "mmrm", "mmrm_effects", "locf",
             "power_closed_form", "power_simulated", "conclusion"} <= set(res)
     design = ContinuousDesign.from_dict(dict(res["design"]))
-    assert design == ContinuousDesign.from_t7()
+    assert design == load_design("t7")
     # the recorded numbers are those of the same analysis run here on the same seed
     df = simulate_continuous(design, rng=7)
     r = mmrm(df, outcome="hamd", group="arm", visit="week", subject="subject",

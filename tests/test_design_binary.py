@@ -6,7 +6,13 @@ import dataclasses
 
 import pytest
 
-from workbench.design import BinaryArm, BinaryDesign, SwitchRule, solve_switch_stages
+from workbench.design import (
+    BinaryArm,
+    BinaryDesign,
+    SwitchRule,
+    load_design,
+    solve_switch_stages,
+)
 from workbench.exceptions import InvalidParameterError
 
 # trial -> (total, {arm: (n, published rate)}) from the seed-trial table
@@ -22,7 +28,7 @@ PUBLISHED = {
 @pytest.mark.parametrize("trial", list(PUBLISHED))
 def test_published_sizes_and_rates(trial):
     total, arms = PUBLISHED[trial]
-    d = BinaryDesign.from_trial(trial)
+    d = load_design(trial)
     assert d.n_total == total and d.name == trial
     assert {a.name: (a.n, pytest.approx(a.p, abs=1e-12)) for a in d.arms} == arms
 
@@ -30,30 +36,30 @@ def test_published_sizes_and_rates(trial):
 @pytest.mark.parametrize("trial", list(PUBLISHED))
 def test_nri_rates_keep_the_published_itt_rates_under_dropout(trial):
     dropout = 0.05 if trial == "T2" else 0.15
-    d = BinaryDesign.from_trial(trial, dropout=dropout)
+    d = load_design(trial).with_dropout(dropout)
     _, arms = PUBLISHED[trial]
     exp = d.expected_rates().set_index("arm")
     for name, (_, rate) in arms.items():
         assert exp.loc[name, "rate_nri"] == pytest.approx(rate, abs=1e-12)
-    raw = BinaryDesign.from_trial(trial, dropout=dropout, nri_rates=False)
+    raw = load_design(trial).with_dropout(dropout, nri_rates=False)
     assert raw.rates == pytest.approx([r for _, r in arms.values()])
 
 
 def test_t2_is_a_bad_outcome_and_t5_has_a_margin():
-    t2 = BinaryDesign.from_t2()
+    t2 = load_design("t2")
     assert t2.outcome == "still depressed" and not t2.higher_is_better
     assert t2.endpoint_week == 10 and t2.reference_arm == "clomipramine"
-    t5 = BinaryDesign.from_t5()
+    t5 = load_design("t5")
     assert t5.margin == -0.10 and t5.reference_arm == "cbt"
     # drop-outs count as still depressed: the NRI rate of a bad outcome rises with drop-out
-    raw = BinaryDesign.from_t2(dropout=0.2, nri_rates=False).expected_rates()
+    raw = load_design("t2").with_dropout(0.2, nri_rates=False).expected_rates()
     assert raw["rate_nri"].tolist() == pytest.approx([0.09 * 0.8 + 0.2, 0.28 * 0.8 + 0.2])
     with pytest.raises(InvalidParameterError, match="dropout"):
-        BinaryDesign.from_t2(dropout=0.10)  # 9% still depressed cannot hold with 10% imputed
+        load_design("t2").with_dropout(0.10)  # 9% still depressed cannot hold with 10% imputed
 
 
 def test_t3_switch_rules_hit_the_published_final_rates():
-    d = BinaryDesign.from_t3()
+    d = load_design("t3")
     sert, plac = d.arms[1], d.arms[2]
     assert sert.switch.switch_to == "venlafaxine" and plac.switch.switch_to == "placebo"
     assert d.arms[0].switch is None
@@ -61,7 +67,10 @@ def test_t3_switch_rules_hit_the_published_final_rates():
     assert r.response * r.remission_responders + (1 - r.response) * r.remission_switched == (
         pytest.approx(0.25, abs=1e-12))
     assert plac.switch.final_rate == pytest.approx(0.20, abs=1e-12)
-    other = BinaryDesign.from_t3(response=(0.5, 0.4), remission_responders=(0.4, 0.3))
+    rules = solve_switch_stages([0.25, 0.20], response=(0.5, 0.4), remission_responders=(0.4, 0.3),
+                                switch_to=["venlafaxine", "placebo"])
+    other = dataclasses.replace(d, arms=(d.arms[0], *(dataclasses.replace(a, p=None, switch=r)
+                                                      for a, r in zip(d.arms[1:], rules))))
     assert other.arms[1].switch.response == 0.5 and other.arms[1].p == pytest.approx(0.25)
 
 
@@ -99,7 +108,7 @@ def test_solve_switch_stages_errors(kwargs, match):
 
 @pytest.mark.parametrize("trial", list(PUBLISHED))
 def test_round_trips(trial, tmp_path):
-    d = BinaryDesign.from_trial(trial, dropout=0.05, missing="both")
+    d = dataclasses.replace(load_design(trial).with_dropout(0.05), missing="both")
     assert BinaryDesign.from_dict(d.to_dict()) == d
     assert BinaryDesign.from_yaml(d.to_yaml()) == d
     assert BinaryDesign.from_json(d.to_json()) == d
@@ -140,18 +149,18 @@ missing: complete_case
     (lambda: SwitchRule(0.4, 0.5, -0.1), "remission_switched"),
     (lambda: BinaryDesign([BinaryArm("a", 10, 0.2)]), "arms"),
     (lambda: BinaryDesign([BinaryArm("a", 10, 0.2), BinaryArm("a", 10, 0.3)]), "unique"),
-    (lambda: BinaryDesign.from_t4(dropout=1.0), "dropout"),
-    (lambda: BinaryDesign.from_t4(missing="impute"), "missing"),
-    (lambda: BinaryDesign.from_t4(reference="placebo"), "reference"),
-    (lambda: BinaryDesign.from_t4(margin=0.1), "margin"),
-    (lambda: BinaryDesign.from_t2(margin=-0.1), "margin"),
-    (lambda: BinaryDesign.from_t4(endpoint_week=0), "endpoint_week"),
-    (lambda: BinaryDesign.from_t3(endpoint_week=8), "response_week"),
-    (lambda: BinaryDesign.from_t4(higher_is_better="yes"), "higher_is_better"),
+    (lambda: load_design("t4").with_dropout(1.0), "dropout"),
+    (lambda: dataclasses.replace(load_design("t4"), missing="impute"), "missing"),
+    (lambda: dataclasses.replace(load_design("t4"), reference="placebo"), "reference"),
+    (lambda: dataclasses.replace(load_design("t4"), margin=0.1), "margin"),
+    (lambda: dataclasses.replace(load_design("t2"), margin=-0.1), "margin"),
+    (lambda: dataclasses.replace(load_design("t4"), endpoint_week=0), "endpoint_week"),
+    (lambda: dataclasses.replace(load_design("t3"), endpoint_week=8), "response_week"),
+    (lambda: dataclasses.replace(load_design("t4"), higher_is_better="yes"), "higher_is_better"),
     (lambda: BinaryDesign.from_dict({"arms": [], "colour": 1}), "colour"),
     (lambda: BinaryDesign.from_dict({"arms": [{"name": "a", "n": 5, "q": 0.1}]}), "q"),
     (lambda: BinaryDesign.from_yaml("arms: [unclosed"), "YAML"),
-    (lambda: BinaryDesign.from_trial("T9"), "trial"),
+    (lambda: load_design("T9"), "source"),
 ])
 def test_invalid_values_name_the_field(build, match):
     with pytest.raises(InvalidParameterError, match=match):
@@ -159,12 +168,12 @@ def test_invalid_values_name_the_field(build, match):
 
 
 def test_display():
-    d = BinaryDesign.from_t3(dropout=0.1)
+    d = load_design("t3").with_dropout(0.1)
     assert "remission_switched" in d.summary.columns
     assert "BinaryDesign" in d._repr_html_() and "sertraline" in str(d)
 
 
 def test_published_trial_fields_can_be_replaced():
-    d = BinaryDesign.from_t4(name="T4 replica", endpoint_week=12.0)
+    d = dataclasses.replace(load_design("t4"), name="T4 replica", endpoint_week=12.0)
     assert (d.name, d.endpoint_week) == ("T4 replica", 12.0)
     assert [(a.name, a.n, a.p) for a in d.arms] == [("pdt", 25, 0.57), ("fluoxetine", 26, 0.68)]

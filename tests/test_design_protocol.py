@@ -151,9 +151,9 @@ def test_an_object_without_the_protocol_is_refused_with_what_it_lacks():
 # the shared suite: every design type of the library honours the protocol
 # --------------------------------------------------------------------------------------------
 def _library_designs():
-    t1 = wb.SurvivalDesign.from_t1()
-    t4 = wb.BinaryDesign.from_t4()
-    t7 = wb.ContinuousDesign.from_t7()
+    t1 = wb.load_design("t1")
+    t4 = wb.load_design("t4")
+    t7 = wb.load_design("t7")
     return [pytest.param(d, id=type(d).__name__) for d in (t1, t4, t7)] + [
         pytest.param(HORIZON, id="HorizonDesign")]
 

@@ -12,12 +12,13 @@ from workbench.design import (
     PiecewiseExponential,
     SurvivalDesign,
     Weibull,
+    load_design,
     split_total,
 )
 
 
 def test_t1_design_matches_published_rates():
-    d = SurvivalDesign.from_t1()
+    d = load_design("t1")
     assert d.n_per_arm == [41, 51]
     assert d.arm_names == ["combination", "pharmacotherapy"]
     assert d.arms[0].cdf(48) == pytest.approx(0.27, rel=1e-12)
@@ -137,7 +138,7 @@ def test_malformed_design_text_and_arms_are_named_errors():
             {"name": "a", "n": 3, "event_time": {"distribution": "piecewise_exponential",
                                                  "starts": ["zero"], "hazards": [0.1]}}, arm]})
     with pytest.raises(InvalidParameterError, match="`name` must be a string"):
-        SurvivalDesign.from_t1(name=3)
+        dataclasses.replace(load_design("t1"), name=3)
 
 
 def test_no_loss_to_follow_up_as_a_probability():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from scipy import integrate, special, stats
 import workbench
 from workbench import InvalidParameterError
 from workbench.analysis.meta import effect_sizes, egger_test, meta_analysis, trim_and_fill
-from workbench.design.meta import META_SCENARIOS, MetaAnalysisDesign, split_sizes
+from workbench.design import load_design
+from workbench.design.meta import MetaAnalysisDesign, split_sizes
 from workbench.simulate.meta import (
     BLOCK,
     META_DICTIONARY,
@@ -83,9 +85,9 @@ def test_make_meta_dataset_seeded():
 
 
 def test_split_sizes_and_scenarios():
-    for s, spec in META_SCENARIOS.items():
-        d = MetaAnalysisDesign.from_scenario(s)
-        assert (d.k, d.n_total) == (spec["k"], spec["n_total"])
+    for s, (k, n_total) in {"M1": (5, 435), "M2": (23, 1365), "M3": (53, 2757)}.items():
+        d = load_design(s)
+        assert (d.k, d.n_total) == (k, n_total)
     assert sum(split_sizes(100, 4, seed=3)) == 100
     with pytest.raises(InvalidParameterError, match="n_total"):
         split_sizes(20, 4, seed=3)
@@ -145,7 +147,7 @@ def test_mean_of_published_trials_matches_selection_integral():
 
 
 def test_same_seed_same_numbers_and_prefix_property():
-    d = MetaAnalysisDesign.from_m1(p_publish_nonsignificant=0.5)
+    d = dataclasses.replace(load_design("m1"), p_publish_nonsignificant=0.5)
     a = simulate_meta_arrays(d, BLOCK + 200, rng=3)
     b = simulate_meta_arrays(d, 2 * BLOCK + 50, rng=3)
     np.testing.assert_array_equal(a.yi, b.yi[: BLOCK + 200])
@@ -219,7 +221,7 @@ def test_selection_inflates_the_pooled_estimate():
 
 @pytest.mark.slow
 def test_selection_bias_large():
-    d = MetaAnalysisDesign.from_m2(p_publish_nonsignificant=0.2, effect=0.2)
+    d = dataclasses.replace(load_design("m2"), p_publish_nonsignificant=0.2, effect=0.2)
     res = publication_bias(d, 50000, rng=2, method="REML")
     s = res.summary
     assert abs(s.loc[0, "bias"]) < 0.005 + Z * s.loc[0, "mc_se"]
@@ -242,7 +244,7 @@ def test_design_validation_names_parameter():
         publication_bias(MetaAnalysisDesign(n1=[20, 30]), 10, method="PM")
     with pytest.raises(InvalidParameterError, match="design"):
         publication_bias("M1", 10)
-    d = MetaAnalysisDesign.from_m1()
+    d = load_design("m1")
     assert MetaAnalysisDesign.from_json(d.to_json()) == d
 
 

@@ -24,7 +24,7 @@ from tests.helpers import REFERENCE_DIR as REF
 from tests.helpers import reference, reference_cases
 from workbench.analysis.rates import two_proportion_pvalues
 from workbench.analysis.replicates import cox_arrays, event_table, logrank_arrays, rates_arrays
-from workbench.design import SurvivalDesign
+from workbench.design import SurvivalDesign, load_design
 from workbench.exceptions import InvalidParameterError
 from workbench.power.analytic import power_rates
 from workbench.power.simulation import (
@@ -115,7 +115,7 @@ def test_many_replicates_equal_a_loop_over_lifelines():
     """Every row of a simulated batch (continuous and whole-month times) against lifelines."""
     from lifelines.statistics import logrank_test
 
-    sims = simulate_survival_arrays(SurvivalDesign.from_t1(), 12, rng=3)
+    sims = simulate_survival_arrays(load_design("t1"), 12, rng=3)
     g = sims.arm == 0
     for time in (sims.time, np.ceil(sims.time)):  # the second has many tied event times
         lr = logrank_arrays(time, sims.event, g)
@@ -277,7 +277,7 @@ def test_continuous_ttest_power_agrees_with_statsmodels():
 
     arms = [ContinuousArm("control", 40, (24, 18)), ContinuousArm("new", 40, (24, 14))]
     d = ContinuousDesign(arms=arms, weeks=(0, 8), sd=(5, 7), covariance="compound_symmetry",
-                         rho=0.5)
+                         rho=0.5, scale=(0, 52), round_to=1, remission_threshold=7)  # HAM-D-17
     res = simulate_power(d, n_reps=2000, rng=9)
     # week 8: difference 18 - 14 = 4, sd 7, 40 per arm, no drop-out
     ref = TTestIndPower().power(effect_size=4 / 7, nobs1=40, ratio=1.0, alpha=0.05)
@@ -320,7 +320,7 @@ def test_rates_power_many_replicates():
 # reproducibility, chunks, workers
 # --------------------------------------------------------------------------------------------
 def test_same_seed_same_numbers_whatever_the_chunks():
-    d = SurvivalDesign.from_t1()
+    d = load_design("t1")
     a = simulate_power(d, n_reps=1700, rng=11, chunk_size=500)
     b = simulate_power(d, n_reps=1700, rng=11, chunk_size=20_000)
     assert a.power == b.power and a.type1_error == b.type1_error
@@ -397,10 +397,8 @@ def test_bad_arguments(kwargs, name):
 
 
 def test_three_arm_design_is_refused():
-    from workbench.design.binary import BinaryDesign
-
     with pytest.raises(InvalidParameterError, match="two arms"):
-        simulate_power(BinaryDesign.from_t3(), n_reps=10)
+        simulate_power(load_design("t3"), n_reps=10)
 
 
 # --------------------------------------------------------------------------------------------

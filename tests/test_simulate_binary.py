@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 from workbench.analysis.rates import two_proportion_pvalues
-from workbench.design import BinaryArm, BinaryDesign
+from workbench.design import BinaryArm, BinaryDesign, load_design
 from workbench.exceptions import InvalidParameterError
 from workbench.simulate import simulate, simulate_arrays
 from workbench.simulate.binary import (
@@ -23,7 +23,7 @@ from workbench.simulate.binary import (
 
 
 def test_dataframe_structure_and_consistency():
-    d = BinaryDesign.from_t3(dropout=0.2)
+    d = load_design("t3").with_dropout(0.2)
     df = simulate(d, rng=11)
     assert tuple(df.columns) == BINARY_COLUMNS
     assert df["id"].tolist() == list(range(1, 157))
@@ -43,12 +43,12 @@ def test_dataframe_structure_and_consistency():
 
 
 def test_bad_outcome_imputes_missing_as_failure():
-    df = simulate_binary(BinaryDesign.from_t2(dropout=0.05, nri_rates=False), rng=4)
+    df = simulate_binary(load_design("t2").with_dropout(0.05, nri_rates=False), rng=4)
     assert (df.loc[df["dropped_out"], "outcome_nri"] == 1).all()
 
 
 def test_reproducible_and_dispatch():
-    d = BinaryDesign.from_t4(dropout=0.1)
+    d = load_design("t4").with_dropout(0.1)
     a, b = simulate(d, rng=5), simulate_binary(d, rng=np.random.default_rng(5))
     pd.testing.assert_frame_equal(a, b)
     assert not simulate(d, rng=6).equals(a)
@@ -57,7 +57,7 @@ def test_reproducible_and_dispatch():
 
 
 def test_common_random_numbers_across_arm_sizes():
-    d = BinaryDesign.from_t4(dropout=0.1)
+    d = load_design("t4").with_dropout(0.1)
     small = simulate_binary_arrays(d, 50, rng=9)
     big = simulate_binary_arrays(d.with_sizes([40, 26]), 50, rng=9)
     np.testing.assert_array_equal(small.outcome_latent[:, :25], big.outcome_latent[:, :25])
@@ -65,7 +65,7 @@ def test_common_random_numbers_across_arm_sizes():
 
 
 def test_covariates_do_not_change_outcomes():
-    d = BinaryDesign.from_t6(dropout=0.1)
+    d = load_design("t6").with_dropout(0.1)
     plain = simulate_binary(d, rng=8)
     cov = simulate_binary(d, rng=8, covariates=True)
     pd.testing.assert_frame_equal(cov[list(BINARY_COLUMNS)], plain)
@@ -80,7 +80,7 @@ def test_covariates_do_not_change_outcomes():
 def test_exact_counts_reproduce_the_published_counts(trial, dropout):
     # the counts behind the R reference file (round(n * published rate))
     expected = {"T2": [3, 10], "T3": [11, 13, 11], "T4": [14, 18], "T5": [27, 27], "T6": [19, 26]}
-    d = BinaryDesign.from_trial(trial, dropout=dropout)
+    d = load_design(trial).with_dropout(dropout)
     for seed in (1, 2):
         df = simulate_binary(d, rng=seed, exact_counts=True, covariates=True)
         assert df.groupby("arm", sort=False)["outcome_nri"].sum().tolist() == expected[trial]
@@ -99,7 +99,7 @@ def _check_rates(events, n, expected, reps):
 @pytest.mark.parametrize("sim", ["arrays", "counts"])
 def test_simulated_rates_agree_with_the_design(sim):
     reps = 4000
-    d = BinaryDesign.from_t3(dropout=0.2, nri_rates=False)
+    d = load_design("t3").with_dropout(0.2, nri_rates=False)
     s = (simulate_binary_arrays if sim == "arrays" else simulate_binary_counts)(d, reps, rng=21)
     exp = d.expected_rates()
     _check_rates(*s.counts("nri"), exp["rate_nri"].to_numpy(), reps)
@@ -172,10 +172,10 @@ def test_type_one_error_under_the_null():
 
 def test_bad_input():
     with pytest.raises(InvalidParameterError, match="n_reps"):
-        simulate_binary_arrays(BinaryDesign.from_t4(), 0)
+        simulate_binary_arrays(load_design("t4"), 0)
     with pytest.raises(InvalidParameterError, match="design"):
         simulate_binary_arrays("T4", 10)
     with pytest.raises(InvalidParameterError, match="rng"):
-        simulate_binary(BinaryDesign.from_t4(), rng="seed")
+        simulate_binary(load_design("t4"), rng="seed")
     with pytest.raises(InvalidParameterError, match="missing"):
-        simulate_binary_counts(BinaryDesign.from_t4(), 5, rng=1).counts("impute")
+        simulate_binary_counts(load_design("t4"), 5, rng=1).counts("impute")

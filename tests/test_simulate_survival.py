@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from workbench import InvalidParameterError, SurvivalDesign, simulate, simulate_arrays
+from workbench import InvalidParameterError, SurvivalDesign, load_design, simulate, simulate_arrays
 from workbench.design import Arm, PiecewiseExponential, Weibull
 from workbench.simulate.export import to_adam
 
@@ -24,7 +24,7 @@ def _within(observed, expected, n, k=4.0):
 
 def test_event_probability_with_dropout_matches_closed_form():
     # P(event observed by 48) = lam / (lam + delta) * (1 - exp(-(lam + delta) 48)), fixed follow-up
-    d = SurvivalDesign.from_t1()
+    d = load_design("t1")
     sims = simulate_arrays(d, 4000, rng=7)
     delta = d.dropout_rate
     for i, arm in enumerate(d.arms):
@@ -70,7 +70,7 @@ def test_weibull_piecewise_and_cure_distributions():
 
 
 def test_same_seed_same_data_and_common_random_numbers():
-    d = SurvivalDesign.from_t1()
+    d = load_design("t1")
     a = simulate(d, rng=11)
     b = simulate(d, rng=11)
     pd.testing.assert_frame_equal(a, b)
@@ -83,7 +83,7 @@ def test_same_seed_same_data_and_common_random_numbers():
 
 
 def test_dataframe_is_tidy_and_consistent():
-    df = simulate(SurvivalDesign.from_t1(), rng=5)
+    df = simulate(load_design("t1"), rng=5)
     assert len(df) == 92 and df["id"].is_unique
     ev = df["event"] == 1
     assert df.loc[ev, "censoring_reason"].isna().all()
@@ -94,7 +94,7 @@ def test_dataframe_is_tidy_and_consistent():
 
 
 def test_adam_shape():
-    df = simulate(SurvivalDesign.from_t1(), rng=5)
+    df = simulate(load_design("t1"), rng=5)
     adsl, adtte = to_adam(df, studyid="T1")
     assert adsl["USUBJID"].is_unique and len(adsl) == 92
     for col in ["STUDYID", "USUBJID", "TRT01P", "PARAMCD", "PARAM", "AVAL", "AVALU", "CNSR",
@@ -107,11 +107,11 @@ def test_adam_shape():
 
 def test_bad_arguments():
     with pytest.raises(InvalidParameterError, match="n_reps"):
-        simulate_arrays(SurvivalDesign.from_t1(), 0, rng=1)
+        simulate_arrays(load_design("t1"), 0, rng=1)
     with pytest.raises(InvalidParameterError, match="design"):
         simulate({"arms": []}, rng=1)
     with pytest.raises(InvalidParameterError, match="rng"):
-        simulate(SurvivalDesign.from_t1(), rng="seed")
+        simulate(load_design("t1"), rng="seed")
 
 
 def test_t1_synthetic_data_regenerates_byte_for_byte(tmp_path):
@@ -148,7 +148,6 @@ def test_simulate_command_writes_reproducible_files(tmp_path, capsys):
 @pytest.mark.parametrize("design_file", ["t2_t6_remission/t4_design.yaml", "continuous/t7_design.yaml"])
 def test_simulate_command_reads_other_design_types(tmp_path, design_file):
     from workbench.cli import main
-    from workbench.design import load_design
 
     path = ROOT / "synthetic_data" / design_file
     assert main(["simulate", str(path), "--seed", "5", "--out", str(tmp_path)]) == 0
@@ -163,8 +162,6 @@ def test_simulate_command_reads_other_design_types(tmp_path, design_file):
 
 
 def test_load_design_rejects_unknown_type(tmp_path):
-    from workbench.design import load_design
-
     f = tmp_path / "d.yaml"
     f.write_text("type: MagicDesign\narms: []\n")
     with pytest.raises(InvalidParameterError, match="type"):

@@ -9,7 +9,7 @@ import pytest
 
 from tests.helpers import ROOT, reference
 from workbench.analysis.rates import arm_rates
-from workbench.design import BinaryDesign
+from workbench.design import BinaryDesign, load_design
 
 FOLDER = ROOT / "synthetic_data" / "t2_t6_remission"
 REF = {c["id"].split("_")[0]: c["inputs"]
@@ -37,7 +37,7 @@ def test_regenerates_byte_for_byte(tmp_path):
 def test_published_sizes_and_counts(trial):
     df = pd.read_csv(FOLDER / f"{trial.lower()}.csv")
     design = BinaryDesign.from_file(FOLDER / f"{trial.lower()}_design.yaml")
-    assert design == BinaryDesign.from_trial(trial, dropout=design.dropout)
+    assert design == load_design(trial).with_dropout(design.dropout)
     r = arm_rates(df, outcome="outcome_nri", group="arm")
     got = dict(zip(r.groups, zip(r.events, r.totals)))
     i = REF[trial]

@@ -131,7 +131,7 @@ def test_notebook_01_without_loss_to_follow_up_and_short_follow_up(tmp_path):
 def test_t1_job_rejects_designs_the_notebook_cannot_rebuild(tmp_path, change, match):
     import dataclasses
 
-    design = dataclasses.replace(wb.SurvivalDesign.from_t1(), **change)
+    design = dataclasses.replace(wb.load_design("t1"), **change)
     with pytest.raises(wb.InvalidParameterError, match=match):
         run_t1_job(tmp_path / "t1", design=design)
     assert not (tmp_path / "t1").exists()

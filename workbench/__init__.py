@@ -4,7 +4,7 @@ Importing :mod:`workbench` is cheap: public names are loaded from their modules 
 (plotting and papermill are only imported when asked for).
 
 >>> import workbench
->>> design = workbench.SurvivalDesign.from_t1()
+>>> design = workbench.load_design("t1")
 >>> df = workbench.simulate_trial(design, rng=1)
 >>> sorted(df["arm"].unique())
 ['combination', 'pharmacotherapy']
@@ -31,6 +31,7 @@ _EXPORTS: dict[str, str] = {
     "Arm": ".design",
     "SurvivalDesign": ".design",
     "load_design": ".design",
+    "list_designs": ".design",
     "Exponential": ".design",
     "Weibull": ".design",
     "PiecewiseExponential": ".design",

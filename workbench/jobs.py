@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 from ._files import current_umask
-from .design import Exponential, SurvivalDesign
+from .design import Exponential, SurvivalDesign, load_design
 from .exceptions import InvalidParameterError
 from .results import jsonable
 
@@ -80,7 +80,7 @@ def run_t1_job(out="output/t1", *, seed: int = 11, design: SurvivalDesign | None
     design : SurvivalDesign, optional
         Two arms named ``combination`` and ``pharmacotherapy`` (in that order), exponential event
         times without a cured fraction and fixed follow-up, as the notebook's parameters describe
-        (default :meth:`SurvivalDesign.from_t1`).
+        (default: trial T1 from the design catalogue, ``load_design("t1")``).
     progress : bool, optional
         Progress bar while the notebook runs (default: only on a terminal).
     """
@@ -89,7 +89,7 @@ def run_t1_job(out="output/t1", *, seed: int = 11, design: SurvivalDesign | None
     from .simulate import simulate
     from .simulate.export import write_csv_atomic, write_survival_dataset
 
-    design = design or SurvivalDesign.from_t1()
+    design = design or load_design("t1")
     _check_notebook_design(design)
     notebook = _project_root() / T1_NOTEBOOK
     if not notebook.is_file():

@@ -2,7 +2,7 @@
 
     .venv/bin/python synthetic_data/t1_recurrence/generate.py [--out FOLDER]
 
-Design: ``SurvivalDesign.from_t1()`` (41 patients who remitted on combination therapy, 51 on
+Design: ``load_design("t1")`` (41 patients who remitted on combination therapy, 51 on
 pharmacotherapy alone; exponential recurrence times with 27% and 47% recurrence by 48 months;
 uniform accrual over 24 months; every patient followed up to 48 months; 10% lost to follow-up by
 48 months).
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from workbench import SurvivalDesign, simulate
+from workbench import SurvivalDesign, load_design, simulate
 from workbench.simulate.export import write_survival_dataset
 
 TARGETS = {"combination": 0.27, "pharmacotherapy": 0.47}
@@ -54,7 +54,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent))
     args = parser.parse_args(argv)
-    design = SurvivalDesign.from_t1()
+    design = load_design("t1")
     seed, df = calibrated(design)
     paths = write_survival_dataset(df, args.out, design=design, seed=seed, studyid="T1")
     print(f"seed {seed}; wrote " + ", ".join(sorted(p.name for p in paths.values())))

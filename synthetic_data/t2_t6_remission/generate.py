@@ -2,7 +2,7 @@
 
     .venv/bin/python synthetic_data/t2_t6_remission/generate.py [--out FOLDER]
 
-Each trial's design is ``BinaryDesign.from_trial(trial, dropout=DROPOUT[trial])`` (published sizes
+Each trial's design is ``load_design(trial).with_dropout(DROPOUT[trial])`` (published sizes
 and rates; the published rates are taken as intention-to-treat rates with drop-outs counted as
 treatment failures). Patients are drawn with ``simulate_binary(design, rng=SEEDS[trial],
 covariates=True, exact_counts=True)``: the number of patients with ``outcome_nri = 1`` in each arm
@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from workbench.design import BinaryDesign
+from workbench.design import load_design
 from workbench.simulate.binary import simulate_binary
 
 TRIALS = ("T2", "T3", "T4", "T5", "T6")
@@ -31,7 +31,7 @@ COLUMNS = ["id", "arm", "age", "sex", "baseline_hamd", "stage1_response", "switc
 
 def make_dataset(trial: str):
     """(design, DataFrame) of one trial, as written to ``<trial>.csv``."""
-    design = BinaryDesign.from_trial(trial, dropout=DROPOUT[trial])
+    design = load_design(trial).with_dropout(DROPOUT[trial])
     df = simulate_binary(design, rng=SEEDS[trial], covariates=True, exact_counts=True)
     df["dropout_week"] = df["dropout_week"].round(1)
     for col in ("switched", "dropped_out"):

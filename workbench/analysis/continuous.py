@@ -662,9 +662,10 @@ def ancova_locf(df: pd.DataFrame, *, outcome: str, group: str, baseline: str, vi
 
     Examples
     --------
-    >>> from workbench.design import ContinuousDesign
+    >>> import dataclasses
+    >>> from workbench.design import load_design
     >>> from workbench.simulate import simulate
-    >>> d = simulate(ContinuousDesign.from_t7(dropout=(0.1, 0.1, 0.1)), rng=5)
+    >>> d = simulate(dataclasses.replace(load_design("t7"), dropout=(0.1, 0.1, 0.1)), rng=5)
     >>> r = ancova_locf(d, outcome="hamd", group="arm", baseline="baseline", visit="week",
     ...                 subject="subject", reference="usual_care")
     >>> r.method
@@ -876,9 +877,9 @@ def mmrm_arrays(y: np.ndarray, observed: np.ndarray, arm: np.ndarray, *,
 
     Examples
     --------
-    >>> from workbench.design import ContinuousDesign
+    >>> from workbench.design import load_design
     >>> from workbench.simulate import simulate_arrays
-    >>> s = simulate_arrays(ContinuousDesign.from_t7(), 20, rng=3)
+    >>> s = simulate_arrays(load_design("t7"), 20, rng=3)
     >>> out = mmrm_arrays(s.y[..., 1:], s.observed[..., 1:], s.arm, baseline=s.y[..., 0])
     >>> out["estimate"].shape, bool(out["converged"].all())
     ((20,), True)
@@ -1073,9 +1074,9 @@ def mmrm(df: pd.DataFrame, *, outcome: str, group: str, visit: str, subject: str
 
     Examples
     --------
-    >>> from workbench.design import ContinuousDesign
+    >>> from workbench.design import load_design
     >>> from workbench.simulate import simulate
-    >>> d = simulate(ContinuousDesign.from_t7(), rng=11)
+    >>> d = simulate(load_design("t7"), rng=11)
     >>> r = mmrm(d, outcome="hamd", group="arm", visit="week", subject="subject",
     ...          baseline="baseline", reference="usual_care")
     >>> r.visit, r.n_baseline_rows, r.df_method
@@ -1428,9 +1429,9 @@ def analyze_continuous(df: pd.DataFrame, *, outcome: str, group: str,
 
     Examples
     --------
-    >>> from workbench.design import ContinuousDesign
+    >>> from workbench.design import load_design
     >>> from workbench.simulate import simulate
-    >>> d = simulate(ContinuousDesign.from_t7(), rng=11)
+    >>> d = simulate(load_design("t7"), rng=11)
     >>> res = analyze_continuous(d, outcome="hamd", group="arm", baseline="baseline",
     ...                          visit="week", subject="subject")
     >>> sorted(res.to_json())

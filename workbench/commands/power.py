@@ -179,7 +179,9 @@ def _simulate_parser(verbs) -> argparse.ArgumentParser:
             "and the type I error under the null. Same seed, same numbers, whatever --workers."
         ),
     )
-    p.add_argument("design", metavar="DESIGN.yaml", help="design file (.yaml, .yml, .json) or 't1'")
+    p.add_argument("design", metavar="DESIGN.yaml",
+                   help="design file (.yaml, .yml, .json) or a catalogue name "
+                   "(t1 ... t8, m1 ... m3)")
     p.add_argument("--reps", type=int, default=10_000, help="replicates (default 10000)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: fresh entropy)")
     p.add_argument("--workers", type=int, default=None,
@@ -343,18 +345,18 @@ def _run_survival(args) -> int:
 
 
 def _load_design(spec: str):
-    """A design from a YAML/JSON file (by its ``type``, else guessed from the arms) or 't1'."""
+    """A design from a YAML/JSON file (by its ``type``, else guessed from the arms) or from the
+    design catalogue by name ('t1', 't4', ...)."""
     import json
     from pathlib import Path
 
     import yaml
 
-    from ..design import SurvivalDesign
-    from ..design._load import design_from_dict
+    from ..design import design_from_dict, list_designs, load_design
     from ..exceptions import InvalidParameterError
 
-    if spec.lower() == "t1":
-        return SurvivalDesign.from_t1()
+    if spec.strip().lower() in set(list_designs()["name"]):
+        return load_design(spec)
     path = Path(spec)
     if not path.is_file():
         raise InvalidParameterError(f"`DESIGN` file {spec!r} does not exist.")

@@ -16,7 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             "the design with its seed into the output folder."
         ),
     )
-    p.add_argument("design", help="design file (.yaml, .yml or .json) of any design type; 't1' for trial T1's design")
+    p.add_argument("design", help="design file (.yaml, .yml or .json) of any design type, or the "
+                   "name of a design in the catalogue (t1 ... t8, m1 ... m3)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: fresh entropy)")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--studyid", default=None, help="STUDYID of the ADaM tables (default: design name)")
@@ -30,7 +31,7 @@ def _run(args) -> int:
     from ..simulate.export import write_csv_atomic, write_design_file, write_survival_dataset
     from ._common import print_json
 
-    design = SurvivalDesign.from_t1() if args.design.lower() == "t1" else load_design(args.design)
+    design = load_design(args.design)
     df = simulate(design, rng=args.seed)
     if isinstance(design, SurvivalDesign):
         studyid = args.studyid or (design.name.split()[0] if design.name else "STUDY")

@@ -1,6 +1,7 @@
 """Frozen, validated trial designs that round-trip to and from YAML and JSON.
 
-One module per outcome type; this package re-exports them.
+One module per outcome type; this package re-exports them. The published trials and
+meta-analyses are design files in ``catalogue/``: ``load_design("t1")``, ``list_designs()``.
 """
 
 from .binary import (  # noqa: F401
@@ -20,11 +21,18 @@ from .survival import (  # noqa: F401
 )
 from .continuous import ContinuousArm, ContinuousDesign  # noqa: F401
 from .meta import MetaAnalysisDesign  # noqa: F401
-from ._load import design_from_dict, load_design  # noqa: F401
+from ._load import (  # noqa: F401
+    design_from_dict,
+    list_designs,
+    load_design,
+    register_design_type,
+)
 
 __all__ = [
     "design_from_dict",
+    "list_designs",
     "load_design",
+    "register_design_type",
     "BinaryArm",
     "BinaryDesign",
     "SwitchRule",

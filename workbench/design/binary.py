@@ -17,14 +17,15 @@ remission with probability ``remission_switched``. The arm's outcome probability
 :func:`solve_switch_stages` finds the stage parameter that hits given final rates.
 
 Designs round-trip to and from dictionaries, YAML and JSON; variants are made with
-:func:`dataclasses.replace` or :meth:`BinaryDesign.with_sizes`.
+:func:`dataclasses.replace`, :meth:`BinaryDesign.with_sizes` or :meth:`BinaryDesign.with_dropout`.
+The published trials T2-T6 are in the design catalogue (``load_design("t4")``).
 
 Examples
 --------
 Trial T4: weekly PDT (25 patients) vs fluoxetine (26), 57% vs 68% remission at week 16:
 
->>> from workbench.design import BinaryDesign
->>> t4 = BinaryDesign.from_t4()
+>>> from workbench.design import BinaryDesign, load_design
+>>> t4 = load_design("t4")
 >>> [(a.name, a.n, a.p) for a in t4.arms]
 [('pdt', 25, 0.57), ('fluoxetine', 26, 0.68)]
 >>> BinaryDesign.from_yaml(t4.to_yaml()) == t4
@@ -45,7 +46,7 @@ import numpy as np
 
 from .._validation import _check_choice, _check_int, _check_positive, _check_probability, _is_real
 from ..exceptions import InvalidParameterError
-from ._load import design_fields, read_design
+from ._load import design_fields, read_design, register_design_type
 from .protocol import PlannedTest, two_arm_weights
 from .survival import split_total
 
@@ -55,14 +56,10 @@ __all__ = [
     "BinaryDesign",
     "solve_switch_stages",
     "MISSING_HANDLING",
-    "TRIALS",
 ]
 
 #: allowed values of ``BinaryDesign.missing``
 MISSING_HANDLING = ("nri", "complete_case", "both")
-
-#: trial ids with a classmethod ``BinaryDesign.from_<id>()``
-TRIALS = ("T2", "T3", "T4", "T5", "T6")
 
 _TOL = 1e-9  # agreement required between a given ``p`` and the one a switch rule implies
 
@@ -372,6 +369,7 @@ class BinaryArm:
 # --------------------------------------------------------------------------------------------
 # design
 # --------------------------------------------------------------------------------------------
+@register_design_type
 @dataclass(frozen=True)
 class BinaryDesign:
     """A randomised trial with a binary end point (remission or response).
@@ -626,138 +624,64 @@ class BinaryDesign:
 
         return simulate_binary_arrays(self, size, rng=rng)
 
-    # ---- published trials -------------------------------------------------------------------
-    @classmethod
-    def _published(cls, arms, *, dropout, nri_rates, overrides=None, **fields) -> BinaryDesign:
-        """Build a design whose arms hit published rates (``(name, n, rate, switch_spec)`` tuples).
+    def with_dropout(self, dropout: float, *, nri_rates: bool = True) -> BinaryDesign:
+        """The same trial with drop-out probability ``dropout`` before the end point.
 
-        With ``nri_rates`` the published rates are taken to be intention-to-treat rates with a
-        missing outcome counted as a treatment failure (non-responder imputation), so the latent
-        ``p`` among completers is ``rate / (1 - dropout)`` for a good outcome and
-        ``(rate - dropout) / (1 - dropout)`` for a bad one. ``overrides`` then replace fields of the
-        built design.
+        With ``nri_rates`` (the default) each arm keeps its expected intention-to-treat rate under
+        non-responder imputation (a drop-out counted as a treatment failure), as when published
+        rates are taken to be such rates: the probability ``p`` among completers becomes
+        ``rate / (1 - dropout)`` for a good outcome and ``(rate - dropout) / (1 - dropout)`` for a
+        bad one. An arm with a switch rule keeps its stage-1 ``response`` and
+        ``remission_responders`` and has ``remission_switched`` solved again
+        (:func:`solve_switch_stages`). With ``nri_rates=False`` only the drop-out changes. Arms
+        with a drop-out of their own are left as they are.
+
+        Parameters
+        ----------
+        dropout : float in [0, 1)
+        nri_rates : bool, default True
+
+        Raises
+        ------
+        InvalidParameterError
+            If ``dropout`` is outside [0, 1), or too large to keep an arm's rate (a bad outcome's
+            rate must be at least ``dropout``).
+
+        Examples
+        --------
+        >>> from workbench.design import load_design
+        >>> t4 = load_design("t4").with_dropout(0.1)
+        >>> [round(a.p, 4) for a in t4.arms], t4.expected_rates()["rate_nri"].round(4).tolist()
+        ([0.6333, 0.7556], [0.57, 0.68])
         """
-        good = fields.get("higher_is_better", True)
-        d = dropout
+        if not _is_real(dropout) or not 0 <= float(dropout) < 1:
+            raise InvalidParameterError(f"`dropout` must be in [0, 1); got {dropout!r}.")
+        if not nri_rates:
+            return dataclasses.replace(self, dropout=dropout)
+        good = self.higher_is_better
+        d = float(dropout)
         built = []
-        for name, n, rate, switch in arms:
-            p = rate
-            if nri_rates and _is_real(d) and 0 <= d < 1:
-                p = rate / (1 - d) if good else (rate - d) / (1 - d)
-                if not 0 <= p <= 1:
-                    raise InvalidParameterError(
-                        f"`dropout` {dropout!r} is too large for arm {name!r}: with drop-outs "
-                        f"counted as failures its published rate {rate!r} would need p = {p:.3g} "
-                        "among completers; lower `dropout` or pass nri_rates=False."
-                    )
-            if switch is None:
-                built.append(BinaryArm(name, n, p))
+        for a in self.arms:
+            if a.dropout is not None:
+                built.append(a)
+                continue
+            rate = a.p * (1 - self.dropout) + (0.0 if good else self.dropout)
+            p = rate / (1 - d) if good else (rate - d) / (1 - d)
+            if not 0 <= p <= 1:
+                raise InvalidParameterError(
+                    f"`dropout` {dropout!r} is too large for arm {a.name!r}: with drop-outs "
+                    f"counted as failures its rate {rate!r} would need p = {p:.3g} among "
+                    "completers; lower `dropout` or pass nri_rates=False."
+                )
+            if a.switch is None:
+                built.append(dataclasses.replace(a, p=p))
             else:
-                rule = solve_switch_stages(p, **switch)[0]
-                built.append(BinaryArm(name, n, switch=rule))
-        design = cls(tuple(built), dropout=dropout, **fields)
-        return dataclasses.replace(design, **overrides) if overrides else design
-
-    @classmethod
-    def from_trial(cls, trial: str, **kwargs) -> BinaryDesign:
-        """The design of a published trial by id (``"T2"`` ... ``"T6"``).
-
-        >>> BinaryDesign.from_trial("T6").n_total
-        237
-        """
-        key = str(trial).strip().upper()
-        _check_choice("trial", key, TRIALS)
-        return getattr(cls, f"from_{key.lower()}")(**kwargs)
-
-    @classmethod
-    def from_t2(cls, *, dropout: float = 0.0, missing: str = "nri", nri_rates: bool = True,
-                **overrides) -> BinaryDesign:
-        """Trial T2: PDT + clomipramine vs clomipramine alone, 74 patients, 10 weeks.
-
-        The outcome is *still meeting major-depression criteria* at week 10 (a bad outcome):
-        9% vs 28%. ``dropout`` (not published; default 0) is the drop-out probability; with
-        ``nri_rates`` the published rates are the expected rates under non-responder imputation
-        (here a drop-out counts as still depressed, so ``dropout`` must not exceed 0.09).
-        Keyword ``overrides`` replace design fields. The same keywords apply to the other trials.
-        """
-        return cls._published(
-            [("pdt_clomipramine", 37, 0.09, None), ("clomipramine", 37, 0.28, None)],
-            dropout=dropout, nri_rates=nri_rates, missing=missing, outcome="still depressed",
-            higher_is_better=False, endpoint_week=10.0, reference="clomipramine", name="T2",
-            description="PDT + clomipramine vs clomipramine alone; still meeting major-depression "
-            "criteria at week 10 (published 9% vs 28%)",
-            overrides=overrides,
-        )
-
-    @classmethod
-    def from_t3(cls, *, dropout: float = 0.0, missing: str = "nri", nri_rates: bool = True,
-                response=(0.35, 0.30), remission_responders=(0.50, 0.45), **overrides) -> BinaryDesign:
-        """Trial T3: PDT vs sertraline vs placebo, 156 patients, remission at week 16.
-
-        Published remission 22% / 25% / 20%. Sertraline non-responders at week 8 switch to
-        venlafaxine, placebo non-responders to another placebo: those two arms follow a
-        :class:`SwitchRule` whose stage-1 ``response`` and ``remission_responders`` are given
-        (illustrative values, one per switching arm: sertraline, placebo) and whose
-        ``remission_switched`` is solved to hit the published final rate.
-        """
-        r_s, r_p = response
-        a_s, a_p = remission_responders
-        return cls._published(
-            [
-                ("pdt", 51, 0.22, None),
-                ("sertraline", 52, 0.25, {"response": r_s, "remission_responders": a_s,
-                                           "switch_to": "venlafaxine"}),
-                ("placebo", 53, 0.20, {"response": r_p, "remission_responders": a_p,
-                                        "switch_to": "placebo"}),
-            ],
-            dropout=dropout, nri_rates=nri_rates, missing=missing, outcome="remission",
-            higher_is_better=True, endpoint_week=16.0, reference="placebo", name="T3",
-            description="PDT (20 sessions) vs sertraline (switch to venlafaxine at week 8) vs "
-            "placebo + clinical management; remission at week 16 (published 22% / 25% / 20%)",
-            overrides=overrides,
-        )
-
-    @classmethod
-    def from_t4(cls, *, dropout: float = 0.0, missing: str = "nri", nri_rates: bool = True,
-                **overrides) -> BinaryDesign:
-        """Trial T4: weekly PDT vs fluoxetine, 51 patients, remission at week 16 (57% vs 68%)."""
-        return cls._published(
-            [("pdt", 25, 0.57, None), ("fluoxetine", 26, 0.68, None)],
-            dropout=dropout, nri_rates=nri_rates, missing=missing, outcome="remission",
-            higher_is_better=True, endpoint_week=16.0, reference="fluoxetine", name="T4",
-            description="weekly PDT vs fluoxetine 20-40 mg/day; remission at week 16 "
-            "(published 57% vs 68%)",
-            overrides=overrides,
-        )
-
-    @classmethod
-    def from_t5(cls, *, dropout: float = 0.0, missing: str = "nri", nri_rates: bool = True,
-                margin: float = -0.10, **overrides) -> BinaryDesign:
-        """Trial T5: PDT vs CBT, 233 patients, remission (about 23% each), non-inferiority.
-
-        ``margin`` is the non-inferiority margin for PDT minus CBT (default -0.10).
-        """
-        return cls._published(
-            [("pdt", 117, 0.23, None), ("cbt", 116, 0.23, None)],
-            dropout=dropout, nri_rates=nri_rates, missing=missing, outcome="remission",
-            higher_is_better=True, endpoint_week=22.0, reference="cbt", margin=margin, name="T5",
-            description="PDT vs CBT, 16 sessions within 22 weeks; remission (about 23% in each "
-            "arm); non-inferiority of PDT",
-            overrides=overrides,
-        )
-
-    @classmethod
-    def from_t6(cls, *, dropout: float = 0.0, missing: str = "nri", nri_rates: bool = True,
-                **overrides) -> BinaryDesign:
-        """Trial T6: PDT vs cognitive therapy, 237 patients, response after 5 months (16% vs 22%)."""
-        return cls._published(
-            [("pdt", 118, 0.16, None), ("cognitive_therapy", 119, 0.22, None)],
-            dropout=dropout, nri_rates=nri_rates, missing=missing, outcome="response",
-            higher_is_better=True, endpoint_week=22.0, reference="cognitive_therapy", name="T6",
-            description="PDT vs cognitive therapy, 16 sessions over 5 months; response "
-            "(published 16% vs 22%)",
-            overrides=overrides,
-        )
+                rule = solve_switch_stages(
+                    p, response=a.switch.response,
+                    remission_responders=a.switch.remission_responders,
+                    response_week=a.switch.response_week, switch_to=a.switch.switch_to)[0]
+                built.append(dataclasses.replace(a, p=None, switch=rule))
+        return dataclasses.replace(self, arms=tuple(built), dropout=dropout)
 
     # ---- serialisation ------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

@@ -4,10 +4,12 @@ A :class:`ContinuousDesign` describes two arms measured at the same visits (week
 the mean HAM-D trajectory of each arm, the standard deviation at each visit, the correlation between
 visits (compound symmetry, AR(1) or unstructured), monotone drop-out between visits (completely at
 random, or depending on the last observed score) and remission, defined as a score at or below a
-threshold at the last visit.
+threshold at the last visit. The score's range, rounding and column name are fields of the design:
+the HAM-D-17 conventions (whole points in 0-52, remission <= 7, column ``hamd``) are set by the T7
+and T8 designs of the catalogue, not by default.
 
->>> from workbench.design import ContinuousDesign
->>> d = ContinuousDesign.from_t7()
+>>> from workbench.design import ContinuousDesign, load_design
+>>> d = load_design("t7")
 >>> d.weeks, d.n_total
 ((0.0, 4.0, 8.0, 12.0), 40)
 >>> round(d.endpoint_difference, 2)
@@ -33,16 +35,15 @@ from .._validation import (
     _check_real,
 )
 from ..exceptions import InvalidParameterError
-from ._load import design_fields, read_design
+from ._load import design_fields, read_design, register_design_type
 from .protocol import PlannedTest, two_arm_weights
 from .survival import split_total
 
 __all__ = ["ContinuousArm", "ContinuousDesign"]
 
-#: HAM-D-17 total score range.
-HAMD_RANGE = (0.0, 52.0)
-
 _COVARIANCES = ("compound_symmetry", "ar1", "unstructured")
+#: the other columns of simulated data, which ``outcome_column`` must not take
+_FIXED_COLUMNS = ("subject", "arm", "visit", "week", "baseline", "dropped_out", "remission")
 _DROPOUT_MECHANISMS = ("MCAR", "MAR")
 
 
@@ -86,6 +87,7 @@ class ContinuousArm:
         return {"name": self.name, "n": self.n, "means": list(self.means)}
 
 
+@register_design_type
 @dataclass(frozen=True)
 class ContinuousDesign:
     """A two-arm trial with a HAM-D outcome measured at fixed visits.
@@ -119,19 +121,26 @@ class ContinuousDesign:
     dropout_slope : float, default 0
         Log-odds of leaving per HAM-D point above ``m[j - 1]`` (MAR only; positive = sicker
         patients leave more often).
-    remission_threshold : float, default 7
-        Remission is a score ``<= remission_threshold`` at the last visit.
-    scale : (float, float), default (0, 52)
-        Range of the score; simulated scores are rounded to whole points and clipped to it.
+    remission_threshold : float or None, default None
+        Remission is a score ``<= remission_threshold`` at the last visit (HAM-D-17: 7); None
+        leaves remission undefined (missing in simulated data).
+    scale : (float, float) or None, default None
+        Range of the score (HAM-D-17: 0 to 52); simulated scores are clipped to it. None: no
+        limits.
+    round_to : float > 0 or None, default None
+        Simulated scores are rounded to a multiple of ``round_to`` (1: whole points, as HAM-D
+        totals) before clipping; None keeps them unrounded.
+    outcome_column : str, default "outcome"
+        Name of the score column in simulated data (``"hamd"`` in the T7 and T8 designs).
     name, description : str
         Free text.
 
     Notes
     -----
     The scores of a patient across visits are multivariate normal with mean ``arm.means`` and
-    covariance ``D R D`` (``D = diag(sd)``, ``R`` the correlation), then rounded and clipped to
-    ``scale``. Variants are made with :func:`dataclasses.replace`; the design round-trips through
-    :meth:`to_dict` / :meth:`from_dict`, YAML and JSON.
+    covariance ``D R D`` (``D = diag(sd)``, ``R`` the correlation), then rounded to ``round_to``
+    and clipped to ``scale`` (when given). Variants are made with :func:`dataclasses.replace`; the
+    design round-trips through :meth:`to_dict` / :meth:`from_dict`, YAML and JSON.
 
     Examples
     --------
@@ -157,8 +166,10 @@ class ContinuousDesign:
     dropout: tuple[float, ...] | None = None
     dropout_mechanism: str = "MCAR"
     dropout_slope: float = 0.0
-    remission_threshold: float = 7.0
-    scale: tuple[float, float] = HAMD_RANGE
+    remission_threshold: float | None = None
+    scale: tuple[float, float] | None = None
+    round_to: float | None = None
+    outcome_column: str = "outcome"
     name: str = "continuous design"
     description: str = ""
     _chol: np.ndarray = field(init=False, repr=False, compare=False)
@@ -191,12 +202,15 @@ class ContinuousDesign:
         object.__setattr__(self, "weeks", weeks)
         k = len(weeks)
 
-        scale = _float_tuple("scale", self.scale)
-        if len(scale) != 2 or not scale[0] < scale[1]:
-            raise InvalidParameterError(f"`scale` must be (low, high) with low < high; got "
-                                        f"{self.scale!r}.")
-        lo, hi = scale
-        object.__setattr__(self, "scale", scale)
+        if self.scale is None:
+            lo, hi = -np.inf, np.inf
+        else:
+            scale = _float_tuple("scale", self.scale)
+            if len(scale) != 2 or not scale[0] < scale[1]:
+                raise InvalidParameterError(f"`scale` must be (low, high) with low < high; got "
+                                            f"{self.scale!r}.")
+            lo, hi = scale
+            object.__setattr__(self, "scale", scale)
 
         for arm in arms:
             if len(arm.means) != k:
@@ -287,12 +301,21 @@ class ContinuousDesign:
                 "(use dropout_mechanism='MAR')."
             )
         object.__setattr__(self, "dropout_slope", slope)
-        thr = _check_real("remission_threshold", self.remission_threshold)
-        if not lo <= thr <= hi:
+        if self.remission_threshold is not None:
+            thr = _check_real("remission_threshold", self.remission_threshold)
+            if not lo <= thr <= hi:
+                raise InvalidParameterError(
+                    f"`remission_threshold` must lie in the scale [{lo:g}, {hi:g}]; got {thr!r}."
+                )
+            object.__setattr__(self, "remission_threshold", thr)
+        if self.round_to is not None:
+            object.__setattr__(self, "round_to", _check_positive("round_to", self.round_to))
+        if (not isinstance(self.outcome_column, str) or not self.outcome_column.strip()
+                or self.outcome_column in _FIXED_COLUMNS):
             raise InvalidParameterError(
-                f"`remission_threshold` must lie in the scale [{lo:g}, {hi:g}]; got {thr!r}."
+                f"`outcome_column` must be a non-empty string other than {list(_FIXED_COLUMNS)}; "
+                f"got {self.outcome_column!r}."
             )
-        object.__setattr__(self, "remission_threshold", thr)
         for attr in ("name", "description"):
             if not isinstance(getattr(self, attr), str):
                 raise InvalidParameterError(f"`{attr}` must be a string; got "
@@ -483,67 +506,11 @@ class ContinuousDesign:
         head = (
             f"<strong>ContinuousDesign</strong> {self.name}<br>visits at weeks "
             f"{', '.join(f'{w:g}' for w in self.weeks)}; covariance {cov}; drop-out "
-            f"{self.dropout_mechanism}, {1 - self.completion_probability:.1%} by the last visit; "
-            f"remission = score &le; {self.remission_threshold:g}"
+            f"{self.dropout_mechanism}, {1 - self.completion_probability:.1%} by the last visit"
+            + (f"; remission = score &le; {self.remission_threshold:g}"
+               if self.remission_threshold is not None else "")
         )
         return head + self.summary.to_html(index=False, float_format=lambda x: f"{x:.4g}")
-
-    # ------------------------------------------------------------------ trial shapes
-    @classmethod
-    def from_t7(cls, **changes) -> ContinuousDesign:
-        """A T7-like trial: 40 outpatients, brief PDT vs usual psychotherapy, 12 weeks.
-
-        Visits at weeks 0, 4, 8 and 12; baseline HAM-D 22 (SD 4), usual care improving to 15 and
-        PDT to 11 by week 12 (SD growing to 6), AR(1) correlation 0.7 between adjacent visits,
-        5% drop-out before each post-baseline visit (MCAR). Keyword arguments replace fields.
-
-        >>> ContinuousDesign.from_t7(dropout=(0, 0, 0)).completion_probability
-        1.0
-        """
-        d = cls(
-            arms=(ContinuousArm("usual_care", 20, (22.0, 19.0, 17.0, 15.0)),
-                  ContinuousArm("pdt", 20, (22.0, 17.0, 14.0, 11.0))),
-            weeks=(0.0, 4.0, 8.0, 12.0),
-            sd=(4.0, 5.0, 5.5, 6.0),
-            covariance="ar1",
-            rho=0.7,
-            dropout=(0.05, 0.05, 0.05),
-            name="T7-like",
-            description=("12 weeks, community mental health centre outpatients: brief "
-                         "psychodynamic therapy (pdt) vs treatment-as-usual psychotherapy "
-                         "(usual_care); HAM-D-17 at weeks 0, 4, 8, 12."),
-        )
-        return dataclasses.replace(d, **changes) if changes else d
-
-    @classmethod
-    def from_t8(cls, **changes) -> ContinuousDesign:
-        """A T8-like trial: 149 inpatients, PDT added to usual care, ~5 weeks + one-year follow-up.
-
-        Visits at admission (week 0), discharge (week 5) and one year after discharge (week 57);
-        baseline HAM-D 26 (SD 5); usual care 16 at discharge and 14 at follow-up, PDT 13 and 11
-        (benefit held); unstructured correlation; 3% leave before discharge and 20% of those
-        discharged are lost before the follow-up, sicker patients more often (MAR, +0.05 log-odds
-        per HAM-D point). Keyword arguments replace fields.
-
-        >>> ContinuousDesign.from_t8().n_total
-        149
-        """
-        d = cls(
-            arms=(ContinuousArm("usual_care", 74, (26.0, 16.0, 14.0)),
-                  ContinuousArm("pdt", 75, (26.0, 13.0, 11.0))),
-            weeks=(0.0, 5.0, 57.0),
-            sd=(5.0, 6.5, 7.0),
-            covariance="unstructured",
-            correlation=((1.0, 0.5, 0.35), (0.5, 1.0, 0.55), (0.35, 0.55, 1.0)),
-            dropout=(0.03, 0.20),
-            dropout_mechanism="MAR",
-            dropout_slope=0.05,
-            name="T8-like",
-            description=("inpatients (75% on antidepressants), brief psychodynamic therapy added "
-                         "to usual care (pdt) vs psychosocial usual care (usual_care); HAM-D-17 at "
-                         "admission, discharge (about week 5) and one year after discharge."),
-        )
-        return dataclasses.replace(d, **changes) if changes else d
 
 
 # --------------------------------------------------------------------------------------------

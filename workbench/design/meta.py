@@ -7,11 +7,11 @@ drawn from a normal distribution), and a selection model of publication: a trial
 is significant at ``alpha`` in favour of the experimental treatment is published with probability
 ``p_publish_significant``, any other trial with ``p_publish_nonsignificant``.
 
-The scenarios M1-M3 of the seed trials (5 trials with 435 patients, 23 with 1365, 53 with 2757) are
-available as :meth:`MetaAnalysisDesign.from_m1` etc.
+The meta-analyses M1-M3 of the seed trials (5 trials with 435 patients, 23 with 1365, 53 with 2757)
+are in the design catalogue: ``load_design("m1")`` etc.
 
->>> from workbench.design.meta import MetaAnalysisDesign
->>> d = MetaAnalysisDesign.from_m1()
+>>> from workbench.design import MetaAnalysisDesign, load_design
+>>> d = load_design("m1")
 >>> d.k, d.n_total
 (5, 435)
 >>> MetaAnalysisDesign.from_dict(d.to_dict()) == d
@@ -29,23 +29,9 @@ import numpy as np
 
 from .._validation import _check_int, _check_positive, _check_probability, _check_real
 from ..exceptions import InvalidParameterError
-from ._load import design_fields
+from ._load import design_fields, register_design_type
 
-__all__ = ["MetaAnalysisDesign", "META_SCENARIOS", "split_sizes"]
-
-#: Calibration of the meta-analyses M1-M3 (seed_trials.md): number of trials, patients, mean true
-#: SMD of PDT versus the comparators, heterogeneity, comparator mix and seed of the size split.
-META_SCENARIOS: dict[str, dict[str, Any]] = {
-    "M1": {"k": 5, "n_total": 435, "effect": 0.6, "tau": 0.3, "seed": 20240601,
-           "description": "short-term PDT vs control (pharmacotherapy, supportive therapy or "
-                          "waiting list): moderate benefit, moderate to large heterogeneity"},
-    "M2": {"k": 23, "n_total": 1365, "effect": -0.2, "tau": 0.15, "seed": 20240602,
-           "description": "time-limited PDT vs other psychotherapies (mostly CBT): small effect "
-                          "favouring the others at the end of treatment"},
-    "M3": {"k": 53, "n_total": 2757, "effect": 0.0, "tau": 0.1, "seed": 20240603,
-           "description": "PDT vs all other psychotherapies: comparable outcomes"},
-}
-
+__all__ = ["MetaAnalysisDesign", "split_sizes"]
 
 def split_sizes(n_total: int, k: int, *, seed: int, minimum: int = 12) -> tuple[int, ...]:
     """Split ``n_total`` patients into ``k`` trial sizes (each >= ``minimum``), deterministically.
@@ -81,6 +67,7 @@ def _int_tuple(name: str, values, minimum: int) -> tuple[int, ...]:
     return out
 
 
+@register_design_type
 @dataclass(frozen=True)
 class MetaAnalysisDesign:
     """k two-arm trials of a standardised outcome, with a selection model of publication.
@@ -167,31 +154,3 @@ class MetaAnalysisDesign:
     @classmethod
     def from_json(cls, text: str) -> MetaAnalysisDesign:
         return cls.from_dict(json.loads(text))
-
-    @classmethod
-    def from_scenario(cls, scenario: str, **changes) -> MetaAnalysisDesign:
-        """Design of meta-analysis ``"M1"``, ``"M2"`` or ``"M3"`` (see :data:`META_SCENARIOS`)."""
-        if scenario not in META_SCENARIOS:
-            raise InvalidParameterError(
-                f"`scenario` must be one of {sorted(META_SCENARIOS)}; got {scenario!r}.")
-        s = META_SCENARIOS[scenario]
-        sizes = np.array(split_sizes(s["n_total"], s["k"], seed=s["seed"]))
-        n1 = tuple(int(x) for x in (sizes + 1) // 2)
-        n2 = tuple(int(x) for x in sizes // 2)
-        base = cls(n1=n1, n2=n2, effect=s["effect"], tau=s["tau"], name=scenario)
-        return dataclasses.replace(base, **changes) if changes else base
-
-    @classmethod
-    def from_m1(cls, **changes) -> MetaAnalysisDesign:
-        """M1: 5 RCTs, 435 patients, short-term PDT vs control (SMD 0.6, tau 0.3)."""
-        return cls.from_scenario("M1", **changes)
-
-    @classmethod
-    def from_m2(cls, **changes) -> MetaAnalysisDesign:
-        """M2: 23 studies, 1365 patients, PDT vs other psychotherapies (SMD -0.2, tau 0.15)."""
-        return cls.from_scenario("M2", **changes)
-
-    @classmethod
-    def from_m3(cls, **changes) -> MetaAnalysisDesign:
-        """M3: 53 RCTs, 2757 patients, PDT vs all other psychotherapies (SMD 0, tau 0.1)."""
-        return cls.from_scenario("M3", **changes)

@@ -12,11 +12,11 @@ Time is in the design's ``time_unit`` (months by default) throughout.
 
 Examples
 --------
-Trial T1: 41 patients who remitted on combination therapy and 51 on pharmacotherapy alone, with
-27% and 47% recurrence by 48 months:
+Trial T1 from the design catalogue: 41 patients who remitted on combination therapy and 51 on
+pharmacotherapy alone, with 27% and 47% recurrence by 48 months:
 
->>> from workbench.design import SurvivalDesign
->>> t1 = SurvivalDesign.from_t1()
+>>> from workbench.design import SurvivalDesign, load_design
+>>> t1 = load_design("t1")
 >>> [arm.name for arm in t1.arms], t1.n_total
 (['combination', 'pharmacotherapy'], 92)
 >>> round(float(t1.arms[0].event_time.cdf(48)), 6)
@@ -31,13 +31,14 @@ import dataclasses
 import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
 from .._validation import _check_choice, _check_int, _check_positive, _check_probability
 from ..exceptions import InvalidParameterError
-from ._load import design_fields, read_design
+from ._load import design_fields, design_from_dict, read_design, register_design_type
 from .protocol import PlannedTest
 
 __all__ = [
@@ -392,6 +393,7 @@ class Arm:
 _FOLLOW_UP_TYPES = ("fixed", "calendar")
 
 
+@register_design_type
 @dataclass(frozen=True)
 class SurvivalDesign:
     """A randomised time-to-event trial.
@@ -655,27 +657,6 @@ class SurvivalDesign:
             kwargs["dropout_rate"] = cls.dropout_from_probability(dropout_probability, dropout_time)
         return cls(tuple(arms), **kwargs)
 
-    @classmethod
-    def from_t1(cls, **overrides) -> SurvivalDesign:
-        """Trial T1: recurrence after remission on combination therapy vs pharmacotherapy alone.
-
-        41 and 51 patients; exponential recurrence times with 27% and 47% recurrence by 48
-        months; accrual over 24 months; every patient followed up to 48 months; 10% lost to
-        follow-up by 48 months. Keyword arguments replace fields (e.g. ``accrual_time=12``).
-        """
-        base = cls.from_probabilities(
-            {"combination": 0.27, "pharmacotherapy": 0.47},
-            at=48.0,
-            sizes={"combination": 41, "pharmacotherapy": 51},
-            dropout_probability=0.10,
-            dropout_time=48.0,
-            accrual_time=24.0,
-            follow_up=48.0,
-            follow_up_type="fixed",
-            name="T1 recurrence follow-up",
-        )
-        return dataclasses.replace(base, **overrides) if overrides else base
-
     # ---- serialisation ------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -744,9 +725,7 @@ class SurvivalDesign:
 
         The ``design.yaml`` written beside a simulated data set (``{seed, design}``) is read too.
         """
-        from ._load import load_design
-
-        design = load_design(path)
+        design = design_from_dict(read_design(Path(path)))
         if not isinstance(design, cls):
             raise InvalidParameterError(
                 f"design file {str(path)!r} holds a {type(design).__name__}, not a {cls.__name__}."

@@ -54,9 +54,9 @@ def plot_spaghetti(df: pd.DataFrame, *, outcome: str = "hamd", visit: str = "wee
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> from workbench.design import ContinuousDesign
+    >>> from workbench.design import load_design
     >>> from workbench.simulate import simulate
-    >>> df = simulate(ContinuousDesign.from_t7(), rng=1)
+    >>> df = simulate(load_design("t7"), rng=1)
     >>> ax = plot_spaghetti(df)
     >>> len(ax.get_lines())   # 40 patients + 2 means
     42
@@ -125,9 +125,9 @@ def plot_mean_trajectory(df: pd.DataFrame, *, outcome: str = "hamd", visit: str 
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> from workbench.design import ContinuousDesign
+    >>> from workbench.design import load_design
     >>> from workbench.simulate import simulate
-    >>> design = ContinuousDesign.from_t8()
+    >>> design = load_design("t8")
     >>> ax = plot_mean_trajectory(simulate(design, rng=1), design=design)
     >>> len(ax.containers), len(ax.get_lines()) >= 4
     (2, True)

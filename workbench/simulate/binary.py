@@ -172,8 +172,8 @@ def simulate_binary_arrays(design: BinaryDesign, n_reps: int, *, rng=None) -> Bi
 
     Examples
     --------
-    >>> from workbench.design import BinaryDesign
-    >>> sims = simulate_binary_arrays(BinaryDesign.from_t4(dropout=0.1), 2000, rng=1)
+    >>> from workbench.design import load_design
+    >>> sims = simulate_binary_arrays(load_design("t4").with_dropout(0.1), 2000, rng=1)
     >>> events, n = sims.counts("nri")
     >>> events.shape, n[0].tolist()
     ((2000, 2), [25, 26])
@@ -235,8 +235,8 @@ def simulate_binary_counts(design: BinaryDesign, n_reps: int, *, rng=None) -> Bi
 
     Examples
     --------
-    >>> from workbench.design import BinaryDesign
-    >>> c = simulate_binary_counts(BinaryDesign.from_t5(dropout=0.1), 100_000, rng=7)
+    >>> from workbench.design import load_design
+    >>> c = simulate_binary_counts(load_design("t5").with_dropout(0.1), 100_000, rng=7)
     >>> events, n = c.counts("nri")
     >>> [round(float(v), 2) for v in (events / n).mean(axis=0)]
     [0.23, 0.23]
@@ -344,13 +344,13 @@ def simulate_binary(design: BinaryDesign, *, rng=None, covariates: bool = False,
 
     Examples
     --------
-    >>> from workbench.design import BinaryDesign
-    >>> df = simulate_binary(BinaryDesign.from_t3(dropout=0.1), rng=2024)
+    >>> from workbench.design import load_design
+    >>> df = simulate_binary(load_design("t3").with_dropout(0.1), rng=2024)
     >>> df.groupby("arm", sort=False).size().to_dict()
     {'pdt': 51, 'sertraline': 52, 'placebo': 53}
     >>> list(df.columns)
     ['id', 'arm', 'stage1_response', 'switched', 'dropped_out', 'dropout_week', 'outcome_latent', 'outcome', 'outcome_nri']
-    >>> exact = simulate_binary(BinaryDesign.from_t4(), rng=1, exact_counts=True)
+    >>> exact = simulate_binary(load_design("t4"), rng=1, exact_counts=True)
     >>> exact.groupby("arm", sort=False)["outcome_nri"].sum().to_dict()
     {'pdt': 14, 'fluoxetine': 18}
     """

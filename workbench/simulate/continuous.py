@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import _check_int, _rng
+from ..design import load_design
 from ..design.continuous import ContinuousDesign
 from ..exceptions import InvalidParameterError
 
@@ -56,19 +57,22 @@ class ContinuousArrays:
     arm : int array (n,)
         Arm index of each patient (0 = control, 1 = experimental); the same in every replicate.
     y : float array (n_reps, n, n_visits)
-        Scores at every visit, rounded and clipped, including the (unobserved) scores after
-        drop-out.
+        Scores at every visit, rounded and clipped as the design says, including the (unobserved)
+        scores after drop-out.
     observed : bool array (n_reps, n, n_visits)
         Whether each score was observed (monotone: ``True`` up to the last visit attended).
     weeks : float array (n_visits,)
-    remission_threshold : float
+    remission_threshold : float or None
+    outcome_column : str, default "outcome"
+        Name of the score column in the long data of :func:`arrays_to_long`.
     """
 
     arm: np.ndarray
     y: np.ndarray
     observed: np.ndarray
     weeks: np.ndarray
-    remission_threshold: float
+    remission_threshold: float | None
+    outcome_column: str = "outcome"
 
     @property
     def n_reps(self) -> int:
@@ -86,18 +90,25 @@ class ContinuousArrays:
 
     @property
     def remission(self) -> np.ndarray:
-        """1.0 / 0.0 for remission at the last visit, ``nan`` if it was not observed."""
+        """1.0 / 0.0 for remission at the last visit, ``nan`` if it was not observed (or the
+        design defines no remission threshold)."""
+        if self.remission_threshold is None:
+            return np.full(self.y.shape[:-1], np.nan)
         rem = (self.y[..., -1] <= self.remission_threshold).astype(float)
         return np.where(self.observed[..., -1], rem, np.nan)
 
 
-def _round_clip(x: np.ndarray, scale) -> np.ndarray:
-    return np.clip(np.round(x), scale[0], scale[1]) + 0.0  # + 0.0: no negative zeros
+def _round_clip(x: np.ndarray, design: ContinuousDesign) -> np.ndarray:
+    if design.round_to is not None:
+        x = np.round(x / design.round_to) * design.round_to
+    if design.scale is not None:
+        x = np.clip(x, design.scale[0], design.scale[1])
+    return x + 0.0  # + 0.0: no negative zeros
 
 
 def simulate_continuous_arrays(design: ContinuousDesign, n_reps: int, *,
                                rng=None) -> ContinuousArrays:
-    """Draw ``n_reps`` replicates of a repeated-measures HAM-D trial at once.
+    """Draw ``n_reps`` replicates of a repeated-measures trial (such as HAM-D scores) at once.
 
     Parameters
     ----------
@@ -112,7 +123,8 @@ def simulate_continuous_arrays(design: ContinuousDesign, n_reps: int, *,
     Notes
     -----
     Scores are ``mean[arm] + L z`` with ``L`` the Cholesky factor of the design's covariance and
-    ``z`` standard normal, rounded to whole points and clipped to the scale. Drop-out is drawn visit
+    ``z`` standard normal, rounded to the design's ``round_to`` and clipped to its ``scale``
+    (when given). Drop-out is drawn visit
     by visit (a loop over the few visits, vectorised over replicates and patients): a patient still
     in at visit ``j - 1`` leaves before visit ``j`` with probability ``dropout[j - 1]`` (MCAR), or
     with log-odds shifted by ``dropout_slope`` per point of the score at visit ``j - 1`` above the
@@ -120,8 +132,8 @@ def simulate_continuous_arrays(design: ContinuousDesign, n_reps: int, *,
 
     Examples
     --------
-    >>> from workbench.design import ContinuousDesign
-    >>> sims = simulate_continuous_arrays(ContinuousDesign.from_t7(), 500, rng=1)
+    >>> from workbench.design import load_design
+    >>> sims = simulate_continuous_arrays(load_design("t7"), 500, rng=1)
     >>> sims.y.shape
     (500, 40, 4)
     >>> float(sims.observed[..., -1].mean()).__round__(2)   # about 0.95 ** 3
@@ -145,7 +157,7 @@ def simulate_continuous_arrays(design: ContinuousDesign, n_reps: int, *,
         ys.append(means[a] + z @ chol.T)
         us.append(u)
         arms.append(np.full(n, a))
-    y = _round_clip(np.concatenate(ys, axis=0).transpose(1, 0, 2), design.scale)
+    y = _round_clip(np.concatenate(ys, axis=0).transpose(1, 0, 2), design)
     u = np.concatenate(us, axis=0).transpose(1, 0, 2)
     arm = np.concatenate(arms)
 
@@ -162,7 +174,8 @@ def simulate_continuous_arrays(design: ContinuousDesign, n_reps: int, *,
             p = np.full(y.shape[:2], h)
         observed[..., j] = observed[..., j - 1] & (u[..., j - 1] >= p)
     return ContinuousArrays(arm=arm, y=y, observed=observed, weeks=np.asarray(design.weeks),
-                            remission_threshold=design.remission_threshold)
+                            remission_threshold=design.remission_threshold,
+                            outcome_column=design.outcome_column)
 
 
 def arrays_to_long(sims: ContinuousArrays, arm_names, rep: int = 0) -> pd.DataFrame:
@@ -185,7 +198,7 @@ def arrays_to_long(sims: ContinuousArrays, arm_names, rep: int = 0) -> pd.DataFr
             "visit": np.tile(np.arange(k), n),
             "week": np.tile(sims.weeks.astype(float), n),
             "baseline": np.repeat(y[:, 0], k),
-            "hamd": np.where(obs, y, np.nan).ravel(),
+            sims.outcome_column: np.where(obs, y, np.nan).ravel(),
             "dropped_out": ~obs.ravel(),
             "remission": remission,
         }
@@ -193,7 +206,7 @@ def arrays_to_long(sims: ContinuousArrays, arm_names, rep: int = 0) -> pd.DataFr
 
 
 def simulate_continuous(design: ContinuousDesign, *, rng=None) -> pd.DataFrame:
-    """Simulate one repeated-measures HAM-D trial in long format.
+    """Simulate one repeated-measures trial (such as HAM-D scores) in long format.
 
     Parameters
     ----------
@@ -208,18 +221,20 @@ def simulate_continuous(design: ContinuousDesign, *, rng=None) -> pd.DataFrame:
         - ``subject`` (1..n, control arm first), ``arm`` (arm name),
         - ``visit`` (0 = baseline), ``week``,
         - ``baseline``: the visit-0 score, repeated on every row,
-        - ``hamd``: the score, ``nan`` after drop-out,
+        - the score, in the column the design's ``outcome_column`` names (``hamd`` in the T7
+          and T8 designs), ``nan`` after drop-out,
         - ``dropped_out``: True where the visit is missing because the patient had left,
         - ``remission`` (nullable boolean): score ``<= remission_threshold`` at the last visit,
-          ``<NA>`` for patients who left before it; the same on all rows of a patient.
+          ``<NA>`` for patients who left before it (and for all patients when the design has no
+          threshold); the same on all rows of a patient.
 
         The numbers are those of replicate 0 of :func:`simulate_continuous_arrays` with the same
         ``rng``.
 
     Examples
     --------
-    >>> from workbench.design import ContinuousDesign
-    >>> df = simulate_continuous(ContinuousDesign.from_t7(), rng=7)
+    >>> from workbench.design import load_design
+    >>> df = simulate_continuous(load_design("t7"), rng=7)
     >>> df.shape
     (160, 8)
     >>> list(df.columns)
@@ -241,11 +256,10 @@ DATASET_SEEDS = {"t7": 3, "t8": 1}
 
 
 def _dataset_design(name: str) -> ContinuousDesign:
-    if name == "t7":
-        return ContinuousDesign.from_t7()
-    if name == "t8":
-        return ContinuousDesign.from_t8()
-    raise InvalidParameterError(f"`name` must be 't7' or 't8'; got {name!r}.")
+    """The catalogue design of a data set (``load_design("t7")`` or ``load_design("t8")``)."""
+    if name not in DATASET_SEEDS:
+        raise InvalidParameterError(f"`name` must be 't7' or 't8'; got {name!r}.")
+    return load_design(name)
 
 
 def make_continuous_dataset(name: str) -> pd.DataFrame:
@@ -263,7 +277,7 @@ def make_continuous_dataset(name: str) -> pd.DataFrame:
     if np.all(np.mod(out["week"], 1) == 0):
         out["week"] = out["week"].astype(int)
     out["baseline"] = out["baseline"].astype(int)
-    out["hamd"] = out["hamd"].astype("Int64")
+    out[design.outcome_column] = out[design.outcome_column].astype("Int64")
     out["dropped_out"] = out["dropped_out"].astype(int)
     out["remission"] = out["remission"].astype("Int64")
     return out

@@ -32,7 +32,8 @@ from scipy import special, stats
 
 from .._progress import progress_bar
 from .._validation import _check_choice, _check_int, _check_probability, _rng
-from ..design.meta import META_SCENARIOS, MetaAnalysisDesign
+from ..design import load_design
+from ..design.meta import MetaAnalysisDesign
 from ..exceptions import InvalidParameterError
 from ..results import Result
 
@@ -159,8 +160,8 @@ def simulate_meta(design: MetaAnalysisDesign, *, rng=None) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from workbench.design.meta import MetaAnalysisDesign
-    >>> df = simulate_meta(MetaAnalysisDesign.from_m1(), rng=3)
+    >>> from workbench.design import load_design
+    >>> df = simulate_meta(load_design("m1"), rng=3)
     >>> list(df.columns)[:5], len(df)
     (['study', 'n1', 'n2', 'theta', 'yi'], 5)
     """
@@ -502,11 +503,11 @@ META_DICTIONARY: dict[str, tuple[str, str]] = {
 def make_meta_dataset(scenario: str, *, rng=None) -> pd.DataFrame:
     """One study-level dataset in the shape of meta-analysis M1, M2 or M3.
 
-    Trial sizes come from :meth:`MetaAnalysisDesign.from_scenario` (they add up to the published
-    numbers of patients); true SMDs are ``effect + comparator shift + tau * z``; each trial's
-    control-arm mean improvement is about 9 HAM-D points with a per-trial SD between 5.5 and 8;
-    observed means and SDs are drawn from their sampling distributions and rounded to 2 decimals;
-    drop-out is binomial with a trial-level rate around 20%, the same in both arms.
+    Trial sizes come from the catalogue design (``load_design("m1")`` etc.; they add up to the
+    published numbers of patients); true SMDs are ``effect + comparator shift + tau * z``; each
+    trial's control-arm mean improvement is about 9 HAM-D points with a per-trial SD between 5.5
+    and 8; observed means and SDs are drawn from their sampling distributions and rounded to 2
+    decimals; drop-out is binomial with a trial-level rate around 20%, the same in both arms.
 
     Parameters
     ----------
@@ -523,8 +524,8 @@ def make_meta_dataset(scenario: str, *, rng=None) -> pd.DataFrame:
     >>> len(df), int(df.n_pdt.sum() + df.n_ctrl.sum())
     (5, 435)
     """
-    _check_choice("scenario", scenario, META_SCENARIOS)
-    design = MetaAnalysisDesign.from_scenario(scenario)
+    _check_choice("scenario", scenario, DATASET_SEEDS)
+    design = load_design(scenario)
     gen = _rng(DATASET_SEEDS[scenario] if rng is None else rng)
     g_comp, g_theta, g_sigma, g_means, g_sd, g_drop = gen.spawn(6)
     k = design.k

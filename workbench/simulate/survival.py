@@ -99,8 +99,8 @@ def simulate_survival_arrays(design: SurvivalDesign, n_reps: int, *, rng=None) -
 
     Examples
     --------
-    >>> from workbench.design import SurvivalDesign
-    >>> sims = simulate_survival_arrays(SurvivalDesign.from_t1(), 1000, rng=42)
+    >>> from workbench.design import load_design
+    >>> sims = simulate_survival_arrays(load_design("t1"), 1000, rng=42)
     >>> sims.time.shape
     (1000, 92)
     >>> bool(sims.time.max() <= 48)
@@ -173,8 +173,8 @@ def simulate_survival(design: SurvivalDesign, *, rng=None) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from workbench.design import SurvivalDesign
-    >>> df = simulate_survival(SurvivalDesign.from_t1(), rng=2024)
+    >>> from workbench.design import load_design
+    >>> df = simulate_survival(load_design("t1"), rng=2024)
     >>> df.groupby("arm").size().to_dict()
     {'combination': 41, 'pharmacotherapy': 51}
     >>> list(df.columns)
