@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench import InvalidParameterError
+from workbench import InvalidParameterError, StatisticalWarning
 from workbench.power.sequential import (
     GroupSequentialDesign,
     boundary_crossing,
@@ -38,7 +38,8 @@ P_TOL = 1e-8
 def _design_from(inputs) -> GroupSequentialDesign:
     fut = inputs["typeBetaSpending"]
     return group_sequential_design(
-        kmax=inputs["kMax"], alpha=inputs["alpha"], beta=inputs["beta"], sided=inputs["sided"],
+        kmax=inputs["kMax"], alpha=inputs["alpha"], beta=inputs["beta"],
+        alternative={1: "greater", 2: "two-sided"}[inputs["sided"]],
         information_rates=inputs["informationRates"], type_of_design=inputs["typeOfDesign"],
         delta_wt=inputs["deltaWT"], futility=None if fut == "none" else fut,
         binding=inputs["bindingFutility"],
@@ -63,10 +64,12 @@ def _bounds_two_looks(spent, t):
     return c1, c2
 
 
-def _asof3():
-    # the design behind the sample-size and simulation cases
+def _asof3(alternative):
+    # the design behind the sample-size and simulation cases (rpact sided = 1; their effects,
+    # a hazard ratio below 1 and p1 < p2, are on the side "less")
     i = CASES["ss_survival_k3_asOF_p27_p47_t48_accrual24_followup48_power80"]["inputs"]
-    return group_sequential_design(kmax=3, alpha=i["alpha"], beta=i["beta"], sided=1,
+    return group_sequential_design(kmax=3, alpha=i["alpha"], beta=i["beta"],
+                                   alternative=alternative,
                                    information_rates=i["informationRates"], type_of_design="asOF")
 
 
@@ -147,7 +150,7 @@ def test_spending_function_values():
     assert spending_function("bsOF", 0.2, t) == pytest.approx(
         hand["beta_spending_function_values"], abs=1e-15)
     two = CASES["gsd_k3_asOF_alpha05_2sided_t50_75_100_beta20"]
-    assert spending_function("asOF", 0.05, [0.5, 0.75, 1], sided=2) == pytest.approx(
+    assert spending_function("asOF", 0.05, [0.5, 0.75, 1], alternative="two-sided") == pytest.approx(
         two["outputs"]["hand_crosscheck"]["alpha_spending_function_values"], abs=1e-15)
 
 
@@ -216,7 +219,7 @@ def test_kmax_one_is_the_fixed_design():
 
 
 def test_boundary_crossing_h0_spends_alpha_and_reference_comparator():
-    d = _asof3()
+    d = _asof3("greater")
     h0 = boundary_crossing(d, 0.0)
     assert h0["p_upper"].sum() == pytest.approx(0.025, abs=1e-10)
     # rpact reference: the design's critical values applied at the 22nd, 44th and 65th event
@@ -239,8 +242,8 @@ def test_sample_size_survival_matches_rpact():
     c = CASES[SURV]
     i, o = c["inputs"], c["outputs"]
     s = sample_size_survival_sequential(
-        _asof3(), pi1=i["pi1"], pi2=i["pi2"], event_time=i["eventTime"],
-        accrual_time=i["accrualTime"], follow_up_time=i["followUpTime"],
+        _asof3("less"), p1=i["pi1"], p2=i["pi2"], event_time=i["eventTime"],
+        accrual_time=i["accrualTime"], follow_up=i["followUpTime"],
         dropout_rate1=i["dropoutRate1"], dropout_rate2=i["dropoutRate2"],
         dropout_time=i["dropoutTime"], allocation_ratio=i["allocationRatioPlanned"])
     rel = dict(rel=1e-8)
@@ -272,30 +275,30 @@ def test_sample_size_survival_matches_rpact():
 
 
 def test_sample_size_survival_solves_follow_up_from_subjects():
-    d = _asof3()
-    a = sample_size_survival_sequential(d, pi1=0.27, pi2=0.47, event_time=48, accrual_time=24,
-                                        follow_up_time=48, dropout_rate1=0.1, dropout_rate2=0.1)
-    b = sample_size_survival_sequential(d, pi1=0.27, pi2=0.47, event_time=48, accrual_time=24,
-                                        max_number_of_subjects=a.max_subjects, dropout_rate1=0.1,
+    d = _asof3("less")
+    a = sample_size_survival_sequential(d, p1=0.27, p2=0.47, event_time=48, accrual_time=24,
+                                        follow_up=48, dropout_rate1=0.1, dropout_rate2=0.1)
+    b = sample_size_survival_sequential(d, p1=0.27, p2=0.47, event_time=48, accrual_time=24,
+                                        n_total=a.max_subjects, dropout_rate1=0.1,
                                         dropout_rate2=0.1)
-    assert b.follow_up_time == pytest.approx(48, rel=1e-9)
+    assert b.follow_up == pytest.approx(48, rel=1e-9)
     assert b.analysis_times == pytest.approx(a.analysis_times, rel=1e-9)
     # drop-out needs more subjects for the same events
-    plain = sample_size_survival_sequential(d, pi1=0.27, pi2=0.47, event_time=48,
-                                            accrual_time=24, follow_up_time=48)
+    plain = sample_size_survival_sequential(d, p1=0.27, p2=0.47, event_time=48,
+                                            accrual_time=24, follow_up=48)
     assert a.max_subjects > plain.max_subjects and a.max_events == plain.max_events
 
 
 def test_sample_size_survival_hazard_inputs_agree():
-    d = _asof3()
+    d = _asof3("less")
     lam2 = -math.log(0.53) / 48
-    a = sample_size_survival_sequential(d, pi1=0.27, pi2=0.47, event_time=48, accrual_time=24,
-                                        follow_up_time=48)
+    a = sample_size_survival_sequential(d, p1=0.27, p2=0.47, event_time=48, accrual_time=24,
+                                        follow_up=48)
     b = sample_size_survival_sequential(d, hazard_ratio=a.hazard_ratio, lambda2=lam2,
-                                        accrual_time=24, follow_up_time=48)
+                                        accrual_time=24, follow_up=48)
     c = sample_size_survival_sequential(d, median1=math.log(2) / a.lambda1,
                                         median2=math.log(2) / lam2, accrual_time=24,
-                                        follow_up_time=48)
+                                        follow_up=48)
     assert b.max_subjects == pytest.approx(a.max_subjects, rel=1e-12)
     assert c.max_subjects == pytest.approx(a.max_subjects, rel=1e-12)
     # and all three are rpact's getSampleSizeSurvival for this scenario
@@ -307,7 +310,7 @@ def test_sample_size_survival_hazard_inputs_agree():
 
 def test_sample_size_rates_matches_rpact():
     o = CASES[RATES]["outputs"]
-    s = sample_size_rates_sequential(_asof3(), pi1=0.27, pi2=0.47)
+    s = sample_size_rates_sequential(_asof3("less"), p1=0.27, p2=0.47)
     assert s.direction_upper is o["directionUpper"]
     assert s.n_fixed == pytest.approx(o["nFixed"], rel=1e-12)
     for mine, ref in [("max_subjects", "maxNumberOfSubjects"),
@@ -344,8 +347,8 @@ def test_sample_size_survival_matches_rpact_test_suite(theta_h0, ratio, ref):
     accrual, unequal allocation, theta_h0 = 1.2. Values printed to 8 significant digits."""
     d = group_sequential_design(information_rates=[0.2, 0.5, 1], beta=0.1, type_of_design="WT",
                                 delta_wt=0.3)
-    s = sample_size_survival_sequential(d, pi1=0.4, pi2=0.2, event_time=12, accrual_time=12,
-                                        follow_up_time=6, allocation_ratio=ratio,
+    s = sample_size_survival_sequential(d, p1=0.4, p2=0.2, event_time=12, accrual_time=12,
+                                        follow_up=6, allocation_ratio=ratio,
                                         theta_h0=theta_h0)
     got = (s.max_subjects, s.max_events, list(s.analysis_times), s.study_duration_h1,
            [s.expected_events_h0, s.expected_events_h01, s.expected_events_h1],
@@ -355,7 +358,7 @@ def test_sample_size_survival_matches_rpact_test_suite(theta_h0, ratio, ref):
         np.testing.assert_allclose(mine, want, rtol=1e-7)
 
 
-@pytest.mark.parametrize("pi1,pi2,theta_h0,ratio,ref", [
+@pytest.mark.parametrize("p1,p2,margin,ratio,ref", [
     (0.5, 0.3, 0.0, 1, (261.60183, 260.14823, 244.79812, 190.51949,
                         [0.39662162, 0.20482715, 0.12354802])),
     (0.5, 0.3, 0.0, 3, (349.41307, 347.47155, 326.9689, 254.47069,
@@ -365,14 +368,13 @@ def test_sample_size_survival_matches_rpact_test_suite(theta_h0, ratio, ref):
     (0.5, 0.1, 0.2, 0.4, (267.48868, 266.00237, 250.30683, 194.80676,
                           [0.59822838, 0.40051537, 0.32119139])),
 ])
-def test_sample_size_rates_matches_rpact_test_suite(pi1, pi2, theta_h0, ratio, ref):
+def test_sample_size_rates_matches_rpact_test_suite(p1, p2, margin, ratio, ref):
     """rpact's own tests (tests/testthat/test-f_design_sample_size_calculator.R): WT(0.3) design
-    at t = 0.2, 0.5, 1, beta 0.1; unequal allocation and a superiority margin (theta_h0 = 0.2 with
-    pi1 - pi2 = 0.4). Values printed to 8 significant digits."""
+    at t = 0.2, 0.5, 1, beta 0.1; unequal allocation and a superiority margin (rpact's
+    thetaH0 = 0.2 with p1 - p2 = 0.4). Values printed to 8 significant digits."""
     d = group_sequential_design(information_rates=[0.2, 0.5, 1], beta=0.1, type_of_design="WT",
                                 delta_wt=0.3)
-    s = sample_size_rates_sequential(d, pi1=pi1, pi2=pi2, theta_h0=theta_h0,
-                                     allocation_ratio=ratio)
+    s = sample_size_rates_sequential(d, p1=p1, p2=p2, margin=margin, allocation_ratio=ratio)
     got = (s.max_subjects, s.expected_subjects_h0, s.expected_subjects_h01,
            s.expected_subjects_h1, list(s.critical_values_effect_scale))
     for mine, want in zip(got, ref):
@@ -398,7 +400,7 @@ def test_monitoring_at_planned_information_reproduces_design(designs, cid):
 
 
 def test_monitoring_spends_alpha_at_information_reached():
-    d = _asof3()
+    d = _asof3("greater")
     t = [0.41, 0.58]
     m = monitor_sequential(d, z=[1.0, 1.5], information_rates=t)
     assert m.alpha_spent == pytest.approx(spending_function("asOF", 0.025, t), abs=1e-11)
@@ -417,7 +419,7 @@ def test_monitoring_spends_alpha_at_information_reached():
 
 
 def test_monitoring_repeated_confidence_intervals():
-    d = _asof3()
+    d = _asof3("greater")
     est, se = [0.2, 0.35], [0.25, 0.17]
     m = monitor_sequential(d, z=np.divide(est, se), information_rates=[0.35, 0.7],
                            estimates=est, standard_errors=se)
@@ -432,7 +434,7 @@ def test_monitoring_repeated_confidence_intervals():
 
 
 def test_monitor_logrank_hazard_ratio_intervals():
-    d = _asof3()
+    d = _asof3("less")
     m = monitor_logrank(d, z=[-1.2, -2.9], events=[22, 41], max_events=65)
     assert m.information_rates == pytest.approx([22 / 65, 41 / 65])
     se = 2 / np.sqrt([22, 41])
@@ -501,7 +503,7 @@ RPACT_TWO_SIDED_BS = [
 
 @pytest.mark.parametrize("kw,ref", RPACT_TWO_SIDED_BS)
 def test_two_sided_beta_spending_matches_rpact(kw, ref):
-    d = group_sequential_design(sided=2, **kw)
+    d = group_sequential_design(alternative="two-sided", **kw)
     for name, want in ref.items():
         got = getattr(d, name)
         if name == "alpha_spent":  # rpact floors the last value to 8 decimals
@@ -512,7 +514,7 @@ def test_two_sided_beta_spending_matches_rpact(kw, ref):
 
 def test_two_sided_beta_spending_crossing_agrees_with_brute_force_simulation():
     """The |Z| < u futility regions of a two-sided binding design: 400,000 Brownian paths."""
-    d = group_sequential_design(sided=2, **RPACT_TWO_SIDED_BS[1][0])
+    d = group_sequential_design(alternative="two-sided", **RPACT_TWO_SIDED_BS[1][0])
     res = boundary_crossing(d, d.drift)
     t = np.asarray(d.information_rates)
     rng = np.random.default_rng(7)
@@ -536,7 +538,7 @@ def test_two_sided_beta_spending_crossing_agrees_with_brute_force_simulation():
 
 def test_two_sided_beta_spending_monitoring_and_cli(capsys):
     kw, ref = RPACT_TWO_SIDED_BS[0]
-    d = group_sequential_design(sided=2, **kw)
+    d = group_sequential_design(alternative="two-sided", **kw)
     # at the planned information the monitored bounds are the design's
     m = monitor_sequential(d, z=[1.0, 0.05], information_rates=kw["information_rates"][:2])
     assert m.critical_values == pytest.approx(ref["critical_values"][:2], rel=1e-7)
@@ -565,7 +567,8 @@ def test_two_sided_beta_spending_monitoring_and_cli(capsys):
     (dict(alpha=1.5), "alpha"),
     (dict(alpha=0), "alpha"),
     (dict(beta=1.0), "beta"),
-    (dict(sided=3), "sided"),
+    (dict(alternative="both"), "alternative"),
+    (dict(alternative=2), "alternative"),
     (dict(kmax=0), "kmax"),
     (dict(type_of_design="XYZ"), "type_of_design"),
     (dict(type_of_design="WT"), "delta_wt"),
@@ -576,7 +579,7 @@ def test_two_sided_beta_spending_monitoring_and_cli(capsys):
     (dict(futility="bsXX"), "futility"),
     (dict(futility="bsHSD"), "futility_gamma"),
     (dict(futility="bsOF", type_of_design="OF"), "futility"),
-    (dict(futility=[0.5, 1.0], sided=2, alpha=0.05), "futility"),
+    (dict(futility=[0.5, 1.0], alternative="two-sided", alpha=0.05), "futility"),
     (dict(futility=[0.1]), "futility"),
     (dict(futility=[3.9, 0.0]), "futility"),
     (dict(binding="yes", futility="bsOF"), "binding"),
@@ -587,7 +590,7 @@ def test_design_errors_name_the_parameter(kwargs, match):
 
 
 def test_monitoring_errors_name_the_parameter():
-    d = _asof3()
+    d = _asof3("greater")
     with pytest.raises(InvalidParameterError, match="information_rates"):
         monitor_sequential(d, z=[1, 2], information_rates=[0.5, 0.4])
     with pytest.raises(InvalidParameterError, match="information_rates"):
@@ -607,18 +610,18 @@ def test_monitoring_errors_name_the_parameter():
 
 
 def test_sample_size_errors_name_the_parameter():
-    d = _asof3()
-    with pytest.raises(InvalidParameterError, match="pi1"):
-        sample_size_survival_sequential(d, pi1=1.2, pi2=0.47, follow_up_time=12)
-    with pytest.raises(InvalidParameterError, match="follow_up_time"):
-        sample_size_survival_sequential(d, pi1=0.27, pi2=0.47)
-    with pytest.raises(InvalidParameterError, match="max_number_of_subjects"):
-        sample_size_survival_sequential(d, pi1=0.27, pi2=0.47, event_time=48, accrual_time=24,
-                                        max_number_of_subjects=40)
-    with pytest.raises(InvalidParameterError, match="pi1"):
-        sample_size_rates_sequential(d, pi1=0.3, pi2=0.3)
+    d = _asof3("less")
+    with pytest.raises(InvalidParameterError, match="p1"):
+        sample_size_survival_sequential(d, p1=1.2, p2=0.47, follow_up=12)
+    with pytest.raises(InvalidParameterError, match="follow_up"):
+        sample_size_survival_sequential(d, p1=0.27, p2=0.47)
+    with pytest.raises(InvalidParameterError, match="n_total"):
+        sample_size_survival_sequential(d, p1=0.27, p2=0.47, event_time=48, accrual_time=24,
+                                        n_total=40)
+    with pytest.raises(InvalidParameterError, match="p1"):
+        sample_size_rates_sequential(d, p1=0.3, p2=0.3)
     with pytest.raises(InvalidParameterError, match="design"):
-        sample_size_rates_sequential({"kmax": 3}, pi1=0.3, pi2=0.4)
+        sample_size_rates_sequential({"kmax": 3}, p1=0.3, p2=0.4)
 
 
 # ------------------------------------------------------------------------------------------
@@ -714,13 +717,14 @@ def test_power_survival_sequential_matches_getpowersurvival():
     ref = sim["outputs"]["analytic_comparators"]["getPowerSurvival_65_events"]
     from workbench.power.sequential import power_survival_sequential
 
-    p = power_survival_sequential(_asof3(), max_events=65,
+    p = power_survival_sequential(_asof3("less"), max_events=65,
                                   hazard_ratio=sim["outputs"]["hazardRatio"])
     assert p.power == pytest.approx(ref["overallReject"], abs=P_TOL)
     assert p.reject_per_look == pytest.approx(ref["rejectPerStage"], abs=P_TOL)
     assert p.expected_information == pytest.approx(ref["expectedNumberOfEvents"], rel=1e-8)
-    # the wrong direction has (almost) no power
-    q = power_survival_sequential(_asof3(), max_events=65, hazard_ratio=2.0)
+    # the wrong direction has (almost) no power, and says so
+    with pytest.warns(StatisticalWarning, match="other side"):
+        q = power_survival_sequential(_asof3("less"), max_events=65, hazard_ratio=2.0)
     assert q.power < 1e-4
 
 
@@ -737,11 +741,11 @@ def test_notebook_06_with_small_parameters(tmp_path):
               "p_pharmacotherapy": 0.6, "horizon": 12.0, "accrual_time": 6.0, "follow_up": 12.0,
               "n_sim": 500, "seed": 5}
     rec = wb.run_notebook(nb, tmp_path / "nb06.ipynb", parameters=params)
-    d = group_sequential_design(kmax=2, information_rates=[0.5, 1.0])
+    d = group_sequential_design(kmax=2, information_rates=[0.5, 1.0], alternative="less")
     assert rec["critical_values"] == pytest.approx(d.critical_values, abs=1e-12)
     assert rec["futility_bounds"] is None
-    s = sample_size_survival_sequential(d, pi1=0.3, pi2=0.6, event_time=12, accrual_time=6,
-                                        follow_up_time=12)
+    s = sample_size_survival_sequential(d, p1=0.3, p2=0.6, event_time=12, accrual_time=6,
+                                        follow_up=12)
     assert rec["events_per_look"] == list(s.events_per_look_ceiling)
     assert rec["n_per_arm"] == math.ceil(s.max_subjects1 - 1e-9)
     # the monitored trial: same simulated data, cut at the planned events
@@ -822,7 +826,7 @@ def test_simulation_matches_rpact_within_monte_carlo_error_small():
     """2,000 replicates with rpact's recruitment grid vs the 100,000-iteration reference (4 SE)."""
     from workbench.power.sequential import simulate_survival_sequential
 
-    sim = simulate_survival_sequential(_asof3(), _sim_trial(), events=[22, 44, 65],
+    sim = simulate_survival_sequential(_asof3("less"), _sim_trial(), events=[22, 44, 65],
                                        n_reps=2000, entry="grid", rng=20240611)
     _check_against(sim, SIM100["outputs"], 100_000, z=4.0)
     assert sim.reached[0] == 2000 and sim.reached[1] <= 2000
@@ -832,10 +836,10 @@ def test_simulation_is_reproducible_whatever_the_chunks():
     from workbench.power.sequential import simulate_survival_sequential
 
     kw = dict(events=[22, 44, 65], n_reps=1200, rng=3)
-    a = simulate_survival_sequential(_asof3(), _sim_trial(), chunk_size=500, **kw)
-    b = simulate_survival_sequential(_asof3(), _sim_trial(), chunk_size=10_000, **kw)
+    a = simulate_survival_sequential(_asof3("less"), _sim_trial(), chunk_size=500, **kw)
+    b = simulate_survival_sequential(_asof3("less"), _sim_trial(), chunk_size=10_000, **kw)
     assert a.to_dict() == b.to_dict()
-    c = simulate_survival_sequential(_asof3(), _sim_trial(), events=[22, 44, 65], n_reps=1200,
+    c = simulate_survival_sequential(_asof3("less"), _sim_trial(), events=[22, 44, 65], n_reps=1200,
                                      rng=4)
     assert c.power != a.power
 
@@ -843,7 +847,7 @@ def test_simulation_is_reproducible_whatever_the_chunks():
 def test_simulation_errors_name_the_parameter():
     from workbench.power.sequential import simulate_survival_sequential
 
-    d, trial = _asof3(), _sim_trial()
+    d, trial = _asof3("less"), _sim_trial()
     with pytest.raises(InvalidParameterError, match="events"):
         simulate_survival_sequential(d, trial, events=[22, 44])
     with pytest.raises(InvalidParameterError, match="events"):
@@ -864,16 +868,16 @@ def test_simulation_matches_rpact_10000_replicates():
     uniform entry times the power agrees too, and the type I error is the design's alpha."""
     from workbench.power.sequential import simulate_survival_sequential
 
-    sim = simulate_survival_sequential(_asof3(), _sim_trial(), events=[22, 44, 65],
+    sim = simulate_survival_sequential(_asof3("less"), _sim_trial(), events=[22, 44, 65],
                                        n_reps=10_000, entry="grid", type1=True, rng=777)
     _check_against(sim, SIM100["outputs"], 100_000, z=3.5)
     _check_against(sim, SIM10["outputs"], 10_000, z=3.5)
     # type I error of the procedure at the realised information rates (asymptotic value)
-    alpha = boundary_crossing(_asof3(), 0.0, information_rates=[22 / 65, 44 / 65, 1])
+    alpha = boundary_crossing(_asof3("greater"), 0.0, information_rates=[22 / 65, 44 / 65, 1])
     _within_mc(sim.type1_error, sim.type1_mcse, float(alpha["p_upper"].sum()), 10_000, 10**9, 3.5)
     # uniform random entry (the workbench's trials) changes the early looks a little (fewer
     # rejections at look 1: about 0.0105 against 0.0129 with 100,000 replicates) but not the power
-    uni = simulate_survival_sequential(_asof3(), _sim_trial(), events=[22, 44, 65],
+    uni = simulate_survival_sequential(_asof3("less"), _sim_trial(), events=[22, 44, 65],
                                        n_reps=10_000, rng=778)
     _within_mc(uni.power, uni.power_mcse, SIM100["outputs"]["overallReject"], 10_000, 100_000,
                3.5)
@@ -915,7 +919,7 @@ def test_monitor_logrank_from_logrank_results():
     from workbench.power.sequential import data_at_events
 
     df = _t1_trial_data()
-    d = _asof3()
+    d = _asof3("less")
     looks = data_at_events(df, [22, 44])
     res = [wb.logrank_test(part, time="time", event="event", group="arm") for _, part in looks]
     m = monitor_logrank(d, results=res, experimental="combination", max_events=65)
@@ -1038,7 +1042,7 @@ def test_cli_power_kmax_errors_name_the_option(capsys, argv, option):
 # ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("kw,drift", [
     (dict(kmax=5, information_rates=[0.15, 0.3, 0.55, 0.8, 1.0], type_of_design="asP",
-          sided=2, alpha=0.05), 2.5),
+          alternative="two-sided", alpha=0.05), 2.5),
     (dict(kmax=4, information_rates=[0.2, 0.5, 0.7, 1.0], futility="bsP", binding=True), 2.9),
     (dict(kmax=3, type_of_design="asKD", rho=2, futility=[-0.5, 0.8]), 0.0),
 ])
@@ -1075,7 +1079,7 @@ def test_cli_monitor(capsys):
                         "--reached", "0.35,0.62", "--json")
     assert code == 0
     res = json.loads(out)
-    lib = monitor_sequential(_asof3(), z=[1.1, 2.8], information_rates=[0.35, 0.62])
+    lib = monitor_sequential(_asof3("greater"), z=[1.1, 2.8], information_rates=[0.35, 0.62])
     assert res["critical_values"] == pytest.approx(lib.critical_values, abs=1e-9)
     assert res["decisions"] == ["continue", "reject H0"] and res["stop_look"] == 2
     # the bounds independently: O'Brien-Fleming-type spending at the information reached,
@@ -1087,7 +1091,7 @@ def test_cli_monitor(capsys):
     code, out, _ = _cli(capsys, "design", "monitor", "--z=-1.2,-2.9", "--events", "22,41",
                         "--max-events", "65", "--json")
     res = json.loads(out)
-    lib = monitor_logrank(_asof3(), z=[-1.2, -2.9], events=[22, 41], max_events=65)
+    lib = monitor_logrank(_asof3("less"), z=[-1.2, -2.9], events=[22, 41], max_events=65)
     assert code == 0 and res["rci_upper"] == pytest.approx(lib.rci_upper, rel=1e-9)
     # repeated CI upper bound on the hazard ratio: exp(z se + c se), se = 2 / sqrt(events)
     t = [22 / 65, 41 / 65]
@@ -1122,7 +1126,7 @@ def test_cli_options_that_do_not_apply_give_one_warning_line(capsys):
 def test_simulated_futility_stops_come_with_their_monte_carlo_error():
     from workbench.power.sequential import simulate_survival_sequential
 
-    d = group_sequential_design(kmax=3, futility="bsOF")
+    d = group_sequential_design(kmax=3, futility="bsOF", alternative="less")
     sim = simulate_survival_sequential(d, _sim_trial(), events=[22, 44, 65], n_reps=400, rng=2)
     p = np.asarray(sim.futility_per_look)
     assert p.sum() > 0
