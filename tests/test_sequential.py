@@ -20,8 +20,10 @@ from workbench.power.sequential import (
     GroupSequentialDesign,
     boundary_crossing,
     group_sequential_design,
+    hazard_ratio_bounds,
     monitor_logrank,
     monitor_sequential,
+    power_survival_sequential,
     sample_size_rates_sequential,
     sample_size_survival_sequential,
     spending_function,
@@ -150,7 +152,8 @@ def test_spending_function_values():
     assert spending_function("bsOF", 0.2, t) == pytest.approx(
         hand["beta_spending_function_values"], abs=1e-15)
     two = CASES["gsd_k3_asOF_alpha05_2sided_t50_75_100_beta20"]
-    assert spending_function("asOF", 0.05, [0.5, 0.75, 1], alternative="two-sided") == pytest.approx(
+    assert spending_function("asOF", 0.05, [0.5, 0.75, 1],
+                             alternative="two-sided") == pytest.approx(
         two["outputs"]["hand_crosscheck"]["alpha_spending_function_values"], abs=1e-15)
 
 
@@ -715,8 +718,6 @@ def test_cli_bad_input_exits_2_naming_the_option(capsys, argv, option):
 def test_power_survival_sequential_matches_getpowersurvival():
     sim = CASES["sim_survival_k3_asOF_p27_p47_E22_44_65_N150_10000iter_seed12345"]
     ref = sim["outputs"]["analytic_comparators"]["getPowerSurvival_65_events"]
-    from workbench.power.sequential import power_survival_sequential
-
     p = power_survival_sequential(_asof3("less"), max_events=65,
                                   hazard_ratio=sim["outputs"]["hazardRatio"])
     assert p.power == pytest.approx(ref["overallReject"], abs=P_TOL)
@@ -1135,3 +1136,192 @@ def test_simulated_futility_stops_come_with_their_monte_carlo_error():
     assert math.isnan(tab["futility_mcse"][2])
     assert sim.early_stop_mcse == pytest.approx(
         math.sqrt(sim.early_stop * (1 - sim.early_stop) / 400))
+
+
+# ------------------------------------------------------------------------------------------
+# the side of the test: alternative ("greater", "less", "two-sided"; rpact's sided kept as a
+# read-only property), and the library defaults the command line uses
+# ------------------------------------------------------------------------------------------
+def test_alternative_less_is_the_mirrored_one_sided_design():
+    g = group_sequential_design(kmax=3, futility="bsOF")
+    less = group_sequential_design(kmax=3, futility="bsOF", alternative="less")
+    two = group_sequential_design(kmax=3, alpha=0.05, alternative="two-sided")
+    assert (g.alternative, g.sided, less.sided, two.sided) == ("greater", 1, 1, 2)
+    assert less.critical_values == g.critical_values
+    assert less.futility_bounds == g.futility_bounds and less.power == g.power
+    assert less.to_dict()["alternative"] == "less" and less.to_dict()["sided"] == 1
+    assert "alternative=less" in str(less)
+    t = [1 / 3, 2 / 3, 1]
+    assert spending_function("asOF", 0.025, t, alternative="less") == pytest.approx(
+        spending_function("asOF", 0.025, t), abs=0)
+    with pytest.raises(InvalidParameterError, match="alternative"):
+        spending_function("asOF", 0.025, t, alternative=1)
+    # monitoring flips the sign of z for "less" and reports the oriented statistic
+    mg = monitor_sequential(g, z=[-0.5, 2.6], information_rates=[0.34, 0.66])
+    ml = monitor_sequential(less, z=[0.5, -2.6], information_rates=[0.34, 0.66])
+    assert ml.decisions == mg.decisions == ("futility bound crossed (non-binding)", "reject H0")
+    assert ml.z == mg.z == pytest.approx((-0.5, 2.6))
+    assert ml.critical_values == pytest.approx(mg.critical_values, abs=1e-14)
+    # two-sided monitoring rejects on either side
+    m2 = monitor_sequential(two, z=[-4.0], information_rates=[0.34])
+    assert m2.decisions == ("reject H0",)
+
+
+def test_monitor_logrank_takes_the_side_from_the_design():
+    less = monitor_logrank(_asof3("less"), z=[-1.2, -2.9], events=[22, 41], max_events=65)
+    greater = monitor_logrank(_asof3("greater"), z=[1.2, 2.9], events=[22, 41], max_events=65)
+    assert less.decisions == greater.decisions == ("continue", "reject H0")
+    assert less.z == greater.z
+    # the estimates are the hazard ratios of the data, whatever the side
+    assert less.estimates == pytest.approx(1 / np.asarray(greater.estimates), rel=1e-12)
+    wrong = monitor_logrank(_asof3("greater"), z=[-1.2, -2.9], events=[22, 41], max_events=65)
+    assert wrong.decisions == ("continue", "continue")
+
+
+def test_sample_size_needs_the_design_on_the_side_of_the_effect():
+    with pytest.raises(InvalidParameterError, match="alternative"):
+        sample_size_survival_sequential(_asof3("greater"), p1=0.27, p2=0.47, event_time=48,
+                                        accrual_time=24, follow_up=48)
+    with pytest.raises(InvalidParameterError, match="alternative"):
+        sample_size_rates_sequential(_asof3("greater"), p1=0.27, p2=0.47)
+    # non-inferiority with higher rates better: H0 p1 - p2 <= margin < 0, alternative "greater"
+    ni = sample_size_rates_sequential(_asof3("greater"), p1=0.5, p2=0.5, margin=-0.1)
+    assert ni.direction_upper and ni.margin == -0.1 and (ni.p1, ni.p2) == (0.5, 0.5)
+    with pytest.raises(InvalidParameterError, match="alternative"):
+        sample_size_rates_sequential(_asof3("less"), p1=0.5, p2=0.5, margin=-0.1)
+    # a two-sided design takes the direction of the effect, as rpact's directionUpper
+    two = group_sequential_design(kmax=3, alpha=0.05, alternative="two-sided")
+    a = sample_size_rates_sequential(two, p1=0.27, p2=0.47)
+    b = sample_size_rates_sequential(two, p1=0.47, p2=0.27)
+    assert a.max_subjects == pytest.approx(b.max_subjects, rel=1e-12)
+    assert not a.direction_upper and b.direction_upper
+
+
+def test_power_side_and_hazard_ratio_bounds_against_rpact():
+    o = CASES[SURV]["outputs"]
+    s = sample_size_survival_sequential(_asof3("less"), p1=0.27, p2=0.47, event_time=48,
+                                        accrual_time=24, follow_up=48)
+    p = power_survival_sequential(_asof3("less"), max_events=s.max_events,
+                                  hazard_ratio=s.hazard_ratio)
+    # at the planned events, power 0.8 and rpact's hazard-ratio bounds (criticalValuesEffectScale)
+    assert p.power == pytest.approx(0.8, abs=1e-8)
+    assert p.critical_values_effect_scale == pytest.approx(o["criticalValuesEffectScale"],
+                                                           rel=1e-8)
+    assert list(p.summary["hazard_ratio_bound"]) == list(p.critical_values_effect_scale)
+    assert hazard_ratio_bounds(_asof3("less").critical_values, s.events_per_look,
+                               alternative="less") == pytest.approx(
+        o["criticalValuesEffectScale"], rel=1e-8)
+    up = hazard_ratio_bounds([2.0, 1.5], [30, 60], alternative="greater", allocation_ratio=2,
+                             theta_h0=1.2)
+    assert up == pytest.approx([1.2 * math.exp(c * 3 / math.sqrt(2 * e))
+                                for c, e in ((2.0, 30), (1.5, 60))], rel=1e-14)
+    with pytest.raises(InvalidParameterError, match="alternative"):
+        hazard_ratio_bounds([2.0], [30], alternative="two-sided")
+    with pytest.raises(InvalidParameterError, match="events"):
+        hazard_ratio_bounds([2.0, 1.0], [30], alternative="less")
+    # "greater" at the reciprocal hazard ratio is the same test; two-sided designs take the
+    # direction of the effect
+    q = power_survival_sequential(_asof3("greater"), max_events=65,
+                                  hazard_ratio=1 / s.hazard_ratio)
+    r = power_survival_sequential(_asof3("less"), max_events=65, hazard_ratio=s.hazard_ratio)
+    assert q.power == pytest.approx(r.power, rel=1e-12)
+    two = group_sequential_design(kmax=3, alpha=0.05, alternative="two-sided")
+    t1 = power_survival_sequential(two, max_events=65, hazard_ratio=0.5)
+    t2 = power_survival_sequential(two, max_events=65, hazard_ratio=2.0)
+    assert t1.power == pytest.approx(t2.power, rel=1e-12) and t1.power > 0.5
+    assert t1.critical_values_effect_scale == pytest.approx(
+        1 / np.asarray(t2.critical_values_effect_scale), rel=1e-12)
+
+
+def test_default_accrual_and_dropout_times_are_rpacts(capsys):
+    from workbench.power.sequential import DEFAULT_ACCRUAL_TIME, DEFAULT_DROPOUT_TIME
+
+    assert DEFAULT_ACCRUAL_TIME == 12.0 and DEFAULT_DROPOUT_TIME == 12.0  # rpact's defaults
+    s = sample_size_survival_sequential(_asof3("less"), p1=0.27, p2=0.47, event_time=48,
+                                        follow_up=48, dropout_rate1=0.1, dropout_rate2=0.1)
+    assert s.accrual_time == DEFAULT_ACCRUAL_TIME and s.dropout_time == DEFAULT_DROPOUT_TIME
+    # the command line fills in the same defaults for --accrual and --dropout-at
+    code, out, _ = _cli(capsys, "power", "survival", "--p1", "0.27", "--p2", "0.47", "--at", "48",
+                        "--follow-up", "48", "--dropout", "0.1", "--power", "0.8",
+                        "--alternative", "less", "--alpha", "0.025", "--kmax", "3", "--json")
+    assert code == 0
+    assert json.loads(out)["n_exact"] == pytest.approx([s.max_subjects1, s.max_subjects2],
+                                                       rel=1e-9)
+
+
+def test_cli_alternative_and_its_sided_alias(capsys):
+    base = ["power", "survival", "--p1", "0.27", "--p2", "0.47", "--at", "48", "--accrual", "24",
+            "--follow-up", "48", "--power", "0.8", "--alpha", "0.025", "--kmax", "3", "--json"]
+    _, out, _ = _cli(capsys, *base, "--alternative", "less")
+    new = json.loads(out)
+    _, out, _ = _cli(capsys, *base, "--sided", "1")
+    old = json.loads(out)
+    assert new == old and (new["alternative"], new["sided"]) == ("less", 1)
+    _, out, _ = _cli(capsys, *base, "--alternative", "two-sided")
+    _, out2, _ = _cli(capsys, *base)  # --sided 2 is the default of `power survival`
+    assert json.loads(out) == json.loads(out2) and json.loads(out)["sided"] == 2
+    code, out, err = _cli(capsys, *base, "--alternative", "greater")
+    assert code == 2 and out == "" and "--alternative" in err
+    rates = ["power", "rates", "--p1", "0.27", "--p2", "0.47", "--power", "0.8", "--alpha",
+             "0.025", "--kmax", "3", "--json"]
+    _, out, _ = _cli(capsys, *rates, "--alternative", "less")
+    _, out2, _ = _cli(capsys, *rates, "--sided", "1")
+    assert json.loads(out) == json.loads(out2)
+    code, out, err = _cli(capsys, "power", "rates", "--p1", "0.27", "--p2", "0.47", "--power",
+                          "0.8", "--alternative", "less")
+    assert code == 2 and out == "" and "--alternative" in err and "--kmax" in err
+    code, out, err = _cli(capsys, *rates, "--sided", "3")
+    assert code == 2 and "--sided" in err
+    # power at given events: --sided 1 is the direction of the hazard ratio
+    ev = ["power", "survival", "--hr", "2", "--events", "65", "--alpha", "0.025", "--kmax", "3",
+          "--json"]
+    _, out, _ = _cli(capsys, *ev, "--sided", "1")
+    _, out2, _ = _cli(capsys, *ev, "--alternative", "greater")
+    assert json.loads(out) == json.loads(out2) and json.loads(out)["power"] > 0.5
+
+
+def test_cli_design_alternative_and_its_sided_alias(capsys):
+    _, out, _ = _cli(capsys, "design", "sequential", "--alternative", "two-sided", "--alpha",
+                     "0.05", "--json")
+    _, out2, _ = _cli(capsys, "design", "sequential", "--sided", "2", "--alpha", "0.05", "--json")
+    res = json.loads(out)
+    assert res == json.loads(out2)
+    assert (res["settings"]["alternative"], res["settings"]["sided"]) == ("two-sided", 2)
+    _, out, _ = _cli(capsys, "design", "sequential", "--json")
+    assert json.loads(out)["settings"]["alternative"] == "greater"
+    # log-rank monitoring: --sided 1 (and the default) is a hazard ratio below 1
+    argv = ["design", "monitor", "--z=-1.2,-2.9", "--events", "22,41", "--max-events", "65",
+            "--json"]
+    outs = []
+    for extra in ([], ["--sided", "1"], ["--alternative", "less"]):
+        code, out, _ = _cli(capsys, *argv, *extra)
+        assert code == 0
+        outs.append(json.loads(out))
+    assert outs[0] == outs[1] == outs[2] and outs[0]["decisions"] == ["continue", "reject H0"]
+    code, out, _ = _cli(capsys, "design", "monitor", "--z=-1.1,-2.8", "--reached", "0.35,0.62",
+                        "--alternative", "less", "--json")
+    assert code == 0 and json.loads(out)["decisions"] == ["continue", "reject H0"]
+    code, out, err = _cli(capsys, "design", "sequential", "--sided", "3")
+    assert code == 2 and out == "" and "--sided" in err
+
+
+def test_simulation_takes_the_side_from_the_design():
+    from workbench.power.sequential import simulate_survival_sequential
+
+    two = group_sequential_design(kmax=3, alpha=0.05, alternative="two-sided")
+    with pytest.raises(InvalidParameterError, match="alternative"):
+        simulate_survival_sequential(two, _sim_trial(), events=[22, 44, 65], n_reps=10)
+    with pytest.warns(StatisticalWarning, match="other direction"):
+        sim = simulate_survival_sequential(_asof3("greater"), _sim_trial(), events=[22, 44, 65],
+                                           n_reps=200, rng=3)
+    assert sim.power < 0.05
+
+
+def test_data_at_events_takes_data_first():
+    from workbench import DataValidationError
+    from workbench.power.sequential import data_at_events
+
+    df = _t1_trial_data()
+    assert len(data_at_events(data=df, events=[22])) == 1
+    with pytest.raises(DataValidationError, match="data"):
+        data_at_events(df.iloc[:0], [1])

@@ -10,11 +10,12 @@ Sample sizes follow rpact's ``getSampleSizeRates`` / ``getSampleSizeSurvival`` w
 ``n_total``, ``n_exact``, ``events``, ``events_exact``, ``power``, ``hazard_ratio``, ``alpha``,
 ``sided``; maxima over the looks) and adds ``alternative`` (the design's side: ``--alternative``,
 or ``--sided 1`` as the direction of the effect, ``--sided 2`` as two-sided), ``kmax``,
-``information_rates``, ``critical_values``, ``stage_levels``, ``inflation_factor``, per-look sizes and boundaries on the effect scale, and the
-expected sizes. Over the looks: ``events_per_stage`` (cumulative events; null for rates),
-``n_per_stage`` (cumulative subjects, both arms), ``analysis_times`` (calendar time of each look;
-null for rates and for power at given events) and ``critical_values_effect`` (efficacy bounds as
-hazard ratios, or as risk differences ``p1 - p2``).
+``information_rates``, ``critical_values``, ``stage_levels``, ``inflation_factor``, per-look
+sizes and boundaries on the effect scale, and the expected sizes. Over the looks:
+``events_per_stage`` (cumulative events; null for rates), ``n_per_stage`` (cumulative subjects,
+both arms), ``analysis_times`` (calendar time of each look; null for rates and for power at given
+events) and ``critical_values_effect`` (efficacy bounds as hazard ratios, or as risk differences
+``p1 - p2``).
 """
 
 from __future__ import annotations

@@ -18,13 +18,13 @@ With ``--json`` one JSON object is printed: ``critical_values``, ``stage_levels`
 look without a futility stop, and two-sided designs stop for futility when ``|z| < bound``),
 ``inflation_factor``, ``power`` (cumulative), ``rejection_probabilities``,
 ``futility_probabilities``, ``asn`` {h1, h01, h0} (expected information as a ratio to the fixed
-design), ``information_rates``,
-``n_fixed``, ``shift`` and ``settings`` (with ``alternative`` and, as before, ``sided``). Lists run over the looks (futility over the looks
-before the last). ``monitor --json`` prints ``information_rates``, ``z``, ``critical_values``,
-``futility_bounds``, ``alpha_spent``, ``stage_levels`` and ``decisions`` over the looks performed,
-``final``, ``stop_look``, ``rejected`` and, with ``--events``, hazard-ratio ``estimates``,
-``rci_lower`` and ``rci_upper``. Bad input prints one line on stderr naming the option and exits
-with code 2.
+design), ``information_rates``, ``n_fixed``, ``shift`` and ``settings`` (with ``alternative``
+and, as before, ``sided``). Lists run over the looks (futility over the looks before the last).
+``monitor --json`` prints ``information_rates``, ``z`` (oriented: large values favour the
+alternative), ``critical_values``, ``futility_bounds``, ``alpha_spent``, ``stage_levels`` and
+``decisions`` over the looks performed, ``final``, ``stop_look``, ``rejected`` and, with
+``--events``, hazard-ratio ``estimates``, ``rci_lower`` and ``rci_upper``. Bad input prints one
+line on stderr naming the option and exits with code 2.
 """
 
 from __future__ import annotations
