@@ -45,13 +45,15 @@ def add_options(p: argparse.ArgumentParser) -> None:
                    help="Hwang-Shih-DeCani parameter (--design asHSD), in [-10, 5]")
     g.add_argument("--rho", dest="gs_rho", type=float, default=None,
                    help="Kim-DeMets exponent (--design asKD), in [0.4, 8]")
-    if "--alternative" not in p._option_string_actions:  # unless the verb has it for all designs
+    try:
         g.add_argument("--alternative", dest="gs_alternative", choices=_ALTERNATIVES,
                        default=None,
                        help="side of the group-sequential test of experimental minus control "
                             "(p1 - p2, log hazard ratio; a hazard ratio below 1 is 'less'); "
                             "alias: --sided 1 (one-sided in the direction of the effect) or "
                             "--sided 2 (two-sided, the default)")
+    except argparse.ArgumentError:  # the verb has --alternative for every design already
+        pass
 
 
 def wanted(args) -> bool:

@@ -138,8 +138,9 @@ class SequentialMonitoring(Result):
         """One row per look performed.
 
         Columns: ``look, information_rate, z, critical_value, futility_bound, stage_level,
-        alpha_spent, p_value`` (one-sided, unadjusted), ``decision`` and, when estimates are
-        available, ``estimate, rci_lower, rci_upper`` (and ``events`` for log-rank monitoring).
+        alpha_spent, p_value`` (one-sided towards the alternative, unadjusted), ``decision`` and,
+        when estimates are available, ``estimate, rci_lower, rci_upper`` (and ``events`` for
+        log-rank monitoring).
         """
         z = np.asarray(self.z)
         out = pd.DataFrame({
