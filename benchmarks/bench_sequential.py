@@ -38,7 +38,7 @@ def main() -> None:
         t0 = time.perf_counter()
         group_sequential_design(**kw)
         print(f"design {kw}: {time.perf_counter() - t0:.3f} s")
-    design = group_sequential_design(kmax=3, type_of_design="asOF")
+    design = group_sequential_design(kmax=3, type_of_design="asOF", alternative="less")
     trial = SurvivalDesign.from_probabilities({"combination": 0.27, "pharmacotherapy": 0.47},
                                               at=48, n_total=150, accrual_time=24)
     for entry in ("uniform", "grid"):

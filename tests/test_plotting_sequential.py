@@ -13,8 +13,8 @@ from matplotlib.axes import Axes  # noqa: E402
 
 from workbench import InvalidParameterError  # noqa: E402
 from workbench.plotting import plot_boundaries, plot_spending  # noqa: E402
+from workbench.design import group_sequential_design  # noqa: E402
 from workbench.power.sequential import (  # noqa: E402
-    group_sequential_design,
     monitor_sequential,
     sample_size_rates_sequential,
     sample_size_survival_sequential,
@@ -49,20 +49,21 @@ def test_z_scale_boundaries_are_the_design_values(design):
 
 
 def test_two_sided_draws_the_lower_bound():
-    d = group_sequential_design(kmax=4, sided=2, alpha=0.05)
+    d = group_sequential_design(kmax=4, alternative="two-sided", alpha=0.05)
     _, lower = _line(plot_boundaries(d), "efficacy (lower)")
     assert lower == pytest.approx(-np.asarray(d.critical_values))
 
 
-def test_effect_scale_uses_events_and_hazard_ratios(design):
-    s = sample_size_survival_sequential(design, pi1=0.27, pi2=0.47, event_time=48,
-                                        accrual_time=24, follow_up_time=48)
+def test_effect_scale_uses_events_and_hazard_ratios():
+    design = group_sequential_design(kmax=3, futility="bsOF", alternative="less")
+    s = sample_size_survival_sequential(design, p1=0.27, p2=0.47, event_time=48,
+                                        accrual_time=24, follow_up=48)
     ax = plot_boundaries(s, scale="effect")
     x, y = _line(ax, "efficacy")
     assert x == pytest.approx(s.events_per_look) and y == pytest.approx(
         s.critical_values_effect_scale)
     assert ax.get_ylabel() == "Hazard ratio"
-    r = sample_size_rates_sequential(design, pi1=0.27, pi2=0.47)
+    r = sample_size_rates_sequential(design, p1=0.27, p2=0.47)
     x, y = _line(plot_boundaries(r, scale="effect"), "efficacy")
     assert x == pytest.approx(r.subjects_per_look) and y == pytest.approx(
         r.critical_values_effect_scale)
@@ -100,7 +101,8 @@ def test_plot_errors_name_the_parameter(design):
 
 
 def test_two_sided_futility_region_is_between_minus_u_and_u():
-    d = group_sequential_design(information_rates=[0.4, 0.65, 0.8, 1], alpha=0.05, sided=2,
+    d = group_sequential_design(information_rates=[0.4, 0.65, 0.8, 1], alpha=0.05,
+                                alternative="two-sided",
                                 beta=0.1, type_of_design="asKD", rho=2.5, futility="bsKD",
                                 futility_rho=1.5, binding=True)
     ax = plot_boundaries(d)

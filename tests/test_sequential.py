@@ -18,13 +18,15 @@ import pytest
 
 from tests.helpers import reference_cases
 from tests.helpers import run_cli as _cli
-from workbench import InvalidParameterError
+from workbench import InvalidParameterError, StatisticalWarning
 from workbench.power.sequential import (
     GroupSequentialDesign,
     boundary_crossing,
     group_sequential_design,
+    hazard_ratio_bounds,
     monitor_logrank,
     monitor_sequential,
+    power_survival_sequential,
     sample_size_rates_sequential,
     sample_size_survival_sequential,
     spending_function,
@@ -40,7 +42,8 @@ P_TOL = 1e-8
 def _design_from(inputs) -> GroupSequentialDesign:
     fut = inputs["typeBetaSpending"]
     return group_sequential_design(
-        kmax=inputs["kMax"], alpha=inputs["alpha"], beta=inputs["beta"], sided=inputs["sided"],
+        kmax=inputs["kMax"], alpha=inputs["alpha"], beta=inputs["beta"],
+        alternative={1: "greater", 2: "two-sided"}[inputs["sided"]],
         information_rates=inputs["informationRates"], type_of_design=inputs["typeOfDesign"],
         delta_wt=inputs["deltaWT"], futility=None if fut == "none" else fut,
         binding=inputs["bindingFutility"],
@@ -65,10 +68,12 @@ def _bounds_two_looks(spent, t):
     return c1, c2
 
 
-def _asof3():
-    # the design behind the sample-size and simulation cases
+def _asof3(alternative):
+    # the design behind the sample-size and simulation cases (rpact sided = 1; their effects,
+    # a hazard ratio below 1 and p1 < p2, are on the side "less")
     i = CASES["ss_survival_k3_asOF_p27_p47_t48_accrual24_followup48_power80"]["inputs"]
-    return group_sequential_design(kmax=3, alpha=i["alpha"], beta=i["beta"], sided=1,
+    return group_sequential_design(kmax=3, alpha=i["alpha"], beta=i["beta"],
+                                   alternative=alternative,
                                    information_rates=i["informationRates"], type_of_design="asOF")
 
 
@@ -149,7 +154,8 @@ def test_spending_function_values():
     assert spending_function("bsOF", 0.2, t) == pytest.approx(
         hand["beta_spending_function_values"], abs=1e-15)
     two = CASES["gsd_k3_asOF_alpha05_2sided_t50_75_100_beta20"]
-    assert spending_function("asOF", 0.05, [0.5, 0.75, 1], sided=2) == pytest.approx(
+    assert spending_function("asOF", 0.05, [0.5, 0.75, 1],
+                             alternative="two-sided") == pytest.approx(
         two["outputs"]["hand_crosscheck"]["alpha_spending_function_values"], abs=1e-15)
 
 
@@ -218,7 +224,7 @@ def test_kmax_one_is_the_fixed_design():
 
 
 def test_boundary_crossing_h0_spends_alpha_and_reference_comparator():
-    d = _asof3()
+    d = _asof3("greater")
     h0 = boundary_crossing(d, 0.0)
     assert h0["p_upper"].sum() == pytest.approx(0.025, abs=1e-10)
     # rpact reference: the design's critical values applied at the 22nd, 44th and 65th event
@@ -241,8 +247,8 @@ def test_sample_size_survival_matches_rpact():
     c = CASES[SURV]
     i, o = c["inputs"], c["outputs"]
     s = sample_size_survival_sequential(
-        _asof3(), pi1=i["pi1"], pi2=i["pi2"], event_time=i["eventTime"],
-        accrual_time=i["accrualTime"], follow_up_time=i["followUpTime"],
+        _asof3("less"), p1=i["pi1"], p2=i["pi2"], event_time=i["eventTime"],
+        accrual_time=i["accrualTime"], follow_up=i["followUpTime"],
         dropout_rate1=i["dropoutRate1"], dropout_rate2=i["dropoutRate2"],
         dropout_time=i["dropoutTime"], allocation_ratio=i["allocationRatioPlanned"])
     rel = dict(rel=1e-8)
@@ -274,30 +280,30 @@ def test_sample_size_survival_matches_rpact():
 
 
 def test_sample_size_survival_solves_follow_up_from_subjects():
-    d = _asof3()
-    a = sample_size_survival_sequential(d, pi1=0.27, pi2=0.47, event_time=48, accrual_time=24,
-                                        follow_up_time=48, dropout_rate1=0.1, dropout_rate2=0.1)
-    b = sample_size_survival_sequential(d, pi1=0.27, pi2=0.47, event_time=48, accrual_time=24,
-                                        max_number_of_subjects=a.max_subjects, dropout_rate1=0.1,
+    d = _asof3("less")
+    a = sample_size_survival_sequential(d, p1=0.27, p2=0.47, event_time=48, accrual_time=24,
+                                        follow_up=48, dropout_rate1=0.1, dropout_rate2=0.1)
+    b = sample_size_survival_sequential(d, p1=0.27, p2=0.47, event_time=48, accrual_time=24,
+                                        n_total=a.max_subjects, dropout_rate1=0.1,
                                         dropout_rate2=0.1)
-    assert b.follow_up_time == pytest.approx(48, rel=1e-9)
+    assert b.follow_up == pytest.approx(48, rel=1e-9)
     assert b.analysis_times == pytest.approx(a.analysis_times, rel=1e-9)
     # drop-out needs more subjects for the same events
-    plain = sample_size_survival_sequential(d, pi1=0.27, pi2=0.47, event_time=48,
-                                            accrual_time=24, follow_up_time=48)
+    plain = sample_size_survival_sequential(d, p1=0.27, p2=0.47, event_time=48,
+                                            accrual_time=24, follow_up=48)
     assert a.max_subjects > plain.max_subjects and a.max_events == plain.max_events
 
 
 def test_sample_size_survival_hazard_inputs_agree():
-    d = _asof3()
+    d = _asof3("less")
     lam2 = -math.log(0.53) / 48
-    a = sample_size_survival_sequential(d, pi1=0.27, pi2=0.47, event_time=48, accrual_time=24,
-                                        follow_up_time=48)
+    a = sample_size_survival_sequential(d, p1=0.27, p2=0.47, event_time=48, accrual_time=24,
+                                        follow_up=48)
     b = sample_size_survival_sequential(d, hazard_ratio=a.hazard_ratio, lambda2=lam2,
-                                        accrual_time=24, follow_up_time=48)
+                                        accrual_time=24, follow_up=48)
     c = sample_size_survival_sequential(d, median1=math.log(2) / a.lambda1,
                                         median2=math.log(2) / lam2, accrual_time=24,
-                                        follow_up_time=48)
+                                        follow_up=48)
     assert b.max_subjects == pytest.approx(a.max_subjects, rel=1e-12)
     assert c.max_subjects == pytest.approx(a.max_subjects, rel=1e-12)
     # and all three are rpact's getSampleSizeSurvival for this scenario
@@ -309,7 +315,7 @@ def test_sample_size_survival_hazard_inputs_agree():
 
 def test_sample_size_rates_matches_rpact():
     o = CASES[RATES]["outputs"]
-    s = sample_size_rates_sequential(_asof3(), pi1=0.27, pi2=0.47)
+    s = sample_size_rates_sequential(_asof3("less"), p1=0.27, p2=0.47)
     assert s.direction_upper is o["directionUpper"]
     assert s.n_fixed == pytest.approx(o["nFixed"], rel=1e-12)
     for mine, ref in [("max_subjects", "maxNumberOfSubjects"),
@@ -346,8 +352,8 @@ def test_sample_size_survival_matches_rpact_test_suite(theta_h0, ratio, ref):
     accrual, unequal allocation, theta_h0 = 1.2. Values printed to 8 significant digits."""
     d = group_sequential_design(information_rates=[0.2, 0.5, 1], beta=0.1, type_of_design="WT",
                                 delta_wt=0.3)
-    s = sample_size_survival_sequential(d, pi1=0.4, pi2=0.2, event_time=12, accrual_time=12,
-                                        follow_up_time=6, allocation_ratio=ratio,
+    s = sample_size_survival_sequential(d, p1=0.4, p2=0.2, event_time=12, accrual_time=12,
+                                        follow_up=6, allocation_ratio=ratio,
                                         theta_h0=theta_h0)
     got = (s.max_subjects, s.max_events, list(s.analysis_times), s.study_duration_h1,
            [s.expected_events_h0, s.expected_events_h01, s.expected_events_h1],
@@ -357,7 +363,7 @@ def test_sample_size_survival_matches_rpact_test_suite(theta_h0, ratio, ref):
         np.testing.assert_allclose(mine, want, rtol=1e-7)
 
 
-@pytest.mark.parametrize("pi1,pi2,theta_h0,ratio,ref", [
+@pytest.mark.parametrize("p1,p2,margin,ratio,ref", [
     (0.5, 0.3, 0.0, 1, (261.60183, 260.14823, 244.79812, 190.51949,
                         [0.39662162, 0.20482715, 0.12354802])),
     (0.5, 0.3, 0.0, 3, (349.41307, 347.47155, 326.9689, 254.47069,
@@ -367,14 +373,13 @@ def test_sample_size_survival_matches_rpact_test_suite(theta_h0, ratio, ref):
     (0.5, 0.1, 0.2, 0.4, (267.48868, 266.00237, 250.30683, 194.80676,
                           [0.59822838, 0.40051537, 0.32119139])),
 ])
-def test_sample_size_rates_matches_rpact_test_suite(pi1, pi2, theta_h0, ratio, ref):
+def test_sample_size_rates_matches_rpact_test_suite(p1, p2, margin, ratio, ref):
     """rpact's own tests (tests/testthat/test-f_design_sample_size_calculator.R): WT(0.3) design
-    at t = 0.2, 0.5, 1, beta 0.1; unequal allocation and a superiority margin (theta_h0 = 0.2 with
-    pi1 - pi2 = 0.4). Values printed to 8 significant digits."""
+    at t = 0.2, 0.5, 1, beta 0.1; unequal allocation and a superiority margin (rpact's
+    thetaH0 = 0.2 with p1 - p2 = 0.4). Values printed to 8 significant digits."""
     d = group_sequential_design(information_rates=[0.2, 0.5, 1], beta=0.1, type_of_design="WT",
                                 delta_wt=0.3)
-    s = sample_size_rates_sequential(d, pi1=pi1, pi2=pi2, theta_h0=theta_h0,
-                                     allocation_ratio=ratio)
+    s = sample_size_rates_sequential(d, p1=p1, p2=p2, margin=margin, allocation_ratio=ratio)
     got = (s.max_subjects, s.expected_subjects_h0, s.expected_subjects_h01,
            s.expected_subjects_h1, list(s.critical_values_effect_scale))
     for mine, want in zip(got, ref):
@@ -400,7 +405,7 @@ def test_monitoring_at_planned_information_reproduces_design(designs, cid):
 
 
 def test_monitoring_spends_alpha_at_information_reached():
-    d = _asof3()
+    d = _asof3("greater")
     t = [0.41, 0.58]
     m = monitor_sequential(d, z=[1.0, 1.5], information_rates=t)
     assert m.alpha_spent == pytest.approx(spending_function("asOF", 0.025, t), abs=1e-11)
@@ -419,7 +424,7 @@ def test_monitoring_spends_alpha_at_information_reached():
 
 
 def test_monitoring_repeated_confidence_intervals():
-    d = _asof3()
+    d = _asof3("greater")
     est, se = [0.2, 0.35], [0.25, 0.17]
     m = monitor_sequential(d, z=np.divide(est, se), information_rates=[0.35, 0.7],
                            estimates=est, standard_errors=se)
@@ -434,7 +439,7 @@ def test_monitoring_repeated_confidence_intervals():
 
 
 def test_monitor_logrank_hazard_ratio_intervals():
-    d = _asof3()
+    d = _asof3("less")
     m = monitor_logrank(d, z=[-1.2, -2.9], events=[22, 41], max_events=65)
     assert m.information_rates == pytest.approx([22 / 65, 41 / 65])
     se = 2 / np.sqrt([22, 41])
@@ -503,7 +508,7 @@ RPACT_TWO_SIDED_BS = [
 
 @pytest.mark.parametrize("kw,ref", RPACT_TWO_SIDED_BS)
 def test_two_sided_beta_spending_matches_rpact(kw, ref):
-    d = group_sequential_design(sided=2, **kw)
+    d = group_sequential_design(alternative="two-sided", **kw)
     for name, want in ref.items():
         got = getattr(d, name)
         if name == "alpha_spent":  # rpact floors the last value to 8 decimals
@@ -514,7 +519,7 @@ def test_two_sided_beta_spending_matches_rpact(kw, ref):
 
 def test_two_sided_beta_spending_crossing_agrees_with_brute_force_simulation():
     """The |Z| < u futility regions of a two-sided binding design: 400,000 Brownian paths."""
-    d = group_sequential_design(sided=2, **RPACT_TWO_SIDED_BS[1][0])
+    d = group_sequential_design(alternative="two-sided", **RPACT_TWO_SIDED_BS[1][0])
     res = boundary_crossing(d, d.drift)
     t = np.asarray(d.information_rates)
     rng = np.random.default_rng(7)
@@ -538,7 +543,7 @@ def test_two_sided_beta_spending_crossing_agrees_with_brute_force_simulation():
 
 def test_two_sided_beta_spending_monitoring_and_cli(capsys):
     kw, ref = RPACT_TWO_SIDED_BS[0]
-    d = group_sequential_design(sided=2, **kw)
+    d = group_sequential_design(alternative="two-sided", **kw)
     # at the planned information the monitored bounds are the design's
     m = monitor_sequential(d, z=[1.0, 0.05], information_rates=kw["information_rates"][:2])
     assert m.critical_values == pytest.approx(ref["critical_values"][:2], rel=1e-7)
@@ -567,7 +572,8 @@ def test_two_sided_beta_spending_monitoring_and_cli(capsys):
     (dict(alpha=1.5), "alpha"),
     (dict(alpha=0), "alpha"),
     (dict(beta=1.0), "beta"),
-    (dict(sided=3), "sided"),
+    (dict(alternative="both"), "alternative"),
+    (dict(alternative=2), "alternative"),
     (dict(kmax=0), "kmax"),
     (dict(type_of_design="XYZ"), "type_of_design"),
     (dict(type_of_design="WT"), "delta_wt"),
@@ -578,7 +584,7 @@ def test_two_sided_beta_spending_monitoring_and_cli(capsys):
     (dict(futility="bsXX"), "futility"),
     (dict(futility="bsHSD"), "futility_gamma"),
     (dict(futility="bsOF", type_of_design="OF"), "futility"),
-    (dict(futility=[0.5, 1.0], sided=2, alpha=0.05), "futility"),
+    (dict(futility=[0.5, 1.0], alternative="two-sided", alpha=0.05), "futility"),
     (dict(futility=[0.1]), "futility"),
     (dict(futility=[3.9, 0.0]), "futility"),
     (dict(binding="yes", futility="bsOF"), "binding"),
@@ -589,7 +595,7 @@ def test_design_errors_name_the_parameter(kwargs, match):
 
 
 def test_monitoring_errors_name_the_parameter():
-    d = _asof3()
+    d = _asof3("greater")
     with pytest.raises(InvalidParameterError, match="information_rates"):
         monitor_sequential(d, z=[1, 2], information_rates=[0.5, 0.4])
     with pytest.raises(InvalidParameterError, match="information_rates"):
@@ -609,18 +615,18 @@ def test_monitoring_errors_name_the_parameter():
 
 
 def test_sample_size_errors_name_the_parameter():
-    d = _asof3()
-    with pytest.raises(InvalidParameterError, match="pi1"):
-        sample_size_survival_sequential(d, pi1=1.2, pi2=0.47, follow_up_time=12)
-    with pytest.raises(InvalidParameterError, match="follow_up_time"):
-        sample_size_survival_sequential(d, pi1=0.27, pi2=0.47)
-    with pytest.raises(InvalidParameterError, match="max_number_of_subjects"):
-        sample_size_survival_sequential(d, pi1=0.27, pi2=0.47, event_time=48, accrual_time=24,
-                                        max_number_of_subjects=40)
-    with pytest.raises(InvalidParameterError, match="pi1"):
-        sample_size_rates_sequential(d, pi1=0.3, pi2=0.3)
+    d = _asof3("less")
+    with pytest.raises(InvalidParameterError, match="p1"):
+        sample_size_survival_sequential(d, p1=1.2, p2=0.47, follow_up=12)
+    with pytest.raises(InvalidParameterError, match="follow_up"):
+        sample_size_survival_sequential(d, p1=0.27, p2=0.47)
+    with pytest.raises(InvalidParameterError, match="n_total"):
+        sample_size_survival_sequential(d, p1=0.27, p2=0.47, event_time=48, accrual_time=24,
+                                        n_total=40)
+    with pytest.raises(InvalidParameterError, match="p1"):
+        sample_size_rates_sequential(d, p1=0.3, p2=0.3)
     with pytest.raises(InvalidParameterError, match="design"):
-        sample_size_rates_sequential({"kmax": 3}, pi1=0.3, pi2=0.4)
+        sample_size_rates_sequential({"kmax": 3}, p1=0.3, p2=0.4)
 
 
 # ------------------------------------------------------------------------------------------
@@ -706,15 +712,14 @@ def test_cli_bad_input_exits_2_naming_the_option(capsys, argv, option):
 def test_power_survival_sequential_matches_getpowersurvival():
     sim = CASES["sim_survival_k3_asOF_p27_p47_E22_44_65_N150_10000iter_seed12345"]
     ref = sim["outputs"]["analytic_comparators"]["getPowerSurvival_65_events"]
-    from workbench.power.sequential import power_survival_sequential
-
-    p = power_survival_sequential(_asof3(), max_events=65,
+    p = power_survival_sequential(_asof3("less"), max_events=65,
                                   hazard_ratio=sim["outputs"]["hazardRatio"])
     assert p.power == pytest.approx(ref["overallReject"], abs=P_TOL)
     assert p.reject_per_look == pytest.approx(ref["rejectPerStage"], abs=P_TOL)
     assert p.expected_information == pytest.approx(ref["expectedNumberOfEvents"], rel=1e-8)
-    # the wrong direction has (almost) no power
-    q = power_survival_sequential(_asof3(), max_events=65, hazard_ratio=2.0)
+    # the wrong direction has (almost) no power, and says so
+    with pytest.warns(StatisticalWarning, match="other side"):
+        q = power_survival_sequential(_asof3("less"), max_events=65, hazard_ratio=2.0)
     assert q.power < 1e-4
 
 
@@ -731,11 +736,11 @@ def test_notebook_06_with_small_parameters(tmp_path):
               "p_pharmacotherapy": 0.6, "horizon": 12.0, "accrual_time": 6.0, "follow_up": 12.0,
               "n_sim": 500, "seed": 5}
     rec = wb.run_notebook(nb, tmp_path / "nb06.ipynb", parameters=params)
-    d = group_sequential_design(kmax=2, information_rates=[0.5, 1.0])
+    d = group_sequential_design(kmax=2, information_rates=[0.5, 1.0], alternative="less")
     assert rec["critical_values"] == pytest.approx(d.critical_values, abs=1e-12)
     assert rec["futility_bounds"] is None
-    s = sample_size_survival_sequential(d, pi1=0.3, pi2=0.6, event_time=12, accrual_time=6,
-                                        follow_up_time=12)
+    s = sample_size_survival_sequential(d, p1=0.3, p2=0.6, event_time=12, accrual_time=6,
+                                        follow_up=12)
     assert rec["events_per_look"] == list(s.events_per_look_ceiling)
     assert rec["n_per_arm"] == math.ceil(s.max_subjects1 - 1e-9)
     # the monitored trial: same simulated data, cut at the planned events
@@ -816,7 +821,7 @@ def test_simulation_matches_rpact_within_monte_carlo_error_small():
     """2,000 replicates with rpact's recruitment grid vs the 100,000-iteration reference (4 SE)."""
     from workbench.power.sequential import simulate_survival_sequential
 
-    sim = simulate_survival_sequential(_asof3(), _sim_trial(), events=[22, 44, 65],
+    sim = simulate_survival_sequential(_asof3("less"), _sim_trial(), events=[22, 44, 65],
                                        n_reps=2000, entry="grid", rng=20240611)
     _check_against(sim, SIM100["outputs"], 100_000, z=4.0)
     assert sim.reached[0] == 2000 and sim.reached[1] <= 2000
@@ -826,10 +831,10 @@ def test_simulation_is_reproducible_whatever_the_chunks():
     from workbench.power.sequential import simulate_survival_sequential
 
     kw = dict(events=[22, 44, 65], n_reps=1200, rng=3)
-    a = simulate_survival_sequential(_asof3(), _sim_trial(), chunk_size=500, **kw)
-    b = simulate_survival_sequential(_asof3(), _sim_trial(), chunk_size=10_000, **kw)
+    a = simulate_survival_sequential(_asof3("less"), _sim_trial(), chunk_size=500, **kw)
+    b = simulate_survival_sequential(_asof3("less"), _sim_trial(), chunk_size=10_000, **kw)
     assert a.to_dict() == b.to_dict()
-    c = simulate_survival_sequential(_asof3(), _sim_trial(), events=[22, 44, 65], n_reps=1200,
+    c = simulate_survival_sequential(_asof3("less"), _sim_trial(), events=[22, 44, 65], n_reps=1200,
                                      rng=4)
     assert c.power != a.power
 
@@ -837,7 +842,7 @@ def test_simulation_is_reproducible_whatever_the_chunks():
 def test_simulation_errors_name_the_parameter():
     from workbench.power.sequential import simulate_survival_sequential
 
-    d, trial = _asof3(), _sim_trial()
+    d, trial = _asof3("less"), _sim_trial()
     with pytest.raises(InvalidParameterError, match="events"):
         simulate_survival_sequential(d, trial, events=[22, 44])
     with pytest.raises(InvalidParameterError, match="events"):
@@ -858,16 +863,16 @@ def test_simulation_matches_rpact_10000_replicates():
     uniform entry times the power agrees too, and the type I error is the design's alpha."""
     from workbench.power.sequential import simulate_survival_sequential
 
-    sim = simulate_survival_sequential(_asof3(), _sim_trial(), events=[22, 44, 65],
+    sim = simulate_survival_sequential(_asof3("less"), _sim_trial(), events=[22, 44, 65],
                                        n_reps=10_000, entry="grid", type1=True, rng=777)
     _check_against(sim, SIM100["outputs"], 100_000, z=3.5)
     _check_against(sim, SIM10["outputs"], 10_000, z=3.5)
     # type I error of the procedure at the realised information rates (asymptotic value)
-    alpha = boundary_crossing(_asof3(), 0.0, information_rates=[22 / 65, 44 / 65, 1])
+    alpha = boundary_crossing(_asof3("greater"), 0.0, information_rates=[22 / 65, 44 / 65, 1])
     _within_mc(sim.type1_error, sim.type1_mcse, float(alpha["p_upper"].sum()), 10_000, 10**9, 3.5)
     # uniform random entry (the workbench's trials) changes the early looks a little (fewer
     # rejections at look 1: about 0.0105 against 0.0129 with 100,000 replicates) but not the power
-    uni = simulate_survival_sequential(_asof3(), _sim_trial(), events=[22, 44, 65],
+    uni = simulate_survival_sequential(_asof3("less"), _sim_trial(), events=[22, 44, 65],
                                        n_reps=10_000, rng=778)
     _within_mc(uni.power, uni.power_mcse, SIM100["outputs"]["overallReject"], 10_000, 100_000,
                3.5)
@@ -909,7 +914,7 @@ def test_monitor_logrank_from_logrank_results():
     from workbench.power.sequential import data_at_events
 
     df = _t1_trial_data()
-    d = _asof3()
+    d = _asof3("less")
     looks = data_at_events(df, [22, 44])
     res = [wb.logrank_test(part, time="time", event="event", group="arm") for _, part in looks]
     m = monitor_logrank(d, results=res, experimental="combination", max_events=65)
@@ -1032,7 +1037,7 @@ def test_cli_power_kmax_errors_name_the_option(capsys, argv, option):
 # ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("kw,drift", [
     (dict(kmax=5, information_rates=[0.15, 0.3, 0.55, 0.8, 1.0], type_of_design="asP",
-          sided=2, alpha=0.05), 2.5),
+          alternative="two-sided", alpha=0.05), 2.5),
     (dict(kmax=4, information_rates=[0.2, 0.5, 0.7, 1.0], futility="bsP", binding=True), 2.9),
     (dict(kmax=3, type_of_design="asKD", rho=2, futility=[-0.5, 0.8]), 0.0),
 ])
@@ -1069,7 +1074,7 @@ def test_cli_monitor(capsys):
                         "--reached", "0.35,0.62", "--json")
     assert code == 0
     res = json.loads(out)
-    lib = monitor_sequential(_asof3(), z=[1.1, 2.8], information_rates=[0.35, 0.62])
+    lib = monitor_sequential(_asof3("greater"), z=[1.1, 2.8], information_rates=[0.35, 0.62])
     assert res["critical_values"] == pytest.approx(lib.critical_values, abs=1e-9)
     assert res["decisions"] == ["continue", "reject H0"] and res["stop_look"] == 2
     # the bounds independently: O'Brien-Fleming-type spending at the information reached,
@@ -1081,7 +1086,7 @@ def test_cli_monitor(capsys):
     code, out, _ = _cli(capsys, "design", "monitor", "--z=-1.2,-2.9", "--events", "22,41",
                         "--max-events", "65", "--json")
     res = json.loads(out)
-    lib = monitor_logrank(_asof3(), z=[-1.2, -2.9], events=[22, 41], max_events=65)
+    lib = monitor_logrank(_asof3("less"), z=[-1.2, -2.9], events=[22, 41], max_events=65)
     assert code == 0 and res["rci_upper"] == pytest.approx(lib.rci_upper, rel=1e-9)
     # repeated CI upper bound on the hazard ratio: exp(z se + c se), se = 2 / sqrt(events)
     t = [22 / 65, 41 / 65]
@@ -1116,7 +1121,7 @@ def test_cli_options_that_do_not_apply_give_one_warning_line(capsys):
 def test_simulated_futility_stops_come_with_their_monte_carlo_error():
     from workbench.power.sequential import simulate_survival_sequential
 
-    d = group_sequential_design(kmax=3, futility="bsOF")
+    d = group_sequential_design(kmax=3, futility="bsOF", alternative="less")
     sim = simulate_survival_sequential(d, _sim_trial(), events=[22, 44, 65], n_reps=400, rng=2)
     p = np.asarray(sim.futility_per_look)
     assert p.sum() > 0
@@ -1125,3 +1130,192 @@ def test_simulated_futility_stops_come_with_their_monte_carlo_error():
     assert math.isnan(tab["futility_mcse"][2])
     assert sim.early_stop_mcse == pytest.approx(
         math.sqrt(sim.early_stop * (1 - sim.early_stop) / 400))
+
+
+# ------------------------------------------------------------------------------------------
+# the side of the test: alternative ("greater", "less", "two-sided"; rpact's sided kept as a
+# read-only property), and the library defaults the command line uses
+# ------------------------------------------------------------------------------------------
+def test_alternative_less_is_the_mirrored_one_sided_design():
+    g = group_sequential_design(kmax=3, futility="bsOF")
+    less = group_sequential_design(kmax=3, futility="bsOF", alternative="less")
+    two = group_sequential_design(kmax=3, alpha=0.05, alternative="two-sided")
+    assert (g.alternative, g.sided, less.sided, two.sided) == ("greater", 1, 1, 2)
+    assert less.critical_values == g.critical_values
+    assert less.futility_bounds == g.futility_bounds and less.power == g.power
+    assert less.to_dict()["alternative"] == "less" and less.to_dict()["sided"] == 1
+    assert "alternative=less" in str(less)
+    t = [1 / 3, 2 / 3, 1]
+    assert spending_function("asOF", 0.025, t, alternative="less") == pytest.approx(
+        spending_function("asOF", 0.025, t), abs=0)
+    with pytest.raises(InvalidParameterError, match="alternative"):
+        spending_function("asOF", 0.025, t, alternative=1)
+    # monitoring flips the sign of z for "less" and reports the oriented statistic
+    mg = monitor_sequential(g, z=[-0.5, 2.6], information_rates=[0.34, 0.66])
+    ml = monitor_sequential(less, z=[0.5, -2.6], information_rates=[0.34, 0.66])
+    assert ml.decisions == mg.decisions == ("futility bound crossed (non-binding)", "reject H0")
+    assert ml.z == mg.z == pytest.approx((-0.5, 2.6))
+    assert ml.critical_values == pytest.approx(mg.critical_values, abs=1e-14)
+    # two-sided monitoring rejects on either side
+    m2 = monitor_sequential(two, z=[-4.0], information_rates=[0.34])
+    assert m2.decisions == ("reject H0",)
+
+
+def test_monitor_logrank_takes_the_side_from_the_design():
+    less = monitor_logrank(_asof3("less"), z=[-1.2, -2.9], events=[22, 41], max_events=65)
+    greater = monitor_logrank(_asof3("greater"), z=[1.2, 2.9], events=[22, 41], max_events=65)
+    assert less.decisions == greater.decisions == ("continue", "reject H0")
+    assert less.z == greater.z
+    # the estimates are the hazard ratios of the data, whatever the side
+    assert less.estimates == pytest.approx(1 / np.asarray(greater.estimates), rel=1e-12)
+    wrong = monitor_logrank(_asof3("greater"), z=[-1.2, -2.9], events=[22, 41], max_events=65)
+    assert wrong.decisions == ("continue", "continue")
+
+
+def test_sample_size_needs_the_design_on_the_side_of_the_effect():
+    with pytest.raises(InvalidParameterError, match="alternative"):
+        sample_size_survival_sequential(_asof3("greater"), p1=0.27, p2=0.47, event_time=48,
+                                        accrual_time=24, follow_up=48)
+    with pytest.raises(InvalidParameterError, match="alternative"):
+        sample_size_rates_sequential(_asof3("greater"), p1=0.27, p2=0.47)
+    # non-inferiority with higher rates better: H0 p1 - p2 <= margin < 0, alternative "greater"
+    ni = sample_size_rates_sequential(_asof3("greater"), p1=0.5, p2=0.5, margin=-0.1)
+    assert ni.direction_upper and ni.margin == -0.1 and (ni.p1, ni.p2) == (0.5, 0.5)
+    with pytest.raises(InvalidParameterError, match="alternative"):
+        sample_size_rates_sequential(_asof3("less"), p1=0.5, p2=0.5, margin=-0.1)
+    # a two-sided design takes the direction of the effect, as rpact's directionUpper
+    two = group_sequential_design(kmax=3, alpha=0.05, alternative="two-sided")
+    a = sample_size_rates_sequential(two, p1=0.27, p2=0.47)
+    b = sample_size_rates_sequential(two, p1=0.47, p2=0.27)
+    assert a.max_subjects == pytest.approx(b.max_subjects, rel=1e-12)
+    assert not a.direction_upper and b.direction_upper
+
+
+def test_power_side_and_hazard_ratio_bounds_against_rpact():
+    o = CASES[SURV]["outputs"]
+    s = sample_size_survival_sequential(_asof3("less"), p1=0.27, p2=0.47, event_time=48,
+                                        accrual_time=24, follow_up=48)
+    p = power_survival_sequential(_asof3("less"), max_events=s.max_events,
+                                  hazard_ratio=s.hazard_ratio)
+    # at the planned events, power 0.8 and rpact's hazard-ratio bounds (criticalValuesEffectScale)
+    assert p.power == pytest.approx(0.8, abs=1e-8)
+    assert p.critical_values_effect_scale == pytest.approx(o["criticalValuesEffectScale"],
+                                                           rel=1e-8)
+    assert list(p.summary["hazard_ratio_bound"]) == list(p.critical_values_effect_scale)
+    assert hazard_ratio_bounds(_asof3("less").critical_values, s.events_per_look,
+                               alternative="less") == pytest.approx(
+        o["criticalValuesEffectScale"], rel=1e-8)
+    up = hazard_ratio_bounds([2.0, 1.5], [30, 60], alternative="greater", allocation_ratio=2,
+                             theta_h0=1.2)
+    assert up == pytest.approx([1.2 * math.exp(c * 3 / math.sqrt(2 * e))
+                                for c, e in ((2.0, 30), (1.5, 60))], rel=1e-14)
+    with pytest.raises(InvalidParameterError, match="alternative"):
+        hazard_ratio_bounds([2.0], [30], alternative="two-sided")
+    with pytest.raises(InvalidParameterError, match="events"):
+        hazard_ratio_bounds([2.0, 1.0], [30], alternative="less")
+    # "greater" at the reciprocal hazard ratio is the same test; two-sided designs take the
+    # direction of the effect
+    q = power_survival_sequential(_asof3("greater"), max_events=65,
+                                  hazard_ratio=1 / s.hazard_ratio)
+    r = power_survival_sequential(_asof3("less"), max_events=65, hazard_ratio=s.hazard_ratio)
+    assert q.power == pytest.approx(r.power, rel=1e-12)
+    two = group_sequential_design(kmax=3, alpha=0.05, alternative="two-sided")
+    t1 = power_survival_sequential(two, max_events=65, hazard_ratio=0.5)
+    t2 = power_survival_sequential(two, max_events=65, hazard_ratio=2.0)
+    assert t1.power == pytest.approx(t2.power, rel=1e-12) and t1.power > 0.5
+    assert t1.critical_values_effect_scale == pytest.approx(
+        1 / np.asarray(t2.critical_values_effect_scale), rel=1e-12)
+
+
+def test_default_accrual_and_dropout_times_are_rpacts(capsys):
+    from workbench.power.sequential import DEFAULT_ACCRUAL_TIME, DEFAULT_DROPOUT_TIME
+
+    assert DEFAULT_ACCRUAL_TIME == 12.0 and DEFAULT_DROPOUT_TIME == 12.0  # rpact's defaults
+    s = sample_size_survival_sequential(_asof3("less"), p1=0.27, p2=0.47, event_time=48,
+                                        follow_up=48, dropout_rate1=0.1, dropout_rate2=0.1)
+    assert s.accrual_time == DEFAULT_ACCRUAL_TIME and s.dropout_time == DEFAULT_DROPOUT_TIME
+    # the command line fills in the same defaults for --accrual and --dropout-at
+    code, out, _ = _cli(capsys, "power", "survival", "--p1", "0.27", "--p2", "0.47", "--at", "48",
+                        "--follow-up", "48", "--dropout", "0.1", "--power", "0.8",
+                        "--alternative", "less", "--alpha", "0.025", "--kmax", "3", "--json")
+    assert code == 0
+    assert json.loads(out)["n_exact"] == pytest.approx([s.max_subjects1, s.max_subjects2],
+                                                       rel=1e-9)
+
+
+def test_cli_alternative_and_its_sided_alias(capsys):
+    base = ["power", "survival", "--p1", "0.27", "--p2", "0.47", "--at", "48", "--accrual", "24",
+            "--follow-up", "48", "--power", "0.8", "--alpha", "0.025", "--kmax", "3", "--json"]
+    _, out, _ = _cli(capsys, *base, "--alternative", "less")
+    new = json.loads(out)
+    _, out, _ = _cli(capsys, *base, "--sided", "1")
+    old = json.loads(out)
+    assert new == old and (new["alternative"], new["sided"]) == ("less", 1)
+    _, out, _ = _cli(capsys, *base, "--alternative", "two-sided")
+    _, out2, _ = _cli(capsys, *base)  # --sided 2 is the default of `power survival`
+    assert json.loads(out) == json.loads(out2) and json.loads(out)["sided"] == 2
+    code, out, err = _cli(capsys, *base, "--alternative", "greater")
+    assert code == 2 and out == "" and "--alternative" in err
+    rates = ["power", "rates", "--p1", "0.27", "--p2", "0.47", "--power", "0.8", "--alpha",
+             "0.025", "--kmax", "3", "--json"]
+    _, out, _ = _cli(capsys, *rates, "--alternative", "less")
+    _, out2, _ = _cli(capsys, *rates, "--sided", "1")
+    assert json.loads(out) == json.loads(out2)
+    code, out, err = _cli(capsys, "power", "rates", "--p1", "0.27", "--p2", "0.47", "--power",
+                          "0.8", "--alternative", "less")
+    assert code == 2 and out == "" and "--alternative" in err and "--kmax" in err
+    code, out, err = _cli(capsys, *rates, "--sided", "3")
+    assert code == 2 and "--sided" in err
+    # power at given events: --sided 1 is the direction of the hazard ratio
+    ev = ["power", "survival", "--hr", "2", "--events", "65", "--alpha", "0.025", "--kmax", "3",
+          "--json"]
+    _, out, _ = _cli(capsys, *ev, "--sided", "1")
+    _, out2, _ = _cli(capsys, *ev, "--alternative", "greater")
+    assert json.loads(out) == json.loads(out2) and json.loads(out)["power"] > 0.5
+
+
+def test_cli_design_alternative_and_its_sided_alias(capsys):
+    _, out, _ = _cli(capsys, "design", "sequential", "--alternative", "two-sided", "--alpha",
+                     "0.05", "--json")
+    _, out2, _ = _cli(capsys, "design", "sequential", "--sided", "2", "--alpha", "0.05", "--json")
+    res = json.loads(out)
+    assert res == json.loads(out2)
+    assert (res["settings"]["alternative"], res["settings"]["sided"]) == ("two-sided", 2)
+    _, out, _ = _cli(capsys, "design", "sequential", "--json")
+    assert json.loads(out)["settings"]["alternative"] == "greater"
+    # log-rank monitoring: --sided 1 (and the default) is a hazard ratio below 1
+    argv = ["design", "monitor", "--z=-1.2,-2.9", "--events", "22,41", "--max-events", "65",
+            "--json"]
+    outs = []
+    for extra in ([], ["--sided", "1"], ["--alternative", "less"]):
+        code, out, _ = _cli(capsys, *argv, *extra)
+        assert code == 0
+        outs.append(json.loads(out))
+    assert outs[0] == outs[1] == outs[2] and outs[0]["decisions"] == ["continue", "reject H0"]
+    code, out, _ = _cli(capsys, "design", "monitor", "--z=-1.1,-2.8", "--reached", "0.35,0.62",
+                        "--alternative", "less", "--json")
+    assert code == 0 and json.loads(out)["decisions"] == ["continue", "reject H0"]
+    code, out, err = _cli(capsys, "design", "sequential", "--sided", "3")
+    assert code == 2 and out == "" and "--sided" in err
+
+
+def test_simulation_takes_the_side_from_the_design():
+    from workbench.power.sequential import simulate_survival_sequential
+
+    two = group_sequential_design(kmax=3, alpha=0.05, alternative="two-sided")
+    with pytest.raises(InvalidParameterError, match="alternative"):
+        simulate_survival_sequential(two, _sim_trial(), events=[22, 44, 65], n_reps=10)
+    with pytest.warns(StatisticalWarning, match="other direction"):
+        sim = simulate_survival_sequential(_asof3("greater"), _sim_trial(), events=[22, 44, 65],
+                                           n_reps=200, rng=3)
+    assert sim.power < 0.05
+
+
+def test_data_at_events_takes_data_first():
+    from workbench import DataValidationError
+    from workbench.power.sequential import data_at_events
+
+    df = _t1_trial_data()
+    assert len(data_at_events(data=df, events=[22])) == 1
+    with pytest.raises(DataValidationError, match="data"):
+        data_at_events(df.iloc[:0], [1])

@@ -1,17 +1,21 @@
 """Group-sequential options of ``workbench power rates|survival`` (``--kmax --design --info``).
 
 ``power.py`` registers the options with :func:`add_options` and hands a command line that asks
-for a group-sequential design (:func:`wanted`) to :func:`run_rates` or :func:`run_survival`.
+for a group-sequential design (:func:`wanted`) to :func:`run_rates` or :func:`run_survival`
+(this module imports nothing from ``power.py``; the library's defaults, e.g.
+:data:`workbench.power.sequential.DEFAULT_ACCRUAL_TIME`, come from the library).
 Sample sizes follow rpact's ``getSampleSizeRates`` / ``getSampleSizeSurvival`` with a
 ``getDesignGroupSequential`` design; power at a given number of events follows
 ``getPowerSurvival``. The JSON keeps the keys of the fixed-design output (``n_per_arm``,
 ``n_total``, ``n_exact``, ``events``, ``events_exact``, ``power``, ``hazard_ratio``, ``alpha``,
-``sided``; maxima over the looks) and adds ``kmax``, ``information_rates``, ``critical_values``,
-``stage_levels``, ``inflation_factor``, per-look sizes and boundaries on the effect scale, and the
-expected sizes. Over the looks: ``events_per_stage`` (cumulative events; null for rates),
-``n_per_stage`` (cumulative subjects, both arms), ``analysis_times`` (calendar time of each look;
-null for rates and for power at given events) and ``critical_values_effect`` (efficacy bounds as
-hazard ratios, or as risk differences ``p1 - p2``).
+``sided``; maxima over the looks) and adds ``alternative`` (the design's side: ``--alternative``,
+or ``--sided 1`` as the direction of the effect, ``--sided 2`` as two-sided), ``kmax``,
+``information_rates``, ``critical_values``, ``stage_levels``, ``inflation_factor``, per-look
+sizes and boundaries on the effect scale, and the expected sizes. Over the looks:
+``events_per_stage`` (cumulative events; null for rates), ``n_per_stage`` (cumulative subjects,
+both arms), ``analysis_times`` (calendar time of each look; null for rates and for power at given
+events) and ``critical_values_effect`` (efficacy bounds as hazard ratios, or as risk differences
+``p1 - p2``).
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import argparse
 import math
 import sys
 import warnings
+
+_ALTERNATIVES = ("two-sided", "less", "greater")
 
 
 def add_options(p: argparse.ArgumentParser) -> None:
@@ -39,6 +45,15 @@ def add_options(p: argparse.ArgumentParser) -> None:
                    help="Hwang-Shih-DeCani parameter (--design asHSD), in [-10, 5]")
     g.add_argument("--rho", dest="gs_rho", type=float, default=None,
                    help="Kim-DeMets exponent (--design asKD), in [0.4, 8]")
+    try:
+        g.add_argument("--alternative", dest="gs_alternative", choices=_ALTERNATIVES,
+                       default=None,
+                       help="side of the group-sequential test of experimental minus control "
+                            "(p1 - p2, log hazard ratio; a hazard ratio below 1 is 'less'); "
+                            "alias: --sided 1 (one-sided in the direction of the effect) or "
+                            "--sided 2 (two-sided, the default)")
+    except argparse.ArgumentError:  # the verb has --alternative for every design already
+        pass
 
 
 def wanted(args) -> bool:
@@ -50,15 +65,45 @@ def wanted(args) -> bool:
 _OPTIONS = {"kmax": "--kmax", "type_of_design": "--design", "information_rates": "--info",
             "beta": "--power", "delta_wt": "--delta-wt", "gamma": "--gamma",
             "rho": "--rho", "max_events": "--events", "hazard_ratio": "--hr",
-            "pi1": "--p1", "pi2": "--p2", "event_time": "--at", "accrual_time": "--accrual",
-            "follow_up_time": "--follow-up", "dropout_rate1": "--dropout",
+            "p1": "--p1", "p2": "--p2", "event_time": "--at", "accrual_time": "--accrual",
+            "follow_up": "--follow-up", "dropout_rate1": "--dropout",
             "dropout_rate2": "--dropout", "dropout_time": "--dropout-at",
-            "allocation_ratio": "--ratio", "theta_h0": "--margin", "method": "--method"}
+            "allocation_ratio": "--ratio", "margin": "--margin", "method": "--method",
+            "alternative": "--alternative", "n_total": "--n"}
 
 
-def _design(args, beta: float):
+def check_fixed(args) -> None:
+    """A fixed-design command line (no --kmax) must not carry ``--alternative`` of this group."""
     from ..exceptions import InvalidParameterError
-    from ..power.sequential import group_sequential_design
+
+    if getattr(args, "gs_alternative", None) is not None:
+        raise InvalidParameterError(
+            "`--alternative` here applies to group-sequential designs (with --kmax); the fixed "
+            "design takes --sided 1|2."
+        )
+
+
+def _alternative(args, upper: bool) -> str:
+    """The side of the test: --alternative, else its alias --sided (1: one-sided in the
+    direction of the effect, ``upper`` meaning "greater"; 2: two-sided)."""
+    from ..exceptions import InvalidParameterError
+
+    alternative = getattr(args, "gs_alternative", None)
+    if alternative is None:
+        alternative = getattr(args, "alternative", None)
+    if alternative is not None:
+        return alternative
+    sided = getattr(args, "sided", None)
+    if sided == 1:
+        return "greater" if upper else "less"
+    if sided in (None, 2):
+        return "two-sided"
+    raise InvalidParameterError(f"`--sided` must be 1 or 2; got {sided!r}.")
+
+
+def _design(args, beta: float, alternative: str):
+    from ..design.sequential import group_sequential_design
+    from ..exceptions import InvalidParameterError
     from ._common import split_list
 
     info = split_list(args.gs_info, "information_rates") if args.gs_info is not None else None
@@ -67,7 +112,7 @@ def _design(args, beta: float):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             design = group_sequential_design(kmax=kmax, alpha=args.alpha, beta=beta,
-                                             sided=args.sided, information_rates=info,
+                                             alternative=alternative, information_rates=info,
                                              type_of_design=args.gs_design or "asOF",
                                              delta_wt=args.gs_delta_wt, gamma=args.gs_gamma,
                                              rho=args.gs_rho)
@@ -85,20 +130,12 @@ def _rename(exc):
 
 
 def _design_keys(d) -> dict:
-    return {"kmax": d.kmax, "design": d.type_of_design,
+    return {"alternative": d.alternative, "kmax": d.kmax, "design": d.type_of_design,
             "information_rates": list(d.information_rates),
             "critical_values": list(d.critical_values), "stage_levels": list(d.stage_levels),
             "alpha_spent": list(d.alpha_spent), "inflation_factor": d.inflation_factor,
             "rejection_probabilities": list(d.rejection_probabilities),
             "cumulative_power": list(d.power)}
-
-
-def _hr_bounds(d, events, hr: float, r: float) -> list[float]:
-    """Hazard ratios at the efficacy bounds, ``exp(-+ c_k (1 + r) / sqrt(r D_k))`` (rpact's
-    criticalValuesEffectScale; the sign is that of the alternative ``hr``)."""
-    sign = 1.0 if hr > 1 else -1.0
-    return [math.exp(sign * c * (1 + r) / math.sqrt(r * e))
-            for c, e in zip(d.critical_values, events, strict=True)]
 
 
 def _ceil(x: float) -> int:
@@ -120,16 +157,16 @@ def run_rates(args, output) -> int:
             "with --kmax only --method normal without --dropout and --two-sided-power is "
             "available (rpact getSampleSizeRates)."
         )
-    d = _design(args, 1.0 - args.power)
+    d = _design(args, 1.0 - args.power, _alternative(args, args.p1 - args.p2 > args.margin))
     try:
-        s = sample_size_rates_sequential(d, pi1=args.p1, pi2=args.p2,
-                                         allocation_ratio=args.ratio, theta_h0=args.margin)
+        s = sample_size_rates_sequential(d, p1=args.p1, p2=args.p2,
+                                         allocation_ratio=args.ratio, margin=args.margin)
     except InvalidParameterError as exc:
         raise _rename(exc) from None
     n_arm = [_ceil(s.max_subjects1), _ceil(s.max_subjects2)]
     out = {"n_per_arm": n_arm, "n_total": sum(n_arm),
            "n_exact": [s.max_subjects1, s.max_subjects2], "power": 1.0 - d.beta,
-           "alpha": d.alpha, "sided": d.sided, "p1": s.pi1, "p2": s.pi2, "margin": s.theta_h0,
+           "alpha": d.alpha, "sided": d.sided, "p1": s.p1, "p2": s.p2, "margin": s.margin,
            "n_fixed": s.n_fixed, **_design_keys(d),
            "n_per_look": list(s.subjects_per_look), "n1_per_look": list(s.subjects_per_look1),
            "n2_per_look": list(s.subjects_per_look2),
@@ -146,7 +183,12 @@ def run_survival(args, output) -> int:
     """``workbench power survival ... --kmax K``: events, patients and look times, or power at
     a maximum number of events."""
     from ..exceptions import InvalidParameterError
-    from ..power.sequential import power_survival_sequential, sample_size_survival_sequential
+    from ..power.sequential import (
+        DEFAULT_ACCRUAL_TIME,
+        DEFAULT_DROPOUT_TIME,
+        power_survival_sequential,
+        sample_size_survival_sequential,
+    )
 
     if args.method == "hsieh-freedman" or args.two_sided_power:
         raise InvalidParameterError(
@@ -160,16 +202,15 @@ def run_survival(args, output) -> int:
     if args.events is not None:
         if any(v is not None for v in (args.power, args.n, args.n1, args.n2)):
             raise InvalidParameterError("give --events alone (power) or --power (sample size).")
-        d = _design(args, 0.2)
         hr = args.hr
         if hr is None:
             if None in (args.p1, args.p2, args.at):
                 raise InvalidParameterError("give the effect: --hr, or --p1 with --p2 and --at.")
             hr = math.log1p(-args.p1) / math.log1p(-args.p2)
+        d = _design(args, 0.2, _alternative(args, hr >= 1))
         try:
             p = power_survival_sequential(d, max_events=args.events, hazard_ratio=hr,
-                                          allocation_ratio=args.ratio,
-                                          alternative="less" if hr < 1 else "greater")
+                                          allocation_ratio=args.ratio)
         except InvalidParameterError as exc:
             raise _rename(exc) from None
         out = {"events": _ceil(args.events), "events_exact": args.events, "power": p.power,
@@ -177,8 +218,7 @@ def run_survival(args, output) -> int:
                "events_per_look": list(p.information_per_look),
                "events_per_stage": list(p.information_per_look), "n_per_stage": None,
                "analysis_times": None,
-               "critical_values_effect": _hr_bounds(d, p.information_per_look, hr,
-                                                    args.ratio),
+               "critical_values_effect": list(p.critical_values_effect_scale),
                "reject_per_look": list(p.reject_per_look),
                "expected_events_h1": p.expected_information}
         return output(out, args, f"{d}\n\n{p}")
@@ -186,27 +226,31 @@ def run_survival(args, output) -> int:
         raise InvalidParameterError(
             "with --kmax give --power (events, patients and look times) or --events (power)."
         )
-    from .power import RPACT_ACCRUAL_TIME, RPACT_DROPOUT_TIME
-
     if args.follow_up is None:
         raise InvalidParameterError("with --kmax and --power give --follow-up.")
-    d = _design(args, 1.0 - args.power)
-    accrual = RPACT_ACCRUAL_TIME if args.accrual is None else args.accrual
-    kw = dict(accrual_time=accrual, follow_up_time=args.follow_up,
+    if args.hr is not None:
+        upper = args.hr > 1
+    elif args.p1 is not None and args.p2 is not None:
+        upper = args.p1 > args.p2
+    else:
+        upper = False  # the effect is incomplete: the sample size names what is missing
+    d = _design(args, 1.0 - args.power, _alternative(args, upper))
+    accrual = DEFAULT_ACCRUAL_TIME if args.accrual is None else args.accrual
+    kw = dict(accrual_time=accrual, follow_up=args.follow_up,
               allocation_ratio=args.ratio, method=args.method)
     if args.dropout is not None:
-        drop_at = args.dropout_at if args.dropout_at is not None else RPACT_DROPOUT_TIME
+        drop_at = args.dropout_at if args.dropout_at is not None else DEFAULT_DROPOUT_TIME
         kw.update(dropout_rate1=args.dropout, dropout_rate2=args.dropout, dropout_time=drop_at)
     try:
         if args.hr is not None:
             if args.p2 is None or args.at is None:
                 raise InvalidParameterError("with --hr give the control arm as --p2 and --at.")
-            s = sample_size_survival_sequential(d, hazard_ratio=args.hr, pi2=args.p2,
+            s = sample_size_survival_sequential(d, hazard_ratio=args.hr, p2=args.p2,
                                                 event_time=args.at, **kw)
         else:
             if args.at is None:
                 raise InvalidParameterError("`--at` (the time of --p1 and --p2) is needed.")
-            s = sample_size_survival_sequential(d, pi1=args.p1, pi2=args.p2,
+            s = sample_size_survival_sequential(d, p1=args.p1, p2=args.p2,
                                                 event_time=args.at, **kw)
     except InvalidParameterError as exc:
         raise _rename(exc) from None

@@ -2,23 +2,29 @@
 
 Examples::
 
-    workbench design sequential --kmax 3 --alpha 0.025 --sided 1 --beta 0.2 \\
+    workbench design sequential --kmax 3 --alpha 0.025 --alternative greater --beta 0.2 \\
         --info 0.25,0.6,1 --design asOF --futility bsOF --json
     workbench design monitor --kmax 3 --design asOF --z 1.1,2.8 --reached 0.35,0.62 --json
     workbench design monitor --kmax 3 --z=-1.2,-2.9 --events 22,41 --max-events 65
+
+``--alternative`` is the side of the test of experimental minus control: ``greater`` (reject for
+large z), ``less`` (reject for small z; a hazard ratio below 1) or ``two-sided``. ``--sided 1|2`` is
+its alias: 2 is ``two-sided`` and 1 is one-sided, ``greater``, except for log-rank monitoring
+(``monitor --events``), where it is ``less`` (a hazard ratio below 1); without either the design is
+one-sided in that sense.
 
 With ``--json`` one JSON object is printed: ``critical_values``, ``stage_levels``, ``alpha_spent``
 (cumulative), ``futility_bounds`` and ``beta_spent`` (null without futility; a null bound is a
 look without a futility stop, and two-sided designs stop for futility when ``|z| < bound``),
 ``inflation_factor``, ``power`` (cumulative), ``rejection_probabilities``,
 ``futility_probabilities``, ``asn`` {h1, h01, h0} (expected information as a ratio to the fixed
-design), ``information_rates``,
-``n_fixed``, ``shift`` and ``settings``. Lists run over the looks (futility over the looks
-before the last). ``monitor --json`` prints ``information_rates``, ``z``, ``critical_values``,
-``futility_bounds``, ``alpha_spent``, ``stage_levels`` and ``decisions`` over the looks performed,
-``final``, ``stop_look``, ``rejected`` and, with ``--events``, hazard-ratio ``estimates``,
-``rci_lower`` and ``rci_upper``. Bad input prints one line on stderr naming the option and exits
-with code 2.
+design), ``information_rates``, ``n_fixed``, ``shift`` and ``settings`` (with ``alternative``
+and, as before, ``sided``). Lists run over the looks (futility over the looks before the last).
+``monitor --json`` prints ``information_rates``, ``z`` (oriented: large values favour the
+alternative), ``critical_values``, ``futility_bounds``, ``alpha_spent``, ``stage_levels`` and
+``decisions`` over the looks performed, ``final``, ``stop_look``, ``rejected`` and, with
+``--events``, hazard-ratio ``estimates``, ``rci_lower`` and ``rci_upper``. Bad input prints one
+line on stderr naming the option and exits with code 2.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import re
 #: library parameter -> command-line option, for error messages
 _OPTIONS = {
     "kmax": "--kmax", "alpha": "--alpha", "beta": "--beta", "sided": "--sided",
+    "alternative": "--alternative",
     "information_rates": "--info", "type_of_design": "--design", "delta_wt": "--delta-wt",
     "gamma": "--gamma", "rho": "--rho", "futility": "--futility", "binding": "--binding",
     "futility_gamma": "--futility-gamma", "futility_rho": "--futility-rho",
@@ -95,7 +102,14 @@ def _design_options(s: argparse.ArgumentParser) -> None:
     s.add_argument("--alpha", type=float, default=0.025,
                    help="type I error, both tails together when two-sided (default 0.025)")
     s.add_argument("--beta", type=float, default=0.2, help="type II error (default 0.2)")
-    s.add_argument("--sided", type=int, default=1, help="1 or 2 (default 1)")
+    s.add_argument("--alternative", choices=("greater", "less", "two-sided"), default=None,
+                   help="side of the test of experimental minus control: greater (reject for "
+                        "large z), less (reject for small z; a hazard ratio below 1) or "
+                        "two-sided (alias: --sided; default one-sided: greater, or less for "
+                        "log-rank monitoring with --events)")
+    s.add_argument("--sided", type=int, default=None, metavar="{1,2}",
+                   help="alias of --alternative: 2 = two-sided, 1 = one-sided (greater; less "
+                        "for log-rank monitoring with --events)")
     s.add_argument("--info", metavar="T1,T2,...", default=None,
                    help="information rates, strictly increasing, ending at 1")
     s.add_argument("--design", default="asOF", metavar="TYPE",
@@ -119,7 +133,7 @@ def _flagged(exc: Exception) -> str:
                   str(exc))
 
 
-def _make_design(args: argparse.Namespace):
+def _make_design(args: argparse.Namespace, logrank: bool = False):
     """The design of the command line; the library's warnings (an option that does not apply)
     become one line each on stderr, naming the option."""
     import sys
@@ -127,14 +141,28 @@ def _make_design(args: argparse.Namespace):
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        design = _build_design(args)
+        design = _build_design(args, logrank)
     for w in caught:
         print(f"workbench design: warning: {_flagged(w.message)}", file=sys.stderr)
     return design
 
 
-def _build_design(args: argparse.Namespace):
-    from ..power.sequential import group_sequential_design
+def _alternative(args: argparse.Namespace, logrank: bool = False) -> str:
+    """--alternative, else its alias --sided: 2 is two-sided, 1 (the default) one-sided:
+    "greater", or "less" for log-rank monitoring (a hazard ratio below 1)."""
+    from ..exceptions import InvalidParameterError
+
+    if args.alternative is not None:
+        return args.alternative
+    if args.sided in (None, 1):
+        return "less" if logrank else "greater"
+    if args.sided == 2:
+        return "two-sided"
+    raise InvalidParameterError(f"`--sided` must be 1 or 2; got {args.sided!r}.")
+
+
+def _build_design(args: argparse.Namespace, logrank: bool = False):
+    from ..design.sequential import group_sequential_design
     from ._common import split_list
 
     info = split_list(args.info, "information_rates") if args.info is not None else None
@@ -145,7 +173,7 @@ def _build_design(args: argparse.Namespace):
     if futility is not None and not futility.startswith("bs"):
         futility = split_list(futility, "futility")
     return group_sequential_design(
-        kmax=kmax, alpha=args.alpha, beta=args.beta, sided=args.sided,
+        kmax=kmax, alpha=args.alpha, beta=args.beta, alternative=_alternative(args, logrank),
         information_rates=info, type_of_design=args.design, delta_wt=args.delta_wt,
         gamma=args.gamma, rho=args.rho, futility=futility, binding=args.binding,
         futility_gamma=args.futility_gamma, futility_rho=args.futility_rho,
@@ -160,7 +188,7 @@ def _monitor(args: argparse.Namespace) -> int:
     names = {"z": "--z", "information_rates": "--reached", "events": "--events",
              "max_events": "--max-events", "final": "--final"}
     try:
-        design = _make_design(args)
+        design = _make_design(args, logrank=args.events is not None)
         z = split_list(args.z, "z")
         final = True if args.final else None
         if (args.reached is None) == (args.events is None):
@@ -213,7 +241,8 @@ def _sequential(args: argparse.Namespace) -> int:
             "shift": design.shift,
             "settings": {
                 "kmax": design.kmax, "alpha": design.alpha, "beta": design.beta,
-                "sided": design.sided, "design": design.type_of_design,
+                "alternative": design.alternative, "sided": design.sided,
+                "design": design.type_of_design,
                 "delta_wt": design.delta_wt, "gamma": design.gamma, "rho": design.rho,
                 "futility": design.futility, "binding": design.binding,
                 "futility_gamma": design.futility_gamma, "futility_rho": design.futility_rho,

@@ -8,7 +8,7 @@ Examples::
         --dropout 0.1 --dropout-at 12 --power 0.8
     workbench power survival --hr 0.5 --events 66
     workbench power survival --p1 0.27 --p2 0.47 --at 48 --accrual 24 --follow-up 48 \\
-        --power 0.8 --sided 1 --alpha 0.025 --kmax 3 --design asOF --info 0.3,0.6,1
+        --power 0.8 --alternative less --alpha 0.025 --kmax 3 --design asOF --info 0.3,0.6,1
     workbench power simulate design.yaml --reps 10000 --seed 1 --workers 2
     workbench power simulate t3_design.yaml --reps 10000 --seed 1 --arms pdt,placebo
 
@@ -41,11 +41,6 @@ _OPTIONS = {
 _KEYS = ("n_per_arm", "n_total", "n_exact", "events", "events_exact", "power", "hazard_ratio",
          "mcse", "alpha", "sided")
 
-
-
-#: rpact's defaults for options left out: accrualTime c(0, 12) and dropoutTime 12
-RPACT_ACCRUAL_TIME = 12.0
-RPACT_DROPOUT_TIME = 12.0
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -236,6 +231,7 @@ def _run_rates(args) -> int:
 
     if _sequential.wanted(args):  # group-sequential design (--kmax/--design/--info)
         return _sequential.run_rates(args, _output)
+    _sequential.check_fixed(args)
     from ..exceptions import InvalidParameterError
     from ..power.analytic import power_rates
     from ..power.report import grant_paragraph
@@ -279,9 +275,11 @@ def _run_survival(args) -> int:
 
     if _sequential.wanted(args):  # group-sequential design (--kmax/--design/--info)
         return _sequential.run_survival(args, _output)
+    _sequential.check_fixed(args)
     from ..exceptions import InvalidParameterError
     from ..power.analytic import power_survival
     from ..power.report import grant_paragraph
+    from ..power.sequential import DEFAULT_ACCRUAL_TIME, DEFAULT_DROPOUT_TIME
 
     n_given = args.n1 is not None or args.n2 is not None
     given = [o for o, v in (("--power", args.power), ("--n", args.n),
@@ -304,14 +302,14 @@ def _run_survival(args) -> int:
         raise InvalidParameterError(f"`--follow-up` must be a number > 0; got {args.follow_up!r}.")
     dropout_time = args.dropout_at
     if args.dropout is not None and dropout_time is None:
-        dropout_time = RPACT_DROPOUT_TIME
+        dropout_time = DEFAULT_DROPOUT_TIME
     if args.dropout is None and args.dropout_at is not None:
         raise InvalidParameterError("`--dropout-at` needs `--dropout`.")
     try:
         res = power_survival(
             args.hr, p1=args.p1, p2=args.p2, at=args.at, events=args.events, n_total=args.n,
             n1=args.n1, n2=args.n2, power=args.power, alpha=args.alpha, sided=args.sided,
-            allocation_ratio=args.ratio, method=args.method, accrual_time=RPACT_ACCRUAL_TIME if args.accrual is None else args.accrual,
+            allocation_ratio=args.ratio, method=args.method, accrual_time=DEFAULT_ACCRUAL_TIME if args.accrual is None else args.accrual,
             follow_up=args.follow_up, follow_up_type=args.follow_up_type,
             dropout_probability=args.dropout, dropout_time=dropout_time,
             two_sided_power=args.two_sided_power,

@@ -21,6 +21,12 @@ from .survival import (  # noqa: F401
 )
 from .continuous import ContinuousArm, ContinuousDesign  # noqa: F401
 from .meta import MetaAnalysisDesign  # noqa: F401
+from .sequential import (  # noqa: F401
+    GroupSequentialDesign,
+    boundary_crossing,
+    group_sequential_design,
+    spending_function,
+)
 from ._load import (  # noqa: F401
     design_from_dict,
     list_designs,
@@ -40,6 +46,10 @@ __all__ = [
     "ContinuousArm",
     "ContinuousDesign",
     "MetaAnalysisDesign",
+    "GroupSequentialDesign",
+    "group_sequential_design",
+    "boundary_crossing",
+    "spending_function",
     "Arm",
     "Exponential",
     "PiecewiseExponential",

@@ -7,12 +7,11 @@ import math
 import numpy as np
 
 from ..exceptions import InvalidParameterError
+from ..design.sequential import GroupSequentialDesign, spending_function
 from ..power.sequential import (
-    GroupSequentialDesign,
     SequentialMonitoring,
     SequentialSampleSizeRates,
     SequentialSampleSizeSurvival,
-    spending_function,
 )
 from ._axes import new_axes
 
@@ -49,7 +48,8 @@ def plot_boundaries(obj, *, scale: str = "z", ax=None, futility: bool = True,
         events, risk difference against subjects) or a monitoring result (the recomputed
         boundaries at the information reached, with the observed z statistics).
     scale : {"z", "p", "effect"}, default "z"
-        z statistic, one-sided nominal p-value (log axis) or effect scale.
+        z statistic (oriented towards the design's alternative, as the bounds and a monitoring
+        result's ``z``), one-sided nominal p-value (log axis) or effect scale.
     ax : matplotlib Axes, optional
         Axes to draw on; a new figure is created when None.
     futility : bool, default True
@@ -70,7 +70,7 @@ def plot_boundaries(obj, *, scale: str = "z", ax=None, futility: bool = True,
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> from workbench.power.sequential import group_sequential_design
+    >>> from workbench.design import group_sequential_design
     >>> d = group_sequential_design(kmax=3, futility="bsOF")
     >>> ax = plot_boundaries(d)
     >>> ax.get_legend_handles_labels()[1]
@@ -108,7 +108,7 @@ def plot_boundaries(obj, *, scale: str = "z", ax=None, futility: bool = True,
         surv = isinstance(size, SequentialSampleSizeSurvival)
         x = np.asarray(size.events_per_look if surv else size.subjects_per_look)
         xlabel = "Events" if surv else "Subjects"
-        ylabel = "Hazard ratio" if surv else "Risk difference (pi1 - pi2)"
+        ylabel = "Hazard ratio" if surv else "Risk difference (p1 - p2)"
         crit = np.asarray(size.critical_values_effect_scale)
         fut = (np.append(size.futility_bounds_effect_scale, math.nan)
                if size.futility_bounds_effect_scale else np.full(design.kmax, math.nan))
@@ -186,7 +186,7 @@ def plot_spending(obj, *, ax=None, beta: bool = True, curve: bool = True,
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> from workbench.power.sequential import group_sequential_design
+    >>> from workbench.design import group_sequential_design
     >>> ax = plot_spending(group_sequential_design(kmax=4))
     >>> [line.get_label() for line in ax.get_lines()]
     ['alpha spending function', 'alpha spent']
@@ -203,7 +203,8 @@ def plot_spending(obj, *, ax=None, beta: bool = True, curve: bool = True,
     grid = np.linspace(0.0, max(1.0, float(x.max())), 201)[1:]
     if curve and design.type_of_design.startswith("as"):
         f = spending_function(design.type_of_design, design.alpha, np.minimum(grid, 1.0),
-                              sided=design.sided, gamma=design.gamma, rho=design.rho)
+                              alternative=design.alternative, gamma=design.gamma,
+                              rho=design.rho)
         ax.plot(np.r_[0.0, grid], np.r_[0.0, f], color=_EFFICACY, alpha=0.5,
                 label="alpha spending function")
     ax.plot(np.r_[0.0, x], np.r_[0.0, spent], marker="o", color=_EFFICACY, linestyle="-",
