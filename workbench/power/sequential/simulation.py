@@ -4,7 +4,6 @@ each replicate is analysed with the log-rank test at the calendar times of the p
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import warnings
 from dataclasses import dataclass
@@ -12,8 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..._validation import _check_bool, _check_choice, _check_int
+from ..._validation import _check_bool, _check_choice, _check_int, _seed_entropy
 from ...design._boundaries import as_tuple, check_increasing, check_vector, to_last_look
+from ...design.protocol import TrialDesign
 from ...design.sequential import GroupSequentialDesign, check_design
 from ...exceptions import InvalidParameterError, StatisticalWarning
 from ...results import Result
@@ -119,13 +119,12 @@ def _sequential_block(task) -> dict[str, np.ndarray]:
     """Worker: simulate and analyse the blocks of one chunk (module level, picklable)."""
     trial, crit, fut, events, direction, grid, blocks = task
     from ...analysis.replicates import logrank_arrays
-    from ...simulate.survival import simulate_survival_arrays
 
     parts = []
     k_max = len(events)
     for seed, size in blocks:
-        sims = simulate_survival_arrays(trial, size, rng=seed)
-        group = sims.arm == 0  # the experimental arm is the trial's first arm
+        sims = trial.simulate_block(size, seed)
+        group = sims.arm == trial.experimental_index
         entry, et, dt = sims.entry, sims.event_time, sims.dropout_time
         if grid:
             entry = np.broadcast_to(_grid_entry(trial), entry.shape)
@@ -193,39 +192,6 @@ def _run_sequential(trial, crit, fut, events, direction, grid, n_reps, root, *, 
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
-def _entropy(rng) -> int:
-    """A reproducible root entropy from ``rng`` (int seed, Generator, SeedSequence or None),
-    as :func:`workbench.power.simulation.simulate_power` takes it."""
-    if isinstance(rng, bool):
-        raise InvalidParameterError(f"`rng` must be a Generator, an int seed or None; got {rng!r}.")
-    if rng is None:
-        return int(np.random.SeedSequence().entropy)
-    if isinstance(rng, np.random.SeedSequence):
-        return int(rng.generate_state(2, np.uint64)[0])
-    if isinstance(rng, np.random.Generator):
-        return int(rng.integers(0, 2**63))
-    if isinstance(rng, int | np.integer) and rng >= 0:
-        return int(rng)
-    raise InvalidParameterError(
-        f"`rng` must be a numpy Generator, a non-negative int seed or None; got {rng!r}."
-    )
-
-
-def _effect_side(trial) -> str | None:
-    """Side of the trial's effect: "less" when the experimental arm (the first) has fewer events
-    by the end of follow-up than the control arm, "greater" when more, None when as many."""
-    t = trial.max_follow_up
-    diff = float(trial.arms[0].cdf(t) - trial.arms[1].cdf(t))
-    return "less" if diff < 0 else "greater" if diff > 0 else None
-
-
-def _null_trial(trial):
-    """The trial under H0: the experimental arm (the first) follows the control arm."""
-    exp, ctrl = trial.arms
-    exp = dataclasses.replace(exp, event_time=ctrl.event_time, cure_fraction=ctrl.cure_fraction)
-    return dataclasses.replace(trial, arms=(exp, ctrl))
-
-
 def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events,
                                  n_reps: int = 1000,
                                  type1: bool = False, entry: str = "uniform", rng=None,
@@ -289,16 +255,15 @@ def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events
     >>> round(sim.power, 2), sim.reached[0]
     (0.8, 500)
     """
-    from ...design.survival import SurvivalDesign
-
     design = check_design(design)
     if design.sided != 1:
         raise InvalidParameterError(
             "`design` must be one-sided (`alternative` 'less' or 'greater') for the simulation; "
             f"got alternative={design.alternative!r}.")
-    if not isinstance(trial, SurvivalDesign):
+    if not isinstance(trial, TrialDesign) or trial.effect_name != "hazard_ratio":
         raise InvalidParameterError(
-            f"`trial` must be a SurvivalDesign; got {type(trial).__name__}."
+            "`trial` must be a time-to-event design (such as a SurvivalDesign) whose replicates "
+            f"carry entry and event times; got {type(trial).__name__}."
         )
     if len(trial.arms) != 2:
         raise InvalidParameterError(
@@ -316,12 +281,12 @@ def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events
     chunk_size = _check_int("chunk_size", chunk_size, minimum=1)
     type1 = _check_bool("type1", type1)
     grid = _check_choice("entry", entry, ("uniform", "grid")) == "grid"
-    entropy = _entropy(rng)
+    entropy = _seed_entropy(rng)
     events_t = tuple(int(x) for x in ev)
     crit = np.asarray(design.critical_values)
     fut = (np.append(design.futility_bounds, -math.inf) if design.futility_bounds
            else np.full(design.kmax, -math.inf))
-    side = _effect_side(trial)
+    side = None if trial.null_design() == trial else trial.effect_direction
     if side is not None and side != design.alternative:
         warnings.warn(
             f"the trial's effect is on the side {side!r} but the design's alternative is "
@@ -333,7 +298,7 @@ def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events
                           np.random.SeedSequence(entropy, spawn_key=(0,)), **kw)
     type1_error = type1_mcse = math.nan
     if type1:
-        out0 = _run_sequential(_null_trial(trial), crit, fut, events_t, direction, grid, n_reps,
+        out0 = _run_sequential(trial.null_design(), crit, fut, events_t, direction, grid, n_reps,
                                np.random.SeedSequence(entropy, spawn_key=(1,)), **kw)
         type1_error = float(out0["rejected"].mean())
         type1_mcse = math.sqrt(type1_error * (1 - type1_error) / n_reps)
