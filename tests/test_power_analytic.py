@@ -508,3 +508,15 @@ def test_ttest_bad_input():
         power_ttest(0.0, power=0.8)
     with pytest.raises(InvalidParameterError, match="power"):
         power_ttest(0.5, power=1.0)
+
+
+def test_grant_paragraph_reads_the_side_from_alternative():
+    from workbench.power.report import grant_paragraph
+
+    for make in (lambda **kw: power_rates(0.27, 0.47, power=0.8, **kw),
+                 lambda **kw: power_survival(0.5, power=0.8, **kw),
+                 lambda **kw: power_ttest(-0.5, power=0.8, **kw)):
+        two = grant_paragraph(make(), references=False)
+        one = grant_paragraph(make(alpha=0.025, alternative="less"), references=False)
+        assert "a two-sided" in two and "one-sided" not in two
+        assert "a one-sided" in one and "two-sided" not in one
