@@ -520,3 +520,14 @@ def test_grant_paragraph_reads_the_side_from_alternative():
         one = grant_paragraph(make(alpha=0.025, alternative="less"), references=False)
         assert "a two-sided" in two and "one-sided" not in two
         assert "a one-sided" in one and "two-sided" not in one
+
+
+def test_ttest_detectable_effect_with_few_patients():
+    # the solver passes effect sizes where statsmodels' two-sided power is NaN (the noncentral
+    # t's far tail); there the normal limit stands in
+    d = power_ttest(None, n1=40, n2=40, power=0.8)
+    assert power_ttest(d.effect_size, n1=40, n2=40).power == pytest.approx(0.8, rel=1e-8)
+    from statsmodels.stats.power import TTestIndPower
+
+    assert d.effect_size == pytest.approx(
+        TTestIndPower().solve_power(nobs1=40, ratio=1.0, alpha=0.05, power=0.8), rel=1e-6)

@@ -317,10 +317,10 @@ def _sequential_call(run, args, alternative: str, effect: float | None) -> int:
 
 
 def _run_rates(args) -> int:
-    from . import _sequential
     from ..exceptions import InvalidParameterError
     from ..power.analytic import power_rates
     from ..power.report import grant_paragraph
+    from . import _sequential
 
     # experimental minus control on the tested scale: with a margin, its side
     effect = -args.margin if args.margin else args.p1 - args.p2
@@ -366,10 +366,10 @@ def _run_rates(args) -> int:
 def _run_survival(args) -> int:
     import math
 
-    from . import _sequential
     from ..exceptions import InvalidParameterError
     from ..power.analytic import power_survival
     from ..power.report import grant_paragraph
+    from . import _sequential
 
     # the log hazard ratio's sign: from --hazard-ratio, or from --p1 vs --p2
     hr, effect = args.hazard_ratio, None
@@ -428,7 +428,8 @@ def _run_survival(args) -> int:
         "n_per_arm": res.n_per_arm, "n_total": res.n_total, "n_exact": res.n_exact,
         "events": res.events, "events_exact": res.events_exact, "power": res.power,
         "hazard_ratio": res.hazard_ratio, "alpha": res.alpha, "sided": res.sided,
-        "alternative": res.alternative, "p1": res.p1, "p2": res.p2, "at": res.at, "lambda1": res.lambda1, "lambda2": res.lambda2,
+        "alternative": res.alternative, "p1": res.p1, "p2": res.p2, "at": res.at,
+        "lambda1": res.lambda1, "lambda2": res.lambda2,
         "allocation_ratio": res.allocation_ratio, "accrual_time": res.accrual_time,
         "follow_up": res.follow_up, "follow_up_type": res.follow_up_type,
         "dropout_rate": res.dropout_rate, "p_event": res.p_event,

@@ -12,6 +12,10 @@ power is left as ``None`` (as statsmodels' ``solve_power``):
   rpact ``getSampleSizeSurvival``/``getPowerSurvival``;
 - :func:`power_ttest`: the two-sample t-test (statsmodels ``TTestIndPower``).
 
+Long by design: one concern, the closed-form two-arm power that rpact's ``getSampleSize*`` /
+``getPower*`` compute, in three families sharing one solver convention and result layout (the
+machinery they share is in :mod:`workbench.power._twoarm`).
+
 Conventions (those of rpact): arm 1 is the experimental arm, arm 2 the control;
 ``allocation_ratio`` is n1 / n2; ``alpha`` is the total type I error. ``alternative`` is the
 alternative hypothesis about experimental minus control (the difference p1 - p2, the log hazard
@@ -1030,6 +1034,16 @@ def power_ttest(
     # one-sided: the upper tail of the effect seen from the stated direction
     alt = "two-sided" if alternative == "two-sided" else "larger"
     tt = TTestIndPower()
+
+    def power_at(d, a, b):
+        p = float(tt.power(effect_size=d, nobs1=a, alpha=alpha, ratio=b / a, alternative=alt))
+        if not math.isfinite(p):  # scipy's nct fails far in the tail: normal limit there
+            nc = d * math.sqrt(a * b / (a + b))
+            crit = stats.t.ppf(1 - alpha / sides(alternative), a + b - 2)
+            p = stats.norm.cdf(nc - crit) + (
+                stats.norm.cdf(-nc - crit) if alternative == "two-sided" else 0.0)
+        return float(p)
+
     es = orient(effect_size, alternative) if effect_size is not None else None
     if solve == "n":
         check_direction(alternative, effect_size, power,
@@ -1042,13 +1056,11 @@ def power_ttest(
         n2 = n1 / r
         check_reachable(n1 + n2, power, "patients")
     elif solve == "power":
-        power = float(tt.power(effect_size=es, nobs1=n1, alpha=alpha, ratio=n2 / n1,
-                               alternative=alt))
+        power = power_at(es, n1, n2)
     else:
         es = solve_increasing(
-            lambda d: float(tt.power(effect_size=d, nobs1=n1, alpha=alpha, ratio=n2 / n1,
-                                     alternative=alt)),
-            power, 1e-9, 50.0, name="power", what="no effect size reaches it",
+            lambda d: power_at(d, n1, n2), power, 1e-9, 50.0, name="power",
+            what="no effect size reaches it",
         )
         effect_size = -es if alternative == "less" else es
     n_per_arm = enrolled_sizes(n1, n2, dropout, given)
