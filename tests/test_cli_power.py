@@ -128,7 +128,13 @@ def test_text_output_has_the_paragraph(capsys):
         ("rates --p1 0.3 --p2 0.3 --power 0.8", "--p1"),
         ("rates --p1 0.27 --p2 0.47 --margin -0.1 --sided 1 --power 0.8", "--margin"),
         ("rates --p1 0.27 --p2 0.47", "--power"),
-        ("survival --hr 1 --power 0.8", "--hr"),
+        ("survival --hr 1 --power 0.8", "--hazard-ratio"),
+        ("survival --hazard-ratio 0.5 --power 0.8 --alternative greater", "--alternative"),
+        ("rates --p1 0.27 --p2 0.47 --power 0.8 --sided 1 --alternative greater", "--sided"),
+        ("rates --p1 0.27 --p2 0.47 --power 0.8 --sided 3", "--sided"),
+        ("rates --p1 0.23 --p2 0.23 --margin -0.1 --power 0.8", "--alternative"),
+        (f"survival {T1} --follow-up 48 --dropout 0.1 --dropout-rate 0.01 --power 0.8",
+         "--dropout-rate"),
         ("survival --hr 0.5 --power 0.8 --alpha 1.2", "--alpha"),
         (f"survival {T1} --accrual -2 --follow-up 48 --power 0.8", "--accrual"),
         (f"survival {T1} --accrual 24 --follow-up 0 --power 0.8", "--follow-up"),
@@ -140,6 +146,74 @@ def test_text_output_has_the_paragraph(capsys):
 )
 def test_bad_input_names_the_option(capsys, command, option):
     assert option in run_error(capsys, command)
+
+
+def test_alternative_and_its_alias_sided(capsys):
+    """--sided 1 is the one-sided test in the direction of the effect: --alternative less for
+    p1 < p2 (a hazard ratio below 1), greater for a negative non-inferiority margin."""
+    two = run_json(capsys, "rates --p1 0.27 --p2 0.47 --power 0.8")
+    assert (two["alternative"], two["sided"]) == ("two-sided", 2)
+    one = run_json(capsys, "rates --p1 0.27 --p2 0.47 --power 0.8 --alpha 0.025 --sided 1")
+    less = run_json(capsys, "rates --p1 0.27 --p2 0.47 --power 0.8 --alpha 0.025 "
+                            "--alternative less")
+    assert one == less and (one["alternative"], one["sided"]) == ("less", 1)
+    # one-sided at 2.5% solves the same one-tail equation as two-sided at 5% (rpact)
+    assert one["n_exact"] == pytest.approx(two["n_exact"], rel=1e-12)
+    ni = run_json(capsys, "rates --p1 0.23 --p2 0.23 --margin -0.1 --alternative greater "
+                          "--alpha 0.025 --power 0.8")
+    assert ni["alternative"] == "greater" and ni["n_per_arm"] == [280, 280]
+    s1 = run_json(capsys, f"survival {T1_TRIAL} --power 0.8 --alpha 0.025 --sided 1")
+    s2 = run_json(capsys, f"survival {T1_TRIAL} --power 0.8 --alpha 0.025 --alternative less")
+    assert s1 == s2 and s1["alternative"] == "less"
+    hr = run_json(capsys, "survival --hr 1.5 --events 100 --sided 1")
+    assert hr["alternative"] == "greater"
+    # the power to reject in the wrong direction: P(Z > z_0.975) with E(Z) = log(0.5) sqrt(66) / 2
+    wrong = run_json(capsys, "survival --hazard-ratio 0.5 --events 66 --alternative greater "
+                             "--alpha 0.025")
+    z = stats.norm.ppf(0.975)
+    assert wrong["power"] == pytest.approx(stats.norm.cdf(math.log(0.5) * math.sqrt(66) / 2 - z),
+                                           rel=1e-12)
+
+
+def test_alternative_with_a_group_sequential_design(capsys):
+    # --alternative less is --sided 1 for a hazard ratio below 1; the JSON names it
+    kmax = "--power 0.8 --alpha 0.025 --kmax 3"
+    a = run_json(capsys, f"survival {T1_TRIAL} {kmax} --sided 1")
+    b = run_json(capsys, f"survival {T1_TRIAL} {kmax} --alternative less")
+    assert a == b and b["alternative"] == "less"
+    assert "--alternative" in run_error(capsys, f"survival {T1_TRIAL} {kmax} --alternative "
+                                                "greater")
+
+
+def test_renamed_options_keep_their_old_spelling(capsys):
+    new = run_json(capsys, "survival --p1 0.27 --p2 0.47 --at 48 --accrual-time 24 --follow-up 48 "
+                           "--allocation-ratio 0.5 --power 0.8")
+    old = run_json(capsys, "survival --p1 0.27 --p2 0.47 --at 48 --accrual 24 --follow-up 48 "
+                           "--ratio 0.5 --power 0.8")
+    assert new == old and new["accrual_time"] == 24 and new["allocation_ratio"] == 0.5
+    assert run_json(capsys, "survival --hazard-ratio 0.5 --events 66") == run_json(
+        capsys, "survival --hr 0.5 --events 66")
+    assert run_json(capsys, "rates --p1 0.27 --p2 0.47 --power 0.8 --allocation-ratio 2") == (
+        run_json(capsys, "rates --p1 0.27 --p2 0.47 --power 0.8 --ratio 2"))
+    # without --accrual-time: rpact's 12 months
+    d = run_json(capsys, f"{'survival'} {T1} --follow-up 48 --power 0.8")
+    assert d["accrual_time"] == 12 and d["analysis_time"] == 60
+    # loss to follow-up as a hazard: the same as 10% by month 12
+    rate = -math.log(0.9) / 12
+    by_rate = run_json(capsys, f"survival {T1_TRIAL} --dropout-rate {rate!r} --power 0.8")
+    by_prob = run_json(capsys, f"survival {T1_TRIAL} --dropout 0.1 --dropout-at 12 --power 0.8")
+    assert by_rate["n_exact"] == pytest.approx(by_prob["n_exact"], rel=1e-12)
+    assert by_rate["n_per_arm"] == by_prob["n_per_arm"]
+
+
+def test_help_names_the_aliases(capsys):
+    for verb, aliases in (("rates", ("--ratio", "--sided")),
+                          ("survival", ("--hr", "--ratio", "--accrual", "--sided"))):
+        with pytest.raises(SystemExit):
+            main(["power", verb, "--help"])
+        out = capsys.readouterr().out
+        for alias in aliases:
+            assert f"alias: {alias}" in out or f"alias of --alternative" in out
 
 
 def test_unreachable_power_says_so(capsys):

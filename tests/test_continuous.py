@@ -569,11 +569,28 @@ def test_power_ancova_is_the_noncentral_t(d, rho, n1, n2, sided):
     ncp = abs(d) / math.sqrt(1 - rho**2) / math.sqrt(1 / n1 + 1 / n2)
     crit = stats.t.ppf(1 - 0.05 / sided, df)
     expected = stats.nct.sf(crit, df, ncp) + (stats.nct.cdf(-crit, df, ncp) if sided == 2 else 0)
-    got = power_ancova(d, rho=rho, n1=n1, n2=n2, sided=sided).power
+    # one-sided in the direction of the effect
+    alternative = "two-sided" if sided == 2 else ("greater" if d > 0 else "less")
+    got = power_ancova(d, rho=rho, n1=n1, n2=n2, alternative=alternative).power
     assert got == pytest.approx(expected, rel=1e-9)
     # the same through difference and sd
-    assert power_ancova(difference=6 * d, sd=6, rho=rho, n1=n1, n2=n2, sided=sided).power == (
-        pytest.approx(expected, rel=1e-9))
+    assert power_ancova(difference=6 * d, sd=6, rho=rho, n1=n1, n2=n2,
+                        alternative=alternative).power == pytest.approx(expected, rel=1e-9)
+
+
+def test_power_ancova_one_sided_against_an_effect_the_other_way():
+    """The upper tail of the noncentral t with a negative noncentrality (scipy): small power,
+    and no sample size for a target power."""
+    from scipy import stats
+
+    df, ncp = 52, -0.4 / math.sqrt(1 - 0.7**2) / math.sqrt(1 / 25 + 1 / 30)
+    got = power_ancova(-0.4, rho=0.7, n1=25, n2=30, alternative="greater").power
+    assert got == pytest.approx(stats.nct.sf(stats.t.ppf(0.95, df), df, ncp), rel=1e-9)
+    assert got < 0.05
+    with pytest.raises(InvalidParameterError, match="alternative"):
+        power_ancova(-0.4, rho=0.7, power=0.8, alternative="greater")
+    e = power_ancova(rho=0.5, n1=30, n2=30, power=0.9, alternative="less")
+    assert e.effect_size < 0 and e.sided == 1
 
 
 def test_power_ancova_errors_name_the_parameter():

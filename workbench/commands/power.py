@@ -4,22 +4,35 @@ Examples::
 
     workbench power rates --p1 0.27 --p2 0.47 --power 0.8
     workbench power rates --p1 0.27 --p2 0.47 --n1 41 --n2 51 --json
-    workbench power survival --p1 0.27 --p2 0.47 --at 48 --accrual 24 --follow-up 48 \\
+    workbench power rates --p1 0.23 --p2 0.23 --margin -0.1 --alternative greater \\
+        --alpha 0.025 --power 0.8
+    workbench power survival --p1 0.27 --p2 0.47 --at 48 --accrual-time 24 --follow-up 48 \\
         --dropout 0.1 --dropout-at 12 --power 0.8
-    workbench power survival --hr 0.5 --events 66
-    workbench power survival --p1 0.27 --p2 0.47 --at 48 --accrual 24 --follow-up 48 \\
+    workbench power survival --hazard-ratio 0.5 --events 66
+    workbench power survival --p1 0.27 --p2 0.47 --at 48 --accrual-time 24 --follow-up 48 \\
         --power 0.8 --alternative less --alpha 0.025 --kmax 3 --design asOF --info 0.3,0.6,1
     workbench power simulate design.yaml --reps 10000 --seed 1 --workers 2
     workbench power simulate t3_design.yaml --reps 10000 --seed 1 --arms pdt,placebo
 
-Conventions (those of rpact): arm 1 is the experimental arm, ``--ratio`` is n1/n2
-(allocationRatioPlanned); sizes solved for are rounded up per arm. ``power survival`` counts
-``--follow-up`` after the end of accrual (rpact's followUpTime) unless ``--follow-up-type fixed``.
+Conventions (those of rpact): arm 1 is the experimental arm, ``--allocation-ratio`` is n1/n2
+(allocationRatioPlanned); sizes solved for are rounded up per arm. ``--alternative`` is the
+alternative hypothesis about experimental minus control (the difference p1 - p2; the log hazard
+ratio, so a hazard ratio below 1 is ``less``): ``two-sided`` (default), ``less`` or ``greater``;
+``--sided`` is its alias in rpact's spelling (2: two-sided; 1: one-sided in the direction of the
+effect, or of the margin with ``--margin``). ``power survival`` counts ``--follow-up`` after the
+end of accrual (rpact's followUpTime) unless ``--follow-up-type fixed``.
+
+Aliases of renamed options: ``--sided`` (``--alternative``), ``--hr`` (``--hazard-ratio``),
+``--ratio`` (``--allocation-ratio``), ``--accrual`` (``--accrual-time``). ``--dropout`` keeps its
+meaning per verb (rates: the share of patients without an outcome; survival: the probability of
+loss to follow-up by ``--dropout-at``); ``power survival --dropout-rate`` gives loss to follow-up
+as a hazard per time unit instead.
 
 With ``--json`` one JSON object is printed with at least the keys ``n_per_arm`` (list, rounded
 up), ``n_total``, ``n_exact`` (unrounded, per arm), ``events`` (rounded up), ``events_exact``,
-``power``, ``hazard_ratio``, ``mcse`` (simulation), ``alpha`` and ``sided``; keys that do not apply
-are null. Bad input prints one line on stderr naming the option and exits with code 2.
+``power``, ``hazard_ratio``, ``mcse`` (simulation), ``alpha`` and ``sided`` (1 or 2); ``rates``
+and ``survival`` add ``alternative``. Keys that do not apply are null. Bad input prints one line
+on stderr naming the option and exits with code 2.
 """
 
 from __future__ import annotations
@@ -28,11 +41,13 @@ import argparse
 
 #: library parameter -> command-line option, for error messages
 _OPTIONS = {
-    "p1": "--p1", "p2": "--p2", "at": "--at", "hazard_ratio": "--hr", "power": "--power",
-    "alpha": "--alpha", "sided": "--sided", "allocation_ratio": "--ratio", "margin": "--margin",
-    "method": "--method", "n1": "--n1", "n2": "--n2", "n_total": "--n", "events": "--events",
-    "accrual_time": "--accrual", "follow_up": "--follow-up", "follow_up_type": "--follow-up-type",
-    "dropout_probability": "--dropout", "dropout_time": "--dropout-at", "dropout": "--dropout",
+    "p1": "--p1", "p2": "--p2", "at": "--at", "hazard_ratio": "--hazard-ratio",
+    "power": "--power", "alpha": "--alpha", "alternative": "--alternative", "sided": "--sided",
+    "allocation_ratio": "--allocation-ratio", "margin": "--margin", "method": "--method",
+    "n1": "--n1", "n2": "--n2", "n_total": "--n", "events": "--events",
+    "accrual_time": "--accrual-time", "follow_up": "--follow-up",
+    "follow_up_type": "--follow-up-type", "dropout_probability": "--dropout",
+    "dropout_time": "--dropout-at", "dropout_rate": "--dropout-rate", "dropout": "--dropout",
     "n_reps": "--reps", "rng": "--seed", "workers": "--workers", "test": "--test",
     "chunk_size": "--chunk-size", "design": "DESIGN", "rounding": "--rounding",
     "arms": "--arms",
@@ -41,6 +56,8 @@ _OPTIONS = {
 _KEYS = ("n_per_arm", "n_total", "n_exact", "events", "events_exact", "power", "hazard_ratio",
          "mcse", "alpha", "sided")
 
+#: the values of ``--alternative``
+_ALTERNATIVES = ("two-sided", "less", "greater")
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -66,11 +83,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 # --------------------------------------------------------------------------------------------
 # parsers: one function per sub-verb
 # --------------------------------------------------------------------------------------------
-def _common_test_options(p: argparse.ArgumentParser, alpha_default: float = 0.05) -> None:
+def _common_test_options(p: argparse.ArgumentParser, effect: str, *, margin: bool = False,
+                         alpha_default: float = 0.05) -> None:
     p.add_argument("--alpha", type=float, default=alpha_default,
                    help="type I error, both tails together when two-sided "
                         f"(default {alpha_default})")
-    p.add_argument("--sided", type=int, default=2, help="1 or 2 (default 2)")
+    p.add_argument("--alternative", choices=_ALTERNATIVES, default=None,
+                   help=f"the alternative hypothesis about {effect}: two-sided (default), less "
+                        "or greater (alias: --sided)")
+    p.add_argument("--sided", type=int, default=None, metavar="{1,2}",
+                   help="alias of --alternative in rpact's spelling: 2 is two-sided, 1 one-sided "
+                        "in the direction of the effect"
+                        + (" (of the margin with --margin)" if margin else ""))
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--source", default=None,
                    help="where the assumptions come from, for the paragraph (e.g. 'trial T1')")
@@ -89,28 +113,33 @@ def _rates_parser(verbs) -> argparse.ArgumentParser:
             "variance under H0; Farrington-Manning with --margin); --method arcsine is Cohen's h "
             "as R pwr.2p.test/pwr.2p2n.test."
         ),
-        epilog="Arm 1 (--p1) is the experimental arm; --ratio is n1/n2.",
+        epilog="Arm 1 (--p1) is the experimental arm; --allocation-ratio is n1/n2.",
     )
     p.add_argument("--p1", type=float, required=True, help="probability in arm 1 (experimental)")
     p.add_argument("--p2", type=float, required=True, help="probability in arm 2 (control)")
     p.add_argument("--power", type=float, default=None, help="target power: solve the sample size")
     p.add_argument("--n1", type=float, default=None, help="patients in arm 1 (give with --n2)")
     p.add_argument("--n2", type=float, default=None, help="patients in arm 2 (give with --n1)")
-    p.add_argument("--n", type=float, default=None, help="total patients, split by --ratio")
-    p.add_argument("--ratio", type=float, default=1.0, help="allocation n1/n2 (default 1)")
+    p.add_argument("--n", type=float, default=None,
+                   help="total patients, split by --allocation-ratio")
+    p.add_argument("--allocation-ratio", "--ratio", dest="allocation_ratio", type=float,
+                   default=1.0, help="allocation n1/n2 (default 1; alias: --ratio)")
     p.add_argument("--margin", type=float, default=0.0,
                    help="non-inferiority margin on p1 - p2 (negative when higher rates are "
-                        "better); needs --sided 1")
+                        "better); needs the one-sided --alternative of the margin (greater for a "
+                        "negative margin, less for a positive one; or --sided 1)")
     p.add_argument("--method", choices=("normal", "arcsine"), default="normal",
                    help="normal approximation (rpact, default) or arcsine (Cohen's h, pwr)")
     p.add_argument("--dropout", type=float, default=0.0,
                    help="fraction without an outcome: inflate the sizes by 1/(1 - dropout)")
     p.add_argument("--two-sided-power", action="store_true",
-                   help="solve the sample size from both tails (rpact twoSidedPower)")
+                   help="two-sided tests: solve the sample size counting rejections in both "
+                        "tails (rpact twoSidedPower; not about the side of the test)")
     p.add_argument("--rounding", choices=("per-arm", "allocation"), default="per-arm",
                    help="round solved sizes up per arm (default, as rpact) or in whole "
-                        "allocation blocks so n1:n2 stays --ratio (e.g. 1:2 -> 68 and 136)")
-    _common_test_options(p)
+                        "allocation blocks so n1:n2 stays --allocation-ratio (e.g. 1:2 -> 68 "
+                        "and 136)")
+    _common_test_options(p, "p1 - p2", margin=True)
     p.set_defaults(func=_run_rates)
     return p
 
@@ -123,22 +152,24 @@ def _survival_parser(verbs) -> argparse.ArgumentParser:
             "Events and patients (give --power) or power (give --n, --n1/--n2 or --events) of a "
             "log-rank comparison, as rpact getSampleSizeSurvival/getPowerSurvival. The effect is "
             "--p1 and --p2, cumulative event probabilities by time --at (exponential hazards), or "
-            "--hr (with --p2 and --at to turn events into patients)."
+            "--hazard-ratio (with --p2 and --at to turn events into patients)."
         ),
         epilog=(
             "Patients need the control hazard (--p2 and --at) and --follow-up. --follow-up is "
-            "counted after the end of accrual (study ends at accrual + follow-up) unless "
+            "counted after the end of accrual (study ends at accrual time + follow-up) unless "
             "--follow-up-type fixed (every patient followed --follow-up). --dropout P "
-            "--dropout-at T: probability P of loss to follow-up by time T (exponential)."
+            "--dropout-at T: probability P of loss to follow-up by time T (exponential); "
+            "--dropout-rate R: the same as a hazard R per time unit."
         ),
     )
     p.add_argument("--p1", type=float, default=None, help="event probability by --at in arm 1")
     p.add_argument("--p2", type=float, default=None, help="event probability by --at in arm 2")
     p.add_argument("--at", type=float, default=None, help="time of --p1 and --p2 (e.g. 48)")
-    p.add_argument("--hr", type=float, default=None, help="hazard ratio arm 1 / arm 2")
-    p.add_argument("--accrual", type=float, default=None,
-                   help="uniform accrual over [0, ACCRUAL], > 0 (default 12, as rpact's "
-                        "accrualTime)")
+    p.add_argument("--hazard-ratio", "--hr", dest="hazard_ratio", type=float, default=None,
+                   help="hazard ratio arm 1 / arm 2 (alias: --hr)")
+    p.add_argument("--accrual-time", "--accrual", dest="accrual_time", type=float, default=None,
+                   help="uniform accrual over [0, ACCRUAL_TIME], > 0 (default 12, as rpact's "
+                        "accrualTime; alias: --accrual)")
     p.add_argument("--follow-up", type=float, default=None, help="follow-up (see below)")
     p.add_argument("--follow-up-type", choices=("calendar", "fixed"), default="calendar",
                    help="calendar: after the end of accrual, as rpact (default); "
@@ -147,18 +178,23 @@ def _survival_parser(verbs) -> argparse.ArgumentParser:
                    help="probability of loss to follow-up by --dropout-at")
     p.add_argument("--dropout-at", type=float, default=None,
                    help="time of --dropout (default 12, as rpact's dropoutTime)")
+    p.add_argument("--dropout-rate", type=float, default=None,
+                   help="loss to follow-up as an exponential hazard per time unit (instead of "
+                        "--dropout and --dropout-at)")
     p.add_argument("--power", type=float, default=None, help="target power: solve events and N")
     p.add_argument("--n", type=float, default=None,
                    help="total patients (power from expected events)")
     p.add_argument("--n1", type=float, default=None, help="patients in arm 1 (with --n2)")
     p.add_argument("--n2", type=float, default=None, help="patients in arm 2 (with --n1)")
     p.add_argument("--events", type=float, default=None, help="number of events (power)")
-    p.add_argument("--ratio", type=float, default=1.0, help="allocation n1/n2 (default 1)")
+    p.add_argument("--allocation-ratio", "--ratio", dest="allocation_ratio", type=float,
+                   default=1.0, help="allocation n1/n2 (default 1; alias: --ratio)")
     p.add_argument("--method", choices=("schoenfeld", "freedman", "hsieh-freedman"),
                    default="schoenfeld", help="events formula (default schoenfeld)")
     p.add_argument("--two-sided-power", action="store_true",
-                   help="solve events from both tails (rpact twoSidedPower)")
-    _common_test_options(p)
+                   help="two-sided tests: solve events counting rejections in both tails "
+                        "(rpact twoSidedPower; not about the side of the test)")
+    _common_test_options(p, "the log hazard ratio (a hazard ratio below 1 is less)")
     p.set_defaults(func=_run_survival)
     return p
 
@@ -226,15 +262,72 @@ def _output(out: dict, args, text: str) -> int:
     return 0
 
 
-def _run_rates(args) -> int:
-    from . import _sequential
+def _alternative(args, effect: float | None) -> str:
+    """``--alternative``, or its alias ``--sided`` (2: two-sided; 1: one-sided in the direction
+    of ``effect``, experimental minus control on the tested scale); two-sided by default."""
+    from ..exceptions import InvalidParameterError
 
-    if _sequential.wanted(args):  # group-sequential design (--kmax/--design/--info)
-        return _sequential.run_rates(args, _output)
-    _sequential.check_fixed(args)
+    if args.sided is None:
+        return args.alternative or "two-sided"
+    if args.sided not in (1, 2):
+        raise InvalidParameterError(f"`--sided` must be 1 or 2; got {args.sided!r}.")
+    if args.sided == 2:
+        alternative = "two-sided"
+    else:
+        alternative = "less" if effect is not None and effect < 0 else "greater"
+    if args.alternative is not None and args.alternative != alternative:
+        raise InvalidParameterError(
+            f"`--sided` {args.sided} (here alternative {alternative}) contradicts "
+            f"`--alternative` {args.alternative}: give one of them."
+        )
+    return alternative
+
+
+def _side_text(alternative: str) -> str:
+    return "two-sided" if alternative == "two-sided" else f"one-sided, alternative {alternative}"
+
+
+def _sequential_call(run, args, alternative: str, effect: float | None) -> int:
+    """Hand the command line to a group-sequential runner (commands/_sequential.py), which reads
+    rpact's spellings: ``sided`` (1 or 2), ``ratio``, ``hr``, ``accrual``. A one-sided design
+    there tests in the direction of the effect."""
+    from ..exceptions import InvalidParameterError
+
+    if alternative != "two-sided" and effect is not None and effect != 0 and (
+            (effect < 0) != (alternative == "less")):
+        raise InvalidParameterError(
+            f"`--alternative` {alternative}: with --kmax a one-sided design tests in the "
+            "direction of the effect; give the other one-sided alternative or two-sided."
+        )
+    if getattr(args, "dropout_rate", None) is not None:
+        raise InvalidParameterError(
+            "`--dropout-rate` is not available with --kmax: give loss to follow-up as "
+            "--dropout with --dropout-at."
+        )
+    seq = argparse.Namespace(**vars(args))
+    seq.sided = 2 if alternative == "two-sided" else 1
+    seq.ratio = args.allocation_ratio
+    seq.hr = getattr(args, "hazard_ratio", None)
+    seq.accrual = getattr(args, "accrual_time", None)
+
+    def output(out: dict, a, text: str) -> int:
+        out.setdefault("alternative", alternative)
+        return _output(out, a, text)
+
+    return run(seq, output)
+
+
+def _run_rates(args) -> int:
     from ..exceptions import InvalidParameterError
     from ..power.analytic import power_rates
     from ..power.report import grant_paragraph
+    from . import _sequential
+
+    # experimental minus control on the tested scale: with a margin, its side
+    effect = -args.margin if args.margin else args.p1 - args.p2
+    alternative = _alternative(args, effect)
+    if _sequential.wanted(args):  # group-sequential design (--kmax/--design/--info)
+        return _sequential_call(_sequential.run_rates, args, alternative, effect)
 
     n12 = args.n1 if args.n1 is not None else args.n2
     given = [o for o, v in (("--power", args.power), ("--n1/--n2", n12), ("--n", args.n))
@@ -246,20 +339,21 @@ def _run_rates(args) -> int:
         )
     try:
         res = power_rates(args.p1, args.p2, n1=args.n1, n2=args.n2, n_total=args.n,
-                          power=args.power, alpha=args.alpha, sided=args.sided,
-                          allocation_ratio=args.ratio, margin=args.margin, method=args.method,
-                          dropout=args.dropout, two_sided_power=args.two_sided_power,
-                          rounding=args.rounding)
+                          power=args.power, alpha=args.alpha, alternative=alternative,
+                          allocation_ratio=args.allocation_ratio, margin=args.margin,
+                          method=args.method, dropout=args.dropout,
+                          two_sided_power=args.two_sided_power, rounding=args.rounding)
     except InvalidParameterError as exc:
         raise _rename(exc) from None
     out = {
         "n_per_arm": res.n_per_arm, "n_total": res.n_total, "n_exact": res.n_exact,
-        "power": res.power, "alpha": res.alpha, "sided": res.sided, "p1": res.p1, "p2": res.p2,
+        "power": res.power, "alpha": res.alpha, "sided": res.sided,
+        "alternative": res.alternative, "p1": res.p1, "p2": res.p2,
         "difference": res.difference, "margin": res.margin, "effect_size": res.effect_size,
         "allocation_ratio": res.allocation_ratio, "dropout": res.dropout, "method": res.method,
         "test": res.test, "reference": res.reference, "solved_for": res.solved_for,
     }
-    text = (f"{res.test}, alpha {res.alpha:g} ({'two' if res.sided == 2 else 'one'}-sided)\n"
+    text = (f"{res.test}, alpha {res.alpha:g} ({_side_text(res.alternative)})\n"
             f"p1 = {res.p1:.4g}, p2 = {res.p2:.4g}"
             + (f", margin {res.margin:g}" if res.margin else "")
             + f"\npower {res.power:.4f}\n"
@@ -271,15 +365,23 @@ def _run_rates(args) -> int:
 
 
 def _run_survival(args) -> int:
-    from . import _sequential
+    import math
 
-    if _sequential.wanted(args):  # group-sequential design (--kmax/--design/--info)
-        return _sequential.run_survival(args, _output)
-    _sequential.check_fixed(args)
     from ..exceptions import InvalidParameterError
     from ..power.analytic import power_survival
     from ..power.report import grant_paragraph
     from ..power.sequential import DEFAULT_ACCRUAL_TIME, DEFAULT_DROPOUT_TIME
+    from . import _sequential
+
+    # the log hazard ratio's sign: from --hazard-ratio, or from --p1 vs --p2
+    hr, effect = args.hazard_ratio, None
+    if hr is not None and hr > 0:
+        effect = math.log(hr)
+    elif hr is None and args.p1 is not None and args.p2 is not None:
+        effect = args.p1 - args.p2
+    alternative = _alternative(args, effect)
+    if _sequential.wanted(args):  # group-sequential design (--kmax/--design/--info)
+        return _sequential_call(_sequential.run_survival, args, alternative, effect)
 
     n_given = args.n1 is not None or args.n2 is not None
     given = [o for o, v in (("--power", args.power), ("--n", args.n),
@@ -290,14 +392,17 @@ def _run_survival(args) -> int:
             "give exactly one of --power (events and patients), --n or --n1 with --n2, and "
             f"--events (power); got {', '.join(given) or 'none'}."
         )
-    if args.hr is not None and args.p1 is not None:
+    if hr is not None and args.p1 is not None:
         raise InvalidParameterError(
-            "give the effect as --p1 with --p2 and --at, or as --hr, not both."
+            "give the effect as --p1 with --p2 and --at, or as --hazard-ratio, not both."
         )
-    if args.hr is None and args.p1 is None:
-        raise InvalidParameterError("give the effect: --p1 with --p2 and --at, or --hr.")
-    if args.accrual is not None and not args.accrual > 0:
-        raise InvalidParameterError(f"`--accrual` must be a number > 0; got {args.accrual!r}.")
+    if hr is None and args.p1 is None:
+        raise InvalidParameterError(
+            "give the effect: --p1 with --p2 and --at, or --hazard-ratio.")
+    accrual_time = DEFAULT_ACCRUAL_TIME if args.accrual_time is None else args.accrual_time
+    if not accrual_time > 0:
+        raise InvalidParameterError(
+            f"`--accrual-time` must be a number > 0; got {args.accrual_time!r}.")
     if args.follow_up is not None and not args.follow_up > 0:
         raise InvalidParameterError(f"`--follow-up` must be a number > 0; got {args.follow_up!r}.")
     dropout_time = args.dropout_at
@@ -305,12 +410,17 @@ def _run_survival(args) -> int:
         dropout_time = DEFAULT_DROPOUT_TIME
     if args.dropout is None and args.dropout_at is not None:
         raise InvalidParameterError("`--dropout-at` needs `--dropout`.")
+    if args.dropout_rate is not None and args.dropout is not None:
+        raise InvalidParameterError(
+            "give loss to follow-up as `--dropout-rate` or as `--dropout` with `--dropout-at`, "
+            "not both.")
     try:
         res = power_survival(
-            args.hr, p1=args.p1, p2=args.p2, at=args.at, events=args.events, n_total=args.n,
-            n1=args.n1, n2=args.n2, power=args.power, alpha=args.alpha, sided=args.sided,
-            allocation_ratio=args.ratio, method=args.method, accrual_time=DEFAULT_ACCRUAL_TIME if args.accrual is None else args.accrual,
-            follow_up=args.follow_up, follow_up_type=args.follow_up_type,
+            hr, p1=args.p1, p2=args.p2, at=args.at, events=args.events, n_total=args.n,
+            n1=args.n1, n2=args.n2, power=args.power, alpha=args.alpha,
+            alternative=alternative, allocation_ratio=args.allocation_ratio, method=args.method,
+            accrual_time=accrual_time, follow_up=args.follow_up,
+            follow_up_type=args.follow_up_type, dropout_rate=args.dropout_rate,
             dropout_probability=args.dropout, dropout_time=dropout_time,
             two_sided_power=args.two_sided_power,
         )
@@ -320,7 +430,8 @@ def _run_survival(args) -> int:
         "n_per_arm": res.n_per_arm, "n_total": res.n_total, "n_exact": res.n_exact,
         "events": res.events, "events_exact": res.events_exact, "power": res.power,
         "hazard_ratio": res.hazard_ratio, "alpha": res.alpha, "sided": res.sided,
-        "p1": res.p1, "p2": res.p2, "at": res.at, "lambda1": res.lambda1, "lambda2": res.lambda2,
+        "alternative": res.alternative, "p1": res.p1, "p2": res.p2, "at": res.at,
+        "lambda1": res.lambda1, "lambda2": res.lambda2,
         "allocation_ratio": res.allocation_ratio, "accrual_time": res.accrual_time,
         "follow_up": res.follow_up, "follow_up_type": res.follow_up_type,
         "dropout_rate": res.dropout_rate, "p_event": res.p_event,
@@ -331,7 +442,7 @@ def _run_survival(args) -> int:
         "method": res.method, "reference": res.reference, "solved_for": res.solved_for,
     }
     lines = [f"log-rank test ({res.method}), alpha {res.alpha:g} "
-             f"({'two' if res.sided == 2 else 'one'}-sided), hazard ratio {res.hazard_ratio:.4f}",
+             f"({_side_text(res.alternative)}), hazard ratio {res.hazard_ratio:.4f}",
              f"power {res.power:.4f}",
              f"events {res.events} (exact {res.events_exact:.3f})"]
     if res.n_total is not None:

@@ -12,10 +12,21 @@ power is left as ``None`` (as statsmodels' ``solve_power``):
   rpact ``getSampleSizeSurvival``/``getPowerSurvival``;
 - :func:`power_ttest`: the two-sample t-test (statsmodels ``TTestIndPower``).
 
+Long by design: one concern, the closed-form two-arm power that rpact's ``getSampleSize*`` /
+``getPower*`` compute, in three families sharing one solver convention and result layout (the
+machinery they share is in :mod:`workbench.power._twoarm`).
+
 Conventions (those of rpact): arm 1 is the experimental arm, arm 2 the control;
-``allocation_ratio`` is n1 / n2; ``sided`` is 1 or 2 and ``alpha`` is the total type I error
-(two-sided tests put ``alpha / 2`` in each tail). Sample sizes are returned unrounded (``n_exact``,
-``events_exact``) and rounded up per arm (``n_per_arm``, ``events``).
+``allocation_ratio`` is n1 / n2; ``alpha`` is the total type I error. ``alternative`` is the
+alternative hypothesis about experimental minus control (the difference p1 - p2, the log hazard
+ratio, the mean difference): ``"two-sided"`` (the default; ``alpha / 2`` in each tail),
+``"less"`` or ``"greater"`` (one-sided, all of ``alpha`` in that tail); a hazard ratio below 1
+is ``"less"``. A one-sided test in the direction of the assumed effect gives the numbers rpact
+and pwr give for ``sided = 1``; against an effect in the other direction its power is the small
+probability of rejecting in the stated direction (as pwr with ``alternative = "less"`` and a
+positive effect), and no sample size reaches a target power. Results keep ``sided`` (1 or 2) as
+a read-only property. Sample sizes are returned unrounded (``n_exact``, ``events_exact``) and
+rounded up per arm (``n_per_arm``, ``events``).
 
 Two-sided power counts both tails, as rpact and pwr do. The sample size of the normal
 approximations solves the one-tail equation (rpact's default ``twoSidedPower = FALSE``), so the
@@ -30,6 +41,12 @@ months of follow-up after the end of accrual:
 >>> res = power_survival(p1=0.27, p2=0.47, at=48, accrual_time=24, follow_up=48, power=0.8)
 >>> round(res.hazard_ratio, 4), res.events, res.n_per_arm, res.n_total
 (0.4957, 64, [74, 74], 148)
+
+One-sided at 2.5%: experimental lower than control, the direction of the effect:
+
+>>> res = power_survival(0.5, power=0.8, alpha=0.025, alternative="less")
+>>> res.events, res.sided
+(66, 1)
 """
 
 from __future__ import annotations
@@ -38,18 +55,40 @@ import math
 from dataclasses import dataclass
 
 import pandas as pd
-from scipy import optimize, stats
+from scipy import stats
 
 from .._validation import (
     _check_choice,
     _check_positive,
     _check_probability,
     _check_real,
-    _is_real,
 )
 from ..analysis.replicates import _fm_rmle_arrays
 from ..exceptions import InvalidParameterError
 from ..results import Result
+from ._twoarm import (
+    N_MAX,
+    SidedFromAlternative,
+    ceil_size,
+    check_alpha,
+    check_alternative,
+    check_direction,
+    check_dropout,
+    check_power,
+    check_reachable,
+    enrolled_sizes,
+    exactly_one_none,
+    normal_power,
+    orient,
+    resolve_sizes,
+    rounded_sizes,
+    sides,
+    size_columns,
+    solve_increasing,
+    split,
+    standardised_effect,
+    z_quantile,
+)
 
 __all__ = [
     "RatesPower",
@@ -65,183 +104,6 @@ __all__ = [
     "farrington_manning_rmle",
     "ceil_size",
 ]
-
-#: sample sizes are rounded up after removing this much floating-point noise (as the R reference)
-_CEIL_TOL = 1e-9
-#: the largest total sample size (or number of events) a solver returns; beyond it the requested
-#: power is reported as out of reach
-N_MAX = 1e7
-
-
-# --------------------------------------------------------------------------------------------
-# small helpers
-# --------------------------------------------------------------------------------------------
-def ceil_size(x: float) -> int:
-    """Round a sample size up, ignoring floating-point noise below 1e-9.
-
-    >>> ceil_size(73.2381), ceil_size(74.0000000000001)
-    (74, 74)
-    """
-    return int(math.ceil(x - _CEIL_TOL))
-
-
-def _z(p: float) -> float:
-    return float(stats.norm.ppf(p))
-
-
-def _check_sided(sided) -> int:
-    if sided not in (1, 2) or isinstance(sided, bool):
-        raise InvalidParameterError(f"`sided` must be 1 or 2; got {sided!r}.")
-    return int(sided)
-
-
-def _check_alpha(alpha) -> float:
-    return _check_probability("alpha", alpha)
-
-
-def _check_power(power, alpha, sided):
-    if power is None:
-        return None
-    power = _check_probability("power", power)
-    if power <= alpha / sided:
-        raise InvalidParameterError(
-            "`power` must exceed the one-tail significance level alpha / sided = "
-            f"{alpha / sided:g}; "
-            f"got {power!r}."
-        )
-    return power
-
-
-def _two_tail_power(drift: float, z: float, sided: int) -> float:
-    """P(reject) for a z statistic ~ N(drift, 1): both tails when two-sided (rpact, pwr)."""
-    drift = abs(drift)
-    p = stats.norm.cdf(drift - z)
-    if sided == 2:
-        p += stats.norm.cdf(-drift - z)
-    return float(p)
-
-
-def _exactly_one_none(**kw) -> str:
-    missing = [k for k, v in kw.items() if v is None]
-    if len(missing) != 1:
-        names = ", ".join(f"`{k}`" for k in kw)
-        raise InvalidParameterError(
-            f"leave exactly one of {names} as None (the one to solve for); "
-            f"got {len(missing)} missing ({', '.join(missing) or 'none'})."
-        )
-    return missing[0]
-
-
-def _split(n_total: float, r: float) -> tuple[float, float]:
-    return n_total * r / (1.0 + r), n_total / (1.0 + r)
-
-
-def _resolve_sizes(n1, n2, n_total, allocation_ratio):
-    """(n1, n2, r) from per-arm sizes or a total; all None when no size was given."""
-    if n1 is None and n2 is None and n_total is None:
-        return None, None, allocation_ratio
-    if n_total is not None:
-        if n1 is not None or n2 is not None:
-            raise InvalidParameterError(
-                "give the sample size as `n1` and `n2` or as `n_total`, not both."
-            )
-        n_total = _check_positive("n_total", n_total)
-        a, b = _split(n_total, allocation_ratio)
-        return a, b, allocation_ratio
-    if n1 is None or n2 is None:
-        raise InvalidParameterError("give both `n1` and `n2` (or `n_total`).")
-    n1 = _check_positive("n1", n1)
-    n2 = _check_positive("n2", n2)
-    return n1, n2, n1 / n2
-
-
-def _rounded_sizes(n1: float, n2: float, given: bool) -> list[int]:
-    """Per-arm sizes: given whole sizes as they are; a given whole total split by largest
-    remainder (the sizes add up to it); anything else rounded up per arm."""
-    if given:
-        if float(n1).is_integer() and float(n2).is_integer():
-            return [int(n1), int(n2)]
-        total = n1 + n2
-        if abs(total - round(total)) < 1e-9:
-            a = math.floor(n1 + 1e-9)
-            b = math.floor(n2 + 1e-9)
-            if a + b < round(total):
-                if n1 - a >= n2 - b:
-                    a += 1
-                else:
-                    b += 1
-            return [int(a), int(b)]
-    return [ceil_size(n1), ceil_size(n2)]
-
-
-def _check_reachable(n: float, power: float, what: str) -> None:
-    if not n <= N_MAX:
-        need = f"{n:.3g} {what} (more than {N_MAX:g})" if math.isfinite(n) else (
-            f"more than {N_MAX:g} {what}")
-        raise InvalidParameterError(
-            f"the requested `power` {power:g} cannot be reached within a sane size: it needs "
-            f"{need}; the effect is too small to detect."
-        )
-
-
-def _round_up(n1: float, n2: float, rounding: str) -> list[int]:
-    """Round solved sizes up, per arm or in whole allocation blocks."""
-    if rounding == "per-arm":
-        return [ceil_size(n1), ceil_size(n2)]
-    from fractions import Fraction
-
-    ratio = Fraction(n1 / n2).limit_denominator(1000)
-    if abs(float(ratio) - n1 / n2) > 1e-9 * (n1 / n2):
-        raise InvalidParameterError(
-            f"`rounding`='allocation' needs an allocation ratio of whole numbers up to 1000; "
-            f"got {n1 / n2!r}."
-        )
-    k1, k2 = ratio.numerator, ratio.denominator
-    blocks = ceil_size(max(n1 / k1, n2 / k2))
-    return [blocks * k1, blocks * k2]
-
-
-def _check_dropout(dropout):
-    """The share of enrolled patients expected to be lost, in [0, 1)."""
-    if not _is_real(dropout) or not 0 <= dropout < 1:
-        raise InvalidParameterError(f"`dropout` must be in [0, 1); got {dropout!r}.")
-    return dropout
-
-
-def _enrolled_sizes(n1: float, n2: float, dropout, given: bool, rounding: str = "per-arm"):
-    """Per-arm sizes to enrol: the analysable ``n1``, ``n2`` inflated by ``1 / (1 - dropout)``;
-    given sizes as :func:`_rounded_sizes` keeps them, solved ones rounded up (:func:`_round_up`)."""
-    a, b = n1 / (1 - dropout), n2 / (1 - dropout)
-    return _rounded_sizes(a, b, dropout == 0) if given else _round_up(a, b, rounding)
-
-
-def _standardised_effect(effect_size, difference, sd):
-    """``effect_size``, or ``difference / sd`` (given together); None when neither is given."""
-    if difference is not None or sd is not None:
-        if effect_size is not None:
-            raise InvalidParameterError("give `effect_size` or `difference` with `sd`, not both.")
-        if difference is None or sd is None:
-            raise InvalidParameterError("`difference` and `sd` go together.")
-        effect_size = _check_real("difference", difference) / _check_positive("sd", sd)
-    if effect_size is not None:
-        effect_size = _check_real("effect_size", effect_size)
-        if effect_size == 0:
-            raise InvalidParameterError(
-                "`effect_size` must differ from 0 (no effect to detect); got 0."
-            )
-    return effect_size
-
-
-def _solve_increasing(f, target, lo, hi, *, name, what):
-    """Root of increasing ``f(x) = target`` on [lo, hi] (brentq), with a clear error otherwise."""
-    flo, fhi = f(lo) - target, f(hi) - target
-    if flo > 0:
-        return lo
-    if fhi < 0:
-        raise InvalidParameterError(
-            f"the requested `{name}` cannot be reached: {what} (at most {f(hi):.4g})."
-        )
-    return optimize.brentq(lambda x: f(x) - target, lo, hi, xtol=1e-13, rtol=1e-15, maxiter=500)
 
 
 # --------------------------------------------------------------------------------------------
@@ -272,59 +134,44 @@ def _rates_sd(p1, p2, r, margin):
     return math.sqrt(v0), math.sqrt(v1)
 
 
-def _power_rates_normal(p1, p2, n1, n2, alpha, sided, margin):
+def _power_rates_normal(p1, p2, n1, n2, alpha, alternative, margin):
     r = n1 / n2
     s0, s1 = _rates_sd(p1, p2, r, margin)
     s0, s1 = s0 / math.sqrt(n2), s1 / math.sqrt(n2)
-    z = _z(1 - alpha / sided)
-    delta = abs(p1 - p2 - margin)
-    if sided == 1:
+    z = z_quantile(1 - alpha / sides(alternative))
+    # the difference seen from the rejection tail: negative when the effect lies the other way
+    delta = orient(p1 - p2 - margin, alternative)
+    if alternative != "two-sided":
         return float(stats.norm.cdf((delta - z * s0) / s1))
     # rpact getPowerRates: the H0/H1 variance ratio folded into a drift, both tails counted
     drift = delta / s1 + z * (1 - s0 / s1)
     return float(stats.norm.cdf(drift - z) + stats.norm.cdf(-drift - z))
 
 
-def _power_rates_arcsine(p1, p2, n1, n2, alpha, sided):
+def _power_rates_arcsine(p1, p2, n1, n2, alpha, alternative):
     h = 2 * math.asin(math.sqrt(p1)) - 2 * math.asin(math.sqrt(p2))
-    drift = abs(h) * math.sqrt(n1 * n2 / (n1 + n2))
-    return _two_tail_power(drift, _z(1 - alpha / sided), sided)
+    drift = h * math.sqrt(n1 * n2 / (n1 + n2))
+    return normal_power(drift, z_quantile(1 - alpha / sides(alternative)), alternative)
 
 
 def _cohen_h(p1, p2):
     return 2 * math.asin(math.sqrt(p1)) - 2 * math.asin(math.sqrt(p2))
 
 
-def _size_columns(res) -> dict:
-    """The summary columns every two-arm power result has, from ``alpha`` to ``method``."""
-    return {
-        "alpha": res.alpha,
-        "sided": res.sided,
-        "power": res.power,
-        "allocation_ratio": res.allocation_ratio,
-        "n1_exact": res.n_exact[0],
-        "n2_exact": res.n_exact[1],
-        "n1": res.n_per_arm[0],
-        "n2": res.n_per_arm[1],
-        "n_total": res.n_total,
-        "dropout": res.dropout,
-        "method": res.method,
-    }
-
-
 @dataclass(frozen=True)
-class RatesPower(Result):
+class RatesPower(SidedFromAlternative, Result):
     """Power or sample size for comparing two proportions (see :func:`power_rates`).
 
     ``n_exact`` are the unrounded analysable sizes per arm; ``n_per_arm`` the sizes to enrol,
-    rounded up per arm after inflating for ``dropout``; ``n_total`` their sum.
+    rounded up per arm after inflating for ``dropout``; ``n_total`` their sum. ``alternative``
+    is the side of the test (``sided``, 1 or 2, follows from it).
     """
 
     p1: float
     p2: float
     power: float
     alpha: float
-    sided: int
+    alternative: str
     allocation_ratio: float
     margin: float
     method: str
@@ -353,7 +200,7 @@ class RatesPower(Result):
                     "difference": self.difference,
                     "margin": self.margin,
                     "effect_size": self.effect_size,
-                    **_size_columns(self),
+                    **size_columns(self),
                 }
             ]
         )
@@ -371,12 +218,11 @@ def power_rates(
     n_total: float | None = None,
     power: float | None = None,
     alpha: float = 0.05,
-    sided: int = 2,
+    alternative: str = "two-sided",
     allocation_ratio: float = 1.0,
     margin: float = 0.0,
     method: str = "normal",
     dropout: float = 0.0,
-    direction: str = "lower",
     two_sided_power: bool = False,
     rounding: str = "per-arm",
 ) -> RatesPower:
@@ -389,7 +235,10 @@ def power_rates(
     ----------
     p1 : float in (0, 1) or None
         Event (or response) probability in arm 1, the experimental arm. None: solve for the
-        ``p1`` detected with ``power`` (below ``p2`` with ``direction="lower"``, else above).
+        ``p1`` detected with ``power``: above ``p2`` with ``alternative="greater"``, below it
+        with ``"less"`` and ``"two-sided"`` (for the two-sided ``p1`` above ``p2`` use the
+        complementary outcome, ``1 - power_rates(None, 1 - p2, ...).p1``: the test is the
+        same); with a ``margin``, on the side the margin says is better.
     p2 : float in (0, 1)
         Probability in arm 2, the control arm.
     n1, n2 : float > 0, optional
@@ -398,10 +247,14 @@ def power_rates(
         Total analysable patients, split by ``allocation_ratio`` (alternative to ``n1``, ``n2``).
     power : float in (0, 1) or None
     alpha : float in (0, 1), default 0.05
-        Type I error (two-sided tests split it between the tails).
-    sided : {1, 2}, default 2
-        A one-sided test is in the direction of the assumed effect. A non-inferiority ``margin``
-        needs ``sided=1``.
+        Type I error (a two-sided test splits it between the tails).
+    alternative : {"two-sided", "less", "greater"}, default "two-sided"
+        The alternative hypothesis about p1 - p2 (experimental minus control). A one-sided test
+        in the direction of the assumed difference gives rpact's ``sided = 1`` numbers; against
+        a difference the other way the power is the small probability of rejecting in the stated
+        direction, and solving for the sample size raises an error. With a non-inferiority
+        ``margin`` the side follows the margin: ``"greater"`` for a negative margin (H1:
+        p1 - p2 > margin), ``"less"`` for a positive one; anything else is an error.
     allocation_ratio : float > 0, default 1
         n1 / n2 (rpact's ``allocationRatioPlanned``); ignored when ``n1`` and ``n2`` are given.
     margin : float, default 0
@@ -415,10 +268,12 @@ def power_rates(
     dropout : float in [0, 1), default 0
         Fraction of enrolled patients expected to give no outcome; ``n_per_arm`` is inflated to
         ``n_exact / (1 - dropout)`` before rounding up.
-    direction : {"lower", "higher"}, default "lower"
-        Side of ``p2`` on which to look for ``p1`` when solving for it.
     two_sided_power : bool, default False
-        Solve the sample size of a two-sided test from both tails (rpact ``twoSidedPower``).
+        rpact's ``twoSidedPower``, which is not about the side of the test: with
+        ``alternative="two-sided"``, solve the sample size so that the power counting
+        rejections in both tails (the wrong one included) reaches ``power``, instead of the
+        one-tail equation. No effect on one-sided tests or on power at given sizes (which
+        always counts both tails of a two-sided test).
     rounding : {"per-arm", "allocation"}, default "per-arm"
         How solved sizes are rounded up: each arm separately (as the rpact reference values), or
         in whole allocation blocks so that n1 : n2 stays exactly the allocation ratio (e.g. 1:2 ->
@@ -428,8 +283,8 @@ def power_rates(
     -------
     RatesPower
         ``summary`` columns: p1, p2, difference, margin, effect_size (Cohen's h or the
-        difference), alpha, sided, power, allocation_ratio, n1_exact, n2_exact, n1, n2, n_total,
-        dropout, method.
+        difference), alpha, alternative, power, allocation_ratio, n1_exact, n2_exact, n1, n2,
+        n_total, dropout, method.
 
     Notes
     -----
@@ -437,8 +292,10 @@ def power_rates(
     sd0^2 = pbar(1 - pbar)(1 + 1/r) under H0 (pbar = (r p1 + p2)/(1 + r); Farrington-Manning
     restricted estimates with a margin) and sd1^2 = p1 q1 / r + p2 q2 under H1; n1 = r n2. The
     power of a two-sided test is rpact's: Phi(D - z) + Phi(-D - z) with
-    D = |delta|/s1 + z (1 - s0/s1). Matches rpact 3.3.4 ``getSampleSizeRates``/``getPowerRates``
-    and pwr 1.3 ``pwr.2p.test``/``pwr.2p2n.test`` to 1e-6 (tests/reference/sample_size_rates.json).
+    D = |delta|/s1 + z (1 - s0/s1); of a one-sided test Phi((delta - z s0) / s1) with delta
+    signed towards the stated alternative. Matches rpact 3.3.4
+    ``getSampleSizeRates``/``getPowerRates`` and pwr 1.3 ``pwr.2p.test``/``pwr.2p2n.test`` to
+    1e-6 (tests/reference/sample_size_rates.json).
 
     Examples
     --------
@@ -449,23 +306,29 @@ def power_rates(
     0.5015
     >>> power_rates(0.27, 0.47, power=0.8, method="arcsine").n_per_arm
     [90, 90]
+
+    One-sided: the power to show a higher rate in arm 1 when it is in fact lower is tiny.
+
+    >>> round(power_rates(0.27, 0.47, n1=41, n2=51, alternative="less", alpha=0.025).power, 4)
+    0.5015
+    >>> power_rates(0.27, 0.47, n1=41, n2=51, alternative="greater", alpha=0.025).power < 1e-4
+    True
     """
     _check_choice("method", method, _RATES_METHODS)
-    _check_choice("direction", direction, ("lower", "higher"))
     _check_choice("rounding", rounding, ("per-arm", "allocation"))
-    alpha = _check_alpha(alpha)
-    sided = _check_sided(sided)
-    power = _check_power(power, alpha, sided)
+    alpha = check_alpha(alpha)
+    alternative = check_alternative(alternative)
+    power = check_power(power, alpha, alternative)
     if p2 is None:
         raise InvalidParameterError("`p2` (the control arm's probability) is required.")
     p2 = _check_probability("p2", p2)
     p1 = _check_probability("p1", p1, allow_none=True)
     allocation_ratio = _check_positive("allocation_ratio", allocation_ratio)
     margin = _check_real("margin", margin)
-    dropout = _check_dropout(dropout)
-    n1, n2, r = _resolve_sizes(n1, n2, n_total, allocation_ratio)
+    dropout = check_dropout(dropout)
+    n1, n2, r = resolve_sizes(n1, n2, n_total, allocation_ratio)
     sizes_given = n1 is not None
-    solve = _exactly_one_none(n=n1, p1=p1, power=power)
+    solve = exactly_one_none(n=n1, p1=p1, power=power)
 
     if margin != 0:
         if method != "normal":
@@ -473,10 +336,13 @@ def power_rates(
                 "`margin` (non-inferiority) needs method='normal' (Farrington-Manning); "
                 f"got method={method!r}."
             )
-        if sided != 1:
+        need = "greater" if margin < 0 else "less"
+        if alternative != need:
             raise InvalidParameterError(
-                "`sided`: a non-inferiority margin needs a one-sided test (sided=1, usually with "
-                f"alpha=0.025); got sided={sided}."
+                f"`alternative`: a non-inferiority margin of {margin:g} "
+                f"({'higher' if margin < 0 else 'lower'} rates better, H1: p1 - p2 "
+                f"{'>' if margin < 0 else '<'} {margin:g}) needs the one-sided "
+                f"alternative={need!r} (usually with alpha=0.025); got {alternative!r}."
             )
         if not -1 < margin < 1:
             raise InvalidParameterError(f"`margin` must be in (-1, 1); got {margin!r}.")
@@ -503,12 +369,15 @@ def power_rates(
 
     def power_at(q1, a, b):
         if method == "arcsine":
-            return _power_rates_arcsine(q1, p2, a, b, alpha, sided)
-        return _power_rates_normal(q1, p2, a, b, alpha, sided, margin)
+            return _power_rates_arcsine(q1, p2, a, b, alpha, alternative)
+        return _power_rates_normal(q1, p2, a, b, alpha, alternative, margin)
 
     if solve == "n":
-        z_a, z_b = _z(1 - alpha / sided), _z(power)
-        if method == "normal" and not (two_sided_power and sided == 2):
+        check_direction(alternative, p1 - p2 - margin, power,
+                        h1=f"p1 - p2 {'>' if alternative == 'greater' else '<'} {margin:g}",
+                        assumed=f"p1 - p2 = {p1 - p2:g}")
+        z_a, z_b = z_quantile(1 - alpha / sides(alternative)), z_quantile(power)
+        if method == "normal" and not (two_sided_power and alternative == "two-sided"):
             s0, s1 = _rates_sd(p1, p2, r, margin)
             n2 = (z_a * s0 + z_b * s1) ** 2 / (p1 - p2 - margin) ** 2
         else:
@@ -516,21 +385,21 @@ def power_rates(
             hi = 10.0
             while power_at(p1, r * hi, hi) < power and hi < N_MAX:
                 hi *= 4
-            _check_reachable(hi if power_at(p1, r * hi, hi) >= power else math.inf, power,
-                             "patients")
-            n2 = _solve_increasing(
+            check_reachable(hi if power_at(p1, r * hi, hi) >= power else math.inf, power,
+                            "patients")
+            n2 = solve_increasing(
                 lambda x: power_at(p1, r * x, x), power, 1e-6, hi, name="power",
                 what=f"p1 = {p1:g} vs p2 = {p2:g} needs more than {N_MAX:g} patients",
             )
         n1 = r * n2
-        _check_reachable(n1 + n2, power, "patients")
+        check_reachable(n1 + n2, power, "patients")
     elif solve == "power":
         power = power_at(p1, n1, n2)
     else:  # p1
         if margin != 0:
             lower = margin > 0
         else:
-            lower = direction == "lower"
+            lower = alternative != "greater"
         eps = 1e-10
         edge = (0.0 + eps) if lower else (1.0 - eps)
         start = p2 + margin
@@ -540,7 +409,7 @@ def power_rates(
             q1 = start - t if lower else start + t
             return power_at(q1, n1, n2)
 
-        t = _solve_increasing(
+        t = solve_increasing(
             f, power, 1e-12, dist - 1e-12, name="power",
             what=f"no p1 {'below' if lower else 'above'} {start:g} reaches it with n1 = {n1:g}, "
             f"n2 = {n2:g}",
@@ -548,7 +417,7 @@ def power_rates(
         p1 = start - t if lower else start + t
 
     n_exact = [float(n1), float(n2)]
-    n_per_arm = _enrolled_sizes(n1, n2, dropout, sizes_given, rounding)
+    n_per_arm = enrolled_sizes(n1, n2, dropout, sizes_given, rounding)
     if method == "arcsine":
         effect = _cohen_h(p1, p2)
         test = "two-proportion z-test on the arcsine scale (Cohen's h)"
@@ -562,7 +431,7 @@ def power_rates(
         test = "two-proportion z-test (chi-square test without continuity correction)"
         reference = "normal approximation as R rpact getSampleSizeRates / getPowerRates"
     return RatesPower(
-        p1=float(p1), p2=p2, power=float(power), alpha=alpha, sided=sided,
+        p1=float(p1), p2=p2, power=float(power), alpha=alpha, alternative=alternative,
         allocation_ratio=float(n1 / n2), margin=margin, method=method, n_exact=n_exact,
         n_per_arm=n_per_arm, n_total=sum(n_per_arm), dropout=float(dropout),
         effect_size=float(effect), solved_for=solve, test=test, reference=reference,
@@ -604,44 +473,60 @@ def _drift_per_sqrt_event(hr: float, r: float, method: str) -> float:
     return 2 * math.sqrt(r) / (1 + r) * abs(1 - hr) / (1 + hr)
 
 
-def _events_required(hr, alpha, power, sided, r, method, two_sided_power):
+def _signed_drift(hr: float, r: float, method: str, events: float) -> float:
+    """E(Z) of the log-rank statistic oriented as the log hazard ratio (negative when HR < 1)."""
+    return math.copysign(_drift_per_sqrt_event(hr, r, method) * math.sqrt(events), math.log(hr))
+
+
+def _events_required(hr, alpha, power, alternative, r, method, two_sided_power):
+    check_direction(alternative, math.log(hr), power,
+                    h1=("log(hazard ratio) < 0 (hazard ratio below 1)" if alternative == "less"
+                        else "log(hazard ratio) > 0 (hazard ratio above 1)"),
+                    assumed=f"hazard ratio = {hr:g}")
     c = _drift_per_sqrt_event(hr, r, method)
-    z_a = _z(1 - alpha / sided)
-    d = ((z_a + _z(power)) / c) ** 2
-    if two_sided_power and sided == 2:
-        d = _solve_increasing(
-            lambda x: _two_tail_power(c * math.sqrt(x), z_a, 2), power, 1e-9, 4 * d + 10,
+    z_a = z_quantile(1 - alpha / sides(alternative))
+    d = ((z_a + z_quantile(power)) / c) ** 2
+    if two_sided_power and alternative == "two-sided":
+        d = solve_increasing(
+            lambda x: normal_power(c * math.sqrt(x), z_a, "two-sided"), power, 1e-9, 4 * d + 10,
             name="power", what="numerical failure",
         )
     return d
 
 
 def events_schoenfeld(hazard_ratio: float, *, alpha: float = 0.05, power: float = 0.8,
-                      sided: int = 2, allocation_ratio: float = 1.0) -> float:
+                      alternative: str = "two-sided", allocation_ratio: float = 1.0) -> float:
     """Events needed by Schoenfeld's formula (unrounded).
 
-    D = (z_{1-alpha/sided} + z_power)^2 (1 + r)^2 / (r log(HR)^2), r = n1 / n2.
+    D = (z_{1-alpha/k} + z_power)^2 (1 + r)^2 / (r log(HR)^2), r = n1 / n2, k = 2 for
+    ``alternative="two-sided"`` and 1 for ``"less"`` (HR below 1) or ``"greater"``; a one-sided
+    ``alternative`` against the direction of ``hazard_ratio`` raises an error.
 
     >>> round(events_schoenfeld(0.5), 6)
     65.345659
     """
-    return _events_required(_check_hr(hazard_ratio), _check_alpha(alpha),
-                            _check_probability("power", power), _check_sided(sided),
+    alpha = check_alpha(alpha)
+    alternative = check_alternative(alternative)
+    return _events_required(_check_hr(hazard_ratio), alpha,
+                            _check_probability("power", power), alternative,
                             _check_positive("allocation_ratio", allocation_ratio), "schoenfeld",
                             False)
 
 
 def events_freedman(hazard_ratio: float, *, alpha: float = 0.05, power: float = 0.8,
-                    sided: int = 2, allocation_ratio: float = 1.0) -> float:
+                    alternative: str = "two-sided", allocation_ratio: float = 1.0) -> float:
     """Events needed by Freedman's formula (unrounded), as rpact.
 
-    D = (z_{1-alpha/sided} + z_power)^2 (1 + r HR)^2 / (r (1 - HR)^2), r = n1 / n2.
+    D = (z_{1-alpha/k} + z_power)^2 (1 + r HR)^2 / (r (1 - HR)^2), r = n1 / n2, k as in
+    :func:`events_schoenfeld`.
 
     >>> round(events_freedman(0.5), 6)
     70.639918
     """
-    return _events_required(_check_hr(hazard_ratio), _check_alpha(alpha),
-                            _check_probability("power", power), _check_sided(sided),
+    alpha = check_alpha(alpha)
+    alternative = check_alternative(alternative)
+    return _events_required(_check_hr(hazard_ratio), alpha,
+                            _check_probability("power", power), alternative,
                             _check_positive("allocation_ratio", allocation_ratio), "freedman",
                             False)
 
@@ -666,14 +551,16 @@ def _arm_event_probability(lam: float, gamma: float, accrual_time: float, follow
     return lam / h * (1 - (math.exp(-h * f) - math.exp(-h * (a + f))) / (h * a))
 
 
-def event_probability(hazard: float, *, accrual_time: float = 0.0, follow_up: float,
+def event_probability(hazard: float, *, accrual_time: float = 12.0, follow_up: float,
                       follow_up_type: str = "calendar", dropout_rate: float = 0.0) -> float:
     """Probability that a patient's event is observed, exponential events and drop-out.
 
-    With ``follow_up_type="calendar"`` patients enter uniformly over ``[0, accrual_time]`` and the
-    analysis is at ``accrual_time + follow_up`` (rpact's ``followUpTime``), so
-    P = lambda/h (1 - (exp(-h F) - exp(-h (A + F))) / (h A)), h = lambda + dropout_rate. With
-    ``"fixed"`` every patient is followed for ``follow_up``: P = lambda/h (1 - exp(-h F)).
+    With ``follow_up_type="calendar"`` patients enter uniformly over ``[0, accrual_time]``
+    (default 12, rpact's ``accrualTime``) and the analysis is at ``accrual_time + follow_up``
+    (rpact's ``followUpTime``), so P = lambda/h (1 - (exp(-h F) - exp(-h (A + F))) / (h A)),
+    h = lambda + dropout_rate; ``accrual_time=0`` (everyone enters at once) gives
+    P = lambda/h (1 - exp(-h F)). With ``"fixed"`` every patient is followed for ``follow_up``:
+    P = lambda/h (1 - exp(-h F)), whatever the accrual.
 
     >>> round(event_probability(-math.log(0.53) / 48, accrual_time=24, follow_up=48), 9)
     0.545884047
@@ -687,17 +574,18 @@ def event_probability(hazard: float, *, accrual_time: float = 0.0, follow_up: fl
 
 
 @dataclass(frozen=True)
-class SurvivalPower(Result):
+class SurvivalPower(SidedFromAlternative, Result):
     """Power, events and sample size of a two-arm time-to-event trial (see :func:`power_survival`).
 
     Fields that need the control arm's event rate (event probabilities and sample sizes) are None
-    when only a hazard ratio was given.
+    when only a hazard ratio was given. ``alternative`` is the side of the test (``sided``, 1 or
+    2, follows from it).
     """
 
     hazard_ratio: float
     power: float
     alpha: float
-    sided: int
+    alternative: str
     allocation_ratio: float
     method: str
     events_exact: float
@@ -740,7 +628,7 @@ class SurvivalPower(Result):
                     "p2": self.p2,
                     "at": self.at,
                     "alpha": self.alpha,
-                    "sided": self.sided,
+                    "alternative": self.alternative,
                     "power": self.power,
                     "allocation_ratio": self.allocation_ratio,
                     "events_exact": self.events_exact,
@@ -775,16 +663,15 @@ def power_survival(
     n2: float | None = None,
     power: float | None = None,
     alpha: float = 0.05,
-    sided: int = 2,
+    alternative: str = "two-sided",
     allocation_ratio: float = 1.0,
     method: str = "schoenfeld",
-    accrual_time: float = 0.0,
+    accrual_time: float = 12.0,
     follow_up: float | None = None,
     follow_up_type: str = "calendar",
     dropout_rate: float | None = None,
     dropout_probability: float | None = None,
     dropout_time: float | None = None,
-    direction: str = "lower",
     two_sided_power: bool = False,
 ) -> SurvivalPower:
     """Power, events, sample size or detectable hazard ratio of a two-arm log-rank comparison.
@@ -812,12 +699,25 @@ def power_survival(
         Patients per arm (alternative to ``n_total``; sets ``allocation_ratio = n1 / n2``).
     power : float in (0, 1), optional
     alpha : float in (0, 1), default 0.05
-    sided : {1, 2}, default 2
+    alternative : {"two-sided", "less", "greater"}, default "two-sided"
+        The alternative hypothesis about the log hazard ratio (experimental over control): a
+        hazard ratio below 1 is ``"less"``. A one-sided test in the direction of the assumed
+        hazard ratio gives rpact's ``sided = 1`` numbers; against a hazard ratio on the other
+        side of 1 the power is the small probability of rejecting in the stated direction, and
+        solving for events or patients raises an error. When solving for the hazard ratio:
+        above 1 with ``"greater"``, below 1 with ``"less"`` and ``"two-sided"`` (for the
+        two-sided hazard ratio above 1 swap the arms: ``1 / hazard_ratio`` with
+        ``1 / allocation_ratio``).
     allocation_ratio : float > 0, default 1
         n1 / n2 (rpact's ``allocationRatioPlanned``).
     method : {"schoenfeld", "freedman", "hsieh-freedman"}, default "schoenfeld"
-    accrual_time : float >= 0, default 0
-        Uniform accrual over ``[0, accrual_time]``.
+    accrual_time : float >= 0, default 12
+        Uniform accrual over ``[0, accrual_time]`` (rpact's ``accrualTime``, default 12). Only
+        patients (not events) depend on it, and only with ``follow_up_type="calendar"``: there
+        the last patient is followed for ``follow_up`` and the first for
+        ``accrual_time + follow_up``; ``accrual_time=0`` (everyone enters at once) makes
+        calendar follow-up the same as fixed. The analysis is at ``accrual_time + follow_up``
+        with either type.
     follow_up : float > 0, optional
         Needed for patients (not for events).
     follow_up_type : {"calendar", "fixed"}, default "calendar"
@@ -829,10 +729,12 @@ def power_survival(
     dropout_probability, dropout_time : float, optional
         Loss to follow-up as a cumulative probability by a time (rpact ``dropoutRate1/2``,
         ``dropoutTime``); exponential.
-    direction : {"lower", "higher"}, default "lower"
-        When solving for the hazard ratio: below 1 (arm 1 better) or above.
     two_sided_power : bool, default False
-        Solve events from both tails (rpact ``twoSidedPower``).
+        rpact's ``twoSidedPower``, which is not about the side of the test: with
+        ``alternative="two-sided"``, solve the events so that the power counting rejections in
+        both tails (the wrong one included) reaches ``power``, instead of the one-tail equation.
+        No effect on one-sided tests or on power at given sizes (which always counts both tails
+        of a two-sided test).
 
     Returns
     -------
@@ -842,7 +744,8 @@ def power_survival(
     -----
     Events: Schoenfeld D = (z_a + z_b)^2 (1 + r)^2 / (r log(HR)^2); Freedman
     D = (z_a + z_b)^2 (1 + r HR)^2 / (r (1 - HR)^2); Hsieh-Freedman
-    D = (z_a + z_b)^2 (1 + HR)^2 (1 + r)^2 / (4 r (1 - HR)^2), with z_a = z_{1 - alpha/sided}.
+    D = (z_a + z_b)^2 (1 + HR)^2 (1 + r)^2 / (4 r (1 - HR)^2), with z_a = z_{1 - alpha/2}
+    (two-sided) or z_{1 - alpha} (one-sided).
     Patients: N = D / P(event), P(event) = (r P1 + P2) / (1 + r) with each arm's probability of
     an observed event given uniform accrual, exponential events and drop-out (see
     :func:`event_probability`); the integral rpact ``getSampleSizeSurvival`` evaluates. Power
@@ -857,13 +760,14 @@ def power_survival(
     (63.748, [92, 92], 148)
     >>> round(power_survival(0.5, events=66).power, 4)
     0.8039
+    >>> f'{power_survival(0.5, events=66, alternative="greater", alpha=0.025).power:.1e}'
+    '9.0e-07'
     """
     _check_choice("method", method, _SURVIVAL_METHODS)
     _check_choice("follow_up_type", follow_up_type, ("calendar", "fixed"))
-    _check_choice("direction", direction, ("lower", "higher"))
-    alpha = _check_alpha(alpha)
-    sided = _check_sided(sided)
-    power = _check_power(power, alpha, sided)
+    alpha = check_alpha(alpha)
+    alternative = check_alternative(alternative)
+    power = check_power(power, alpha, alternative)
     allocation_ratio = _check_positive("allocation_ratio", allocation_ratio)
     accrual_time = _check_positive("accrual_time", accrual_time, allow_zero=True)
     follow_up = _check_positive("follow_up", follow_up, allow_none=True)
@@ -937,7 +841,7 @@ def power_survival(
             )
         events = _check_positive("events", events)
     size = events if events is not None else n_total
-    solve = _exactly_one_none(size=size, hazard_ratio=hazard_ratio, power=power)
+    solve = exactly_one_none(size=size, hazard_ratio=hazard_ratio, power=power)
     r = allocation_ratio
 
     knows_patients = lambda2 is not None and follow_up is not None
@@ -953,27 +857,27 @@ def power_survival(
         pe2 = _arm_event_probability(lambda2, dropout_rate, accrual_time, follow_up, follow_up_type)
         return pe1, pe2, (r * pe1 + pe2) / (1 + r)
 
-    z_a = _z(1 - alpha / sided)
+    z_a = z_quantile(1 - alpha / sides(alternative))
 
     def power_from_events(d, hr):
-        return _two_tail_power(_drift_per_sqrt_event(hr, r, method) * math.sqrt(d), z_a, sided)
+        return normal_power(_signed_drift(hr, r, method, d), z_a, alternative)
 
     if solve == "size":
-        events_exact = _events_required(hazard_ratio, alpha, power, sided, r, method,
+        events_exact = _events_required(hazard_ratio, alpha, power, alternative, r, method,
                                         two_sided_power)
-        _check_reachable(events_exact, power, "events")
+        check_reachable(events_exact, power, "events")
     elif solve == "power":
         events_exact = events if events is not None else n_total * p_events(hazard_ratio)[2]
         power = power_from_events(events_exact, hazard_ratio)
     else:  # hazard ratio
-        lower = direction == "lower"
+        lower = alternative != "greater"
 
         def f(t):  # t = |log HR|
             hr = math.exp(-t if lower else t)
             d = events if events is not None else n_total * p_events(hr)[2]
             return power_from_events(d, hr)
 
-        t = _solve_increasing(
+        t = solve_increasing(
             f, power, 1e-10, 30.0, name="power",
             what="no hazard ratio reaches it with this size",
         )
@@ -989,15 +893,15 @@ def power_survival(
         pe = [pe1, pe2]
         if n_total is None:
             n_tot_exact = events_exact / pe_overall
-            _check_reachable(n_tot_exact, power, "patients")
-            a, b = _split(n_tot_exact, r)
+            check_reachable(n_tot_exact, power, "patients")
+            a, b = split(n_tot_exact, r)
             n_exact = [a, b]
             n_per_arm = [ceil_size(a), ceil_size(b)]
             if dropout_rate > 0:
                 q1 = _arm_event_probability(lambda1, 0.0, accrual_time, follow_up, follow_up_type)
                 q2 = _arm_event_probability(lambda2, 0.0, accrual_time, follow_up, follow_up_type)
                 q = (r * q1 + q2) / (1 + r)
-                a0, b0 = _split(events_exact / q, r)
+                a0, b0 = split(events_exact / q, r)
                 n_nodrop = ceil_size(a0) + ceil_size(b0)
             else:
                 n_nodrop = sum(n_per_arm)
@@ -1006,12 +910,13 @@ def power_survival(
             if n1 is not None:
                 n_exact = [n1, n2]
             else:
-                n_exact = list(_split(n_total, r))
-            n_per_arm = _rounded_sizes(n_exact[0], n_exact[1], True)
+                n_exact = list(split(n_total, r))
+            n_per_arm = rounded_sizes(n_exact[0], n_exact[1], True)
         n_tot = sum(n_per_arm)
     dropout_time_out = dropout_time if dropout_probability is not None else None
     return SurvivalPower(
-        hazard_ratio=float(hazard_ratio), power=float(power), alpha=alpha, sided=sided,
+        hazard_ratio=float(hazard_ratio), power=float(power), alpha=alpha,
+        alternative=alternative,
         allocation_ratio=float(r), method=method, events_exact=float(events_exact),
         events=ceil_size(events_exact), p1=p1, p2=p2, at=at, lambda1=lambda1, lambda2=lambda2,
         accrual_time=accrual_time, follow_up=follow_up, follow_up_type=follow_up_type,
@@ -1029,13 +934,13 @@ def power_survival(
 # continuous
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class TTestPower(Result):
+class TTestPower(SidedFromAlternative, Result):
     """Power or sample size of a two-sample t-test (see :func:`power_ttest`)."""
 
     effect_size: float
     power: float
     alpha: float
-    sided: int
+    alternative: str
     allocation_ratio: float
     n_exact: list[float]
     n_per_arm: list[int]
@@ -1053,7 +958,7 @@ class TTestPower(Result):
             [
                 {
                     "effect_size": self.effect_size,
-                    **_size_columns(self),
+                    **size_columns(self),
                 }
             ]
         )
@@ -1069,7 +974,7 @@ def power_ttest(
     n_total: float | None = None,
     power: float | None = None,
     alpha: float = 0.05,
-    sided: int = 2,
+    alternative: str = "two-sided",
     allocation_ratio: float = 1.0,
     dropout: float = 0.0,
 ) -> TTestPower:
@@ -1088,7 +993,12 @@ def power_ttest(
     n1, n2, n_total : float, optional
     power : float in (0, 1), optional
     alpha : float in (0, 1), default 0.05
-    sided : {1, 2}, default 2
+    alternative : {"two-sided", "less", "greater"}, default "two-sided"
+        The alternative hypothesis about mean1 - mean2 (experimental minus control), as R
+        ``t.test``. One-sided in the direction of the effect: statsmodels' one-sided power; the
+        other way: the small probability of rejecting in the stated direction (solving for the
+        sample size then raises an error). Solving for the effect returns a negative
+        ``effect_size`` with ``"less"``, a positive one otherwise.
     allocation_ratio : float > 0, default 1
         n1 / n2.
     dropout : float in [0, 1), default 0
@@ -1103,45 +1013,59 @@ def power_ttest(
     >>> res = power_ttest(0.5, power=0.8)
     >>> round(res.n_exact[0], 2), res.n_per_arm
     (63.77, [64, 64])
+    >>> power_ttest(-0.5, power=0.8, alternative="less").n_per_arm
+    [51, 51]
     """
     from statsmodels.stats.power import TTestIndPower
 
-    alpha = _check_alpha(alpha)
-    sided = _check_sided(sided)
-    power = _check_power(power, alpha, sided)
+    alpha = check_alpha(alpha)
+    alternative = check_alternative(alternative)
+    power = check_power(power, alpha, alternative)
     allocation_ratio = _check_positive("allocation_ratio", allocation_ratio)
-    dropout = _check_dropout(dropout)
-    effect_size = _standardised_effect(effect_size, difference, sd)
-    n1, n2, r = _resolve_sizes(n1, n2, n_total, allocation_ratio)
+    dropout = check_dropout(dropout)
+    effect_size = standardised_effect(effect_size, difference, sd)
+    n1, n2, r = resolve_sizes(n1, n2, n_total, allocation_ratio)
     given = n1 is not None
-    solve = _exactly_one_none(n=n1, effect_size=effect_size, power=power)
+    solve = exactly_one_none(n=n1, effect_size=effect_size, power=power)
     if given and min(n1, n2) < 2:
         raise InvalidParameterError(
             f"each arm needs at least 2 patients; got n1 = {n1:g}, n2 = {n2:g}."
         )
-    alt = "two-sided" if sided == 2 else "larger"
+    # one-sided: the upper tail of the effect seen from the stated direction
+    alt = "two-sided" if alternative == "two-sided" else "larger"
     tt = TTestIndPower()
-    es = abs(effect_size) if effect_size is not None else None
+
+    def power_at(d, a, b):
+        p = float(tt.power(effect_size=d, nobs1=a, alpha=alpha, ratio=b / a, alternative=alt))
+        if not math.isfinite(p):  # scipy's nct fails far in the tail: normal limit there
+            nc = d * math.sqrt(a * b / (a + b))
+            crit = stats.t.ppf(1 - alpha / sides(alternative), a + b - 2)
+            p = stats.norm.cdf(nc - crit) + (
+                stats.norm.cdf(-nc - crit) if alternative == "two-sided" else 0.0)
+        return float(p)
+
+    es = orient(effect_size, alternative) if effect_size is not None else None
     if solve == "n":
+        check_direction(alternative, effect_size, power,
+                        h1=f"mean1 - mean2 {'>' if alternative == 'greater' else '<'} 0",
+                        assumed=f"effect_size = {effect_size:g}")
         if es < 1e-4:
-            _check_reachable(math.inf, power, "patients")
+            check_reachable(math.inf, power, "patients")
         n1 = float(tt.solve_power(effect_size=es, nobs1=None, alpha=alpha, power=power,
                                   ratio=1.0 / r, alternative=alt))
         n2 = n1 / r
-        _check_reachable(n1 + n2, power, "patients")
+        check_reachable(n1 + n2, power, "patients")
     elif solve == "power":
-        power = float(tt.power(effect_size=es, nobs1=n1, alpha=alpha, ratio=n2 / n1,
-                               alternative=alt))
+        power = power_at(es, n1, n2)
     else:
-        es = _solve_increasing(
-            lambda d: float(tt.power(effect_size=d, nobs1=n1, alpha=alpha, ratio=n2 / n1,
-                                     alternative=alt)),
-            power, 1e-9, 50.0, name="power", what="no effect size reaches it",
+        es = solve_increasing(
+            lambda d: power_at(d, n1, n2), power, 1e-9, 50.0, name="power",
+            what="no effect size reaches it",
         )
-        effect_size = es
-    n_per_arm = _enrolled_sizes(n1, n2, dropout, given)
+        effect_size = -es if alternative == "less" else es
+    n_per_arm = enrolled_sizes(n1, n2, dropout, given)
     return TTestPower(
-        effect_size=float(effect_size), power=float(power), alpha=alpha, sided=sided,
-        allocation_ratio=float(n1 / n2), n_exact=[float(n1), float(n2)], n_per_arm=n_per_arm,
-        n_total=sum(n_per_arm), dropout=float(dropout), solved_for=solve,
+        effect_size=float(effect_size), power=float(power), alpha=alpha,
+        alternative=alternative, allocation_ratio=float(n1 / n2), n_exact=[float(n1), float(n2)],
+        n_per_arm=n_per_arm, n_total=sum(n_per_arm), dropout=float(dropout), solved_for=solve,
     )

@@ -11,8 +11,9 @@ completers' t-test and ANCOVA, ANCOVA after LOCF) is :func:`workbench.simulate_p
 planned ``test``; :func:`workbench.compare_tests` puts them side by side.
 
 Conventions as :mod:`workbench.power.analytic` (those of rpact): arm 1 is the experimental arm,
-arm 2 the control, ``allocation_ratio = n1 / n2``, ``sided`` 1 or 2 with ``alpha`` the total type I
-error, two-sided power counting both tails.
+arm 2 the control, ``allocation_ratio = n1 / n2``, ``alternative`` the alternative hypothesis
+about experimental minus control (``"two-sided"``, ``"less"``, ``"greater"``) with ``alpha`` the
+total type I error, two-sided power counting both tails.
 
 Examples
 --------
@@ -35,20 +36,23 @@ from scipy import stats
 from .._validation import _check_int, _check_positive, _check_probability, _check_real
 from ..exceptions import InvalidParameterError
 from ..results import Result
-from .analytic import (
-    TTestPower,
-    _check_alpha,
-    _check_power,
-    _check_dropout,
-    _check_sided,
-    _enrolled_sizes,
-    _exactly_one_none,
-    _resolve_sizes,
-    _size_columns,
-    _solve_increasing,
-    _standardised_effect,
-    power_ttest,
+from ._twoarm import (
+    SidedFromAlternative,
+    check_alpha,
+    check_alternative,
+    check_direction,
+    check_dropout,
+    check_power,
+    enrolled_sizes,
+    exactly_one_none,
+    orient,
+    resolve_sizes,
+    sides,
+    size_columns,
+    solve_increasing,
+    standardised_effect,
 )
+from .analytic import TTestPower, power_ttest
 
 __all__ = [
     "AncovaPower",
@@ -62,14 +66,16 @@ __all__ = [
 # ANCOVA, closed form
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class AncovaPower(Result):
-    """Power or sample size of an ANCOVA on a baseline covariate (see :func:`power_ancova`)."""
+class AncovaPower(SidedFromAlternative, Result):
+    """Power or sample size of an ANCOVA on a baseline covariate (see :func:`power_ancova`).
+
+    ``alternative`` is the side of the test; ``sided`` (1 or 2) follows from it."""
 
     effect_size: float
     rho: float
     power: float
     alpha: float
-    sided: int
+    alternative: str
     allocation_ratio: float
     n_exact: list[float]
     n_per_arm: list[int]
@@ -83,22 +89,25 @@ class AncovaPower(Result):
     @property
     def summary(self) -> pd.DataFrame:
         return pd.DataFrame([{
-            "effect_size": self.effect_size, "rho": self.rho, **_size_columns(self),
+            "effect_size": self.effect_size, "rho": self.rho, **size_columns(self),
         }])
 
 
-def _ancova_power(d: float, rho: float, n1: float, n2: float, alpha: float, sided: int) -> float:
-    """Both-tails power of the ANCOVA t-test (noncentral t)."""
+def _ancova_power(d: float, rho: float, n1: float, n2: float, alpha: float,
+                  alternative: str) -> float:
+    """Power of the ANCOVA t-test (noncentral t): both tails when two-sided, else the tail of
+    ``alternative`` (small when the effect ``d`` lies the other way)."""
     df = n1 + n2 - 3
     if df <= 0:
         return float("nan")
-    nc = abs(d) / math.sqrt(1 - rho * rho) * math.sqrt(n1 * n2 / (n1 + n2))
-    crit = stats.t.ppf(1 - alpha / sided, df)
+    two = alternative == "two-sided"
+    nc = orient(d, alternative) / math.sqrt(1 - rho * rho) * math.sqrt(n1 * n2 / (n1 + n2))
+    crit = stats.t.ppf(1 - alpha / sides(alternative), df)
     p = stats.nct.sf(crit, df, nc)
-    if sided == 2:
+    if two:
         p += stats.nct.cdf(-crit, df, nc)
     if not math.isfinite(p):  # scipy's nct fails far in the tail: normal limit there
-        p = stats.norm.cdf(nc - crit) + (stats.norm.cdf(-nc - crit) if sided == 2 else 0.0)
+        p = stats.norm.cdf(nc - crit) + (stats.norm.cdf(-nc - crit) if two else 0.0)
     return float(min(p, 1.0))
 
 
@@ -113,7 +122,7 @@ def power_ancova(
     n_total: float | None = None,
     power: float | None = None,
     alpha: float = 0.05,
-    sided: int = 2,
+    alternative: str = "two-sided",
     allocation_ratio: float = 1.0,
     dropout: float = 0.0,
 ) -> AncovaPower:
@@ -135,7 +144,11 @@ def power_ancova(
         Evaluable patients per arm (or in all).
     power : float in (0, 1), optional
     alpha : float in (0, 1), default 0.05
-    sided : {1, 2}, default 2
+    alternative : {"two-sided", "less", "greater"}, default "two-sided"
+        The alternative hypothesis about mean1 - mean2 (experimental minus control). Against an
+        effect in the other direction a one-sided test has the small power of rejecting in the
+        stated direction, and solving for the sample size raises an error. Solving for the
+        effect returns a negative ``effect_size`` with ``"less"``, a positive one otherwise.
     allocation_ratio : float > 0, default 1
         n1 / n2.
     dropout : float in [0, 1), default 0
@@ -150,7 +163,8 @@ def power_ancova(
     -----
     The adjusted difference has variance ``sigma^2 (1 - rho^2) (1/n1 + 1/n2)`` (ignoring the
     chance imbalance of baseline means, negligible beyond very small trials), tested by a t test
-    on ``n1 + n2 - 3`` df; power is the noncentral-t probability of both tails (Borm, Fransen &
+    on ``n1 + n2 - 3`` df; power is the noncentral-t probability of both tails when two-sided, of
+    the stated tail when one-sided (Borm, Fransen &
     Lemmens 2007, J Clin Epidemiol 60:1234, with the exact t instead of the normal). With
     ``rho = 0`` this is the t-test with one df fewer. Checked against simulation
     (``tests/test_continuous.py``).
@@ -161,40 +175,48 @@ def power_ancova(
     0.7882
     >>> round(power_ancova(rho=0.6, n1=40, n2=40, power=0.9).effect_size, 4)
     0.5872
+    >>> power_ancova(difference=-4, sd=6, rho=0.5, power=0.8, alternative="less").n_per_arm
+    [22, 22]
     """
-    alpha = _check_alpha(alpha)
-    sided = _check_sided(sided)
-    power = _check_power(power, alpha, sided)
+    alpha = check_alpha(alpha)
+    alternative = check_alternative(alternative)
+    power = check_power(power, alpha, alternative)
     rho = _check_real("rho", rho)
     if not -1 < rho < 1:
         raise InvalidParameterError(f"`rho` must be in (-1, 1); got {rho!r}.")
     allocation_ratio = _check_positive("allocation_ratio", allocation_ratio)
-    dropout = _check_dropout(dropout)
-    effect_size = _standardised_effect(effect_size, difference, sd)
-    n1, n2, r = _resolve_sizes(n1, n2, n_total, allocation_ratio)
+    dropout = check_dropout(dropout)
+    effect_size = standardised_effect(effect_size, difference, sd)
+    n1, n2, r = resolve_sizes(n1, n2, n_total, allocation_ratio)
     given = n1 is not None
-    solve = _exactly_one_none(n=n1, effect_size=effect_size, power=power)
+    solve = exactly_one_none(n=n1, effect_size=effect_size, power=power)
     if given and n1 + n2 < 4:
         raise InvalidParameterError(
             f"an ANCOVA needs at least 4 patients in all; got n1 = {n1:g}, n2 = {n2:g}.")
     if solve == "n":
+        check_direction(alternative, effect_size, power,
+                        h1=f"mean1 - mean2 {'>' if alternative == 'greater' else '<'} 0",
+                        assumed=f"effect_size = {effect_size:g}")
+
         def f(n2_):
-            return _ancova_power(effect_size, rho, r * n2_, n2_, alpha, sided)
+            return _ancova_power(effect_size, rho, r * n2_, n2_, alpha, alternative)
         lo = max(2.0, 4.0 / (1 + r)) + 1e-9
-        z = stats.norm.ppf(1 - alpha / sided) + stats.norm.ppf(power)
+        z = stats.norm.ppf(1 - alpha / sides(alternative)) + stats.norm.ppf(power)
         guess = z * z * (1 - rho * rho) * (1 + 1 / r) / effect_size ** 2
-        n2 = _solve_increasing(f, power, lo, 10 * guess + 100, name="power",
-                               what="no sample size reaches it")
+        n2 = solve_increasing(f, power, lo, 10 * guess + 100, name="power",
+                              what="no sample size reaches it")
         n1 = r * n2
     elif solve == "power":
-        power = _ancova_power(effect_size, rho, n1, n2, alpha, sided)
+        power = _ancova_power(effect_size, rho, n1, n2, alpha, alternative)
     else:
-        effect_size = _solve_increasing(
-            lambda d: _ancova_power(d, rho, n1, n2, alpha, sided), power, 1e-9, 50.0,
-            name="power", what="no effect size reaches it")
-    n_per_arm = _enrolled_sizes(n1, n2, dropout, given)
+        # the detectable effect in the tested direction: negative for "less"
+        sign = -1.0 if alternative == "less" else 1.0
+        effect_size = sign * solve_increasing(
+            lambda d: _ancova_power(sign * d, rho, n1, n2, alpha, alternative), power, 1e-9,
+            50.0, name="power", what="no effect size reaches it")
+    n_per_arm = enrolled_sizes(n1, n2, dropout, given)
     return AncovaPower(
-        effect_size=float(effect_size), rho=rho, power=float(power), alpha=alpha, sided=sided,
-        allocation_ratio=float(n1 / n2), n_exact=[float(n1), float(n2)], n_per_arm=n_per_arm,
-        n_total=sum(n_per_arm), dropout=float(dropout), solved_for=solve,
+        effect_size=float(effect_size), rho=rho, power=float(power), alpha=alpha,
+        alternative=alternative, allocation_ratio=float(n1 / n2), n_exact=[float(n1), float(n2)],
+        n_per_arm=n_per_arm, n_total=sum(n_per_arm), dropout=float(dropout), solved_for=solve,
     )

@@ -1,9 +1,10 @@
 """Sample-size paragraphs for grant applications and protocols.
 
 :func:`grant_paragraph` turns a power result into the paragraph a grant or protocol needs: the
-design and test, alpha and sidedness, the assumed rates or hazards and where they come from, the
-power, events, patients per arm with the inflation for drop-out, and the method's reference. Plain
-text or Markdown.
+design and test, alpha and the side of the test (two-sided or one-sided, from the result's
+``alternative``), the assumed rates or hazards and where they come from, the power, events,
+patients per arm with the inflation for drop-out, and the method's reference. Plain text or
+Markdown.
 
 Examples
 --------
@@ -75,8 +76,13 @@ def _num(x: float, digits: int = 2) -> str:
     return f"{x:.{digits}f}"
 
 
-def _sided(sided: int) -> str:
-    return "two-sided" if sided == 2 else "one-sided"
+def _side(res) -> str:
+    """"two-sided" or "one-sided", from the result's ``alternative`` (results that only carry
+    rpact's ``sided``, 1 or 2, are read from that)."""
+    alternative = getattr(res, "alternative", None)
+    if alternative is None:
+        return "two-sided" if res.sided == 2 else "one-sided"
+    return "two-sided" if alternative == "two-sided" else "one-sided"
 
 
 def _b(text: str, md: bool) -> str:
@@ -106,7 +112,7 @@ def _survival(res, *, source, arm_names, outcome, time_unit, md) -> tuple[str, l
     refs = [res.method]
     parts = []
     parts.append(
-        f"The sample size is based on a {_sided(res.sided)} log-rank test at the "
+        f"The sample size is based on a {_side(res)} log-rank test at the "
         f"{_pct(res.alpha, 1 if res.alpha < 0.01 else 0)} significance level"
         + (" with 1:1 allocation" if abs(res.allocation_ratio - 1) < 1e-9
            else f" with {res.n_per_arm[0]}:{res.n_per_arm[1]} allocation ({e} : {c})"
@@ -187,13 +193,13 @@ def _rates(res, *, source, arm_names, outcome, md) -> tuple[str, list[str]]:
     refs = [key] + (["rpact"] if key != "arcsine" else [])
     parts = []
     if res.margin:
-        test = (f"a {_sided(res.sided)} Farrington-Manning test of non-inferiority with a "
+        test = (f"a {_side(res)} Farrington-Manning test of non-inferiority with a "
                 f"margin of {abs(res.margin) * 100:g} percentage points")
     elif res.method == "arcsine":
-        test = (f"a {_sided(res.sided)} comparison of two proportions on the arcsine scale "
+        test = (f"a {_side(res)} comparison of two proportions on the arcsine scale "
                 "(Cohen's h)")
     else:
-        test = (f"a {_sided(res.sided)} two-proportion z-test (chi-square test without "
+        test = (f"a {_side(res)} two-proportion z-test (chi-square test without "
                 "continuity correction)")
     parts.append(f"The sample size is based on {test} at the "
                  f"{_pct(res.alpha, 1 if res.alpha * 100 % 1 else 0)} significance level.")
@@ -228,7 +234,7 @@ def _rates(res, *, source, arm_names, outcome, md) -> tuple[str, list[str]]:
 
 def _ttest(res, *, source, arm_names, outcome, md) -> tuple[str, list[str]]:
     e, c = arm_names
-    parts = [f"The sample size is based on a {_sided(res.sided)} two-sample t-test at the "
+    parts = [f"The sample size is based on a {_side(res)} two-sample t-test at the "
              f"{_pct(res.alpha)} significance level."]
     assume = (f"We assume a standardised difference in {outcome} of {_num(abs(res.effect_size))} "
               f"between {e} and {c}")
@@ -256,7 +262,7 @@ def _simulation(sim, *, md) -> tuple[str, list[str]]:
             "wald": "Wald test for two proportions", "t-test": "two-sample t-test",
             "ancova": "ANCOVA adjusted for baseline"}.get(sim.test, sim.test)
     s = (f"A simulation of {sim.n_reps:,} replicate trials of {sim.n_total} patients, each "
-         f"analysed with the {_sided(sim.sided)} {test} at the {_pct(sim.alpha)} level, gave "
+         f"analysed with the {_side(sim)} {test} at the {_pct(sim.alpha)} level, gave "
          f"{_b(_pct(sim.power, 1), md)} power (Monte Carlo standard error {_pct(sim.mcse, 1)}; "
          f"95% interval {_pct(sim.ci_lower, 1)} to {_pct(sim.ci_upper, 1)})")
     if not math.isnan(sim.type1_error):

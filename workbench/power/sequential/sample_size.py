@@ -402,8 +402,10 @@ def sample_size_survival_sequential(design: GroupSequentialDesign, *, p1=None, p
                      f"the hazard ratio {hr:g} (against `theta_h0` {theta_h0:g})")
     phi = (-math.log1p(-d1) / dropout_time, -math.log1p(-d2) / dropout_time)
     hazards = (lam1, lam2)
-    fixed = dict(alpha=design.alpha, power=1 - design.beta, sided=design.sided,
-                 allocation_ratio=r)
+    # the fixed design in the direction of the effect (events depend on |log(HR / theta_h0)|)
+    fixed = dict(alpha=design.alpha, power=1 - design.beta, allocation_ratio=r,
+                 alternative="two-sided" if design.sided == 2
+                 else ("greater" if direction_upper else "less"))
     if method == "schoenfeld":  # depends on the hazard ratio through log(HR / theta_h0) only
         events_fixed = events_schoenfeld(hr / theta_h0, **fixed)
     else:
