@@ -360,7 +360,7 @@ def test_survival_bad_input(kwargs, name):
 # --------------------------------------------------------------------------------------------
 # the side of the test: alternative
 # --------------------------------------------------------------------------------------------
-GS = {c["id"]: c for c in json.loads((REF / "group_sequential.json").read_text())["cases"]}
+GS = helpers.reference_cases("group_sequential.json")
 
 
 def test_one_sided_in_the_direction_of_the_effect_is_rpacts_sided_1():

@@ -530,6 +530,11 @@ def _run_simulate(args) -> int:
         alternative = "two-sided" if args.sided == 2 else design.effect_direction
     else:
         alternative = design.effect_direction if non_inferiority else "two-sided"
+    if non_inferiority and alternative != design.effect_direction:
+        flag = "--alternative" if args.alternative is not None else "--sided"
+        raise InvalidParameterError(
+            f"`{flag}`: a design with a non-inferiority margin is tested one-sided in its "
+            f"direction of benefit (--alternative {design.effect_direction}, or --sided 1).")
     alpha = args.alpha if args.alpha is not None else (0.025 if non_inferiority else 0.05)
     try:
         res = simulate_power(design, n_reps=args.reps, test=args.test, alpha=alpha,
