@@ -290,5 +290,5 @@ def test_numeric_groups_in_numeric_order_and_strict_outcome_values(capsys, tmp_p
 
 
 def test_option_names_in_errors(capsys):
-    assert "`--level`" in run_error(capsys, "--counts", "14/25,18/26", "--level", "95")
+    assert "`--conf-level`" in run_error(capsys, "--counts", "14/25,18/26", "--level", "95")
     assert "1..2" in run_error(capsys, "--counts", "14/25,18/26", "--reference", "3")

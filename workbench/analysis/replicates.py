@@ -29,6 +29,7 @@ import pandas as pd
 
 from ..exceptions import DataValidationError, InvalidParameterError
 from ..results import Result
+from .rates.score import difference_variance
 
 __all__ = ["EventTable", "event_table", "logrank_arrays", "cox_arrays", "rates_arrays",
            "LogRankArrays", "CoxArrays", "RatesArrays"]
@@ -469,47 +470,18 @@ def rates_arrays(x1, n1, x2, n2, *, margin: float = 0.0, pooled: bool = True) ->
     array([3.9461, 8.802 ])
     """
     x1, n1, x2, n2 = (np.asarray(v, dtype=float) for v in (x1, n1, x2, n2))
-    diff, var = _difference_variance(x1, n1, x2, n2, margin, pooled)
+    diff, var = difference_variance(x1, n1, x2, n2, margin, pooled)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(var > 0, (diff - margin) / np.sqrt(np.where(var > 0, var, 1.0)), 0.0)
     return RatesArrays(z, diff)
 
 
-def _difference_variance(x1, n1, x2, n2, margin: float = 0.0, pooled: bool = True):
-    """``p1_hat - p2_hat`` and the variance its test uses, elementwise (float arrays).
-
-    Farrington-Manning restricted estimates under ``p1 - p2 = margin`` when ``margin != 0``;
-    otherwise the pooled proportion (``pooled=True``: ``z**2`` is Pearson's chi-square) or the
-    unpooled (Wald) variance.
-    """
-    p1, p2 = x1 / n1, x2 / n2
-    if margin != 0:
-        q1, q2 = _fm_rmle_arrays(p1, p2, margin, n2 / n1)
-        var = q1 * (1 - q1) / n1 + q2 * (1 - q2) / n2
-    elif pooled:
-        pbar = (x1 + x2) / (n1 + n2)
-        var = pbar * (1 - pbar) * (1 / n1 + 1 / n2)
-    else:
-        var = p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2
-    return p1 - p2, var
-
-
 def _fm_rmle_arrays(p1, p2, delta, th):
-    """Farrington-Manning restricted estimates of (p1, p2) under ``p1 - p2 = delta``, elementwise.
+    """Farrington-Manning restricted estimates with ``th = n2 / n1``.
 
-    ``th = n2 / n1``. The closed-form root of Farrington & Manning's (1990) cubic, as R's
-    ``farrington.manning`` / rpact; the estimates are clipped to [0, 1] against rounding, and a
-    triple root (``u = 0``) is taken directly.
+    Kept only until :mod:`workbench.power.analytic` imports
+    :func:`workbench.analysis.rates.farrington_manning_rmle`; remove it then.
     """
-    a = 1.0 + th
-    b = -(1.0 + th + p1 + th * p2 + delta * (th + 2.0))
-    c = delta * delta + delta * (2.0 * p1 + th + 1.0) + p1 + th * p2
-    d = -p1 * delta * (1.0 + delta)
-    v = b**3 / (3 * a) ** 3 - b * c / (6 * a * a) + d / (2 * a)
-    u = np.where(v >= 0, 1.0, -1.0) * np.sqrt(np.maximum(b * b / (3 * a) ** 2 - c / (3 * a), 0.0))
-    u3 = u**3
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(u3 != 0, np.clip(v / np.where(u3 != 0, u3, 1.0), -1.0, 1.0), 0.0)
-    w = (np.pi + np.arccos(ratio)) / 3.0
-    p1t = np.clip(2.0 * u * np.cos(w) - b / (3.0 * a), 0.0, 1.0)
-    return p1t, np.clip(p1t - delta, 0.0, 1.0)
+    from .rates.score import farrington_manning_rmle
+
+    return farrington_manning_rmle(p1, p2, delta, 1.0 / np.asarray(th, dtype=float))
