@@ -63,7 +63,7 @@ _EXPORTS: dict[str, str] = {
     "compare_rates": ".analysis.rates",
     "rates_sensitivity": ".analysis.rates",
     # continuous outcomes
-    "ttest": ".analysis.continuous",
+    "t_test": ".analysis.continuous",
     "ancova": ".analysis.continuous",
     "hedges_g": ".analysis.continuous",
     "mmrm": ".analysis.continuous",
