@@ -309,5 +309,5 @@ def test_plot_funnel_contours_and_points():
     plt.close(ax.figure)
     with pytest.raises(InvalidParameterError, match="result"):
         workbench.plot_funnel({"yi": [1]})
-    with pytest.raises(InvalidParameterError, match="levels"):
-        workbench.plot_funnel(tf, levels=(0.9, 95))
+    with pytest.raises(InvalidParameterError, match="conf_levels"):
+        workbench.plot_funnel(tf, conf_levels=(0.9, 95))
