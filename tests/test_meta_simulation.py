@@ -12,15 +12,20 @@ from scipy import integrate, special, stats
 
 import workbench
 from workbench import InvalidParameterError
-from workbench.analysis.meta import effect_sizes, egger_test, meta_analysis, trim_and_fill
+from workbench.analysis.meta import (
+    effect_sizes,
+    egger_replicates,
+    egger_test,
+    meta_analysis,
+    pool_replicates,
+    trim_and_fill,
+)
 from workbench.design.meta import META_SCENARIOS, MetaAnalysisDesign, split_sizes
+from workbench.power.meta import publication_bias
 from workbench.simulate.meta import (
     BLOCK,
     META_DICTIONARY,
-    egger_replicates,
     make_meta_dataset,
-    pool_replicates,
-    publication_bias,
     publication_probability,
     simulate_meta,
     simulate_meta_arrays,

@@ -103,7 +103,7 @@ _EXPORTS: dict[str, str] = {
     "leave_one_out": ".analysis.meta",
     "subgroup_analysis": ".analysis.meta",
     "MetaAnalysisDesign": ".design.meta",
-    "publication_bias": ".simulate.meta",
+    "publication_bias": ".power.meta",
     # plotting
     "plot_km": ".plotting",
     "plot_risk_differences": ".plotting",
