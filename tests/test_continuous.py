@@ -436,7 +436,8 @@ def test_array_tests_are_nan_where_undefined():
     # is not estimable) and too few observations
     base = np.array([[1.0, 2, 3, 4, 5, 6, 7, 8]] * 4)
     base[2] = 3.0
-    yy = np.vstack([2 * base[0] + 5 * arm, y[1], y[1], y[1]])
+    noisy = np.array([3.0, 5, 4, 8, 7, 9, 12, 10])
+    yy = np.vstack([2 * base[0] + 5 * arm, noisy, noisy, noisy])
     ob = np.ones_like(yy, bool)
     ob[3, [1, 2, 5, 6, 7]] = False
     out = ancova_arrays(yy, ob, arm, base)

@@ -16,7 +16,6 @@ from scipy import stats
 from ..._validation import (
     _check_columns,
     _check_dataframe,
-    _check_probability,
     _group_labels,
     _label,
     _no_missing,
@@ -25,8 +24,8 @@ from ..._validation import (
 )
 from ...exceptions import DataValidationError, InvalidParameterError
 
-__all__ = ["two_levels", "outcome_values", "CrossSection", "cross_section", "check_conf_level",
-           "t_inference", "LongData", "long_data"]
+__all__ = ["two_levels", "outcome_values", "CrossSection", "cross_section", "t_inference",
+           "LongData", "long_data"]
 
 
 def two_levels(labels: pd.Series, group: str, reference) -> tuple[str, str]:
@@ -91,11 +90,6 @@ def cross_section(data, outcome, group, baseline, reference) -> CrossSection:
             )
     return CrossSection(y[keep], None if base is None else base[keep], is_comp[keep], ref, comp,
                   int(missing.sum()))
-
-
-def check_conf_level(conf_level) -> float:
-    """``conf_level`` as a float in (0, 1), or an error naming it."""
-    return _check_probability("conf_level", conf_level)
 
 
 

@@ -18,7 +18,8 @@ from ..._validation import (
     _numeric_column,
 )
 from ...exceptions import DataValidationError, InvalidParameterError
-from ._data import CrossSection, check_conf_level, cross_section, outcome_values, t_inference
+from .._common import check_conf_level
+from ._data import CrossSection, cross_section, outcome_values, t_inference
 from .results import AncovaResult, HedgesGResult, TTestResult
 
 __all__ = ["t_test", "ancova", "hedges_g", "endpoint_rows", "locf", "ancova_locf"]

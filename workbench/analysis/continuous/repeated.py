@@ -20,7 +20,8 @@ from ..reml import (
     start_sigma,
     vech_basis,
 )
-from ._data import check_conf_level, long_data, t_inference
+from .._common import check_conf_level
+from ._data import long_data, t_inference
 from .results import MMRMResult
 
 __all__ = ["mmrm"]

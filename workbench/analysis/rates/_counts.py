@@ -12,12 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..._validation import (
     _check_choice,
     _check_dataframe,
-    _check_probability,
     _is_real,
     _label,
     _sorted_levels,
@@ -27,7 +25,7 @@ from ...exceptions import DataValidationError, InvalidParameterError
 __all__ = [
     "RATE_CI_METHODS", "RD_CI_METHODS", "RR_CI_METHODS", "OR_CI_METHODS", "PAIRWISE_TESTS",
     "NI_METHODS", "MISSING", "HALDANE", "FISHER_ENUM_LIMIT", "CountTable", "count_table",
-    "binary_values", "two_arm_counts", "z_critical", "check_conf_level", "arm_pairs",
+    "binary_values", "two_arm_counts", "arm_pairs",
     "check_margin",
 ]
 
@@ -232,16 +230,6 @@ def two_arm_counts(t: CountTable, what: str) -> tuple[int, int, int, int]:
         )
     g = 1 - t.ref
     return int(t.x[g]), int(t.n[g]), int(t.x[t.ref]), int(t.n[t.ref])
-
-
-def z_critical(conf_level: float) -> float:
-    """The two-sided normal quantile ``z_(1 - (1 - conf_level) / 2)``."""
-    return float(stats.norm.ppf(1 - (1 - conf_level) / 2))
-
-
-def check_conf_level(conf_level) -> float:
-    """``conf_level`` as a float in (0, 1), or an error naming it."""
-    return _check_probability("conf_level", conf_level)
 
 
 def arm_pairs(t: CountTable, all_pairs: bool) -> list[tuple[int, int]]:

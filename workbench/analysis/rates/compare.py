@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..._validation import _check_bool, _check_choice, _check_probability
 from ...exceptions import InvalidParameterError, StatisticalWarning
+from .._common import check_conf_level
 from ._counts import (
     FISHER_ENUM_LIMIT,
     NI_METHODS,
@@ -21,7 +22,6 @@ from ._counts import (
     RD_CI_METHODS,
     RR_CI_METHODS,
     arm_pairs,
-    check_conf_level,
     check_margin,
     count_table,
 )

@@ -14,16 +14,15 @@ from scipy import stats
 
 from ..._rootfind import zeroin as _r_zeroin
 from ..._validation import _check_bool, _check_choice
+from .._common import check_conf_level, z_critical
 from ._counts import (
     HALDANE,
     OR_CI_METHODS,
     RATE_CI_METHODS,
     RD_CI_METHODS,
     RR_CI_METHODS,
-    check_conf_level,
     count_table,
     two_arm_counts,
-    z_critical,
 )
 from .results import ArmRates, EffectEstimate, NumberNeeded
 from .score import score_interval

@@ -10,7 +10,8 @@ import pandas as pd
 
 from ..._validation import _check_dataframe, _label
 from ...exceptions import ConvergenceError, DataValidationError
-from ._counts import binary_values, check_conf_level, count_table, z_critical
+from .._common import check_conf_level, z_critical
+from ._counts import binary_values, count_table
 from .results import LogisticRegressionResult
 
 __all__ = ["logistic_regression"]

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from ...exceptions import InvalidParameterError
-from ._counts import z_critical
+from .._common import z_critical
 
 __all__ = ["farrington_manning_rmle", "difference_variance", "score_statistic", "score_interval"]
 

@@ -14,12 +14,12 @@ from scipy import stats
 
 from ..._validation import _check_bool, _check_choice, _check_probability, _is_real
 from ...exceptions import InvalidParameterError, StatisticalWarning
+from .._common import check_conf_level
 from ._counts import (
     FISHER_ENUM_LIMIT,
     NI_METHODS,
     PAIRWISE_TESTS,
     arm_pairs,
-    check_conf_level,
     check_margin,
     count_table,
     two_arm_counts,

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from ..._validation import (
     _binary_column,
@@ -28,7 +27,7 @@ from ..._validation import (
 from ...exceptions import DataValidationError, InvalidParameterError
 
 __all__ = ["CONF_TYPES", "TIES", "DEFAULT_TIMES", "POOLED", "SurvivalData", "prepare_data",
-           "require_events", "z_critical", "check_conf", "check_times", "check_reference"]
+           "require_events", "check_conf", "check_times", "check_reference"]
 
 #: Scales of the pointwise Kaplan-Meier interval.
 CONF_TYPES = ("log-log", "log", "plain")
@@ -88,11 +87,6 @@ def require_events(prep: SurvivalData, what: str) -> None:
             f"column {prep.columns['event']!r} has no events (every value is 0); "
             f"{what} needs at least one event."
         )
-
-
-def z_critical(conf_level: float) -> float:
-    """The two-sided normal quantile ``z_(1 - (1 - conf_level) / 2)``."""
-    return float(stats.norm.ppf(1 - (1 - conf_level) / 2))
 
 
 def check_conf(conf_type, conf_level):

@@ -18,7 +18,8 @@ from scipy import stats
 from ..._validation import _check_choice, _check_probability
 from ...exceptions import StatisticalWarning
 from ...results import Result
-from ._data import TIES, check_reference, prepare_data, require_events, z_critical
+from .._common import z_critical
+from ._data import TIES, check_reference, prepare_data, require_events
 
 __all__ = ["CoxPHResult", "cox_ph"]
 

@@ -14,6 +14,7 @@ from scipy import stats
 from ..._validation import _check_positive, _check_probability
 from ...exceptions import InvalidParameterError, StatisticalWarning
 from ...results import Result
+from .._common import z_critical
 from ._data import (
     POOLED,
     SurvivalData,
@@ -21,7 +22,6 @@ from ._data import (
     check_reference,
     check_times,
     prepare_data,
-    z_critical,
 )
 
 __all__ = [
