@@ -110,9 +110,11 @@ def trim_and_fill(result: MetaAnalysisResult, *, estimator: str = "L0", side: st
     estimator : {"L0", "R0"}, default "L0"
         Estimator of the number of missing studies.
     side : {"left", "right"}, optional
-        Side on which studies are missing. By default chosen as metafor does: "right" if the slope
-        of the standard error in an Egger-type meta-regression (same method) is negative, else
-        "left".
+        Side of the funnel plot (effects below or above the pooled estimate) on which studies are
+        missing, metafor's ``side``. This is not the side of a test (trim-and-fill tests nothing;
+        the sides of tests are ``alternative`` elsewhere). By default chosen as metafor does:
+        "right" if the slope of the standard error in an Egger-type meta-regression (same method)
+        is negative, else "left".
     maxiter : int, default 100
         Maximum number of trim-and-fill iterations.
 

@@ -280,7 +280,8 @@ class TrimFillResult(Result):
     se_k0 : float
         Its standard error; ``p_k0`` its p-value (R0 estimator only, else NaN).
     side : {"left", "right"}
-        Side of the funnel plot on which studies were imputed.
+        Side of the funnel plot on which studies were imputed (below or above the pooled
+        estimate); not the side of a test.
     estimator : {"L0", "R0"}
     filled_yi, filled_vi : numpy.ndarray
         The imputed studies.
