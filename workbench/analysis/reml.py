@@ -187,7 +187,6 @@ def bfgs_fallback(y0, m, X, start):
     return S, res
 
 
-
 def mmrm_design(arm, base, t, *, baseline_by_visit):
     """Design (R, n, T, p): intercept, arm, visit dummies, baseline, arm:visit[, baseline:visit]."""
     R, n = arm.shape
@@ -241,4 +240,3 @@ def fit_contrasts(y, m, X, contrasts, conf_level, tol, max_iter):
             res[key][idx] = np.where(conv, val, np.nan)
         res["converged"][idx] = conv
     return results
-

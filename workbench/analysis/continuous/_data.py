@@ -92,7 +92,6 @@ def cross_section(data, outcome, group, baseline, reference) -> CrossSection:
                   int(missing.sum()))
 
 
-
 def t_inference(est, se, df, alternative, conf_level):
     """(t, p-value, lower, upper) of an estimate with a t distribution on ``df``."""
     t = est / se
@@ -104,7 +103,6 @@ def t_inference(est, se, df, alternative, conf_level):
     if alternative == "greater":
         return t, stats.t.sf(t, df), est - q * se, math.inf
     return t, stats.t.cdf(t, df), -math.inf, est + q * se
-
 
 
 @dataclass(frozen=True)
@@ -154,4 +152,3 @@ def long_data(data, outcome, group, visit, subject, baseline, reference) -> Long
                 f"{sorted(frame.loc[frame['subject'] == s, col].unique().tolist())}."
             )
     return LongData(frame, ref, comp, int(missing.sum()))
-

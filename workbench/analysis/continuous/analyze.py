@@ -95,4 +95,3 @@ def analyze_continuous(data: pd.DataFrame, *, outcome: str, group: str,
                 "equal_var": equal_var, "df_method": df_method, "conf_level": conf_level}
     return ContinuousAnalysis(ttest=tt, hedges_g=g, ancova=an, mmrm=mm, endpoint_visit=at,
                               n_endpoint_missing=n_end_missing, settings=settings)
-

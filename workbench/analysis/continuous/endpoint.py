@@ -99,7 +99,6 @@ def t_test(data: pd.DataFrame, *, outcome: str, group: str, baseline: str | None
     )
 
 
-
 def ancova(data: pd.DataFrame, *, outcome: str, group: str, baseline: str,
            alternative: str = "two-sided", conf_level: float = 0.95,
            reference=None) -> AncovaResult:
@@ -173,7 +172,6 @@ def _ancova_fit(d: CrossSection, sm, alternative, conf_level, method, n_imputed=
     )
 
 
-
 def hedges_g(data: pd.DataFrame, *, outcome: str, group: str, baseline: str | None = None,
              correction: str = "approx", conf_level: float = 0.95,
              reference=None) -> HedgesGResult:
@@ -238,7 +236,6 @@ def hedges_g(data: pd.DataFrame, *, outcome: str, group: str, baseline: str | No
         variable="change from baseline" if baseline is not None else "outcome",
         method=f"Hedges' g ({correction} J), normal interval", conf_level=conf_level,
     )
-
 
 
 def endpoint_rows(data: pd.DataFrame, *, visit: str, at=None) -> pd.DataFrame:
@@ -331,4 +328,3 @@ def ancova_locf(data: pd.DataFrame, *, outcome: str, group: str, baseline: str, 
     return _ancova_fit(d, sm, "two-sided", conf_level,
                        "ANCOVA at the last visit after LOCF (sensitivity analysis)",
                        n_imputed=int(end["imputed"].sum()))
-

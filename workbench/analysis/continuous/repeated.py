@@ -249,4 +249,3 @@ def _theta_covariance(sigma, y0, m, X, basis) -> np.ndarray:
         H[:, j] = (plus - minus) / (2 * h)
     H = 0.5 * (H + H.T)
     return np.linalg.inv(-H)
-

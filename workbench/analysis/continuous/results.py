@@ -65,7 +65,6 @@ class TTestResult(Result):
         }])
 
 
-
 @dataclass(frozen=True)
 class AncovaResult(Result):
     """ANCOVA of the outcome on group and baseline: the adjusted difference between groups.
@@ -123,7 +122,6 @@ class AncovaResult(Result):
         ])
 
 
-
 @dataclass(frozen=True)
 class HedgesGResult(Result):
     """Standardised mean difference (comparison minus reference) with small-sample correction.
@@ -163,7 +161,6 @@ class HedgesGResult(Result):
             "ci_lower": self.ci_lower, "ci_upper": self.ci_upper, "cohens_d": self.cohens_d,
             "n": self.n_reference + self.n_comparison,
         }])
-
 
 
 @dataclass(frozen=True)
@@ -232,7 +229,6 @@ class MMRMResult(Result):
         return out
 
 
-
 @dataclass(frozen=True)
 class ContinuousAnalysis(Result):
     """Everything :func:`~workbench.analysis.continuous.analyze_continuous` computes, with
@@ -294,4 +290,3 @@ class ContinuousAnalysis(Result):
             out["mmrm"] = {"visit": r.visit, "estimate": r.estimate, "se": r.se, "df": r.df,
                            "p_value": r.p_value, "ci_lower": r.ci_lower, "ci_upper": r.ci_upper}
         return jsonable(out)
-

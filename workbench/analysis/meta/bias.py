@@ -212,4 +212,3 @@ def trim_and_fill(result: MetaAnalysisResult, *, estimator: str = "L0", side: st
     return TrimFillResult(k0=k0, se_k0=float(se_k0), p_k0=float(p_k0), side=side,
                           estimator=estimator, filled_yi=fill_y, filled_vi=fill_v, result=filled,
                           original=result)
-

@@ -263,33 +263,32 @@ def rd_effect_sizes(events1, n1, events2, n2, *, add=0.5, to="only0"):
 BINARY_MEASURES = {"RR": _rr, "OR": _or, "RD": _rd}
 
 
-
-def study_labels(df: pd.DataFrame, study: str | None) -> tuple:
+def study_labels(data: pd.DataFrame, study: str | None) -> tuple:
     """Study labels from a column (default 1, 2, ...)."""
     if study is None:
-        return tuple(str(i + 1) for i in range(len(df)))
-    if study not in df.columns:
+        return tuple(str(i + 1) for i in range(len(data)))
+    if study not in data.columns:
         raise DataValidationError(
-            f"column {study!r} is missing; the data has columns {list(map(str, df.columns))}.")
-    if df[study].isna().any():
-        i = int(np.argmax(df[study].isna().to_numpy()))
+            f"column {study!r} is missing; the data has columns {list(map(str, data.columns))}.")
+    if data[study].isna().any():
+        i = int(np.argmax(data[study].isna().to_numpy()))
         raise DataValidationError(f"column {study!r} has a missing study label (row {i + 1}).")
-    return tuple(_label(v) for v in df[study])
+    return tuple(_label(v) for v in data[study])
 
 
-def numeric_column(df: pd.DataFrame, column: str, labels: tuple, option: str) -> np.ndarray:
+def numeric_column(data: pd.DataFrame, column: str, labels: tuple, option: str) -> np.ndarray:
     """A numeric column, with errors naming the study, the column and the option."""
     if column is None:
         raise InvalidParameterError(f"`{option}` must name a column of the data; got None.")
-    if column not in df.columns:
+    if column not in data.columns:
         raise DataValidationError(
             f"column {column!r} (given as `{option}`) is missing; the data has columns "
-            f"{list(map(str, df.columns))}.")
-    values = pd.to_numeric(df[column], errors="coerce")
+            f"{list(map(str, data.columns))}.")
+    values = pd.to_numeric(data[column], errors="coerce")
     bad = values.isna().to_numpy()
     if bad.any():
         i = int(np.argmax(bad))
-        raw = df[column].iloc[i]
+        raw = data[column].iloc[i]
         what = "is missing" if pd.isna(raw) else f"must be numeric; found {raw!r}"
         raise DataValidationError(f"study {labels[i]!r}: column {column!r} {what}.")
     return values.to_numpy(dtype=float)
@@ -359,5 +358,3 @@ def effect_sizes(data: pd.DataFrame, *, measure: str, study: str | None = None,
         counts = cols
     return EffectSizes(measure=measure, study=labels, yi=yi, vi=vi, n=n, counts=counts,
                        add=float(add), to=to)
-
-

@@ -225,7 +225,6 @@ def _qprofile(y, vi, X, conf_level, con) -> tuple[float, float]:
     return float(lb), float(ub)
 
 
-
 def effects_input(data, yi, vi, study, measure):
     """Normalise the three input forms to (yi, vi, labels, measure, counts)."""
     counts = None
@@ -595,4 +594,3 @@ def check_result(result, name="result") -> MetaAnalysisResult:
             f"`{name}` must be a MetaAnalysisResult (from meta_analysis or mantel_haenszel); "
             f"got {type(result).__name__}.")
     return result
-

@@ -68,7 +68,6 @@ class EffectSizes(Result):
         return f"EffectSizes(measure={self.measure!r}, k={self.k}, yi=[{shown}])"
 
 
-
 @dataclass(frozen=True, eq=False, repr=False)
 class MetaAnalysisResult(Result):
     """A pooled estimate with heterogeneity statistics and prediction intervals.
@@ -217,7 +216,6 @@ class MetaAnalysisResult(Result):
                 f"{pi})")
 
 
-
 @dataclass(frozen=True, eq=False, repr=False)
 class EggerResult(Result):
     """Egger's regression test for funnel-plot asymmetry.
@@ -266,7 +264,6 @@ class EggerResult(Result):
         return (f"EggerResult({self.model}, k={self.k}: {stat}={self.statistic:.4g}{dft}, "
                 f"p={self.p_value:.3g}; limit estimate {self.limit_estimate:.4g} "
                 f"[{self.limit_ci_lower:.4g}, {self.limit_ci_upper:.4g}])")
-
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -331,7 +328,6 @@ class TrimFillResult(Result):
                 f"{self.result.ci_upper:.4g}])")
 
 
-
 @dataclass(frozen=True, eq=False, repr=False)
 class LeaveOneOutResult(Result):
     """Meta-analyses with each study left out in turn (metafor's ``leave1out``).
@@ -355,7 +351,6 @@ class LeaveOneOutResult(Result):
         return (f"LeaveOneOutResult({self.method}, k={len(t)}: estimates from "
                 f"{t['estimate'].min():.4g} to {t['estimate'].max():.4g}; full "
                 f"{self.full.estimate:.4g})")
-
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -404,4 +399,3 @@ class SubgroupResult(Result):
                           for g, r in zip(self.groups, self.results, strict=True))
         return (f"SubgroupResult({parts}; Q_between={self.q_between:.3g} on "
                 f"{self.df_between} df, p={self.p_between:.3g})")
-

@@ -71,7 +71,6 @@ def leave_one_out(result: MetaAnalysisResult) -> LeaveOneOutResult:
     return LeaveOneOutResult(table=pd.DataFrame(rows), method=result.method, full=result)
 
 
-
 def _single_study(y, v, label, conf_level, method, measure) -> MetaAnalysisResult:
     se = math.sqrt(v)
     z = float(stats.norm.isf((1 - conf_level) / 2))
@@ -161,5 +160,3 @@ def subgroup_analysis(data=None, *, group, yi="yi", vi="vi", study=None, method:
     dfb = len(levels) - 1
     return SubgroupResult(groups=tuple(levels), results=tuple(results), overall=overall,
                           q_between=qb, df_between=dfb, p_between=float(stats.chi2.sf(qb, dfb)))
-
-

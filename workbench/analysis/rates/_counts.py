@@ -257,4 +257,3 @@ def check_margin(margin, higher_is_better: bool) -> float:
             f"reference < margin); got {margin!r}."
         )
     return m
-

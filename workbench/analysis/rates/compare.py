@@ -229,4 +229,3 @@ def rates_sensitivity(data, *, outcome="outcome", group="arm", **kwargs) -> Rate
     nri = compare_rates(data, outcome=outcome, group=group, missing="nri", **kwargs)
     cc = compare_rates(data, outcome=outcome, group=group, missing="complete_case", **kwargs)
     return RatesSensitivity(nri, cc, tuple(nri.settings["n_missing"]))
-

@@ -129,7 +129,6 @@ def arm_rates(data=None, *, outcome="outcome", group="arm", events=None, totals=
     )
 
 
-
 # --------------------------------------------------------------------------------------------
 # two-arm effects
 # --------------------------------------------------------------------------------------------
@@ -482,4 +481,3 @@ def number_needed_to_treat(data=None, *, outcome="outcome", group="arm", events=
     rd, lo, hi, _ = rd_interval(x1, n1, x2, n2, rd_method, conf_level)
     return nnt_from_interval(t.labels[1 - t.ref], t.labels[t.ref], rd, lo, hi, rd_method,
                              conf_level, higher_is_better)
-

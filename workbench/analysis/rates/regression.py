@@ -126,4 +126,3 @@ def logistic_regression(data, *, outcome="outcome", group="arm", covariates: Seq
     ge.insert(0, "group", [g for _, g in group_terms])
     ge.insert(1, "reference", ref)
     return LogisticRegressionResult(table, ge, ref, covariates, int(len(y)), conf_level, converged)
-

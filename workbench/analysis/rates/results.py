@@ -423,4 +423,3 @@ class RatesSensitivity(Result):
         a = self.nri.comparisons.assign(missing="nri")
         b = self.complete_case.comparisons.assign(missing="complete_case")
         return pd.concat([a, b], ignore_index=True)
-

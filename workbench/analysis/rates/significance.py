@@ -364,7 +364,6 @@ def equivalence_test(data=None, *, margin, outcome="outcome", group="arm", event
     )
 
 
-
 # --------------------------------------------------------------------------------------------
 # vectorised p-values for simulated replicates
 # --------------------------------------------------------------------------------------------
@@ -413,4 +412,3 @@ def two_proportion_pvalues(x1, n1, x2, n2, *, test: str = "chisq", margin: float
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = np.where(var > 0, num**2 / var, 0.0)
     return stats.chi2.sf(stat, 1)
-

@@ -122,4 +122,3 @@ def check_reference(reference, levels):
             f"`reference` must be one of the groups {list(levels)}; got {reference!r}."
         )
     return ref
-

@@ -210,4 +210,3 @@ def analyze_survival(data: pd.DataFrame, *, time: str, event: str, group: str,
     return SurvivalAnalysis(km=km, median=med, logrank=lr, cox=cox, rmst=rm,
                             cumulative_incidence=ci, times=tuple(float(t) for t in times_arr),
                             tau=float(tau), conf_type=conf_type, settings=settings)
-

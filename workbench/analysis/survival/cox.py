@@ -501,4 +501,3 @@ def cox_ph(data: pd.DataFrame, *, time: str, event: str, group: str, reference=N
         iterations=int(fit["iter"]), converged=bool(fit["converged"]), ties=ties,
         n=int(len(prep.time)), n_events=int(prep.event.sum()), conf_level=conf_level,
         strata=slevels, warnings=tuple(msgs))
-

@@ -359,7 +359,6 @@ def median_survival(data: pd.DataFrame, *, time: str, event: str, group: str | N
                                 conf_level=conf_level)
 
 
-
 # ============================================================================================
 # RMST
 # ============================================================================================
@@ -523,4 +522,3 @@ def cumulative_incidence(data: pd.DataFrame, *, time: str, event: str, group: st
                           "ci_lower": 1 - t["ci_upper"], "ci_upper": 1 - t["ci_lower"]})
     return CumulativeIncidenceResult(table=table, at=float(at), conf_type=conf_type,
                                      conf_level=km.conf_level)
-

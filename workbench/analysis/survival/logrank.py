@@ -175,4 +175,3 @@ def logrank_test(data: pd.DataFrame, *, time: str, event: str, group: str,
         rho=float(rho), strata=slevels,
         observed_by_stratum=obs_s if slevels is not None else None,
         expected_by_stratum=exp_s if slevels is not None else None)
-
