@@ -308,7 +308,19 @@ def test_equal_variances_egger_and_trimfill_null_with_note(capsys, tmp_path):
 def test_level_error_names_the_option(capsys, smd_csv):
     err = run_error(capsys, ["meta", smd_csv("meta_smd_k5"), "--yi", "g", "--vi", "v",
                              "--level", "95"])
-    assert "`--level` must be in (0, 1)" in err
+    assert "`--conf-level` must be in (0, 1)" in err
+
+
+def test_conf_level_and_its_alias(capsys, smd_csv):
+    """--conf-level sets the level of every interval; --level (its old name) still works, and the
+    JSON has the level under both keys."""
+    argv = ["meta", smd_csv("meta_smd_k5"), "--yi", "g", "--vi", "v", "--json"]
+    new = run_json(capsys, argv + ["--conf-level", "0.9"])
+    old = run_json(capsys, argv + ["--level", "0.9"])
+    default = run_json(capsys, argv)
+    assert new == old
+    assert new["conf_level"] == new["level"] == 0.9 and default["conf_level"] == 0.95
+    assert new["ci_upper"] - new["ci_lower"] < default["ci_upper"] - default["ci_lower"]
 
 
 def test_mantel_haenszel_without_events_names_the_columns(capsys, tmp_path):

@@ -213,7 +213,7 @@ def test_help_names_the_aliases(capsys):
             main(["power", verb, "--help"])
         out = capsys.readouterr().out
         for alias in aliases:
-            assert f"alias: {alias}" in out or f"alias of --alternative" in out
+            assert f"alias: {alias}" in out or "alias of --alternative" in out
 
 
 def test_unreachable_power_says_so(capsys):

@@ -275,6 +275,19 @@ def test_numeric_groups_in_numeric_order_and_strict_outcome_values(capsys, tmp_p
             ["arms"]] == [1, 1]
 
 
+def test_conf_level_and_its_alias(capsys):
+    """--conf-level sets the level of every interval; --level is its old name."""
+    argv = ["rates", "--counts", "14/25,18/26", "--labels", "pdt,fluoxetine", "--json"]
+    new = run_json(capsys, *argv[1:], "--conf-level", "0.9")
+    old = run_json(capsys, *argv[1:], "--level", "0.9")
+    default = run_json(capsys, *argv[1:])
+    assert new == old
+    width = [a["ci_upper"] - a["ci_lower"] for a in new["arms"]]
+    assert all(w < d["ci_upper"] - d["ci_lower"] for w, d in zip(width, default["arms"]))
+    main(["rates", *argv[1:-1], "--conf-level", "0.9"])
+    assert "90% CI" in capsys.readouterr().out
+
+
 def test_option_names_in_errors(capsys):
-    assert "`--level`" in run_error(capsys, "--counts", "14/25,18/26", "--level", "95")
+    assert "`--conf-level`" in run_error(capsys, "--counts", "14/25,18/26", "--level", "95")
     assert "1..2" in run_error(capsys, "--counts", "14/25,18/26", "--reference", "3")

@@ -111,6 +111,26 @@ def test_zero_event_arm_warns_on_stderr_and_keeps_json_clean(capsys):
     assert "may be infinite" in out.err and "may be infinite" in data["warnings"][0]
 
 
+def test_conf_level_reaches_every_interval(capsys):
+    """--conf-level is the level of the Kaplan-Meier, median, Cox and RMST intervals."""
+    import pandas as pd
+
+    from workbench.analysis.survival import analyze_survival
+
+    path = csv("ds1_maintenance_n92_ties")
+    out = run_json(capsys, ["survival", path, *BASE, "--conf-level", "0.9"])
+    lib = analyze_survival(pd.read_csv(path), time="time", event="event", group="arm",
+                           times=[6, 12, 24, 36, 48], tau=48, conf_level=0.9).to_json()
+    assert out["settings"]["conf_level"] == 0.9
+    for key in ("km", "median", "cox", "rmst", "rmst_difference"):
+        assert out[key] == lib[key], key
+    default = run_json(capsys, ["survival", path, *BASE])
+    assert out["cox"][0]["ci_lower"] > default["cox"][0]["ci_lower"]
+    main(["survival", path, "--time", "time", "--event", "event", "--group", "arm",
+          "--conf-level", "0.9"])
+    assert "(90% CI" in capsys.readouterr().out
+
+
 def test_defaults_and_text_report(capsys):
     out = run_json(capsys, ["survival", csv("ds3_stratified_n40_ties"), "--time", "time",
                             "--event", "event", "--group", "arm", "--json"])
@@ -295,6 +315,7 @@ def test_numeric_group_labels_sort_as_numbers(tmp_path, capsys):
     (GOOD.replace("5,0,a", "5,2,a"), [], "column 'event' must be 0/1 or true/false; found 2 "),
     (GOOD, ["--times", "12,6"], "`--times` must be strictly increasing; got [12.0, 6.0]"),
     (GOOD, ["--reference", "c"], "`--reference` must be one of the groups"),
+    (GOOD, ["--conf-level", "95"], "`--conf-level` must be in (0, 1); got 95"),
 ])
 def test_bad_input_messages_name_the_column_or_option(tmp_path, capsys, content, args, expected):
     path = tmp_path / "data.csv"

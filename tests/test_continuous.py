@@ -30,7 +30,7 @@ from workbench.analysis.continuous import (
     locf,
     mmrm,
     mmrm_arrays,
-    ttest,
+    t_test,
     ttest_arrays,
 )
 from workbench.design import ContinuousArm, ContinuousDesign, load_design
@@ -79,7 +79,7 @@ def test_reference_data_are_the_files_r_analysed(cross, long):
     ("change_welch", False, True), ("change_student", True, True)])
 def test_ttests_match_r(cross, key, equal_var, change):
     ref = CROSS["outputs"][key]
-    r = ttest(cross, outcome="week12", group="arm", baseline="baseline" if change else None,
+    r = t_test(cross, outcome="week12", group="arm", baseline="baseline" if change else None,
               equal_var=equal_var)
     assert r.reference == "0" and r.comparison == "1"  # first sorted level is the reference
     assert r.statistic == approx(ref["t"])
@@ -224,7 +224,7 @@ def test_mmrm_does_not_depend_on_row_order_or_labels(long, mmrm_ref):
 
 
 def test_swapping_the_reference_flips_every_difference(cross, long, mmrm_ref):
-    for fn, kw in ((ttest, {}), (ancova, {"baseline": "baseline"}), (hedges_g, {})):
+    for fn, kw in ((t_test, {}), (ancova, {"baseline": "baseline"}), (hedges_g, {})):
         a = fn(cross, outcome="week12", group="arm", **kw)
         b = fn(cross, outcome="week12", group="arm", reference=1, **kw)
         assert b.estimate == approx(-a.estimate) and b.ci_lower == approx(-a.ci_upper)
@@ -235,7 +235,7 @@ def test_swapping_the_reference_flips_every_difference(cross, long, mmrm_ref):
 
 def test_inputs_are_not_modified(cross, long):
     c0, l0 = cross.copy(), long.copy()
-    ttest(cross, outcome="week12", group="arm", baseline="baseline")
+    t_test(cross, outcome="week12", group="arm", baseline="baseline")
     ancova(cross, outcome="week12", group="arm", baseline="baseline")
     mmrm(long, outcome="hamd", group="arm", visit="week", subject="id", baseline="baseline")
     locf(long, outcome="hamd", visit="week", subject="id")
@@ -246,7 +246,7 @@ def test_inputs_are_not_modified(cross, long):
 def test_missing_outcomes_are_left_out_and_counted(cross, long, mmrm_ref):
     d = cross.copy()
     d.loc[[0, 50], "week12"] = np.nan
-    r = ttest(d, outcome="week12", group="arm")
+    r = t_test(d, outcome="week12", group="arm")
     assert r.n_missing == 2 and r.n_reference + r.n_comparison == 78
     # explicit empty rows for missed visits give the same MMRM as absent rows
     full = pd.MultiIndex.from_product([long["id"].unique(), [0, 4, 8, 12]], names=["id", "week"])
@@ -314,17 +314,17 @@ def test_groups_and_options_are_checked(cross):
     three = cross.assign(arm=cross["arm"].astype(str))
     three.loc[:3, "arm"] = "x"
     with pytest.raises(DataValidationError, match="'arm' must have exactly two groups"):
-        ttest(three, outcome="week12", group="arm")
+        t_test(three, outcome="week12", group="arm")
     with pytest.raises(InvalidParameterError, match="reference"):
-        ttest(cross, outcome="week12", group="arm", reference="placebo")
+        t_test(cross, outcome="week12", group="arm", reference="placebo")
     with pytest.raises(InvalidParameterError, match="conf_level"):
         ancova(cross, outcome="week12", group="arm", baseline="baseline", conf_level=95)
     with pytest.raises(InvalidParameterError, match="correction"):
         hedges_g(cross, outcome="week12", group="arm", correction="hedges")
     with pytest.raises(DataValidationError, match="'nope' is missing"):
-        ttest(cross, outcome="nope", group="arm")
+        t_test(cross, outcome="nope", group="arm")
     with pytest.raises(DataValidationError, match="'week12' must be numeric"):
-        ttest(cross.assign(week12="x"), outcome="week12", group="arm")
+        t_test(cross.assign(week12="x"), outcome="week12", group="arm")
 
 
 def test_mmrm_not_estimable_or_not_converging_says_why(long):
@@ -360,9 +360,9 @@ def test_array_analyses_match_the_data_frame_functions():
         a = ancova(end, baseline="baseline", **opts)
         assert an["estimate"][rep] == approx(a.estimate) and an["se"][rep] == approx(a.se)
         assert an["p_value"][rep] == approx(a.p_value)
-        t = ttest(end, **opts)
+        t = t_test(end, **opts)
         assert tt["statistic"][rep] == approx(t.statistic) and tt["df"][rep] == approx(t.df)
-        s = ttest(end, equal_var=True, **opts)
+        s = t_test(end, equal_var=True, **opts)
         assert st["p_value"][rep] == approx(s.p_value)
 
 
@@ -373,6 +373,80 @@ def test_mmrm_arrays_marks_replicates_it_cannot_fit():
     out = mmrm_arrays(y, obs, np.repeat([0, 1], 5))
     assert out["converged"].tolist() == [True, False]
     assert np.isfinite(out["estimate"][0]) and np.isnan(out["estimate"][1])
+
+
+@pytest.mark.parametrize("alternative", ["two-sided", "less", "greater"])
+def test_ttest_and_ancova_arrays_equal_scipy_and_statsmodels_per_row(alternative):
+    """On realistic simulated trials (drop-out: complete cases differ per row) every row of the
+    batched t-tests equals scipy's ttest_ind and every row of the batched ANCOVA statsmodels OLS."""
+    import statsmodels.api as sm
+    from scipy import stats
+
+    sims = simulate_continuous_arrays(
+        dataclasses.replace(load_design("t7"), dropout=(0.1, 0.1, 0.1)), 40, rng=4)
+    y, obs, base = sims.y[..., -1], sims.observed[..., -1], sims.y[..., 0]
+    arm = np.broadcast_to(sims.arm, y.shape).astype(bool)
+    welch = ttest_arrays(y, obs, sims.arm, alternative=alternative)
+    student = ttest_arrays(y, obs, sims.arm, equal_var=True, alternative=alternative)
+    anc = ancova_arrays(y, obs, sims.arm, base, alternative=alternative)
+    for r in range(y.shape[0]):
+        x1, x0 = y[r, obs[r] & arm[r]], y[r, obs[r] & ~arm[r]]
+        for out, equal_var in ((welch, False), (student, True)):
+            ref = stats.ttest_ind(x1, x0, equal_var=equal_var, alternative=alternative)
+            assert out["statistic"][r] == approx(ref.statistic, rel=1e-10)
+            assert out["p_value"][r] == approx(ref.pvalue, rel=1e-9)
+            assert out["df"][r] == approx(ref.df, rel=1e-10)
+            assert out["estimate"][r] == approx(x1.mean() - x0.mean(), rel=1e-10)
+        X = np.column_stack([np.ones(obs[r].sum()), arm[r, obs[r]], base[r, obs[r]]])
+        fit = sm.OLS(y[r, obs[r]], X).fit()
+        assert anc["estimate"][r] == approx(fit.params[1], rel=1e-9)
+        assert anc["se"][r] == approx(fit.bse[1], rel=1e-9)
+        assert anc["statistic"][r] == approx(fit.tvalues[1], rel=1e-9)
+        assert anc["df"][r] == fit.df_resid
+        two_sided = fit.pvalues[1]
+        t = fit.tvalues[1]
+        expected = {"two-sided": two_sided, "greater": stats.t.sf(t, fit.df_resid),
+                    "less": stats.t.cdf(t, fit.df_resid)}[alternative]
+        assert anc["p_value"][r] == approx(expected, rel=1e-9)
+
+
+def test_array_tests_are_nan_where_undefined():
+    """The one degenerate-case rule of the batched tests: an undefined statistic is NaN, its
+    p-value too, and a NaN p-value is never a rejection."""
+    arm = np.repeat([0, 1], 4)
+    y = np.array([[5.0] * 8,                               # constant: standard error 0
+                  [3.0, 4, 5, 6, 7, 8, 9, 10],             # ordinary
+                  [3.0, 4, 5, 6, 7, 8, 9, 10]])            # arm 1 has one observed value
+    obs = np.ones_like(y, bool)
+    obs[2, 5:] = False
+    for equal_var in (False, True):
+        out = ttest_arrays(y, obs, arm, equal_var=equal_var)
+        assert out["estimate"][0] == 0 and out["se"][0] == 0
+        assert np.isnan(out["statistic"][0]) and np.isnan(out["p_value"][0])
+        assert np.isfinite(out["statistic"][1]) and np.isfinite(out["p_value"][1])
+        assert all(np.isnan(out[k][2]) for k in ("estimate", "se", "df", "statistic", "p_value"))
+        assert not (out["p_value"] < 0.05)[[0, 2]].any()
+    # ANCOVA: an exact fit (statistic undefined), an ordinary row, a constant baseline (the model
+    # is not estimable) and too few observations
+    base = np.array([[1.0, 2, 3, 4, 5, 6, 7, 8]] * 4)
+    base[2] = 3.0
+    noisy = np.array([3.0, 5, 4, 8, 7, 9, 12, 10])
+    yy = np.vstack([2 * base[0] + 5 * arm, noisy, noisy, noisy])
+    ob = np.ones_like(yy, bool)
+    ob[3, [1, 2, 5, 6, 7]] = False
+    out = ancova_arrays(yy, ob, arm, base)
+    assert out["estimate"][0] == approx(5.0) and out["df"][0] == 5
+    assert np.isnan(out["statistic"][0]) and np.isnan(out["p_value"][0])
+    assert np.isfinite(out["p_value"][1])
+    for r in (2, 3):
+        assert all(np.isnan(out[k][r]) for k in ("estimate", "se", "df", "statistic", "p_value"))
+    assert not (out["p_value"] < 0.05)[[0, 2, 3]].any()
+    with pytest.raises(InvalidParameterError, match="alternative"):
+        ttest_arrays(y, obs, arm, alternative="two.sided")
+    with pytest.raises(InvalidParameterError, match="equal_var"):
+        ttest_arrays(y, obs, arm, equal_var="yes")
+    with pytest.raises(InvalidParameterError, match="observed"):
+        ancova_arrays(y, obs[:, :4], arm, base[:3])
 
 
 # =============================================================================================
@@ -457,7 +531,7 @@ def test_arm_and_dict_errors():
 # =============================================================================================
 def test_simulated_data_frame():
     design = load_design("t8")
-    df = wb.simulate(design, rng=3)
+    df = wb.simulate_trial(design, rng=3)
     assert list(df.columns) == ["subject", "arm", "visit", "week", "baseline", "hamd",
                                 "dropped_out", "remission"]
     assert len(df) == 149 * 3
@@ -745,8 +819,8 @@ def test_notebook_05_runs_and_records_its_results(tmp_path):
     assert closed.loc["ANCOVA", "power"] == pytest.approx(power_ancova(
         difference=-4, sd=6, rho=design.baseline_endpoint_correlation, n1=20 * keep,
         n2=20 * keep).power, rel=1e-9)
-    sim = res["power_simulated"].set_index("method")
-    assert list(sim.index) == ["mmrm", "ancova_completers", "ttest_completers", "ancova_locf"]
+    sim = res["power_simulated"].set_index("test")
+    assert list(sim.index) == ["mmrm", "ancova", "welch", "ancova-locf"]
     assert (sim["n_reps"] == 30).all()
     assert "LOCF" in res["locf"]["method"]
     assert "MMRM difference" in res["conclusion"]

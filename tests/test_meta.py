@@ -23,12 +23,12 @@ from workbench.analysis.meta import (
     effect_sizes,
     egger_test,
     leave_one_out,
-    log_odds_ratio,
-    log_risk_ratio,
     mantel_haenszel,
     meta_analysis,
-    risk_difference,
-    smd,
+    or_effect_sizes,
+    rd_effect_sizes,
+    rr_effect_sizes,
+    smd_effect_sizes,
     subgroup_analysis,
     trim_and_fill,
 )
@@ -242,7 +242,7 @@ def test_escalc_binary(case, measure):
     ref = CASES[case]["outputs"][measure]["escalc"]
     np.testing.assert_allclose(es.yi, ref["yi"], rtol=RTOL)
     np.testing.assert_allclose(es.vi, ref["vi"], rtol=RTOL)
-    func = {"RR": log_risk_ratio, "OR": log_odds_ratio, "RD": risk_difference}[measure]
+    func = {"RR": rr_effect_sizes, "OR": or_effect_sizes, "RD": rd_effect_sizes}[measure]
     yi, vi = func(df["a"], df["n1"], df["c"], df["n2"])
     np.testing.assert_allclose(yi, ref["yi"], rtol=RTOL)
 
@@ -304,7 +304,7 @@ def test_smd_matches_escalc_on_hamd_data():
                           n2="n0")
         ref = out[key]["metafor_escalc_SMD"]
         assert close(es.yi[0], ref["yi"]) and close(es.vi[0], ref["vi"])
-        yi, vi = smd(g.mean()[0], g.std()[0], g.size()[0], g.mean()[1], g.std()[1], g.size()[1])
+        yi, vi = smd_effect_sizes(g.mean()[0], g.std()[0], g.size()[0], g.mean()[1], g.std()[1], g.size()[1])
         assert close(yi[0], -ref["yi"])  # swapping the groups flips the sign
 
 
@@ -500,8 +500,8 @@ def test_parameter_errors_name_the_parameter():
     inp = CASES["meta_smd_k5"]["inputs"]
     with pytest.raises(InvalidParameterError, match="method"):
         meta_analysis(yi=inp["yi"], vi=inp["vi"], method="HS")
-    with pytest.raises(InvalidParameterError, match="level"):
-        meta_analysis(yi=inp["yi"], vi=inp["vi"], level=95)
+    with pytest.raises(InvalidParameterError, match="conf_level"):
+        meta_analysis(yi=inp["yi"], vi=inp["vi"], conf_level=95)
     with pytest.raises(InvalidParameterError, match="control"):
         meta_analysis(yi=inp["yi"], vi=inp["vi"], control={"iterations": 3})
     with pytest.raises(InvalidParameterError, match="MH"):

@@ -13,16 +13,21 @@ from scipy import integrate, special, stats
 
 import workbench
 from workbench import InvalidParameterError
-from workbench.analysis.meta import effect_sizes, egger_test, meta_analysis, trim_and_fill
+from workbench.analysis.meta import (
+    effect_sizes,
+    egger_replicates,
+    egger_test,
+    meta_analysis,
+    pool_replicates,
+    trim_and_fill,
+)
 from workbench.design import load_design
 from workbench.design.meta import MetaAnalysisDesign, split_sizes
+from workbench.power.meta import publication_bias
 from workbench.simulate.meta import (
     BLOCK,
     META_DICTIONARY,
-    egger_replicates,
     make_meta_dataset,
-    pool_replicates,
-    publication_bias,
     publication_probability,
     simulate_meta,
     simulate_meta_arrays,
@@ -157,7 +162,7 @@ def test_same_seed_same_numbers_and_prefix_property():
     one = simulate_meta(d, rng=3)
     np.testing.assert_allclose(one["yi"], a.yi[0])
     assert list(one["study"])[:2] == ["M1-01", "M1-02"]
-    np.testing.assert_array_equal(workbench.simulate(d, rng=3)["yi"], one["yi"])
+    np.testing.assert_array_equal(workbench.simulate_trial(d, rng=3)["yi"], one["yi"])
     assert workbench.simulate_arrays(d, 7, rng=3).yi.shape == (7, 5)
 
 
@@ -311,5 +316,5 @@ def test_plot_funnel_contours_and_points():
     plt.close(ax.figure)
     with pytest.raises(InvalidParameterError, match="result"):
         workbench.plot_funnel({"yi": [1]})
-    with pytest.raises(InvalidParameterError, match="levels"):
-        workbench.plot_funnel(tf, levels=(0.9, 95))
+    with pytest.raises(InvalidParameterError, match="conf_levels"):
+        workbench.plot_funnel(tf, conf_levels=(0.9, 95))

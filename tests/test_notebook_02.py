@@ -78,7 +78,7 @@ def test_custom_arms_simulated(tmp_path):
     rec = wb.read_results(out)
     design = wb.BinaryDesign(arms, reference="control", dropout=0.1, missing="nri", margin=-0.2,
                              name="custom")
-    df = wb.simulate(design, rng=9, covariates=True)
+    df = wb.simulate_trial(design, rng=9, covariates=True)
     expected = wb.compare_rates(df, outcome="outcome", group="arm", missing="nri",
                                 reference="control", margin=-0.2)
     row = expected.comparisons.iloc[0]

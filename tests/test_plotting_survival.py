@@ -63,7 +63,7 @@ def test_plot_km_on_given_axes_without_extras_and_pooled():
 def test_plot_km_bad_input_is_named():
     with pytest.raises(InvalidParameterError, match="time"):
         plot_km(pd.read_csv(DS1))
-    with pytest.raises(InvalidParameterError, match="km_result_or_df"):
+    with pytest.raises(InvalidParameterError, match="`data`"):
         plot_km([1, 2, 3])
 
 

@@ -21,6 +21,7 @@ from scipy import stats
 import workbench.analysis.rates as R
 from tests import helpers
 from tests.helpers import reference_cases
+from workbench.analysis.rates import significance as S
 from workbench.exceptions import (
     ConvergenceError,
     DataValidationError,
@@ -290,14 +291,14 @@ def test_holm_adjustment_against_hand_computation():
     order = np.argsort(p)
     expected = np.empty(3)
     expected[order] = np.minimum(1, np.maximum.accumulate((3 - np.arange(3)) * p[order]))
-    got = R._adjust(p, "holm")
+    got = S.adjust_p_values(p, "holm")
     np.testing.assert_allclose(got, expected, rtol=1e-12)
 
 
 def test_fisher_2xk_enumeration_equals_2x2_fisher():
     # the 2 x k enumeration on a 2 x 2 table reproduces scipy's Fisher p-value
     for x, n in [([3, 10], [37, 37]), ([0, 4], [10, 12]), ([14, 18], [25, 26])]:
-        p = R._fisher_2xk_p(np.array(x), np.array(n))
+        p = S._fisher_2xk_p(np.array(x), np.array(n))
         ref = stats.fisher_exact([[x[0], n[0] - x[0]], [x[1], n[1] - x[1]]]).pvalue
         assert p == pytest.approx(ref, abs=1e-12)
 
@@ -485,7 +486,7 @@ def test_two_proportion_pvalues_agree_with_scalar_tests():
     x1, x2 = rng.integers(1, 30, 50), rng.integers(1, 30, 50)
     for test, f in (("chisq", "chisq"), ("chisq-yates", "chisq-yates")):
         p = R.two_proportion_pvalues(x1, 37, x2, 40, test=test)
-        ref = [R._pair_p(int(a), 37, int(b), 40, f) for a, b in zip(x1, x2)]
+        ref = [S.pair_p_value(int(a), 37, int(b), 40, f) for a, b in zip(x1, x2)]
         np.testing.assert_allclose(p, ref, rtol=1e-10)
         # and against scipy's chi-square test of each 2 x 2 table (Yates as R's prop.test: scipy
         # caps the correction at |O - E| as R does)
@@ -509,7 +510,7 @@ def test_two_proportion_pvalues_agree_with_scalar_tests():
     (dict(events=[1, 2], totals=[5, 5], labels=["a"]), "labels"),
     (dict(events=[1, 2], totals=[5, 5], reference="zzz"), "reference"),
     (dict(events=[1, 2], totals=[5, 5], method="exact"), "method"),
-    (dict(events=[1, 2], totals=[5, 5], level=1.5), "level"),
+    (dict(events=[1, 2], totals=[5, 5], conf_level=1.5), "conf_level"),
     (dict(), "events"),
 ])
 def test_bad_counts_name_the_parameter(kwargs, match):

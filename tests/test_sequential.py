@@ -748,7 +748,7 @@ def test_notebook_06_with_small_parameters(tmp_path):
         {"combination": 0.3, "pharmacotherapy": 0.6}, at=12,
         sizes={"combination": rec["n_per_arm"], "pharmacotherapy": rec["n_per_arm"]},
         accrual_time=6, follow_up=12, follow_up_type="calendar")
-    df = wb.simulate(trial, rng=5)
+    df = wb.simulate_trial(trial, rng=5)
     looks = data_at_events(df, rec["events_per_look"])
     first = wb.logrank_test(looks[0][1], time="time", event="event", group="arm")
     m = monitor_logrank(d, results=[first], experimental="combination",
@@ -887,7 +887,7 @@ def _t1_trial_data(seed=9):
     trial = wb.SurvivalDesign.from_probabilities(
         {"combination": 0.27, "pharmacotherapy": 0.47}, at=48, n_total=150, accrual_time=24,
         follow_up=48, follow_up_type="calendar")
-    return wb.simulate(trial, rng=seed)
+    return wb.simulate_trial(trial, rng=seed)
 
 
 def test_data_at_events_cuts_at_the_calendar_time_of_the_kth_event():

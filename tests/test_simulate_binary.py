@@ -13,7 +13,7 @@ from scipy import stats
 from workbench.analysis.rates import two_proportion_pvalues
 from workbench.design import BinaryArm, BinaryDesign, load_design
 from workbench.exceptions import InvalidParameterError
-from workbench.simulate import simulate, simulate_arrays
+from workbench.simulate import simulate_trial, simulate_arrays
 from workbench.simulate.binary import (
     BINARY_COLUMNS,
     simulate_binary,
@@ -24,7 +24,7 @@ from workbench.simulate.binary import (
 
 def test_dataframe_structure_and_consistency():
     d = load_design("t3").with_dropout(0.2)
-    df = simulate(d, rng=11)
+    df = simulate_trial(d, rng=11)
     assert tuple(df.columns) == BINARY_COLUMNS
     assert df["id"].tolist() == list(range(1, 157))
     assert df.groupby("arm", sort=False).size().tolist() == [51, 52, 53]
@@ -49,9 +49,9 @@ def test_bad_outcome_imputes_missing_as_failure():
 
 def test_reproducible_and_dispatch():
     d = load_design("t4").with_dropout(0.1)
-    a, b = simulate(d, rng=5), simulate_binary(d, rng=np.random.default_rng(5))
+    a, b = simulate_trial(d, rng=5), simulate_binary(d, rng=np.random.default_rng(5))
     pd.testing.assert_frame_equal(a, b)
-    assert not simulate(d, rng=6).equals(a)
+    assert not simulate_trial(d, rng=6).equals(a)
     arr = simulate_arrays(d, 1, rng=5)  # the DataFrame is the one-replicate array draw
     np.testing.assert_array_equal(arr.outcome_nri[0], a["outcome_nri"].to_numpy().astype(bool))
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from workbench import InvalidParameterError, SurvivalDesign, load_design, simulate, simulate_arrays
+from workbench import InvalidParameterError, SurvivalDesign, load_design, simulate_trial, simulate_arrays
 from workbench.design import Arm, PiecewiseExponential, Weibull
 from workbench.simulate.export import to_adam
 
@@ -71,19 +71,19 @@ def test_weibull_piecewise_and_cure_distributions():
 
 def test_same_seed_same_data_and_common_random_numbers():
     d = load_design("t1")
-    a = simulate(d, rng=11)
-    b = simulate(d, rng=11)
+    a = simulate_trial(d, rng=11)
+    b = simulate_trial(d, rng=11)
     pd.testing.assert_frame_equal(a, b)
-    assert not simulate(d, rng=12)["time"].equals(a["time"])
+    assert not simulate_trial(d, rng=12)["time"].equals(a["time"])
     # the first patients of each arm get the same numbers whatever the arm sizes
-    big = simulate(d.with_sizes([60, 70]), rng=11)
+    big = simulate_trial(d.with_sizes([60, 70]), rng=11)
     small_first = a[a["arm"] == "combination"]["event_time"].to_numpy()
     big_first = big[big["arm"] == "combination"]["event_time"].to_numpy()[:41]
     np.testing.assert_array_equal(small_first, big_first)
 
 
 def test_dataframe_is_tidy_and_consistent():
-    df = simulate(load_design("t1"), rng=5)
+    df = simulate_trial(load_design("t1"), rng=5)
     assert len(df) == 92 and df["id"].is_unique
     ev = df["event"] == 1
     assert df.loc[ev, "censoring_reason"].isna().all()
@@ -94,7 +94,7 @@ def test_dataframe_is_tidy_and_consistent():
 
 
 def test_adam_shape():
-    df = simulate(load_design("t1"), rng=5)
+    df = simulate_trial(load_design("t1"), rng=5)
     adsl, adtte = to_adam(df, studyid="T1")
     assert adsl["USUBJID"].is_unique and len(adsl) == 92
     for col in ["STUDYID", "USUBJID", "TRT01P", "PARAMCD", "PARAM", "AVAL", "AVALU", "CNSR",
@@ -109,9 +109,9 @@ def test_bad_arguments():
     with pytest.raises(InvalidParameterError, match="n_reps"):
         simulate_arrays(load_design("t1"), 0, rng=1)
     with pytest.raises(InvalidParameterError, match="design"):
-        simulate({"arms": []}, rng=1)
+        simulate_trial({"arms": []}, rng=1)
     with pytest.raises(InvalidParameterError, match="rng"):
-        simulate(load_design("t1"), rng="seed")
+        simulate_trial(load_design("t1"), rng="seed")
 
 
 def test_t1_synthetic_data_regenerates_byte_for_byte(tmp_path):
@@ -152,7 +152,7 @@ def test_simulate_command_reads_other_design_types(tmp_path, design_file):
     path = ROOT / "synthetic_data" / design_file
     assert main(["simulate", str(path), "--seed", "5", "--out", str(tmp_path)]) == 0
     written = pd.read_csv(tmp_path / "patients.csv")
-    expected = simulate(load_design(path), rng=5)
+    expected = simulate_trial(load_design(path), rng=5)
     assert len(written) == len(expected)
     # the file holds the library's data set for that seed, value for value
     expected.to_csv(tmp_path / "expected.csv", index=False)

@@ -31,7 +31,7 @@ def test_notebook_01_with_small_parameters(tmp_path):
         {"combination": 0.3, "pharmacotherapy": 0.6}, at=24,
         sizes={"combination": 20, "pharmacotherapy": 25}, accrual_time=6, follow_up=24,
         dropout_probability=0.05, dropout_time=24)
-    df = wb.simulate(design, rng=3)
+    df = wb.simulate_trial(design, rng=3)
     expected = wb.analyze_survival(df, time="time", event="event", group="arm",
                                    times=[6, 12, 24], tau=24, ties="breslow",
                                    reference="pharmacotherapy")

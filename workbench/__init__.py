@@ -67,7 +67,7 @@ _EXPORTS: dict[str, str] = {
     "compare_rates": ".analysis.rates",
     "rates_sensitivity": ".analysis.rates",
     # continuous outcomes
-    "ttest": ".analysis.continuous",
+    "t_test": ".analysis.continuous",
     "ancova": ".analysis.continuous",
     "hedges_g": ".analysis.continuous",
     "mmrm": ".analysis.continuous",
@@ -108,7 +108,7 @@ _EXPORTS: dict[str, str] = {
     "leave_one_out": ".analysis.meta",
     "subgroup_analysis": ".analysis.meta",
     "MetaAnalysisDesign": ".design.meta",
-    "publication_bias": ".simulate.meta",
+    "publication_bias": ".power.meta",
     # plotting
     "plot_km": ".plotting",
     "plot_risk_differences": ".plotting",

@@ -86,7 +86,7 @@ def run_t1_job(out="output/t1", *, seed: int = 11, design: SurvivalDesign | None
     """
     from .analysis.survival import analyze_survival
     from .notebooks import read_results, render_html, run_notebook
-    from .simulate import simulate
+    from .simulate import simulate_trial
     from .simulate.export import write_csv_atomic, write_survival_dataset
 
     design = design or load_design("t1")
@@ -100,7 +100,7 @@ def run_t1_job(out="output/t1", *, seed: int = 11, design: SurvivalDesign | None
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     os.chmod(work, 0o777 & ~current_umask())  # mkdtemp makes it private
     try:
-        df = simulate(design, rng=seed)
+        df = simulate_trial(design, rng=seed)
         data = write_survival_dataset(df, work / "data", design=design, seed=seed, studyid="T1")
         horizon = min(48.0, design.max_follow_up)
         times = [t for t in _REPORT_TIMES if t <= design.max_follow_up]

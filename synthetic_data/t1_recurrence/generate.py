@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from workbench import SurvivalDesign, load_design, simulate
+from workbench import SurvivalDesign, load_design, simulate_trial
 from workbench.simulate.export import write_survival_dataset
 
 TARGETS = {"combination": 0.27, "pharmacotherapy": 0.47}
@@ -39,7 +39,7 @@ def km_cumulative_incidence(time: np.ndarray, event: np.ndarray, horizon: float)
 
 def calibrated(design: SurvivalDesign):
     for seed in range(1, MAX_SEED + 1):
-        df = simulate(design, rng=seed)
+        df = simulate_trial(design, rng=seed)
         ok = True
         for arm, target in TARGETS.items():
             sub = df[df["arm"] == arm]

@@ -1,12 +1,26 @@
-"""Two-arm tests computed for many replicates at once (no Python loop per replicate).
+"""Tests and models computed for many replicates at once (no Python loop per replicate).
 
-Simulation power needs the planned test on thousands of simulated trials. These functions take
-``(n_reps, n)`` arrays, one row per replicate, and return one statistic per row:
+Simulation power needs the planned analysis on thousands of simulated trials. These functions take
+arrays with one row per replicate and return one result per row:
 
 - :func:`logrank_arrays`: the log-rank test (R ``survival::survdiff``, rho = 0);
 - :func:`cox_arrays`: the Cox model with the arm as the only covariate, Newton-Raphson on all rows
   together, Efron or Breslow ties; Wald and score statistics;
-- :func:`rates_arrays`: the two-proportion z (chi-square) test from per-replicate counts.
+- :func:`rates_arrays`: the two-proportion z (chi-square) test from per-replicate counts;
+- :func:`ttest_arrays`: Welch or Student two-sample t-tests;
+- :func:`ancova_arrays`: the ANCOVA ``y ~ arm + baseline`` by batched least squares;
+- :func:`mmrm_arrays`: the MMRM (unstructured covariance, REML) by batched Fisher scoring
+  (:mod:`workbench.analysis.reml`).
+
+Pooling of simulated bodies of trials lives with the meta-analysis
+(:func:`workbench.analysis.meta.pool_replicates`, :func:`workbench.analysis.meta.egger_replicates`).
+
+Degenerate replicates
+---------------------
+A statistic that is undefined for a replicate (no variation, too few observations, a model that
+cannot be estimated) is NaN, and so is its p-value; a NaN p-value is never a rejection
+(``p < alpha`` is False). The survival and rates functions keep their documented conventions (a
+statistic of 0 where its variance is 0).
 
 How the survival statistics are vectorised
 ------------------------------------------
@@ -26,12 +40,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
+from .._validation import _check_alternative, _check_bool, _check_probability
 from ..exceptions import DataValidationError, InvalidParameterError
 from ..results import Result
+from .rates.score import difference_variance
+from .reml import arm_visit_column, fit_contrasts, mmrm_design
 
 __all__ = ["EventTable", "event_table", "logrank_arrays", "cox_arrays", "rates_arrays",
-           "LogRankArrays", "CoxArrays", "RatesArrays"]
+           "LogRankArrays", "CoxArrays", "RatesArrays", "ttest_arrays", "ancova_arrays",
+           "mmrm_arrays"]
 
 _MASK = ~np.int64(3)
 
@@ -469,47 +488,248 @@ def rates_arrays(x1, n1, x2, n2, *, margin: float = 0.0, pooled: bool = True) ->
     array([3.9461, 8.802 ])
     """
     x1, n1, x2, n2 = (np.asarray(v, dtype=float) for v in (x1, n1, x2, n2))
-    diff, var = _difference_variance(x1, n1, x2, n2, margin, pooled)
+    diff, var = difference_variance(x1, n1, x2, n2, margin, pooled)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(var > 0, (diff - margin) / np.sqrt(np.where(var > 0, var, 1.0)), 0.0)
     return RatesArrays(z, diff)
 
 
-def _difference_variance(x1, n1, x2, n2, margin: float = 0.0, pooled: bool = True):
-    """``p1_hat - p2_hat`` and the variance its test uses, elementwise (float arrays).
+# ============================================================================================
+# continuous outcomes: t-test, ANCOVA, MMRM
+# ============================================================================================
+_EPS = np.finfo(float).eps
 
-    Farrington-Manning restricted estimates under ``p1 - p2 = margin`` when ``margin != 0``;
-    otherwise the pooled proportion (``pooled=True``: ``z**2`` is Pearson's chi-square) or the
-    unpooled (Wald) variance.
+
+def _t_pvalue(t, df, alternative: str) -> np.ndarray:
+    """p-values of t statistics on ``df`` degrees of freedom; NaN stays NaN."""
+    if alternative == "two-sided":
+        return 2 * stats.t.sf(np.abs(t), df)
+    if alternative == "greater":
+        return stats.t.sf(t, df)
+    return stats.t.cdf(t, df)
+
+
+def ttest_arrays(y, observed, arm, *, equal_var: bool = False,
+                 alternative: str = "two-sided") -> dict[str, np.ndarray]:
+    """Two-sample t-tests of many data sets at once: arm 1 minus arm 0, complete cases.
+
+    Parameters
+    ----------
+    y : float array (n_reps, n)
+        Outcomes; values where ``observed`` is False are ignored.
+    observed : bool array (n_reps, n)
+        Which outcomes enter the test.
+    arm : array (n,) or (n_reps, n) of 0/1
+        1 for the experimental (comparison) arm, 0 for the reference arm.
+    equal_var : bool, default False
+        False: Welch's test with Welch-Satterthwaite degrees of freedom (R's ``t.test`` default);
+        True: Student's pooled-variance test on ``n1 + n0 - 2`` degrees of freedom.
+    alternative : {"two-sided", "less", "greater"}, default "two-sided"
+        The alternative hypothesis about the difference arm 1 minus arm 0.
+
+    Returns
+    -------
+    dict of float arrays (n_reps,)
+        ``estimate`` (difference in means), ``se``, ``df``, ``statistic`` (t) and ``p_value``.
+
+    Notes
+    -----
+    Degenerate replicates: where an arm has fewer than 2 observed values every entry is NaN. Where
+    the standard error is 0 up to rounding (``se <= 10 eps max(|mean1|, |mean0|)``: the outcome is
+    constant within both arms, R's "data are essentially constant") the t statistic is undefined:
+    ``statistic`` and ``p_value`` are NaN (``estimate`` and ``se`` are kept, and ``df`` where it is
+    defined). A NaN p-value never counts as a rejection. Otherwise each row equals
+    :func:`scipy.stats.ttest_ind` (``equal_var`` as here) on its observed values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([[14., 16, 12, 18, 10, 9, 13, 8]])
+    >>> out = ttest_arrays(y, np.ones_like(y, bool), np.repeat([0, 1], 4), equal_var=True)
+    >>> round(float(out["statistic"][0]), 4)
+    -2.9704
+    >>> flat = ttest_arrays(np.full((1, 8), 5.0), np.ones((1, 8), bool), np.repeat([0, 1], 4))
+    >>> float(flat["estimate"][0]), float(flat["statistic"][0]), float(flat["p_value"][0])
+    (0.0, nan, nan)
     """
-    p1, p2 = x1 / n1, x2 / n2
-    if margin != 0:
-        q1, q2 = _fm_rmle_arrays(p1, p2, margin, n2 / n1)
-        var = q1 * (1 - q1) / n1 + q2 * (1 - q2) / n2
-    elif pooled:
-        pbar = (x1 + x2) / (n1 + n2)
-        var = pbar * (1 - pbar) * (1 / n1 + 1 / n2)
-    else:
-        var = p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2
-    return p1 - p2, var
+    _check_bool("equal_var", equal_var)
+    _check_alternative(alternative)
+    y = np.asarray(y, dtype=float)
+    if y.ndim != 2:
+        raise InvalidParameterError(f"`y` must have shape (n_reps, n); got {y.shape}.")
+    w = np.asarray(observed, dtype=bool)
+    if w.shape != y.shape:
+        raise InvalidParameterError(f"`observed` must have shape {y.shape}; got {w.shape}.")
+    arm = np.broadcast_to(np.asarray(arm), y.shape).astype(bool)
+    stats_g = []
+    for sel in (~arm, arm):
+        k = (w & sel).sum(axis=1).astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(w & sel, y, 0).sum(axis=1) / k
+            ss = np.where(w & sel, (y - mean[:, None]) ** 2, 0).sum(axis=1)
+        stats_g.append((k, mean, ss))
+    (k0, m0, ss0), (k1, m1, ss1) = stats_g
+    with np.errstate(invalid="ignore", divide="ignore"):
+        est = m1 - m0
+        if equal_var:
+            dfv = k0 + k1 - 2
+            sp2 = (ss0 + ss1) / dfv
+            se = np.sqrt(sp2 * (1 / k0 + 1 / k1))
+        else:
+            v0, v1 = ss0 / (k0 - 1) / k0, ss1 / (k1 - 1) / k1
+            se = np.sqrt(v0 + v1)
+            dfv = (v0 + v1) ** 2 / (v0 ** 2 / (k0 - 1) + v1 ** 2 / (k1 - 1))
+        tstat = est / se
+    bad = (k0 < 2) | (k1 < 2)
+    undefined = bad | ~(se > 10 * _EPS * np.maximum(np.abs(m0), np.abs(m1)))
+    out = {"estimate": np.where(bad, np.nan, est), "se": np.where(bad, np.nan, se),
+           "df": np.where(bad, np.nan, dfv), "statistic": np.where(undefined, np.nan, tstat)}
+    out["p_value"] = _t_pvalue(out["statistic"], out["df"], alternative)
+    return out
+
+
+def ancova_arrays(y, observed, arm, baseline, *,
+                  alternative: str = "two-sided") -> dict[str, np.ndarray]:
+    """ANCOVA (``y ~ arm + baseline``) of many data sets at once by batched least squares.
+
+    Parameters
+    ----------
+    y : float array (n_reps, n)
+        Outcomes; values where ``observed`` is False are ignored (complete cases).
+    observed : bool array (n_reps, n)
+    arm : array (n,) or (n_reps, n) of 0/1
+        1 for the experimental (comparison) arm, 0 for the reference arm.
+    baseline : float array (n_reps, n) or (n,)
+        The baseline covariate.
+    alternative : {"two-sided", "less", "greater"}, default "two-sided"
+        The alternative hypothesis about the adjusted difference arm 1 minus arm 0.
+
+    Returns
+    -------
+    dict of float arrays (n_reps,)
+        ``estimate`` (the arm coefficient), ``se``, ``df`` (``n_observed - 3``), ``statistic`` (t)
+        and ``p_value``.
+
+    Notes
+    -----
+    Degenerate replicates: where the model is not estimable (``X'X`` singular relative to its
+    scale, e.g. a constant baseline or an empty arm, or ``n_observed <= 3``) every entry is NaN.
+    Where the residual variance is 0 up to rounding (the model fits exactly: residual SD
+    ``<= 10 eps max|y|``) the t statistic is undefined: ``statistic`` and ``p_value`` are NaN
+    (``estimate``, ``se`` and ``df`` are kept). A NaN p-value never counts as a rejection.
+    Otherwise each row equals statsmodels OLS of ``y ~ 1 + arm + baseline`` on its observed rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([[9., 12, 10, 14, 14, 15, 18, 12]])
+    >>> b = np.array([[20., 24, 22, 25, 21, 23, 26, 20]])
+    >>> out = ancova_arrays(y, np.ones_like(y, bool), np.repeat([1, 0], 4), b)
+    >>> round(float(out["estimate"][0]), 4)
+    -3.736
+    """
+    _check_alternative(alternative)
+    y = np.asarray(y, dtype=float)
+    if y.ndim != 2:
+        raise InvalidParameterError(f"`y` must have shape (n_reps, n); got {y.shape}.")
+    w = np.asarray(observed, dtype=float)
+    if w.shape != y.shape:
+        raise InvalidParameterError(f"`observed` must have shape {y.shape}; got {w.shape}.")
+    R, n = y.shape
+    arm = np.broadcast_to(np.asarray(arm, dtype=float), (R, n))
+    X = np.stack([np.ones((R, n)), arm, np.broadcast_to(np.asarray(baseline, dtype=float), (R, n))],
+                 axis=-1)
+    y0 = np.where(w > 0, y, 0.0)
+    A = np.einsum("rnp,rn,rnq->rpq", X, w, X)
+    b = np.einsum("rnp,rn,rn->rp", X, w, y0)
+    det = np.linalg.det(A)
+    good = np.abs(det) > 1e-9 * np.abs(A).max(axis=(1, 2)) ** 3
+    A = np.where(good[:, None, None], A, np.eye(3))
+    A_inv = np.linalg.inv(A)
+    beta = np.einsum("rpq,rq->rp", A_inv, b)
+    resid = (y0 - np.einsum("rnp,rp->rn", X, beta)) * w
+    dfr = w.sum(axis=1) - 3
+    good &= dfr > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s2 = (resid ** 2).sum(axis=1) / dfr
+        se = np.sqrt(s2 * A_inv[:, 1, 1])
+        tstat = beta[:, 1] / se
+    scale = np.abs(y0).max(axis=1) if n else np.zeros(R)
+    defined = good & (np.sqrt(np.where(good, s2, 0.0)) > 10 * _EPS * scale)
+    nan = np.nan
+    out = {"estimate": np.where(good, beta[:, 1], nan), "se": np.where(good, se, nan),
+           "df": np.where(good, dfr, nan), "statistic": np.where(defined, tstat, nan)}
+    out["p_value"] = _t_pvalue(out["statistic"], out["df"], alternative)
+    return out
+
+
+def mmrm_arrays(y, observed, arm, *, baseline=None, conf_level: float = 0.95, tol: float = 1e-10,
+                max_iter: int = 200) -> dict[str, np.ndarray]:
+    """Fit the MMRM to many data sets at once and return the arm effect at the last visit.
+
+    Parameters
+    ----------
+    y : float array (n_reps, n, T)
+        Post-baseline scores at ``T`` visits (values where not observed are ignored).
+    observed : bool array (n_reps, n, T)
+        Which scores were observed (any pattern, not only monotone).
+    arm : array (n,) or (n_reps, n)
+        0 = reference, 1 = comparison.
+    baseline : float array (n_reps, n), optional
+        Baseline covariate.
+    conf_level : float in (0, 1), default 0.95
+    tol, max_iter :
+        Fisher-scoring stopping rule (Newton decrement ``g' I^-1 g < tol``) and iteration cap.
+
+    Returns
+    -------
+    dict of arrays (n_reps,)
+        ``estimate, se, df, statistic, p_value, ci_lower, ci_upper, loglik, converged``; the test
+        is two-sided. Replicates that cannot be fitted (an arm with no data at a visit, too few
+        data) or do not converge have ``converged`` False and NaN results (a NaN p-value never
+        counts as a rejection). ``df`` is the residual ``N_obs - p`` as in ``nlme::gls``.
+
+    Notes
+    -----
+    All replicates are fitted together by Fisher scoring on the elements of the unstructured
+    covariance (:func:`workbench.analysis.reml.fisher_scoring`), with per-replicate step halving;
+    the gradient is the exact REML score and the information is the ML expected information (the
+    REML correction is left out of the step, which changes the path, not the optimum). One
+    iteration costs a few batched ``numpy.linalg`` calls over ``n_reps x n`` small matrices.
+
+    Examples
+    --------
+    >>> from workbench.design import load_design
+    >>> from workbench.simulate import simulate_arrays
+    >>> s = simulate_arrays(load_design("t7"), 20, rng=3)
+    >>> out = mmrm_arrays(s.y[..., 1:], s.observed[..., 1:], s.arm, baseline=s.y[..., 0])
+    >>> out["estimate"].shape, bool(out["converged"].all())
+    ((20,), True)
+    """
+    conf_level = _check_probability("conf_level", conf_level)
+    y = np.asarray(y, dtype=float)
+    if y.ndim != 3:
+        raise InvalidParameterError(f"`y` must have shape (n_reps, n, T); got {y.shape}.")
+    R, n, t = y.shape
+    m = np.asarray(observed, dtype=bool)
+    if m.shape != y.shape:
+        raise InvalidParameterError(f"`observed` must have shape {y.shape}; got {m.shape}.")
+    arm = np.broadcast_to(np.asarray(arm, dtype=float), (R, n))
+    base = None if baseline is None else np.broadcast_to(np.asarray(baseline, float), (R, n))
+    X = mmrm_design(arm, base, t, baseline_by_visit=False)
+    L = np.zeros(X.shape[-1])
+    L[1] = 1.0
+    if t > 1:
+        L[arm_visit_column(t, base is not None, False, t - 1)] = 1.0
+    return fit_contrasts(y, m, X, [L], conf_level, tol, max_iter)[0]
 
 
 def _fm_rmle_arrays(p1, p2, delta, th):
-    """Farrington-Manning restricted estimates of (p1, p2) under ``p1 - p2 = delta``, elementwise.
+    """Farrington-Manning restricted estimates with ``th = n2 / n1``.
 
-    ``th = n2 / n1``. The closed-form root of Farrington & Manning's (1990) cubic, as R's
-    ``farrington.manning`` / rpact; the estimates are clipped to [0, 1] against rounding, and a
-    triple root (``u = 0``) is taken directly.
+    Kept only until :mod:`workbench.power.analytic` imports
+    :func:`workbench.analysis.rates.farrington_manning_rmle`; remove it then.
     """
-    a = 1.0 + th
-    b = -(1.0 + th + p1 + th * p2 + delta * (th + 2.0))
-    c = delta * delta + delta * (2.0 * p1 + th + 1.0) + p1 + th * p2
-    d = -p1 * delta * (1.0 + delta)
-    v = b**3 / (3 * a) ** 3 - b * c / (6 * a * a) + d / (2 * a)
-    u = np.where(v >= 0, 1.0, -1.0) * np.sqrt(np.maximum(b * b / (3 * a) ** 2 - c / (3 * a), 0.0))
-    u3 = u**3
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(u3 != 0, np.clip(v / np.where(u3 != 0, u3, 1.0), -1.0, 1.0), 0.0)
-    w = (np.pi + np.arccos(ratio)) / 3.0
-    p1t = np.clip(2.0 * u * np.cos(w) - b / (3.0 * a), 0.0, 1.0)
-    return p1t, np.clip(p1t - delta, 0.0, 1.0)
+    from .rates.score import farrington_manning_rmle
+
+    return farrington_manning_rmle(p1, p2, delta, 1.0 / np.asarray(th, dtype=float))

@@ -138,7 +138,7 @@ def _report(res, args) -> str:
     from ._common import fmt_number as _fmt, fmt_p as _p
 
     s = res.settings
-    lvl = round(100 * s["conf_level"])
+    lvl = f"{100 * s['conf_level']:g}"
     t = res.ttest
     comp = f"{s['comparison']} - {s['reference']}"
     where = f" at {args.visit} {res.endpoint_visit:g}" if args.visit else ""

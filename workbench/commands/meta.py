@@ -9,7 +9,8 @@ Input (one of):
   ratio or risk difference from counts (0.5 added to the cells of tables with a zero cell).
 
 Options: ``--method REML|DL|PM|FE|MH`` (default REML; MH needs counts), ``--knha`` (Hartung-Knapp),
-``--study COL`` (labels used in messages), ``--level`` (default 0.95), ``--egger-model rma|lm``
+``--study COL`` (labels used in messages), ``--conf-level`` (default 0.95; alias ``--level``),
+``--egger-model rma|lm``
 (default rma, metafor's regtest default: the standard error as a moderator in the same model; lm is
 the classical weighted regression), ``--json``.
 
@@ -19,7 +20,7 @@ q_p, pi_lower, pi_upper`` (metafor's prediction interval: z, or t on k-1 df with
 and MH), ``pi_lower_t, pi_upper_t`` (t on k-2 df), ``egger`` {statistic, p_value, df, model} (null
 with a note when k < 3 or all variances are equal), ``trimfill`` {k0, side, estimate} (L0
 estimator, side chosen as metafor does; null likewise), plus ``method``, ``test``, ``measure``,
-``level``, ``tau2_ci_lower``, ``tau2_ci_upper``, ``notes`` and ``settings``. Egger and
+``conf_level`` (also as ``level``, its old name), ``tau2_ci_lower``, ``tau2_ci_upper``, ``notes`` and ``settings``. Egger and
 trim-and-fill on an MH analysis use the inverse-variance fixed-effect model. Tables with no events
 (or only events) in both groups are kept, with 0.5 added, by the inverse-variance methods (metafor's
 escalc/rma, drop00 = FALSE); MH leaves them out of Q, I2, H2, Egger and trim-and-fill (rma.mh,
@@ -67,7 +68,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="pooling method (default REML)")
     p.add_argument("--knha", action="store_true", help="Hartung-Knapp adjustment (t on k-1 df)")
     p.add_argument("--study", metavar="COL", help="column of study labels")
-    p.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
+    p.add_argument("--conf-level", "--level", type=float, default=0.95, dest="conf_level",
+                   metavar="LEVEL", help="confidence level (default 0.95) (alias: --level)")
     p.add_argument("--egger-model", choices=("rma", "lm"), default="rma", dest="egger_model",
                    help="Egger regression: rma (metafor default) or lm (classical)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -132,14 +134,14 @@ def analyse(args) -> dict:
         data, kw = effect_sizes(df, measure=args.measure, study=args.study, **cols), {}
     try:
         if args.method == "MH":  # from the columns, so that messages name them
-            res = mantel_haenszel(df, measure=args.measure, study=args.study, level=args.level,
-                                  events1=args.events1, n1=args.n1, events2=args.events2,
-                                  n2=args.n2)
+            res = mantel_haenszel(df, measure=args.measure, study=args.study,
+                                  conf_level=args.conf_level, events1=args.events1, n1=args.n1,
+                                  events2=args.events2, n2=args.n2)
         else:
-            res = meta_analysis(data, method=args.method, knha=args.knha, level=args.level,
-                                **kw)
+            res = meta_analysis(data, method=args.method, knha=args.knha,
+                                conf_level=args.conf_level, **kw)
     except InvalidParameterError as exc:
-        raise rename_options(exc, {"level": "--level"}) from None
+        raise rename_options(exc, {"conf_level": "--conf-level"}) from None
     notes = []
     try:
         eg = egger_test(res, model=args.egger_model)
@@ -170,7 +172,8 @@ def analyse(args) -> dict:
         "h2": res.h2, "q": res.q, "q_p": res.q_p, "pi_lower": res.pi_lower,
         "pi_upper": res.pi_upper, "pi_lower_t": res.pi_lower_t, "pi_upper_t": res.pi_upper_t,
         "egger": egger, "trimfill": trimfill,
-        "method": res.method, "test": res.test, "measure": res.measure, "level": res.level,
+        "method": res.method, "test": res.test, "measure": res.measure,
+        "conf_level": res.conf_level, "level": res.conf_level,
         "statistic": res.statistic, "df": res.df, "tau2_ci_lower": res.tau2_ci_lower,
         "tau2_ci_upper": res.tau2_ci_upper, "notes": notes,
         "settings": {"data": args.data, "method": args.method, "knha": bool(args.knha),
@@ -195,7 +198,7 @@ def _run(args) -> int:
         f"Meta-analysis, {out['method']}{' + Hartung-Knapp' if out['test'] == 'knha' else ''}"
         f"{scale}, k = {out['k']}",
         f"  estimate {_fmt(out['estimate'])} (se {_fmt(out['se'])}), "
-        f"{100 * out['level']:g}% CI {_fmt(out['ci_lower'])} to {_fmt(out['ci_upper'])}, "
+        f"{100 * out['conf_level']:g}% CI {_fmt(out['ci_lower'])} to {_fmt(out['ci_upper'])}, "
         f"p = {_fmt(out['p_value'])}",
         f"  heterogeneity: tau2 = {_fmt(out['tau2'])} (CI {_fmt(out['tau2_ci_lower'])} to "
         f"{_fmt(out['tau2_ci_upper'])}), I2 = {_fmt(out['i2'])}%, H2 = {_fmt(out['h2'])}, "

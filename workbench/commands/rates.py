@@ -95,8 +95,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(default: an error)")
     p.add_argument("--covariates", metavar="COL,COL", default=None,
                    help="baseline covariates for an adjusted logistic regression (DATA.csv only)")
-    p.add_argument("--level", type=float, default=0.95, metavar="LEVEL",
-                   help="confidence level (default 0.95)")
+    p.add_argument("--conf-level", "--level", type=float, default=0.95, dest="conf_level",
+                   metavar="LEVEL", help="confidence level (default 0.95) (alias: --level)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_run)
 
@@ -144,7 +144,7 @@ def _run(args) -> int:
 
     common = dict(
         reference=args.reference, rate_ci=args.rate_ci, rd_ci=args.rd_ci, rr_ci=args.rr_ci,
-        or_ci=args.or_ci, level=args.level, margin=args.margin,
+        or_ci=args.or_ci, conf_level=args.conf_level, margin=args.margin,
         higher_is_better=not args.lower_is_better, ni_method=args.ni_method,
         ni_alpha=args.ni_alpha, holm_test=args.holm_test, all_pairs=args.all_pairs,
     )
@@ -190,7 +190,7 @@ def _run(args) -> int:
 
 
 #: library parameter names -> command-line options, for error messages
-_OPTIONS = {"reference": "--reference", "level": "--level", "ni_alpha": "--ni-alpha",
+_OPTIONS = {"reference": "--reference", "conf_level": "--conf-level", "ni_alpha": "--ni-alpha",
             "labels": "--labels", "margin": "--margin", "covariates": "--covariates"}
 
 
@@ -223,7 +223,7 @@ def _report(res, source: str) -> str:
     from ._common import fmt_number as _fmt, fmt_p as _p
 
     s = res.settings
-    lvl = f"{100 * s['level']:g}%"
+    lvl = f"{100 * s['conf_level']:g}%"
     lines = [f"Rates analysis of {source}", "",
              f"Rates ({s['rate_ci']} {lvl} CI):"]
     for r in res.arms.summary.itertuples():

@@ -27,12 +27,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _run(args) -> int:
     from ..design import SurvivalDesign, load_design
-    from ..simulate import simulate
+    from ..simulate import simulate_trial
     from ..simulate.export import write_csv_atomic, write_design_file, write_survival_dataset
     from ._common import print_json
 
     design = load_design(args.design)
-    df = simulate(design, rng=args.seed)
+    df = simulate_trial(design, rng=args.seed)
     if isinstance(design, SurvivalDesign):
         studyid = args.studyid or (design.name.split()[0] if design.name else "STUDY")
         paths = write_survival_dataset(df, args.out, design=design, seed=args.seed, studyid=studyid)

@@ -6,8 +6,9 @@ Defaults (also in ``--help``):
   if follow-up is shorter than 6, the quarters of the last follow-up time.
 * ``--tau``: the largest follow-up time in the data, R survival's default (``rmean = "common"``);
   a curve that ends earlier is extended flat, with a warning.
-* ``--ties efron``, ``--ci log-log`` (95% intervals), reference group: the first group in sorted
-  order of the CSV values as strings.
+* ``--ties efron``, ``--ci log-log``, ``--conf-level 0.95`` (the level of every interval:
+  Kaplan-Meier, medians, Cox hazard ratios, RMST), reference group: the first group in sorted order
+  of the CSV values as strings.
 
 With ``--json`` exactly one JSON object is printed: ``logrank`` {statistic, df, p_value},
 ``cox`` [{level, reference, hazard_ratio, coef, se, ci_lower, ci_upper, p_value (Wald)}], ``km``
@@ -25,7 +26,7 @@ import math
 
 # library parameter -> command-line option, for error messages
 _OPTIONS = {"times": "--times", "tau": "--tau", "ties": "--ties", "conf_type": "--ci",
-            "reference": "--reference"}
+            "conf_level": "--conf-level", "reference": "--reference"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -58,6 +59,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="Cox handling of tied event times (default efron)")
     p.add_argument("--ci", choices=("log-log", "log", "plain"), default="log-log",
                    help="scale of the Kaplan-Meier and median intervals (default log-log)")
+    p.add_argument("--conf-level", type=float, default=0.95, metavar="LEVEL",
+                   help="confidence level of the Kaplan-Meier, median, Cox and RMST intervals "
+                        "(default 0.95)")
     p.add_argument("--reference", metavar="LEVEL", default=None,
                    help="reference group for hazard ratios (default: first in sorted order)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -80,7 +84,8 @@ def _run(args) -> int:
             warnings.simplefilter("always")
             res = analyze_survival(df, time=args.time, event=args.event, group=args.group,
                                    strata=args.strata, times=times, tau=args.tau,
-                                   ties=args.ties, conf_type=args.ci, reference=args.reference)
+                                   ties=args.ties, conf_type=args.ci, reference=args.reference,
+                                   conf_level=args.conf_level)
     except InvalidParameterError as exc:
         raise rename_options(exc, _OPTIONS) from None
     messages = list(dict.fromkeys(str(w.message) for w in caught))
@@ -100,7 +105,7 @@ def _report(res, path: str) -> str:
     from ._common import fmt_number as _fmt, fmt_p as _p
 
     s = res.settings
-    lvl = round(100 * s["conf_level"])
+    lvl = f"{100 * s['conf_level']:g}"
     lines = [
         f"Survival analysis of {path}",
         f"  time = {s['time']}, event = {s['event']}, group = {s['group']}"

@@ -13,14 +13,14 @@ from ._axes import new_axes
 __all__ = ["plot_spaghetti", "plot_mean_trajectory"]
 
 
-def _groups(df, group):
+def _groups(data, group):
     from .._validation import _sorted_levels
 
-    labels = df[group].map(_label)
+    labels = data[group].map(_label)
     return labels, _sorted_levels(labels)
 
 
-def plot_spaghetti(df: pd.DataFrame, *, outcome: str = "hamd", visit: str = "week",
+def plot_spaghetti(data: pd.DataFrame, *, outcome: str = "hamd", visit: str = "week",
                    subject: str = "subject", group: str = "arm", ax=None,
                    max_subjects: int | None = None, show_mean: bool = True,
                    line_alpha: float = 0.3, colors=None, xlabel: str = "Week",
@@ -29,7 +29,7 @@ def plot_spaghetti(df: pd.DataFrame, *, outcome: str = "hamd", visit: str = "wee
 
     Parameters
     ----------
-    df : DataFrame
+    data : DataFrame
         Long data, one row per subject and visit (missing outcomes are skipped: a patient's line
         stops at drop-out).
     outcome, visit, subject, group : str
@@ -55,22 +55,22 @@ def plot_spaghetti(df: pd.DataFrame, *, outcome: str = "hamd", visit: str = "wee
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> from workbench.design import load_design
-    >>> from workbench.simulate import simulate
-    >>> df = simulate(load_design("t7"), rng=1)
+    >>> from workbench.simulate import simulate_trial
+    >>> df = simulate_trial(load_design("t7"), rng=1)
     >>> ax = plot_spaghetti(df)
     >>> len(ax.get_lines())   # 40 patients + 2 means
     42
     """
-    _check_dataframe(df)
-    _check_columns(df, outcome, visit, subject, group)
+    _check_dataframe(data)
+    _check_columns(data, outcome, visit, subject, group)
     line_alpha = _check_probability("line_alpha", line_alpha, closed=True)
     ax = new_axes(ax, (6.5, 4.2))
-    labels, levels = _groups(df, group)
+    labels, levels = _groups(data, group)
     if colors is None:
         import matplotlib.pyplot as plt
 
         colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    d = df.assign(_g=labels).dropna(subset=[outcome]).sort_values([subject, visit])
+    d = data.assign(_g=labels).dropna(subset=[outcome]).sort_values([subject, visit])
     for i, lv in enumerate(levels):
         col = colors[i % len(colors)]
         sub = d[d["_g"] == lv]
@@ -94,7 +94,7 @@ def plot_spaghetti(df: pd.DataFrame, *, outcome: str = "hamd", visit: str = "wee
     return ax
 
 
-def plot_mean_trajectory(df: pd.DataFrame, *, outcome: str = "hamd", visit: str = "week",
+def plot_mean_trajectory(data: pd.DataFrame, *, outcome: str = "hamd", visit: str = "week",
                          group: str = "arm", ax=None, conf_level: float = 0.95, design=None,
                          dodge: float | None = None, colors=None, xlabel: str = "Week",
                          ylabel: str = "Mean HAM-D-17", title: str | None = None,
@@ -103,7 +103,7 @@ def plot_mean_trajectory(df: pd.DataFrame, *, outcome: str = "hamd", visit: str 
 
     Parameters
     ----------
-    df : DataFrame
+    data : DataFrame
         Long data; missing outcomes are left out (the means are of the patients seen at each
         visit, so after informative drop-out they are biased: compare with the MMRM).
     outcome, visit, group : str
@@ -126,22 +126,22 @@ def plot_mean_trajectory(df: pd.DataFrame, *, outcome: str = "hamd", visit: str 
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> from workbench.design import load_design
-    >>> from workbench.simulate import simulate
+    >>> from workbench.simulate import simulate_trial
     >>> design = load_design("t8")
-    >>> ax = plot_mean_trajectory(simulate(design, rng=1), design=design)
+    >>> ax = plot_mean_trajectory(simulate_trial(design, rng=1), design=design)
     >>> len(ax.containers), len(ax.get_lines()) >= 4
     (2, True)
     """
-    _check_dataframe(df)
-    _check_columns(df, outcome, visit, group)
+    _check_dataframe(data)
+    _check_columns(data, outcome, visit, group)
     conf_level = _check_probability("conf_level", conf_level)
     ax = new_axes(ax, (6.5, 4.2))
-    labels, levels = _groups(df, group)
+    labels, levels = _groups(data, group)
     if colors is None:
         import matplotlib.pyplot as plt
 
         colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    d = df.assign(_g=labels).dropna(subset=[outcome])
+    d = data.assign(_g=labels).dropna(subset=[outcome])
     weeks = np.sort(pd.to_numeric(d[visit]).unique())
     span = float(weeks.max() - weeks.min()) or 1.0
     dodge = 0.01 * span if dodge is None else float(dodge)

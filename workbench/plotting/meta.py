@@ -76,7 +76,7 @@ def plot_forest(result, *, ax=None, transform: bool | None = None, prediction: b
     if transform is None:
         transform = res.measure in ("RR", "OR")
     f = np.exp if transform else (lambda x: x)
-    z = stats.norm.isf((1 - res.level) / 2)
+    z = stats.norm.isf((1 - res.conf_level) / 2)
     se = np.sqrt(res.vi)
     lo, hi = res.yi - z * se, res.yi + z * se
     y = np.arange(k, 0, -1, dtype=float)
@@ -138,7 +138,7 @@ def plot_forest(result, *, ax=None, transform: bool | None = None, prediction: b
     return ax
 
 
-def plot_funnel(result, *, ax=None, contours: bool = True, levels=(0.90, 0.95, 0.99),
+def plot_funnel(result, *, ax=None, contours: bool = True, conf_levels=(0.90, 0.95, 0.99),
                 pseudo_ci: bool = True, xlabel: str | None = None, title: str | None = None):
     """Funnel plot of effect against standard error, contour-enhanced by default.
 
@@ -150,7 +150,7 @@ def plot_funnel(result, *, ax=None, contours: bool = True, levels=(0.90, 0.95, 0
     contours : bool, default True
         Shade the regions where a study would be significant (two-sided) at the levels given,
         centred on the null (Peters et al. 2008): darker shades for smaller p-values.
-    levels : sequence of float in (0, 1), default (0.90, 0.95, 0.99)
+    conf_levels : sequence of float in (0, 1), default (0.90, 0.95, 0.99)
         Confidence levels bounding the shaded regions (p = 0.10, 0.05, 0.01).
     pseudo_ci : bool, default True
         Dashed lines at estimate +/- z * se and a line at the pooled estimate.
@@ -175,9 +175,10 @@ def plot_funnel(result, *, ax=None, contours: bool = True, levels=(0.90, 0.95, 0
     from matplotlib.patches import Patch
 
     res, filled = _unpack(result)
-    lv = sorted(float(x) for x in levels)
+    lv = sorted(float(x) for x in conf_levels)
     if not lv or any(not 0 < x < 1 for x in lv):
-        raise InvalidParameterError(f"`levels` must be numbers in (0, 1); got {levels!r}.")
+        raise InvalidParameterError(
+            f"`conf_levels` must be numbers in (0, 1); got {conf_levels!r}.")
     ax = new_axes(ax, (6, 5))
     se = np.sqrt(res.vi)
     top = float(se.max()) * 1.1
@@ -198,7 +199,7 @@ def plot_funnel(result, *, ax=None, contours: bool = True, levels=(0.90, 0.95, 0
                 handles.append(Patch(color=greys[j],
                                      label=f"{1 - level:.2g} <= p < {1 - lv[n - j - 1]:.2g}"))
     if pseudo_ci:
-        zz = stats.norm.isf((1 - res.level) / 2)
+        zz = stats.norm.isf((1 - res.conf_level) / 2)
         ax.plot(res.estimate - zz * grid, grid, color="black", ls="--", lw=0.8)
         ax.plot(res.estimate + zz * grid, grid, color="black", ls="--", lw=0.8)
         ax.axvline(res.estimate, color="black", lw=0.8)

@@ -204,7 +204,7 @@ def plot_rates(result, *, ax=None, percent: bool = True, color: str = "tab:blue"
         ax.text(xi, 0, f"{r.events}/{r.n}", ha="center", va="bottom", fontsize="small")
     ax.set_xticks(x)
     ax.set_xticklabels(s["group"].tolist())
-    ax.set_ylabel(f"Rate{' (%)' if percent else ''} with {result.level:.0%} CI ({result.method})")
+    ax.set_ylabel(f"Rate{' (%)' if percent else ''} with {result.conf_level:.0%} CI ({result.method})")
     ax.set_ylim(0, scale)
     if title:
         ax.set_title(title)

@@ -11,7 +11,7 @@ from ..exceptions import InvalidParameterError
 __all__ = ["plot_km"]
 
 
-def plot_km(km_result_or_df, *, ax=None, ci: bool = True, censor_marks: bool = True,
+def plot_km(data, *, ax=None, ci: bool = True, censor_marks: bool = True,
             risk_table: bool = True, times=None, time: str | None = None,
             event: str | None = None, group: str | None = None, conf_type: str = "log-log",
             conf_level: float = 0.95, colors=None, xlabel: str = "Time",
@@ -21,7 +21,7 @@ def plot_km(km_result_or_df, *, ax=None, ci: bool = True, censor_marks: bool = T
 
     Parameters
     ----------
-    km_result_or_df : KaplanMeierResult, SurvivalAnalysis or DataFrame
+    data : KaplanMeierResult, SurvivalAnalysis or DataFrame
         A fitted :func:`~workbench.analysis.survival.kaplan_meier` result (or the result of
         :func:`~workbench.analysis.survival.analyze_survival`), or patient-level data, in which
         case ``time``, ``event`` and optionally ``group`` name its columns.
@@ -62,21 +62,21 @@ def plot_km(km_result_or_df, *, ax=None, ci: bool = True, censor_marks: bool = T
     """
     import matplotlib.pyplot as plt
 
-    if isinstance(km_result_or_df, SurvivalAnalysis):
-        km = km_result_or_df.km
-    elif isinstance(km_result_or_df, KaplanMeierResult):
-        km = km_result_or_df
-    elif isinstance(km_result_or_df, pd.DataFrame):
+    if isinstance(data, SurvivalAnalysis):
+        km = data.km
+    elif isinstance(data, KaplanMeierResult):
+        km = data
+    elif isinstance(data, pd.DataFrame):
         if time is None or event is None:
             raise InvalidParameterError(
                 "`time` and `event` must name columns when plot_km is given a DataFrame; "
                 f"got time={time!r}, event={event!r}.")
-        km = kaplan_meier(km_result_or_df, time=time, event=event, group=group,
+        km = kaplan_meier(data, time=time, event=event, group=group,
                           conf_type=conf_type, conf_level=conf_level)
     else:
         raise InvalidParameterError(
-            "`km_result_or_df` must be a KaplanMeierResult, a SurvivalAnalysis or a DataFrame; "
-            f"got {type(km_result_or_df).__name__}.")
+            "`data` must be a KaplanMeierResult, a SurvivalAnalysis or a DataFrame; "
+            f"got {type(data).__name__}.")
 
     created = ax is None
     if created:

@@ -29,11 +29,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validation import _check_int, _check_positive, _check_probability, _check_real
+from .._validation import _check_positive, _check_real
 from ..exceptions import InvalidParameterError
 from ..results import Result
 from ._twoarm import (

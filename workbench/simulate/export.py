@@ -84,8 +84,8 @@ def to_adam(
 
     Examples
     --------
-    >>> from workbench import load_design, simulate
-    >>> adsl, adtte = to_adam(simulate(load_design("t1"), rng=1))
+    >>> from workbench import load_design, simulate_trial
+    >>> adsl, adtte = to_adam(simulate_trial(load_design("t1"), rng=1))
     >>> list(adtte.columns[:6])
     ['STUDYID', 'USUBJID', 'TRT01P', 'TRT01PN', 'PARAMCD', 'PARAM']
     >>> int((adtte["CNSR"] == 0).sum()) == int(adtte.shape[0] - adtte["CNSR"].sum())

@@ -1,0 +1,124 @@
+"""Input of the time-to-event analyses and the checks they share.
+
+These helpers are public within :mod:`workbench.analysis.survival` (its modules share them) but not
+part of the package's documented interface.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..._validation import (
+    _binary_column,
+    _check_choice,
+    _check_columns,
+    _check_dataframe,
+    _check_increasing,
+    _check_probability,
+    _group_labels,
+    _label,
+    _no_missing,
+    _numeric_column,
+    _sorted_levels,
+)
+from ...exceptions import DataValidationError, InvalidParameterError
+
+__all__ = ["CONF_TYPES", "TIES", "DEFAULT_TIMES", "POOLED", "SurvivalData", "prepare_data",
+           "require_events", "check_conf", "check_times", "check_reference"]
+
+#: Scales of the pointwise Kaplan-Meier interval.
+CONF_TYPES = ("log-log", "log", "plain")
+#: Handling of tied event times in the Cox model.
+TIES = ("efron", "breslow", "exact")
+#: Default reporting times (months) before clipping to the follow-up; see :func:`default_times`.
+DEFAULT_TIMES = (6.0, 12.0, 24.0, 36.0, 48.0)
+#: Label of the single curve when no ``group`` is given.
+POOLED = "all"
+
+
+# ============================================================================================
+# input handling
+# ============================================================================================
+@dataclass(frozen=True)
+class SurvivalData:
+    """Validated time, event, group (labels) and strata columns."""
+
+    time: np.ndarray
+    event: np.ndarray
+    group: np.ndarray  # str labels (object array)
+    levels: tuple[str, ...]
+    strata: np.ndarray | None
+    columns: dict[str, Any]
+
+
+def prepare_data(data, *, time, event, group=None, strata=None, need_group=False,
+                 min_groups=2) -> SurvivalData:
+    """Validated columns of time-to-event data (groups as strings, in sorted order)."""
+    if time is None:
+        raise InvalidParameterError("`time` must name the column of follow-up times; got None.")
+    if event is None:
+        raise InvalidParameterError("`event` must name the column of event indicators; got None.")
+    if need_group and group is None:
+        raise InvalidParameterError("`group` must name the column of group labels; got None.")
+    data = _check_dataframe(data)
+    _check_columns(data, time, event, group, strata)
+    t = _numeric_column(data, time, nonnegative=True)
+    e = _binary_column(data, event)
+    if group is not None:
+        g = _group_labels(data, group, min_groups=min_groups).to_numpy(dtype=object)
+    else:
+        g = np.full(len(data), POOLED, dtype=object)
+    s = None
+    if strata is not None:
+        _no_missing(data, strata)
+        s = data[strata].map(_label).to_numpy(dtype=object)
+    levels = tuple(_sorted_levels(g))
+    return SurvivalData(time=t, event=e, group=g, levels=levels, strata=s,
+                        columns={"time": time, "event": event, "group": group, "strata": strata})
+
+
+def require_events(prep: SurvivalData, what: str) -> None:
+    """An error naming the event column when the data have no event."""
+    if prep.event.sum() == 0:
+        raise DataValidationError(
+            f"column {prep.columns['event']!r} has no events (every value is 0); "
+            f"{what} needs at least one event."
+        )
+
+
+def check_conf(conf_type, conf_level):
+    """Check ``conf_type`` and return ``conf_level`` as a float in (0, 1)."""
+    _check_choice("conf_type", conf_type, CONF_TYPES)
+    return _check_probability("conf_level", conf_level)
+
+
+def check_times(times, name="times") -> np.ndarray | None:
+    """Reporting times as a strictly increasing array of finite times >= 0 (None stays None)."""
+    if times is None:
+        return None
+    if np.isscalar(times):
+        times = [times]
+    try:
+        arr = np.asarray(list(times), dtype=float)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(f"`{name}` must be a list of numbers; got {times!r}.") from None
+    if arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise InvalidParameterError(
+            f"`{name}` must be a non-empty list of finite times >= 0; got {list(times)!r}."
+        )
+    return _check_increasing(name, arr)
+
+
+def check_reference(reference, levels):
+    """The reference group label (default the first level), or an error listing the groups."""
+    if reference is None:
+        return levels[0]
+    ref = _label(reference)
+    if ref not in levels:
+        raise InvalidParameterError(
+            f"`reference` must be one of the groups {list(levels)}; got {reference!r}."
+        )
+    return ref
