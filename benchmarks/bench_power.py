@@ -133,7 +133,7 @@ def main() -> None:
     from lifelines import CoxPHFitter
     from lifelines.statistics import logrank_test
 
-    from workbench.analysis.replicates import cox_arrays, logrank_arrays
+    from workbench.kernels.replicates import cox_arrays, logrank_arrays
     from workbench.power.simulation import simulate_power
     from workbench.simulate.survival import simulate_survival_arrays
 

@@ -84,8 +84,8 @@ _EXPORTS: dict[str, str] = {
     "simulated_sample_size": ".power.simulation",
     "compare_tests": ".power.simulation",
     "grant_paragraph": ".power.report",
-    "logrank_arrays": ".analysis.replicates",
-    "cox_arrays": ".analysis.replicates",
+    "logrank_arrays": ".kernels.replicates",
+    "cox_arrays": ".kernels.replicates",
     # group-sequential designs
     "GroupSequentialDesign": ".design.sequential",
     "group_sequential_design": ".design.sequential",

@@ -135,7 +135,8 @@ def _run(args) -> int:
 
 
 def _report(res, args) -> str:
-    from ._common import fmt_number as _fmt, fmt_p as _p
+    from ._common import fmt_number as _fmt
+    from ._common import fmt_p as _p
 
     s = res.settings
     lvl = f"{100 * s['conf_level']:g}"

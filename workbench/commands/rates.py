@@ -220,7 +220,8 @@ def _check_margin_sign(margin: float, lower_is_better: bool) -> None:
 
 
 def _report(res, source: str) -> str:
-    from ._common import fmt_number as _fmt, fmt_p as _p
+    from ._common import fmt_number as _fmt
+    from ._common import fmt_p as _p
 
     s = res.settings
     lvl = f"{100 * s['conf_level']:g}%"

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import math
 
-
 # library parameter -> command-line option, for error messages
 _OPTIONS = {"times": "--times", "tau": "--tau", "ties": "--ties", "conf_type": "--ci",
             "conf_level": "--conf-level", "reference": "--reference"}
@@ -102,7 +101,8 @@ def _run(args) -> int:
 
 
 def _report(res, path: str) -> str:
-    from ._common import fmt_number as _fmt, fmt_p as _p
+    from ._common import fmt_number as _fmt
+    from ._common import fmt_p as _p
 
     s = res.settings
     lvl = f"{100 * s['conf_level']:g}"

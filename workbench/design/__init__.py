@@ -4,20 +4,17 @@ One module per outcome type; this package re-exports them. The published trials 
 meta-analyses are design files in ``catalogue/``: ``load_design("t1")``, ``list_designs()``.
 """
 
+from ._load import (  # noqa: F401
+    design_from_dict,
+    list_designs,
+    load_design,
+    register_design_type,
+)
 from .binary import (  # noqa: F401
     BinaryArm,
     BinaryDesign,
     SwitchRule,
     solve_switch_stages,
-)
-from .survival import (  # noqa: F401
-    Arm,
-    Exponential,
-    PiecewiseExponential,
-    SurvivalDesign,
-    Weibull,
-    distribution_from_dict,
-    split_total,
 )
 from .continuous import ContinuousArm, ContinuousDesign  # noqa: F401
 from .meta import MetaAnalysisDesign  # noqa: F401
@@ -27,11 +24,14 @@ from .sequential import (  # noqa: F401
     group_sequential_design,
     spending_function,
 )
-from ._load import (  # noqa: F401
-    design_from_dict,
-    list_designs,
-    load_design,
-    register_design_type,
+from .survival import (  # noqa: F401
+    Arm,
+    Exponential,
+    PiecewiseExponential,
+    SurvivalDesign,
+    Weibull,
+    distribution_from_dict,
+    split_total,
 )
 
 __all__ = [

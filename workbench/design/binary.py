@@ -46,7 +46,9 @@ import numpy as np
 
 from .._validation import _check_choice, _check_int, _check_positive, _check_probability, _is_real
 from ..exceptions import InvalidParameterError
+from ..kernels.replicates import rates_arrays
 from ._load import design_fields, read_design, register_design_type
+from .draws import draw_binary
 from .protocol import PlannedTest, two_arm_weights
 from .survival import split_total
 
@@ -619,10 +621,8 @@ class BinaryDesign:
         return dataclasses.replace(self, arms=(arm[experimental], arm[control]), reference=control)
 
     def simulate_block(self, size: int, rng) -> Any:
-        """``size`` replicates as :class:`workbench.simulate.binary.BinaryArrays`."""
-        from ..simulate.binary import simulate_binary_arrays
-
-        return simulate_binary_arrays(self, size, rng=rng)
+        """``size`` replicates as :class:`~workbench.design.draws.BinaryArrays`."""
+        return draw_binary(self, size, np.random.default_rng(rng))
 
     def with_dropout(self, dropout: float, *, nri_rates: bool = True) -> BinaryDesign:
         """The same trial with drop-out probability ``dropout`` before the end point.
@@ -786,8 +786,6 @@ class BinaryDesign:
 # --------------------------------------------------------------------------------------------
 def _rates_statistic(pooled: bool) -> PlannedTest:
     def statistic(design: BinaryDesign, sims, options) -> dict[str, np.ndarray]:
-        from ..analysis.replicates import rates_arrays
-
         exp, ctrl = design.experimental_index, design.control_index
         x, n = sims.counts("nri" if design.missing == "both" else design.missing)
         res = rates_arrays(x[:, exp], n[:, exp], x[:, ctrl], n[:, ctrl],

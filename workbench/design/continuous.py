@@ -35,7 +35,9 @@ from .._validation import (
     _check_real,
 )
 from ..exceptions import InvalidParameterError
+from ..kernels.replicates import ancova_arrays, mmrm_arrays, ttest_arrays
 from ._load import design_fields, read_design, register_design_type
+from .draws import draw_continuous
 from .protocol import PlannedTest, two_arm_weights
 from .survival import split_total
 
@@ -420,10 +422,8 @@ class ContinuousDesign:
         return dataclasses.replace(self, arms=(arm[control], arm[experimental]))
 
     def simulate_block(self, size: int, rng) -> Any:
-        """``size`` replicates as :class:`workbench.simulate.continuous.ContinuousArrays`."""
-        from ..simulate.continuous import simulate_continuous_arrays
-
-        return simulate_continuous_arrays(self, size, rng=rng)
+        """``size`` replicates as :class:`~workbench.design.draws.ContinuousArrays`."""
+        return draw_continuous(self, size, np.random.default_rng(rng))
 
     # ------------------------------------------------------------------ round trip
     def to_dict(self) -> dict[str, Any]:
@@ -523,8 +523,6 @@ def _as_planned(res: dict[str, np.ndarray], analysed: np.ndarray) -> dict[str, n
 
 def _ttest_statistic(design: ContinuousDesign, sims, options) -> dict[str, np.ndarray]:
     """Student's t-test (pooled variance), completers at the last visit."""
-    from ..analysis.continuous import ttest_arrays
-
     keep = sims.observed[..., -1]
     res = ttest_arrays(sims.y[..., -1], keep, sims.arm == design.experimental_index,
                        equal_var=True)
@@ -533,8 +531,6 @@ def _ttest_statistic(design: ContinuousDesign, sims, options) -> dict[str, np.nd
 
 def _welch_statistic(design: ContinuousDesign, sims, options) -> dict[str, np.ndarray]:
     """Welch's t-test, completers at the last visit."""
-    from ..analysis.continuous import ttest_arrays
-
     keep = sims.observed[..., -1]
     res = ttest_arrays(sims.y[..., -1], keep, sims.arm == design.experimental_index,
                        equal_var=False)
@@ -543,8 +539,6 @@ def _welch_statistic(design: ContinuousDesign, sims, options) -> dict[str, np.nd
 
 def _ancova_statistic(design: ContinuousDesign, sims, options) -> dict[str, np.ndarray]:
     """ANCOVA on baseline, completers at the last visit."""
-    from ..analysis.continuous import ancova_arrays
-
     keep = sims.observed[..., -1]
     res = ancova_arrays(sims.y[..., -1], keep, sims.arm == design.experimental_index,
                         sims.y[..., 0])
@@ -553,8 +547,6 @@ def _ancova_statistic(design: ContinuousDesign, sims, options) -> dict[str, np.n
 
 def _ancova_locf_statistic(design: ContinuousDesign, sims, options) -> dict[str, np.ndarray]:
     """ANCOVA on baseline after carrying the last observation forward (sensitivity analysis)."""
-    from ..analysis.continuous import ancova_arrays
-
     y_locf = np.take_along_axis(sims.y, sims.last_visit[..., None], axis=-1)[..., 0]
     everyone = np.ones(y_locf.shape, dtype=bool)
     res = ancova_arrays(y_locf, everyone, sims.arm == design.experimental_index, sims.y[..., 0])
@@ -564,8 +556,6 @@ def _ancova_locf_statistic(design: ContinuousDesign, sims, options) -> dict[str,
 def _mmrm_statistic(design: ContinuousDesign, sims, options) -> dict[str, np.ndarray]:
     """MMRM (arm x visit + baseline, unstructured covariance, REML), arm effect at the last
     visit; replicates that cannot be fitted give NaN."""
-    from ..analysis.continuous import mmrm_arrays
-
     res = mmrm_arrays(sims.y[..., 1:], sims.observed[..., 1:],
                       (sims.arm == design.experimental_index).astype(int), baseline=sims.y[..., 0])
     return _as_planned(res, sims.observed[..., -1])

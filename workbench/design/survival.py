@@ -38,7 +38,9 @@ import numpy as np
 
 from .._validation import _check_choice, _check_int, _check_positive, _check_probability
 from ..exceptions import InvalidParameterError
+from ..kernels.replicates import cox_arrays, logrank_arrays
 from ._load import design_fields, design_from_dict, read_design, register_design_type
+from .draws import draw_survival
 from .protocol import PlannedTest
 
 __all__ = [
@@ -585,10 +587,8 @@ class SurvivalDesign:
         return dataclasses.replace(self, arms=(arm[experimental], arm[control]))
 
     def simulate_block(self, size: int, rng) -> Any:
-        """``size`` replicates as :class:`workbench.simulate.survival.SurvivalArrays`."""
-        from ..simulate.survival import simulate_survival_arrays
-
-        return simulate_survival_arrays(self, size, rng=rng)
+        """``size`` replicates as :class:`~workbench.design.draws.SurvivalArrays`."""
+        return draw_survival(self, size, np.random.default_rng(rng))
 
     # ---- constructors -----------------------------------------------------------------------
     @classmethod
@@ -781,20 +781,15 @@ def split_total(n_total: int, weights) -> list[int]:
     return [int(s) for s in sizes]
 
 
-
 # --------------------------------------------------------------------------------------------
 # planned tests of simulated power
 # --------------------------------------------------------------------------------------------
 def _logrank_statistic(design: SurvivalDesign, sims, options) -> dict[str, np.ndarray]:
-    from ..analysis.replicates import logrank_arrays
-
     res = logrank_arrays(sims.time, sims.event, sims.arm == design.experimental_index)
     return {"z": res.z, "events": res.events.astype(float)}
 
 
 def _cox_statistic(design: SurvivalDesign, sims, options) -> dict[str, np.ndarray]:
-    from ..analysis.replicates import cox_arrays
-
     res = cox_arrays(sims.time, sims.event, sims.arm == design.experimental_index,
                      ties=options.get("ties", "efron"))
     return {"z": res.z, "events": sims.event.sum(axis=1).astype(float), "estimate": res.beta}

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from ..exceptions import InvalidParameterError
 from ..design.sequential import GroupSequentialDesign, spending_function
+from ..exceptions import InvalidParameterError
 from ..power.sequential import (
     SequentialMonitoring,
     SequentialSampleSizeRates,

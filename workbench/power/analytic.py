@@ -63,8 +63,8 @@ from .._validation import (
     _check_probability,
     _check_real,
 )
-from ..analysis.replicates import _fm_rmle_arrays
 from ..exceptions import InvalidParameterError
+from ..kernels.score import farrington_manning_rmle
 from ..results import Result
 from ._twoarm import (
     N_MAX,
@@ -102,6 +102,7 @@ __all__ = [
     "hazard_ratio_from_probabilities",
     "event_probability",
     "farrington_manning_rmle",
+    "rates_standard_deviations",
     "ceil_size",
 ]
 
@@ -109,21 +110,14 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 # two proportions
 # --------------------------------------------------------------------------------------------
-def farrington_manning_rmle(p1: float, p2: float, margin: float, allocation_ratio: float = 1.0):
-    """Restricted maximum likelihood estimates of (p1, p2) under p1 - p2 = margin.
+def rates_standard_deviations(p1: float, p2: float, r: float,
+                              margin: float) -> tuple[float, float]:
+    """Per-n2 standard deviations of p1_hat - p2_hat under H0 and H1 (n2 = 1, n1 = r): pooled
+    under H0 without a margin, Farrington-Manning restricted estimates with one (as rpact).
 
-    Farrington & Manning (1990), closed-form root of their cubic; ``allocation_ratio`` is n1 / n2.
-    Used for the variance under H0 of a non-inferiority test (as rpact).
-
-    >>> [round(x, 9) for x in farrington_manning_rmle(0.23, 0.23, -0.10)]
-    [0.187356217, 0.287356217]
+    >>> [round(s, 6) for s in rates_standard_deviations(0.27, 0.47, 1.0, 0.0)]
+    [0.682788, 0.667982]
     """
-    p1t, p2t = _fm_rmle_arrays(p1, p2, margin, 1.0 / allocation_ratio)
-    return float(p1t), float(p2t)
-
-
-def _rates_sd(p1, p2, r, margin):
-    """Per-n2 standard deviations of p1_hat - p2_hat under H0 and H1 (n2 = 1, n1 = r)."""
     v1 = p1 * (1 - p1) / r + p2 * (1 - p2)
     if margin == 0:
         pbar = (r * p1 + p2) / (1 + r)
@@ -136,7 +130,7 @@ def _rates_sd(p1, p2, r, margin):
 
 def _power_rates_normal(p1, p2, n1, n2, alpha, alternative, margin):
     r = n1 / n2
-    s0, s1 = _rates_sd(p1, p2, r, margin)
+    s0, s1 = rates_standard_deviations(p1, p2, r, margin)
     s0, s1 = s0 / math.sqrt(n2), s1 / math.sqrt(n2)
     z = z_quantile(1 - alpha / sides(alternative))
     # the difference seen from the rejection tail: negative when the effect lies the other way
@@ -378,7 +372,7 @@ def power_rates(
                         assumed=f"p1 - p2 = {p1 - p2:g}")
         z_a, z_b = z_quantile(1 - alpha / sides(alternative)), z_quantile(power)
         if method == "normal" and not (two_sided_power and alternative == "two-sided"):
-            s0, s1 = _rates_sd(p1, p2, r, margin)
+            s0, s1 = rates_standard_deviations(p1, p2, r, margin)
             n2 = (z_a * s0 + z_b * s1) ** 2 / (p1 - p2 - margin) ** 2
         else:
             # pwr.2p.test / twoSidedPower: both tails, solved numerically

@@ -21,7 +21,7 @@ compares like with like.
 Speed
 -----
 No Python loop runs per replicate: each block is simulated as ``(500, n)`` arrays and analysed by
-the vectorised tests of :mod:`workbench.analysis.replicates`. Blocks are small enough to stay in
+the vectorised tests of :mod:`workbench.kernels.replicates`. Blocks are small enough to stay in
 the processor's cache, and memory does not grow with the number of replicates (only one number
 per replicate is kept).
 

@@ -34,6 +34,7 @@ import pandas as pd
 
 from .._validation import _check_choice, _check_int, _rng
 from ..design.binary import BinaryDesign
+from ..design.draws import BinaryArrays, draw_binary
 from ..exceptions import InvalidParameterError
 
 __all__ = [
@@ -51,71 +52,10 @@ BINARY_COLUMNS = (
     "outcome_latent", "outcome", "outcome_nri",
 )
 
-_STREAMS = 5  # response, outcome, drop-out, drop-out time, covariates
-
-
 def _check_design(design) -> BinaryDesign:
     if not isinstance(design, BinaryDesign):
         raise InvalidParameterError(f"`design` must be a BinaryDesign; got {type(design).__name__}.")
     return design
-
-
-@dataclass(frozen=True)
-class BinaryArrays:
-    """Many simulated replicates of one binary-outcome design, patients in arm order.
-
-    Attributes
-    ----------
-    arm : int array (n,)
-        Arm index of each patient (0 = first arm of the design); the same in every replicate.
-    arm_names : tuple of str
-    stage1_response : float array (n_reps, n)
-        1/0 stage-1 response; NaN in single-stage arms and after drop-out before the assessment.
-    switched : bool array (n_reps, n)
-    dropped_out : bool array (n_reps, n)
-    dropout_week : float array (n_reps, n)
-        NaN for completers.
-    outcome_latent : bool array (n_reps, n)
-        The outcome each patient would have had at the end point.
-    outcome : float array (n_reps, n)
-        Observed outcome, NaN after drop-out.
-    outcome_nri : bool array (n_reps, n)
-        Observed outcome with a missing one counted as a treatment failure.
-    higher_is_better : bool
-    """
-
-    arm: np.ndarray
-    arm_names: tuple[str, ...]
-    stage1_response: np.ndarray
-    switched: np.ndarray
-    dropped_out: np.ndarray
-    dropout_week: np.ndarray
-    outcome_latent: np.ndarray
-    outcome: np.ndarray
-    outcome_nri: np.ndarray
-    higher_is_better: bool
-
-    @property
-    def n_reps(self) -> int:
-        return self.outcome.shape[0]
-
-    def counts(self, missing: str = "nri") -> tuple[np.ndarray, np.ndarray]:
-        """Events and patients analysed per arm, arrays of shape ``(n_reps, k)``.
-
-        ``missing``: ``"nri"`` (every patient, missing counted as failure), ``"complete_case"``
-        (completers only) or ``"latent"`` (every patient's latent outcome, no missing data).
-        """
-        _check_choice("missing", missing, ("nri", "complete_case", "latent"))
-        k = len(self.arm_names)
-        onehot = np.eye(k, dtype=np.int64)[self.arm]  # (n, k)
-        if missing == "nri":
-            y, keep = self.outcome_nri, np.ones_like(self.outcome_nri)
-        elif missing == "latent":
-            y, keep = self.outcome_latent, np.ones_like(self.outcome_latent)
-        else:
-            keep = ~self.dropped_out
-            y = self.outcome_latent & keep
-        return y.astype(np.int64) @ onehot, keep.astype(np.int64) @ onehot
 
 
 @dataclass(frozen=True)
@@ -180,50 +120,7 @@ def simulate_binary_arrays(design: BinaryDesign, n_reps: int, *, rng=None) -> Bi
     """
     design = _check_design(design)
     n_reps = _check_int("n_reps", n_reps, minimum=1)
-    streams = _rng(rng).spawn(len(design.arms) * _STREAMS)
-    T = design.endpoint_week
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in (
-        "stage1", "switched", "dropped", "dweek", "latent")}
-    for i, arm in enumerate(design.arms):
-        g_resp, g_out, g_drop, g_dtime, _ = streams[i * _STREAMS:(i + 1) * _STREAMS]
-        shape = (arm.n, n_reps)  # patient-major: common random numbers across arm sizes
-        u_out = g_out.random(shape).T
-        d = design.arm_dropout(arm)
-        dropped = g_drop.random(shape).T < d
-        dweek = np.where(dropped, g_dtime.random(shape).T * T, np.nan)
-        if arm.switch is not None:
-            rule = arm.switch
-            resp = g_resp.random(shape).T < rule.response
-            latent = u_out < np.where(resp, rule.remission_responders, rule.remission_switched)
-            early = dropped & (dweek < rule.response_week)
-            stage1 = np.where(early, np.nan, resp.astype(float))
-            switched = ~resp & ~early
-        else:
-            latent = u_out < arm.p
-            stage1 = np.full((n_reps, arm.n), np.nan)
-            switched = np.zeros((n_reps, arm.n), dtype=bool)
-        parts["stage1"].append(stage1)
-        parts["switched"].append(switched)
-        parts["dropped"].append(dropped)
-        parts["dweek"].append(dweek)
-        parts["latent"].append(latent)
-    cat = {k: np.concatenate(v, axis=1) for k, v in parts.items()}
-    dropped, latent = cat["dropped"], cat["latent"]
-    outcome = np.where(dropped, np.nan, latent.astype(float))
-    fail = not design.higher_is_better
-    nri = np.where(dropped, fail, latent)
-    return BinaryArrays(
-        arm=np.repeat(np.arange(len(design.arms)), design.n_per_arm),
-        arm_names=tuple(design.arm_names),
-        stage1_response=cat["stage1"],
-        switched=cat["switched"],
-        dropped_out=dropped,
-        dropout_week=cat["dweek"],
-        outcome_latent=latent,
-        outcome=outcome,
-        outcome_nri=nri,
-        higher_is_better=design.higher_is_better,
-    )
+    return draw_binary(design, n_reps, _rng(rng))
 
 
 def simulate_binary_counts(design: BinaryDesign, n_reps: int, *, rng=None) -> BinaryCounts:

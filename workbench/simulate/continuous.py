@@ -12,14 +12,13 @@ across sample sizes).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
 from .._validation import _check_int, _rng
 from ..design import load_design
 from ..design.continuous import ContinuousDesign
+from ..design.draws import ContinuousArrays, draw_continuous
 from ..exceptions import InvalidParameterError
 
 __all__ = [
@@ -46,64 +45,6 @@ CONTINUOUS_DICTIONARY: dict[str, tuple[str, str]] = {
                   "1 = HAM-D <= remission threshold at the last visit; empty if the patient "
                   "left before it; the same on every row of a patient"),
 }
-
-
-@dataclass(frozen=True)
-class ContinuousArrays:
-    """Many simulated replicates of one :class:`ContinuousDesign`, patients in arm order.
-
-    Attributes
-    ----------
-    arm : int array (n,)
-        Arm index of each patient (0 = control, 1 = experimental); the same in every replicate.
-    y : float array (n_reps, n, n_visits)
-        Scores at every visit, rounded and clipped as the design says, including the (unobserved)
-        scores after drop-out.
-    observed : bool array (n_reps, n, n_visits)
-        Whether each score was observed (monotone: ``True`` up to the last visit attended).
-    weeks : float array (n_visits,)
-    remission_threshold : float or None
-    outcome_column : str, default "outcome"
-        Name of the score column in the long data of :func:`arrays_to_long`.
-    """
-
-    arm: np.ndarray
-    y: np.ndarray
-    observed: np.ndarray
-    weeks: np.ndarray
-    remission_threshold: float | None
-    outcome_column: str = "outcome"
-
-    @property
-    def n_reps(self) -> int:
-        return self.y.shape[0]
-
-    @property
-    def y_observed(self) -> np.ndarray:
-        """Scores with ``nan`` where not observed."""
-        return np.where(self.observed, self.y, np.nan)
-
-    @property
-    def last_visit(self) -> np.ndarray:
-        """Index of the last visit attended, ``(n_reps, n)``."""
-        return self.observed.sum(axis=-1) - 1
-
-    @property
-    def remission(self) -> np.ndarray:
-        """1.0 / 0.0 for remission at the last visit, ``nan`` if it was not observed (or the
-        design defines no remission threshold)."""
-        if self.remission_threshold is None:
-            return np.full(self.y.shape[:-1], np.nan)
-        rem = (self.y[..., -1] <= self.remission_threshold).astype(float)
-        return np.where(self.observed[..., -1], rem, np.nan)
-
-
-def _round_clip(x: np.ndarray, design: ContinuousDesign) -> np.ndarray:
-    if design.round_to is not None:
-        x = np.round(x / design.round_to) * design.round_to
-    if design.scale is not None:
-        x = np.clip(x, design.scale[0], design.scale[1])
-    return x + 0.0  # + 0.0: no negative zeros
 
 
 def simulate_continuous_arrays(design: ContinuousDesign, n_reps: int, *,
@@ -144,38 +85,7 @@ def simulate_continuous_arrays(design: ContinuousDesign, n_reps: int, *,
             f"`design` must be a ContinuousDesign; got {type(design).__name__}."
         )
     n_reps = _check_int("n_reps", n_reps, minimum=1)
-    gen = _rng(rng)
-    k = design.n_visits
-    chol = design._chol
-    means = design.mean_matrix()
-    ys, us, arms = [], [], []
-    for a, stream in enumerate(gen.spawn(len(design.arms))):
-        g_score, g_drop = stream.spawn(2)
-        n = design.arms[a].n
-        z = g_score.standard_normal((n, n_reps, k))
-        u = g_drop.random((n, n_reps, k - 1))
-        ys.append(means[a] + z @ chol.T)
-        us.append(u)
-        arms.append(np.full(n, a))
-    y = _round_clip(np.concatenate(ys, axis=0).transpose(1, 0, 2), design)
-    u = np.concatenate(us, axis=0).transpose(1, 0, 2)
-    arm = np.concatenate(arms)
-
-    observed = np.ones(y.shape, dtype=bool)
-    centre = means.mean(axis=0)
-    for j in range(1, k):
-        h = design.dropout[j - 1]
-        if h == 0:
-            p = np.zeros(y.shape[:2])
-        elif design.dropout_mechanism == "MAR" and design.dropout_slope != 0:
-            eta = np.log(h / (1 - h)) + design.dropout_slope * (y[..., j - 1] - centre[j - 1])
-            p = 1.0 / (1.0 + np.exp(-eta))
-        else:
-            p = np.full(y.shape[:2], h)
-        observed[..., j] = observed[..., j - 1] & (u[..., j - 1] >= p)
-    return ContinuousArrays(arm=arm, y=y, observed=observed, weeks=np.asarray(design.weeks),
-                            remission_threshold=design.remission_threshold,
-                            outcome_column=design.outcome_column)
+    return draw_continuous(design, n_reps, _rng(rng))
 
 
 def arrays_to_long(sims: ContinuousArrays, arm_names, rep: int = 0) -> pd.DataFrame:

@@ -11,12 +11,11 @@ uses common random numbers, and power curves over N are smooth.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
 from .._validation import _check_int, _rng
+from ..design.draws import SurvivalArrays, draw_survival
 from ..design.survival import SurvivalDesign
 from ..exceptions import InvalidParameterError
 
@@ -24,65 +23,6 @@ __all__ = ["SurvivalArrays", "simulate_survival", "simulate_survival_arrays", "C
 
 #: values of the ``censoring_reason`` column
 CENSORING_REASONS = ("administrative", "lost to follow-up")
-
-_STREAMS = 4  # entry, event, cure, dropout
-
-
-@dataclass(frozen=True)
-class SurvivalArrays:
-    """Many simulated replicates of one design, patients in arm order.
-
-    Attributes
-    ----------
-    arm : int array (n,)
-        Arm index of each patient (0 = first arm of the design); the same in every replicate.
-    entry : float array (n_reps, n)
-        Calendar time of entry.
-    event_time : float array (n_reps, n)
-        Latent time from entry to the event (``inf`` for cured patients).
-    dropout_time : float array (n_reps, n)
-        Latent time from entry to loss to follow-up (``inf`` without loss to follow-up).
-    admin_time : float array (n_reps, n)
-        Follow-up available from entry to the administrative end (fixed or calendar).
-    time : float array (n_reps, n)
-        Observed time: the minimum of the three.
-    event : bool array (n_reps, n)
-        Whether the event was observed.
-    """
-
-    arm: np.ndarray
-    entry: np.ndarray
-    event_time: np.ndarray
-    dropout_time: np.ndarray
-    admin_time: np.ndarray
-    time: np.ndarray
-    event: np.ndarray
-
-    @property
-    def n_reps(self) -> int:
-        return self.time.shape[0]
-
-    @property
-    def lost(self) -> np.ndarray:
-        """Censored by loss to follow-up (bool, (n_reps, n))."""
-        return ~self.event & (self.dropout_time < self.admin_time)
-
-    def censor_at(self, calendar_time) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Data as seen at a calendar cut-off (a scalar or one per replicate).
-
-        Returns ``(time, event, enrolled)``: patients not yet enrolled have ``enrolled`` False and
-        time 0. Used for interim analyses.
-        """
-        cut = np.asarray(calendar_time, dtype=float)
-        if cut.ndim == 1:
-            cut = cut[:, None]
-        avail = np.minimum(self.admin_time, cut - self.entry)
-        enrolled = avail > 0
-        censor = np.minimum(self.dropout_time, avail)
-        t = np.clip(np.minimum(self.event_time, censor), 0, None)
-        ev = enrolled & (self.event_time <= censor)
-        return np.where(enrolled, t, 0.0), ev, enrolled
-
 
 def simulate_survival_arrays(design: SurvivalDesign, n_reps: int, *, rng=None) -> SurvivalArrays:
     """Draw ``n_reps`` replicates of a time-to-event trial at once.
@@ -109,44 +49,7 @@ def simulate_survival_arrays(design: SurvivalDesign, n_reps: int, *, rng=None) -
     if not isinstance(design, SurvivalDesign):
         raise InvalidParameterError(f"`design` must be a SurvivalDesign; got {type(design).__name__}.")
     n_reps = _check_int("n_reps", n_reps, minimum=1)
-    gen = _rng(rng)
-    streams = gen.spawn(len(design.arms) * _STREAMS)
-
-    # Draws are patient-major (n_arm, n_reps); each is copied once into replicate-major outputs
-    # (filling preallocated arrays is much faster than concatenating transposed views).
-    out_shape = (n_reps, design.n_total)
-    entry = np.empty(out_shape)
-    event_time = np.empty(out_shape)
-    dropout_time = np.empty(out_shape)
-    col = 0
-    for i, arm in enumerate(design.arms):
-        g_entry, g_event, g_cure, g_drop = streams[i * _STREAMS : (i + 1) * _STREAMS]
-        shape = (arm.n, n_reps)  # patient-major: common random numbers across arm sizes
-        cols = slice(col, col + arm.n)
-        col += arm.n
-        u = g_entry.random(shape)
-        u *= design.accrual_time
-        entry[:, cols] = u.T
-        t = arm.event_time.sample(g_event.standard_exponential(shape))
-        if arm.cure_fraction > 0:
-            t = np.where(g_cure.random(shape) < arm.cure_fraction, np.inf, t)
-        event_time[:, cols] = t.T
-        if design.dropout_rate > 0:
-            d = g_drop.standard_exponential(shape)
-            d /= design.dropout_rate
-            dropout_time[:, cols] = d.T
-        else:
-            dropout_time[:, cols] = np.inf
-
-    if design.follow_up_type == "fixed":
-        admin = np.full_like(entry, design.follow_up)
-    else:
-        admin = design.study_duration - entry
-    censor = np.minimum(dropout_time, admin)
-    time = np.minimum(event_time, censor)
-    event = event_time <= censor
-    arm_index = np.repeat(np.arange(len(design.arms)), design.n_per_arm)
-    return SurvivalArrays(arm_index, entry, event_time, dropout_time, admin, time, event)
+    return draw_survival(design, n_reps, _rng(rng))
 
 
 def simulate_survival(design: SurvivalDesign, *, rng=None) -> pd.DataFrame:

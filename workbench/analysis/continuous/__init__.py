@@ -27,12 +27,12 @@ The numbers reproduce R (``tests/reference/continuous_analysis.json``):
 
 The array functions :func:`ttest_arrays`, :func:`ancova_arrays` and :func:`mmrm_arrays` analyse many
 simulated replicates at once (no loop over replicates) for simulation power; they live in
-:mod:`workbench.analysis.replicates` and are importable from here too.
+:mod:`workbench.kernels.replicates` and are importable from here too.
 
 The package is split by concern: :mod:`~workbench.analysis.continuous.results` (result classes),
 :mod:`~workbench.analysis.continuous.endpoint` (t-test, ANCOVA, Hedges' g, LOCF),
 :mod:`~workbench.analysis.continuous.repeated` (the MMRM, on the REML engine of
-:mod:`workbench.analysis.reml`) and :mod:`~workbench.analysis.continuous.analyze`.
+:mod:`workbench.kernels.reml`) and :mod:`~workbench.analysis.continuous.analyze`.
 
 Examples
 --------
@@ -49,7 +49,7 @@ Examples
 
 from __future__ import annotations
 
-from ..replicates import ancova_arrays, mmrm_arrays, ttest_arrays
+from ...kernels.replicates import ancova_arrays, mmrm_arrays, ttest_arrays
 from .analyze import analyze_continuous
 from .endpoint import ancova, ancova_locf, endpoint_rows, hedges_g, locf, t_test
 from .repeated import mmrm

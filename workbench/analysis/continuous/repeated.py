@@ -1,5 +1,5 @@
 """The mixed model for repeated measures on one data set (:func:`mmrm`); the REML engine is
-:mod:`workbench.analysis.reml`, shared with :func:`workbench.analysis.replicates.mmrm_arrays`."""
+:mod:`workbench.kernels.reml`, shared with :func:`workbench.kernels.replicates.mmrm_arrays`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..._validation import _check_choice
 from ...exceptions import ConvergenceError, DataValidationError, InvalidParameterError
-from ..reml import (
+from ...kernels.reml import (
     arm_visit_column,
     bfgs_fallback,
     fisher_scoring,

@@ -32,7 +32,7 @@ cell (Haldane-Anscombe, as metafor's ``escalc``), and the result's ``correction`
 
 The package is split by concern: :mod:`~workbench.analysis.rates.results` (result classes),
 :mod:`~workbench.analysis.rates.effects` (rates and two-arm effects),
-:mod:`~workbench.analysis.rates.significance` (tests), :mod:`~workbench.analysis.rates.score`
+:mod:`~workbench.analysis.rates.significance` (tests), :mod:`~workbench.kernels.score`
 (the Farrington-Manning score machinery, also used by the replicate tests and by power),
 :mod:`~workbench.analysis.rates.regression` and :mod:`~workbench.analysis.rates.compare`; every
 public name is importable from :mod:`workbench.analysis.rates`.
@@ -44,6 +44,7 @@ Checked against R 4.2.2 (``tests/reference/rates_analysis.json``): ``prop.test``
 
 from __future__ import annotations
 
+from ...kernels.score import farrington_manning_rmle
 from ._counts import (
     MISSING,
     NI_METHODS,
@@ -69,7 +70,6 @@ from .results import (
     RatesAnalysis,
     RatesSensitivity,
 )
-from .score import farrington_manning_rmle
 from .significance import (
     chi_square_test,
     equivalence_test,

@@ -14,6 +14,7 @@ from scipy import stats
 
 from ..._rootfind import zeroin as _r_zeroin
 from ..._validation import _check_bool, _check_choice
+from ...kernels.score import score_interval
 from .._common import check_conf_level, z_critical
 from ._counts import (
     HALDANE,
@@ -25,7 +26,6 @@ from ._counts import (
     two_arm_counts,
 )
 from .results import ArmRates, EffectEstimate, NumberNeeded
-from .score import score_interval
 
 __all__ = [
     "arm_rates",

@@ -14,6 +14,12 @@ from scipy import stats
 
 from ..._validation import _check_bool, _check_choice, _check_probability, _is_real
 from ...exceptions import InvalidParameterError, StatisticalWarning
+from ...kernels.score import (
+    difference_variance,
+    farrington_manning_rmle,
+    score_interval,
+    score_statistic,
+)
 from .._common import check_conf_level
 from ._counts import (
     FISHER_ENUM_LIMIT,
@@ -32,7 +38,6 @@ from .results import (
     NonInferiorityTest,
     PairwiseTests,
 )
-from .score import difference_variance, farrington_manning_rmle, score_interval, score_statistic
 
 __all__ = [
     "chi_square_test",

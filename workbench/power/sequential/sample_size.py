@@ -26,7 +26,7 @@ from ..analytic import (
     event_probability,
     events_freedman,
     events_schoenfeld,
-    farrington_manning_rmle,
+    rates_standard_deviations,
 )
 
 __all__ = [
@@ -103,19 +103,6 @@ def hazard_ratio_bounds(z, events, *, alternative: str, allocation_ratio: float 
     sign = 1.0 if alternative == "greater" else -1.0
     scale = (1 + r) / np.sqrt(r * events)
     return theta_h0 * np.exp(sign * z * scale)
-
-
-def _rates_sd(p1: float, p2: float, r: float, margin: float) -> tuple[float, float]:
-    """Per-n2 standard deviations of p1_hat - p2_hat under H0 and H1 (n2 = 1, n1 = r): pooled
-    under H0 without a margin, Farrington-Manning restricted estimates with one (as rpact)."""
-    v1 = p1 * (1 - p1) / r + p2 * (1 - p2)
-    if margin == 0:
-        pbar = (r * p1 + p2) / (1 + r)
-        v0 = pbar * (1 - pbar) * (1 + 1 / r)
-    else:
-        a, b = farrington_manning_rmle(p1, p2, margin, r)
-        v0 = a * (1 - a) / r + b * (1 - b)
-    return math.sqrt(v0), math.sqrt(v1)
 
 
 # ============================================================================================
@@ -536,7 +523,7 @@ def _rate_bound(z: float, p2: float, margin: float, r: float, n1: float, n2: flo
     """Risk difference p1 - p2 at which the Farrington-Manning z statistic equals ``z``,
     the control rate held at ``p2``."""
     def stat(x):  # n1 = r n2: the standard error under H0 is sd0 / sqrt(n2)
-        return (x - p2 - margin) / (_rates_sd(x, p2, r, margin)[0] / math.sqrt(n2)) - z
+        return (x - p2 - margin) / (rates_standard_deviations(x, p2, r, margin)[0] / math.sqrt(n2)) - z
 
     eps = 1e-12
     try:
@@ -609,7 +596,7 @@ def sample_size_rates_sequential(design: GroupSequentialDesign, *, p1: float, p2
     # rpact's fixed design, also for a superiority margin (p1 - p2 beyond margin on the far
     # side from 0): n2 = (z_a sd0 + z_b sd1)**2 / (p1 - p2 - margin)**2, sd0 the
     # Farrington-Manning (pooled when margin = 0) and sd1 the unrestricted standard deviation
-    sd0, sd1 = _rates_sd(p1, p2, r, margin)
+    sd0, sd1 = rates_standard_deviations(p1, p2, r, margin)
     z_a = float(-special.ndtri(design.alpha / design.sided))
     z_b = float(-special.ndtri(design.beta))
     n2f = ((z_a * sd0 + z_b * sd1) / (p1 - p2 - margin)) ** 2

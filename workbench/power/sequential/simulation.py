@@ -118,7 +118,7 @@ class SequentialSimulation(Result):
 def _sequential_block(task) -> dict[str, np.ndarray]:
     """Worker: simulate and analyse the blocks of one chunk (module level, picklable)."""
     trial, crit, fut, events, direction, grid, blocks = task
-    from ...analysis.replicates import logrank_arrays
+    from ...kernels.replicates import logrank_arrays
 
     parts = []
     k_max = len(events)

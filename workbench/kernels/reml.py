@@ -1,7 +1,7 @@
 """REML for the mixed model for repeated measures (MMRM), batched over data sets.
 
 The engine behind :func:`workbench.analysis.continuous.mmrm` (one data set) and
-:func:`workbench.analysis.replicates.mmrm_arrays` (many simulated replicates at once): the design
+:func:`workbench.kernels.replicates.mmrm_arrays` (many simulated replicates at once): the design
 matrix ``group x visit (+ baseline)``, the restricted log-likelihood with its exact score and the ML
 expected information over the elements of an unstructured covariance, batched Fisher scoring with
 per-replicate step halving, and a BFGS fallback on a log-Cholesky parametrisation for one data set.

@@ -3,7 +3,7 @@
 The restricted maximum-likelihood estimates under ``p1 - p2 = margin``, the variance of the
 difference a two-proportion test uses, the score statistic and the interval that inverts it. This is
 the one home of these computations: the rates analysis, the vectorised replicate tests
-(:func:`workbench.analysis.replicates.rates_arrays`) and the power layer use them.
+(:func:`workbench.kernels.replicates.rates_arrays`) and the power layer use them.
 """
 
 from __future__ import annotations
@@ -11,11 +11,17 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy import special
 
-from ...exceptions import InvalidParameterError
-from .._common import z_critical
+from ..exceptions import InvalidParameterError
 
-__all__ = ["farrington_manning_rmle", "difference_variance", "score_statistic", "score_interval"]
+__all__ = ["farrington_manning_rmle", "difference_variance", "score_statistic", "score_interval",
+           "z_critical"]
+
+
+def z_critical(conf_level: float) -> float:
+    """The two-sided normal quantile ``z_(1 - (1 - conf_level) / 2)``."""
+    return float(special.ndtri(1 - (1 - conf_level) / 2))
 
 
 def _rmle(p1, p2, margin, th):

@@ -10,7 +10,7 @@ arrays with one row per replicate and return one result per row:
 - :func:`ttest_arrays`: Welch or Student two-sample t-tests;
 - :func:`ancova_arrays`: the ANCOVA ``y ~ arm + baseline`` by batched least squares;
 - :func:`mmrm_arrays`: the MMRM (unstructured covariance, REML) by batched Fisher scoring
-  (:mod:`workbench.analysis.reml`).
+  (:mod:`workbench.kernels.reml`).
 
 Pooling of simulated bodies of trials lives with the meta-analysis
 (:func:`workbench.analysis.meta.pool_replicates`, :func:`workbench.analysis.meta.egger_replicates`).
@@ -45,8 +45,8 @@ from scipy import stats
 from .._validation import _check_alternative, _check_bool, _check_probability
 from ..exceptions import DataValidationError, InvalidParameterError
 from ..results import Result
-from .rates.score import difference_variance
 from .reml import arm_visit_column, fit_contrasts, mmrm_design
+from .score import difference_variance
 
 __all__ = ["EventTable", "event_table", "logrank_arrays", "cox_arrays", "rates_arrays",
            "LogRankArrays", "CoxArrays", "RatesArrays", "ttest_arrays", "ancova_arrays",
@@ -692,7 +692,7 @@ def mmrm_arrays(y, observed, arm, *, baseline=None, conf_level: float = 0.95, to
     Notes
     -----
     All replicates are fitted together by Fisher scoring on the elements of the unstructured
-    covariance (:func:`workbench.analysis.reml.fisher_scoring`), with per-replicate step halving;
+    covariance (:func:`workbench.kernels.reml.fisher_scoring`), with per-replicate step halving;
     the gradient is the exact REML score and the information is the ML expected information (the
     REML correction is left out of the step, which changes the path, not the optimum). One
     iteration costs a few batched ``numpy.linalg`` calls over ``n_reps x n`` small matrices.
@@ -722,14 +722,3 @@ def mmrm_arrays(y, observed, arm, *, baseline=None, conf_level: float = 0.95, to
     if t > 1:
         L[arm_visit_column(t, base is not None, False, t - 1)] = 1.0
     return fit_contrasts(y, m, X, [L], conf_level, tol, max_iter)[0]
-
-
-def _fm_rmle_arrays(p1, p2, delta, th):
-    """Farrington-Manning restricted estimates with ``th = n2 / n1``.
-
-    Kept only until :mod:`workbench.power.analytic` imports
-    :func:`workbench.analysis.rates.farrington_manning_rmle`; remove it then.
-    """
-    from .rates.score import farrington_manning_rmle
-
-    return farrington_manning_rmle(p1, p2, delta, 1.0 / np.asarray(th, dtype=float))
