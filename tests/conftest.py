@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REFERENCE_DIR, ref_case as _ref_case
+from tests.helpers import REFERENCE_DIR
+from tests.helpers import ref_case as _ref_case
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from workbench import DataValidationError
 from tests import helpers
 from tests.helpers import ATOL, reference_cases
+from workbench import DataValidationError
 from workbench.cli import build_parser, main
 
 CASES = reference_cases("meta_analysis")

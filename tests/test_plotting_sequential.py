@@ -12,8 +12,8 @@ import pytest  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 
 from workbench import InvalidParameterError  # noqa: E402
-from workbench.plotting import plot_boundaries, plot_spending  # noqa: E402
 from workbench.design import group_sequential_design  # noqa: E402
+from workbench.plotting import plot_boundaries, plot_spending  # noqa: E402
 from workbench.power.sequential import (  # noqa: E402
     monitor_sequential,
     sample_size_rates_sequential,

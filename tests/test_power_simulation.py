@@ -23,9 +23,9 @@ from scipy import stats
 from tests.helpers import REFERENCE_DIR as REF
 from tests.helpers import reference, reference_cases
 from workbench.analysis.rates import two_proportion_pvalues
-from workbench.kernels.replicates import cox_arrays, event_table, logrank_arrays, rates_arrays
 from workbench.design import SurvivalDesign, load_design
 from workbench.exceptions import InvalidParameterError
+from workbench.kernels.replicates import cox_arrays, event_table, logrank_arrays, rates_arrays
 from workbench.power.analytic import power_rates
 from workbench.power.simulation import (
     power_curve,

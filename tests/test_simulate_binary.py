@@ -13,7 +13,7 @@ from scipy import stats
 from workbench.analysis.rates import two_proportion_pvalues
 from workbench.design import BinaryArm, BinaryDesign, load_design
 from workbench.exceptions import InvalidParameterError
-from workbench.simulate import simulate_trial, simulate_arrays
+from workbench.simulate import simulate_arrays, simulate_trial
 from workbench.simulate.binary import (
     BINARY_COLUMNS,
     simulate_binary,

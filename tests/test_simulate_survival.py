@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from workbench import InvalidParameterError, SurvivalDesign, load_design, simulate_trial, simulate_arrays
+from workbench import (
+    InvalidParameterError,
+    SurvivalDesign,
+    load_design,
+    simulate_arrays,
+    simulate_trial,
+)
 from workbench.design import Arm, PiecewiseExponential, Weibull
 from workbench.simulate.export import to_adam
 

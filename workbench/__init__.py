@@ -13,9 +13,9 @@ Importing :mod:`workbench` is cheap: public names are loaded from their modules 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 # public name -> module (relative to this package) that defines it.
 # Add new public names here, one line each, keeping the groups.
@@ -128,7 +128,211 @@ _EXPORTS: dict[str, str] = {
     "run_pipeline": ".pipelines",
 }
 
-__all__ = sorted(_EXPORTS) + ["__version__"]
+if TYPE_CHECKING:  # what editors and type checkers see; at run time names load lazily
+    from .analysis.continuous import (
+        analyze_continuous,
+        ancova,
+        ancova_locf,
+        hedges_g,
+        locf,
+        mmrm,
+        t_test,
+    )
+    from .analysis.meta import (
+        effect_sizes,
+        egger_test,
+        leave_one_out,
+        mantel_haenszel,
+        meta_analysis,
+        subgroup_analysis,
+        trim_and_fill,
+    )
+    from .analysis.rates import (
+        arm_rates,
+        chi_square_test,
+        compare_rates,
+        equivalence_test,
+        fisher_exact_test,
+        logistic_regression,
+        noninferiority_test,
+        number_needed_to_treat,
+        odds_ratio,
+        pairwise_rate_tests,
+        rates_sensitivity,
+        relative_risk,
+        risk_difference,
+    )
+    from .analysis.survival import (
+        analyze_survival,
+        cox_ph,
+        cumulative_incidence,
+        kaplan_meier,
+        logrank_test,
+        median_survival,
+        rmst,
+    )
+    from .design import (
+        Arm,
+        BinaryArm,
+        BinaryDesign,
+        ContinuousArm,
+        ContinuousDesign,
+        Exponential,
+        PiecewiseExponential,
+        SurvivalDesign,
+        SwitchRule,
+        Weibull,
+        list_designs,
+        load_design,
+        solve_switch_stages,
+    )
+    from .design.meta import MetaAnalysisDesign
+    from .design.protocol import TrialDesign
+    from .design.sequential import (
+        GroupSequentialDesign,
+        boundary_crossing,
+        group_sequential_design,
+        spending_function,
+    )
+    from .exceptions import (
+        ConvergenceError,
+        DataValidationError,
+        InvalidParameterError,
+        NotebookRunError,
+        StatisticalWarning,
+        WorkbenchError,
+    )
+    from .kernels.replicates import cox_arrays, logrank_arrays
+    from .notebooks import read_results, record, run_notebook
+    from .pipelines import load_pipeline, run_pipeline
+    from .plotting import (
+        plot_boundaries,
+        plot_forest,
+        plot_funnel,
+        plot_km,
+        plot_mean_trajectory,
+        plot_power_curve,
+        plot_rates,
+        plot_risk_differences,
+        plot_spaghetti,
+        plot_spending,
+    )
+    from .power.analytic import power_rates, power_survival, power_ttest
+    from .power.continuous import power_ancova
+    from .power.meta import publication_bias
+    from .power.report import grant_paragraph
+    from .power.sequential import (
+        data_at_events,
+        hazard_ratio_bounds,
+        monitor_logrank,
+        monitor_sequential,
+        power_survival_sequential,
+        sample_size_rates_sequential,
+        sample_size_survival_sequential,
+        simulate_survival_sequential,
+    )
+    from .power.simulation import compare_tests, power_curve, simulate_power, simulated_sample_size
+    from .simulate import simulate_arrays, simulate_trial
+
+__all__ = [
+    "Arm",
+    "BinaryArm",
+    "BinaryDesign",
+    "ContinuousArm",
+    "ContinuousDesign",
+    "ConvergenceError",
+    "DataValidationError",
+    "Exponential",
+    "GroupSequentialDesign",
+    "InvalidParameterError",
+    "MetaAnalysisDesign",
+    "NotebookRunError",
+    "PiecewiseExponential",
+    "StatisticalWarning",
+    "SurvivalDesign",
+    "SwitchRule",
+    "TrialDesign",
+    "Weibull",
+    "WorkbenchError",
+    "analyze_continuous",
+    "analyze_survival",
+    "ancova",
+    "ancova_locf",
+    "arm_rates",
+    "boundary_crossing",
+    "chi_square_test",
+    "compare_rates",
+    "compare_tests",
+    "cox_arrays",
+    "cox_ph",
+    "cumulative_incidence",
+    "data_at_events",
+    "effect_sizes",
+    "egger_test",
+    "equivalence_test",
+    "fisher_exact_test",
+    "grant_paragraph",
+    "group_sequential_design",
+    "hazard_ratio_bounds",
+    "hedges_g",
+    "kaplan_meier",
+    "leave_one_out",
+    "list_designs",
+    "load_design",
+    "load_pipeline",
+    "locf",
+    "logistic_regression",
+    "logrank_arrays",
+    "logrank_test",
+    "mantel_haenszel",
+    "median_survival",
+    "meta_analysis",
+    "mmrm",
+    "monitor_logrank",
+    "monitor_sequential",
+    "noninferiority_test",
+    "number_needed_to_treat",
+    "odds_ratio",
+    "pairwise_rate_tests",
+    "plot_boundaries",
+    "plot_forest",
+    "plot_funnel",
+    "plot_km",
+    "plot_mean_trajectory",
+    "plot_power_curve",
+    "plot_rates",
+    "plot_risk_differences",
+    "plot_spaghetti",
+    "plot_spending",
+    "power_ancova",
+    "power_curve",
+    "power_rates",
+    "power_survival",
+    "power_survival_sequential",
+    "power_ttest",
+    "publication_bias",
+    "rates_sensitivity",
+    "read_results",
+    "record",
+    "relative_risk",
+    "risk_difference",
+    "rmst",
+    "run_notebook",
+    "run_pipeline",
+    "sample_size_rates_sequential",
+    "sample_size_survival_sequential",
+    "simulate_arrays",
+    "simulate_power",
+    "simulate_survival_sequential",
+    "simulate_trial",
+    "simulated_sample_size",
+    "solve_switch_stages",
+    "spending_function",
+    "subgroup_analysis",
+    "t_test",
+    "trim_and_fill",
+    "__version__",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -30,13 +30,13 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import _check_int
+from ._validation import check_int
 from .exceptions import InvalidParameterError
 
 __all__ = ["chunk_seeds", "map_chunks"]
 
 
-def _mp_context():
+def process_context():
     """Start method for worker processes: ``fork`` on Linux when this process runs a single
     thread (instant start, and functions defined in a notebook or script work), else ``spawn``
     (a clean interpreter; forking a process with other threads running can deadlock)."""
@@ -50,7 +50,7 @@ def _mp_context():
     return multiprocessing.get_context("spawn")
 
 
-def _progress_bar(progress: bool | None, **kwargs):
+def lazy_progress_bar(progress: bool | None, **kwargs):
     """The project's progress bar (see :mod:`workbench._progress`)."""
     from ._progress import progress_bar
 
@@ -85,8 +85,8 @@ def chunk_seeds(seed, n: int, *,
     ...     np.random.default_rng(chunk_seeds(1, 10, chunk_size=1000)[0][0]).integers(100))
     True
     """
-    n = _check_int("n", n, minimum=1)
-    chunk_size = _check_int("chunk_size", chunk_size, minimum=1)
+    n = check_int("n", n, minimum=1)
+    chunk_size = check_int("chunk_size", chunk_size, minimum=1)
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     sizes = [chunk_size] * (n // chunk_size) + ([n % chunk_size] if n % chunk_size else [])
     return list(zip(root.spawn(len(sizes)), sizes, strict=True))
@@ -133,11 +133,11 @@ def map_chunks(fn: Callable[[Any], Any], seeds_or_chunks: Iterable, *, workers: 
     if not callable(fn):
         raise InvalidParameterError(f"`fn` must be callable; got {fn!r}.")
     if workers is not None and workers != -1:
-        workers = _check_int("workers", workers, minimum=1)
+        workers = check_int("workers", workers, minimum=1)
     if workers == -1:
         workers = os.cpu_count() or 1
     def make_bar():
-        return _progress_bar(progress, total=len(chunks), unit="chunk")
+        return lazy_progress_bar(progress, total=len(chunks), unit="chunk")
 
     if client is not None or not workers or workers == 1 or len(chunks) <= 1:
         bar = make_bar()
@@ -160,7 +160,7 @@ def map_chunks(fn: Callable[[Any], Any], seeds_or_chunks: Iterable, *, workers: 
         import concurrent.futures as cf
 
         with cf.ProcessPoolExecutor(max_workers=min(workers, len(chunks)),
-                                    mp_context=_mp_context()) as pool:
+                                    mp_context=process_context()) as pool:
             futures = [pool.submit(fn, c) for c in chunks]  # workers are forked here
             bar = make_bar()
             for _ in cf.as_completed(futures):

@@ -17,33 +17,33 @@ import pandas as pd
 from .exceptions import DataValidationError, InvalidParameterError
 
 
-def _is_real(x) -> bool:
+def is_real(x) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
-def _check_real(name: str, x, *, allow_none: bool = False):
+def check_real(name: str, x, *, allow_none: bool = False):
     if x is None and allow_none:
         return None
-    if not _is_real(x) or not math.isfinite(float(x)):
+    if not is_real(x) or not math.isfinite(float(x)):
         raise InvalidParameterError(f"`{name}` must be a finite number; got {x!r}.")
     return float(x)
 
 
-def _check_probability(name: str, x, *, allow_none: bool = False, closed: bool = False):
+def check_probability(name: str, x, *, allow_none: bool = False, closed: bool = False):
     """A probability in (0, 1), or [0, 1] with ``closed=True``."""
     if x is None and allow_none:
         return None
-    if not _is_real(x) or not (0 <= float(x) <= 1 if closed else 0 < float(x) < 1):
+    if not is_real(x) or not (0 <= float(x) <= 1 if closed else 0 < float(x) < 1):
         allowed = "[0, 1]" if closed else "(0, 1)"
         raise InvalidParameterError(f"`{name}` must be in {allowed}; got {x!r}.")
     return float(x)
 
 
-def _check_positive(name: str, x, *, allow_none: bool = False, allow_zero: bool = False,
+def check_positive(name: str, x, *, allow_none: bool = False, allow_zero: bool = False,
                     allow_inf: bool = False):
     if x is None and allow_none:
         return None
-    ok = _is_real(x) and not math.isnan(float(x))
+    ok = is_real(x) and not math.isnan(float(x))
     if ok:
         v = float(x)
         ok = (v >= 0 if allow_zero else v > 0) and (allow_inf or math.isfinite(v))
@@ -53,7 +53,7 @@ def _check_positive(name: str, x, *, allow_none: bool = False, allow_zero: bool 
     return float(x)
 
 
-def _check_int(name: str, x, *, minimum: int | None = None, allow_none: bool = False):
+def check_int(name: str, x, *, minimum: int | None = None, allow_none: bool = False):
     if x is None and allow_none:
         return None
     if isinstance(x, bool) or not isinstance(x, numbers.Integral | float) or (
@@ -66,7 +66,7 @@ def _check_int(name: str, x, *, minimum: int | None = None, allow_none: bool = F
     return x
 
 
-def _check_choice(name: str, x, choices: Iterable[str]):
+def check_choice(name: str, x, choices: Iterable[str]):
     choices = tuple(choices)
     if x not in choices:
         allowed = ", ".join(repr(c) for c in choices)
@@ -74,11 +74,11 @@ def _check_choice(name: str, x, choices: Iterable[str]):
     return x
 
 
-def _check_alternative(alternative: str) -> str:
-    return _check_choice("alternative", alternative, ("two-sided", "greater", "less"))
+def check_alternative(alternative: str) -> str:
+    return check_choice("alternative", alternative, ("two-sided", "greater", "less"))
 
 
-def _check_increasing(name: str, values: Sequence[float], *, strictly: bool = True) -> np.ndarray:
+def check_increasing_values(name: str, values: Sequence[float], *, strictly: bool = True) -> np.ndarray:
     arr = np.asarray(values, dtype=float)
     diffs = np.diff(arr)
     if arr.ndim != 1 or np.any(diffs <= 0 if strictly else diffs < 0):
@@ -87,7 +87,7 @@ def _check_increasing(name: str, values: Sequence[float], *, strictly: bool = Tr
     return arr
 
 
-def _check_dataframe(df, name: str = "data") -> pd.DataFrame:
+def check_dataframe(df, name: str = "data") -> pd.DataFrame:
     if not isinstance(df, pd.DataFrame):
         raise DataValidationError(f"`{name}` must be a pandas DataFrame; got {type(df).__name__}.")
     if len(df) == 0:
@@ -95,7 +95,7 @@ def _check_dataframe(df, name: str = "data") -> pd.DataFrame:
     return df
 
 
-def _check_columns(df: pd.DataFrame, *columns: str | None) -> None:
+def check_columns(df: pd.DataFrame, *columns: str | None) -> None:
     """Every named column exists (``None`` entries are skipped)."""
     missing = [c for c in columns if c is not None and c not in df.columns]
     if missing:
@@ -104,7 +104,7 @@ def _check_columns(df: pd.DataFrame, *columns: str | None) -> None:
         )
 
 
-def _no_missing(df: pd.DataFrame, column: str) -> None:
+def check_no_missing(df: pd.DataFrame, column: str) -> None:
     n = int(df[column].isna().sum())
     if n:
         rows = list(df.index[df[column].isna()][:5])
@@ -113,10 +113,10 @@ def _no_missing(df: pd.DataFrame, column: str) -> None:
         )
 
 
-def _numeric_column(df: pd.DataFrame, column: str, *, nonnegative: bool = False,
+def check_numeric_column(df: pd.DataFrame, column: str, *, nonnegative: bool = False,
                     finite: bool = True) -> np.ndarray:
     """The column as float, with clear errors for missing, non-numeric or negative values."""
-    _no_missing(df, column)
+    check_no_missing(df, column)
     values = pd.to_numeric(df[column], errors="coerce")
     bad = values.isna()
     if bad.any():
@@ -139,9 +139,9 @@ _TRUE = {"1", "1.0", "true", "t", "yes", "y"}
 _FALSE = {"0", "0.0", "false", "f", "no", "n"}
 
 
-def _binary_column(df: pd.DataFrame, column: str) -> np.ndarray:
+def check_binary_column(df: pd.DataFrame, column: str) -> np.ndarray:
     """A 0/1 or true/false column as an int array (1 = event / success)."""
-    _no_missing(df, column)
+    check_no_missing(df, column)
     s = df[column]
     if s.dtype == bool:
         return s.to_numpy(dtype=int)
@@ -162,11 +162,11 @@ def _binary_column(df: pd.DataFrame, column: str) -> np.ndarray:
     return out
 
 
-def _sorted_levels(labels) -> list[str]:
+def sorted_levels(labels) -> list[str]:
     """Distinct group labels in R's ``factor`` order: numerically when every label is a number
     (groups 2 and 10: 2 first), else as strings.
 
-    >>> _sorted_levels(["10", "2", "2"]), _sorted_levels(["b", "a"])
+    >>> sorted_levels(["10", "2", "2"]), sorted_levels(["b", "a"])
     (['2', '10'], ['a', 'b'])
     """
     levels = list(pd.unique(pd.Series(list(labels), dtype=object)))
@@ -179,11 +179,11 @@ def _sorted_levels(labels) -> list[str]:
     return [v for _, v in sorted(zip(numbers, levels))]
 
 
-def _group_labels(df: pd.DataFrame, column: str, *, min_groups: int = 2) -> pd.Series:
+def group_labels(df: pd.DataFrame, column: str, *, min_groups: int = 2) -> pd.Series:
     """Group column as strings, with at least ``min_groups`` distinct levels."""
-    _no_missing(df, column)
-    labels = df[column].map(_label)
-    levels = _sorted_levels(labels.unique())
+    check_no_missing(df, column)
+    labels = df[column].map(label_text)
+    levels = sorted_levels(labels.unique())
     if len(levels) < min_groups:
         raise DataValidationError(
             f"column {column!r} must have at least {min_groups} groups; found {len(levels)} "
@@ -192,14 +192,14 @@ def _group_labels(df: pd.DataFrame, column: str, *, min_groups: int = 2) -> pd.S
     return labels
 
 
-def _label(v) -> str:
+def label_text(v) -> str:
     """A group value as the string a user typed in the CSV (1.0 -> '1')."""
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v)
 
 
-def _rng(rng) -> np.random.Generator:
+def as_generator(rng) -> np.random.Generator:
     """Normalise ``rng`` (Generator, int seed, SeedSequence or None) to a Generator."""
     if isinstance(rng, bool):
         raise InvalidParameterError(f"`rng` must be a Generator, an int seed or None; got {rng!r}.")
@@ -211,7 +211,7 @@ def _rng(rng) -> np.random.Generator:
         ) from exc
 
 
-def _seed_entropy(rng) -> int:
+def seed_entropy(rng) -> int:
     """A reproducible root entropy (an int) from ``rng``: an int seed, a Generator (one draw), a
     SeedSequence or None (fresh entropy). The one seed normaliser of chunked Monte Carlo work:
     streams are then children of ``SeedSequence(entropy)``, whatever the number of workers."""
@@ -230,7 +230,7 @@ def _seed_entropy(rng) -> int:
     )
 
 
-def _check_bool(name: str, value) -> bool:
+def check_bool(name: str, value) -> bool:
     """A flag: True or False (numpy booleans too), nothing else."""
     if not isinstance(value, bool | np.bool_):
         raise InvalidParameterError(f"`{name}` must be True or False; got {value!r}.")

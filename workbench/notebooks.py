@@ -679,7 +679,7 @@ def _quiet_papermill() -> None:
 
 
 @functools.lru_cache(maxsize=2)
-def _html_exporter(hide_code: bool):
+def html_exporter(hide_code: bool):
     from nbconvert import HTMLExporter
 
     return HTMLExporter(exclude_input=hide_code, exclude_input_prompt=hide_code,
@@ -694,7 +694,7 @@ def render_html(notebook: str | os.PathLike, target: str | os.PathLike, *,
     """
     import nbformat
 
-    exporter = _html_exporter(hide_code)  # one per process: building it costs more than a page
+    exporter = html_exporter(hide_code)  # one per process: building it costs more than a page
     body, _ = exporter.from_notebook_node(nbformat.read(str(notebook), as_version=4))
     write_text_atomic(target, body)
 

@@ -309,7 +309,7 @@ def library_hash() -> str:
     run again. It is computed once per process (the modules a process has imported do not change
     either).
     """
-    from . import __version__
+    from ._version import __version__
 
     h = hashlib.sha256(__version__.encode())
     package = Path(__file__).resolve().parent
@@ -518,10 +518,10 @@ def _task(case: Case, pipeline: Pipeline, digest: str) -> dict:
 
 def _execute(tasks: list[dict], *, workers: int, scheduler, progress: bool | None):
     """Yield the outcome of each task as it finishes."""
-    from ._parallel import _progress_bar
+    from ._parallel import lazy_progress_bar
 
     def make_bar():
-        return _progress_bar(progress, total=len(tasks), unit="case", desc="pipeline")
+        return lazy_progress_bar(progress, total=len(tasks), unit="case", desc="pipeline")
 
     bar = None
     try:
@@ -537,17 +537,17 @@ def _execute(tasks: list[dict], *, workers: int, scheduler, progress: bool | Non
         else:
             import concurrent.futures as cf
 
-            from ._parallel import _mp_context
+            from ._parallel import process_context
 
-            ctx = _mp_context()
+            ctx = process_context()
             if ctx.get_start_method() == "fork":  # prepare once here rather than in each worker
                 import nbformat
                 import papermill  # noqa: F401
 
-                from .notebooks import _html_exporter
+                from .notebooks import html_exporter
 
                 for hide in {t["hide_code"] for t in tasks}:
-                    _html_exporter(hide).from_notebook_node(nbformat.v4.new_notebook())
+                    html_exporter(hide).from_notebook_node(nbformat.v4.new_notebook())
             size = min(workers, len(tasks))
             with cf.ProcessPoolExecutor(max_workers=size, mp_context=ctx) as pool:
                 # Only as many cases are handed out as there are workers, so an interrupt

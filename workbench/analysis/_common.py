@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._validation import _check_probability
+from .._validation import check_probability
 from ..kernels.score import z_critical
 
 __all__ = ["check_conf_level", "z_critical"]
@@ -10,4 +10,4 @@ __all__ = ["check_conf_level", "z_critical"]
 
 def check_conf_level(conf_level) -> float:
     """``conf_level`` as a float in (0, 1), or an error naming it."""
-    return _check_probability("conf_level", conf_level)
+    return check_probability("conf_level", conf_level)

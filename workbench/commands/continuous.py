@@ -91,9 +91,9 @@ def _run(args) -> int:
         raise InvalidParameterError(
             f"`--scale` must be LOW,HIGH with LOW < HIGH; got {args.scale!r}.")
     df = read_csv(args.data)
-    from .._validation import _check_columns
+    from .._validation import check_columns
 
-    _check_columns(df, args.outcome, args.group, args.baseline, args.visit, args.subject)
+    check_columns(df, args.outcome, args.group, args.baseline, args.visit, args.subject)
     for col in (args.outcome, args.baseline):
         if col is not None:
             _check_scale(df, col, *scale)

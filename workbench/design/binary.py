@@ -44,7 +44,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._validation import _check_choice, _check_int, _check_positive, _check_probability, _is_real
+from .._validation import check_choice, check_int, check_positive, check_probability, is_real
 from ..exceptions import InvalidParameterError
 from ..kernels.replicates import rates_arrays
 from ._load import design_fields, read_design, register_design_type
@@ -128,8 +128,8 @@ class SwitchRule:
 
     def __post_init__(self):
         for f in ("response", "remission_responders", "remission_switched"):
-            object.__setattr__(self, f, _check_probability(f, getattr(self, f), closed=True))
-        object.__setattr__(self, "response_week", _check_positive("response_week", self.response_week))
+            object.__setattr__(self, f, check_probability(f, getattr(self, f), closed=True))
+        object.__setattr__(self, "response_week", check_positive("response_week", self.response_week))
         _check_text("switch_to", self.switch_to)
 
     @property
@@ -213,7 +213,7 @@ def solve_switch_stages(
     if finals.ndim != 1 or finals.size == 0:
         raise InvalidParameterError(f"`final_rates` must be a number or a list; got {final_rates!r}.")
     k = finals.size
-    targets = [_check_probability(f"final_rates[{i}]", v, closed=True) for i, v in enumerate(finals)]
+    targets = [check_probability(f"final_rates[{i}]", v, closed=True) for i, v in enumerate(finals)]
     given = {
         "response": response,
         "remission_responders": remission_responders,
@@ -229,13 +229,13 @@ def solve_switch_stages(
 
     def per_arm(name, value):
         if np.ndim(value) == 0:
-            return [_check_probability(name, value, closed=True)] * k
+            return [check_probability(name, value, closed=True)] * k
         values = list(value)
         if len(values) != k:
             raise InvalidParameterError(
                 f"`{name}` must be one number or one per arm ({k}); got {len(values)} values."
             )
-        return [_check_probability(f"{name}[{i}]", v, closed=True) for i, v in enumerate(values)]
+        return [check_probability(f"{name}[{i}]", v, closed=True) for i, v in enumerate(values)]
 
     params = {name: per_arm(name, v) for name, v in given.items() if v is not None}
     if isinstance(switch_to, str):
@@ -319,7 +319,7 @@ class BinaryArm:
     def __post_init__(self):
         _check_name("arms.name", self.name)
         where = f"arms[{self.name}]"
-        object.__setattr__(self, "n", _check_int(f"{where}.n", self.n, minimum=1))
+        object.__setattr__(self, "n", check_int(f"{where}.n", self.n, minimum=1))
         switch = self.switch
         if isinstance(switch, dict):
             switch = SwitchRule.from_dict(switch, where=f"{where}.switch")
@@ -334,7 +334,7 @@ class BinaryArm:
                 f"`{where}.p` is needed (the outcome probability) unless a `switch` rule is given."
             )
         if p is not None:
-            p = _check_probability(f"{where}.p", p, closed=True)
+            p = check_probability(f"{where}.p", p, closed=True)
         if switch is not None:
             implied = switch.final_rate
             if p is not None and abs(p - implied) > _TOL:
@@ -346,7 +346,7 @@ class BinaryArm:
         object.__setattr__(self, "p", p)
         if self.dropout is not None:
             d = self.dropout
-            if not _is_real(d) or not 0 <= float(d) < 1:
+            if not is_real(d) or not 0 <= float(d) < 1:
                 raise InvalidParameterError(f"`{where}.dropout` must be in [0, 1); got {d!r}.")
             object.__setattr__(self, "dropout", float(d))
 
@@ -438,17 +438,17 @@ class BinaryDesign:
             raise InvalidParameterError(f"`arms` names must be unique; got {names}.")
         object.__setattr__(self, "arms", arms)
         d = self.dropout
-        if not _is_real(d) or not 0 <= float(d) < 1:
+        if not is_real(d) or not 0 <= float(d) < 1:
             raise InvalidParameterError(f"`dropout` must be in [0, 1); got {d!r}.")
         object.__setattr__(self, "dropout", float(d))
-        _check_choice("missing", self.missing, MISSING_HANDLING)
+        check_choice("missing", self.missing, MISSING_HANDLING)
         _check_text("outcome", self.outcome)
         if not isinstance(self.higher_is_better, bool | np.bool_):
             raise InvalidParameterError(
                 f"`higher_is_better` must be True or False; got {self.higher_is_better!r}."
             )
         object.__setattr__(self, "higher_is_better", bool(self.higher_is_better))
-        object.__setattr__(self, "endpoint_week", _check_positive("endpoint_week", self.endpoint_week))
+        object.__setattr__(self, "endpoint_week", check_positive("endpoint_week", self.endpoint_week))
         for a in arms:
             if a.switch is not None and not a.switch.response_week < self.endpoint_week:
                 raise InvalidParameterError(
@@ -461,7 +461,7 @@ class BinaryDesign:
             )
         if self.margin is not None:
             m = self.margin
-            if not _is_real(m) or not math.isfinite(float(m)) or not 0 < abs(float(m)) < 1:
+            if not is_real(m) or not math.isfinite(float(m)) or not 0 < abs(float(m)) < 1:
                 raise InvalidParameterError(
                     f"`margin` must be a risk difference with 0 < |margin| < 1; got {m!r}."
                 )
@@ -579,7 +579,7 @@ class BinaryDesign:
     def with_effect(self, value: float) -> BinaryDesign:
         """The experimental arm with outcome probability ``value`` (a two-stage arm becomes a
         single-stage arm with that probability)."""
-        p = _check_probability("p1", value, closed=True)
+        p = check_probability("p1", value, closed=True)
         arms = list(self.arms)
         a = arms[self.experimental_index]
         arms[self.experimental_index] = BinaryArm(a.name, a.n, p, dropout=a.dropout)
@@ -654,7 +654,7 @@ class BinaryDesign:
         >>> [round(a.p, 4) for a in t4.arms], t4.expected_rates()["rate_nri"].round(4).tolist()
         ([0.6333, 0.7556], [0.57, 0.68])
         """
-        if not _is_real(dropout) or not 0 <= float(dropout) < 1:
+        if not is_real(dropout) or not 0 <= float(dropout) < 1:
             raise InvalidParameterError(f"`dropout` must be in [0, 1); got {dropout!r}.")
         if not nri_rates:
             return dataclasses.replace(self, dropout=dropout)

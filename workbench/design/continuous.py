@@ -29,10 +29,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .._validation import (
-    _check_choice,
-    _check_int,
-    _check_positive,
-    _check_real,
+    check_choice,
+    check_int,
+    check_positive,
+    check_real,
 )
 from ..exceptions import InvalidParameterError
 from ..kernels.replicates import ancova_arrays, mmrm_arrays, ttest_arrays
@@ -52,7 +52,7 @@ _DROPOUT_MECHANISMS = ("MCAR", "MAR")
 def _float_tuple(name: str, values, *, length: int | None = None) -> tuple[float, ...]:
     if isinstance(values, str) or not hasattr(values, "__iter__"):
         raise InvalidParameterError(f"`{name}` must be a sequence of numbers; got {values!r}.")
-    out = tuple(_check_real(name, v) for v in values)
+    out = tuple(check_real(name, v) for v in values)
     if length is not None and len(out) != length:
         raise InvalidParameterError(
             f"`{name}` must have {length} value(s), one per visit; got {len(out)} ({list(out)})."
@@ -82,7 +82,7 @@ class ContinuousArm:
         if not isinstance(self.name, str) or not self.name.strip():
             raise InvalidParameterError(f"`name` of an arm must be a non-empty string; got "
                                         f"{self.name!r}.")
-        object.__setattr__(self, "n", _check_int(f"arms[{self.name!r}].n", self.n, minimum=2))
+        object.__setattr__(self, "n", check_int(f"arms[{self.name!r}].n", self.n, minimum=2))
         object.__setattr__(self, "means", _float_tuple(f"arms[{self.name!r}].means", self.means))
 
     def to_dict(self) -> dict:
@@ -229,14 +229,14 @@ class ContinuousDesign:
 
         sd = _float_tuple("sd", self.sd, length=k)
         for s in sd:
-            _check_positive("sd", s)
+            check_positive("sd", s)
         object.__setattr__(self, "sd", sd)
 
-        cov = _check_choice("covariance", self.covariance, _COVARIANCES)
+        cov = check_choice("covariance", self.covariance, _COVARIANCES)
         if cov in ("compound_symmetry", "ar1"):
             if self.rho is None:
                 raise InvalidParameterError(f"`rho` is required with covariance={cov!r}; got None.")
-            rho = _check_real("rho", self.rho)
+            rho = check_real("rho", self.rho)
             if not -1 < rho < 1:
                 raise InvalidParameterError(f"`rho` must be in (-1, 1); got {self.rho!r}.")
             object.__setattr__(self, "rho", rho)
@@ -295,8 +295,8 @@ class ContinuousDesign:
                 if not 0 <= p < 1:
                     raise InvalidParameterError(f"`dropout` values must be in [0, 1); got {p!r}.")
         object.__setattr__(self, "dropout", dropout)
-        _check_choice("dropout_mechanism", self.dropout_mechanism, _DROPOUT_MECHANISMS)
-        slope = _check_real("dropout_slope", self.dropout_slope)
+        check_choice("dropout_mechanism", self.dropout_mechanism, _DROPOUT_MECHANISMS)
+        slope = check_real("dropout_slope", self.dropout_slope)
         if self.dropout_mechanism == "MCAR" and slope != 0:
             raise InvalidParameterError(
                 f"`dropout_slope` must be 0 with dropout_mechanism='MCAR'; got {slope!r} "
@@ -304,14 +304,14 @@ class ContinuousDesign:
             )
         object.__setattr__(self, "dropout_slope", slope)
         if self.remission_threshold is not None:
-            thr = _check_real("remission_threshold", self.remission_threshold)
+            thr = check_real("remission_threshold", self.remission_threshold)
             if not lo <= thr <= hi:
                 raise InvalidParameterError(
                     f"`remission_threshold` must lie in the scale [{lo:g}, {hi:g}]; got {thr!r}."
                 )
             object.__setattr__(self, "remission_threshold", thr)
         if self.round_to is not None:
-            object.__setattr__(self, "round_to", _check_positive("round_to", self.round_to))
+            object.__setattr__(self, "round_to", check_positive("round_to", self.round_to))
         if (not isinstance(self.outcome_column, str) or not self.outcome_column.strip()
                 or self.outcome_column in _FIXED_COLUMNS):
             raise InvalidParameterError(
@@ -397,7 +397,7 @@ class ContinuousDesign:
     def with_effect(self, value: float) -> ContinuousDesign:
         """The experimental arm's post-baseline means shifted so that the end-point difference is
         ``value``."""
-        value = _check_real("difference", value)
+        value = check_real("difference", value)
         arms = list(self.arms)
         a, c = arms[self.experimental_index], arms[self.control_index]
         shift = value - (a.means[-1] - c.means[-1])

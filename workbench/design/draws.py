@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._validation import _check_choice
+from .._validation import check_choice
 
 if TYPE_CHECKING:
     from .binary import BinaryDesign
@@ -181,7 +181,7 @@ class BinaryArrays:
         ``missing``: ``"nri"`` (every patient, missing counted as failure), ``"complete_case"``
         (completers only) or ``"latent"`` (every patient's latent outcome, no missing data).
         """
-        _check_choice("missing", missing, ("nri", "complete_case", "latent"))
+        check_choice("missing", missing, ("nri", "complete_case", "latent"))
         k = len(self.arm_names)
         onehot = np.eye(k, dtype=np.int64)[self.arm]  # (n, k)
         if missing == "nri":

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import _check_int, _check_positive, _check_probability, _check_real
+from .._validation import check_int, check_positive, check_probability, check_real
 from ..exceptions import InvalidParameterError
 from ._load import design_fields, register_design_type
 
@@ -44,8 +44,8 @@ def split_sizes(n_total: int, k: int, *, seed: int, minimum: int = 12) -> tuple[
     >>> len(sizes), sum(sizes)
     (5, 435)
     """
-    n_total = _check_int("n_total", n_total, minimum=1)
-    k = _check_int("k", k, minimum=1)
+    n_total = check_int("n_total", n_total, minimum=1)
+    k = check_int("k", k, minimum=1)
     if n_total < k * minimum:
         raise InvalidParameterError(
             f"`n_total` must be at least k * minimum = {k * minimum}; got {n_total}.")
@@ -61,7 +61,7 @@ def split_sizes(n_total: int, k: int, *, seed: int, minimum: int = 12) -> tuple[
 def _int_tuple(name: str, values, minimum: int) -> tuple[int, ...]:
     if isinstance(values, str) or not hasattr(values, "__iter__"):
         raise InvalidParameterError(f"`{name}` must be a sequence of integers; got {values!r}.")
-    out = tuple(_check_int(name, v, minimum=minimum) for v in values)
+    out = tuple(check_int(name, v, minimum=minimum) for v in values)
     if not out:
         raise InvalidParameterError(f"`{name}` must hold at least one trial size; got [].")
     return out
@@ -109,12 +109,12 @@ class MetaAnalysisDesign:
                 f"`n2` must have one size per trial ({len(n1)}); got {len(n2)}.")
         object.__setattr__(self, "n1", n1)
         object.__setattr__(self, "n2", n2)
-        object.__setattr__(self, "effect", _check_real("effect", self.effect))
-        object.__setattr__(self, "tau", _check_positive("tau", self.tau, allow_zero=True))
+        object.__setattr__(self, "effect", check_real("effect", self.effect))
+        object.__setattr__(self, "tau", check_positive("tau", self.tau, allow_zero=True))
         for name in ("p_publish_significant", "p_publish_nonsignificant"):
-            object.__setattr__(self, name, _check_probability(name, getattr(self, name),
+            object.__setattr__(self, name, check_probability(name, getattr(self, name),
                                                               closed=True))
-        object.__setattr__(self, "alpha", _check_probability("alpha", self.alpha))
+        object.__setattr__(self, "alpha", check_probability("alpha", self.alpha))
         if not isinstance(self.name, str):
             raise InvalidParameterError(f"`name` must be a string; got {self.name!r}.")
 

@@ -45,12 +45,12 @@ import pandas as pd
 from scipy import special
 
 from .._validation import (
-    _check_alternative,
-    _check_bool,
-    _check_choice,
-    _check_int,
-    _check_probability,
-    _check_real,
+    check_alternative,
+    check_bool,
+    check_choice,
+    check_int,
+    check_probability,
+    check_real,
 )
 from ..exceptions import InvalidParameterError
 from ..results import Result
@@ -125,7 +125,7 @@ def spending_function(kind: str, total: float, t, *, alternative: str = "greater
     >>> spending_function("asHSD", 0.025, [0.5, 1], gamma=-4).round(6)
     array([0.00298, 0.025  ])
     """
-    sided = _sides(_check_alternative(alternative))
+    sided = _sides(check_alternative(alternative))
     t = np.asarray(t, dtype=float)
     base = kind[2:]
     if base == "OF":
@@ -406,9 +406,9 @@ def group_sequential_design(kmax: int | None = None, alpha: float = 0.025, beta:
     [-0.2361, 1.1704]
     """
     # ---- validation
-    alpha = _check_probability("alpha", alpha)
-    beta = _check_probability("beta", beta)
-    alternative = _check_alternative(alternative)
+    alpha = check_probability("alpha", alpha)
+    beta = check_probability("beta", beta)
+    alternative = check_alternative(alternative)
     sided = _sides(alternative)
     if sided == 1 and alpha >= 0.5:
         raise InvalidParameterError(
@@ -420,12 +420,12 @@ def group_sequential_design(kmax: int | None = None, alpha: float = 0.025, beta:
         )
     if kmax is None and information_rates is None:
         kmax = 3
-    kmax = _check_int("kmax", kmax, minimum=1, allow_none=information_rates is not None)
+    kmax = check_int("kmax", kmax, minimum=1, allow_none=information_rates is not None)
     if kmax is not None and kmax > 20:
         raise InvalidParameterError(f"`kmax` must be at most 20; got {kmax!r}.")
     kmax, t = _check_information_rates(information_rates, kmax)
-    type_of_design = _check_choice("type_of_design", type_of_design, _DESIGN_TYPES)
-    binding = _check_bool("binding", binding)
+    type_of_design = check_choice("type_of_design", type_of_design, _DESIGN_TYPES)
+    binding = check_bool("binding", binding)
 
     def _unused(name, value):
         if value is not None:
@@ -435,7 +435,7 @@ def group_sequential_design(kmax: int | None = None, alpha: float = 0.025, beta:
     if type_of_design == "WT":
         if delta_wt is None:
             raise InvalidParameterError("`delta_wt` is needed for type_of_design='WT'.")
-        delta_wt = _check_real("delta_wt", delta_wt)
+        delta_wt = check_real("delta_wt", delta_wt)
         if not -0.5 <= delta_wt <= 1.0:
             raise InvalidParameterError(f"`delta_wt` must be in [-0.5, 1]; got {delta_wt!r}.")
     else:
@@ -459,7 +459,7 @@ def group_sequential_design(kmax: int | None = None, alpha: float = 0.025, beta:
                           UserWarning, stacklevel=2)
         futility_gamma = futility_rho = None
     elif isinstance(futility, str):
-        futility = _check_choice("futility", futility, BETA_SPENDING_TYPES)
+        futility = check_choice("futility", futility, BETA_SPENDING_TYPES)
         if type_of_design not in ALPHA_SPENDING_TYPES:
             raise InvalidParameterError(
                 f"`futility`={futility!r} (beta spending) needs an alpha-spending design "
@@ -559,7 +559,7 @@ def group_sequential_design(kmax: int | None = None, alpha: float = 0.025, beta:
 def _check_spending_parameter(name, value, lo, hi, kind):
     if value is None:
         raise InvalidParameterError(f"`{name}` is needed for {kind} spending.")
-    value = _check_real(name, value)
+    value = check_real(name, value)
     if not lo <= value <= hi:
         raise InvalidParameterError(f"`{name}` for {kind} spending must be in [{lo:g}, {hi:g}]; "
                                     f"got {value!r}.")
@@ -596,7 +596,7 @@ def boundary_crossing(design: GroupSequentialDesign, drift: float = 0.0, *,
     0.025
     """
     design = check_design(design)
-    drift = _check_real("drift", drift)
+    drift = check_real("drift", drift)
     if information_rates is None:
         t = np.asarray(design.information_rates)
     else:

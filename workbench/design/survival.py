@@ -36,7 +36,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._validation import _check_choice, _check_int, _check_positive, _check_probability
+from .._validation import check_choice, check_int, check_positive, check_probability
 from ..exceptions import InvalidParameterError
 from ..kernels.replicates import cox_arrays, logrank_arrays
 from ._load import design_fields, design_from_dict, read_design, register_design_type
@@ -113,19 +113,19 @@ class Exponential(_Distribution):
     kind: ClassVar[str] = "exponential"
 
     def __post_init__(self):
-        _check_positive("hazard", self.hazard)
+        check_positive("hazard", self.hazard)
         object.__setattr__(self, "hazard", float(self.hazard))
 
     @classmethod
     def from_median(cls, median: float) -> Exponential:
-        median = _check_positive("median", median)
+        median = check_positive("median", median)
         return cls(math.log(2.0) / median)
 
     @classmethod
     def from_probability(cls, probability: float, time: float) -> Exponential:
         """The hazard giving cumulative event ``probability`` by ``time``: -log(1 - p) / time."""
-        p = _check_probability("probability", probability)
-        t = _check_positive("time", time)
+        p = check_probability("probability", probability)
+        t = check_positive("time", time)
         return cls(-math.log1p(-p) / t)
 
     def cumulative_hazard(self, t):
@@ -155,22 +155,22 @@ class Weibull(_Distribution):
     kind: ClassVar[str] = "weibull"
 
     def __post_init__(self):
-        _check_positive("shape", self.shape)
-        _check_positive("scale", self.scale)
+        check_positive("shape", self.shape)
+        check_positive("scale", self.scale)
         object.__setattr__(self, "shape", float(self.shape))
         object.__setattr__(self, "scale", float(self.scale))
 
     @classmethod
     def from_median(cls, median: float, *, shape: float) -> Weibull:
-        median = _check_positive("median", median)
-        shape = _check_positive("shape", shape)
+        median = check_positive("median", median)
+        shape = check_positive("shape", shape)
         return cls(shape, median / math.log(2.0) ** (1.0 / shape))
 
     @classmethod
     def from_probability(cls, probability: float, time: float, *, shape: float) -> Weibull:
-        p = _check_probability("probability", probability)
-        t = _check_positive("time", time)
-        shape = _check_positive("shape", shape)
+        p = check_probability("probability", probability)
+        t = check_positive("time", time)
+        shape = check_positive("shape", shape)
         return cls(shape, t / (-math.log1p(-p)) ** (1.0 / shape))
 
     def cumulative_hazard(self, t):
@@ -228,7 +228,7 @@ class PiecewiseExponential(_Distribution):
         if any(b <= a for a, b in zip(starts, starts[1:])):
             raise InvalidParameterError(f"`starts` must be strictly increasing; got {list(starts)}.")
         for i, h in enumerate(hazards):
-            _check_positive(f"hazards[{i}]", h, allow_zero=True)
+            check_positive(f"hazards[{i}]", h, allow_zero=True)
         if hazards[-1] <= 0:
             raise InvalidParameterError(
                 f"the last of `hazards` must be > 0 (else some patients never have the event; "
@@ -302,7 +302,7 @@ def distribution_from_dict(spec: dict[str, Any] | _Distribution, *, name: str = 
         raise InvalidParameterError(f"`{name}` must be a mapping; got {spec!r}.")
     spec = dict(spec)
     kind = spec.pop("distribution", "exponential")
-    _check_choice(f"{name}.distribution", kind, _DISTRIBUTIONS)
+    check_choice(f"{name}.distribution", kind, _DISTRIBUTIONS)
     keys = set(spec)
     try:
         if kind == "exponential":
@@ -351,7 +351,7 @@ class Arm:
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.strip():
             raise InvalidParameterError(f"`name` of an arm must be a non-empty string; got {self.name!r}.")
-        object.__setattr__(self, "n", _check_int(f"arms[{self.name}].n", self.n, minimum=1))
+        object.__setattr__(self, "n", check_int(f"arms[{self.name}].n", self.n, minimum=1))
         object.__setattr__(
             self, "event_time", distribution_from_dict(self.event_time, name=f"arms[{self.name}].event_time")
         )
@@ -446,12 +446,12 @@ class SurvivalDesign:
             raise InvalidParameterError(f"arm names must be unique; got {names}.")
         object.__setattr__(self, "arms", arms)
         object.__setattr__(
-            self, "accrual_time", _check_positive("accrual_time", self.accrual_time, allow_zero=True)
+            self, "accrual_time", check_positive("accrual_time", self.accrual_time, allow_zero=True)
         )
-        object.__setattr__(self, "follow_up", _check_positive("follow_up", self.follow_up))
-        _check_choice("follow_up_type", self.follow_up_type, _FOLLOW_UP_TYPES)
+        object.__setattr__(self, "follow_up", check_positive("follow_up", self.follow_up))
+        check_choice("follow_up_type", self.follow_up_type, _FOLLOW_UP_TYPES)
         object.__setattr__(
-            self, "dropout_rate", _check_positive("dropout_rate", self.dropout_rate, allow_zero=True)
+            self, "dropout_rate", check_positive("dropout_rate", self.dropout_rate, allow_zero=True)
         )
         if not isinstance(self.time_unit, str):
             raise InvalidParameterError(f"`time_unit` must be a string; got {self.time_unit!r}.")
@@ -501,7 +501,7 @@ class SurvivalDesign:
         if not ok:
             raise InvalidParameterError(f"`dropout_probability` must be in [0, 1); got {probability!r}.")
         p = float(probability)
-        t = _check_positive("dropout_time", time)
+        t = check_positive("dropout_time", time)
         return -math.log1p(-p) / t
 
     def with_sizes(self, sizes) -> SurvivalDesign:
@@ -530,7 +530,7 @@ class SurvivalDesign:
                 raise InvalidParameterError(
                     "`allocation_ratio` must give one weight per arm for designs with more than two arms."
                 )
-            r = _check_positive("allocation_ratio", allocation_ratio)
+            r = check_positive("allocation_ratio", allocation_ratio)
             return [r, 1.0]
         weights = [float(w) for w in allocation_ratio]
         if len(weights) != len(self.arms) or any(not w > 0 for w in weights):
@@ -565,7 +565,7 @@ class SurvivalDesign:
     def with_effect(self, value: float) -> SurvivalDesign:
         """The experimental arm given the control arm's distribution (and cured fraction) with its
         hazard multiplied by ``value`` (proportional hazards)."""
-        hr = _check_positive("hazard_ratio", value)
+        hr = check_positive("hazard_ratio", value)
         arms = list(self.arms)
         c = arms[self.control_index]
         arms[self.experimental_index] = dataclasses.replace(
@@ -630,11 +630,11 @@ class SurvivalDesign:
                 )
             ns = [sizes[k] for k in names]
         else:
-            n_total = _check_int("n_total", n_total, minimum=len(names))
+            n_total = check_int("n_total", n_total, minimum=len(names))
             if allocation_ratio is None:
                 weights = [1.0] * len(names)
             elif np.ndim(allocation_ratio) == 0:
-                weights = [_check_positive("allocation_ratio", allocation_ratio), 1.0]
+                weights = [check_positive("allocation_ratio", allocation_ratio), 1.0]
             else:
                 weights = list(allocation_ratio)
             if len(weights) != len(names):
@@ -644,7 +644,7 @@ class SurvivalDesign:
             ns = split_total(n_total, weights)
         arms = []
         for name, n in zip(names, ns):
-            p = _check_probability(f"probabilities[{name!r}]", probabilities[name])
+            p = check_probability(f"probabilities[{name!r}]", probabilities[name])
             dist = (
                 Exponential.from_probability(p, at)
                 if shape is None
@@ -769,7 +769,7 @@ def split_total(n_total: int, weights) -> list[int]:
     >>> split_total(10, [1, 1, 1])
     [4, 3, 3]
     """
-    n_total = _check_int("n_total", n_total, minimum=len(weights))
+    n_total = check_int("n_total", n_total, minimum=len(weights))
     w = np.asarray(weights, dtype=float)
     if np.any(~(w > 0)):
         raise InvalidParameterError(f"allocation weights must be positive; got {list(weights)}.")

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validation import _check_alternative, _check_bool, _check_probability
+from .._validation import check_alternative, check_bool, check_probability
 from ..exceptions import DataValidationError, InvalidParameterError
 from ..results import Result
 from .reml import arm_visit_column, fit_contrasts, mmrm_design
@@ -552,8 +552,8 @@ def ttest_arrays(y, observed, arm, *, equal_var: bool = False,
     >>> float(flat["estimate"][0]), float(flat["statistic"][0]), float(flat["p_value"][0])
     (0.0, nan, nan)
     """
-    _check_bool("equal_var", equal_var)
-    _check_alternative(alternative)
+    check_bool("equal_var", equal_var)
+    check_alternative(alternative)
     y = np.asarray(y, dtype=float)
     if y.ndim != 2:
         raise InvalidParameterError(f"`y` must have shape (n_reps, n); got {y.shape}.")
@@ -628,7 +628,7 @@ def ancova_arrays(y, observed, arm, baseline, *,
     >>> round(float(out["estimate"][0]), 4)
     -3.736
     """
-    _check_alternative(alternative)
+    check_alternative(alternative)
     y = np.asarray(y, dtype=float)
     if y.ndim != 2:
         raise InvalidParameterError(f"`y` must have shape (n_reps, n); got {y.shape}.")
@@ -706,7 +706,7 @@ def mmrm_arrays(y, observed, arm, *, baseline=None, conf_level: float = 0.95, to
     >>> out["estimate"].shape, bool(out["converged"].all())
     ((20,), True)
     """
-    conf_level = _check_probability("conf_level", conf_level)
+    conf_level = check_probability("conf_level", conf_level)
     y = np.asarray(y, dtype=float)
     if y.ndim != 3:
         raise InvalidParameterError(f"`y` must have shape (n_reps, n, T); got {y.shape}.")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validation import _check_columns, _check_dataframe, _check_probability, _label
+from .._validation import check_columns, check_dataframe, check_probability, label_text
 from ..exceptions import InvalidParameterError
 from ._axes import new_axes
 
@@ -14,10 +14,10 @@ __all__ = ["plot_spaghetti", "plot_mean_trajectory"]
 
 
 def _groups(data, group):
-    from .._validation import _sorted_levels
+    from .._validation import sorted_levels
 
-    labels = data[group].map(_label)
-    return labels, _sorted_levels(labels)
+    labels = data[group].map(label_text)
+    return labels, sorted_levels(labels)
 
 
 def plot_spaghetti(data: pd.DataFrame, *, outcome: str = "hamd", visit: str = "week",
@@ -61,9 +61,9 @@ def plot_spaghetti(data: pd.DataFrame, *, outcome: str = "hamd", visit: str = "w
     >>> len(ax.get_lines())   # 40 patients + 2 means
     42
     """
-    _check_dataframe(data)
-    _check_columns(data, outcome, visit, subject, group)
-    line_alpha = _check_probability("line_alpha", line_alpha, closed=True)
+    check_dataframe(data)
+    check_columns(data, outcome, visit, subject, group)
+    line_alpha = check_probability("line_alpha", line_alpha, closed=True)
     ax = new_axes(ax, (6.5, 4.2))
     labels, levels = _groups(data, group)
     if colors is None:
@@ -132,9 +132,9 @@ def plot_mean_trajectory(data: pd.DataFrame, *, outcome: str = "hamd", visit: st
     >>> len(ax.containers), len(ax.get_lines()) >= 4
     (2, True)
     """
-    _check_dataframe(data)
-    _check_columns(data, outcome, visit, group)
-    conf_level = _check_probability("conf_level", conf_level)
+    check_dataframe(data)
+    check_columns(data, outcome, visit, group)
+    conf_level = check_probability("conf_level", conf_level)
     ax = new_axes(ax, (6.5, 4.2))
     labels, levels = _groups(data, group)
     if colors is None:

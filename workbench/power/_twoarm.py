@@ -17,11 +17,10 @@ from fractions import Fraction
 from scipy import optimize, stats
 
 from .._validation import (
-    _check_alternative,
-    _check_positive,
-    _check_probability,
-    _check_real,
-    _is_real,
+    check_positive,
+    check_probability,
+    check_real,
+    is_real,
 )
 from ..exceptions import InvalidParameterError
 
@@ -52,11 +51,6 @@ def z_quantile(p: float) -> float:
 # --------------------------------------------------------------------------------------------
 # the side of the test
 # --------------------------------------------------------------------------------------------
-def check_alternative(alternative) -> str:
-    """``alternative`` checked: one of ``"two-sided"``, ``"less"``, ``"greater"``."""
-    return _check_alternative(alternative)
-
-
 def sides(alternative: str) -> int:
     """How many tails share ``alpha``: 2 for ``"two-sided"``, else 1 (the result's ``sided``)."""
     return 2 if alternative == "two-sided" else 1
@@ -116,14 +110,14 @@ def check_direction(alternative: str, effect: float, power: float, *, h1: str,
 
 
 def check_alpha(alpha) -> float:
-    return _check_probability("alpha", alpha)
+    return check_probability("alpha", alpha)
 
 
 def check_power(power, alpha: float, alternative: str):
     """``power`` in (0, 1) above the one-tail level ``alpha / sides``; None stays None."""
     if power is None:
         return None
-    power = _check_probability("power", power)
+    power = check_probability("power", power)
     k = sides(alternative)
     if power <= alpha / k:
         raise InvalidParameterError(
@@ -135,7 +129,7 @@ def check_power(power, alpha: float, alternative: str):
 
 def check_dropout(dropout) -> float:
     """The share of enrolled patients expected to give no outcome, in [0, 1)."""
-    if not _is_real(dropout) or not 0 <= dropout < 1:
+    if not is_real(dropout) or not 0 <= dropout < 1:
         raise InvalidParameterError(f"`dropout` must be in [0, 1); got {dropout!r}.")
     return dropout
 
@@ -169,13 +163,13 @@ def resolve_sizes(n1, n2, n_total, allocation_ratio):
             raise InvalidParameterError(
                 "give the sample size as `n1` and `n2` or as `n_total`, not both."
             )
-        n_total = _check_positive("n_total", n_total)
+        n_total = check_positive("n_total", n_total)
         a, b = split(n_total, allocation_ratio)
         return a, b, allocation_ratio
     if n1 is None or n2 is None:
         raise InvalidParameterError("give both `n1` and `n2` (or `n_total`).")
-    n1 = _check_positive("n1", n1)
-    n2 = _check_positive("n2", n2)
+    n1 = check_positive("n1", n1)
+    n2 = check_positive("n2", n2)
     return n1, n2, n1 / n2
 
 
@@ -238,9 +232,9 @@ def standardised_effect(effect_size, difference, sd):
             raise InvalidParameterError("give `effect_size` or `difference` with `sd`, not both.")
         if difference is None or sd is None:
             raise InvalidParameterError("`difference` and `sd` go together.")
-        effect_size = _check_real("difference", difference) / _check_positive("sd", sd)
+        effect_size = check_real("difference", difference) / check_positive("sd", sd)
     if effect_size is not None:
-        effect_size = _check_real("effect_size", effect_size)
+        effect_size = check_real("effect_size", effect_size)
         if effect_size == 0:
             raise InvalidParameterError(
                 "`effect_size` must differ from 0 (no effect to detect); got 0."

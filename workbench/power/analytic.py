@@ -58,10 +58,11 @@ import pandas as pd
 from scipy import stats
 
 from .._validation import (
-    _check_choice,
-    _check_positive,
-    _check_probability,
-    _check_real,
+    check_alternative,
+    check_choice,
+    check_positive,
+    check_probability,
+    check_real,
 )
 from ..exceptions import InvalidParameterError
 from ..kernels.score import farrington_manning_rmle
@@ -71,7 +72,6 @@ from ._twoarm import (
     SidedFromAlternative,
     ceil_size,
     check_alpha,
-    check_alternative,
     check_direction,
     check_dropout,
     check_power,
@@ -308,17 +308,17 @@ def power_rates(
     >>> power_rates(0.27, 0.47, n1=41, n2=51, alternative="greater", alpha=0.025).power < 1e-4
     True
     """
-    _check_choice("method", method, _RATES_METHODS)
-    _check_choice("rounding", rounding, ("per-arm", "allocation"))
+    check_choice("method", method, _RATES_METHODS)
+    check_choice("rounding", rounding, ("per-arm", "allocation"))
     alpha = check_alpha(alpha)
     alternative = check_alternative(alternative)
     power = check_power(power, alpha, alternative)
     if p2 is None:
         raise InvalidParameterError("`p2` (the control arm's probability) is required.")
-    p2 = _check_probability("p2", p2)
-    p1 = _check_probability("p1", p1, allow_none=True)
-    allocation_ratio = _check_positive("allocation_ratio", allocation_ratio)
-    margin = _check_real("margin", margin)
+    p2 = check_probability("p2", p2)
+    p1 = check_probability("p1", p1, allow_none=True)
+    allocation_ratio = check_positive("allocation_ratio", allocation_ratio)
+    margin = check_real("margin", margin)
     dropout = check_dropout(dropout)
     n1, n2, r = resolve_sizes(n1, n2, n_total, allocation_ratio)
     sizes_given = n1 is not None
@@ -452,9 +452,9 @@ def hazard_ratio_from_probabilities(p1: float, p2: float, at: float) -> float:
     >>> round(hazard_ratio_from_probabilities(0.27, 0.47, 48), 12)
     0.495702496846
     """
-    p1 = _check_probability("p1", p1)
-    p2 = _check_probability("p2", p2)
-    _check_positive("at", at)
+    p1 = check_probability("p1", p1)
+    p2 = check_probability("p2", p2)
+    check_positive("at", at)
     return math.log1p(-p1) / math.log1p(-p2)
 
 
@@ -502,8 +502,8 @@ def events_schoenfeld(hazard_ratio: float, *, alpha: float = 0.05, power: float 
     alpha = check_alpha(alpha)
     alternative = check_alternative(alternative)
     return _events_required(_check_hr(hazard_ratio), alpha,
-                            _check_probability("power", power), alternative,
-                            _check_positive("allocation_ratio", allocation_ratio), "schoenfeld",
+                            check_probability("power", power), alternative,
+                            check_positive("allocation_ratio", allocation_ratio), "schoenfeld",
                             False)
 
 
@@ -520,13 +520,13 @@ def events_freedman(hazard_ratio: float, *, alpha: float = 0.05, power: float = 
     alpha = check_alpha(alpha)
     alternative = check_alternative(alternative)
     return _events_required(_check_hr(hazard_ratio), alpha,
-                            _check_probability("power", power), alternative,
-                            _check_positive("allocation_ratio", allocation_ratio), "freedman",
+                            check_probability("power", power), alternative,
+                            check_positive("allocation_ratio", allocation_ratio), "freedman",
                             False)
 
 
 def _check_hr(hr):
-    hr = _check_positive("hazard_ratio", hr)
+    hr = check_positive("hazard_ratio", hr)
     if hr == 1:
         raise InvalidParameterError(
             "`hazard_ratio` must differ from 1 (no effect to detect); got 1."
@@ -559,11 +559,11 @@ def event_probability(hazard: float, *, accrual_time: float = 12.0, follow_up: f
     >>> round(event_probability(-math.log(0.53) / 48, accrual_time=24, follow_up=48), 9)
     0.545884047
     """
-    _check_positive("hazard", hazard)
-    _check_positive("accrual_time", accrual_time, allow_zero=True)
-    _check_positive("follow_up", follow_up)
-    _check_choice("follow_up_type", follow_up_type, ("calendar", "fixed"))
-    _check_positive("dropout_rate", dropout_rate, allow_zero=True)
+    check_positive("hazard", hazard)
+    check_positive("accrual_time", accrual_time, allow_zero=True)
+    check_positive("follow_up", follow_up)
+    check_choice("follow_up_type", follow_up_type, ("calendar", "fixed"))
+    check_positive("dropout_rate", dropout_rate, allow_zero=True)
     return _arm_event_probability(hazard, dropout_rate, accrual_time, follow_up, follow_up_type)
 
 
@@ -757,14 +757,14 @@ def power_survival(
     >>> f'{power_survival(0.5, events=66, alternative="greater", alpha=0.025).power:.1e}'
     '9.0e-07'
     """
-    _check_choice("method", method, _SURVIVAL_METHODS)
-    _check_choice("follow_up_type", follow_up_type, ("calendar", "fixed"))
+    check_choice("method", method, _SURVIVAL_METHODS)
+    check_choice("follow_up_type", follow_up_type, ("calendar", "fixed"))
     alpha = check_alpha(alpha)
     alternative = check_alternative(alternative)
     power = check_power(power, alpha, alternative)
-    allocation_ratio = _check_positive("allocation_ratio", allocation_ratio)
-    accrual_time = _check_positive("accrual_time", accrual_time, allow_zero=True)
-    follow_up = _check_positive("follow_up", follow_up, allow_none=True)
+    allocation_ratio = check_positive("allocation_ratio", allocation_ratio)
+    accrual_time = check_positive("accrual_time", accrual_time, allow_zero=True)
+    follow_up = check_positive("follow_up", follow_up, allow_none=True)
 
     # --- effect and control hazard
     if p1 is not None or p2 is not None:
@@ -773,17 +773,17 @@ def power_survival(
                 "`at` (the time of `p1` and `p2`) is needed with `p1`/`p2`."
             )
     if at is not None:
-        at = _check_positive("at", at)
+        at = check_positive("at", at)
     if p2 is not None and lambda2 is not None:
         raise InvalidParameterError(
             "give the control arm's hazard as `p2` (with `at`) or `lambda2`, not both."
         )
-    p2 = _check_probability("p2", p2, allow_none=True)
-    p1 = _check_probability("p1", p1, allow_none=True)
+    p2 = check_probability("p2", p2, allow_none=True)
+    p1 = check_probability("p1", p1, allow_none=True)
     if p2 is not None:
         lambda2 = -math.log1p(-p2) / at
     elif lambda2 is not None:
-        lambda2 = _check_positive("lambda2", lambda2)
+        lambda2 = check_positive("lambda2", lambda2)
     if p1 is not None:
         if hazard_ratio is not None:
             raise InvalidParameterError(
@@ -811,10 +811,10 @@ def power_survival(
         if dropout_probability == 0:
             dropout_rate = 0.0
         else:
-            dp = _check_probability("dropout_probability", dropout_probability)
-            dt = _check_positive("dropout_time", dropout_time)
+            dp = check_probability("dropout_probability", dropout_probability)
+            dt = check_positive("dropout_time", dropout_time)
             dropout_rate = -math.log1p(-dp) / dt
-    dropout_rate = _check_positive("dropout_rate", dropout_rate or 0.0, allow_zero=True)
+    dropout_rate = check_positive("dropout_rate", dropout_rate or 0.0, allow_zero=True)
 
     # --- sizes
     if n1 is not None or n2 is not None:
@@ -822,18 +822,18 @@ def power_survival(
             raise InvalidParameterError("give patients as `n1` and `n2` or as `n_total`, not both.")
         if n1 is None or n2 is None:
             raise InvalidParameterError("give both `n1` and `n2` (or `n_total`).")
-        n1 = _check_positive("n1", n1)
-        n2 = _check_positive("n2", n2)
+        n1 = check_positive("n1", n1)
+        n2 = check_positive("n2", n2)
         n_total = n1 + n2
         allocation_ratio = n1 / n2
     elif n_total is not None:
-        n_total = _check_positive("n_total", n_total)
+        n_total = check_positive("n_total", n_total)
     if events is not None:
         if n_total is not None:
             raise InvalidParameterError(
                 "give the size as `events` or as patients (`n_total`, `n1`/`n2`), not both."
             )
-        events = _check_positive("events", events)
+        events = check_positive("events", events)
     size = events if events is not None else n_total
     solve = exactly_one_none(size=size, hazard_ratio=hazard_ratio, power=power)
     r = allocation_ratio
@@ -1015,7 +1015,7 @@ def power_ttest(
     alpha = check_alpha(alpha)
     alternative = check_alternative(alternative)
     power = check_power(power, alpha, alternative)
-    allocation_ratio = _check_positive("allocation_ratio", allocation_ratio)
+    allocation_ratio = check_positive("allocation_ratio", allocation_ratio)
     dropout = check_dropout(dropout)
     effect_size = standardised_effect(effect_size, difference, sd)
     n1, n2, r = resolve_sizes(n1, n2, n_total, allocation_ratio)

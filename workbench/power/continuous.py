@@ -32,13 +32,12 @@ from dataclasses import dataclass
 import pandas as pd
 from scipy import stats
 
-from .._validation import _check_positive, _check_real
+from .._validation import check_alternative, check_positive, check_real
 from ..exceptions import InvalidParameterError
 from ..results import Result
 from ._twoarm import (
     SidedFromAlternative,
     check_alpha,
-    check_alternative,
     check_direction,
     check_dropout,
     check_power,
@@ -180,10 +179,10 @@ def power_ancova(
     alpha = check_alpha(alpha)
     alternative = check_alternative(alternative)
     power = check_power(power, alpha, alternative)
-    rho = _check_real("rho", rho)
+    rho = check_real("rho", rho)
     if not -1 < rho < 1:
         raise InvalidParameterError(f"`rho` must be in (-1, 1); got {rho!r}.")
-    allocation_ratio = _check_positive("allocation_ratio", allocation_ratio)
+    allocation_ratio = check_positive("allocation_ratio", allocation_ratio)
     dropout = check_dropout(dropout)
     effect_size = standardised_effect(effect_size, difference, sd)
     n1, n2, r = resolve_sizes(n1, n2, n_total, allocation_ratio)

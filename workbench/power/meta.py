@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._validation import _check_choice, _check_int, _check_probability
+from .._validation import check_choice, check_int, check_probability
 from ..analysis.meta import egger_replicates, pool_replicates
 from ..analysis.meta.replicates import POOL_METHODS
 from ..design.meta import MetaAnalysisDesign
@@ -154,10 +154,10 @@ def publication_bias(design: MetaAnalysisDesign, n_reps: int = 2000, *, method: 
     True
     """
     design = _check_design(design)
-    n_reps = _check_int("n_reps", n_reps, minimum=2)
-    _check_choice("method", method, POOL_METHODS)
-    conf_level = _check_probability("conf_level", conf_level)
-    egger_alpha = _check_probability("egger_alpha", egger_alpha)
+    n_reps = check_int("n_reps", n_reps, minimum=2)
+    check_choice("method", method, POOL_METHODS)
+    conf_level = check_probability("conf_level", conf_level)
+    egger_alpha = check_probability("egger_alpha", egger_alpha)
     sims = simulate_meta_arrays(design, n_reps, rng=rng, progress=progress)
     all_ = pool_replicates(sims.yi, sims.vi, method=method, conf_level=conf_level)
     pub = pool_replicates(sims.yi, sims.vi, sims.published, method=method, conf_level=conf_level)

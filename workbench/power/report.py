@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .._validation import _check_choice
+from .._validation import check_choice
 from ..exceptions import InvalidParameterError
 
 __all__ = ["grant_paragraph", "REFERENCES"]
@@ -319,7 +319,7 @@ def grant_paragraph(result: Any, *, source: str | None = None,
     from .analytic import RatesPower, SurvivalPower, TTestPower
     from .simulation import SimulatedPower
 
-    _check_choice("format", format, ("text", "markdown"))
+    check_choice("format", format, ("text", "markdown"))
     if (not isinstance(arm_names, tuple | list) or len(arm_names) != 2
             or not all(isinstance(a, str) for a in arm_names)):
         raise InvalidParameterError(f"`arm_names` must be two strings; got {arm_names!r}.")

@@ -50,12 +50,12 @@ from scipy import special
 
 from .._parallel import chunk_seeds, map_chunks
 from .._validation import (
-    _check_alternative,
-    _check_choice,
-    _check_int,
-    _check_positive,
-    _check_probability,
-    _seed_entropy,
+    check_alternative,
+    check_choice,
+    check_int,
+    check_positive,
+    check_probability,
+    seed_entropy,
 )
 from ..design.binary import BinaryDesign
 from ..design.continuous import ContinuousDesign
@@ -372,12 +372,12 @@ class SimulatedPower(Result):
 def _common_checks(design, test, alpha, alternative, n_reps, chunk_size, conf_level):
     design = _check_design(design)
     tests = list(design.planned_tests)
-    test = tests[0] if test is None else _check_choice("test", test, tests)
-    alpha = _check_probability("alpha", alpha)
-    alternative = _check_alternative(alternative)
-    n_reps = _check_int("n_reps", n_reps, minimum=1)
-    chunk_size = _check_int("chunk_size", chunk_size, minimum=1)
-    _check_probability("conf_level", conf_level)
+    test = tests[0] if test is None else check_choice("test", test, tests)
+    alpha = check_probability("alpha", alpha)
+    alternative = check_alternative(alternative)
+    n_reps = check_int("n_reps", n_reps, minimum=1)
+    chunk_size = check_int("chunk_size", chunk_size, minimum=1)
+    check_probability("conf_level", conf_level)
     margin = getattr(design, "margin", None)
     if margin is not None and alternative != design.effect_direction:
         raise InvalidParameterError(
@@ -465,9 +465,9 @@ def simulate_power(
     """
     test, alpha, alternative, n_reps, chunk_size = _common_checks(
         design, test, alpha, alternative, n_reps, chunk_size, conf_level)
-    _check_choice("ties", ties, ("efron", "breslow"))
+    check_choice("ties", ties, ("efron", "breslow"))
     options = {"ties": ties}
-    entropy = _seed_entropy(rng)
+    entropy = seed_entropy(rng)
     kw = dict(chunk_size=chunk_size, workers=workers, client=client, progress=progress)
     out = _simulate(design, test, options, n_reps, entropy, 0, **kw)
     alt = _rate(_reject(out, alpha, alternative), conf_level)
@@ -546,7 +546,7 @@ def compare_tests(design, *, tests=None, n_reps: int = 1000, alpha: float = 0.05
     """
     design = _check_design(design)
     names = list(design.planned_tests) if tests is None else list(tests)
-    entropy = _seed_entropy(rng)
+    entropy = seed_entropy(rng)
     rows = []
     for name in names:
         r = simulate_power(design, test=name, n_reps=n_reps, alpha=alpha, alternative=alternative,
@@ -643,10 +643,10 @@ def power_curve(
     test, alpha, alternative, n_reps, chunk_size = _common_checks(
         design, test, alpha, alternative, n_reps, chunk_size, conf_level)
     if allocation_ratio is not None:
-        allocation_ratio = _check_positive("allocation_ratio", allocation_ratio)
-    ns = _as_list("n_total", n_total, lambda v: _check_int("n_total", v, minimum=2))
+        allocation_ratio = check_positive("allocation_ratio", allocation_ratio)
+    ns = _as_list("n_total", n_total, lambda v: check_int("n_total", v, minimum=2))
     effects = _as_list("effect", effect, float)
-    entropy = _seed_entropy(rng)
+    entropy = seed_entropy(rng)
     name = design.effect_name
     exp, ctrl = design.experimental_index, design.control_index
     rows = []
@@ -753,14 +753,14 @@ def simulated_sample_size(
     """
     test, alpha, alternative, n_reps, chunk_size = _common_checks(
         design, test, alpha, alternative, n_reps, chunk_size, 0.95)
-    target = _check_probability("power", power)
+    target = check_probability("power", power)
     if allocation_ratio is not None:
-        allocation_ratio = _check_positive("allocation_ratio", allocation_ratio)
-    n_max = _check_int("n_max", n_max, minimum=4)
-    n_min = _check_int("n_min", n_min, minimum=2, allow_none=True) or 4
+        allocation_ratio = check_positive("allocation_ratio", allocation_ratio)
+    n_max = check_int("n_max", n_max, minimum=4)
+    n_min = check_int("n_min", n_min, minimum=2, allow_none=True) or 4
     if n_min >= n_max:
         raise InvalidParameterError(f"`n_min` ({n_min}) must be below `n_max` ({n_max}).")
-    entropy = _seed_entropy(rng)
+    entropy = seed_entropy(rng)
     exp, ctrl = design.experimental_index, design.control_index
     kw = dict(chunk_size=chunk_size, workers=workers, client=client, progress=progress)
     cache: dict[int, dict] = {}

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._validation import _check_choice, _check_int, _rng
+from .._validation import as_generator, check_choice, check_int
 from ..design.binary import BinaryDesign
 from ..design.draws import BinaryArrays, draw_binary
 from ..exceptions import InvalidParameterError
@@ -88,7 +88,7 @@ class BinaryCounts:
 
     def counts(self, missing: str = "nri") -> tuple[np.ndarray, np.ndarray]:
         """Events and patients analysed per arm, as :meth:`BinaryArrays.counts`."""
-        _check_choice("missing", missing, ("nri", "complete_case", "latent"))
+        check_choice("missing", missing, ("nri", "complete_case", "latent"))
         full = np.broadcast_to(self.totals, self.events_nri.shape)
         if missing == "nri":
             return self.events_nri, full
@@ -119,8 +119,8 @@ def simulate_binary_arrays(design: BinaryDesign, n_reps: int, *, rng=None) -> Bi
     ((2000, 2), [25, 26])
     """
     design = _check_design(design)
-    n_reps = _check_int("n_reps", n_reps, minimum=1)
-    return draw_binary(design, n_reps, _rng(rng))
+    n_reps = check_int("n_reps", n_reps, minimum=1)
+    return draw_binary(design, n_reps, as_generator(rng))
 
 
 def simulate_binary_counts(design: BinaryDesign, n_reps: int, *, rng=None) -> BinaryCounts:
@@ -139,8 +139,8 @@ def simulate_binary_counts(design: BinaryDesign, n_reps: int, *, rng=None) -> Bi
     [0.23, 0.23]
     """
     design = _check_design(design)
-    n_reps = _check_int("n_reps", n_reps, minimum=1)
-    streams = _rng(rng).spawn(len(design.arms))
+    n_reps = check_int("n_reps", n_reps, minimum=1)
+    streams = as_generator(rng).spawn(len(design.arms))
     T = design.endpoint_week
     out = {k: [] for k in ("latent", "nri", "obs", "comp", "switched")}
     for g, arm in zip(streams, design.arms):
@@ -254,7 +254,7 @@ def simulate_binary(design: BinaryDesign, *, rng=None, covariates: bool = False,
     design = _check_design(design)
     if not isinstance(covariates, bool) or not isinstance(exact_counts, bool):
         raise InvalidParameterError("`covariates` and `exact_counts` must be True or False.")
-    gen = _rng(rng)
+    gen = as_generator(rng)
     if exact_counts:
         cols = _exact(design, gen)
     else:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._validation import _check_int, _rng
+from .._validation import as_generator, check_int
 from ..design import load_design
 from ..design.continuous import ContinuousDesign
 from ..design.draws import ContinuousArrays, draw_continuous
@@ -84,14 +84,14 @@ def simulate_continuous_arrays(design: ContinuousDesign, n_reps: int, *,
         raise InvalidParameterError(
             f"`design` must be a ContinuousDesign; got {type(design).__name__}."
         )
-    n_reps = _check_int("n_reps", n_reps, minimum=1)
-    return draw_continuous(design, n_reps, _rng(rng))
+    n_reps = check_int("n_reps", n_reps, minimum=1)
+    return draw_continuous(design, n_reps, as_generator(rng))
 
 
 def arrays_to_long(sims: ContinuousArrays, arm_names, rep: int = 0) -> pd.DataFrame:
     """One replicate of :class:`ContinuousArrays` as the long DataFrame of
     :func:`simulate_continuous`."""
-    rep = _check_int("rep", rep, minimum=0)
+    rep = check_int("rep", rep, minimum=0)
     if rep >= sims.n_reps:
         raise InvalidParameterError(f"`rep` must be < n_reps = {sims.n_reps}; got {rep}.")
     y = sims.y[rep]

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .._files import atomic_path, write_text_atomic
-from .._validation import _check_columns, _check_dataframe
+from .._validation import check_columns, check_dataframe
 
 __all__ = [
     "SURVIVAL_DICTIONARY",
@@ -91,8 +91,8 @@ def to_adam(
     >>> int((adtte["CNSR"] == 0).sum()) == int(adtte.shape[0] - adtte["CNSR"].sum())
     True
     """
-    _check_dataframe(df)
-    _check_columns(df, "id", "arm", "time", "event")
+    check_dataframe(df)
+    check_columns(df, "id", "arm", "time", "event")
     arms = arm_order or list(pd.unique(df["arm"]))
     armn = {a: i + 1 for i, a in enumerate(arms)}
     width = max(3, len(str(int(df["id"].max()))))

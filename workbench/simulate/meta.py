@@ -34,7 +34,7 @@ import pandas as pd
 from scipy import special, stats
 
 from .._progress import progress_bar
-from .._validation import _check_choice, _check_int, _rng
+from .._validation import as_generator, check_choice, check_int
 from ..design import load_design
 from ..design.meta import MetaAnalysisDesign
 from ..exceptions import InvalidParameterError
@@ -115,8 +115,8 @@ def simulate_meta_arrays(design: MetaAnalysisDesign, n_reps: int, *, rng=None,
     ((5, 3), True)
     """
     design = _check_design(design)
-    n_reps = _check_int("n_reps", n_reps, minimum=1)
-    gen = _rng(rng)
+    n_reps = check_int("n_reps", n_reps, minimum=1)
+    gen = as_generator(rng)
     n1 = np.asarray(design.n1, float)
     n2 = np.asarray(design.n2, float)
     a = 1.0 / n1 + 1.0 / n2
@@ -258,9 +258,9 @@ def make_meta_dataset(scenario: str, *, rng=None) -> pd.DataFrame:
     >>> len(df), int(df.n_pdt.sum() + df.n_ctrl.sum())
     (5, 435)
     """
-    _check_choice("scenario", scenario, DATASET_SEEDS)
+    check_choice("scenario", scenario, DATASET_SEEDS)
     design = load_design(scenario)
-    gen = _rng(DATASET_SEEDS[scenario] if rng is None else rng)
+    gen = as_generator(DATASET_SEEDS[scenario] if rng is None else rng)
     g_comp, g_theta, g_sigma, g_means, g_sd, g_drop = gen.spawn(6)
     k = design.k
     names, shifts, shares = zip(*_COMPARATORS[scenario], strict=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._validation import _check_int, _rng
+from .._validation import as_generator, check_int
 from ..design.draws import SurvivalArrays, draw_survival
 from ..design.survival import SurvivalDesign
 from ..exceptions import InvalidParameterError
@@ -48,8 +48,8 @@ def simulate_survival_arrays(design: SurvivalDesign, n_reps: int, *, rng=None) -
     """
     if not isinstance(design, SurvivalDesign):
         raise InvalidParameterError(f"`design` must be a SurvivalDesign; got {type(design).__name__}.")
-    n_reps = _check_int("n_reps", n_reps, minimum=1)
-    return draw_survival(design, n_reps, _rng(rng))
+    n_reps = check_int("n_reps", n_reps, minimum=1)
+    return draw_survival(design, n_reps, as_generator(rng))
 
 
 def simulate_survival(design: SurvivalDesign, *, rng=None) -> pd.DataFrame:

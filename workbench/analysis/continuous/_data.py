@@ -14,13 +14,13 @@ import pandas as pd
 from scipy import stats
 
 from ..._validation import (
-    _check_columns,
-    _check_dataframe,
-    _group_labels,
-    _label,
-    _no_missing,
-    _numeric_column,
-    _sorted_levels,
+    check_columns,
+    check_dataframe,
+    check_no_missing,
+    check_numeric_column,
+    group_labels,
+    label_text,
+    sorted_levels,
 )
 from ...exceptions import DataValidationError, InvalidParameterError
 
@@ -30,14 +30,14 @@ __all__ = ["two_levels", "outcome_values", "CrossSection", "cross_section", "t_i
 
 def two_levels(labels: pd.Series, group: str, reference) -> tuple[str, str]:
     """(reference, comparison) labels of a column that must hold exactly two groups."""
-    levels = _sorted_levels(labels)
+    levels = sorted_levels(labels)
     if len(levels) != 2:
         raise DataValidationError(
             f"column {group!r} must have exactly two groups; found {len(levels)} ({levels})."
         )
     if reference is None:
         return levels[0], levels[1]
-    ref = _label(reference)
+    ref = label_text(reference)
     if ref not in levels:
         raise InvalidParameterError(f"`reference` must be one of {levels}; got {reference!r}.")
     return ref, [lv for lv in levels if lv != ref][0]
@@ -74,12 +74,12 @@ class CrossSection:
 
 def cross_section(data, outcome, group, baseline, reference) -> CrossSection:
     """Validated one-row-per-patient data of two groups, rows with a missing outcome removed."""
-    _check_dataframe(data)
-    _check_columns(data, outcome, group, baseline)
-    labels = _group_labels(data, group)
+    check_dataframe(data)
+    check_columns(data, outcome, group, baseline)
+    labels = group_labels(data, group)
     ref, comp = two_levels(labels, group, reference)
     y, missing = outcome_values(data, outcome)
-    base = _numeric_column(data, baseline) if baseline is not None else None
+    base = check_numeric_column(data, baseline) if baseline is not None else None
     keep = ~missing
     is_comp = (labels == comp).to_numpy()
     for lv, sel in ((ref, ~is_comp), (comp, is_comp)):
@@ -115,12 +115,12 @@ class LongData:
 
 def long_data(data, outcome, group, visit, subject, baseline, reference) -> LongData:
     """Validated long data (one row per subject and visit) of two groups."""
-    _check_dataframe(data)
-    _check_columns(data, outcome, group, visit, subject, baseline)
-    labels = _group_labels(data, group)
+    check_dataframe(data)
+    check_columns(data, outcome, group, visit, subject, baseline)
+    labels = group_labels(data, group)
     ref, comp = two_levels(labels, group, reference)
-    _no_missing(data, subject)
-    _no_missing(data, visit)
+    check_no_missing(data, subject)
+    check_no_missing(data, visit)
     vis = pd.to_numeric(data[visit], errors="coerce")
     if vis.isna().any():
         i = int(np.argmax(vis.isna().to_numpy()))
@@ -129,11 +129,11 @@ def long_data(data, outcome, group, visit, subject, baseline, reference) -> Long
             f"{data[visit].iloc[i]!r} (row {data.index[i]})."
         )
     y, missing = outcome_values(data, outcome)
-    frame = pd.DataFrame({"subject": data[subject].map(_label).to_numpy(),
+    frame = pd.DataFrame({"subject": data[subject].map(label_text).to_numpy(),
                           "group": labels.to_numpy(), "visit": vis.to_numpy(dtype=float),
                           "y": y})
     if baseline is not None:
-        frame["base"] = _numeric_column(data, baseline)
+        frame["base"] = check_numeric_column(data, baseline)
     dup = frame.duplicated(["subject", "visit"], keep=False).to_numpy()
     if dup.any():
         i = int(np.argmax(dup))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..._validation import _check_columns, _check_dataframe, _group_labels, _numeric_column
+from ..._validation import check_columns, check_dataframe, check_numeric_column, group_labels
 from ...exceptions import DataValidationError
 from ._data import long_data, outcome_values, two_levels
 from .endpoint import ancova, endpoint_rows, hedges_g, t_test
@@ -55,8 +55,8 @@ def analyze_continuous(data: pd.DataFrame, *, outcome: str, group: str,
     >>> res.n_endpoint_missing
     7
     """
-    _check_dataframe(data)
-    _check_columns(data, outcome, group, baseline, visit, subject)
+    check_dataframe(data)
+    check_columns(data, outcome, group, baseline, visit, subject)
     end = data
     at = None
     n_end_missing = 0
@@ -64,10 +64,10 @@ def analyze_continuous(data: pd.DataFrame, *, outcome: str, group: str,
         if subject is not None:
             long_data(data, outcome, group, visit, subject, baseline, reference)  # validate
         else:  # the rows before the last visit are not analysed, but must be valid too
-            two_levels(_group_labels(data, group), group, reference)
+            two_levels(group_labels(data, group), group, reference)
             outcome_values(data, outcome)
             if baseline is not None:
-                _numeric_column(data, baseline)
+                check_numeric_column(data, baseline)
         end = endpoint_rows(data, visit=visit)
         at = float(pd.to_numeric(end[visit]).iloc[0])
         n_end_missing = int(end[outcome].isna().sum())

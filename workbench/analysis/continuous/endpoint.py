@@ -10,12 +10,12 @@ import pandas as pd
 from scipy import special, stats
 
 from ..._validation import (
-    _check_alternative,
-    _check_choice,
-    _check_columns,
-    _check_dataframe,
-    _no_missing,
-    _numeric_column,
+    check_alternative,
+    check_choice,
+    check_columns,
+    check_dataframe,
+    check_no_missing,
+    check_numeric_column,
 )
 from ...exceptions import DataValidationError, InvalidParameterError
 from .._common import check_conf_level
@@ -65,7 +65,7 @@ def t_test(data: pd.DataFrame, *, outcome: str, group: str, baseline: str | None
     >>> round(r.statistic, 4), r.df
     (-2.9704, 6.0)
     """
-    _check_alternative(alternative)
+    check_alternative(alternative)
     conf_level = check_conf_level(conf_level)
     d = cross_section(data, outcome, group, baseline, reference)
     y = d.y - d.base if d.base is not None else d.y
@@ -138,7 +138,7 @@ def ancova(data: pd.DataFrame, *, outcome: str, group: str, baseline: str,
     """
     import statsmodels.api as sm
 
-    _check_alternative(alternative)
+    check_alternative(alternative)
     conf_level = check_conf_level(conf_level)
     if baseline is None:
         raise InvalidParameterError("`baseline` is required for an ANCOVA; got None.")
@@ -208,7 +208,7 @@ def hedges_g(data: pd.DataFrame, *, outcome: str, group: str, baseline: str | No
     >>> round(hedges_g(df, outcome="y", group="arm").estimate, 4)
     -1.8265
     """
-    _check_choice("correction", correction, ("approx", "exact"))
+    check_choice("correction", correction, ("approx", "exact"))
     conf_level = check_conf_level(conf_level)
     d = cross_section(data, outcome, group, baseline, reference)
     y = d.y - d.base if d.base is not None else d.y
@@ -248,9 +248,9 @@ def endpoint_rows(data: pd.DataFrame, *, visit: str, at=None) -> pd.DataFrame:
     >>> endpoint_rows(d, visit="week")["y"].tolist()
     [10, 15]
     """
-    _check_dataframe(data)
-    _check_columns(data, visit)
-    v = _numeric_column(data, visit)
+    check_dataframe(data)
+    check_columns(data, visit)
+    v = check_numeric_column(data, visit)
     target = v.max() if at is None else float(at)
     if not np.any(v == target):
         raise InvalidParameterError(f"`at` must be one of the visits {sorted(set(v))}; got {at!r}.")
@@ -279,10 +279,10 @@ def locf(data: pd.DataFrame, *, outcome: str, visit: str, subject: str) -> pd.Da
     4   2     4  22.0     True
     5   2     8  22.0     True
     """
-    _check_dataframe(data)
-    _check_columns(data, outcome, visit, subject)
-    _no_missing(data, subject)
-    _numeric_column(data, visit)
+    check_dataframe(data)
+    check_columns(data, outcome, visit, subject)
+    check_no_missing(data, subject)
+    check_numeric_column(data, visit)
     y, _ = outcome_values(data, outcome)
     d = data.copy()
     d[visit] = pd.to_numeric(data[visit])

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..._validation import _check_choice
+from ..._validation import check_choice
 from ...exceptions import ConvergenceError, DataValidationError, InvalidParameterError
 from ...kernels.reml import (
     arm_visit_column,
@@ -91,14 +91,14 @@ def mmrm(data: pd.DataFrame, *, outcome: str, group: str, visit: str, subject: s
     >>> round(r.estimate, 3)
     -4.911
     """
-    _check_choice("df_method", df_method, ("residual", "satterthwaite"))
+    check_choice("df_method", df_method, ("residual", "satterthwaite"))
     conf_level = check_conf_level(conf_level)
     long = long_data(data, outcome, group, visit, subject, baseline, reference)
     fr = long.frame
     n_base_rows = n_base_differs = 0
     bv = None
     if isinstance(baseline_visit, str):
-        _check_choice("baseline_visit", baseline_visit, ("auto",))
+        check_choice("baseline_visit", baseline_visit, ("auto",))
         if baseline is not None:
             first = fr["visit"].min()
             at_first = fr[fr["visit"] == first]

@@ -8,7 +8,7 @@ import math
 import numpy as np
 from scipy import stats
 
-from ..._validation import _check_choice, _check_int
+from ..._validation import check_choice, check_int
 from ...exceptions import ConvergenceError
 from .model import (
     build_result,
@@ -67,7 +67,7 @@ def egger_test(result: MetaAnalysisResult, *, model: str = "rma") -> EggerResult
     (2.1369, 0.0326)
     """
     check_result(result)
-    _check_choice("model", model, ("rma", "lm"))
+    check_choice("model", model, ("rma", "lm"))
     y, v, _ = iv_data(result)
     check_k(y.size, 3, "Egger's regression test")
     check_unequal_variances(v, "Egger's regression test")
@@ -148,8 +148,8 @@ def trim_and_fill(result: MetaAnalysisResult, *, estimator: str = "L0", side: st
     (2, 'left', 0.2684)
     """
     check_result(result)
-    _check_choice("estimator", estimator, ("L0", "R0"))
-    maxiter = _check_int("maxiter", maxiter, minimum=1)
+    check_choice("estimator", estimator, ("L0", "R0"))
+    maxiter = check_int("maxiter", maxiter, minimum=1)
     y0, v0, labels0 = iv_data(result)
     check_k(y0.size, 3, "trim-and-fill")
     method = iv_method(result)
@@ -160,7 +160,7 @@ def trim_and_fill(result: MetaAnalysisResult, *, estimator: str = "L0", side: st
         fit = fit_model(y0, v0, X, method, False, result.conf_level, con)
         side = "right" if fit.beta[1] < 0 else "left"
     else:
-        _check_choice("side", side, ("left", "right"))
+        check_choice("side", side, ("left", "right"))
     y = -y0 if side == "right" else y0.copy()
     order = np.argsort(y, kind="stable")
     y, v = y[order], v0[order]

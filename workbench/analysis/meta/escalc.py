@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from ..._validation import _check_choice, _label
+from ..._validation import check_choice, label_text
 from ...exceptions import DataValidationError, InvalidParameterError
 from .results import EffectSizes
 
@@ -160,7 +160,7 @@ def two_by_two(events1, n1, events2, n2, add, to, labels=None, columns=None):
     add = float(add)
     if not math.isfinite(add) or add < 0:
         raise InvalidParameterError(f"`add` must be a finite number >= 0; got {add!r}.")
-    _check_choice("to", to, ("only0", "all", "if0all", "none"))
+    check_choice("to", to, ("only0", "all", "if0all", "none"))
     ai, ci = a["events1"], a["events2"]
     bi, di = a["n1"] - ai, a["n2"] - ci
     zero = (ai == 0) | (bi == 0) | (ci == 0) | (di == 0)
@@ -273,7 +273,7 @@ def study_labels(data: pd.DataFrame, study: str | None) -> tuple:
     if data[study].isna().any():
         i = int(np.argmax(data[study].isna().to_numpy()))
         raise DataValidationError(f"column {study!r} has a missing study label (row {i + 1}).")
-    return tuple(_label(v) for v in data[study])
+    return tuple(label_text(v) for v in data[study])
 
 
 def numeric_column(data: pd.DataFrame, column: str, labels: tuple, option: str) -> np.ndarray:
@@ -340,7 +340,7 @@ def effect_sizes(data: pd.DataFrame, *, measure: str, study: str | None = None,
         raise DataValidationError(f"`data` must be a pandas DataFrame; got {type(data).__name__}.")
     if len(data) == 0:
         raise DataValidationError("`data` is empty: it has no rows.")
-    _check_choice("measure", measure, MEASURES)
+    check_choice("measure", measure, MEASURES)
     labels = study_labels(data, study)
     if measure == "SMD":
         names = {"m1": m1, "sd1": sd1, "n1": n1, "m2": m2, "sd2": sd2, "n2": n2}

@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from ..._rootfind import zeroin as _zeroin
-from ..._validation import _check_choice, _check_int, _check_probability, _label
+from ..._validation import check_choice, check_int, check_probability, label_text
 from ...exceptions import (
     ConvergenceError,
     DataValidationError,
@@ -94,7 +94,7 @@ def control_settings(control: dict | None) -> dict:
             allowed = ", ".join(repr(k) for k in out)
             raise InvalidParameterError(f"`control` keys must be among {allowed}; got {key!r}.")
         if key == "maxiter":
-            out[key] = _check_int("control['maxiter']", value, minimum=1)
+            out[key] = check_int("control['maxiter']", value, minimum=1)
         else:
             if not isinstance(value, int | float) or not value >= 0 or not math.isfinite(value):
                 raise InvalidParameterError(
@@ -250,7 +250,7 @@ def effects_input(data, yi, vi, study, measure):
         if study is None:
             labels = tuple(str(i + 1) for i in range(y.size))
         else:
-            labels = tuple(_label(s) for s in study)
+            labels = tuple(label_text(s) for s in study)
             if len(labels) != y.size:
                 raise DataValidationError(
                     f"`study` must have one label per study ({y.size}); got {len(labels)}.")
@@ -262,7 +262,7 @@ def effects_input(data, yi, vi, study, measure):
     check_values("yi", y, labels, column=ycol)
     check_values("vi", v, labels, positive=True, column=vcol)
     if measure is not None:
-        _check_choice("measure", measure, MEASURES)
+        check_choice("measure", measure, MEASURES)
     return y, v, labels, measure, counts
 
 
@@ -377,8 +377,8 @@ def meta_analysis(data=None, *, yi="yi", vi="vi", study: str | None = None, meth
     >>> round(res.estimate, 4), round(res.tau2, 6), round(res.i2, 2)
     (0.3995, 0.009988, 13.54)
     """
-    _check_choice("method", method, METHODS)
-    conf_level = _check_probability("conf_level", conf_level)
+    check_choice("method", method, METHODS)
+    conf_level = check_probability("conf_level", conf_level)
     if not isinstance(knha, bool | np.bool_):
         raise InvalidParameterError(f"`knha` must be True or False; got {knha!r}.")
     con = control_settings(control)
@@ -449,8 +449,8 @@ def mantel_haenszel(data: pd.DataFrame, *, events1: str, n1: str, events2: str, 
     """
     if not isinstance(data, pd.DataFrame):
         raise DataValidationError(f"`data` must be a pandas DataFrame; got {type(data).__name__}.")
-    _check_choice("measure", measure, BINARY_MEASURES.keys())
-    conf_level = _check_probability("conf_level", conf_level)
+    check_choice("measure", measure, BINARY_MEASURES.keys())
+    conf_level = check_probability("conf_level", conf_level)
     es = effect_sizes(data, measure=measure, study=study, events1=events1, n1=n1,
                       events2=events2, n2=n2, add=add, to=to)
     c = es.counts

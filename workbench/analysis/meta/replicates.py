@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from ..._validation import _check_choice, _check_int, _check_positive, _check_probability
+from ..._validation import check_choice, check_int, check_positive, check_probability
 from ...exceptions import InvalidParameterError
 from .tau2 import as_batch, estimate_tau2
 
@@ -66,10 +66,10 @@ def pool_replicates(yi, vi, mask=None, *, method: str = "DL", conf_level: float 
     >>> round(float(res["estimate"][0]), 4)
     0.3995
     """
-    _check_choice("method", method, POOL_METHODS)
-    conf_level = _check_probability("conf_level", conf_level)
-    tol = _check_positive("tol", tol)
-    maxiter = _check_int("maxiter", maxiter, minimum=1)
+    check_choice("method", method, POOL_METHODS)
+    conf_level = check_probability("conf_level", conf_level)
+    tol = check_positive("tol", tol)
+    maxiter = check_int("maxiter", maxiter, minimum=1)
     y, v, m = _arrays(yi, vi, mask)
     y, v, mf, _ = as_batch(y, v, m)
     kk = mf.sum(1)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..._validation import _check_choice, _check_probability, _label
+from ..._validation import check_choice, check_probability, label_text
 from ...exceptions import DataValidationError, InvalidParameterError
 from .model import build_result, check_k, check_result, control_settings, effects_input, mh_result
 from .results import LeaveOneOutResult, MetaAnalysisResult, SubgroupResult
@@ -115,8 +115,8 @@ def subgroup_analysis(data=None, *, group, yi="yi", vi="vi", study=None, method:
     >>> round(res.q_between, 4), res.df_between
     (1.516, 1)
     """
-    _check_choice("method", method, ("REML", "DL", "PM", "FE"))
-    conf_level = _check_probability("conf_level", conf_level)
+    check_choice("method", method, ("REML", "DL", "PM", "FE"))
+    conf_level = check_probability("conf_level", conf_level)
     con = control_settings(control)
     y, v, labels, meas, _ = effects_input(data, yi, vi, study, measure)
     if measure is not None:
@@ -132,9 +132,9 @@ def subgroup_analysis(data=None, *, group, yi="yi", vi="vi", study=None, method:
         if data[group].isna().any():
             i = int(np.argmax(data[group].isna().to_numpy()))
             raise DataValidationError(f"study {labels[i]!r}: column {group!r} is missing.")
-        g = np.array([_label(x) for x in data[group]], dtype=object)
+        g = np.array([label_text(x) for x in data[group]], dtype=object)
     else:
-        g = np.array([_label(x) for x in group], dtype=object)
+        g = np.array([label_text(x) for x in group], dtype=object)
         if g.size != y.size:
             raise DataValidationError(
                 f"`group` must have one label per study ({y.size}); got {g.size}.")

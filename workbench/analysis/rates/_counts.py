@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 
 from ..._validation import (
-    _check_choice,
-    _check_dataframe,
-    _is_real,
-    _label,
-    _sorted_levels,
+    check_choice,
+    check_dataframe,
+    is_real,
+    label_text,
+    sorted_levels,
 )
 from ...exceptions import DataValidationError, InvalidParameterError
 
@@ -86,7 +86,7 @@ def _int_counts(name: str, values) -> np.ndarray:
         raise InvalidParameterError(f"`{name}` must be a sequence of counts, one per arm; got {values!r}.")
     out = []
     for i, v in enumerate(list(values)):
-        if isinstance(v, bool | np.bool_) or not _is_real(v) or not math.isfinite(float(v)) or (
+        if isinstance(v, bool | np.bool_) or not is_real(v) or not math.isfinite(float(v)) or (
             float(v) != int(float(v))
         ):
             raise InvalidParameterError(f"`{name}[{i}]` must be a whole number; got {v!r}.")
@@ -134,7 +134,7 @@ def count_table(data=None, *, outcome="outcome", group="arm", events=None, total
                 raise InvalidParameterError(f"`labels` must be unique; got {list(labs)}.")
         nmiss: tuple[int, ...] = ()
     else:
-        df = _check_dataframe(data)
+        df = check_dataframe(data)
         for role, col in (("outcome", outcome), ("group", group)):
             if col not in df.columns:
                 raise DataValidationError(
@@ -142,11 +142,11 @@ def count_table(data=None, *, outcome="outcome", group="arm", events=None, total
                     f"{list(map(str, df.columns))}."
                 )
         if missing is not None:
-            _check_choice("missing", missing, MISSING)
+            check_choice("missing", missing, MISSING)
         if df[group].isna().any():
             rows = list(df.index[df[group].isna()][:5])
             raise DataValidationError(f"column {group!r} has missing values (rows {rows}).")
-        grp = df[group].map(_label)
+        grp = df[group].map(label_text)
         y = df[outcome]
         na = y.isna().to_numpy()
         if na.any() and missing is None:
@@ -166,7 +166,7 @@ def count_table(data=None, *, outcome="outcome", group="arm", events=None, total
                 keep = ~na
         else:
             keep = np.ones(len(df), dtype=bool)
-        levels = _sorted_levels(grp.unique())
+        levels = sorted_levels(grp.unique())
         labs = tuple(levels)
         x = np.array([int(values[keep & (grp == g).to_numpy()].sum()) for g in levels], dtype=np.int64)
         n = np.array([int((keep & (grp == g).to_numpy()).sum()) for g in levels], dtype=np.int64)
@@ -184,7 +184,7 @@ def count_table(data=None, *, outcome="outcome", group="arm", events=None, total
     if reference is None:
         ref = 0
     else:
-        ref_label = _label(reference)
+        ref_label = label_text(reference)
         if ref_label not in labs:
             raise InvalidParameterError(f"`reference` must be one of {list(labs)}; got {reference!r}.")
         ref = labs.index(ref_label)
@@ -201,7 +201,7 @@ def binary_values(s: pd.Series, column: str) -> np.ndarray:
         if bad.any():
             i = int(np.argmax(bad))
             raise DataValidationError(
-                f"column {column!r} must be 0/1 or true/false; found {_label(float(v[i]))} "
+                f"column {column!r} must be 0/1 or true/false; found {label_text(float(v[i]))} "
                 f"(row {s.index[i]})."
             )
         return v.astype(int)
@@ -241,7 +241,7 @@ def arm_pairs(t: CountTable, all_pairs: bool) -> list[tuple[int, int]]:
 
 def check_margin(margin, higher_is_better: bool) -> float:
     """A non-inferiority margin on the risk-difference scale, of the sign the direction needs."""
-    if not _is_real(margin) or not math.isfinite(float(margin)) or not 0 < abs(float(margin)) < 1:
+    if not is_real(margin) or not math.isfinite(float(margin)) or not 0 < abs(float(margin)) < 1:
         raise InvalidParameterError(
             f"`margin` must be a risk difference with 0 < |margin| < 1; got {margin!r}."
         )

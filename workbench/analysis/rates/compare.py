@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..._validation import _check_bool, _check_choice, _check_probability
+from ..._validation import check_bool, check_choice, check_probability
 from ...exceptions import InvalidParameterError, StatisticalWarning
 from .._common import check_conf_level
 from ._counts import (
@@ -101,19 +101,19 @@ def compare_rates(data=None, *, outcome="outcome", group="arm", events=None, tot
     >>> round(float(row["p_fisher"]), 4)
     0.3929
     """
-    rate_ci = _check_choice("rate_ci", rate_ci, RATE_CI_METHODS)
-    rd_ci = _check_choice("rd_ci", rd_ci, RD_CI_METHODS)
-    rr_ci = _check_choice("rr_ci", rr_ci, RR_CI_METHODS)
-    or_ci = _check_choice("or_ci", or_ci, OR_CI_METHODS)
-    holm_test = _check_choice("holm_test", holm_test, PAIRWISE_TESTS)
-    ni_method = _check_choice("ni_method", ni_method, NI_METHODS)
-    _check_choice("zero_correction", zero_correction, ("haldane", "none"))
-    _check_bool("higher_is_better", higher_is_better)
-    _check_bool("all_pairs", all_pairs)
+    rate_ci = check_choice("rate_ci", rate_ci, RATE_CI_METHODS)
+    rd_ci = check_choice("rd_ci", rd_ci, RD_CI_METHODS)
+    rr_ci = check_choice("rr_ci", rr_ci, RR_CI_METHODS)
+    or_ci = check_choice("or_ci", or_ci, OR_CI_METHODS)
+    holm_test = check_choice("holm_test", holm_test, PAIRWISE_TESTS)
+    ni_method = check_choice("ni_method", ni_method, NI_METHODS)
+    check_choice("zero_correction", zero_correction, ("haldane", "none"))
+    check_bool("higher_is_better", higher_is_better)
+    check_bool("all_pairs", all_pairs)
     conf_level = check_conf_level(conf_level)
     if margin is not None:
         margin = check_margin(margin, higher_is_better)
-        ni_alpha = _check_probability("ni_alpha", ni_alpha)
+        ni_alpha = check_probability("ni_alpha", ni_alpha)
     if covariates and data is None:
         raise InvalidParameterError("`covariates` need patient-level `data`, not counts.")
     t = count_table(data, outcome=outcome, group=group, events=events, totals=totals, labels=labels,

@@ -13,7 +13,7 @@ import numpy as np
 from scipy import stats
 
 from ..._rootfind import zeroin as _r_zeroin
-from ..._validation import _check_bool, _check_choice
+from ..._validation import check_bool, check_choice
 from ...kernels.score import score_interval
 from .._common import check_conf_level, z_critical
 from ._counts import (
@@ -112,7 +112,7 @@ def arm_rates(data=None, *, outcome="outcome", group="arm", events=None, totals=
     0         pdt  0.5600    0.3707    0.7333
     1  fluoxetine  0.6923    0.5001    0.8350
     """
-    method = _check_choice("method", method, RATE_CI_METHODS)
+    method = check_choice("method", method, RATE_CI_METHODS)
     conf_level = check_conf_level(conf_level)
     t = count_table(data, outcome=outcome, group=group, events=events, totals=totals, labels=labels,
                     missing=missing, higher_is_better=higher_is_better, min_arms=1)
@@ -189,7 +189,7 @@ def risk_difference(data=None, *, outcome="outcome", group="arm", events=None, t
     >>> round(rd.estimate, 4), round(rd.ci_lower, 4), round(rd.ci_upper, 4)
     (-0.1323, -0.3694, 0.1265)
     """
-    method = _check_choice("method", method, RD_CI_METHODS)
+    method = check_choice("method", method, RD_CI_METHODS)
     conf_level = check_conf_level(conf_level)
     t = count_table(data, outcome=outcome, group=group, events=events, totals=totals, labels=labels,
                     reference=reference, missing=missing, higher_is_better=higher_is_better)
@@ -261,8 +261,8 @@ def relative_risk(data=None, *, outcome="outcome", group="arm", events=None, tot
     >>> round(rr.estimate, 4), round(rr.ci_lower, 4), round(rr.ci_upper, 4), rr.correction
     (0.3, 0.0897, 1.0031, 'none')
     """
-    _check_choice("method", method, RR_CI_METHODS)
-    _check_choice("zero_correction", zero_correction, ("haldane", "none"))
+    check_choice("method", method, RR_CI_METHODS)
+    check_choice("zero_correction", zero_correction, ("haldane", "none"))
     conf_level = check_conf_level(conf_level)
     t = count_table(data, outcome=outcome, group=group, events=events, totals=totals, labels=labels,
                     reference=reference, missing=missing, higher_is_better=higher_is_better)
@@ -386,8 +386,8 @@ def odds_ratio(data=None, *, outcome="outcome", group="arm", events=None, totals
     >>> round(o.estimate, 5), round(o.ci_lower, 5), round(o.ci_upper, 5)
     (0.24275, 0.03908, 1.06712)
     """
-    method = _check_choice("method", method, OR_CI_METHODS)
-    _check_choice("zero_correction", zero_correction, ("haldane", "none"))
+    method = check_choice("method", method, OR_CI_METHODS)
+    check_choice("zero_correction", zero_correction, ("haldane", "none"))
     conf_level = check_conf_level(conf_level)
     t = count_table(data, outcome=outcome, group=group, events=events, totals=totals, labels=labels,
                     reference=reference, missing=missing, higher_is_better=higher_is_better)
@@ -472,9 +472,9 @@ def number_needed_to_treat(data=None, *, outcome="outcome", group="arm", events=
     >>> r.kind, round(r.nnt_abs, 2), r.text
     ('NNTB', 5.29, 'NNTB 5.3 (95% CI NNTB 2.8 to NNTB 75.1)')
     """
-    rd_method = _check_choice("rd_method", rd_method, RD_CI_METHODS)
+    rd_method = check_choice("rd_method", rd_method, RD_CI_METHODS)
     conf_level = check_conf_level(conf_level)
-    _check_bool("higher_is_better", higher_is_better)
+    check_bool("higher_is_better", higher_is_better)
     t = count_table(data, outcome=outcome, group=group, events=events, totals=totals, labels=labels,
                     reference=reference, missing=missing, higher_is_better=higher_is_better)
     x1, n1, x2, n2 = two_arm_counts(t, "number_needed_to_treat()")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..._validation import _check_dataframe, _label
+from ..._validation import check_dataframe, label_text
 from ...exceptions import ConvergenceError, DataValidationError
 from .._common import check_conf_level, z_critical
 from ._counts import binary_values, count_table
@@ -56,7 +56,7 @@ def logistic_regression(data, *, outcome="outcome", group="arm", covariates: Seq
     """
     import statsmodels.api as sm
 
-    df = _check_dataframe(data)
+    df = check_dataframe(data)
     conf_level = check_conf_level(conf_level)
     if isinstance(covariates, str):
         covariates = (covariates,)
@@ -77,7 +77,7 @@ def logistic_regression(data, *, outcome="outcome", group="arm", covariates: Seq
     y[na] = 0.0 if higher_is_better else 1.0
     sub = df.loc[keep]
     y = y[keep]
-    grp = sub[group].map(_label)
+    grp = sub[group].map(label_text)
     ref = t.labels[t.ref]
     X = pd.DataFrame({"const": 1.0}, index=sub.index)
     group_terms = []
@@ -93,9 +93,9 @@ def logistic_regression(data, *, outcome="outcome", group="arm", covariates: Seq
         if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
             X[c] = col.astype(float)
         else:
-            levels = sorted(col.map(_label).unique())
+            levels = sorted(col.map(label_text).unique())
             for lev in levels[1:]:
-                X[f"{c}[{lev}]"] = (col.map(_label) == lev).astype(float)
+                X[f"{c}[{lev}]"] = (col.map(label_text) == lev).astype(float)
     from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
 
     with warnings.catch_warnings():

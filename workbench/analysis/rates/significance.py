@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..._validation import _check_bool, _check_choice, _check_probability, _is_real
+from ..._validation import check_bool, check_choice, check_probability, is_real
 from ...exceptions import InvalidParameterError, StatisticalWarning
 from ...kernels.score import (
     difference_variance,
@@ -99,7 +99,7 @@ def chi_square_test(data=None, *, outcome="outcome", group="arm", events=None, t
     >>> round(r.statistic, 6), r.df, round(r.p_value, 6)
     (0.304581, 2, 0.858739)
     """
-    _check_bool("correction", correction)
+    check_bool("correction", correction)
     t = count_table(data, outcome=outcome, group=group, events=events, totals=totals, labels=labels,
                     missing=missing, higher_is_better=higher_is_better)
     return chisq_result(t.x, t.n, correction)
@@ -225,9 +225,9 @@ def pairwise_rate_tests(data=None, *, outcome="outcome", group="arm", events=Non
     1  arm3      arm1  1.000000
     2  arm3      arm2  0.775231
     """
-    test = _check_choice("test", test, PAIRWISE_TESTS)
-    _check_choice("adjust", adjust, tuple(_ADJUST))
-    _check_bool("all_pairs", all_pairs)
+    test = check_choice("test", test, PAIRWISE_TESTS)
+    check_choice("adjust", adjust, tuple(_ADJUST))
+    check_bool("all_pairs", all_pairs)
     t = count_table(data, outcome=outcome, group=group, events=events, totals=totals, labels=labels,
                     reference=reference, missing=missing, higher_is_better=higher_is_better)
     pairs = arm_pairs(t, all_pairs)
@@ -300,10 +300,10 @@ def noninferiority_test(data=None, *, margin: float, outcome="outcome", group="a
     >>> round(r.statistic, 6), round(r.p_value, 6), r.conclusion
     (1.765369, 0.038751, 'non-inferiority not shown')
     """
-    _check_bool("higher_is_better", higher_is_better)
+    check_bool("higher_is_better", higher_is_better)
     margin = check_margin(margin, higher_is_better)
-    method = _check_choice("method", method, NI_METHODS)
-    alpha = _check_probability("alpha", alpha)
+    method = check_choice("method", method, NI_METHODS)
+    alpha = check_probability("alpha", alpha)
     if alpha >= 0.5:
         raise InvalidParameterError(f"`alpha` (one-sided) must be in (0, 0.5); got {alpha!r}.")
     t = count_table(data, outcome=outcome, group=group, events=events, totals=totals, labels=labels,
@@ -336,19 +336,19 @@ def equivalence_test(data=None, *, margin, outcome="outcome", group="arm", event
     >>> round(r.p_value, 4), r.conclusion
     (0.0039, 'equivalent')
     """
-    method = _check_choice("method", method, NI_METHODS)
+    method = check_choice("method", method, NI_METHODS)
     if np.ndim(margin) == 0:
-        if not _is_real(margin) or not 0 < float(margin) < 1:
+        if not is_real(margin) or not 0 < float(margin) < 1:
             raise InvalidParameterError(f"`margin` must be in (0, 1) or a (lower, upper) pair; got {margin!r}.")
         lower, upper = -float(margin), float(margin)
     else:
         vals = list(margin)
-        if len(vals) != 2 or not all(_is_real(v) for v in vals) or not -1 < vals[0] < 0 < vals[1] < 1:
+        if len(vals) != 2 or not all(is_real(v) for v in vals) or not -1 < vals[0] < 0 < vals[1] < 1:
             raise InvalidParameterError(
                 f"`margin` as (lower, upper) needs -1 < lower < 0 < upper < 1; got {margin!r}."
             )
         lower, upper = float(vals[0]), float(vals[1])
-    alpha = _check_probability("alpha", alpha)
+    alpha = check_probability("alpha", alpha)
     if alpha >= 0.5:
         raise InvalidParameterError(f"`alpha` must be in (0, 0.5); got {alpha!r}.")
     t = count_table(data, outcome=outcome, group=group, events=events, totals=totals, labels=labels,
@@ -396,7 +396,7 @@ def two_proportion_pvalues(x1, n1, x2, n2, *, test: str = "chisq", margin: float
     >>> two_proportion_pvalues([3, 10], 37, [10, 10], 37).round(6)
     array([0.032489, 1.      ])
     """
-    _check_choice("test", test, ("chisq", "chisq-yates", "farrington-manning"))
+    check_choice("test", test, ("chisq", "chisq-yates", "farrington-manning"))
     x1, n1, x2, n2 = (np.asarray(v, dtype=float) for v in (x1, n1, x2, n2))
     x1, n1, x2, n2 = np.broadcast_arrays(x1, n1, x2, n2)
     if test == "farrington-manning":

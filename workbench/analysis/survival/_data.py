@@ -12,17 +12,17 @@ from typing import Any
 import numpy as np
 
 from ..._validation import (
-    _binary_column,
-    _check_choice,
-    _check_columns,
-    _check_dataframe,
-    _check_increasing,
-    _check_probability,
-    _group_labels,
-    _label,
-    _no_missing,
-    _numeric_column,
-    _sorted_levels,
+    check_binary_column,
+    check_choice,
+    check_columns,
+    check_dataframe,
+    check_increasing_values,
+    check_no_missing,
+    check_numeric_column,
+    check_probability,
+    group_labels,
+    label_text,
+    sorted_levels,
 )
 from ...exceptions import DataValidationError, InvalidParameterError
 
@@ -63,19 +63,19 @@ def prepare_data(data, *, time, event, group=None, strata=None, need_group=False
         raise InvalidParameterError("`event` must name the column of event indicators; got None.")
     if need_group and group is None:
         raise InvalidParameterError("`group` must name the column of group labels; got None.")
-    data = _check_dataframe(data)
-    _check_columns(data, time, event, group, strata)
-    t = _numeric_column(data, time, nonnegative=True)
-    e = _binary_column(data, event)
+    data = check_dataframe(data)
+    check_columns(data, time, event, group, strata)
+    t = check_numeric_column(data, time, nonnegative=True)
+    e = check_binary_column(data, event)
     if group is not None:
-        g = _group_labels(data, group, min_groups=min_groups).to_numpy(dtype=object)
+        g = group_labels(data, group, min_groups=min_groups).to_numpy(dtype=object)
     else:
         g = np.full(len(data), POOLED, dtype=object)
     s = None
     if strata is not None:
-        _no_missing(data, strata)
-        s = data[strata].map(_label).to_numpy(dtype=object)
-    levels = tuple(_sorted_levels(g))
+        check_no_missing(data, strata)
+        s = data[strata].map(label_text).to_numpy(dtype=object)
+    levels = tuple(sorted_levels(g))
     return SurvivalData(time=t, event=e, group=g, levels=levels, strata=s,
                         columns={"time": time, "event": event, "group": group, "strata": strata})
 
@@ -91,8 +91,8 @@ def require_events(prep: SurvivalData, what: str) -> None:
 
 def check_conf(conf_type, conf_level):
     """Check ``conf_type`` and return ``conf_level`` as a float in (0, 1)."""
-    _check_choice("conf_type", conf_type, CONF_TYPES)
-    return _check_probability("conf_level", conf_level)
+    check_choice("conf_type", conf_type, CONF_TYPES)
+    return check_probability("conf_level", conf_level)
 
 
 def check_times(times, name="times") -> np.ndarray | None:
@@ -109,14 +109,14 @@ def check_times(times, name="times") -> np.ndarray | None:
         raise InvalidParameterError(
             f"`{name}` must be a non-empty list of finite times >= 0; got {list(times)!r}."
         )
-    return _check_increasing(name, arr)
+    return check_increasing_values(name, arr)
 
 
 def check_reference(reference, levels):
     """The reference group label (default the first level), or an error listing the groups."""
     if reference is None:
         return levels[0]
-    ref = _label(reference)
+    ref = label_text(reference)
     if ref not in levels:
         raise InvalidParameterError(
             f"`reference` must be one of the groups {list(levels)}; got {reference!r}."

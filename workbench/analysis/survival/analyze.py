@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..._validation import _check_choice, _check_positive
+from ..._validation import check_choice, check_positive
 from ...exceptions import DataValidationError
 from ...results import Result, jsonable
 from ._data import DEFAULT_TIMES, TIES, check_conf, check_reference, check_times, prepare_data
@@ -178,7 +178,7 @@ def analyze_survival(data: pd.DataFrame, *, time: str, event: str, group: str,
     >>> round(float(res.rmst.differences["difference"][0]), 3)
     2.667
     """
-    _check_choice("ties", ties, TIES)
+    check_choice("ties", ties, TIES)
     conf_level = check_conf(conf_type, conf_level)
     prep = prepare_data(data, time=time, event=event, group=group, strata=strata, need_group=True)
     times_arr = check_times(times)
@@ -191,7 +191,7 @@ def analyze_survival(data: pd.DataFrame, *, time: str, event: str, group: str,
                 f"column {time!r}: no follow-up beyond time 0, so there is no default `tau`; "
                 "give `tau` explicitly.")
     else:
-        tau = _check_positive("tau", tau)
+        tau = check_positive("tau", tau)
     check_reference(reference, prep.levels)
     kw = {"time": time, "event": event}
     km = kaplan_meier(data, **kw, group=group, times=times_arr, conf_type=conf_type,

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..._validation import _check_choice, _check_probability
+from ..._validation import check_choice, check_probability
 from ...exceptions import StatisticalWarning
 from ...results import Result
 from .._common import z_critical
@@ -438,8 +438,8 @@ def cox_ph(data: pd.DataFrame, *, time: str, event: str, group: str, reference=N
     >>> round(fit.lr_test["statistic"], 4)
     2.8865
     """
-    _check_choice("ties", ties, TIES)
-    conf_level = _check_probability("conf_level", conf_level)
+    check_choice("ties", ties, TIES)
+    conf_level = check_probability("conf_level", conf_level)
     prep = prepare_data(data, time=time, event=event, group=group, strata=strata, need_group=True)
     require_events(prep, "a Cox model")
     ref = check_reference(reference, prep.levels)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..._validation import _check_positive, _check_probability
+from ..._validation import check_positive, check_probability
 from ...exceptions import InvalidParameterError, StatisticalWarning
 from ...results import Result
 from .._common import z_critical
@@ -427,8 +427,8 @@ def rmst(data: pd.DataFrame, *, time: str, event: str, group: str | None = None,
     >>> round(float(res.table["rmst"][0]), 4)
     4.6111
     """
-    tau = _check_positive("tau", tau)
-    conf_level = _check_probability("conf_level", conf_level)
+    tau = check_positive("tau", tau)
+    conf_level = check_probability("conf_level", conf_level)
     prep = prepare_data(data, time=time, event=event, group=group)
     ref = check_reference(reference, prep.levels)
     z = z_critical(conf_level)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..._validation import _check_real
+from ..._validation import check_real
 from ...exceptions import InvalidParameterError
 from ...results import Result
 from ._data import prepare_data, require_events
@@ -143,7 +143,7 @@ def logrank_test(data: pd.DataFrame, *, time: str, event: str, group: str,
     >>> res.df, round(res.p_value, 4)
     (1, 0.1293)
     """
-    rho = _check_real("rho", rho)
+    rho = check_real("rho", rho)
     if rho < 0:
         raise InvalidParameterError(f"`rho` must be >= 0; got {rho!r}.")
     prep = prepare_data(data, time=time, event=event, group=group, strata=strata, need_group=True)

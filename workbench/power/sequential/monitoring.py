@@ -19,12 +19,12 @@ import pandas as pd
 from scipy import special
 
 from ..._validation import (
-    _binary_column,
-    _check_bool,
-    _check_columns,
-    _check_dataframe,
-    _check_positive,
-    _numeric_column,
+    check_binary_column,
+    check_bool,
+    check_columns,
+    check_dataframe,
+    check_numeric_column,
+    check_positive,
 )
 from ...design._boundaries import (
     alpha_spending_bounds,
@@ -264,7 +264,7 @@ def _monitor(design, z, t, final, estimates=None, ses=None, exponentiate=False, 
     m = len(t)
     if final is None:
         final = m == design.kmax or t[-1] >= 1.0 - 1e-12
-    final = _check_bool("final", final)
+    final = check_bool("final", final)
     if m > design.kmax:
         raise InvalidParameterError(
             f"`z` has {m} looks but the design plans {design.kmax} (`kmax`)."
@@ -378,7 +378,7 @@ def monitor_sequential(design: GroupSequentialDesign, z, information_rates, *, f
         ses = check_vector("standard_errors", standard_errors, z.size)
         if np.any(ses <= 0):
             raise InvalidParameterError(f"`standard_errors` must be > 0; got {ses.tolist()!r}.")
-    return _monitor(design, z, t, final, estimates, ses, _check_bool("exponentiate", exponentiate),
+    return _monitor(design, z, t, final, estimates, ses, check_bool("exponentiate", exponentiate),
                     str(effect))
 
 
@@ -428,8 +428,8 @@ def monitor_logrank(design: GroupSequentialDesign, z=None, events=None, *, max_e
     (0.404, 0.909)
     """
     design = check_design(design)
-    max_events = _check_positive("max_events", max_events)
-    r = _check_positive("allocation_ratio", allocation_ratio)
+    max_events = check_positive("max_events", max_events)
+    r = check_positive("allocation_ratio", allocation_ratio)
     if results is not None:
         if z is not None or events is not None:
             raise InvalidParameterError("give `results` or `z` and `events`, not both.")
@@ -504,11 +504,11 @@ def data_at_events(data: pd.DataFrame, events, *, entry_time: str = "entry_time"
     >>> [(t, int(d["event"].sum()), len(d)) for t, d in data_at_events(df, [1, 3])]
     [(2.0, 1, 3), (5.0, 3, 4)]
     """
-    _check_dataframe(data, "data")
-    _check_columns(data, entry_time, time, event)
-    entry = _numeric_column(data, entry_time)
-    follow = _numeric_column(data, time, nonnegative=True)
-    ev = _binary_column(data, event).astype(bool)
+    check_dataframe(data, "data")
+    check_columns(data, entry_time, time, event)
+    entry = check_numeric_column(data, entry_time)
+    follow = check_numeric_column(data, time, nonnegative=True)
+    ev = check_binary_column(data, event).astype(bool)
     targets = check_vector("events", events)
     if np.any(targets < 1) or np.any(targets != np.round(targets)):
         raise InvalidParameterError(f"`events` must be whole numbers >= 1; got {list(events)!r}.")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..._validation import _check_positive
+from ..._validation import check_positive
 from ...design._boundaries import as_tuple, crossing, crossing_two, lower_bounds
 from ...design.sequential import GroupSequentialDesign, check_design
 from ...exceptions import StatisticalWarning
@@ -117,10 +117,10 @@ def power_survival_sequential(design: GroupSequentialDesign, *, max_events: floa
     (0.8026, 55.48)
     """
     design = check_design(design)
-    max_events = _check_positive("max_events", max_events)
-    hr = _check_positive("hazard_ratio", hazard_ratio)
-    r = _check_positive("allocation_ratio", allocation_ratio)
-    theta_h0 = _check_positive("theta_h0", theta_h0)
+    max_events = check_positive("max_events", max_events)
+    hr = check_positive("hazard_ratio", hazard_ratio)
+    r = check_positive("allocation_ratio", allocation_ratio)
+    theta_h0 = check_positive("theta_h0", theta_h0)
     side = design.alternative
     if side == "two-sided":
         side = "less" if hr < theta_h0 else "greater"

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from ..._validation import _check_choice, _check_positive, _check_probability, _check_real
+from ..._validation import check_choice, check_positive, check_probability, check_real
 from ...design._boundaries import as_tuple, brentq, to_last_look
 from ...design.sequential import GroupSequentialDesign, check_design
 from ...exceptions import InvalidParameterError
@@ -90,9 +90,9 @@ def hazard_ratio_bounds(z, events, *, alternative: str, allocation_ratio: float 
     >>> hazard_ratio_bounds([2.0], [64], alternative="less").round(6)
     array([0.606531])
     """
-    alternative = _check_choice("alternative", alternative, ("less", "greater"))
-    r = _check_positive("allocation_ratio", allocation_ratio)
-    theta_h0 = _check_positive("theta_h0", theta_h0)
+    alternative = check_choice("alternative", alternative, ("less", "greater"))
+    r = check_positive("allocation_ratio", allocation_ratio)
+    theta_h0 = check_positive("theta_h0", theta_h0)
     z = np.asarray(z, dtype=float)
     events = np.asarray(events, dtype=float)
     if z.shape != events.shape:
@@ -118,11 +118,11 @@ def _hazard(name_rate, rate, name_pi, pi, name_median, median, event_time) -> fl
         return None
     name, value = given[0]
     if name == name_rate:
-        return _check_positive(name, value)
+        return check_positive(name, value)
     if name == name_pi:
-        p = _check_probability(name, value)
+        p = check_probability(name, value)
         return -math.log1p(-p) / event_time
-    return math.log(2.0) / _check_positive(name, value)
+    return math.log(2.0) / check_positive(name, value)
 
 
 def _event_probability(time: float, accrual_time: float, hazards, dropout,
@@ -347,20 +347,20 @@ def sample_size_survival_sequential(design: GroupSequentialDesign, *, p1=None, p
     [28.25, 47.6, 72.0]
     """
     design = check_design(design)
-    method = _check_choice("method", method, ("schoenfeld", "freedman"))
-    event_time = _check_positive("event_time", event_time)
-    accrual_time = _check_positive("accrual_time", accrual_time)
-    dropout_time = _check_positive("dropout_time", dropout_time)
-    r = _check_positive("allocation_ratio", allocation_ratio)
-    theta_h0 = _check_positive("theta_h0", theta_h0)
-    d1 = _check_probability("dropout_rate1", dropout_rate1, closed=True)
-    d2 = _check_probability("dropout_rate2", dropout_rate2, closed=True)
+    method = check_choice("method", method, ("schoenfeld", "freedman"))
+    event_time = check_positive("event_time", event_time)
+    accrual_time = check_positive("accrual_time", accrual_time)
+    dropout_time = check_positive("dropout_time", dropout_time)
+    r = check_positive("allocation_ratio", allocation_ratio)
+    theta_h0 = check_positive("theta_h0", theta_h0)
+    d1 = check_probability("dropout_rate1", dropout_rate1, closed=True)
+    d2 = check_probability("dropout_rate2", dropout_rate2, closed=True)
     if d1 >= 1 or d2 >= 1:
         raise InvalidParameterError("`dropout_rate1` and `dropout_rate2` must be below 1.")
     lam2 = _hazard("lambda2", lambda2, "p2", p2, "median2", median2, event_time)
     lam1 = _hazard("lambda1", lambda1, "p1", p1, "median1", median1, event_time)
     if hazard_ratio is not None:
-        hr_given = _check_positive("hazard_ratio", hazard_ratio)
+        hr_given = check_positive("hazard_ratio", hazard_ratio)
         if lam1 is not None and lam2 is not None:
             raise InvalidParameterError("give `hazard_ratio` or both arms' hazards, not all three.")
         if lam2 is None and lam1 is None:
@@ -401,11 +401,11 @@ def sample_size_survival_sequential(design: GroupSequentialDesign, *, p1=None, p
     t = np.asarray(design.information_rates)
     events = max_events * t
     if follow_up is not None:
-        follow_up = _check_positive("follow_up", follow_up, allow_zero=True)
+        follow_up = check_positive("follow_up", follow_up, allow_zero=True)
         total = accrual_time + follow_up
         n_max = max_events / _event_probability(total, accrual_time, hazards, phi, r)
     else:
-        n_max = _check_positive("n_total", n_total)
+        n_max = check_positive("n_total", n_total)
         if n_max <= max_events:
             raise InvalidParameterError(
                 f"`n_total` ({n_max:g}) must exceed the maximum number of events "
@@ -575,10 +575,10 @@ def sample_size_rates_sequential(design: GroupSequentialDesign, *, p1: float, p2
     (182.89, (31, 61, 92))
     """
     design = check_design(design)
-    p1 = _check_probability("p1", p1)
-    p2 = _check_probability("p2", p2)
-    r = _check_positive("allocation_ratio", allocation_ratio)
-    margin = _check_real("margin", margin)
+    p1 = check_probability("p1", p1)
+    p2 = check_probability("p2", p2)
+    r = check_positive("allocation_ratio", allocation_ratio)
+    margin = check_real("margin", margin)
     if not -1 < margin < 1:
         raise InvalidParameterError(f"`margin` must be in (-1, 1); got {margin!r}.")
     if abs(p1 - p2 - margin) < 1e-12:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..._validation import _check_bool, _check_choice, _check_int, _seed_entropy
+from ..._validation import check_bool, check_choice, check_int, seed_entropy
 from ...design._boundaries import as_tuple, check_increasing, check_vector, to_last_look
 from ...design.protocol import TrialDesign
 from ...design.sequential import GroupSequentialDesign, check_design
@@ -277,11 +277,11 @@ def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events
         raise InvalidParameterError(
             f"`events`: {int(ev[-1])} events cannot occur among {trial.n_total} patients."
         )
-    n_reps = _check_int("n_reps", n_reps, minimum=1)
-    chunk_size = _check_int("chunk_size", chunk_size, minimum=1)
-    type1 = _check_bool("type1", type1)
-    grid = _check_choice("entry", entry, ("uniform", "grid")) == "grid"
-    entropy = _seed_entropy(rng)
+    n_reps = check_int("n_reps", n_reps, minimum=1)
+    chunk_size = check_int("chunk_size", chunk_size, minimum=1)
+    type1 = check_bool("type1", type1)
+    grid = check_choice("entry", entry, ("uniform", "grid")) == "grid"
+    entropy = seed_entropy(rng)
     events_t = tuple(int(x) for x in ev)
     crit = np.asarray(design.critical_values)
     fut = (np.append(design.futility_bounds, -math.inf) if design.futility_bounds
