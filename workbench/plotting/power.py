@@ -29,14 +29,14 @@ def _varying(df: pd.DataFrame, exclude=()) -> list[str]:
     return [c for c in _AXES if c in df.columns and c not in exclude and df[c].nunique() > 1]
 
 
-def plot_power_curve(df: pd.DataFrame, *, ax=None, x: str | None = None, hue: str | None = None,
+def plot_power_curve(data: pd.DataFrame, *, ax=None, x: str | None = None, hue: str | None = None,
                      target: float | None = None, closed_form: bool = True, band: bool = True,
                      title: str | None = None, legend: bool = True):
     """Power against sample size (or effect), one curve per value of another column.
 
     Parameters
     ----------
-    df : pandas.DataFrame
+    data : pandas.DataFrame
         Tidy power results with a ``power`` column, e.g. from
         :func:`workbench.power.simulation.power_curve` (simulated, with ``ci_lower``/``ci_upper``
         and ``power_closed_form``) or a table of closed-form powers.
@@ -65,44 +65,44 @@ def plot_power_curve(df: pd.DataFrame, *, ax=None, x: str | None = None, hue: st
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> df = pd.DataFrame({"n_total": [100, 150, 200] * 2, "hazard_ratio": [0.5] * 3 + [0.7] * 3,
+    >>> data = pd.DataFrame({"n_total": [100, 150, 200] * 2, "hazard_ratio": [0.5] * 3 + [0.7] * 3,
     ...                    "power": [0.65, 0.81, 0.9, 0.25, 0.34, 0.43]})
-    >>> ax = plot_power_curve(df, target=0.8)
+    >>> ax = plot_power_curve(data, target=0.8)
     >>> len(ax.get_lines())   # two curves and the target line
     3
     """
     import matplotlib.pyplot as plt
 
-    if not isinstance(df, pd.DataFrame):
-        raise DataValidationError(f"`df` must be a pandas DataFrame; got {type(df).__name__}.")
-    if "power" not in df.columns:
+    if not isinstance(data, pd.DataFrame):
+        raise DataValidationError(f"`data` must be a pandas DataFrame; got {type(data).__name__}.")
+    if "power" not in data.columns:
         raise DataValidationError(
-            f"column 'power' is missing; the data has columns {list(df.columns)}."
+            f"column 'power' is missing; the data has columns {list(data.columns)}."
         )
-    if len(df) == 0:
-        raise DataValidationError("`df` is empty: it has no rows.")
+    if len(data) == 0:
+        raise DataValidationError("`data` is empty: it has no rows.")
     if x is None:
-        varying = _varying(df)
-        x = varying[0] if varying else next((c for c in _AXES if c in df.columns), None)
+        varying = _varying(data)
+        x = varying[0] if varying else next((c for c in _AXES if c in data.columns), None)
         if x is None:
             raise DataValidationError(
-                f"no column to put on the x axis; give `x` (one of {list(df.columns)})."
+                f"no column to put on the x axis; give `x` (one of {list(data.columns)})."
             )
-    elif x not in df.columns:
-        raise InvalidParameterError(f"`x` must be a column of `df` {list(df.columns)}; got {x!r}.")
+    elif x not in data.columns:
+        raise InvalidParameterError(f"`x` must be a column of `data` {list(data.columns)}; got {x!r}.")
     if hue is None:
-        rest = _varying(df, exclude=(x,))
+        rest = _varying(data, exclude=(x,))
         hue = rest[0] if rest else None
-    elif hue not in df.columns:
+    elif hue not in data.columns:
         raise InvalidParameterError(
-            f"`hue` must be a column of `df` {list(df.columns)}; got {hue!r}."
+            f"`hue` must be a column of `data` {list(data.columns)}; got {hue!r}."
         )
     if target is not None and not 0 < target < 1:
         raise InvalidParameterError(f"`target` must be in (0, 1); got {target!r}.")
 
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 4.2))
-    groups = [(None, df)] if hue is None else list(df.groupby(hue, sort=True))
+    groups = [(None, data)] if hue is None else list(data.groupby(hue, sort=True))
     colors = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
     for i, (key, sub) in enumerate(groups):
         sub = sub.sort_values(x)
@@ -127,14 +127,14 @@ def plot_power_curve(df: pd.DataFrame, *, ax=None, x: str | None = None, hue: st
     ax.set_ylim(0, 1.02)
     if title:
         ax.set_title(title)
-    if legend and (hue is not None or "power_closed_form" in df.columns):
+    if legend and (hue is not None or "power_closed_form" in data.columns):
         handles, labels = ax.get_legend_handles_labels()
-        if closed_form and "power_closed_form" in df.columns:
+        if closed_form and "power_closed_form" in data.columns:
             from matplotlib.lines import Line2D
 
             handles.append(Line2D([], [], color="0.3", linestyle="--", linewidth=1.0))
             labels.append("closed form")
-            if {"ci_lower", "ci_upper"} <= set(df.columns):
+            if {"ci_lower", "ci_upper"} <= set(data.columns):
                 handles.insert(0, Line2D([], [], color="0.3", marker="o", ms=3.5))
                 labels.insert(0, "simulated (95% band)")
         if handles:

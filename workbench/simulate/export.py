@@ -55,7 +55,7 @@ _ADTTE_DICTIONARY = {
 
 
 def to_adam(
-    df: pd.DataFrame,
+    data: pd.DataFrame,
     *,
     studyid: str = "T1",
     paramcd: str = "RECUR",
@@ -67,7 +67,7 @@ def to_adam(
 
     Parameters
     ----------
-    df : DataFrame
+    data : DataFrame
         Columns ``id``, ``arm``, ``time``, ``event`` and optionally ``entry_time`` and
         ``censoring_reason`` (as :func:`~workbench.simulate.survival.simulate_survival` returns).
     studyid, paramcd, param, time_unit : str
@@ -91,27 +91,27 @@ def to_adam(
     >>> int((adtte["CNSR"] == 0).sum()) == int(adtte.shape[0] - adtte["CNSR"].sum())
     True
     """
-    check_dataframe(df)
-    check_columns(df, "id", "arm", "time", "event")
-    arms = arm_order or list(pd.unique(df["arm"]))
+    check_dataframe(data)
+    check_columns(data, "id", "arm", "time", "event")
+    arms = arm_order or list(pd.unique(data["arm"]))
     armn = {a: i + 1 for i, a in enumerate(arms)}
-    width = max(3, len(str(int(df["id"].max()))))
-    subjid = df["id"].map(lambda i: f"{int(i):0{width}d}")
+    width = max(3, len(str(int(data["id"].max()))))
+    subjid = data["id"].map(lambda i: f"{int(i):0{width}d}")
     usubjid = studyid + "-" + subjid
     adsl = pd.DataFrame(
         {
             "STUDYID": studyid,
             "USUBJID": usubjid,
             "SUBJID": subjid,
-            "TRT01P": df["arm"].astype(str),
-            "TRT01PN": df["arm"].map(armn).astype(int),
+            "TRT01P": data["arm"].astype(str),
+            "TRT01PN": data["arm"].map(armn).astype(int),
             "ITTFL": "Y",
-            "ENTRYTM": df["entry_time"] if "entry_time" in df else np.nan,
+            "ENTRYTM": data["entry_time"] if "entry_time" in data else np.nan,
         }
     )
-    event = df["event"].astype(int).to_numpy()
-    if "censoring_reason" in df:
-        reason = df["censoring_reason"].fillna("").astype(str).str.upper()
+    event = data["event"].astype(int).to_numpy()
+    if "censoring_reason" in data:
+        reason = data["censoring_reason"].fillna("").astype(str).str.upper()
         cnsdesc = np.where(
             event == 1, "", np.where(reason == "LOST TO FOLLOW-UP", "LOST TO FOLLOW-UP", "END OF FOLLOW-UP")
         )
@@ -125,7 +125,7 @@ def to_adam(
             "TRT01PN": adsl["TRT01PN"],
             "PARAMCD": paramcd,
             "PARAM": param,
-            "AVAL": df["time"].astype(float),
+            "AVAL": data["time"].astype(float),
             "AVALU": time_unit.upper(),
             "CNSR": 1 - event,
             "EVNTDESC": np.where(event == 1, param.upper().replace("TIME TO ", ""), ""),
@@ -142,7 +142,7 @@ def write_csv_atomic(df: pd.DataFrame, path: Path, **kwargs) -> None:
 
 
 def write_survival_dataset(
-    df: pd.DataFrame,
+    data: pd.DataFrame,
     folder,
     *,
     design=None,
@@ -161,16 +161,16 @@ def write_survival_dataset(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     out: dict[str, Path] = {}
-    adsl, adtte = to_adam(df, studyid=studyid, time_unit=getattr(design, "time_unit", "months"),
+    adsl, adtte = to_adam(data, studyid=studyid, time_unit=getattr(design, "time_unit", "months"),
                           arm_order=getattr(design, "arm_names", None))
-    for name, table in (("patients", df), ("adsl", adsl), ("adtte", adtte)):
+    for name, table in (("patients", data), ("adsl", adsl), ("adtte", adtte)):
         out[name] = folder / f"{name}.csv"
         write_csv_atomic(table, out[name], float_format=float_format)
     if parquet:
         out["patients_parquet"] = folder / "patients.parquet"
         with atomic_path(out["patients_parquet"]) as tmp:
-            df.to_parquet(tmp, index=False)
-    rows = [("patients", c, t, d) for c, (t, d) in SURVIVAL_DICTIONARY.items() if c in df.columns]
+            data.to_parquet(tmp, index=False)
+    rows = [("patients", c, t, d) for c, (t, d) in SURVIVAL_DICTIONARY.items() if c in data.columns]
     rows += [("adtte", c, "", d) for c, d in _ADTTE_DICTIONARY.items()]
     rows += [
         ("adsl", "SUBJID", "string", "Subject identifier within the study"),
