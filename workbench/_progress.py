@@ -30,7 +30,8 @@ def tqdm_class():
 
 class _NoBar:
     """Stands in for a silent bar: tqdm starts a monitor thread even for a disabled bar, and a
-    process with a second thread can no longer fork its workers safely."""
+    process with a second thread can no longer fork its workers safely.
+    """
 
     def update(self, n: int = 1) -> None:
         pass

@@ -214,7 +214,8 @@ def as_generator(rng) -> np.random.Generator:
 def seed_entropy(rng) -> int:
     """A reproducible root entropy (an int) from ``rng``: an int seed, a Generator (one draw), a
     SeedSequence or None (fresh entropy). The one seed normaliser of chunked Monte Carlo work:
-    streams are then children of ``SeedSequence(entropy)``, whatever the number of workers."""
+    streams are then children of ``SeedSequence(entropy)``, whatever the number of workers.
+    """
     if isinstance(rng, bool):
         raise InvalidParameterError(f"`rng` must be a Generator, an int seed or None; got {rng!r}.")
     if rng is None:

@@ -424,7 +424,8 @@ def _run_case(task: dict) -> dict:
 @dataclasses.dataclass(frozen=True)
 class CaseOutcome:
     """What happened to one case: ``status`` is ok, skipped (up to date), failed, or, for a dry
-    run, would-run / would-skip."""
+    run, would-run / would-skip.
+    """
 
     case: Case
     status: str
@@ -454,7 +455,8 @@ class CaseOutcome:
 @dataclasses.dataclass(frozen=True)
 class PipelineReport:
     """Outcome of :func:`run_pipeline`: one :class:`CaseOutcome` per case and the collected
-    results (one row per case)."""
+    results (one row per case).
+    """
 
     pipeline: Pipeline
     outcomes: tuple[CaseOutcome, ...]
@@ -787,7 +789,8 @@ def _collect(pipeline: Pipeline, outcomes: list[CaseOutcome]) -> pd.DataFrame:
 
 def _integer_columns(rows: list[dict]) -> pd.DataFrame:
     """The rows as a table; whole-number columns with gaps (e.g. parameters of another notebook's
-    cases) become nullable integers, so they stay integers in the CSV instead of floats."""
+    cases) become nullable integers, so they stay integers in the CSV instead of floats.
+    """
     df = pd.DataFrame(rows)
     for col in df.columns:
         values = [r[col] for r in rows if r.get(col) is not None]

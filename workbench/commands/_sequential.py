@@ -85,7 +85,8 @@ def check_fixed(args) -> None:
 
 def _alternative(args, upper: bool) -> str:
     """The side of the test: --alternative, else its alias --sided (1: one-sided in the
-    direction of the effect, ``upper`` meaning "greater"; 2: two-sided)."""
+    direction of the effect, ``upper`` meaning "greater"; 2: two-sided).
+    """
     from ..exceptions import InvalidParameterError
 
     alternative = getattr(args, "gs_alternative", None)
@@ -181,7 +182,8 @@ def run_rates(args, output) -> int:
 
 def run_survival(args, output) -> int:
     """``workbench power survival ... --kmax K``: events, patients and look times, or power at
-    a maximum number of events."""
+    a maximum number of events.
+    """
     from ..exceptions import InvalidParameterError
     from ..power.sequential import (
         DEFAULT_ACCRUAL_TIME,

@@ -135,7 +135,8 @@ def _flagged(exc: Exception) -> str:
 
 def _make_design(args: argparse.Namespace, logrank: bool = False):
     """The design of the command line; the library's warnings (an option that does not apply)
-    become one line each on stderr, naming the option."""
+    become one line each on stderr, naming the option.
+    """
     import sys
     import warnings
 
@@ -149,7 +150,8 @@ def _make_design(args: argparse.Namespace, logrank: bool = False):
 
 def _alternative(args: argparse.Namespace, logrank: bool = False) -> str:
     """--alternative, else its alias --sided: 2 is two-sided, 1 (the default) one-sided:
-    "greater", or "less" for log-rank monitoring (a hazard ratio below 1)."""
+    "greater", or "less" for log-rank monitoring (a hazard ratio below 1).
+    """
     from ..exceptions import InvalidParameterError
 
     if args.alternative is not None:

@@ -264,7 +264,8 @@ def _output(out: dict, args, text: str) -> int:
 
 def _alternative(args, effect: float | None) -> str:
     """``--alternative``, or its alias ``--sided`` (2: two-sided; 1: one-sided in the direction
-    of ``effect``, experimental minus control on the tested scale); two-sided by default."""
+    of ``effect``, experimental minus control on the tested scale); two-sided by default.
+    """
     from ..exceptions import InvalidParameterError
 
     if args.sided is None:
@@ -290,7 +291,8 @@ def _side_text(alternative: str) -> str:
 def _sequential_call(run, args, alternative: str, effect: float | None) -> int:
     """Hand the command line to a group-sequential runner (commands/_sequential.py), which reads
     rpact's spellings: ``sided`` (1 or 2), ``ratio``, ``hr``, ``accrual``. A one-sided design
-    there tests in the direction of the effect."""
+    there tests in the direction of the effect.
+    """
     from ..exceptions import InvalidParameterError
 
     if alternative != "two-sided" and effect is not None and effect != 0 and (
@@ -455,7 +457,8 @@ def _run_survival(args) -> int:
 
 def _load_design(spec: str):
     """A design from a YAML/JSON file (by its ``type``, else guessed from the arms) or from the
-    design catalogue by name ('t1', 't4', ...)."""
+    design catalogue by name ('t1', 't4', ...).
+    """
     import json
     from pathlib import Path
 

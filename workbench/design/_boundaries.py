@@ -114,7 +114,8 @@ def _nodes(mu: float, lo: float, hi: float, r: int) -> tuple[np.ndarray, np.ndar
 @dataclass
 class _Density:
     """Sub-density of Z at information ``t`` on the continuation region: nodes ``z`` and
-    ``f = quadrature weight * density``. The start (``t = 0``) is a point mass at 0."""
+    ``f = quadrature weight * density``. The start (``t = 0``) is a point mass at 0.
+    """
 
     z: np.ndarray
     f: np.ndarray
@@ -246,7 +247,8 @@ def _advance_two(st: _Density, c: float, u: float, t: float, theta: float,
 def crossing_two(crit, fut, t, theta: float):
     """Per-look probabilities of rejecting upwards, rejecting downwards and stopping for futility
     (``|Z_k| < u_k``) of a two-sided design with inner futility bounds ``fut`` (the looks before
-    the last, or all looks; NaN: no futility stop at that look)."""
+    the last, or all looks; NaN: no futility stop at that look).
+    """
     k_max = len(t)
     up, low, fu = np.zeros(k_max), np.zeros(k_max), np.zeros(len(fut))
     st = _start()
@@ -503,7 +505,8 @@ def _two_sided_beta_values(crit_nonbinding, cum_alpha, cum_beta, t, binding: boo
     half the alpha gives the looks whose futility bound is negative (no two-sided futility stop
     there, ``skip``); when the first looks are skipped the beta spending values are set to 0
     there and rescaled linearly, ``beta(t_k) - beta(t_m)) / (beta(1) - beta(t_m)) * beta(1)``
-    from the last skipped look ``m`` on (rpact's ``betaAdjustment = TRUE``)."""
+    from the last skipped look ``m`` on (rpact's ``betaAdjustment = TRUE``).
+    """
     _, _, fut1 = beta_spending(crit_nonbinding, np.asarray(cum_alpha) / 2.0, cum_beta, t,
                                 binding, theta_guess)
     skip = np.asarray(fut1) < 0
@@ -521,7 +524,8 @@ def _two_sided_beta_values(crit_nonbinding, cum_alpha, cum_beta, t, binding: boo
 def beta_spending_two(crit_nonbinding, cum_alpha, cum_beta, t, binding: bool,
                        theta_guess: float):
     """Two-sided futility bounds by beta spending and the drift where the last one meets the
-    last critical value."""
+    last critical value.
+    """
     b, skip = _two_sided_beta_values(crit_nonbinding, cum_alpha, cum_beta, t, binding,
                                      theta_guess)
 
@@ -588,7 +592,8 @@ def characteristics(crit, fut, t, sided: int, alpha: float, beta: float):
 def _characteristics_two(crit, fut, t, n_fixed: float, beta: float):
     """getDesignCharacteristics of a two-sided design with inner futility bounds: the drift gives
     upper-tail power ``1 - beta`` with the futility regions ``|Z_k| < u_k`` absorbing (NaN: no
-    stop); stopping at a look (ASN) counts both rejections and futility."""
+    stop); stopping at a look (ASN) counts both rejections and futility.
+    """
 
     def power_gap(theta):
         return crossing_two(crit, fut, t, theta)[0].sum() - (1 - beta)
@@ -625,7 +630,8 @@ def to_last_look(values, k: int) -> list[float]:
 def lower_bounds(critical_values, futility_bounds, sided: int) -> np.ndarray:
     """The lower stopping bound at each look: ``-critical_values`` for two-sided designs, the
     futility bounds (``-inf`` at the last look) for one-sided designs with futility, else
-    ``-inf`` (two-sided inner futility regions ``|Z| < u`` are handled by :func:`crossing_two`)."""
+    ``-inf`` (two-sided inner futility regions ``|Z| < u`` are handled by :func:`crossing_two`).
+    """
     crit = np.asarray(critical_values, dtype=float)
     if sided == 2:
         return -crit
@@ -636,7 +642,8 @@ def lower_bounds(critical_values, futility_bounds, sided: int) -> np.ndarray:
 
 def check_increasing(values, name: str) -> list[float]:
     """``values`` as a list of finite numbers > 0, strictly increasing; the error names ``name``
-    and the first look that breaks the order."""
+    and the first look that breaks the order.
+    """
     try:
         arr = np.asarray(values, dtype=float).ravel()
     except (TypeError, ValueError):
@@ -655,7 +662,8 @@ def check_increasing(values, name: str) -> list[float]:
 
 def check_vector(name: str, values, length: int | None = None) -> np.ndarray:
     """``values`` as a 1-d float array of finite numbers (``length`` of them, one per look, when
-    given); the error names ``name``."""
+    given); the error names ``name``.
+    """
     if isinstance(values, str) or values is None:
         raise InvalidParameterError(f"`{name}` must be a sequence of numbers; got {values!r}.")
     try:

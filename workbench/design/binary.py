@@ -570,7 +570,8 @@ class BinaryDesign:
     @property
     def effect_direction(self) -> str:
         """"greater" or "less": the one-sided alternative of the planned test (with a margin, the
-        direction of benefit)."""
+        direction of benefit).
+        """
         if self.margin is not None:
             return "greater" if self.higher_is_better else "less"
         exp, ctrl = self.arms[self.experimental_index], self.arms[self.control_index]
@@ -578,7 +579,8 @@ class BinaryDesign:
 
     def with_effect(self, value: float) -> BinaryDesign:
         """The experimental arm with outcome probability ``value`` (a two-stage arm becomes a
-        single-stage arm with that probability)."""
+        single-stage arm with that probability).
+        """
         p = check_probability("p1", value, closed=True)
         arms = list(self.arms)
         a = arms[self.experimental_index]
@@ -612,7 +614,8 @@ class BinaryDesign:
 
     def with_total(self, n_total: int, allocation_ratio: float | None = None) -> BinaryDesign:
         """The same design with ``n_total`` patients; ``allocation_ratio`` = n experimental /
-        n control (None keeps the current proportions)."""
+        n control (None keeps the current proportions).
+        """
         return self.with_sizes(split_total(int(n_total), two_arm_weights(self, allocation_ratio)))
 
     def comparison(self, experimental: str, control: str) -> BinaryDesign:

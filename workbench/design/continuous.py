@@ -396,7 +396,8 @@ class ContinuousDesign:
 
     def with_effect(self, value: float) -> ContinuousDesign:
         """The experimental arm's post-baseline means shifted so that the end-point difference is
-        ``value``."""
+        ``value``.
+        """
         value = check_real("difference", value)
         arms = list(self.arms)
         a, c = arms[self.experimental_index], arms[self.control_index]
@@ -411,7 +412,8 @@ class ContinuousDesign:
 
     def with_total(self, n_total: int, allocation_ratio: float | None = None) -> ContinuousDesign:
         """The same design with ``n_total`` patients; ``allocation_ratio`` = n experimental /
-        n control (None keeps the current proportions)."""
+        n control (None keeps the current proportions).
+        """
         sizes = split_total(int(n_total), two_arm_weights(self, allocation_ratio))
         arms = tuple(dataclasses.replace(a, n=n) for a, n in zip(self.arms, sizes))
         return dataclasses.replace(self, arms=arms)
@@ -555,7 +557,8 @@ def _ancova_locf_statistic(design: ContinuousDesign, sims, options) -> dict[str,
 
 def _mmrm_statistic(design: ContinuousDesign, sims, options) -> dict[str, np.ndarray]:
     """MMRM (arm x visit + baseline, unstructured covariance, REML), arm effect at the last
-    visit; replicates that cannot be fitted give NaN."""
+    visit; replicates that cannot be fitted give NaN.
+    """
     res = mmrm_arrays(sims.y[..., 1:], sims.observed[..., 1:],
                       (sims.arm == design.experimental_index).astype(int), baseline=sims.y[..., 0])
     return _as_planned(res, sims.observed[..., -1])

@@ -288,7 +288,8 @@ class ContinuousArrays:
     @property
     def remission(self) -> np.ndarray:
         """1.0 / 0.0 for remission at the last visit, ``nan`` if it was not observed (or the
-        design defines no remission threshold)."""
+        design defines no remission threshold).
+        """
         if self.remission_threshold is None:
             return np.full(self.y.shape[:-1], np.nan)
         rem = (self.y[..., -1] <= self.remission_threshold).astype(float)
@@ -306,7 +307,8 @@ def _round_clip(x: np.ndarray, design: ContinuousDesign) -> np.ndarray:
 def draw_continuous(design: ContinuousDesign, n_reps: int,
                     gen: np.random.Generator) -> ContinuousArrays:
     """``n_reps`` replicates of a repeated-measures trial (see
-    :func:`workbench.simulate.continuous.simulate_continuous_arrays` for the model)."""
+    :func:`workbench.simulate.continuous.simulate_continuous_arrays` for the model).
+    """
     k = design.n_visits
     chol = design._chol
     means = design.mean_matrix()

@@ -624,7 +624,8 @@ def boundary_crossing(design: GroupSequentialDesign, drift: float = 0.0, *,
 
 def check_design(design) -> GroupSequentialDesign:
     """``design`` itself if it is a :class:`GroupSequentialDesign`, else an error naming
-    ``design`` (for the functions that take one)."""
+    ``design`` (for the functions that take one).
+    """
     if not isinstance(design, GroupSequentialDesign):
         raise InvalidParameterError(
             f"`design` must be a GroupSequentialDesign (see group_sequential_design); got "

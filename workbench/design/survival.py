@@ -564,7 +564,8 @@ class SurvivalDesign:
 
     def with_effect(self, value: float) -> SurvivalDesign:
         """The experimental arm given the control arm's distribution (and cured fraction) with its
-        hazard multiplied by ``value`` (proportional hazards)."""
+        hazard multiplied by ``value`` (proportional hazards).
+        """
         hr = check_positive("hazard_ratio", value)
         arms = list(self.arms)
         c = arms[self.control_index]

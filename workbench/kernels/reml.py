@@ -209,7 +209,8 @@ def arm_visit_column(t, has_base, by_visit, visit_index) -> int:
 def fit_contrasts(y, m, X, contrasts, conf_level, tol, max_iter):
     """Fit every replicate and return, per contrast ``L``, a dict of arrays (R,): ``estimate, se,
     df, statistic, p_value, ci_lower, ci_upper, loglik, converged`` (NaN where not estimable or not
-    converged); ``df`` is the residual ``N_obs - p``."""
+    converged); ``df`` is the residual ``N_obs - p``.
+    """
     R, n, t = y.shape
     p = X.shape[-1]
     mf = m.astype(float)

@@ -59,7 +59,8 @@ def sides(alternative: str) -> int:
 def orient(effect: float, alternative: str) -> float:
     """The effect seen from the tail a one-sided test rejects in: ``effect`` for ``"greater"``,
     ``-effect`` for ``"less"``, ``|effect|`` for ``"two-sided"``. Positive when the assumed
-    effect lies in the tested direction."""
+    effect lies in the tested direction.
+    """
     if alternative == "greater":
         return effect
     if alternative == "less":
@@ -83,7 +84,8 @@ def normal_power(drift: float, z: float, alternative: str) -> float:
 
 class SidedFromAlternative:
     """Mixin of the power results: ``sided`` (1 or 2, rpact's convention) read from the
-    result's ``alternative``."""
+    result's ``alternative``.
+    """
 
     @property
     def sided(self) -> int:
@@ -175,7 +177,8 @@ def resolve_sizes(n1, n2, n_total, allocation_ratio):
 
 def rounded_sizes(n1: float, n2: float, given: bool) -> list[int]:
     """Per-arm sizes: given whole sizes as they are; a given whole total split by largest
-    remainder (the sizes add up to it); anything else rounded up per arm."""
+    remainder (the sizes add up to it); anything else rounded up per arm.
+    """
     if given:
         if float(n1).is_integer() and float(n2).is_integer():
             return [int(n1), int(n2)]
@@ -220,7 +223,8 @@ def round_up(n1: float, n2: float, rounding: str) -> list[int]:
 
 def enrolled_sizes(n1: float, n2: float, dropout, given: bool, rounding: str = "per-arm"):
     """Per-arm sizes to enrol: the analysable ``n1``, ``n2`` inflated by ``1 / (1 - dropout)``;
-    given sizes as :func:`rounded_sizes` keeps them, solved ones rounded up (:func:`round_up`)."""
+    given sizes as :func:`rounded_sizes` keeps them, solved ones rounded up (:func:`round_up`).
+    """
     a, b = n1 / (1 - dropout), n2 / (1 - dropout)
     return rounded_sizes(a, b, dropout == 0) if given else round_up(a, b, rounding)
 

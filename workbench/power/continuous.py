@@ -67,7 +67,8 @@ __all__ = [
 class AncovaPower(SidedFromAlternative, Result):
     """Power or sample size of an ANCOVA on a baseline covariate (see :func:`power_ancova`).
 
-    ``alternative`` is the side of the test; ``sided`` (1 or 2) follows from it."""
+    ``alternative`` is the side of the test; ``sided`` (1 or 2) follows from it.
+    """
 
     effect_size: float
     rho: float
@@ -94,7 +95,8 @@ class AncovaPower(SidedFromAlternative, Result):
 def _ancova_power(d: float, rho: float, n1: float, n2: float, alpha: float,
                   alternative: str) -> float:
     """Power of the ANCOVA t-test (noncentral t): both tails when two-sided, else the tail of
-    ``alternative`` (small when the effect ``d`` lies the other way)."""
+    ``alternative`` (small when the effect ``d`` lies the other way).
+    """
     df = n1 + n2 - 3
     if df <= 0:
         return float("nan")

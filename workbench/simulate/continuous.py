@@ -90,7 +90,8 @@ def simulate_continuous_arrays(design: ContinuousDesign, n_reps: int, *,
 
 def arrays_to_long(sims: ContinuousArrays, arm_names, rep: int = 0) -> pd.DataFrame:
     """One replicate of :class:`ContinuousArrays` as the long DataFrame of
-    :func:`simulate_continuous`."""
+    :func:`simulate_continuous`.
+    """
     rep = check_int("rep", rep, minimum=0)
     if rep >= sims.n_reps:
         raise InvalidParameterError(f"`rep` must be < n_reps = {sims.n_reps}; got {rep}.")

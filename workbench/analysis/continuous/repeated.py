@@ -1,5 +1,6 @@
 """The mixed model for repeated measures on one data set (:func:`mmrm`); the REML engine is
-:mod:`workbench.kernels.reml`, shared with :func:`workbench.kernels.replicates.mmrm_arrays`."""
+:mod:`workbench.kernels.reml`, shared with :func:`workbench.kernels.replicates.mmrm_arrays`.
+"""
 
 from __future__ import annotations
 
@@ -238,7 +239,8 @@ def mmrm(data: pd.DataFrame, *, outcome: str, group: str, visit: str, subject: s
 
 def _theta_covariance(sigma, y0, m, X, basis) -> np.ndarray:
     """Inverse of the observed REML information over the covariance elements (central
-    differences of the analytic score)."""
+    differences of the analytic score).
+    """
     q = basis.shape[0]
     scale = float(np.mean(np.diag(sigma)))
     h = 1e-5 * scale

@@ -1,5 +1,6 @@
 """Small-study effects: Egger's regression test (metafor's ``regtest``) and trim-and-fill
-(``trimfill``)."""
+(``trimfill``).
+"""
 
 from __future__ import annotations
 

@@ -130,7 +130,8 @@ class ModelFit:
 
 def single_tau2(y, vi, X, method, con) -> tuple[float, float, int]:
     """tau2 of one data set, its standard error and the iterations (the 1-row case of
-    :func:`~workbench.analysis.meta.tau2.estimate_tau2`); an error if REML does not converge."""
+    :func:`~workbench.analysis.meta.tau2.estimate_tau2`); an error if REML does not converge.
+    """
     est = estimate_tau2(y, vi, None, X, method=method, control=con)
     if not est.converged[0]:
         raise ConvergenceError(
@@ -274,7 +275,8 @@ def check_k(k: int, minimum: int = 2, what: str = "a meta-analysis") -> None:
 
 def check_unequal_variances(v: np.ndarray, what: str) -> None:
     """The regression on the standard error needs studies of different precision (metafor stops
-    with 'Model matrix no longer of full rank')."""
+    with 'Model matrix no longer of full rank').
+    """
     if np.ptp(v) <= 1e-12 * float(np.max(v)):
         raise DataValidationError(
             f"{what} needs studies of different precision; all sampling variances are equal "
@@ -577,7 +579,8 @@ def mh_informative(ai, n1, ci, n2) -> np.ndarray:
 
 def iv_data(result: MetaAnalysisResult):
     """Effects, variances and labels behind Egger's test and trim-and-fill: for Mantel-Haenszel
-    results without the tables that have no per-study effect (as metafor's rma.mh)."""
+    results without the tables that have no per-study effect (as metafor's rma.mh).
+    """
     y, v, labels = np.asarray(result.yi, float), np.asarray(result.vi, float), tuple(result.study)
     if result.method == "MH" and result.counts is not None:
         c = result.counts

@@ -251,7 +251,8 @@ class EggerResult(Result):
     @property
     def summary(self) -> pd.DataFrame:
         """Columns ``test, statistic, df, p_value, slope, limit_estimate, ci_lower, ci_upper,
-        method, k``."""
+        method, k``.
+        """
         return pd.DataFrame([{
             "test": f"egger ({self.model})", "statistic": self.statistic, "df": self.df,
             "p_value": self.p_value, "slope": self.slope, "limit_estimate": self.limit_estimate,
@@ -312,7 +313,8 @@ class TrimFillResult(Result):
     @property
     def summary(self) -> pd.DataFrame:
         """Rows ``observed`` and ``filled``: ``analysis, k, k0, side, estimate, se, ci_lower,
-        ci_upper, p_value, tau2, i2, method``."""
+        ci_upper, p_value, tau2, i2, method``.
+        """
         rows = []
         for name, r in (("observed", self.original), ("filled", self.result)):
             rows.append({"analysis": name, "k": r.k, "k0": self.k0 if name == "filled" else 0,
@@ -381,7 +383,8 @@ class SubgroupResult(Result):
     @property
     def summary(self) -> pd.DataFrame:
         """One row per subgroup, then ``overall`` and ``between``: ``subgroup, k, estimate, se,
-        ci_lower, ci_upper, p_value, tau2, i2, q, q_p, statistic, df``."""
+        ci_lower, ci_upper, p_value, tau2, i2, q, q_p, statistic, df``.
+        """
         rows = []
         for g, r in (*zip(self.groups, self.results, strict=True), ("overall", self.overall)):
             rows.append({"subgroup": g, "k": r.k, "estimate": r.estimate, "se": r.se,

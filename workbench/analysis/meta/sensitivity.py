@@ -1,5 +1,6 @@
 """Sensitivity and subgroups: leave-one-out (metafor's ``leave1out``) and separate
-meta-analyses per subgroup with a test of differences between them."""
+meta-analyses per subgroup with a test of differences between them.
+"""
 
 from __future__ import annotations
 

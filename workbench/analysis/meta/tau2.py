@@ -52,7 +52,8 @@ _LOG_2PI = math.log(2 * math.pi)
 @dataclass(frozen=True)
 class Tau2Estimate:
     """tau-squared per row with its standard error (NaN where metafor reports none), the number
-    of Fisher-scoring iterations and whether the iteration converged within ``maxiter``."""
+    of Fisher-scoring iterations and whether the iteration converged within ``maxiter``.
+    """
 
     tau2: np.ndarray
     se: np.ndarray
@@ -63,7 +64,8 @@ class Tau2Estimate:
 def as_batch(yi, vi, mask=None, X=None):
     """``(y, v, m, X)`` as float arrays of shapes ``(R, k)``, ``(R, k)``, ``(R, k)`` (1.0 for a
     study in the model, 0.0 otherwise) and ``(R, k, p)``; masked entries of ``y`` are 0 and of
-    ``v`` are 1, so that they are finite and carry no weight."""
+    ``v`` are 1, so that they are finite and carry no weight.
+    """
     y = np.atleast_2d(np.asarray(yi, dtype=float))
     v = np.atleast_2d(np.asarray(vi, dtype=float))
     m = np.ones(y.shape) if mask is None else np.atleast_2d(np.asarray(mask, dtype=bool)) * 1.0
@@ -93,7 +95,8 @@ def weighted_residuals(y, w, X):
 
 def generalized_q(y, v, X, tau2, m=None):
     """The generalised Q statistic ``sum w r^2`` with ``w = m / (v + tau2)`` (metafor's
-    ``.QE.func``), one value per row."""
+    ``.QE.func``), one value per row.
+    """
     m = np.ones(y.shape) if m is None else m
     w = m / (v + np.asarray(tau2, dtype=float).reshape(-1, 1))
     r, _, _ = weighted_residuals(y, w, X)

@@ -1,5 +1,6 @@
 """Everything at once: :func:`compare_rates` for k arms, and :func:`rates_sensitivity` under two
-ways of handling missing outcomes."""
+ways of handling missing outcomes.
+"""
 
 from __future__ import annotations
 

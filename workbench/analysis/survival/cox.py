@@ -136,7 +136,8 @@ def _risk_set_sums(cd: _CoxData, beta: np.ndarray):
     """Risk scores and their risk-set sums at ``beta``, with the event terms of the log partial
     likelihood and the score: ``(r, rx, rxx, s0, s1, s2, loglik, u)``. ``r = exp(x beta)``,
     ``rx``, ``rxx`` its products with x and x x'; ``s0, s1, s2`` their sums over the risk set of
-    each block of tied times (within strata)."""
+    each block of tied times (within strata).
+    """
     x = cd.x
     eta = x @ beta
     r = np.exp(eta)

@@ -234,7 +234,8 @@ def _monitor_boundaries(design: GroupSequentialDesign, t: np.ndarray, final: boo
 
 def _monitor_skip(design: GroupSequentialDesign, cum_beta, m: int):
     """Two-sided beta spending at the looks reached: no futility stop where the design has none
-    (NA bound), and rpact's linear adjustment of the beta spent when the first looks have none."""
+    (NA bound), and rpact's linear adjustment of the beta spent when the first looks have none.
+    """
     planned = np.asarray(design.futility_bounds, dtype=float)
     skip = np.zeros(m, dtype=bool)
     n = min(m, design.kmax - 1)

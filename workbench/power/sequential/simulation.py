@@ -93,7 +93,8 @@ class SequentialSimulation(Result):
     def summary(self) -> pd.DataFrame:
         """One row per look: ``look, events, reached, analysis_time, reject_probability,
         reject_mcse, futility_probability, futility_mcse, cumulative_power,
-        events_not_achieved``."""
+        events_not_achieved``.
+        """
         k = self.design.kmax
         return pd.DataFrame({
             "look": np.arange(1, k + 1), "events": self.events, "reached": self.reached,
@@ -166,7 +167,8 @@ def _sequential_block(task) -> dict[str, np.ndarray]:
 
 def _grid_entry(trial) -> np.ndarray:
     """rpact's recruitment: patients enter at ``A k / N`` (k = 1..N), the arms interleaved in
-    proportion to their sizes (alternating for 1:1); patients in the trial's arm order."""
+    proportion to their sizes (alternating for 1:1); patients in the trial's arm order.
+    """
     positions = np.concatenate([(np.arange(n) + 0.5) / n for n in trial.n_per_arm])
     arm = np.repeat(np.arange(len(trial.arms)), trial.n_per_arm)
     order = np.lexsort((arm, positions))
