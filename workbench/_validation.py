@@ -163,8 +163,9 @@ def check_binary_column(df: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def sorted_levels(labels) -> list[str]:
-    """Distinct group labels in R's ``factor`` order: numerically when every label is a number
-    (groups 2 and 10: 2 first), else as strings.
+    """Distinct group labels in R's ``factor`` order.
+
+    Numerically when every label is a number (groups 2 and 10: 2 first), else as strings.
 
     >>> sorted_levels(["10", "2", "2"]), sorted_levels(["b", "a"])
     (['2', '10'], ['a', 'b'])
@@ -212,9 +213,11 @@ def as_generator(rng) -> np.random.Generator:
 
 
 def seed_entropy(rng) -> int:
-    """A reproducible root entropy (an int) from ``rng``: an int seed, a Generator (one draw), a
-    SeedSequence or None (fresh entropy). The one seed normaliser of chunked Monte Carlo work:
-    streams are then children of ``SeedSequence(entropy)``, whatever the number of workers.
+    """A reproducible root entropy (an int) from ``rng``.
+
+    ``rng`` is an int seed, a Generator (one draw), a SeedSequence or None (fresh entropy). The one
+    seed normaliser of chunked Monte Carlo work: streams are then children of
+    ``SeedSequence(entropy)``, whatever the number of workers.
     """
     if isinstance(rng, bool):
         raise InvalidParameterError(f"`rng` must be a Generator, an int seed or None; got {rng!r}.")

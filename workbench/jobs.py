@@ -41,9 +41,11 @@ def _project_root() -> Path:
 
 
 def _check_notebook_design(design) -> None:
-    """The notebook rebuilds the design from its parameters (arm sizes, probabilities by a
-    horizon, accrual, fixed follow-up, loss to follow-up), so only designs it can rebuild exactly
-    are accepted: otherwise the notebook would analyse another trial than the job's data.
+    """Accept only designs that the notebook can rebuild exactly from its parameters.
+
+    The notebook rebuilds the design from its parameters (arm sizes, probabilities by a horizon,
+    accrual, fixed follow-up, loss to follow-up); any other design would make the notebook analyse
+    another trial than the job's data.
     """
     if not isinstance(design, SurvivalDesign):
         raise InvalidParameterError(

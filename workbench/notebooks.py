@@ -358,8 +358,9 @@ def _describe(default: Any) -> str:
 
 
 def _parse_text(text: str) -> Any:
-    """A command-line string as a Python literal, a JSON list or object (``[true, null]``,
-    ``{"a": false}``), or else the string itself.
+    """A command-line string as a Python literal, a JSON list or object, or else the string itself.
+
+    JSON spellings such as ``[true, null]`` and ``{"a": false}`` are read as JSON.
     """
     import ast
 
@@ -589,8 +590,9 @@ def _project_kernel_manager(env: dict[str, str], socket_dir: str | None):
 
 
 def _encrypt_if_possible(km) -> None:
-    """Encrypt the kernel's sockets where this jupyter_client and libzmq can (ipykernel warns about
-    plain TCP otherwise).
+    """Encrypt the kernel's sockets where this jupyter_client and libzmq can.
+
+    ipykernel warns about plain TCP otherwise.
     """
     if not km.has_trait("transport_encryption"):
         return
@@ -661,9 +663,10 @@ def _input_index(nb, out_index: int | None) -> int | None:
 
 
 class _ParameterNoise:
-    """Drops papermill's own parameter warnings: its line-by-line parser misreads some valid
-    parameters cells (a list value followed by a comment, ``s = "a=b"``), while the parameters
-    were already checked here, with the Python parser.
+    """Drops papermill's own parameter warnings.
+
+    Its line-by-line parser misreads some valid parameters cells (a list value followed by a
+    comment, ``s = "a=b"``), while the parameters were already checked here, with the Python parser.
     """
 
     def filter(self, record) -> bool:

@@ -139,7 +139,7 @@ def _short_hash(obj: Any) -> str:
 
 def load_pipeline(path: str | os.PathLike | None = None, *, spec: Mapping | None = None,
                   root: str | os.PathLike | None = None) -> Pipeline:
-    """Read a pipeline YAML (or a spec mapping) and check every case's parameters.
+    r"""Read a pipeline YAML (or a spec mapping) and check every case's parameters.
 
     Parameters
     ----------
@@ -166,7 +166,7 @@ def load_pipeline(path: str | os.PathLike | None = None, *, spec: Mapping | None
     >>> import tempfile, nbformat
     >>> root = Path(tempfile.mkdtemp())
     >>> nb = nbformat.v4.new_notebook(cells=[
-    ...     nbformat.v4.new_code_cell("n = 10\\nhr = 0.7", metadata={"tags": ["parameters"]})])
+    ...     nbformat.v4.new_code_cell("n = 10\nhr = 0.7", metadata={"tags": ["parameters"]})])
     >>> nbformat.write(nb, root / "power.ipynb")
     >>> spec = {"notebook": "power.ipynb", "grid": {"n": [50, 100], "hr": [0.6, 0.7]},
     ...         "case_dir": "n{n}_hr{hr}"}
@@ -423,8 +423,9 @@ def _run_case(task: dict) -> dict:
 
 @dataclasses.dataclass(frozen=True)
 class CaseOutcome:
-    """What happened to one case: ``status`` is ok, skipped (up to date), failed, or, for a dry
-    run, would-run / would-skip.
+    """What happened to one case.
+
+    ``status`` is ok, skipped (up to date), failed, or, for a dry run, would-run / would-skip.
     """
 
     case: Case
@@ -454,8 +455,9 @@ class CaseOutcome:
 
 @dataclasses.dataclass(frozen=True)
 class PipelineReport:
-    """Outcome of :func:`run_pipeline`: one :class:`CaseOutcome` per case and the collected
-    results (one row per case).
+    """Outcome of :func:`run_pipeline`.
+
+    One :class:`CaseOutcome` per case and the collected results (one row per case).
     """
 
     pipeline: Pipeline
@@ -788,8 +790,10 @@ def _collect(pipeline: Pipeline, outcomes: list[CaseOutcome]) -> pd.DataFrame:
 
 
 def _integer_columns(rows: list[dict]) -> pd.DataFrame:
-    """The rows as a table; whole-number columns with gaps (e.g. parameters of another notebook's
-    cases) become nullable integers, so they stay integers in the CSV instead of floats.
+    """The rows as a table, whole-number columns kept as integers.
+
+    Whole-number columns with gaps (e.g. parameters of another notebook's cases) become nullable
+    integers, so they stay integers in the CSV instead of floats.
     """
     df = pd.DataFrame(rows)
     for col in df.columns:

@@ -67,8 +67,10 @@ def fmt_p(p) -> str:
 
 
 def rename_options(exc, options: dict[str, str]):
-    """``exc`` as an InvalidParameterError whose `names` of library parameters are replaced by
-    the command-line options in ``options`` (``{"allocation_ratio": "--ratio", ...}``).
+    """``exc`` as an InvalidParameterError naming command-line options.
+
+    The `names` of library parameters are replaced by the command-line options in ``options``
+    (``{"allocation_ratio": "--ratio", ...}``).
     """
     import re
 

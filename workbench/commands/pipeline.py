@@ -1,6 +1,6 @@
-"""``workbench pipeline``: run one notebook, or a YAML pipeline of notebook runs.
+r"""``workbench pipeline``: run one notebook, or a YAML pipeline of notebook runs.
 
-workbench pipeline run-notebook notebooks/06_group_sequential.ipynb -p kmax 2 \\
+workbench pipeline run-notebook notebooks/06_group_sequential.ipynb -p kmax 2 \
         -p information_rates "[0.5, 1.0]" -o out.ipynb
 workbench pipeline run pipelines/t1_power_grid.yaml --workers 2
 workbench pipeline run pipelines/ci_smoke.yaml --dry-run

@@ -569,8 +569,9 @@ class BinaryDesign:
 
     @property
     def effect_direction(self) -> str:
-        """"greater" or "less": the one-sided alternative of the planned test (with a margin, the
-        direction of benefit).
+        """"greater" or "less": the one-sided alternative of the planned test.
+
+        With a margin, the direction of benefit.
         """
         if self.margin is not None:
             return "greater" if self.higher_is_better else "less"
@@ -578,8 +579,9 @@ class BinaryDesign:
         return "less" if exp.p < ctrl.p else "greater"
 
     def with_effect(self, value: float) -> BinaryDesign:
-        """The experimental arm with outcome probability ``value`` (a two-stage arm becomes a
-        single-stage arm with that probability).
+        """The experimental arm with outcome probability ``value``.
+
+        A two-stage arm becomes a single-stage arm with that probability.
         """
         p = check_probability("p1", value, closed=True)
         arms = list(self.arms)
@@ -613,8 +615,9 @@ class BinaryDesign:
         return self.with_effect(p)
 
     def with_total(self, n_total: int, allocation_ratio: float | None = None) -> BinaryDesign:
-        """The same design with ``n_total`` patients; ``allocation_ratio`` = n experimental /
-        n control (None keeps the current proportions).
+        """The same design with ``n_total`` patients.
+
+        ``allocation_ratio`` = n experimental / n control (None keeps the current proportions).
         """
         return self.with_sizes(split_total(int(n_total), two_arm_weights(self, allocation_ratio)))
 

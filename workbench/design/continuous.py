@@ -395,9 +395,7 @@ class ContinuousDesign:
         return "less" if self.endpoint_difference < 0 else "greater"
 
     def with_effect(self, value: float) -> ContinuousDesign:
-        """The experimental arm's post-baseline means shifted so that the end-point difference is
-        ``value``.
-        """
+        """The experimental arm's post-baseline means shifted to end-point difference ``value``."""
         value = check_real("difference", value)
         arms = list(self.arms)
         a, c = arms[self.experimental_index], arms[self.control_index]
@@ -411,8 +409,9 @@ class ContinuousDesign:
         return self.with_effect(0.0)
 
     def with_total(self, n_total: int, allocation_ratio: float | None = None) -> ContinuousDesign:
-        """The same design with ``n_total`` patients; ``allocation_ratio`` = n experimental /
-        n control (None keeps the current proportions).
+        """The same design with ``n_total`` patients.
+
+        ``allocation_ratio`` = n experimental / n control (None keeps the current proportions).
         """
         sizes = split_total(int(n_total), two_arm_weights(self, allocation_ratio))
         arms = tuple(dataclasses.replace(a, n=n) for a, n in zip(self.arms, sizes))
@@ -556,8 +555,9 @@ def _ancova_locf_statistic(design: ContinuousDesign, sims, options) -> dict[str,
 
 
 def _mmrm_statistic(design: ContinuousDesign, sims, options) -> dict[str, np.ndarray]:
-    """MMRM (arm x visit + baseline, unstructured covariance, REML), arm effect at the last
-    visit; replicates that cannot be fitted give NaN.
+    """MMRM (arm x visit + baseline, unstructured covariance, REML), arm effect at the last visit.
+
+    Replicates that cannot be fitted give NaN.
     """
     res = mmrm_arrays(sims.y[..., 1:], sims.observed[..., 1:],
                       (sims.arm == design.experimental_index).astype(int), baseline=sims.y[..., 0])

@@ -1,5 +1,6 @@
-"""Vectorised draws of the built-in designs' replicates: the generative model behind each design's
-``simulate_block`` (:mod:`workbench.design.protocol`).
+"""Vectorised draws of the built-in designs' replicates.
+
+The generative model behind each design's ``simulate_block`` (:mod:`workbench.design.protocol`).
 
 Each function draws ``n_reps`` replicates at once as ``(n_reps, n_patients[, ...])`` arrays from a
 numpy Generator, with no loop over replicates. Every arm has its own independent streams
@@ -287,8 +288,9 @@ class ContinuousArrays:
 
     @property
     def remission(self) -> np.ndarray:
-        """1.0 / 0.0 for remission at the last visit, ``nan`` if it was not observed (or the
-        design defines no remission threshold).
+        """1.0 / 0.0 for remission at the last visit, ``nan`` if it was not observed.
+
+        Also ``nan`` when the design defines no remission threshold.
         """
         if self.remission_threshold is None:
             return np.full(self.y.shape[:-1], np.nan)
@@ -306,8 +308,9 @@ def _round_clip(x: np.ndarray, design: ContinuousDesign) -> np.ndarray:
 
 def draw_continuous(design: ContinuousDesign, n_reps: int,
                     gen: np.random.Generator) -> ContinuousArrays:
-    """``n_reps`` replicates of a repeated-measures trial (see
-    :func:`workbench.simulate.continuous.simulate_continuous_arrays` for the model).
+    """``n_reps`` replicates of a repeated-measures trial.
+
+    See :func:`workbench.simulate.continuous.simulate_continuous_arrays` for the model.
     """
     k = design.n_visits
     chol = design._chol

@@ -94,8 +94,9 @@ class TrialDesign(Protocol):
 
 
 def two_arm_weights(design: Any, allocation_ratio: float | None) -> list[float]:
-    """Per-arm weights for :meth:`TrialDesign.with_total`: current sizes, or the ratio
-    n experimental / n control placed on the design's two arms.
+    """Per-arm weights for :meth:`TrialDesign.with_total`.
+
+    The current sizes, or the ratio n experimental / n control placed on the design's two arms.
     """
     if allocation_ratio is None:
         return [float(a.n) for a in design.arms]

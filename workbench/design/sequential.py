@@ -623,8 +623,9 @@ def boundary_crossing(design: GroupSequentialDesign, drift: float = 0.0, *,
 
 
 def check_design(design) -> GroupSequentialDesign:
-    """``design`` itself if it is a :class:`GroupSequentialDesign`, else an error naming
-    ``design`` (for the functions that take one).
+    """``design`` itself if it is a :class:`GroupSequentialDesign`, else an error naming ``design``.
+
+    For the functions that take one.
     """
     if not isinstance(design, GroupSequentialDesign):
         raise InvalidParameterError(

@@ -563,8 +563,10 @@ class SurvivalDesign:
         return "less" if float(a.cdf(t) - c.cdf(t)) < 0 else "greater"
 
     def with_effect(self, value: float) -> SurvivalDesign:
-        """The experimental arm given the control arm's distribution (and cured fraction) with its
-        hazard multiplied by ``value`` (proportional hazards).
+        """The experimental arm: the control arm's distribution with its hazard times ``value``.
+
+        The control arm's distribution and cured fraction, with the hazard multiplied by ``value``
+        (proportional hazards).
         """
         hr = check_positive("hazard_ratio", value)
         arms = list(self.arms)

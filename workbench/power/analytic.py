@@ -112,8 +112,9 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 def rates_standard_deviations(p1: float, p2: float, r: float,
                               margin: float) -> tuple[float, float]:
-    """Per-n2 standard deviations of p1_hat - p2_hat under H0 and H1 (n2 = 1, n1 = r): pooled
-    under H0 without a margin, Farrington-Manning restricted estimates with one (as rpact).
+    """Per-n2 standard deviations of p1_hat - p2_hat under H0 and H1 (n2 = 1, n1 = r).
+
+    Pooled under H0 without a margin, Farrington-Manning restricted estimates with one (as rpact).
 
     >>> [round(s, 6) for s in rates_standard_deviations(0.27, 0.47, 1.0, 0.0)]
     [0.682788, 0.667982]

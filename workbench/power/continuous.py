@@ -94,8 +94,10 @@ class AncovaPower(SidedFromAlternative, Result):
 
 def _ancova_power(d: float, rho: float, n1: float, n2: float, alpha: float,
                   alternative: str) -> float:
-    """Power of the ANCOVA t-test (noncentral t): both tails when two-sided, else the tail of
-    ``alternative`` (small when the effect ``d`` lies the other way).
+    """Power of the ANCOVA t-test (noncentral t).
+
+    Both tails when two-sided, else the tail of ``alternative`` (small when the effect ``d`` lies
+    the other way).
     """
     df = n1 + n2 - 3
     if df <= 0:

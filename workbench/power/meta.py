@@ -98,8 +98,10 @@ class PublicationBiasResult(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
-        """Rows ``all trials`` and ``published trials``: ``analysis, k_mean, mean_estimate, mc_se,
-        bias, true_effect, coverage, coverage_mc_se, egger_rejection, n_valid, method``.
+        """Rows ``all trials`` and ``published trials``.
+
+        Columns ``analysis, k_mean, mean_estimate, mc_se, bias, true_effect, coverage,
+        coverage_mc_se, egger_rejection, n_valid, method``.
         """
         return pd.DataFrame([
             self._row("all trials", self.estimates_all, self.covered_all, self.egger_p_all,

@@ -187,8 +187,9 @@ def _(design: ContinuousDesign, test: str, alpha: float, alternative: str):
 @functools.singledispatch
 def closed_form_n_total(design, test: str, alpha: float, alternative: str,
                         power: float) -> int | None:
-    """Closed-form total sample size for the design's effect (the start of
-    :func:`simulated_sample_size`), or None when there is none.
+    """Closed-form total sample size for the design's effect, or None when there is none.
+
+    The start of :func:`simulated_sample_size`.
     """
     return None
 
@@ -224,8 +225,9 @@ _MALLOC_TUNED = False
 
 
 def _tune_malloc() -> None:
-    """Keep freed memory for the next block (glibc ``M_TOP_PAD``), only when asked for with the
-    environment variable ``WORKBENCH_MALLOC_TUNING=1``; see the module notes.
+    """Keep freed memory for the next block (glibc ``M_TOP_PAD``), only when asked for.
+
+    Asked for with the environment variable ``WORKBENCH_MALLOC_TUNING=1``; see the module notes.
     """
     global _MALLOC_TUNED
     if _MALLOC_TUNED:
@@ -497,8 +499,10 @@ def simulate_power(
 
 def _estimate_summary(out: dict[str, np.ndarray], effect: float | None,
                       conf_level: float) -> dict[str, Any]:
-    """Failed replicates (NaN statistic), and the estimates' mean, spread, mean standard error and
-    the coverage of their intervals at ``conf_level`` (where the planned test gives them).
+    """Failed replicates (NaN statistic), and the estimates' mean, spread, SE and coverage.
+
+    The mean standard error and the coverage of the intervals at ``conf_level`` are given where the
+    planned test gives them.
     """
     ok = np.isfinite(out["z"])
     res: dict[str, Any] = {"n_failed": int(ok.size - ok.sum())}

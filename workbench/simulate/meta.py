@@ -1,5 +1,6 @@
-"""Simulation of bodies of trials for meta-analysis, with publication bias, vectorised over
-replicates.
+"""Simulation of bodies of trials for meta-analysis, with publication bias.
+
+Vectorised over replicates.
 
 Each trial of a :class:`~workbench.design.meta.MetaAnalysisDesign` gets a true standardised effect
 ``theta_i ~ N(effect, tau^2)``; its observed mean difference and pooled SD are drawn from their

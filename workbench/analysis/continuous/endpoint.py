@@ -1,5 +1,6 @@
-"""End-point analyses of a continuous outcome: t-test, ANCOVA, Hedges' g, and LOCF as a labelled
-sensitivity analysis.
+"""End-point analyses of a continuous outcome: t-test, ANCOVA, Hedges' g, and LOCF.
+
+LOCF is a labelled sensitivity analysis.
 """
 
 from __future__ import annotations

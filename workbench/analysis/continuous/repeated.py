@@ -1,5 +1,7 @@
-"""The mixed model for repeated measures on one data set (:func:`mmrm`); the REML engine is
-:mod:`workbench.kernels.reml`, shared with :func:`workbench.kernels.replicates.mmrm_arrays`.
+"""The mixed model for repeated measures on one data set (:func:`mmrm`).
+
+The REML engine is :mod:`workbench.kernels.reml`, shared with
+:func:`workbench.kernels.replicates.mmrm_arrays`.
 """
 
 from __future__ import annotations
@@ -238,8 +240,9 @@ def mmrm(data: pd.DataFrame, *, outcome: str, group: str, visit: str, subject: s
 
 
 def _theta_covariance(sigma, y0, m, X, basis) -> np.ndarray:
-    """Inverse of the observed REML information over the covariance elements (central
-    differences of the analytic score).
+    """Inverse of the observed REML information over the covariance elements.
+
+    The information is taken by central differences of the analytic score.
     """
     q = basis.shape[0]
     scale = float(np.mean(np.diag(sigma)))

@@ -231,8 +231,9 @@ class MMRMResult(Result):
 
 @dataclass(frozen=True)
 class ContinuousAnalysis(Result):
-    """Everything :func:`~workbench.analysis.continuous.analyze_continuous` computes, with
-    :meth:`to_json` for the command line.
+    """Everything :func:`~workbench.analysis.continuous.analyze_continuous` computes.
+
+    :meth:`to_json` gives the command line's object.
 
     ``ancova`` is None without a baseline, ``mmrm`` None without ``visit`` and ``subject``.
     """

@@ -1,5 +1,6 @@
-"""The fixed- and random-effects model (metafor's ``rma.uni``) and Mantel-Haenszel pooling
-(``rma.mh``): :func:`meta_analysis` and :func:`mantel_haenszel`.
+"""The fixed- and random-effects model and Mantel-Haenszel pooling.
+
+:func:`meta_analysis` (metafor's ``rma.uni``) and :func:`mantel_haenszel` (``rma.mh``).
 
 tau-squared and the weighted least squares come from :mod:`workbench.analysis.meta.tau2`; the
 helpers here (``fit_model``, ``build_result``, ``mh_result``, ``effects_input`` and the checks) are
@@ -129,8 +130,10 @@ class ModelFit:
 
 
 def single_tau2(y, vi, X, method, con) -> tuple[float, float, int]:
-    """tau2 of one data set, its standard error and the iterations (the 1-row case of
-    :func:`~workbench.analysis.meta.tau2.estimate_tau2`); an error if REML does not converge.
+    """tau2 of one data set, its standard error and the iterations.
+
+    The 1-row case of :func:`~workbench.analysis.meta.tau2.estimate_tau2`; an error if REML does not
+    converge.
     """
     est = estimate_tau2(y, vi, None, X, method=method, control=con)
     if not est.converged[0]:
@@ -274,8 +277,9 @@ def check_k(k: int, minimum: int = 2, what: str = "a meta-analysis") -> None:
 
 
 def check_unequal_variances(v: np.ndarray, what: str) -> None:
-    """The regression on the standard error needs studies of different precision (metafor stops
-    with 'Model matrix no longer of full rank').
+    """Check that the studies differ in precision, as the regression on the standard error needs.
+
+    metafor stops with 'Model matrix no longer of full rank' otherwise.
     """
     if np.ptp(v) <= 1e-12 * float(np.max(v)):
         raise DataValidationError(
@@ -578,8 +582,10 @@ def mh_informative(ai, n1, ci, n2) -> np.ndarray:
 
 
 def iv_data(result: MetaAnalysisResult):
-    """Effects, variances and labels behind Egger's test and trim-and-fill: for Mantel-Haenszel
-    results without the tables that have no per-study effect (as metafor's rma.mh).
+    """Effects, variances and labels behind Egger's test and trim-and-fill.
+
+    For Mantel-Haenszel results, without the tables that have no per-study effect (as metafor's
+    rma.mh).
     """
     y, v, labels = np.asarray(result.yi, float), np.asarray(result.vi, float), tuple(result.study)
     if result.method == "MH" and result.counts is not None:

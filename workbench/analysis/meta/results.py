@@ -250,8 +250,10 @@ class EggerResult(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
-        """Columns ``test, statistic, df, p_value, slope, limit_estimate, ci_lower, ci_upper,
-        method, k``.
+        """One row of the Egger test and the limit estimate.
+
+        Columns ``test, statistic, df, p_value, slope, limit_estimate, ci_lower, ci_upper, method,
+        k``.
         """
         return pd.DataFrame([{
             "test": f"egger ({self.model})", "statistic": self.statistic, "df": self.df,
@@ -312,8 +314,10 @@ class TrimFillResult(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
-        """Rows ``observed`` and ``filled``: ``analysis, k, k0, side, estimate, se, ci_lower,
-        ci_upper, p_value, tau2, i2, method``.
+        """Rows ``observed`` and ``filled``.
+
+        Columns ``analysis, k, k0, side, estimate, se, ci_lower, ci_upper, p_value, tau2, i2,
+        method``.
         """
         rows = []
         for name, r in (("observed", self.original), ("filled", self.result)):
@@ -382,8 +386,10 @@ class SubgroupResult(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
-        """One row per subgroup, then ``overall`` and ``between``: ``subgroup, k, estimate, se,
-        ci_lower, ci_upper, p_value, tau2, i2, q, q_p, statistic, df``.
+        """One row per subgroup, then ``overall`` and ``between``.
+
+        Columns ``subgroup, k, estimate, se, ci_lower, ci_upper, p_value, tau2, i2, q, q_p,
+        statistic, df``.
         """
         rows = []
         for g, r in (*zip(self.groups, self.results, strict=True), ("overall", self.overall)):

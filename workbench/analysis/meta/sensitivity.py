@@ -1,5 +1,7 @@
-"""Sensitivity and subgroups: leave-one-out (metafor's ``leave1out``) and separate
-meta-analyses per subgroup with a test of differences between them.
+"""Sensitivity and subgroups: leave-one-out and separate meta-analyses per subgroup.
+
+Leave-one-out as metafor's ``leave1out``; the subgroup analyses come with a test of differences
+between them.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""Everything at once: :func:`compare_rates` for k arms, and :func:`rates_sensitivity` under two
-ways of handling missing outcomes.
+"""Everything at once: :func:`compare_rates` and :func:`rates_sensitivity`.
+
+:func:`compare_rates` compares k arms; :func:`rates_sensitivity` compares them under two ways of
+handling missing outcomes.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""Tests of rates: chi-square, Fisher's exact, pairwise with adjustment, non-inferiority and
-equivalence (Farrington-Manning score tests), and vectorised p-values for simulated replicates.
+"""Tests of rates, and vectorised p-values for simulated replicates.
+
+Chi-square, Fisher's exact, pairwise with adjustment, non-inferiority and equivalence
+(Farrington-Manning score tests).
 """
 
 from __future__ import annotations

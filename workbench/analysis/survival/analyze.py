@@ -1,5 +1,6 @@
-"""Everything at once: :func:`analyze_survival` (used by ``workbench survival``), with the default
-reporting times and RMST horizon.
+"""Everything at once: :func:`analyze_survival` (used by ``workbench survival``).
+
+With the default reporting times and RMST horizon.
 """
 
 from __future__ import annotations

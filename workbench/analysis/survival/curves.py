@@ -1,5 +1,6 @@
-"""Estimates from the Kaplan-Meier curve: the curves, median survival, restricted mean survival time
-and cumulative incidence, as R's ``survfit`` and its ``summary``.
+"""Estimates from the Kaplan-Meier curve, as R's ``survfit`` and its ``summary``.
+
+The curves, median survival, restricted mean survival time and cumulative incidence.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""Monitoring of group-sequential trials: boundaries recomputed for the information actually
-reached, decisions and repeated confidence intervals; event-driven looks at patient-level data.
+"""Monitoring of group-sequential trials.
+
+Boundaries recomputed for the information actually reached, decisions and repeated confidence
+intervals; event-driven looks at patient-level data.
 
 The statistic ``z`` is given as computed (experimental minus control: for log-rank, negative when
 arm 1 has fewer events than expected). The design's ``alternative`` says which side rejects:
@@ -233,8 +235,10 @@ def _monitor_boundaries(design: GroupSequentialDesign, t: np.ndarray, final: boo
 
 
 def _monitor_skip(design: GroupSequentialDesign, cum_beta, m: int):
-    """Two-sided beta spending at the looks reached: no futility stop where the design has none
-    (NA bound), and rpact's linear adjustment of the beta spent when the first looks have none.
+    """Two-sided beta spending at the looks reached.
+
+    No futility stop where the design has none (NA bound), and rpact's linear adjustment of the beta
+    spent when the first looks have none.
     """
     planned = np.asarray(design.futility_bounds, dtype=float)
     skip = np.zeros(m, dtype=bool)

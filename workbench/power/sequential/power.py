@@ -1,5 +1,6 @@
-"""Power of a group-sequential time-to-event trial with a given number of events (rpact
-getPowerSurvival with ``maxNumberOfEvents``).
+"""Power of a group-sequential time-to-event trial with a given number of events.
+
+As rpact getPowerSurvival with ``maxNumberOfEvents``.
 """
 
 from __future__ import annotations
@@ -61,8 +62,10 @@ class SequentialPower(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
-        """One row per look: ``look, information_rate, events, critical_value,
-        hazard_ratio_bound, reject_probability, lower_probability, cumulative_power``.
+        """One row per look.
+
+        Columns ``look, information_rate, events, critical_value, hazard_ratio_bound,
+        reject_probability, lower_probability, cumulative_power``.
         """
         d = self.design
         return pd.DataFrame({
