@@ -78,7 +78,8 @@ def check_alternative(alternative: str) -> str:
     return check_choice("alternative", alternative, ("two-sided", "greater", "less"))
 
 
-def check_increasing_values(name: str, values: Sequence[float], *, strictly: bool = True) -> np.ndarray:
+def check_increasing_values(name: str, values: Sequence[float], *,
+                            strictly: bool = True) -> np.ndarray:
     arr = np.asarray(values, dtype=float)
     diffs = np.diff(arr)
     if arr.ndim != 1 or np.any(diffs <= 0 if strictly else diffs < 0):
@@ -109,7 +110,8 @@ def check_no_missing(df: pd.DataFrame, column: str) -> None:
     if n:
         rows = list(df.index[df[column].isna()][:5])
         raise DataValidationError(
-            f"column {column!r} has {n} missing value(s) (rows {rows}); remove or impute them first."
+            f"column {column!r} has {n} missing value(s) (rows {rows}); "
+            "remove or impute them first."
         )
 
 

@@ -1,8 +1,8 @@
 """The ``workbench`` command: a thin layer over the library.
 
-Each verb lives in :mod:`workbench.commands` as a module with a ``register(subparsers)`` function that
-adds its parser and sets ``func``. A :class:`~workbench.exceptions.WorkbenchError` becomes one readable
-line on stderr and exit code 2; argparse usage errors also exit with 2.
+Each verb lives in :mod:`workbench.commands` as a module with a ``register(subparsers)`` function
+that adds its parser and sets ``func``. A :class:`~workbench.exceptions.WorkbenchError` becomes one
+readable line on stderr and exit code 2; argparse usage errors also exit with 2.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """The main job: trial T1 end to end.
 
-:func:`run_t1_job` simulates trial T1 from its design, analyses it (Kaplan-Meier, log-rank, Cox, RMST,
-cumulative recurrence), executes ``notebooks/01_recurrence_followup.ipynb`` with papermill on the same
-design and seed, renders the executed notebook to HTML and writes the results as JSON and CSV, all
-under one output folder::
+:func:`run_t1_job` simulates trial T1 from its design, analyses it (Kaplan-Meier, log-rank, Cox,
+RMST, cumulative recurrence), executes ``notebooks/01_recurrence_followup.ipynb`` with papermill on
+the same design and seed, renders the executed notebook to HTML and writes the results as JSON and
+CSV, all under one output folder::
 
     OUT/
       data/            patients.csv/.parquet, adsl.csv, adtte.csv, dictionary.csv, design.yaml

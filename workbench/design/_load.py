@@ -137,7 +137,7 @@ def design_from_dict(d: dict[str, Any]):
 # the catalogue of published designs
 # --------------------------------------------------------------------------------------------
 def _catalogue_files() -> dict[str, Any]:
-    """Catalogue name (file stem, lower case) -> the packaged YAML file, t1 ... t8 then m1 ... m3."""
+    """Catalogue name (file stem, lower case) -> packaged YAML file, t1 ... t8 then m1 ... m3."""
     folder = files(__package__) / "catalogue"
     found = {f.name[:-5].lower(): f for f in folder.iterdir() if f.name.endswith(".yaml")}
 

@@ -1,11 +1,11 @@
 """Binary-outcome (remission, response) trial designs.
 
 A :class:`BinaryDesign` is a frozen, validated description of a randomised trial whose primary end
-point is binary (remission or response at a fixed week): two or more :class:`BinaryArm` objects, each
-with a size and the probability of the outcome among patients who reach the end point, a drop-out
-probability before the end point, and the way missing outcomes are handled in the analysis
-(``"nri"``: non-responder imputation, a missing outcome counts as "not remitted"; ``"complete_case"``;
-or ``"both"`` as a sensitivity analysis).
+point is binary (remission or response at a fixed week): two or more :class:`BinaryArm` objects,
+each with a size and the probability of the outcome among patients who reach the end point, a
+drop-out probability before the end point, and the way missing outcomes are handled in the analysis
+(``"nri"``: non-responder imputation, a missing outcome counts as "not remitted";
+``"complete_case"``; or ``"both"`` as a sensitivity analysis).
 
 An arm can follow a two-stage switch rule (trial T3, :class:`SwitchRule`): response by
 ``response_week`` with one probability; responders continue and are in remission at the end point
@@ -129,7 +129,8 @@ class SwitchRule:
     def __post_init__(self):
         for f in ("response", "remission_responders", "remission_switched"):
             object.__setattr__(self, f, check_probability(f, getattr(self, f), closed=True))
-        object.__setattr__(self, "response_week", check_positive("response_week", self.response_week))
+        object.__setattr__(self, "response_week",
+                           check_positive("response_week", self.response_week))
         _check_text("switch_to", self.switch_to)
 
     @property
@@ -211,7 +212,8 @@ def solve_switch_stages(
     """
     finals = np.atleast_1d(np.asarray(final_rates, dtype=object))
     if finals.ndim != 1 or finals.size == 0:
-        raise InvalidParameterError(f"`final_rates` must be a number or a list; got {final_rates!r}.")
+        raise InvalidParameterError(
+            f"`final_rates` must be a number or a list; got {final_rates!r}.")
     k = finals.size
     targets = [check_probability(f"final_rates[{i}]", v, closed=True) for i, v in enumerate(finals)]
     given = {
@@ -426,7 +428,8 @@ class BinaryDesign:
     def __post_init__(self):
         arms = self.arms
         if isinstance(arms, BinaryArm | dict | str) or not hasattr(arms, "__iter__"):
-            raise InvalidParameterError(f"`arms` must be a sequence of at least two arms; got {arms!r}.")
+            raise InvalidParameterError(
+                f"`arms` must be a sequence of at least two arms; got {arms!r}.")
         arms = tuple(
             a if isinstance(a, BinaryArm) else BinaryArm.from_dict(a, where=f"arms[{i}]")
             for i, a in enumerate(arms)
@@ -448,7 +451,8 @@ class BinaryDesign:
                 f"`higher_is_better` must be True or False; got {self.higher_is_better!r}."
             )
         object.__setattr__(self, "higher_is_better", bool(self.higher_is_better))
-        object.__setattr__(self, "endpoint_week", check_positive("endpoint_week", self.endpoint_week))
+        object.__setattr__(self, "endpoint_week",
+                           check_positive("endpoint_week", self.endpoint_week))
         for a in arms:
             if a.switch is not None and not a.switch.response_week < self.endpoint_week:
                 raise InvalidParameterError(
@@ -529,7 +533,8 @@ class BinaryDesign:
                     "dropout": d,
                     "rate_nri": a.p * (1 - d) + (0.0 if self.higher_is_better else d),
                     "rate_complete_case": a.p,
-                    "expected_events_nri": a.n * (a.p * (1 - d) + (0.0 if self.higher_is_better else d)),
+                    "expected_events_nri": a.n * (a.p * (1 - d)
+                                                  + (0.0 if self.higher_is_better else d)),
                     "expected_completers": a.n * (1 - d),
                     "two_stage": a.switch is not None,
                 }
@@ -691,7 +696,7 @@ class BinaryDesign:
 
     # ---- serialisation ------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """A plain dictionary (JSON/YAML-ready) that :meth:`from_dict` turns back into the design."""
+        """A plain JSON/YAML-ready dictionary that :meth:`from_dict` turns back into the design."""
         return {
             "type": "BinaryDesign",
             "name": self.name,
@@ -775,7 +780,8 @@ class BinaryDesign:
             f"{self.endpoint_week:g}, drop-out {self.dropout:.0%}, missing = {self.missing!r}"
             + (f", non-inferiority margin {self.margin:+g}" if self.margin is not None else "")
         )
-        return head + self.summary.to_html(index=False, float_format=lambda x: f"{x:.4g}", na_rep="")
+        return head + self.summary.to_html(index=False, float_format=lambda x: f"{x:.4g}",
+                                           na_rep="")
 
     def __str__(self) -> str:
         import pandas as pd

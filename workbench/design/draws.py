@@ -105,7 +105,8 @@ def draw_survival(design: SurvivalDesign, n_reps: int, gen: np.random.Generator)
     dropout_time = np.empty(out_shape)
     col = 0
     for i, arm in enumerate(design.arms):
-        g_entry, g_event, g_cure, g_drop = streams[i * _SURVIVAL_STREAMS : (i + 1) * _SURVIVAL_STREAMS]
+        first = i * _SURVIVAL_STREAMS
+        g_entry, g_event, g_cure, g_drop = streams[first : first + _SURVIVAL_STREAMS]
         shape = (arm.n, n_reps)  # patient-major: common random numbers across arm sizes
         cols = slice(col, col + arm.n)
         col += arm.n

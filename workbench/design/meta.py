@@ -139,7 +139,8 @@ class MetaAnalysisDesign:
                                    p_publish_nonsignificant=p_publish_nonsignificant)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": "MetaAnalysisDesign", "n1": list(self.n1), "n2": list(self.n2), "effect": self.effect, "tau": self.tau,
+        return {"type": "MetaAnalysisDesign", "n1": list(self.n1), "n2": list(self.n2),
+                "effect": self.effect, "tau": self.tau,
                 "p_publish_significant": self.p_publish_significant,
                 "p_publish_nonsignificant": self.p_publish_nonsignificant, "alpha": self.alpha,
                 "name": self.name}

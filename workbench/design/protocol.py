@@ -38,7 +38,8 @@ import numpy as np
 
 __all__ = ["TrialDesign", "PlannedTest", "ArmLike"]
 
-#: a planned test: (design, block of replicates, options) -> {"z": ..., "df"?, "events"?, "estimate"?}
+#: a planned test: (design, block of replicates, options)
+#: -> {"z": ..., "df"?, "events"?, "estimate"?}
 PlannedTest = Callable[[Any, Any, Mapping[str, Any]], dict[str, np.ndarray]]
 
 

@@ -226,7 +226,8 @@ class PiecewiseExponential(_Distribution):
         if starts[0] != 0:
             raise InvalidParameterError(f"`starts` must begin at 0; got {list(starts)}.")
         if any(b <= a for a, b in zip(starts, starts[1:])):
-            raise InvalidParameterError(f"`starts` must be strictly increasing; got {list(starts)}.")
+            raise InvalidParameterError(
+                f"`starts` must be strictly increasing; got {list(starts)}.")
         for i, h in enumerate(hazards):
             check_positive(f"hazards[{i}]", h, allow_zero=True)
         if hazards[-1] <= 0:
@@ -319,7 +320,8 @@ def distribution_from_dict(spec: dict[str, Any] | _Distribution, *, name: str = 
             if keys == {"shape", "median"}:
                 return Weibull.from_median(spec["median"], shape=spec["shape"])
             if keys == {"shape", "probability", "time"}:
-                return Weibull.from_probability(spec["probability"], spec["time"], shape=spec["shape"])
+                return Weibull.from_probability(spec["probability"], spec["time"],
+                                                shape=spec["shape"])
             allowed = "'shape' with 'scale', 'median', or 'probability' and 'time'"
         else:
             if keys == {"starts", "hazards"}:
@@ -350,10 +352,12 @@ class Arm:
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.strip():
-            raise InvalidParameterError(f"`name` of an arm must be a non-empty string; got {self.name!r}.")
+            raise InvalidParameterError(
+                f"`name` of an arm must be a non-empty string; got {self.name!r}.")
         object.__setattr__(self, "n", check_int(f"arms[{self.name}].n", self.n, minimum=1))
         object.__setattr__(
-            self, "event_time", distribution_from_dict(self.event_time, name=f"arms[{self.name}].event_time")
+            self, "event_time",
+            distribution_from_dict(self.event_time, name=f"arms[{self.name}].event_time")
         )
         cf = self.cure_fraction
         if not isinstance(cf, int | float) or isinstance(cf, bool) or not 0 <= cf < 1:
@@ -388,7 +392,8 @@ class Arm:
             )
         missing = {"name", "n", "event_time"} - set(d)
         if missing:
-            raise InvalidParameterError(f"an arm needs field(s) {sorted(missing)}; got {sorted(d)}.")
+            raise InvalidParameterError(
+                f"an arm needs field(s) {sorted(missing)}; got {sorted(d)}.")
         return cls(d["name"], d["n"], d["event_time"], d.get("cure_fraction", 0.0))
 
 
@@ -429,9 +434,11 @@ class SurvivalDesign:
     def __post_init__(self):
         arms = self.arms
         if isinstance(arms, Arm | dict) or not hasattr(arms, "__iter__"):
-            raise InvalidParameterError(f"`arms` must be a sequence of at least two arms; got {arms!r}.")
+            raise InvalidParameterError(
+                f"`arms` must be a sequence of at least two arms; got {arms!r}.")
         if isinstance(arms, str | bytes):
-            raise InvalidParameterError(f"`arms` must be a sequence of at least two arms; got {arms!r}.")
+            raise InvalidParameterError(
+                f"`arms` must be a sequence of at least two arms; got {arms!r}.")
         for i, a in enumerate(arms):
             if not isinstance(a, Arm | dict):
                 raise InvalidParameterError(
@@ -499,7 +506,8 @@ class SurvivalDesign:
         ok = isinstance(probability, int | float | np.integer | np.floating) and not isinstance(
             probability, bool) and 0 <= probability < 1
         if not ok:
-            raise InvalidParameterError(f"`dropout_probability` must be in [0, 1); got {probability!r}.")
+            raise InvalidParameterError(
+                f"`dropout_probability` must be in [0, 1); got {probability!r}.")
         p = float(probability)
         t = check_positive("dropout_time", time)
         return -math.log1p(-p) / t
@@ -528,14 +536,16 @@ class SurvivalDesign:
         if np.ndim(allocation_ratio) == 0:
             if len(self.arms) != 2:
                 raise InvalidParameterError(
-                    "`allocation_ratio` must give one weight per arm for designs with more than two arms."
+                    "`allocation_ratio` must give one weight per arm for designs with more than "
+                    "two arms."
                 )
             r = check_positive("allocation_ratio", allocation_ratio)
             return [r, 1.0]
         weights = [float(w) for w in allocation_ratio]
         if len(weights) != len(self.arms) or any(not w > 0 for w in weights):
             raise InvalidParameterError(
-                f"`allocation_ratio` must give {len(self.arms)} positive weights; got {allocation_ratio!r}."
+                f"`allocation_ratio` must give {len(self.arms)} positive weights; "
+                f"got {allocation_ratio!r}."
             )
         return weights
 
@@ -621,7 +631,8 @@ class SurvivalDesign:
         """
         if not isinstance(probabilities, dict) or len(probabilities) < 2:
             raise InvalidParameterError(
-                f"`probabilities` must map at least two arm names to probabilities; got {probabilities!r}."
+                "`probabilities` must map at least two arm names to probabilities; "
+                f"got {probabilities!r}."
             )
         names = list(probabilities)
         if (sizes is None) == (n_total is None):
@@ -629,7 +640,8 @@ class SurvivalDesign:
         if sizes is not None:
             if set(sizes) != set(names):
                 raise InvalidParameterError(
-                    f"`sizes` must name the same arms as `probabilities` ({names}); got {list(sizes)}."
+                    f"`sizes` must name the same arms as `probabilities` ({names}); "
+                    f"got {list(sizes)}."
                 )
             ns = [sizes[k] for k in names]
         else:
@@ -642,7 +654,8 @@ class SurvivalDesign:
                 weights = list(allocation_ratio)
             if len(weights) != len(names):
                 raise InvalidParameterError(
-                    f"`allocation_ratio` must give one weight per arm ({len(names)}); got {allocation_ratio!r}."
+                    f"`allocation_ratio` must give one weight per arm ({len(names)}); "
+                    f"got {allocation_ratio!r}."
                 )
             ns = split_total(n_total, weights)
         arms = []
@@ -759,7 +772,8 @@ class SurvivalDesign:
         head = (
             f"<strong>SurvivalDesign</strong> {self.name}<br>accrual {self.accrual_time:g} "
             f"{self.time_unit}, follow-up {self.follow_up:g} ({self.follow_up_type}), "
-            f"loss to follow-up {self.dropout_probability(self.follow_up):.1%} by {self.follow_up:g}"
+            f"loss to follow-up {self.dropout_probability(self.follow_up):.1%} "
+            f"by {self.follow_up:g}"
         )
         return head + self.summary.to_html(index=False, float_format=lambda x: f"{x:.4g}")
 

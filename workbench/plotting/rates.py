@@ -197,14 +197,16 @@ def plot_rates(result, *, ax=None, percent: bool = True, color: str = "tab:blue"
     ax = new_axes(ax, (1.5 + 1.1 * len(s), 4))
     x = np.arange(len(s))
     rate = s["rate"].to_numpy() * scale
-    err = np.vstack([rate - s["ci_lower"].to_numpy() * scale, s["ci_upper"].to_numpy() * scale - rate])
+    err = np.vstack([rate - s["ci_lower"].to_numpy() * scale,
+                     s["ci_upper"].to_numpy() * scale - rate])
     ax.bar(x, rate, color=color, alpha=0.75, width=0.6)
     ax.errorbar(x, rate, yerr=err, fmt="none", ecolor="black", capsize=4, lw=1)
     for xi, r in zip(x, s.itertuples()):
         ax.text(xi, 0, f"{r.events}/{r.n}", ha="center", va="bottom", fontsize="small")
     ax.set_xticks(x)
     ax.set_xticklabels(s["group"].tolist())
-    ax.set_ylabel(f"Rate{' (%)' if percent else ''} with {result.conf_level:.0%} CI ({result.method})")
+    ax.set_ylabel(f"Rate{' (%)' if percent else ''} with {result.conf_level:.0%} CI "
+                  f"({result.method})")
     ax.set_ylim(0, scale)
     if title:
         ax.set_title(title)

@@ -54,7 +54,8 @@ def plot_km(data, *, ax=None, ci: bool = True, censor_marks: bool = True,
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> import pandas as pd
-    >>> df = pd.DataFrame({"t": [2, 3, 3, 5, 8, 9, 4, 6, 7, 10], "e": [1, 1, 0, 1, 0, 1, 0, 1, 0, 0],
+    >>> df = pd.DataFrame({"t": [2, 3, 3, 5, 8, 9, 4, 6, 7, 10],
+    ...                    "e": [1, 1, 0, 1, 0, 1, 0, 1, 0, 0],
     ...                    "arm": ["a"] * 6 + ["b"] * 4})
     >>> ax = plot_km(df, time="t", event="e", group="arm")
     >>> len(ax.get_lines())

@@ -100,7 +100,8 @@ def _check_design(design) -> TrialDesign:
     n_arms = len(design.arms)
     if n_arms != 2:
         raise InvalidParameterError(
-            f"simulation power compares two arms; `design` has {n_arms} ({list(design.arm_names)}). "
+            f"simulation power compares two arms; `design` has {n_arms} "
+            f"({list(design.arm_names)}). "
             "Make a two-arm design of the comparison of interest."
         )
     return design
@@ -835,5 +836,6 @@ def simulated_sample_size(
     return SampleSizeSearch(
         n_total=hi, n_per_arm=[a.n for a in d.arms], arm_names=list(d.arm_names),
         power=best["power"], mcse=best["mcse"], target_power=target, n_reps=n_reps, test=test,
-        alpha=alpha, alternative=alternative, evaluations=table, closed_form_n_total=cf_n, seed=entropy,
+        alpha=alpha, alternative=alternative, evaluations=table, closed_form_n_total=cf_n,
+        seed=entropy,
     )

@@ -54,7 +54,8 @@ BINARY_COLUMNS = (
 
 def _check_design(design) -> BinaryDesign:
     if not isinstance(design, BinaryDesign):
-        raise InvalidParameterError(f"`design` must be a BinaryDesign; got {type(design).__name__}.")
+        raise InvalidParameterError(
+            f"`design` must be a BinaryDesign; got {type(design).__name__}.")
     return design
 
 
@@ -146,11 +147,13 @@ def simulate_binary_counts(design: BinaryDesign, n_reps: int, *, rng=None) -> Bi
     for g, arm in zip(streams, design.arms):
         d = design.arm_dropout(arm)
         if arm.switch is not None:
-            r, a, b = arm.switch.response, arm.switch.remission_responders, arm.switch.remission_switched
+            sw = arm.switch
+            r, a, b = sw.response, sw.remission_responders, sw.remission_switched
             early = d * arm.switch.response_week / T  # drop-out before the stage-1 assessment
         else:
             r, a, b, early = 1.0, arm.p, arm.p, 0.0
-        # cells: response R (0/1) x latent outcome Y (0/1) x {completer, late drop-out, early drop-out}
+        # cells: response R (0/1) x latent outcome Y (0/1)
+        #        x {completer, late drop-out, early drop-out}
         probs, keys = [], []
         for R in (1, 0):
             pr = r if R else 1 - r
@@ -250,7 +253,7 @@ def simulate_binary(design: BinaryDesign, *, rng=None, covariates: bool = False,
     >>> exact = simulate_binary(load_design("t4"), rng=1, exact_counts=True)
     >>> exact.groupby("arm", sort=False)["outcome_nri"].sum().to_dict()
     {'pdt': 14, 'fluoxetine': 18}
-    """
+    """  # noqa: E501 - the expected column list above is printed on one line
     design = _check_design(design)
     if not isinstance(covariates, bool) or not isinstance(exact_counts, bool):
         raise InvalidParameterError("`covariates` and `exact_counts` must be True or False.")

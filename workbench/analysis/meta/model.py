@@ -371,8 +371,8 @@ def meta_analysis(data=None, *, yi="yi", vi="vi", study: str | None = None, meth
     the scale factor; I2 = 100 tau2 / (tau2 + v~) and H2 = 1 + tau2 / v~ with the typical variance
     v~ = (k-1) / (sum w - sum w^2 / sum w) (from Q for FE); tau2 interval by the Q-profile method
     (``confint``); prediction interval as ``predict`` (z, or t on k-1 df with Hartung-Knapp) and
-    with t on k-2 df. An estimate of tau2 = 0 is a normal result. With Hartung-Knapp and effects that
-    all lie on the fitted value the scale factor is 0 and so is the standard error (as metafor;
+    with t on k-2 df. An estimate of tau2 = 0 is a normal result. With Hartung-Knapp and effects
+    that all lie on the fitted value the scale factor is 0 and so is the standard error (as metafor;
     a StatisticalWarning says so). Checked against metafor on the
     cases in ``tests/reference/meta_analysis.json`` (relative error below 1e-6).
 

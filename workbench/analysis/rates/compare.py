@@ -168,7 +168,8 @@ def compare_rates(data=None, *, outcome="outcome", group="arm", events=None, tot
             ni = noninferiority_result(t.labels[g], t.labels[r], x1, n1, x2, n2, margin,
                                        higher_is_better, ni_method, ni_alpha)
             nis.append(ni)
-            row.update(ni_statistic=ni.statistic, ni_p_value=ni.p_value, ni_conclusion=ni.conclusion)
+            row.update(ni_statistic=ni.statistic, ni_p_value=ni.p_value,
+                       ni_conclusion=ni.conclusion)
         rows.append(row)
     comp = pd.DataFrame(rows)
     # Holm over every pair of arms, as R's pairwise.prop.test, whichever comparisons are listed
@@ -228,7 +229,8 @@ def rates_sensitivity(data, *, outcome="outcome", group="arm", **kwargs) -> Rate
     1  complete_case          -0.3333
     """
     if "missing" in kwargs:
-        raise InvalidParameterError("rates_sensitivity() runs both missing-data analyses; drop `missing`.")
+        raise InvalidParameterError(
+            "rates_sensitivity() runs both missing-data analyses; drop `missing`.")
     nri = compare_rates(data, outcome=outcome, group=group, missing="nri", **kwargs)
     cc = compare_rates(data, outcome=outcome, group=group, missing="complete_case", **kwargs)
     return RatesSensitivity(nri, cc, tuple(nri.settings["n_missing"]))

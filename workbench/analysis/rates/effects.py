@@ -42,14 +42,16 @@ __all__ = [
 
 
 def _wilson_cc(x: int, n: int, z: float) -> tuple[float, float]:
-    """R's ``prop.test(x, n, correct = TRUE)$conf.int`` (Wilson score with continuity correction)."""
+    """R's ``prop.test(x, n, correct = TRUE)$conf.int``: Wilson score, continuity-corrected."""
     p = x / n
     yates = min(0.5, abs(x - n * 0.5))
     z22n = z * z / (2 * n)
     pc = p + yates / n
-    upper = 1.0 if pc >= 1 else (pc + z22n + z * math.sqrt(pc * (1 - pc) / n + z22n / (2 * n))) / (1 + 2 * z22n)
+    upper = 1.0 if pc >= 1 else (
+        (pc + z22n + z * math.sqrt(pc * (1 - pc) / n + z22n / (2 * n))) / (1 + 2 * z22n))
     pc = p - yates / n
-    lower = 0.0 if pc <= 0 else (pc + z22n - z * math.sqrt(pc * (1 - pc) / n + z22n / (2 * n))) / (1 + 2 * z22n)
+    lower = 0.0 if pc <= 0 else (
+        (pc + z22n - z * math.sqrt(pc * (1 - pc) / n + z22n / (2 * n))) / (1 + 2 * z22n))
     return lower, upper
 
 

@@ -104,9 +104,9 @@ class NumberNeeded(Result):
         (Altman 1998).
     ci_excludes_zero : bool
     nntb_limit, nnth_limit : float
-        Altman's limits, always defined: the interval runs from ``NNTH nnth_limit`` through
-        infinity to ``NNTB nntb_limit`` when the RD interval includes 0; when it excludes 0 these are
-        the two ends of the single interval (the other kind is NaN).
+        Altman's limits, always defined: the interval runs from ``NNTH nnth_limit`` through infinity
+        to ``NNTB nntb_limit`` when the RD interval includes 0; when it excludes 0 these are the two
+        ends of the single interval (the other kind is NaN).
     text : str
         The interval as Altman writes it, e.g. ``"NNTB 10.0 (95% CI NNTH 21.3 to inf to NNTB
         4.2)"``.
@@ -400,7 +400,8 @@ def _ni_overall(tests: tuple) -> dict:
         "margin": worst.margin,
         "statistic": worst.statistic,
         "p_value": worst.p_value,
-        "conclusion": "all groups non-inferior" if allni else "non-inferiority not shown for all groups",
+        "conclusion": ("all groups non-inferior" if allni
+                       else "non-inferiority not shown for all groups"),
         "alpha": worst.alpha,
         "method": worst.method + " (intersection-union over comparisons)",
     }

@@ -341,11 +341,13 @@ def equivalence_test(data=None, *, margin, outcome="outcome", group="arm", event
     method = check_choice("method", method, NI_METHODS)
     if np.ndim(margin) == 0:
         if not is_real(margin) or not 0 < float(margin) < 1:
-            raise InvalidParameterError(f"`margin` must be in (0, 1) or a (lower, upper) pair; got {margin!r}.")
+            raise InvalidParameterError(
+                f"`margin` must be in (0, 1) or a (lower, upper) pair; got {margin!r}.")
         lower, upper = -float(margin), float(margin)
     else:
         vals = list(margin)
-        if len(vals) != 2 or not all(is_real(v) for v in vals) or not -1 < vals[0] < 0 < vals[1] < 1:
+        if (len(vals) != 2 or not all(is_real(v) for v in vals)
+                or not -1 < vals[0] < 0 < vals[1] < 1):
             raise InvalidParameterError(
                 f"`margin` as (lower, upper) needs -1 < lower < 0 < upper < 1; got {margin!r}."
             )

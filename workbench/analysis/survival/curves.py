@@ -119,7 +119,10 @@ def _at_times(c: _Curve, times: np.ndarray, conf_type: str, z: float) -> dict[st
 
 
 def _minmin(y: np.ndarray, x: np.ndarray) -> float:
-    """First x where the curve y drops below 0.5 (survival's ``survmean``; midpoint of a flat at 0.5)."""
+    """First x where the curve y drops below 0.5 (survival's ``survmean``).
+
+    A flat stretch at exactly 0.5 gives its midpoint.
+    """
     tol = np.finfo(float).eps ** 0.5
     keep = ~np.isnan(y) & (y < 0.5 + tol)
     if not keep.any():

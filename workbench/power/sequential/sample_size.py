@@ -530,7 +530,8 @@ def _rate_bound(z: float, p2: float, margin: float, r: float, n1: float, n2: flo
     The control rate is held at ``p2``.
     """
     def stat(x):  # n1 = r n2: the standard error under H0 is sd0 / sqrt(n2)
-        return (x - p2 - margin) / (rates_standard_deviations(x, p2, r, margin)[0] / math.sqrt(n2)) - z
+        sd0 = rates_standard_deviations(x, p2, r, margin)[0]
+        return (x - p2 - margin) / (sd0 / math.sqrt(n2)) - z
 
     eps = 1e-12
     try:
