@@ -63,7 +63,8 @@ def test_counts_json_has_the_promised_keys_and_r_values(capsys):
     assert c["p_chisq_yates"] == pytest.approx(o["prop_test_2sample"]["yates"]["p"], abs=PTOL)
     assert c["p_fisher"] == pytest.approx(o["fisher"]["p"], abs=PTOL)
     assert c["p_holm"] == pytest.approx(o["prop_test_2sample"]["yates"]["p"], abs=PTOL)
-    assert_close(out["overall"]["statistic"], o["prop_test_2sample"]["no_correction"]["statistic_X_squared"])
+    assert_close(out["overall"]["statistic"],
+                 o["prop_test_2sample"]["no_correction"]["statistic_X_squared"])
     assert out["overall"]["df"] == 1
 
 
@@ -116,7 +117,8 @@ def test_three_arms_overall_and_holm_match_r(capsys):
         for c in out["comparisons"]:
             name = f"{c['reference']}_vs_{c['group']}"
             assert c["p_holm"] == pytest.approx(pw[key]["p"][name], abs=PTOL)
-            assert c["p_chisq"] == pytest.approx(pw["unadjusted_no_correction"]["p"][name], abs=PTOL)
+            assert c["p_chisq"] == pytest.approx(pw["unadjusted_no_correction"]["p"][name],
+                                                 abs=PTOL)
             assert c["p_chisq_yates"] == pytest.approx(pw["unadjusted_yates"]["p"][name], abs=PTOL)
 
 
@@ -126,7 +128,8 @@ def test_csv_input_reproduces_the_reference(capsys):
     c = out["comparisons"][0]
     assert (c["group"], c["reference"]) == ("pdt", "fluoxetine")
     assert_close(c["risk_difference"], T4["outputs"]["risk_difference"]["rd"])
-    assert_close(c["rd_ci_lower"], T4["outputs"]["risk_difference"]["newcombe_hybrid_score"]["lower"])
+    assert_close(c["rd_ci_lower"],
+                 T4["outputs"]["risk_difference"]["newcombe_hybrid_score"]["lower"])
     assert c["p_fisher"] == pytest.approx(T4["outputs"]["fisher"]["p"], abs=PTOL)
     t5 = run_json(capsys, str(DATA / "t5.csv"), "--outcome", "outcome_nri", "--group", "arm",
                   "--reference", "cbt", "--margin", "-0.1")

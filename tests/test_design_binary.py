@@ -76,7 +76,8 @@ def test_t3_switch_rules_hit_the_published_final_rates():
 
 @pytest.mark.parametrize("unknown", ["response", "remission_responders", "remission_switched"])
 def test_solve_switch_stages_round_trip(unknown):
-    truth = [SwitchRule(0.35, 0.5, 0.1154), SwitchRule(0.4, 0.45, 0.12), SwitchRule(0.3, 0.45, 0.09)]
+    truth = [SwitchRule(0.35, 0.5, 0.1154), SwitchRule(0.4, 0.45, 0.12),
+             SwitchRule(0.3, 0.45, 0.09)]
     finals = [t.final_rate for t in truth]
     given = {k: [getattr(t, k) for t in truth]
              for k in ("response", "remission_responders", "remission_switched") if k != unknown}

@@ -53,7 +53,8 @@ def out(cid):
 
 # ---------------------------------------------------------------------------- per-arm rates
 @pytest.mark.parametrize("cid", list(CASES))
-@pytest.mark.parametrize("method,key", [("wilson", "wilson"), ("clopper-pearson", "clopper_pearson"),
+@pytest.mark.parametrize("method,key", [("wilson", "wilson"),
+                                        ("clopper-pearson", "clopper_pearson"),
                                         ("wilson-cc", "wilson_cc")])
 def test_arm_rate_intervals_match_r(cid, method, key):
     i = CASES[cid]["inputs"]
@@ -415,7 +416,8 @@ def test_logistic_regression_adjusts_for_a_confounder():
     sev = rng.normal(size=n)
     arm = np.where(rng.random(n) < 1 / (1 + np.exp(-sev)), "b", "a")  # imbalanced severity
     y = (rng.random(n) < 1 / (1 + np.exp(-(-0.5 + 0.0 * (arm == "b") - 1.5 * sev)))).astype(int)
-    df = pd.DataFrame({"arm": arm, "outcome": y, "severity": sev, "site": rng.choice(["x", "y"], n)})
+    df = pd.DataFrame({"arm": arm, "outcome": y, "severity": sev,
+                       "site": rng.choice(["x", "y"], n)})
     crude = R.logistic_regression(df).group_effects.iloc[0]
     adj = R.logistic_regression(df, covariates=["severity", "site"])
     g = adj.group_effects.iloc[0]
