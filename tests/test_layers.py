@@ -95,7 +95,7 @@ def test_no_module_imports_another_modules_private_names():
 
 def test_long_modules_say_why():
     long = []
-    for path, module, _ in _modules():
+    for path, _module, _ in _modules():
         text = path.read_text()
         doc = ast.get_docstring(ast.parse(text)) or ""
         if text.count("\n") > MAX_LINES and "Long by design:" not in doc:

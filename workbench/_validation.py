@@ -179,7 +179,7 @@ def sorted_levels(labels) -> list[str]:
         return sorted(levels)
     if not all(math.isfinite(x) for x in numbers):
         return sorted(levels)
-    return [v for _, v in sorted(zip(numbers, levels))]
+    return [v for _, v in sorted(zip(numbers, levels, strict=True))]
 
 
 def group_labels(df: pd.DataFrame, column: str, *, min_groups: int = 2) -> pd.Series:

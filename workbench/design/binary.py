@@ -548,7 +548,7 @@ class BinaryDesign:
             raise InvalidParameterError(
                 f"`sizes` must give one size per arm ({len(self.arms)}); got {sizes}."
             )
-        arms = tuple(dataclasses.replace(a, n=n) for a, n in zip(self.arms, sizes))
+        arms = tuple(dataclasses.replace(a, n=n) for a, n in zip(self.arms, sizes, strict=True))
         return dataclasses.replace(self, arms=arms)
 
     # ---- the design protocol (workbench.design.protocol.TrialDesign) ---------------------------

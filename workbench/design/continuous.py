@@ -414,7 +414,7 @@ class ContinuousDesign:
         ``allocation_ratio`` = n experimental / n control (None keeps the current proportions).
         """
         sizes = split_total(int(n_total), two_arm_weights(self, allocation_ratio))
-        arms = tuple(dataclasses.replace(a, n=n) for a, n in zip(self.arms, sizes))
+        arms = tuple(dataclasses.replace(a, n=n) for a, n in zip(self.arms, sizes, strict=True))
         return dataclasses.replace(self, arms=arms)
 
     def comparison(self, experimental: str, control: str) -> ContinuousDesign:

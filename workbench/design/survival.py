@@ -225,7 +225,7 @@ class PiecewiseExponential(_Distribution):
             )
         if starts[0] != 0:
             raise InvalidParameterError(f"`starts` must begin at 0; got {list(starts)}.")
-        if any(b <= a for a, b in zip(starts, starts[1:])):
+        if any(b <= a for a, b in zip(starts, starts[1:], strict=False)):
             raise InvalidParameterError(
                 f"`starts` must be strictly increasing; got {list(starts)}.")
         for i, h in enumerate(hazards):
@@ -244,10 +244,11 @@ class PiecewiseExponential(_Distribution):
     def hazard_ratio_to(self, other: _Distribution) -> float | None:
         if not isinstance(other, PiecewiseExponential) or other.starts != self.starts:
             return None
-        ratios = {round(x / y, 12) for x, y in zip(self.hazards, other.hazards) if y > 0}
+        ratios = {round(x / y, 12)
+                  for x, y in zip(self.hazards, other.hazards, strict=True) if y > 0}
         if len(ratios) != 1:
             return None
-        return next(x / y for x, y in zip(self.hazards, other.hazards) if y > 0)
+        return next(x / y for x, y in zip(self.hazards, other.hazards, strict=True) if y > 0)
 
     def _cum_at_starts(self) -> np.ndarray:
         s = np.asarray(self.starts)
@@ -519,7 +520,7 @@ class SurvivalDesign:
             raise InvalidParameterError(
                 f"`sizes` must give one size per arm ({len(self.arms)}); got {sizes}."
             )
-        arms = tuple(dataclasses.replace(a, n=n) for a, n in zip(self.arms, sizes))
+        arms = tuple(dataclasses.replace(a, n=n) for a, n in zip(self.arms, sizes, strict=True))
         return dataclasses.replace(self, arms=arms)
 
     def with_total(self, n_total: int, allocation_ratio=None) -> SurvivalDesign:
@@ -659,7 +660,7 @@ class SurvivalDesign:
                 )
             ns = split_total(n_total, weights)
         arms = []
-        for name, n in zip(names, ns):
+        for name, n in zip(names, ns, strict=True):
             p = check_probability(f"probabilities[{name!r}]", probabilities[name])
             dist = (
                 Exponential.from_probability(p, at)

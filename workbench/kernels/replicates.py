@@ -429,7 +429,7 @@ def cox_arrays(time, event, group, *, ties: str = "efron", tol: float = 1e-10, m
     active = info > 0
     converged = ~active  # rows without information (no events or one arm empty) stop at 0
     it = 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 - `it`, the last iteration, is returned
         if not active.any():
             break
         step = np.where(active, u / np.where(info > 0, info, 1.0), 0.0)

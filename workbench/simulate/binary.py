@@ -144,7 +144,7 @@ def simulate_binary_counts(design: BinaryDesign, n_reps: int, *, rng=None) -> Bi
     streams = as_generator(rng).spawn(len(design.arms))
     T = design.endpoint_week
     out = {k: [] for k in ("latent", "nri", "obs", "comp", "switched")}
-    for g, arm in zip(streams, design.arms):
+    for g, arm in zip(streams, design.arms, strict=True):
         d = design.arm_dropout(arm)
         if arm.switch is not None:
             sw = arm.switch
@@ -164,7 +164,11 @@ def simulate_binary_counts(design: BinaryDesign, n_reps: int, *, rng=None) -> Bi
                     keys.append((R, Y, status))
         probs = np.clip(np.asarray(probs), 0, None)
         m = g.multinomial(arm.n, probs / probs.sum(), size=n_reps)  # (n_reps, 12)
-        sel = lambda f: m[:, [j for j, key in enumerate(keys) if f(*key)]].sum(axis=1)  # noqa: E731
+
+        def sel(f, m=m, keys=keys):
+            """Replicate counts of patients in the cells ``(R, Y, status)`` where ``f`` holds."""
+            return m[:, [j for j, key in enumerate(keys) if f(*key)]].sum(axis=1)
+
         latent = sel(lambda R, Y, s: Y == 1)
         obs = sel(lambda R, Y, s: Y == 1 and s == "complete")
         comp = sel(lambda R, Y, s: s == "complete")
@@ -303,7 +307,7 @@ def _exact(design: BinaryDesign, gen: np.random.Generator) -> dict[str, np.ndarr
     T = design.endpoint_week
     pieces = {k: [] for k in ("stage1_response", "switched", "dropped_out", "dropout_week",
                               "outcome_latent")}
-    for g, arm in zip(gen.spawn(len(design.arms)), design.arms):
+    for g, arm in zip(gen.spawn(len(design.arms)), design.arms, strict=True):
         n, p, d = arm.n, arm.p, design.arm_dropout(arm)
         rate_nri = p * (1 - d) + (0.0 if good else d)
         x = min(n, _round_half_up(n * rate_nri))

@@ -176,7 +176,7 @@ def compare_rates(data=None, *, outcome="outcome", group="arm", events=None, tot
     family = arm_pairs(t, True)
     adjusted = adjust_p_values([pair_p_value(int(t.x[g]), int(t.n[g]), int(t.x[r]), int(t.n[r]),
                                              holm_test) for g, r in family], "holm")
-    holm = {frozenset(pair): p for pair, p in zip(family, adjusted)}
+    holm = {frozenset(pair): p for pair, p in zip(family, adjusted, strict=True)}
     comp["p_holm"] = [holm[frozenset(pair)] for pair in arm_pairs(t, all_pairs)]
     logistic = None
     if covariates:
@@ -188,7 +188,7 @@ def compare_rates(data=None, *, outcome="outcome", group="arm", events=None, tot
                          ("adjusted_or_ci_upper", "ci_upper"), ("adjusted_p", "p_value")):
             comp[col] = [
                 float(ge.loc[g, src]) if r == t.labels[t.ref] and g in ge.index else math.nan
-                for g, r in zip(comp["group"], comp["reference"])
+                for g, r in zip(comp["group"], comp["reference"], strict=True)
             ]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StatisticalWarning)

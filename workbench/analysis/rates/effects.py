@@ -118,12 +118,13 @@ def arm_rates(data=None, *, outcome="outcome", group="arm", events=None, totals=
     conf_level = check_conf_level(conf_level)
     t = count_table(data, outcome=outcome, group=group, events=events, totals=totals, labels=labels,
                     missing=missing, higher_is_better=higher_is_better, min_arms=1)
-    lo, hi = zip(*(_rate_ci(int(x), int(n), method, conf_level) for x, n in zip(t.x, t.n)))
+    lo, hi = zip(*(_rate_ci(int(x), int(n), method, conf_level)
+                   for x, n in zip(t.x, t.n, strict=True)), strict=True)
     return ArmRates(
         groups=t.labels,
         events=tuple(int(v) for v in t.x),
         totals=tuple(int(v) for v in t.n),
-        rate=tuple(float(x / n) for x, n in zip(t.x, t.n)),
+        rate=tuple(float(x / n) for x, n in zip(t.x, t.n, strict=True)),
         ci_lower=tuple(lo),
         ci_upper=tuple(hi),
         method=method,

@@ -131,7 +131,7 @@ def _fisher_2xk_p(x: np.ndarray, n: np.ndarray) -> float:
     grids = np.meshgrid(*[np.arange(int(nj) + 1) for nj in n[:-1]], indexing="ij", sparse=True)
     logp = np.zeros([1] * (k - 1))
     rest = np.full([1] * (k - 1), total_x, dtype=np.int64)
-    for nj, g in zip(n[:-1], grids):
+    for nj, g in zip(n[:-1], grids, strict=True):
         logp = logp + log_choose(float(nj), g)
         rest = rest - g
     ok = (rest >= 0) & (rest <= n[-1])
