@@ -21,6 +21,7 @@ VERBS = (
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``workbench`` command, one subcommand per verb."""
     parser = argparse.ArgumentParser(
         prog="workbench",
         description="Design, simulate and analyse clinical outcome trials.",
@@ -38,6 +39,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``workbench`` command with ``argv`` (default: the process's arguments).
+
+    Returns
+    -------
+    int
+        The exit code: the verb's own, or 2 for a :class:`~workbench.exceptions.WorkbenchError`,
+        which is printed as one line on stderr.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -94,6 +94,7 @@ class Pipeline:
 
     @property
     def notebooks(self) -> list[Path]:
+        """The distinct notebooks the cases run, sorted."""
         return sorted({c.notebook for c in self.cases})
 
 
@@ -438,12 +439,14 @@ class CaseOutcome:
     html: str | None = None
 
     def describe_failure(self) -> str:
+        """One line about a failed case: its notebook, cell, error and executed notebook."""
         where = f"cell {self.cell_index}" if self.cell_index is not None else "no cell"
         nb = self.case.directory / self.notebook_output if self.notebook_output else "-"
         return (f"{self.case.name} [{self.case.notebook.name}] {where}: {self.ename}: "
                 f"{self.evalue} (notebook: {nb})")
 
     def to_dict(self) -> dict:
+        """The case's outcome as a JSON-ready dictionary."""
         return jsonable({"case_id": self.case.case_id, "case": self.case.name,
                          "notebook": self.case.notebook.name,
                          "parameters": self.case.parameters, "status": self.status,
@@ -468,6 +471,7 @@ class PipelineReport:
 
     @property
     def failed(self) -> list[CaseOutcome]:
+        """The outcomes of the cases that failed."""
         return [o for o in self.outcomes if o.status == "failed"]
 
     @property
@@ -477,15 +481,18 @@ class PipelineReport:
 
     @property
     def summary(self) -> pd.DataFrame:
+        """One row per case, the columns of :meth:`CaseOutcome.to_dict`."""
         return pd.DataFrame([o.to_dict() for o in self.outcomes])
 
     def counts(self) -> dict[str, int]:
+        """Number of cases per status."""
         out: dict[str, int] = {}
         for o in self.outcomes:
             out[o.status] = out.get(o.status, 0) + 1
         return out
 
     def describe(self) -> str:
+        """A readable account of the run: the counts, then one line per failed case."""
         counts = ", ".join(f"{v} {k}" for k, v in self.counts().items())
         lines = [f"pipeline {self.pipeline.name}: {len(self.outcomes)} cases ({counts}) "
                  f"in {self.seconds:.1f} s"]
@@ -498,6 +505,7 @@ class PipelineReport:
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
+        """The report as a JSON-ready dictionary, one entry per case under ``cases``."""
         return {"pipeline": self.pipeline.name, "output": str(self.pipeline.output),
                 "seconds": self.seconds, "dry_run": self.dry_run, "counts": self.counts(),
                 "exit_code": self.exit_code, "cases": [o.to_dict() for o in self.outcomes]}

@@ -43,6 +43,7 @@ _OPTIONS = {
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``design`` verb to the command's subparsers."""
     p = sub.add_parser(
         "design",
         help="trial designs: group-sequential boundaries and characteristics",

@@ -39,6 +39,7 @@ _ALL_COLS = ("m1", "sd1", "m2", "sd2", "n1", "n2", "events1", "events2")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``meta`` verb to the command's subparsers."""
     p = sub.add_parser(
         "meta",
         help="meta-analysis of study-level effect sizes, means/SDs or 2x2 counts in a CSV",

@@ -15,6 +15,7 @@ from pathlib import Path
 
 
 def register(subparsers) -> None:
+    """Add the ``pipeline`` verb to the command's subparsers."""
     parser = subparsers.add_parser(
         "pipeline", help="run notebooks and pipelines of notebooks",
         description="Run a notebook with checked parameters, or every case of a YAML pipeline.")

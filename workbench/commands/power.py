@@ -60,6 +60,7 @@ _KEYS = ("n_per_arm", "n_total", "n_exact", "events", "events_exact", "power", "
 _ALTERNATIVES = ("two-sided", "less", "greater")
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``power`` verb to the command's subparsers."""
     p = sub.add_parser(
         "power",
         help="sample size and power: two proportions, time to event, simulation",

@@ -34,6 +34,7 @@ from ..exceptions import InvalidParameterError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``rates`` verb to the command's subparsers."""
     p = sub.add_parser(
         "rates",
         help="remission/response rates: per-arm intervals, RD, RR, OR, NNT, tests, non-inferiority",

@@ -9,6 +9,7 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``report`` verb to the command's subparsers."""
     p = sub.add_parser(
         "report",
         help=("run a trial's job end to end: simulate, analyse, execute its notebook, "

@@ -7,6 +7,7 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``simulate`` verb to the command's subparsers."""
     p = sub.add_parser(
         "simulate",
         help="simulate one trial from a design file and write the patient-level data",

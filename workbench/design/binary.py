@@ -145,6 +145,7 @@ class SwitchRule:
         return 1.0 - self.response
 
     def to_dict(self) -> dict[str, Any]:
+        """A plain dictionary (JSON/YAML-ready) that :meth:`from_dict` turns back into the rule."""
         return {
             "response": self.response,
             "remission_responders": self.remission_responders,
@@ -155,6 +156,7 @@ class SwitchRule:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], *, where: str = "switch") -> SwitchRule:
+        """The rule from a dictionary as :meth:`to_dict` writes; ``where`` names it in errors."""
         names = {f.name for f in dataclasses.fields(cls)}
         _check_keys(where, d, names, {"response", "remission_responders", "remission_switched"})
         try:
@@ -354,9 +356,11 @@ class BinaryArm:
 
     @property
     def two_stage(self) -> bool:
+        """Whether the arm follows a two-stage switch rule."""
         return self.switch is not None
 
     def to_dict(self) -> dict[str, Any]:
+        """A plain dictionary (JSON/YAML-ready) that :meth:`from_dict` turns back into the arm."""
         out: dict[str, Any] = {"name": self.name, "n": self.n, "p": self.p}
         if self.switch is not None:
             out["switch"] = self.switch.to_dict()
@@ -366,6 +370,7 @@ class BinaryArm:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], *, where: str = "arms") -> BinaryArm:
+        """The arm from a dictionary as :meth:`to_dict` writes; ``where`` names it in errors."""
         _check_keys(where, d, {"name", "n", "p", "switch", "dropout"}, {"name", "n"})
         return cls(**d)
 
@@ -482,14 +487,17 @@ class BinaryDesign:
     # ---- derived quantities ---------------------------------------------------------------
     @property
     def n_total(self) -> int:
+        """Number of patients over all arms."""
         return sum(a.n for a in self.arms)
 
     @property
     def arm_names(self) -> list[str]:
+        """Arm names in the design's order."""
         return [a.name for a in self.arms]
 
     @property
     def n_per_arm(self) -> list[int]:
+        """Arm sizes in the design's order."""
         return [a.n for a in self.arms]
 
     @property

@@ -86,6 +86,7 @@ class ContinuousArm:
         object.__setattr__(self, "means", _float_tuple(f"arms[{self.name!r}].means", self.means))
 
     def to_dict(self) -> dict:
+        """A plain dictionary (JSON/YAML-ready): ``name``, ``n`` and ``means``."""
         return {"name": self.name, "n": self.n, "means": list(self.means)}
 
 
@@ -331,10 +332,12 @@ class ContinuousDesign:
 
     @property
     def n_total(self) -> int:
+        """Number of patients over both arms."""
         return sum(a.n for a in self.arms)
 
     @property
     def arm_names(self) -> tuple[str, str]:
+        """The two arm names, experimental first."""
         return (self.arms[0].name, self.arms[1].name)
 
     def correlation_matrix(self) -> np.ndarray:

@@ -69,6 +69,7 @@ class SurvivalArrays:
 
     @property
     def n_reps(self) -> int:
+        """Number of replicates."""
         return self.time.shape[0]
 
     @property
@@ -175,6 +176,7 @@ class BinaryArrays:
 
     @property
     def n_reps(self) -> int:
+        """Number of replicates."""
         return self.outcome.shape[0]
 
     def counts(self, missing: str = "nri") -> tuple[np.ndarray, np.ndarray]:
@@ -275,6 +277,7 @@ class ContinuousArrays:
 
     @property
     def n_reps(self) -> int:
+        """Number of replicates."""
         return self.y.shape[0]
 
     @property

@@ -118,6 +118,7 @@ class Exponential(_Distribution):
 
     @classmethod
     def from_median(cls, median: float) -> Exponential:
+        """The exponential distribution with the given median."""
         median = check_positive("median", median)
         return cls(math.log(2.0) / median)
 
@@ -129,15 +130,19 @@ class Exponential(_Distribution):
         return cls(-math.log1p(-p) / t)
 
     def cumulative_hazard(self, t):
+        """Cumulative hazard ``H(t) = hazard * t``."""
         return self.hazard * np.asarray(t, dtype=float)
 
     def inverse_cumulative_hazard(self, h):
+        """Time at which the cumulative hazard reaches ``h``."""
         return np.asarray(h, dtype=float) / self.hazard
 
     def scaled(self, hazard_ratio: float) -> Exponential:
+        """The distribution with its hazard multiplied by ``hazard_ratio``."""
         return Exponential(self.hazard * hazard_ratio)
 
     def hazard_ratio_to(self, other: _Distribution) -> float | None:
+        """The ratio of the two hazards when ``other`` is exponential too, else None."""
         return self.hazard / other.hazard if isinstance(other, Exponential) else None
 
 
@@ -162,27 +167,33 @@ class Weibull(_Distribution):
 
     @classmethod
     def from_median(cls, median: float, *, shape: float) -> Weibull:
+        """The Weibull distribution with the given median and ``shape``."""
         median = check_positive("median", median)
         shape = check_positive("shape", shape)
         return cls(shape, median / math.log(2.0) ** (1.0 / shape))
 
     @classmethod
     def from_probability(cls, probability: float, time: float, *, shape: float) -> Weibull:
+        """The Weibull distribution with event probability ``probability`` by ``time``."""
         p = check_probability("probability", probability)
         t = check_positive("time", time)
         shape = check_positive("shape", shape)
         return cls(shape, t / (-math.log1p(-p)) ** (1.0 / shape))
 
     def cumulative_hazard(self, t):
+        """Cumulative hazard ``H(t) = (t / scale) ** shape``."""
         return (np.asarray(t, dtype=float) / self.scale) ** self.shape
 
     def inverse_cumulative_hazard(self, h):
+        """Time at which the cumulative hazard reaches ``h``."""
         return self.scale * np.asarray(h, dtype=float) ** (1.0 / self.shape)
 
     def scaled(self, hazard_ratio: float) -> Weibull:
+        """The distribution with its hazard multiplied by ``hazard_ratio`` (the same shape)."""
         return Weibull(self.shape, self.scale * hazard_ratio ** (-1.0 / self.shape))
 
     def hazard_ratio_to(self, other: _Distribution) -> float | None:
+        """The constant hazard ratio to a Weibull of the same shape, else None."""
         if not isinstance(other, Weibull) or other.shape != self.shape:
             return None
         return (other.scale / self.scale) ** self.shape
@@ -239,9 +250,11 @@ class PiecewiseExponential(_Distribution):
         object.__setattr__(self, "hazards", hazards)
 
     def scaled(self, hazard_ratio: float) -> PiecewiseExponential:
+        """The distribution with every piece's hazard multiplied by ``hazard_ratio``."""
         return PiecewiseExponential(self.starts, tuple(h * hazard_ratio for h in self.hazards))
 
     def hazard_ratio_to(self, other: _Distribution) -> float | None:
+        """The constant hazard ratio to a piecewise exponential with the same starts, else None."""
         if not isinstance(other, PiecewiseExponential) or other.starts != self.starts:
             return None
         ratios = {round(x / y, 12)
@@ -256,6 +269,7 @@ class PiecewiseExponential(_Distribution):
         return np.concatenate([[0.0], np.cumsum(h[:-1] * np.diff(s))])
 
     def cumulative_hazard(self, t):
+        """Cumulative hazard at ``t``: the sum of each piece's hazard times the time spent in it."""
         t = np.asarray(t, dtype=float)
         s = np.asarray(self.starts)
         h = np.asarray(self.hazards)
@@ -263,6 +277,7 @@ class PiecewiseExponential(_Distribution):
         return self._cum_at_starts()[idx] + h[idx] * (t - s[idx])
 
     def inverse_cumulative_hazard(self, x):
+        """Time at which the cumulative hazard reaches ``x``."""
         x = np.asarray(x, dtype=float)
         s = np.asarray(self.starts)
         h = np.asarray(self.hazards)
@@ -376,6 +391,7 @@ class Arm:
         return 1.0 - self.survival(t)
 
     def to_dict(self) -> dict[str, Any]:
+        """A plain dictionary (JSON/YAML-ready) that :meth:`from_dict` turns back into the arm."""
         return {
             "name": self.name,
             "n": self.n,
@@ -385,6 +401,7 @@ class Arm:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Arm:
+        """The arm from a dictionary such as :meth:`to_dict` writes."""
         unknown = set(d) - {"name", "n", "event_time", "cure_fraction"}
         if unknown:
             raise InvalidParameterError(
@@ -469,14 +486,17 @@ class SurvivalDesign:
     # ---- derived quantities ---------------------------------------------------------------
     @property
     def n_total(self) -> int:
+        """Number of patients over all arms."""
         return sum(a.n for a in self.arms)
 
     @property
     def arm_names(self) -> list[str]:
+        """Arm names in the design's order."""
         return [a.name for a in self.arms]
 
     @property
     def n_per_arm(self) -> list[int]:
+        """Arm sizes in the design's order."""
         return [a.n for a in self.arms]
 
     @property
@@ -676,6 +696,7 @@ class SurvivalDesign:
 
     # ---- serialisation ------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
+        """A plain JSON/YAML-ready dictionary that :meth:`from_dict` turns back into the design."""
         return {
             "type": "SurvivalDesign",
             "name": self.name,
@@ -717,6 +738,7 @@ class SurvivalDesign:
         return cls(**d)
 
     def to_json(self, **kwargs) -> str:
+        """The design as JSON text; ``kwargs`` go to :func:`json.dumps`."""
         return json.dumps(self.to_dict(), **kwargs)
 
     @classmethod
@@ -725,6 +747,7 @@ class SurvivalDesign:
         return cls.from_dict(read_design(text, json.loads, "JSON"))
 
     def to_yaml(self) -> str:
+        """The design as YAML text, fields in the order of :meth:`to_dict`."""
         import yaml
 
         return yaml.safe_dump(self.to_dict(), sort_keys=False)

@@ -183,10 +183,15 @@ class RatesPower(SidedFromAlternative, Result):
 
     @property
     def difference(self) -> float:
+        """The difference ``p1 - p2``."""
         return self.p1 - self.p2
 
     @property
     def summary(self) -> pd.DataFrame:
+        """One row: ``p1, p2, difference, margin, effect_size`` and the two-arm size columns.
+
+        The size columns are those of every two-arm power result, ``alpha`` to ``method``.
+        """
         return pd.DataFrame(
             [
                 {
@@ -612,6 +617,7 @@ class SurvivalPower(SidedFromAlternative, Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """One row: the assumptions, events, per-arm event probabilities and sizes, and method."""
         n = self.n_exact or [None, None]
         per = self.n_per_arm or [None, None]
         pe = self.p_event or [None, None]
@@ -949,6 +955,7 @@ class TTestPower(SidedFromAlternative, Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """One row: ``effect_size`` and the two-arm size columns (``alpha`` to ``method``)."""
         return pd.DataFrame(
             [
                 {

@@ -87,6 +87,7 @@ class AncovaPower(SidedFromAlternative, Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """One row: ``effect_size``, ``rho`` and the two-arm size columns, alpha to method."""
         return pd.DataFrame([{
             "effect_size": self.effect_size, "rho": self.rho, **size_columns(self),
         }])

@@ -79,6 +79,7 @@ class PublicationBiasResult(Result):
 
     @property
     def n_reps(self) -> int:
+        """Number of replicates."""
         return len(self.estimates_all)
 
     def _row(self, name, est, cov, egger_p, k_mean):
@@ -112,6 +113,7 @@ class PublicationBiasResult(Result):
 
     @property
     def bias_published(self) -> float:
+        """Bias of the pooled estimate over the published trials only."""
         return float(self.summary.loc[1, "bias"])
 
     def __repr__(self) -> str:

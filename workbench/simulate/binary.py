@@ -85,6 +85,7 @@ class BinaryCounts:
 
     @property
     def n_reps(self) -> int:
+        """Number of replicates."""
         return self.events_nri.shape[0]
 
     def counts(self, missing: str = "nri") -> tuple[np.ndarray, np.ndarray]:

@@ -87,6 +87,7 @@ class MetaArrays:
 
     @property
     def n_reps(self) -> int:
+        """Number of replicates."""
         return self.yi.shape[0]
 
 

@@ -50,6 +50,7 @@ class EffectSizes(Result):
 
     @property
     def k(self) -> int:
+        """Number of studies."""
         return len(self.yi)
 
     @property
@@ -145,18 +146,22 @@ class MetaAnalysisResult(Result):
 
     @property
     def tau(self) -> float:
+        """Between-study standard deviation, the square root of ``tau2``."""
         return math.sqrt(self.tau2)
 
     @property
     def tau_ci_lower(self) -> float:
+        """Lower confidence limit of ``tau`` (NaN when ``tau2_ci_lower`` is not available)."""
         return math.sqrt(self.tau2_ci_lower) if self.tau2_ci_lower >= 0 else math.nan
 
     @property
     def tau_ci_upper(self) -> float:
+        """Upper confidence limit of ``tau`` (NaN when ``tau2_ci_upper`` is not available)."""
         return math.sqrt(self.tau2_ci_upper) if self.tau2_ci_upper >= 0 else math.nan
 
     @property
     def knha(self) -> bool:
+        """Whether the Hartung-Knapp adjustment was used (``test == "knha"``)."""
         return self.test == "knha"
 
     @property
@@ -305,6 +310,7 @@ class TrimFillResult(Result):
 
     @property
     def estimate(self) -> float:
+        """Pooled estimate after filling in the missing studies."""
         return self.result.estimate
 
     @property
@@ -350,6 +356,7 @@ class LeaveOneOutResult(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """The leave-one-out table (a copy): one row per omitted study."""
         return self.table.copy()
 
     def __repr__(self) -> str:

@@ -370,6 +370,7 @@ class CoxPHResult(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """The coefficient table: one row per term."""
         return self.coefficients
 
     @property

@@ -301,6 +301,7 @@ class MedianSurvivalResult(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """The table of medians: one row per group."""
         return self.table
 
     def median(self, group: str = POOLED) -> float | None:
@@ -391,6 +392,7 @@ class RMSTResult(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """The RMST table: one row per group (the contrasts are in ``differences``)."""
         return self.table
 
 
@@ -483,6 +485,7 @@ class CumulativeIncidenceResult(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """The cumulative incidence table: one row per group and time."""
         return self.table
 
 

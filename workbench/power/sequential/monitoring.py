@@ -111,6 +111,7 @@ class SequentialMonitoring(Result):
 
     @property
     def looks(self) -> int:
+        """Number of looks performed."""
         return len(self.z)
 
     @property
@@ -133,6 +134,7 @@ class SequentialMonitoring(Result):
 
     @property
     def rejected(self) -> bool:
+        """Whether H0 was rejected at one of the looks."""
         return "reject H0" in self.decisions
 
     @property
