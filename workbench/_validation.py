@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Sequence
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -78,7 +79,7 @@ def check_alternative(alternative: str) -> str:
     return check_choice("alternative", alternative, ("two-sided", "greater", "less"))
 
 
-def check_increasing_values(name: str, values: Sequence[float], *,
+def check_increasing_values(name: str, values: Sequence[float] | np.ndarray, *,
                             strictly: bool = True) -> np.ndarray:
     arr = np.asarray(values, dtype=float)
     diffs = np.diff(arr)
@@ -224,7 +225,8 @@ def seed_entropy(rng) -> int:
     if isinstance(rng, bool):
         raise InvalidParameterError(f"`rng` must be a Generator, an int seed or None; got {rng!r}.")
     if rng is None:
-        return int(np.random.SeedSequence().entropy)
+        # a SeedSequence made without entropy draws an int (numpy types it int | sequence | None)
+        return int(cast(int, np.random.SeedSequence().entropy))
     if isinstance(rng, np.random.SeedSequence):
         return int(rng.generate_state(2, np.uint64)[0])
     if isinstance(rng, np.random.Generator):

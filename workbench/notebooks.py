@@ -71,7 +71,7 @@ def _encode(name: str, value: Any) -> dict:
         if not default_index:
             data["index"] = jsonable(df.index.to_list())
             data["index_names"] = [None if n is None else str(n) for n in df.index.names]
-        payload = {"name": name, "kind": "table", "data": data}
+        payload: dict[str, Any] = {"name": name, "kind": "table", "data": data}
     elif isinstance(value, float) and not math.isfinite(value):
         payload = {"name": name, "kind": "float", "data": jsonable(value)}
     else:
@@ -89,7 +89,7 @@ def _encode(name: str, value: Any) -> dict:
 
 def _decode(payload: dict) -> Any:
     kind = payload.get("kind", "json")
-    data = payload.get("data")
+    data: Any = payload.get("data")
     if kind == "float":
         return {"Inf": math.inf, "-Inf": -math.inf, None: math.nan}.get(data, data)
     if kind != "table":

@@ -685,9 +685,9 @@ def run_pipeline(pipeline: Pipeline | str | os.PathLike, *, workers: int | None 
     todo = [c for c in pipeline.cases if force or not _is_up_to_date(c, digests[c.case_id])]
     todo_ids = {c.case_id for c in todo}
     if dry_run:
-        outcomes = tuple(CaseOutcome(c, "would-run" if c.case_id in todo_ids else "would-skip")
-                         for c in pipeline.cases)
-        return PipelineReport(pipeline, outcomes, pd.DataFrame(), time.perf_counter() - started,
+        planned = tuple(CaseOutcome(c, "would-run" if c.case_id in todo_ids else "would-skip")
+                        for c in pipeline.cases)
+        return PipelineReport(pipeline, planned, pd.DataFrame(), time.perf_counter() - started,
                               dry_run=True)
 
     pipeline.output.mkdir(parents=True, exist_ok=True)
@@ -744,7 +744,8 @@ def _flatten(name: str, value: Any, row: dict) -> None:
 def _collect(pipeline: Pipeline, outcomes: list[CaseOutcome]) -> pd.DataFrame:
     from .notebooks import read_results, results_path
 
-    rows, tables = [], {}
+    rows: list[dict] = []
+    tables: dict[str, list[pd.DataFrame]] = {}
     order: dict[str, list[str]] = {"case": [], "parameters": [], "results": []}
 
     def note(group: str, keys) -> None:

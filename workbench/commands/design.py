@@ -128,7 +128,7 @@ def _design_options(s: argparse.ArgumentParser) -> None:
     s.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def _flagged(exc: Exception) -> str:
+def _flagged(exc: Exception | Warning | str) -> str:
     """The library's message with parameter names replaced by the command-line options."""
     return re.sub(r"`([a-z_]+)`", lambda m: f"`{_OPTIONS.get(m.group(1), m.group(1))}`",
                   str(exc))

@@ -452,6 +452,7 @@ def _run_survival(args) -> int:
              f"power {res.power:.4f}",
              f"events {res.events} (exact {res.events_exact:.3f})"]
     if res.n_total is not None:
+        assert res.n_per_arm is not None and res.n_exact is not None  # set with n_total
         lines.append(f"n per arm {res.n_per_arm[0]} + {res.n_per_arm[1]} = {res.n_total} "
                      f"(exact {res.n_exact[0]:.3f}, {res.n_exact[1]:.3f})")
     text = ("\n".join(lines) + "\n\n"

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.polynomial.legendre import leggauss
@@ -90,7 +91,7 @@ def _grid_points(mu: float, lo: float, hi: float, r: int) -> np.ndarray:
     x[right] = 3.0 + 4.0 * np.log(r / (6.0 * r - i[right]))
     x += mu
     inside = x[(x > lo) & (x < hi)]
-    parts = []
+    parts: list[Any] = []
     if lo > x[0]:
         parts.append([lo])
     parts.append(inside)

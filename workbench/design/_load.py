@@ -23,7 +23,7 @@ __all__ = ["load_design", "list_designs", "design_from_dict", "register_design_t
 _SUFFIXES = (".json", ".yaml", ".yml")
 
 #: design class name (the ``type`` field of a design file) -> design class
-_DESIGN_TYPES: dict[str, type] = {}
+_DESIGN_TYPES: dict[str, Any] = {}
 
 #: the ``type`` of a design file without one (files written before the field existed)
 _DEFAULT_TYPE = "SurvivalDesign"

@@ -78,7 +78,14 @@ def _check_text(field: str, value) -> str:
     return value
 
 
-def _check_keys(where: str, d: dict, allowed: set[str], required: set[str] = frozenset()) -> None:
+def _probability(arm: BinaryArm) -> float:
+    """``arm.p``, which every arm has once constructed (a switch rule implies it)."""
+    assert arm.p is not None
+    return arm.p
+
+
+def _check_keys(where: str, d: dict, allowed: set[str],
+                required: frozenset[str] | set[str] = frozenset()) -> None:
     if not isinstance(d, dict):
         raise InvalidParameterError(f"`{where}` must be a mapping; got {type(d).__name__}.")
     unknown = set(d) - allowed
@@ -503,7 +510,7 @@ class BinaryDesign:
     @property
     def rates(self) -> list[float]:
         """Outcome probability of each arm among patients reaching the end point."""
-        return [float(a.p) for a in self.arms]
+        return [float(_probability(a)) for a in self.arms]
 
     @property
     def reference_arm(self) -> str:
@@ -533,15 +540,16 @@ class BinaryDesign:
         rows = []
         for a in self.arms:
             d = self.arm_dropout(a)
+            p = _probability(a)
             rows.append(
                 {
                     "arm": a.name,
                     "n": a.n,
-                    "p": a.p,
+                    "p": p,
                     "dropout": d,
-                    "rate_nri": a.p * (1 - d) + (0.0 if self.higher_is_better else d),
-                    "rate_complete_case": a.p,
-                    "expected_events_nri": a.n * (a.p * (1 - d)
+                    "rate_nri": p * (1 - d) + (0.0 if self.higher_is_better else d),
+                    "rate_complete_case": p,
+                    "expected_events_nri": a.n * (p * (1 - d)
                                                   + (0.0 if self.higher_is_better else d)),
                     "expected_completers": a.n * (1 - d),
                     "two_stage": a.switch is not None,
@@ -578,7 +586,7 @@ class BinaryDesign:
     @property
     def effect(self) -> float:
         """The experimental arm's outcome probability ``p1``."""
-        return float(self.arms[self.experimental_index].p)
+        return float(_probability(self.arms[self.experimental_index]))
 
     @property
     def effect_direction(self) -> str:
@@ -589,7 +597,7 @@ class BinaryDesign:
         if self.margin is not None:
             return "greater" if self.higher_is_better else "less"
         exp, ctrl = self.arms[self.experimental_index], self.arms[self.control_index]
-        return "less" if exp.p < ctrl.p else "greater"
+        return "less" if _probability(exp) < _probability(ctrl) else "greater"
 
     def with_effect(self, value: float) -> BinaryDesign:
         """The experimental arm with outcome probability ``value``.
@@ -610,13 +618,13 @@ class BinaryDesign:
         """
         exp, ctrl = self.experimental_index, self.control_index
         margin = self.margin or 0.0
-        p = self.arms[ctrl].p + margin
+        p = _probability(self.arms[ctrl]) + margin
         if self.missing in ("nri", "both"):
             d_exp = self.arm_dropout(self.arms[exp])
             d_ctrl = self.arm_dropout(self.arms[ctrl])
             bad_exp = 0.0 if self.higher_is_better else d_exp
             bad_ctrl = 0.0 if self.higher_is_better else d_ctrl
-            target = self.arms[ctrl].p * (1 - d_ctrl) + bad_ctrl + margin
+            target = _probability(self.arms[ctrl]) * (1 - d_ctrl) + bad_ctrl + margin
             p = (target - bad_exp) / (1 - d_exp)
             if abs(p) < 1e-12 or abs(p - 1) < 1e-12:
                 p = round(p)
@@ -684,7 +692,7 @@ class BinaryDesign:
             if a.dropout is not None:
                 built.append(a)
                 continue
-            rate = a.p * (1 - self.dropout) + (0.0 if good else self.dropout)
+            rate = _probability(a) * (1 - self.dropout) + (0.0 if good else self.dropout)
             p = rate / (1 - d) if good else (rate - d) / (1 - d)
             if not 0 <= p <= 1:
                 raise InvalidParameterError(

@@ -344,6 +344,7 @@ class ContinuousDesign:
         """Correlation between visits, ``n_visits x n_visits``."""
         k = len(self.weeks)
         if self.covariance == "compound_symmetry":
+            assert self.rho is not None  # required for this covariance
             return np.full((k, k), self.rho) + (1 - self.rho) * np.eye(k)
         if self.covariance == "ar1":
             idx = np.arange(k)
@@ -377,6 +378,7 @@ class ContinuousDesign:
     @property
     def completion_probability(self) -> float:
         """Probability of reaching the last visit under MCAR drop-out (MAR: at the mean score)."""
+        assert self.dropout is not None  # all zeros when not given
         return float(np.prod([1 - p for p in self.dropout]))
 
     # ------------------------------------------------------------------ the design protocol
@@ -497,6 +499,7 @@ class ContinuousDesign:
         """
         import pandas as pd
 
+        assert self.dropout is not None  # all zeros when not given
         keep = np.concatenate([[1.0], np.cumprod([1 - p for p in self.dropout])])
         rows = [
             {"arm": a.name, "n": a.n, "visit": j, "week": w, "mean": a.means[j], "sd": self.sd[j],

@@ -219,6 +219,7 @@ def draw_binary(design: BinaryDesign, n_reps: int, gen: np.random.Generator) -> 
             stage1 = np.where(early, np.nan, resp.astype(float))
             switched = ~resp & ~early
         else:
+            assert arm.p is not None  # set for every constructed arm
             latent = u_out < arm.p
             stage1 = np.full((n_reps, arm.n), np.nan)
             switched = np.zeros((n_reps, arm.n), dtype=bool)
@@ -334,6 +335,7 @@ def draw_continuous(design: ContinuousDesign, n_reps: int,
 
     observed = np.ones(y.shape, dtype=bool)
     centre = means.mean(axis=0)
+    assert design.dropout is not None  # all zeros when not given
     for j in range(1, k):
         h = design.dropout[j - 1]
         if h == 0:

@@ -126,6 +126,7 @@ class MetaAnalysisDesign:
     @property
     def n_total(self) -> int:
         """Number of patients over all trials and both arms."""
+        assert self.n2 is not None  # set to n1 when not given
         return int(sum(self.n1) + sum(self.n2))
 
     @property
@@ -141,6 +142,7 @@ class MetaAnalysisDesign:
 
     def to_dict(self) -> dict[str, Any]:
         """A plain JSON/YAML-ready dictionary that :meth:`from_dict` turns back into the design."""
+        assert self.n2 is not None  # set to n1 when not given
         return {"type": "MetaAnalysisDesign", "n1": list(self.n1), "n2": list(self.n2),
                 "effect": self.effect, "tau": self.tau,
                 "p_publish_significant": self.p_publish_significant,

@@ -90,6 +90,8 @@ class SidedFromAlternative:
     ``sided`` is 1 or 2, rpact's convention.
     """
 
+    alternative: str
+
     @property
     def sided(self) -> int:
         """2 for a two-sided test, 1 for a one-sided one (rpact's ``sided``)."""

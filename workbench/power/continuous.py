@@ -197,12 +197,14 @@ def power_ancova(
         raise InvalidParameterError(
             f"an ANCOVA needs at least 4 patients in all; got n1 = {n1:g}, n2 = {n2:g}.")
     if solve == "n":
+        assert effect_size is not None  # given when solving for n
         check_direction(alternative, effect_size, power,
                         h1=f"mean1 - mean2 {'>' if alternative == 'greater' else '<'} 0",
                         assumed=f"effect_size = {effect_size:g}")
+        assumed = effect_size
 
         def f(n2_):
-            return _ancova_power(effect_size, rho, r * n2_, n2_, alpha, alternative)
+            return _ancova_power(assumed, rho, r * n2_, n2_, alpha, alternative)
         lo = max(2.0, 4.0 / (1 + r)) + 1e-9
         z = stats.norm.ppf(1 - alpha / sides(alternative)) + stats.norm.ppf(power)
         guess = z * z * (1 - rho * rho) * (1 + 1 / r) / effect_size ** 2

@@ -151,6 +151,7 @@ def _(design: SurvivalDesign, test: str, alpha: float, alternative: str):
 def _binary_rates(design: BinaryDesign) -> tuple[float, float, float, float]:
     """Rates and sizes the planned test compares: (p1, p2, n1, n2), experimental first."""
     a, c = design.arms[design.experimental_index], design.arms[design.control_index]
+    assert a.p is not None and c.p is not None  # set for every constructed arm
     da, dc = design.arm_dropout(a), design.arm_dropout(c)
     if design.missing in ("nri", "both"):
         bad_a = 0.0 if design.higher_is_better else da
@@ -212,6 +213,7 @@ def _(design: SurvivalDesign, test, alpha, alternative, power):
 @closed_form_n_total.register
 def _(design: BinaryDesign, test, alpha, alternative, power):
     a, c = design.arms[design.experimental_index], design.arms[design.control_index]
+    assert a.p is not None and c.p is not None  # set for every constructed arm
     da, dc = design.arm_dropout(a), design.arm_dropout(c)
     bad_a, bad_c = (0.0, 0.0) if design.higher_is_better else (da, dc)
     p1, p2 = a.p * (1 - da) + bad_a, c.p * (1 - dc) + bad_c  # rates under non-responder imputation
@@ -269,6 +271,7 @@ def _reject(out: dict[str, np.ndarray], alpha: float, alternative: str) -> np.nd
     """Rejections per replicate (a NaN statistic is never a rejection)."""
     z = out["z"]
     sides = _SIDES[alternative]
+    q: np.ndarray | float
     if "df" in out:
         q = special.stdtrit(out["df"], 1 - alpha / sides)
     else:

@@ -144,7 +144,8 @@ def simulate_binary_counts(design: BinaryDesign, n_reps: int, *, rng=None) -> Bi
     n_reps = check_int("n_reps", n_reps, minimum=1)
     streams = as_generator(rng).spawn(len(design.arms))
     T = design.endpoint_week
-    out = {k: [] for k in ("latent", "nri", "obs", "comp", "switched")}
+    out: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("latent", "nri", "obs", "comp", "switched")}
     for g, arm in zip(streams, design.arms, strict=True):
         d = design.arm_dropout(arm)
         if arm.switch is not None:
@@ -152,6 +153,7 @@ def simulate_binary_counts(design: BinaryDesign, n_reps: int, *, rng=None) -> Bi
             r, a, b = sw.response, sw.remission_responders, sw.remission_switched
             early = d * arm.switch.response_week / T  # drop-out before the stage-1 assessment
         else:
+            assert arm.p is not None  # set for every constructed arm
             r, a, b, early = 1.0, arm.p, arm.p, 0.0
         # cells: response R (0/1) x latent outcome Y (0/1)
         #        x {completer, late drop-out, early drop-out}
@@ -306,10 +308,12 @@ def _exact(design: BinaryDesign, gen: np.random.Generator) -> dict[str, np.ndarr
     """Patient columns with the expected number of NRI events in each arm."""
     good = design.higher_is_better
     T = design.endpoint_week
-    pieces = {k: [] for k in ("stage1_response", "switched", "dropped_out", "dropout_week",
-                              "outcome_latent")}
+    pieces: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("stage1_response", "switched", "dropped_out", "dropout_week",
+                        "outcome_latent")}
     for g, arm in zip(gen.spawn(len(design.arms)), design.arms, strict=True):
         n, p, d = arm.n, arm.p, design.arm_dropout(arm)
+        assert p is not None  # set for every constructed arm
         rate_nri = p * (1 - d) + (0.0 if good else d)
         x = min(n, _round_half_up(n * rate_nri))
         latent = np.zeros(n, dtype=bool)

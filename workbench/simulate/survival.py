@@ -87,7 +87,8 @@ def simulate_survival(design: SurvivalDesign, *, rng=None) -> pd.DataFrame:
     """
     sims = simulate_survival_arrays(design, 1, rng=rng)
     lost = sims.lost[0]
-    reason = np.where(sims.event[0], None,
+    # numpy's stubs take no None as a value, np.where does (an object array)
+    reason = np.where(sims.event[0], None,  # type: ignore[call-overload]
                       np.where(lost, CENSORING_REASONS[1], CENSORING_REASONS[0]))
     names = np.asarray(design.arm_names, dtype=object)
     df = pd.DataFrame(

@@ -192,7 +192,7 @@ def mmrm(data: pd.DataFrame, *, outcome: str, group: str, visit: str, subject: s
     has_base = base is not None
     names = ["intercept", f"{group}[{long.comparison}]"]
     names += [f"{visit}[{v:g}]" for v in visits[1:]]
-    if has_base:
+    if baseline is not None:  # has_base
         names.append(baseline)
     names += [f"{group}[{long.comparison}]:{visit}[{v:g}]" for v in visits[1:]]
     if has_base and baseline_by_visit:

@@ -460,6 +460,7 @@ def mantel_haenszel(data: pd.DataFrame, *, events1: str, n1: str, events2: str, 
     es = effect_sizes(data, measure=measure, study=study, events1=events1, n1=n1,
                       events2=events2, n2=n2, add=add, to=to)
     c = es.counts
+    assert c is not None  # binary measures keep their counts
     return mh_result(c["events1"], c["n1"], c["events2"], c["n2"], measure, es.study,
                      conf_level=conf_level, correct=bool(correct), add=add, to=to,
                      columns=(events1, events2))

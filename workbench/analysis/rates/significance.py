@@ -163,7 +163,9 @@ def fisher_exact_test(data=None, *, outcome="outcome", group="arm", events=None,
                     reference=reference, missing=missing, higher_is_better=higher_is_better)
     if t.k == 2:
         x1, n1, x2, n2 = two_arm_counts(t, "fisher_exact_test()")
-        p = float(stats.fisher_exact([[x1, n1 - x1], [x2, n2 - x2]]).pvalue)
+        # scipy-stubs ask for an array; fisher_exact takes any 2 x 2 array-like
+        table = [[x1, n1 - x1], [x2, n2 - x2]]
+        p = float(stats.fisher_exact(table).pvalue)  # type: ignore[arg-type]
         est, lo, hi = fisher_odds_ratio(x1, n1, x2, n2, conf_level)
         return FisherTest(min(1.0, p), est, lo, hi, 2, conf_level)
     return FisherTest(_fisher_2xk_p(t.x, t.n), math.nan, math.nan, math.nan, t.k, conf_level)
@@ -172,7 +174,8 @@ def fisher_exact_test(data=None, *, outcome="outcome", group="arm", events=None,
 def pair_p_value(x1, n1, x2, n2, test: str) -> float:
     """Two-sided p-value of one pair of arms by ``test`` (one of :data:`PAIRWISE_TESTS`)."""
     if test == "fisher":
-        return min(1.0, float(stats.fisher_exact([[x1, n1 - x1], [x2, n2 - x2]]).pvalue))
+        table = [[x1, n1 - x1], [x2, n2 - x2]]  # an array-like, as fisher_exact takes
+        return min(1.0, float(stats.fisher_exact(table).pvalue))  # type: ignore[arg-type]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StatisticalWarning)
         return chisq_result(np.array([x1, x2]), np.array([n1, n2]), test == "chisq-yates").p_value
@@ -182,13 +185,13 @@ def adjust_p_values(p: Sequence[float], method: str) -> np.ndarray:
     """Multiplicity-adjusted p-values (statsmodels ``multipletests`` names); NaN stays NaN."""
     from statsmodels.stats.multitest import multipletests
 
-    p = np.asarray(p, dtype=float)
-    if method == "none" or len(p) == 0:
-        return p.copy()
-    ok = ~np.isnan(p)
-    out = np.full(len(p), np.nan)
+    arr = np.asarray(p, dtype=float)
+    if method == "none" or len(arr) == 0:
+        return arr.copy()
+    ok = ~np.isnan(arr)
+    out = np.full(len(arr), np.nan)
     if ok.any():
-        out[ok] = multipletests(p[ok], method=method)[1]
+        out[ok] = multipletests(arr[ok], method=method)[1]
     return out
 
 

@@ -179,13 +179,14 @@ def _monitor_boundaries(design: GroupSequentialDesign, t: np.ndarray, final: boo
         absorbing = np.where(np.isnan(fixed_fut), -math.inf, fixed_fut)
     fut = fixed_fut if fixed_fut is not None else np.full(m, math.nan)
     if design.type_of_design in CLASSICAL_TYPES:
-        rates = list(t)
+        reached = list(t)
         if final:
-            rates = list(np.asarray(rates) / rates[-1])
+            reached = list(np.asarray(reached) / reached[-1])
         else:
-            rates += [r for r in design.information_rates if r > rates[-1] + 1e-12]
-        rates = np.asarray(rates)
+            reached += [r for r in design.information_rates if r > reached[-1] + 1e-12]
+        rates = np.asarray(reached)
         delta = {"OF": 0.0, "P": 0.5}.get(design.type_of_design, design.delta_wt)
+        assert delta is not None  # a WT design has its delta_wt
         full_abs = None
         if absorbing is not None:
             full_abs = np.full(len(rates), -math.inf)
@@ -205,6 +206,7 @@ def _monitor_boundaries(design: GroupSequentialDesign, t: np.ndarray, final: boo
             cum_beta = spending_function(design.futility, design.beta, np.minimum(t, 1.0),
                                          gamma=design.futility_gamma, rho=design.futility_rho)
             cum_beta, skip = _monitor_skip(design, cum_beta, m)
+            assert design.beta_spending_shift is not None  # set with futility spending
             drift = math.sqrt(design.beta_spending_shift)
             _, crit2, fut = spend_futility_two(crit, cum_alpha, cum_beta, t, drift, binding,
                                                 skip, final)

@@ -168,6 +168,9 @@ def _time_for_events(fraction: float, accrual_time, hazards, dropout, r, upper: 
 class _SubjectsCeiling:
     """``max_subjects_ceiling`` of the group-sequential sample sizes."""
 
+    max_subjects1: float
+    max_subjects2: float
+
     @property
     def max_subjects_ceiling(self) -> int:
         """Subjects rounded up in each arm, then added."""
