@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.polynomial.legendre import leggauss
@@ -91,7 +90,7 @@ def _grid_points(mu: float, lo: float, hi: float, r: int) -> np.ndarray:
     x[right] = 3.0 + 4.0 * np.log(r / (6.0 * r - i[right]))
     x += mu
     inside = x[(x > lo) & (x < hi)]
-    parts: list[Any] = []
+    parts: list[np.ndarray | list[float]] = []
     if lo > x[0]:
         parts.append([lo])
     parts.append(inside)
