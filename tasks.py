@@ -3,6 +3,7 @@
 
     python3 tasks.py run    # create .venv, install, run the T1 job (simulate, analyse, notebook, report)
     python3 tasks.py test   # create .venv, install, run the test suite (extra args go to pytest)
+    python3 tasks.py lint   # create .venv, install, run ruff (style, docstrings) and mypy (types)
     python3 tasks.py lab    # open the notebooks in JupyterLab from the project environment
     python3 tasks.py setup  # only create/update .venv
 
@@ -59,6 +60,16 @@ def main(argv: list[str]) -> int:
             _run(PY, "-m", "workbench", "report", "t1", "--out", "output/t1", *rest, env=env)
         elif task == "test":
             _run(PY, "-m", "pytest", "-q", *rest, env=env)
+        elif task == "lint":
+            # both run, so that one report shows every finding; the task fails if either does
+            checks = [[PY, "-m", "ruff", "check", "workbench", "tests", *rest], [PY, "-m", "mypy"]]
+            failed = 0
+            for cmd in checks:
+                try:
+                    _run(*cmd, env=env)
+                except subprocess.CalledProcessError as exc:
+                    failed = failed or exc.returncode or 1
+            return failed
         elif task == "lab":
             # the kernel registered inside .venv wins over any "python3" kernel in the user's folders
             env["JUPYTER_PREFER_ENV_PATH"] = "1"

@@ -1,1 +1,1 @@
-"""The test suite; a package so that test modules import their shared helpers as ``tests.helpers``."""
+"""The test suite; a package so that test modules import shared helpers as ``tests.helpers``."""

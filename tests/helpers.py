@@ -173,9 +173,10 @@ def assert_close(actual, expected, rel: float = RTOL, abs: float = ATOL) -> None
     strings "Inf", "-Inf", "NaN"; its elements are compared with ``actual`` flattened.
     """
     got = np.atleast_1d(np.asarray(actual, dtype=float))
-    exp = np.atleast_1d(np.asarray([r_value(v) for v in np.ravel(np.asarray(expected, dtype=object))]))
+    exp = np.atleast_1d(np.asarray([r_value(v)
+                                    for v in np.ravel(np.asarray(expected, dtype=object))]))
     assert got.shape == exp.shape, (got, exp)
-    for g, e in zip(got, exp):
+    for g, e in zip(got, exp, strict=True):
         if math.isnan(e):
             assert math.isnan(g), (got, exp)
         elif math.isinf(e):

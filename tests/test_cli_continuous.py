@@ -207,7 +207,7 @@ def test_missing_outcomes_are_counted(capsys, tmp_path):
     assert out["ttest"]["df"] == approx(ref.df)
 
 
-# ------------------------------------------------------------------ other data than the reference ----
+# ------------------------------------------------------------- other data than the reference ----
 def _gls_by_hand(d, *, outcome, group, visit, subject, baseline, reference):
     """Independent MMRM as nlme::gls (corSymm + varIdent by visit, REML) on the rows after the
     first visit (as R's ``d[d$week > 0, ]``) or on all rows without a baseline: the REML

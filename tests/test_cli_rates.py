@@ -63,7 +63,8 @@ def test_counts_json_has_the_promised_keys_and_r_values(capsys):
     assert c["p_chisq_yates"] == pytest.approx(o["prop_test_2sample"]["yates"]["p"], abs=PTOL)
     assert c["p_fisher"] == pytest.approx(o["fisher"]["p"], abs=PTOL)
     assert c["p_holm"] == pytest.approx(o["prop_test_2sample"]["yates"]["p"], abs=PTOL)
-    assert_close(out["overall"]["statistic"], o["prop_test_2sample"]["no_correction"]["statistic_X_squared"])
+    assert_close(out["overall"]["statistic"],
+                 o["prop_test_2sample"]["no_correction"]["statistic_X_squared"])
     assert out["overall"]["df"] == 1
 
 
@@ -104,7 +105,7 @@ def test_noninferiority_matches_r_and_rpact(capsys):
 
 def test_three_arms_overall_and_holm_match_r(capsys):
     i = T3["inputs"]
-    counts = ",".join(f"{x}/{n}" for x, n in zip(i["x"], i["n"]))
+    counts = ",".join(f"{x}/{n}" for x, n in zip(i["x"], i["n"], strict=True))
     out = run_json(capsys, "--counts", counts)
     assert_close(out["overall"]["statistic"], T3["outputs"]["chisq_test"]["statistic_X_squared"])
     assert out["overall"]["df"] == 2
@@ -116,7 +117,8 @@ def test_three_arms_overall_and_holm_match_r(capsys):
         for c in out["comparisons"]:
             name = f"{c['reference']}_vs_{c['group']}"
             assert c["p_holm"] == pytest.approx(pw[key]["p"][name], abs=PTOL)
-            assert c["p_chisq"] == pytest.approx(pw["unadjusted_no_correction"]["p"][name], abs=PTOL)
+            assert c["p_chisq"] == pytest.approx(pw["unadjusted_no_correction"]["p"][name],
+                                                 abs=PTOL)
             assert c["p_chisq_yates"] == pytest.approx(pw["unadjusted_yates"]["p"][name], abs=PTOL)
 
 
@@ -126,7 +128,8 @@ def test_csv_input_reproduces_the_reference(capsys):
     c = out["comparisons"][0]
     assert (c["group"], c["reference"]) == ("pdt", "fluoxetine")
     assert_close(c["risk_difference"], T4["outputs"]["risk_difference"]["rd"])
-    assert_close(c["rd_ci_lower"], T4["outputs"]["risk_difference"]["newcombe_hybrid_score"]["lower"])
+    assert_close(c["rd_ci_lower"],
+                 T4["outputs"]["risk_difference"]["newcombe_hybrid_score"]["lower"])
     assert c["p_fisher"] == pytest.approx(T4["outputs"]["fisher"]["p"], abs=PTOL)
     t5 = run_json(capsys, str(DATA / "t5.csv"), "--outcome", "outcome_nri", "--group", "arm",
                   "--reference", "cbt", "--margin", "-0.1")
@@ -218,7 +221,8 @@ def r_prop_test_p(x, n, correct):
         yates = min(0.5, abs(x[0] / n[0] - x[1] / n[1]) / (1 / n[0] + 1 / n[1]))
     p = sum(x) / sum(n)
     stat = sum((abs(o - e) - yates) ** 2 / e
-               for xi, ni in zip(x, n) for o, e in ((xi, ni * p), (ni - xi, ni * (1 - p))))
+               for xi, ni in zip(x, n, strict=True)
+               for o, e in ((xi, ni * p), (ni - xi, ni * (1 - p))))
     return float(chi2.sf(stat, len(x) - 1))
 
 
@@ -229,7 +233,8 @@ def test_three_arm_holm_is_r_pairwise_prop_test_on_any_reference(capsys):
     x, n = [12, 20, 30], [40, 42, 45]
     pairs = [(1, 0), (2, 0), (2, 1)]
     raw = [r_prop_test_p([x[g], x[r]], [n[g], n[r]], True) for g, r in pairs]
-    holm = dict(zip([frozenset(p) for p in pairs], multipletests(raw, method="holm")[1]))
+    holm = dict(zip([frozenset(p) for p in pairs], multipletests(raw, method="holm")[1],
+                    strict=True))
     # a family of two (the comparisons with arm 1 only) would give other values here
     assert multipletests(raw[:2], method="holm")[1] != pytest.approx(
         [holm[frozenset(p)] for p in pairs[:2]], abs=1e-3)
@@ -283,7 +288,8 @@ def test_conf_level_and_its_alias(capsys):
     default = run_json(capsys, *argv[1:])
     assert new == old
     width = [a["ci_upper"] - a["ci_lower"] for a in new["arms"]]
-    assert all(w < d["ci_upper"] - d["ci_lower"] for w, d in zip(width, default["arms"]))
+    assert all(w < d["ci_upper"] - d["ci_lower"]
+               for w, d in zip(width, default["arms"], strict=True))
     main(["rates", *argv[1:-1], "--conf-level", "0.9"])
     assert "90% CI" in capsys.readouterr().out
 

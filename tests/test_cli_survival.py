@@ -55,7 +55,7 @@ def test_json_matches_r(capsys, case_id, ci):
     expected_km = [(name.split("=")[-1], i, r) for name, r in at.items()
                    for i in range(len(r["time"]))]
     assert len(out["km"]) == len(expected_km)
-    for row, (group, i, r) in zip(out["km"], expected_km):
+    for row, (group, i, r) in zip(out["km"], expected_km, strict=True):
         assert row["group"] == group
         for key, rkey in [("time", "time"), ("n_risk", "n_risk"), ("survival", "surv"),
                           ("se", "std_err_surv"), ("ci_lower", "lower95"),

@@ -69,19 +69,21 @@ def test_t3_switch_rules_hit_the_published_final_rates():
     assert plac.switch.final_rate == pytest.approx(0.20, abs=1e-12)
     rules = solve_switch_stages([0.25, 0.20], response=(0.5, 0.4), remission_responders=(0.4, 0.3),
                                 switch_to=["venlafaxine", "placebo"])
-    other = dataclasses.replace(d, arms=(d.arms[0], *(dataclasses.replace(a, p=None, switch=r)
-                                                      for a, r in zip(d.arms[1:], rules))))
+    switched = (dataclasses.replace(a, p=None, switch=r)
+                for a, r in zip(d.arms[1:], rules, strict=True))
+    other = dataclasses.replace(d, arms=(d.arms[0], *switched))
     assert other.arms[1].switch.response == 0.5 and other.arms[1].p == pytest.approx(0.25)
 
 
 @pytest.mark.parametrize("unknown", ["response", "remission_responders", "remission_switched"])
 def test_solve_switch_stages_round_trip(unknown):
-    truth = [SwitchRule(0.35, 0.5, 0.1154), SwitchRule(0.4, 0.45, 0.12), SwitchRule(0.3, 0.45, 0.09)]
+    truth = [SwitchRule(0.35, 0.5, 0.1154), SwitchRule(0.4, 0.45, 0.12),
+             SwitchRule(0.3, 0.45, 0.09)]
     finals = [t.final_rate for t in truth]
     given = {k: [getattr(t, k) for t in truth]
              for k in ("response", "remission_responders", "remission_switched") if k != unknown}
     rules = solve_switch_stages(finals, **given, switch_to=["a", "b", "c"])
-    for rule, t in zip(rules, truth):
+    for rule, t in zip(rules, truth, strict=True):
         assert getattr(rule, unknown) == pytest.approx(getattr(t, unknown), abs=1e-12)
         assert rule.final_rate == pytest.approx(t.final_rate, abs=1e-14)
     assert [r.switch_to for r in rules] == ["a", "b", "c"]

@@ -51,7 +51,8 @@ def test_from_dict_friendly_specs():
             "arms": [
                 {"name": "x", "n": 10, "event_time": {"probability": 0.27, "time": 48}},
                 {"name": "y", "n": 12, "event_time": {"median": 20}},
-                {"name": "z", "n": 12, "event_time": {"distribution": "weibull", "shape": 2, "median": 20}},
+                {"name": "z", "n": 12,
+                 "event_time": {"distribution": "weibull", "shape": 2, "median": 20}},
             ],
             "dropout_probability": 0.1,
             "dropout_time": 12,
@@ -78,7 +79,8 @@ def test_distribution_formulas():
 
 
 def test_sizes_and_allocation():
-    d = SurvivalDesign.from_probabilities({"e": 0.27, "c": 0.47}, at=48, n_total=148, allocation_ratio=2)
+    d = SurvivalDesign.from_probabilities({"e": 0.27, "c": 0.47}, at=48, n_total=148,
+                                          allocation_ratio=2)
     assert d.n_per_arm == [99, 49]
     assert d.with_total(92).n_per_arm == [62, 30]  # 92 * 99/148 = 61.5
     assert d.with_total(90, allocation_ratio=2).n_per_arm == [60, 30]
@@ -148,5 +150,6 @@ def test_no_loss_to_follow_up_as_a_probability():
     # 10% by 48 months is the hazard -log(0.9)/48
     assert SurvivalDesign.dropout_from_probability(0.1, 48) == pytest.approx(-math.log(0.9) / 48)
     for bad in (-0.1, 1.0, float("nan"), "0.1"):
-        with pytest.raises(InvalidParameterError, match=r"dropout_probability` must be in \[0, 1\)"):
+        with pytest.raises(InvalidParameterError,
+                           match=r"dropout_probability` must be in \[0, 1\)"):
             SurvivalDesign.dropout_from_probability(bad, 48)

@@ -31,7 +31,8 @@ MAX_LINES = 1200
 def _modules():
     for path in sorted(PACKAGE.rglob("*.py")):
         parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
-        yield path, ".".join(parts[:-1] if parts[-1] == "__init__" else parts), path.name == "__init__.py"
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        yield path, name, path.name == "__init__.py"
 
 
 def _layer(module: str) -> int | None:
@@ -94,12 +95,13 @@ def test_no_module_imports_another_modules_private_names():
 
 def test_long_modules_say_why():
     long = []
-    for path, module, _ in _modules():
+    for path, _module, _ in _modules():
         text = path.read_text()
         doc = ast.get_docstring(ast.parse(text)) or ""
         if text.count("\n") > MAX_LINES and "Long by design:" not in doc:
             long.append(f"{path.relative_to(PACKAGE.parent)} ({text.count(chr(10))} lines)")
-    assert not long, "split these or say 'Long by design:' in the module docstring: " + ", ".join(long)
+    assert not long, ("split these or say 'Long by design:' in the module docstring: "
+                      + ", ".join(long))
 
 
 def test_no_class_name_switches():

@@ -304,7 +304,8 @@ def test_smd_matches_escalc_on_hamd_data():
                           n2="n0")
         ref = out[key]["metafor_escalc_SMD"]
         assert close(es.yi[0], ref["yi"]) and close(es.vi[0], ref["vi"])
-        yi, vi = smd_effect_sizes(g.mean()[0], g.std()[0], g.size()[0], g.mean()[1], g.std()[1], g.size()[1])
+        yi, vi = smd_effect_sizes(g.mean()[0], g.std()[0], g.size()[0],
+                                  g.mean()[1], g.std()[1], g.size()[1])
         assert close(yi[0], -ref["yi"])  # swapping the groups flips the sign
 
 

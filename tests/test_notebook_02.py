@@ -22,7 +22,8 @@ def test_t4_from_the_synthetic_data(tmp_path):
     ref = RATES["T4_remission_pdt_vs_fluoxetine"]["outputs"]
     rates = rec["rates"].set_index("group")
     assert (rates.loc["pdt", "events"], rates.loc["pdt", "n"]) == (14, 25)
-    assert rates.loc["pdt", "ci_lower"] == pytest.approx(ref["per_arm"]["arm1"]["wilson"]["lower"], rel=1e-6)
+    assert rates.loc["pdt", "ci_lower"] == pytest.approx(ref["per_arm"]["arm1"]["wilson"]["lower"],
+                                                         rel=1e-6)
     assert rec["risk_difference"] == pytest.approx(ref["risk_difference"]["rd"], rel=1e-6)
     assert rec["risk_difference_ci"] == pytest.approx(
         [ref["risk_difference"]["newcombe_hybrid_score"]["lower"],
@@ -42,7 +43,8 @@ def test_t4_from_the_synthetic_data(tmp_path):
     assert list(forest["trial"]) == ["T2", "T3", "T3", "T4", "T5", "T6"]
     t2 = RATES["T2_still_depressed_combination_vs_clomipramine"]["outputs"]["risk_difference"]
     assert forest.iloc[0]["estimate"] == pytest.approx(-t2["rd"], rel=1e-9)
-    assert forest.iloc[0]["ci_lower"] == pytest.approx(-t2["newcombe_hybrid_score"]["upper"], rel=1e-9)
+    assert forest.iloc[0]["ci_lower"] == pytest.approx(-t2["newcombe_hybrid_score"]["upper"],
+                                                       rel=1e-9)
     # simulated power within Monte Carlo error of the closed form (4 SE, plus 0.03 for the normal
     # approximation at 25 patients per arm)
     sim = rec["simulated_power"]

@@ -134,7 +134,7 @@ def test_rates_arrays_equal_chi_square():
 
     x1, x2 = np.array([11, 20, 3]), np.array([24, 10, 9])
     res = rates_arrays(x1, 41, x2, 51)
-    for a, b, chi in zip(x1, x2, res.chisq):
+    for a, b, chi in zip(x1, x2, res.chisq, strict=True):
         ref = chi2_contingency([[a, 41 - a], [b, 51 - b]], correction=False)[0]
         assert chi == pytest.approx(ref, rel=1e-12)
 

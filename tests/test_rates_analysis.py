@@ -53,7 +53,8 @@ def out(cid):
 
 # ---------------------------------------------------------------------------- per-arm rates
 @pytest.mark.parametrize("cid", list(CASES))
-@pytest.mark.parametrize("method,key", [("wilson", "wilson"), ("clopper-pearson", "clopper_pearson"),
+@pytest.mark.parametrize("method,key", [("wilson", "wilson"),
+                                        ("clopper-pearson", "clopper_pearson"),
                                         ("wilson-cc", "wilson_cc")])
 def test_arm_rate_intervals_match_r(cid, method, key):
     i = CASES[cid]["inputs"]
@@ -361,7 +362,7 @@ def test_swapping_arms_flips_the_sign():
 # ---------------------------------------------------------------------------- DataFrame input
 def patient_rows(x, n, labels, outcome="remitted", group="arm"):
     rows = []
-    for lab, xi, ni in zip(labels, x, n):
+    for lab, xi, ni in zip(labels, x, n, strict=True):
         rows += [{group: lab, outcome: 1}] * xi + [{group: lab, outcome: 0}] * (ni - xi)
     return pd.DataFrame(rows)
 
@@ -415,7 +416,8 @@ def test_logistic_regression_adjusts_for_a_confounder():
     sev = rng.normal(size=n)
     arm = np.where(rng.random(n) < 1 / (1 + np.exp(-sev)), "b", "a")  # imbalanced severity
     y = (rng.random(n) < 1 / (1 + np.exp(-(-0.5 + 0.0 * (arm == "b") - 1.5 * sev)))).astype(int)
-    df = pd.DataFrame({"arm": arm, "outcome": y, "severity": sev, "site": rng.choice(["x", "y"], n)})
+    df = pd.DataFrame({"arm": arm, "outcome": y, "severity": sev,
+                       "site": rng.choice(["x", "y"], n)})
     crude = R.logistic_regression(df).group_effects.iloc[0]
     adj = R.logistic_regression(df, covariates=["severity", "site"])
     g = adj.group_effects.iloc[0]
@@ -486,16 +488,16 @@ def test_two_proportion_pvalues_agree_with_scalar_tests():
     x1, x2 = rng.integers(1, 30, 50), rng.integers(1, 30, 50)
     for test, f in (("chisq", "chisq"), ("chisq-yates", "chisq-yates")):
         p = R.two_proportion_pvalues(x1, 37, x2, 40, test=test)
-        ref = [S.pair_p_value(int(a), 37, int(b), 40, f) for a, b in zip(x1, x2)]
+        ref = [S.pair_p_value(int(a), 37, int(b), 40, f) for a, b in zip(x1, x2, strict=True)]
         np.testing.assert_allclose(p, ref, rtol=1e-10)
         # and against scipy's chi-square test of each 2 x 2 table (Yates as R's prop.test: scipy
         # caps the correction at |O - E| as R does)
         sp = [stats.chi2_contingency([[a, 37 - a], [b, 40 - b]], correction=f == "chisq-yates")[1]
-              for a, b in zip(x1, x2)]
+              for a, b in zip(x1, x2, strict=True)]
         np.testing.assert_allclose(p, sp, rtol=1e-10)
     p = R.two_proportion_pvalues(x1, 117, x2, 116, test="farrington-manning", margin=-0.1)
     ref = [R.noninferiority_test(events=[int(a), int(b)], totals=[117, 116], margin=-0.1,
-                                 reference="arm2").p_value for a, b in zip(x1, x2)]
+                                 reference="arm2").p_value for a, b in zip(x1, x2, strict=True)]
     np.testing.assert_allclose(p, ref, rtol=1e-9)
 
 

@@ -117,8 +117,9 @@ def test_every_data_file_belongs_to_a_case():
 
 
 def test_a_missing_case_id_is_a_clear_error(ref_case):
-    with pytest.raises(MissingCaseError, match="no case 'nope' in tests/reference/logrank_cox.json; "
-                                                "its cases are: ds1_maintenance_n92_ties"):
+    with pytest.raises(MissingCaseError,
+                       match="no case 'nope' in tests/reference/logrank_cox.json; "
+                             "its cases are: ds1_maintenance_n92_ties"):
         ref_case("logrank_cox", "nope")
     with pytest.raises(KeyError):  # still a KeyError for code that expects one
         reference_cases("logrank_cox.json")["nope"]
@@ -142,8 +143,9 @@ def test_no_text_points_outside_the_repository():
     (tests/reference/r/...), never a path on someone's machine or a sibling checkout."""
     root = REFERENCE_DIR.parents[1]
     outside = re.compile(r"\.\./shared|/work/|shared/reference")
-    files = [root / "README.md", *(p for d in ("tests", "workbench", "docs")
-                                   for p in (root / d).rglob("*") if p.suffix in {".py", ".md", ".R"})]
+    files = [root / "README.md",
+             *(p for d in ("tests", "workbench", "docs")
+               for p in (root / d).rglob("*") if p.suffix in {".py", ".md", ".R"})]
     hits = [f"{p.relative_to(root)}:{i}" for p in files if p.name != "test_reference_files.py"
             for i, line in enumerate(p.read_text().splitlines(), 1) if outside.search(line)]
     assert not hits, hits

@@ -359,7 +359,7 @@ def test_sample_size_survival_matches_rpact_test_suite(theta_h0, ratio, ref):
            [s.expected_events_h0, s.expected_events_h01, s.expected_events_h1],
            list(s.subjects_per_look), s.expected_subjects_h1,
            list(s.critical_values_effect_scale))
-    for mine, want in zip(got, ref):
+    for mine, want in zip(got, ref, strict=True):
         np.testing.assert_allclose(mine, want, rtol=1e-7)
 
 
@@ -382,7 +382,7 @@ def test_sample_size_rates_matches_rpact_test_suite(p1, p2, margin, ratio, ref):
     s = sample_size_rates_sequential(d, p1=p1, p2=p2, margin=margin, allocation_ratio=ratio)
     got = (s.max_subjects, s.expected_subjects_h0, s.expected_subjects_h01,
            s.expected_subjects_h1, list(s.critical_values_effect_scale))
-    for mine, want in zip(got, ref):
+    for mine, want in zip(got, ref, strict=True):
         np.testing.assert_allclose(mine, want, rtol=1e-7)
     assert s.direction_upper
 
@@ -990,7 +990,8 @@ def test_cli_power_kmax_per_stage_keys_match_rpact(capsys):
     events = [65 / 3, 130 / 3, 65.0]
     assert res["events_per_stage"] == pytest.approx(events, rel=1e-12)
     assert res["critical_values_effect"] == pytest.approx(
-        [math.exp(-c * 2 / math.sqrt(e)) for c, e in zip(o["criticalValuesDesign"], events)],
+        [math.exp(-c * 2 / math.sqrt(e))
+         for c, e in zip(o["criticalValuesDesign"], events, strict=True)],
         abs=1e-7)
 
 
@@ -1092,7 +1093,7 @@ def test_cli_monitor(capsys):
     t = [22 / 65, 41 / 65]
     c = _bounds_two_looks([2 * (1 - stats_norm_cdf(Z_OF / math.sqrt(x))) for x in t], t)
     se = [2 / math.sqrt(22), 2 / math.sqrt(41)]
-    expected = [math.exp(z * e + ck * e) for z, e, ck in zip([-1.2, -2.9], se, c)]
+    expected = [math.exp(z * e + ck * e) for z, e, ck in zip([-1.2, -2.9], se, c, strict=True)]
     assert res["rci_upper"] == pytest.approx(expected, rel=1e-6)
 
 

@@ -46,7 +46,8 @@ def test_event_probability_with_dropout_matches_closed_form():
 def test_calendar_follow_up_counts_after_accrual():
     # accrual 24, follow-up 12 after accrual: admin follow-up = 36 - entry, uniform on [12, 36]
     d = SurvivalDesign.from_probabilities(
-        {"a": 0.3, "b": 0.5}, at=12, n_total=200, accrual_time=24, follow_up=12, follow_up_type="calendar"
+        {"a": 0.3, "b": 0.5}, at=12, n_total=200, accrual_time=24, follow_up=12,
+        follow_up_type="calendar"
     )
     sims = simulate_arrays(d, 200, rng=1)
     assert np.allclose(sims.admin_time, 36 - sims.entry)
@@ -108,7 +109,8 @@ def test_adam_shape():
         assert col in adtte.columns
     assert (adtte["CNSR"] == 1 - df["event"]).all()
     assert (adtte.loc[adtte["CNSR"] == 1, "EVNTDESC"] == "").all()
-    assert set(adtte.loc[adtte["CNSR"] == 1, "CNSDTDSC"]) <= {"END OF FOLLOW-UP", "LOST TO FOLLOW-UP"}
+    assert set(adtte.loc[adtte["CNSR"] == 1, "CNSDTDSC"]) <= {"END OF FOLLOW-UP",
+                                                              "LOST TO FOLLOW-UP"}
 
 
 def test_bad_arguments():
@@ -125,8 +127,8 @@ def test_t1_synthetic_data_regenerates_byte_for_byte(tmp_path):
     import sys
 
     folder = ROOT / "synthetic_data" / "t1_recurrence"
-    subprocess.run([sys.executable, str(folder / "generate.py"), "--out", str(tmp_path)], check=True,
-                   capture_output=True)
+    subprocess.run([sys.executable, str(folder / "generate.py"), "--out", str(tmp_path)],
+                   check=True, capture_output=True)
     for name in ["patients.csv", "adsl.csv", "adtte.csv", "dictionary.csv", "design.yaml"]:
         assert (tmp_path / name).read_bytes() == (folder / name).read_bytes(), name
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "patients.parquet"),
@@ -140,7 +142,8 @@ def test_simulate_command_writes_reproducible_files(tmp_path, capsys):
     # the design file written beside the data reproduces the data
     design_file = tmp_path / "a" / "design.yaml"
     assert main(["simulate", str(design_file), "--seed", "3", "--out", str(tmp_path / "b")]) == 0
-    assert (tmp_path / "a" / "patients.csv").read_bytes() == (tmp_path / "b" / "patients.csv").read_bytes()
+    first, second = tmp_path / "a" / "patients.csv", tmp_path / "b" / "patients.csv"
+    assert first.read_bytes() == second.read_bytes()
     assert main(["simulate", str(tmp_path / "missing.yaml"), "--out", str(tmp_path / "c")]) == 2
     assert "design" in capsys.readouterr().err
     bad = tmp_path / "bad.yaml"
@@ -151,7 +154,8 @@ def test_simulate_command_writes_reproducible_files(tmp_path, capsys):
     assert not (tmp_path / "d").exists()
 
 
-@pytest.mark.parametrize("design_file", ["t2_t6_remission/t4_design.yaml", "continuous/t7_design.yaml"])
+@pytest.mark.parametrize("design_file", ["t2_t6_remission/t4_design.yaml",
+                                         "continuous/t7_design.yaml"])
 def test_simulate_command_reads_other_design_types(tmp_path, design_file):
     from workbench.cli import main
 

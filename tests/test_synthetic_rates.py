@@ -39,11 +39,11 @@ def test_published_sizes_and_counts(trial):
     design = BinaryDesign.from_file(FOLDER / f"{trial.lower()}_design.yaml")
     assert design == load_design(trial).with_dropout(design.dropout)
     r = arm_rates(df, outcome="outcome_nri", group="arm")
-    got = dict(zip(r.groups, zip(r.events, r.totals)))
+    got = dict(zip(r.groups, zip(r.events, r.totals, strict=True), strict=True))
     i = REF[trial]
     # the reference lists arms in the design's order
     if "x" in i:
-        expected = list(zip(i["x"], i["n"]))
+        expected = list(zip(i["x"], i["n"], strict=True))
     else:
         expected = [(i["x1"], i["n1"]), (i["x2"], i["n2"])]
     assert [got[a] for a in design.arm_names] == expected

@@ -37,9 +37,12 @@ __all__ = ["chunk_seeds", "map_chunks"]
 
 
 def process_context():
-    """Start method for worker processes: ``fork`` on Linux when this process runs a single
-    thread (instant start, and functions defined in a notebook or script work), else ``spawn``
-    (a clean interpreter; forking a process with other threads running can deadlock)."""
+    """Start method for worker processes: ``fork`` or ``spawn``.
+
+    ``fork`` on Linux when this process runs a single thread (instant start, and functions defined
+    in a notebook or script work), else ``spawn`` (a clean interpreter; forking a process with other
+    threads running can deadlock).
+    """
     import multiprocessing
     import sys
     import threading

@@ -29,8 +29,11 @@ def tqdm_class():
 
 
 class _NoBar:
-    """Stands in for a silent bar: tqdm starts a monitor thread even for a disabled bar, and a
-    process with a second thread can no longer fork its workers safely."""
+    """Silent stand-in for a tqdm bar, starting no monitor thread.
+
+    tqdm starts a monitor thread even for a disabled bar, and a process with a second thread can no
+    longer fork its workers safely.
+    """
 
     def update(self, n: int = 1) -> None:
         pass
@@ -46,8 +49,9 @@ class _NoBar:
 
 
 def progress_bar(progress: bool | None, **kwargs):
-    """A tqdm bar (also a context manager) when :func:`show_progress` says to draw one, else a
-    silent stand-in with the same ``update``/``close`` methods.
+    """A tqdm bar when :func:`show_progress` says to draw one, else a silent stand-in.
+
+    The bar is also a context manager; the stand-in has the same ``update``/``close`` methods.
 
     Examples
     --------

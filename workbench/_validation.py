@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Sequence
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -78,7 +79,8 @@ def check_alternative(alternative: str) -> str:
     return check_choice("alternative", alternative, ("two-sided", "greater", "less"))
 
 
-def check_increasing_values(name: str, values: Sequence[float], *, strictly: bool = True) -> np.ndarray:
+def check_increasing_values(name: str, values: Sequence[float] | np.ndarray, *,
+                            strictly: bool = True) -> np.ndarray:
     arr = np.asarray(values, dtype=float)
     diffs = np.diff(arr)
     if arr.ndim != 1 or np.any(diffs <= 0 if strictly else diffs < 0):
@@ -109,7 +111,8 @@ def check_no_missing(df: pd.DataFrame, column: str) -> None:
     if n:
         rows = list(df.index[df[column].isna()][:5])
         raise DataValidationError(
-            f"column {column!r} has {n} missing value(s) (rows {rows}); remove or impute them first."
+            f"column {column!r} has {n} missing value(s) (rows {rows}); "
+            "remove or impute them first."
         )
 
 
@@ -163,8 +166,9 @@ def check_binary_column(df: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def sorted_levels(labels) -> list[str]:
-    """Distinct group labels in R's ``factor`` order: numerically when every label is a number
-    (groups 2 and 10: 2 first), else as strings.
+    """Distinct group labels in R's ``factor`` order.
+
+    Numerically when every label is a number (groups 2 and 10: 2 first), else as strings.
 
     >>> sorted_levels(["10", "2", "2"]), sorted_levels(["b", "a"])
     (['2', '10'], ['a', 'b'])
@@ -176,7 +180,7 @@ def sorted_levels(labels) -> list[str]:
         return sorted(levels)
     if not all(math.isfinite(x) for x in numbers):
         return sorted(levels)
-    return [v for _, v in sorted(zip(numbers, levels))]
+    return [v for _, v in sorted(zip(numbers, levels, strict=True))]
 
 
 def group_labels(df: pd.DataFrame, column: str, *, min_groups: int = 2) -> pd.Series:
@@ -212,13 +216,17 @@ def as_generator(rng) -> np.random.Generator:
 
 
 def seed_entropy(rng) -> int:
-    """A reproducible root entropy (an int) from ``rng``: an int seed, a Generator (one draw), a
-    SeedSequence or None (fresh entropy). The one seed normaliser of chunked Monte Carlo work:
-    streams are then children of ``SeedSequence(entropy)``, whatever the number of workers."""
+    """A reproducible root entropy (an int) from ``rng``.
+
+    ``rng`` is an int seed, a Generator (one draw), a SeedSequence or None (fresh entropy). The one
+    seed normaliser of chunked Monte Carlo work: streams are then children of
+    ``SeedSequence(entropy)``, whatever the number of workers.
+    """
     if isinstance(rng, bool):
         raise InvalidParameterError(f"`rng` must be a Generator, an int seed or None; got {rng!r}.")
     if rng is None:
-        return int(np.random.SeedSequence().entropy)
+        # a SeedSequence made without entropy draws an int (numpy types it int | sequence | None)
+        return int(cast(int, np.random.SeedSequence().entropy))
     if isinstance(rng, np.random.SeedSequence):
         return int(rng.generate_state(2, np.uint64)[0])
     if isinstance(rng, np.random.Generator):

@@ -1,8 +1,8 @@
 """The ``workbench`` command: a thin layer over the library.
 
-Each verb lives in :mod:`workbench.commands` as a module with a ``register(subparsers)`` function that
-adds its parser and sets ``func``. A :class:`~workbench.exceptions.WorkbenchError` becomes one readable
-line on stderr and exit code 2; argparse usage errors also exit with 2.
+Each verb lives in :mod:`workbench.commands` as a module with a ``register(subparsers)`` function
+that adds its parser and sets ``func``. A :class:`~workbench.exceptions.WorkbenchError` becomes one
+readable line on stderr and exit code 2; argparse usage errors also exit with 2.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ VERBS = (
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``workbench`` command, one subcommand per verb."""
     parser = argparse.ArgumentParser(
         prog="workbench",
         description="Design, simulate and analyse clinical outcome trials.",
@@ -38,6 +39,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``workbench`` command with ``argv`` (default: the process's arguments).
+
+    Returns
+    -------
+    int
+        The exit code: the verb's own, or 2 for a :class:`~workbench.exceptions.WorkbenchError`,
+        which is printed as one line on stderr.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -1,9 +1,9 @@
 """The main job: trial T1 end to end.
 
-:func:`run_t1_job` simulates trial T1 from its design, analyses it (Kaplan-Meier, log-rank, Cox, RMST,
-cumulative recurrence), executes ``notebooks/01_recurrence_followup.ipynb`` with papermill on the same
-design and seed, renders the executed notebook to HTML and writes the results as JSON and CSV, all
-under one output folder::
+:func:`run_t1_job` simulates trial T1 from its design, analyses it (Kaplan-Meier, log-rank, Cox,
+RMST, cumulative recurrence), executes ``notebooks/01_recurrence_followup.ipynb`` with papermill on
+the same design and seed, renders the executed notebook to HTML and writes the results as JSON and
+CSV, all under one output folder::
 
     OUT/
       data/            patients.csv/.parquet, adsl.csv, adtte.csv, dictionary.csv, design.yaml
@@ -41,9 +41,12 @@ def _project_root() -> Path:
 
 
 def _check_notebook_design(design) -> None:
-    """The notebook rebuilds the design from its parameters (arm sizes, probabilities by a
-    horizon, accrual, fixed follow-up, loss to follow-up), so only designs it can rebuild exactly
-    are accepted: otherwise the notebook would analyse another trial than the job's data."""
+    """Accept only designs that the notebook can rebuild exactly from its parameters.
+
+    The notebook rebuilds the design from its parameters (arm sizes, probabilities by a horizon,
+    accrual, fixed follow-up, loss to follow-up); any other design would make the notebook analyse
+    another trial than the job's data.
+    """
     if not isinstance(design, SurvivalDesign):
         raise InvalidParameterError(
             f"`design` must be a SurvivalDesign; got {type(design).__name__}.")

@@ -71,7 +71,7 @@ def _encode(name: str, value: Any) -> dict:
         if not default_index:
             data["index"] = jsonable(df.index.to_list())
             data["index_names"] = [None if n is None else str(n) for n in df.index.names]
-        payload = {"name": name, "kind": "table", "data": data}
+        payload: dict[str, Any] = {"name": name, "kind": "table", "data": data}
     elif isinstance(value, float) and not math.isfinite(value):
         payload = {"name": name, "kind": "float", "data": jsonable(value)}
     else:
@@ -89,7 +89,7 @@ def _encode(name: str, value: Any) -> dict:
 
 def _decode(payload: dict) -> Any:
     kind = payload.get("kind", "json")
-    data = payload.get("data")
+    data: Any = payload.get("data")
     if kind == "float":
         return {"Inf": math.inf, "-Inf": -math.inf, None: math.nan}.get(data, data)
     if kind != "table":
@@ -358,8 +358,10 @@ def _describe(default: Any) -> str:
 
 
 def _parse_text(text: str) -> Any:
-    """A command-line string as a Python literal, a JSON list or object (``[true, null]``,
-    ``{"a": false}``), or else the string itself."""
+    """A command-line string as a Python literal, a JSON list or object, or else the string itself.
+
+    JSON spellings such as ``[true, null]`` and ``{"a": false}`` are read as JSON.
+    """
     import ast
 
     stripped = text.strip()
@@ -588,8 +590,10 @@ def _project_kernel_manager(env: dict[str, str], socket_dir: str | None):
 
 
 def _encrypt_if_possible(km) -> None:
-    """Encrypt the kernel's sockets where this jupyter_client and libzmq can (ipykernel warns about
-    plain TCP otherwise)."""
+    """Encrypt the kernel's sockets where this jupyter_client and libzmq can.
+
+    ipykernel warns about plain TCP otherwise.
+    """
     if not km.has_trait("transport_encryption"):
         return
     import zmq
@@ -659,9 +663,11 @@ def _input_index(nb, out_index: int | None) -> int | None:
 
 
 class _ParameterNoise:
-    """Drops papermill's own parameter warnings: its line-by-line parser misreads some valid
-    parameters cells (a list value followed by a comment, ``s = "a=b"``), while the parameters
-    were already checked here, with the Python parser."""
+    """Drops papermill's own parameter warnings.
+
+    Its line-by-line parser misreads some valid parameters cells (a list value followed by a
+    comment, ``s = "a=b"``), while the parameters were already checked here, with the Python parser.
+    """
 
     def filter(self, record) -> bool:
         msg = str(record.msg)

@@ -94,6 +94,7 @@ class Pipeline:
 
     @property
     def notebooks(self) -> list[Path]:
+        """The distinct notebooks the cases run, sorted."""
         return sorted({c.notebook for c in self.cases})
 
 
@@ -139,7 +140,7 @@ def _short_hash(obj: Any) -> str:
 
 def load_pipeline(path: str | os.PathLike | None = None, *, spec: Mapping | None = None,
                   root: str | os.PathLike | None = None) -> Pipeline:
-    """Read a pipeline YAML (or a spec mapping) and check every case's parameters.
+    r"""Read a pipeline YAML (or a spec mapping) and check every case's parameters.
 
     Parameters
     ----------
@@ -166,7 +167,7 @@ def load_pipeline(path: str | os.PathLike | None = None, *, spec: Mapping | None
     >>> import tempfile, nbformat
     >>> root = Path(tempfile.mkdtemp())
     >>> nb = nbformat.v4.new_notebook(cells=[
-    ...     nbformat.v4.new_code_cell("n = 10\\nhr = 0.7", metadata={"tags": ["parameters"]})])
+    ...     nbformat.v4.new_code_cell("n = 10\nhr = 0.7", metadata={"tags": ["parameters"]})])
     >>> nbformat.write(nb, root / "power.ipynb")
     >>> spec = {"notebook": "power.ipynb", "grid": {"n": [50, 100], "hr": [0.6, 0.7]},
     ...         "case_dir": "n{n}_hr{hr}"}
@@ -423,8 +424,10 @@ def _run_case(task: dict) -> dict:
 
 @dataclasses.dataclass(frozen=True)
 class CaseOutcome:
-    """What happened to one case: ``status`` is ok, skipped (up to date), failed, or, for a dry
-    run, would-run / would-skip."""
+    """What happened to one case.
+
+    ``status`` is ok, skipped (up to date), failed, or, for a dry run, would-run / would-skip.
+    """
 
     case: Case
     status: str
@@ -436,12 +439,14 @@ class CaseOutcome:
     html: str | None = None
 
     def describe_failure(self) -> str:
+        """One line about a failed case: its notebook, cell, error and executed notebook."""
         where = f"cell {self.cell_index}" if self.cell_index is not None else "no cell"
         nb = self.case.directory / self.notebook_output if self.notebook_output else "-"
         return (f"{self.case.name} [{self.case.notebook.name}] {where}: {self.ename}: "
                 f"{self.evalue} (notebook: {nb})")
 
     def to_dict(self) -> dict:
+        """The case's outcome as a JSON-ready dictionary."""
         return jsonable({"case_id": self.case.case_id, "case": self.case.name,
                          "notebook": self.case.notebook.name,
                          "parameters": self.case.parameters, "status": self.status,
@@ -453,8 +458,10 @@ class CaseOutcome:
 
 @dataclasses.dataclass(frozen=True)
 class PipelineReport:
-    """Outcome of :func:`run_pipeline`: one :class:`CaseOutcome` per case and the collected
-    results (one row per case)."""
+    """Outcome of :func:`run_pipeline`.
+
+    One :class:`CaseOutcome` per case and the collected results (one row per case).
+    """
 
     pipeline: Pipeline
     outcomes: tuple[CaseOutcome, ...]
@@ -464,6 +471,7 @@ class PipelineReport:
 
     @property
     def failed(self) -> list[CaseOutcome]:
+        """The outcomes of the cases that failed."""
         return [o for o in self.outcomes if o.status == "failed"]
 
     @property
@@ -473,15 +481,18 @@ class PipelineReport:
 
     @property
     def summary(self) -> pd.DataFrame:
+        """One row per case, the columns of :meth:`CaseOutcome.to_dict`."""
         return pd.DataFrame([o.to_dict() for o in self.outcomes])
 
     def counts(self) -> dict[str, int]:
+        """Number of cases per status."""
         out: dict[str, int] = {}
         for o in self.outcomes:
             out[o.status] = out.get(o.status, 0) + 1
         return out
 
     def describe(self) -> str:
+        """A readable account of the run: the counts, then one line per failed case."""
         counts = ", ".join(f"{v} {k}" for k, v in self.counts().items())
         lines = [f"pipeline {self.pipeline.name}: {len(self.outcomes)} cases ({counts}) "
                  f"in {self.seconds:.1f} s"]
@@ -494,6 +505,7 @@ class PipelineReport:
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
+        """The report as a JSON-ready dictionary, one entry per case under ``cases``."""
         return {"pipeline": self.pipeline.name, "output": str(self.pipeline.output),
                 "seconds": self.seconds, "dry_run": self.dry_run, "counts": self.counts(),
                 "exit_code": self.exit_code, "cases": [o.to_dict() for o in self.outcomes]}
@@ -673,9 +685,9 @@ def run_pipeline(pipeline: Pipeline | str | os.PathLike, *, workers: int | None 
     todo = [c for c in pipeline.cases if force or not _is_up_to_date(c, digests[c.case_id])]
     todo_ids = {c.case_id for c in todo}
     if dry_run:
-        outcomes = tuple(CaseOutcome(c, "would-run" if c.case_id in todo_ids else "would-skip")
-                         for c in pipeline.cases)
-        return PipelineReport(pipeline, outcomes, pd.DataFrame(), time.perf_counter() - started,
+        planned = tuple(CaseOutcome(c, "would-run" if c.case_id in todo_ids else "would-skip")
+                        for c in pipeline.cases)
+        return PipelineReport(pipeline, planned, pd.DataFrame(), time.perf_counter() - started,
                               dry_run=True)
 
     pipeline.output.mkdir(parents=True, exist_ok=True)
@@ -732,7 +744,8 @@ def _flatten(name: str, value: Any, row: dict) -> None:
 def _collect(pipeline: Pipeline, outcomes: list[CaseOutcome]) -> pd.DataFrame:
     from .notebooks import read_results, results_path
 
-    rows, tables = [], {}
+    rows: list[dict] = []
+    tables: dict[str, list[pd.DataFrame]] = {}
     order: dict[str, list[str]] = {"case": [], "parameters": [], "results": []}
 
     def note(group: str, keys) -> None:
@@ -786,8 +799,11 @@ def _collect(pipeline: Pipeline, outcomes: list[CaseOutcome]) -> pd.DataFrame:
 
 
 def _integer_columns(rows: list[dict]) -> pd.DataFrame:
-    """The rows as a table; whole-number columns with gaps (e.g. parameters of another notebook's
-    cases) become nullable integers, so they stay integers in the CSV instead of floats."""
+    """The rows as a table, whole-number columns kept as integers.
+
+    Whole-number columns with gaps (e.g. parameters of another notebook's cases) become nullable
+    integers, so they stay integers in the CSV instead of floats.
+    """
     df = pd.DataFrame(rows)
     for col in df.columns:
         values = [r[col] for r in rows if r.get(col) is not None]

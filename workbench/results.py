@@ -63,6 +63,7 @@ class Result:
 
     @property
     def summary(self) -> pd.DataFrame:  # pragma: no cover - every subclass overrides
+        """The result as a tidy DataFrame (each subclass documents its columns)."""
         raise NotImplementedError
 
     def _one_row(self, *names: str) -> pd.DataFrame:
@@ -70,6 +71,7 @@ class Result:
         return pd.DataFrame([{name: getattr(self, name) for name in names}])
 
     def to_dict(self) -> dict:
+        """The fields as a JSON-ready dictionary (see :func:`jsonable`)."""
         out = {}
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
             out[f.name] = jsonable(getattr(self, f.name))

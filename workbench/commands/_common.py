@@ -17,7 +17,8 @@ def read_csv(path: str, **kwargs) -> pd.DataFrame:
     """Read a CSV for a command, turning file problems into a DataValidationError.
 
     Keyword arguments go to :func:`pandas.read_csv` (e.g. ``dtype={"arm": str}`` to keep a
-    column's values as written)."""
+    column's values as written).
+    """
     p = Path(path)
     if not p.is_file():
         raise DataValidationError(f"file {path!r} does not exist.")
@@ -66,8 +67,11 @@ def fmt_p(p) -> str:
 
 
 def rename_options(exc, options: dict[str, str]):
-    """``exc`` as an InvalidParameterError whose `names` of library parameters are replaced by
-    the command-line options in ``options`` (``{"allocation_ratio": "--ratio", ...}``)."""
+    """``exc`` as an InvalidParameterError naming command-line options.
+
+    The `names` of library parameters are replaced by the command-line options in ``options``
+    (``{"allocation_ratio": "--ratio", ...}``).
+    """
     import re
 
     from ..exceptions import InvalidParameterError

@@ -84,8 +84,11 @@ def check_fixed(args) -> None:
 
 
 def _alternative(args, upper: bool) -> str:
-    """The side of the test: --alternative, else its alias --sided (1: one-sided in the
-    direction of the effect, ``upper`` meaning "greater"; 2: two-sided)."""
+    """The side of the test: --alternative, else its alias --sided.
+
+    --sided 1 is one-sided in the direction of the effect (``upper`` meaning "greater"); 2 is
+    two-sided.
+    """
     from ..exceptions import InvalidParameterError
 
     alternative = getattr(args, "gs_alternative", None)
@@ -180,8 +183,10 @@ def run_rates(args, output) -> int:
 
 
 def run_survival(args, output) -> int:
-    """``workbench power survival ... --kmax K``: events, patients and look times, or power at
-    a maximum number of events."""
+    """``workbench power survival ... --kmax K``: a group-sequential time-to-event design.
+
+    Events, patients and look times, or power at a maximum number of events.
+    """
     from ..exceptions import InvalidParameterError
     from ..power.sequential import (
         DEFAULT_ACCRUAL_TIME,

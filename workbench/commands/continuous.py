@@ -26,6 +26,7 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``continuous`` verb to the command's subparsers."""
     p = sub.add_parser(
         "continuous",
         help="t-test, ANCOVA, Hedges' g and MMRM for a continuous outcome (HAM-D) in a CSV",

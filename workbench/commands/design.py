@@ -1,8 +1,8 @@
-"""``workbench design sequential|monitor``: group-sequential boundaries and monitoring.
+r"""``workbench design sequential|monitor``: group-sequential boundaries and monitoring.
 
 Examples::
 
-    workbench design sequential --kmax 3 --alpha 0.025 --alternative greater --beta 0.2 \\
+    workbench design sequential --kmax 3 --alpha 0.025 --alternative greater --beta 0.2 \
         --info 0.25,0.6,1 --design asOF --futility bsOF --json
     workbench design monitor --kmax 3 --design asOF --z 1.1,2.8 --reached 0.35,0.62 --json
     workbench design monitor --kmax 3 --z=-1.2,-2.9 --events 22,41 --max-events 65
@@ -43,6 +43,7 @@ _OPTIONS = {
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``design`` verb to the command's subparsers."""
     p = sub.add_parser(
         "design",
         help="trial designs: group-sequential boundaries and characteristics",
@@ -127,15 +128,17 @@ def _design_options(s: argparse.ArgumentParser) -> None:
     s.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def _flagged(exc: Exception) -> str:
+def _flagged(exc: Exception | Warning | str) -> str:
     """The library's message with parameter names replaced by the command-line options."""
     return re.sub(r"`([a-z_]+)`", lambda m: f"`{_OPTIONS.get(m.group(1), m.group(1))}`",
                   str(exc))
 
 
 def _make_design(args: argparse.Namespace, logrank: bool = False):
-    """The design of the command line; the library's warnings (an option that does not apply)
-    become one line each on stderr, naming the option."""
+    """The design of the command line, the library's warnings as one line each on stderr.
+
+    A warning (an option that does not apply) names the option.
+    """
     import sys
     import warnings
 
@@ -148,8 +151,10 @@ def _make_design(args: argparse.Namespace, logrank: bool = False):
 
 
 def _alternative(args: argparse.Namespace, logrank: bool = False) -> str:
-    """--alternative, else its alias --sided: 2 is two-sided, 1 (the default) one-sided:
-    "greater", or "less" for log-rank monitoring (a hazard ratio below 1)."""
+    """--alternative, else its alias --sided: 2 is two-sided, 1 (the default) one-sided.
+
+    One-sided is "greater", or "less" for log-rank monitoring (a hazard ratio below 1).
+    """
     from ..exceptions import InvalidParameterError
 
     if args.alternative is not None:

@@ -18,14 +18,14 @@ With ``--json`` exactly one JSON object is printed, on the analysis scale (log s
 I-squared in percent as metafor: ``k, estimate, se, ci_lower, ci_upper, p_value, tau2, i2, h2, q,
 q_p, pi_lower, pi_upper`` (metafor's prediction interval: z, or t on k-1 df with --knha; null for FE
 and MH), ``pi_lower_t, pi_upper_t`` (t on k-2 df), ``egger`` {statistic, p_value, df, model} (null
-with a note when k < 3 or all variances are equal), ``trimfill`` {k0, side, estimate} (L0
-estimator, side chosen as metafor does; null likewise), plus ``method``, ``test``, ``measure``,
-``conf_level`` (also as ``level``, its old name), ``tau2_ci_lower``, ``tau2_ci_upper``, ``notes`` and ``settings``. Egger and
-trim-and-fill on an MH analysis use the inverse-variance fixed-effect model. Tables with no events
-(or only events) in both groups are kept, with 0.5 added, by the inverse-variance methods (metafor's
-escalc/rma, drop00 = FALSE); MH leaves them out of Q, I2, H2, Egger and trim-and-fill (rma.mh,
-drop00 = TRUE) but counts them in k. A tau2 estimated at zero is a normal result. Bad input (a
-missing column, a non-numeric value, a variance <= 0, events above the group size, fewer than two
+with a note when k < 3 or all variances are equal), ``trimfill`` {k0, side, estimate} (L0 estimator,
+side chosen as metafor does; null likewise), plus ``method``, ``test``, ``measure``, ``conf_level``
+(also as ``level``, its old name), ``tau2_ci_lower``, ``tau2_ci_upper``, ``notes`` and ``settings``.
+Egger and trim-and-fill on an MH analysis use the inverse-variance fixed-effect model. Tables with
+no events (or only events) in both groups are kept, with 0.5 added, by the inverse-variance methods
+(metafor's escalc/rma, drop00 = FALSE); MH leaves them out of Q, I2, H2, Egger and trim-and-fill
+(rma.mh, drop00 = TRUE) but counts them in k. A tau2 estimated at zero is a normal result. Bad input
+(a missing column, a non-numeric value, a variance <= 0, events above the group size, fewer than two
 studies) prints one line naming the study and the column on stderr and exits with code 2.
 """
 
@@ -39,6 +39,7 @@ _ALL_COLS = ("m1", "sd1", "m2", "sd2", "n1", "n2", "events1", "events2")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``meta`` verb to the command's subparsers."""
     p = sub.add_parser(
         "meta",
         help="meta-analysis of study-level effect sizes, means/SDs or 2x2 counts in a CSV",

@@ -1,10 +1,10 @@
-"""``workbench pipeline``: run one notebook, or a YAML pipeline of notebook runs.
+r"""``workbench pipeline``: run one notebook, or a YAML pipeline of notebook runs.
 
-    workbench pipeline run-notebook notebooks/06_group_sequential.ipynb -p kmax 2 \\
+workbench pipeline run-notebook notebooks/06_group_sequential.ipynb -p kmax 2 \
         -p information_rates "[0.5, 1.0]" -o out.ipynb
-    workbench pipeline run pipelines/t1_power_grid.yaml --workers 2
-    workbench pipeline run pipelines/ci_smoke.yaml --dry-run
-    workbench pipeline run pipelines/t1_power_grid.yaml --scheduler tcp://127.0.0.1:8786
+workbench pipeline run pipelines/t1_power_grid.yaml --workers 2
+workbench pipeline run pipelines/ci_smoke.yaml --dry-run
+workbench pipeline run pipelines/t1_power_grid.yaml --scheduler tcp://127.0.0.1:8786
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 
 
 def register(subparsers) -> None:
+    """Add the ``pipeline`` verb to the command's subparsers."""
     parser = subparsers.add_parser(
         "pipeline", help="run notebooks and pipelines of notebooks",
         description="Run a notebook with checked parameters, or every case of a YAML pipeline.")

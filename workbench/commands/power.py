@@ -1,15 +1,15 @@
-"""``workbench power rates|survival|simulate``: sample size and power for grant applications.
+r"""``workbench power rates|survival|simulate``: sample size and power for grant applications.
 
 Examples::
 
     workbench power rates --p1 0.27 --p2 0.47 --power 0.8
     workbench power rates --p1 0.27 --p2 0.47 --n1 41 --n2 51 --json
-    workbench power rates --p1 0.23 --p2 0.23 --margin -0.1 --alternative greater \\
+    workbench power rates --p1 0.23 --p2 0.23 --margin -0.1 --alternative greater \
         --alpha 0.025 --power 0.8
-    workbench power survival --p1 0.27 --p2 0.47 --at 48 --accrual-time 24 --follow-up 48 \\
+    workbench power survival --p1 0.27 --p2 0.47 --at 48 --accrual-time 24 --follow-up 48 \
         --dropout 0.1 --dropout-at 12 --power 0.8
     workbench power survival --hazard-ratio 0.5 --events 66
-    workbench power survival --p1 0.27 --p2 0.47 --at 48 --accrual-time 24 --follow-up 48 \\
+    workbench power survival --p1 0.27 --p2 0.47 --at 48 --accrual-time 24 --follow-up 48 \
         --power 0.8 --alternative less --alpha 0.025 --kmax 3 --design asOF --info 0.3,0.6,1
     workbench power simulate design.yaml --reps 10000 --seed 1 --workers 2
     workbench power simulate t3_design.yaml --reps 10000 --seed 1 --arms pdt,placebo
@@ -60,6 +60,7 @@ _KEYS = ("n_per_arm", "n_total", "n_exact", "events", "events_exact", "power", "
 _ALTERNATIVES = ("two-sided", "less", "greater")
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``power`` verb to the command's subparsers."""
     p = sub.add_parser(
         "power",
         help="sample size and power: two proportions, time to event, simulation",
@@ -263,8 +264,11 @@ def _output(out: dict, args, text: str) -> int:
 
 
 def _alternative(args, effect: float | None) -> str:
-    """``--alternative``, or its alias ``--sided`` (2: two-sided; 1: one-sided in the direction
-    of ``effect``, experimental minus control on the tested scale); two-sided by default."""
+    """``--alternative``, or its alias ``--sided``; two-sided by default.
+
+    ``--sided 2`` is two-sided; 1 is one-sided in the direction of ``effect``, experimental minus
+    control on the tested scale.
+    """
     from ..exceptions import InvalidParameterError
 
     if args.sided is None:
@@ -288,9 +292,11 @@ def _side_text(alternative: str) -> str:
 
 
 def _sequential_call(run, args, alternative: str, effect: float | None) -> int:
-    """Hand the command line to a group-sequential runner (commands/_sequential.py), which reads
-    rpact's spellings: ``sided`` (1 or 2), ``ratio``, ``hr``, ``accrual``. A one-sided design
-    there tests in the direction of the effect."""
+    """Hand the command line to a group-sequential runner (commands/_sequential.py).
+
+    The runner reads rpact's spellings: ``sided`` (1 or 2), ``ratio``, ``hr``, ``accrual``. A
+    one-sided design there tests in the direction of the effect.
+    """
     from ..exceptions import InvalidParameterError
 
     if alternative != "two-sided" and effect is not None and effect != 0 and (
@@ -446,6 +452,7 @@ def _run_survival(args) -> int:
              f"power {res.power:.4f}",
              f"events {res.events} (exact {res.events_exact:.3f})"]
     if res.n_total is not None:
+        assert res.n_per_arm is not None and res.n_exact is not None  # set with n_total
         lines.append(f"n per arm {res.n_per_arm[0]} + {res.n_per_arm[1]} = {res.n_total} "
                      f"(exact {res.n_exact[0]:.3f}, {res.n_exact[1]:.3f})")
     text = ("\n".join(lines) + "\n\n"
@@ -454,8 +461,11 @@ def _run_survival(args) -> int:
 
 
 def _load_design(spec: str):
-    """A design from a YAML/JSON file (by its ``type``, else guessed from the arms) or from the
-    design catalogue by name ('t1', 't4', ...)."""
+    """A design from a YAML/JSON file or from the design catalogue by name.
+
+    A file's design type is its ``type``, else guessed from the arms; catalogue names are 't1',
+    't4', ....
+    """
     import json
     from pathlib import Path
 
@@ -548,7 +558,8 @@ def _run_simulate(args) -> int:
         "events": None,
         "events_exact": res.mean_events if res.effect_name == "hazard_ratio" else None,
         "power": res.power, "hazard_ratio": hr, "mcse": res.mcse, "alpha": res.alpha,
-        "sided": res.sided, "alternative": res.alternative, "ci": [res.ci_lower, res.ci_upper], "type1_error": res.type1_error,
+        "sided": res.sided, "alternative": res.alternative, "ci": [res.ci_lower, res.ci_upper],
+        "type1_error": res.type1_error,
         "type1_mcse": res.type1_mcse, "n_reps": res.n_reps, "seed": res.seed, "test": res.test,
         "design_type": res.design_type, "arm_names": res.arm_names, "effect_name": res.effect_name,
         "effect": res.effect, "mean_events": res.mean_events,

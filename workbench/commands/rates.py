@@ -20,9 +20,9 @@ are group minus reference. With ``--json`` exactly one JSON object is printed::
 ``noninferiority`` is present only with ``--margin``. ``nnt`` is 1/RD (signed like the risk
 difference; ``nnt_kind`` says NNTB or NNTH and ``nnt_text`` gives Altman's interval). ``p_holm`` is
 Holm-adjusted over every pair of arms, as R's ``pairwise.prop.test``, from the Yates chi-square
-p-values by default (``--holm-test``). Bad input (counts larger than totals, negative counts, a zero total, an outcome
-column with values other than 0/1 or true/false, a single arm, a margin of the wrong sign for the
-outcome direction) prints one line on stderr and exits with code 2.
+p-values by default (``--holm-test``). Bad input (counts larger than totals, negative counts, a zero
+total, an outcome column with values other than 0/1 or true/false, a single arm, a margin of the
+wrong sign for the outcome direction) prints one line on stderr and exits with code 2.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from ..exceptions import InvalidParameterError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``rates`` verb to the command's subparsers."""
     p = sub.add_parser(
         "rates",
         help="remission/response rates: per-arm intervals, RD, RR, OR, NNT, tests, non-inferiority",
@@ -124,7 +125,8 @@ def parse_counts(text: str) -> tuple[list[int], list[int]]:
         if x < 0:
             raise InvalidParameterError(f"`--counts` item {item!r}: events must be >= 0; got {x}.")
         if n <= 0:
-            raise InvalidParameterError(f"`--counts` item {item!r}: the total must be >= 1; got {n}.")
+            raise InvalidParameterError(
+                f"`--counts` item {item!r}: the total must be >= 1; got {n}.")
         if x > n:
             raise InvalidParameterError(
                 f"`--counts` item {item!r}: events ({x}) must not exceed the total ({n})."
@@ -151,7 +153,8 @@ def _run(args) -> int:
     if args.margin is not None:
         _check_margin_sign(args.margin, args.lower_is_better)
     if (args.data is None) == (args.counts is None):
-        raise InvalidParameterError("give either DATA.csv (with --outcome and --group) or --counts.")
+        raise InvalidParameterError(
+            "give either DATA.csv (with --outcome and --group) or --counts.")
     if args.counts is not None:
         for opt in ("outcome", "group", "missing", "covariates"):
             if getattr(args, opt) is not None:
@@ -176,7 +179,8 @@ def _run(args) -> int:
         if args.outcome is None or args.group is None:
             raise InvalidParameterError("DATA.csv needs --outcome COL and --group COL.")
         if args.labels is not None:
-            raise InvalidParameterError("`--labels` applies to --counts; groups come from the data.")
+            raise InvalidParameterError(
+                "`--labels` applies to --counts; groups come from the data.")
         df = read_csv(args.data)
         covs = split_list(args.covariates, "covariates", cast=str) if args.covariates else ()
         res = _call(compare_rates, df, outcome=args.outcome, group=args.group,

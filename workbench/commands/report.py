@@ -1,4 +1,7 @@
-"""``workbench report t1 --out FOLDER``: the T1 job end to end (simulate, analyse, notebook, report)."""
+"""``workbench report t1 --out FOLDER``: the T1 job end to end.
+
+Simulate, analyse, execute the notebook, write the report.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,11 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``report`` verb to the command's subparsers."""
     p = sub.add_parser(
         "report",
-        help="run a trial's job end to end: simulate, analyse, execute its notebook, write a report",
+        help=("run a trial's job end to end: simulate, analyse, execute its notebook, "
+              "write a report"),
         description=(
             "Simulate trial T1, analyse it, execute notebooks/01_recurrence_followup.ipynb with "
             "papermill, and write the data, the executed notebook, its HTML and the results (JSON "
@@ -35,7 +40,8 @@ def _run(args) -> int:
         return 0
     res = __import__("json").loads(paths["results_json"].read_text())["analysis"]
     lr, cox = res["logrank"], res["cox"][0]
-    print(f"T1 (seed {args.seed}): log-rank chi-square {lr['statistic']:.3f}, p = {lr['p_value']:.4g}; "
+    print(f"T1 (seed {args.seed}): log-rank chi-square {lr['statistic']:.3f}, "
+          f"p = {lr['p_value']:.4g}; "
           f"hazard ratio {cox['level']} vs {cox['reference']} {cox['hazard_ratio']:.3f} "
           f"(95% CI {cox['ci_lower']:.3f} to {cox['ci_upper']:.3f})")
     print(f"Output in {paths['folder'].resolve()}:")

@@ -1,4 +1,4 @@
-"""``workbench simulate DESIGN.yaml --seed S --out FOLDER``: one simulated trial written to files."""
+"""``workbench simulate DESIGN.yaml --seed S --out FOLDER``: one simulated trial, to files."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``simulate`` verb to the command's subparsers."""
     p = sub.add_parser(
         "simulate",
         help="simulate one trial from a design file and write the patient-level data",
@@ -20,7 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "name of a design in the catalogue (t1 ... t8, m1 ... m3)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: fresh entropy)")
     p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--studyid", default=None, help="STUDYID of the ADaM tables (default: design name)")
+    p.add_argument("--studyid", default=None,
+                   help="STUDYID of the ADaM tables (default: design name)")
     p.add_argument("--json", action="store_true", help="print the files written as JSON")
     p.set_defaults(func=_run)
 

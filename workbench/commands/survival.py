@@ -29,6 +29,7 @@ _OPTIONS = {"times": "--times", "tau": "--tau", "ties": "--ties", "conf_type": "
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``survival`` verb to the command's subparsers."""
     p = sub.add_parser(
         "survival",
         help="Kaplan-Meier, log-rank, Cox and RMST for time-to-event data in a CSV",

@@ -90,7 +90,7 @@ def _grid_points(mu: float, lo: float, hi: float, r: int) -> np.ndarray:
     x[right] = 3.0 + 4.0 * np.log(r / (6.0 * r - i[right]))
     x += mu
     inside = x[(x > lo) & (x < hi)]
-    parts = []
+    parts: list[np.ndarray | list[float]] = []
     if lo > x[0]:
         parts.append([lo])
     parts.append(inside)
@@ -113,8 +113,10 @@ def _nodes(mu: float, lo: float, hi: float, r: int) -> tuple[np.ndarray, np.ndar
 
 @dataclass
 class _Density:
-    """Sub-density of Z at information ``t`` on the continuation region: nodes ``z`` and
-    ``f = quadrature weight * density``. The start (``t = 0``) is a point mass at 0."""
+    """Sub-density of Z at information ``t`` on the continuation region.
+
+    Nodes ``z`` and ``f = quadrature weight * density``. The start (``t = 0``) is a point mass at 0.
+    """
 
     z: np.ndarray
     f: np.ndarray
@@ -244,9 +246,12 @@ def _advance_two(st: _Density, c: float, u: float, t: float, theta: float,
 
 
 def crossing_two(crit, fut, t, theta: float):
-    """Per-look probabilities of rejecting upwards, rejecting downwards and stopping for futility
-    (``|Z_k| < u_k``) of a two-sided design with inner futility bounds ``fut`` (the looks before
-    the last, or all looks; NaN: no futility stop at that look)."""
+    """Per-look probabilities of a two-sided design with inner futility bounds ``fut``.
+
+    The probabilities of rejecting upwards, rejecting downwards and stopping for futility (``|Z_k| <
+    u_k``); ``fut`` holds the looks before the last, or all looks (NaN: no futility stop at that
+    look).
+    """
     k_max = len(t)
     up, low, fu = np.zeros(k_max), np.zeros(k_max), np.zeros(len(fut))
     st = _start()
@@ -459,12 +464,13 @@ def _solve_inner(st: _Density, target: float, t: float, theta: float, cap: float
 
 def spend_futility_two(crit_nonbinding, cum_alpha, cum_beta, t, theta: float, binding: bool,
                         skip, final: bool = True):
-    """Two-sided futility bounds (stop for futility when ``|Z_k| < u_k``) spending ``cum_beta``
-    under the drift ``theta`` with the earlier bounds absorbing (rpact 3.3's two-sided beta
-    spending). ``skip[k]`` sets ``u_k = 0`` (no futility stop at look ``k``: the one-sided futility
-    bound of the half-alpha design is negative there). Binding: each critical value is solved under
-    H0 with the earlier futility regions absorbing (``cum_alpha`` two-sided, cumulative). Returns
-    ``(residual, critical values, futility bounds)`` as :func:`spend_futility`.
+    """Two-sided futility bounds (stop when ``|Z_k| < u_k``) spending ``cum_beta`` under ``theta``.
+
+    The earlier bounds are absorbing (rpact 3.3's two-sided beta spending). ``skip[k]`` sets ``u_k =
+    0`` (no futility stop at look ``k``: the one-sided futility bound of the half-alpha design is
+    negative there). Binding: each critical value is solved under H0 with the earlier futility
+    regions absorbing (``cum_alpha`` two-sided, cumulative). Returns ``(residual, critical values,
+    futility bounds)`` as :func:`spend_futility`.
     """
     k_max = len(t)
     st1 = _start()
@@ -499,11 +505,13 @@ def spend_futility_two(crit_nonbinding, cum_alpha, cum_beta, t, theta: float, bi
 
 def _two_sided_beta_values(crit_nonbinding, cum_alpha, cum_beta, t, binding: bool,
                            theta_guess: float):
-    """rpact's preparation of two-sided beta spending: the one-sided beta-spending design at
-    half the alpha gives the looks whose futility bound is negative (no two-sided futility stop
-    there, ``skip``); when the first looks are skipped the beta spending values are set to 0
-    there and rescaled linearly, ``beta(t_k) - beta(t_m)) / (beta(1) - beta(t_m)) * beta(1)``
-    from the last skipped look ``m`` on (rpact's ``betaAdjustment = TRUE``)."""
+    """rpact's preparation of two-sided beta spending: the looks to skip and the beta to spend.
+
+    The one-sided beta-spending design at half the alpha gives the looks whose futility bound is
+    negative (no two-sided futility stop there, ``skip``); when the first looks are skipped the beta
+    spending values are set to 0 there and rescaled linearly, ``beta(t_k) - beta(t_m)) / (beta(1) -
+    beta(t_m)) * beta(1)`` from the last skipped look ``m`` on (rpact's ``betaAdjustment = TRUE``).
+    """
     _, _, fut1 = beta_spending(crit_nonbinding, np.asarray(cum_alpha) / 2.0, cum_beta, t,
                                 binding, theta_guess)
     skip = np.asarray(fut1) < 0
@@ -520,8 +528,10 @@ def _two_sided_beta_values(crit_nonbinding, cum_alpha, cum_beta, t, binding: boo
 
 def beta_spending_two(crit_nonbinding, cum_alpha, cum_beta, t, binding: bool,
                        theta_guess: float):
-    """Two-sided futility bounds by beta spending and the drift where the last one meets the
-    last critical value."""
+    """Two-sided futility bounds by beta spending, and the drift that closes the design.
+
+    The drift is where the last futility bound meets the last critical value.
+    """
     b, skip = _two_sided_beta_values(crit_nonbinding, cum_alpha, cum_beta, t, binding,
                                      theta_guess)
 
@@ -586,9 +596,11 @@ def characteristics(crit, fut, t, sided: int, alpha: float, beta: float):
 
 
 def _characteristics_two(crit, fut, t, n_fixed: float, beta: float):
-    """getDesignCharacteristics of a two-sided design with inner futility bounds: the drift gives
-    upper-tail power ``1 - beta`` with the futility regions ``|Z_k| < u_k`` absorbing (NaN: no
-    stop); stopping at a look (ASN) counts both rejections and futility."""
+    """getDesignCharacteristics of a two-sided design with inner futility bounds.
+
+    The drift gives upper-tail power ``1 - beta`` with the futility regions ``|Z_k| < u_k``
+    absorbing (NaN: no stop); stopping at a look (ASN) counts both rejections and futility.
+    """
 
     def power_gap(theta):
         return crossing_two(crit, fut, t, theta)[0].sum() - (1 - beta)
@@ -623,9 +635,12 @@ def to_last_look(values, k: int) -> list[float]:
 
 
 def lower_bounds(critical_values, futility_bounds, sided: int) -> np.ndarray:
-    """The lower stopping bound at each look: ``-critical_values`` for two-sided designs, the
-    futility bounds (``-inf`` at the last look) for one-sided designs with futility, else
-    ``-inf`` (two-sided inner futility regions ``|Z| < u`` are handled by :func:`crossing_two`)."""
+    """The lower stopping bound at each look.
+
+    ``-critical_values`` for two-sided designs, the futility bounds (``-inf`` at the last look) for
+    one-sided designs with futility, else ``-inf`` (two-sided inner futility regions ``|Z| < u`` are
+    handled by :func:`crossing_two`).
+    """
     crit = np.asarray(critical_values, dtype=float)
     if sided == 2:
         return -crit
@@ -635,8 +650,10 @@ def lower_bounds(critical_values, futility_bounds, sided: int) -> np.ndarray:
 
 
 def check_increasing(values, name: str) -> list[float]:
-    """``values`` as a list of finite numbers > 0, strictly increasing; the error names ``name``
-    and the first look that breaks the order."""
+    """``values`` as a list of finite numbers > 0, strictly increasing.
+
+    The error names ``name`` and the first look that breaks the order.
+    """
     try:
         arr = np.asarray(values, dtype=float).ravel()
     except (TypeError, ValueError):
@@ -654,8 +671,10 @@ def check_increasing(values, name: str) -> list[float]:
 
 
 def check_vector(name: str, values, length: int | None = None) -> np.ndarray:
-    """``values`` as a 1-d float array of finite numbers (``length`` of them, one per look, when
-    given); the error names ``name``."""
+    """``values`` as a 1-d float array of finite numbers.
+
+    ``length`` of them, one per look, when given; the error names ``name``.
+    """
     if isinstance(values, str) or values is None:
         raise InvalidParameterError(f"`{name}` must be a sequence of numbers; got {values!r}.")
     try:

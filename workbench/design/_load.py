@@ -23,7 +23,7 @@ __all__ = ["load_design", "list_designs", "design_from_dict", "register_design_t
 _SUFFIXES = (".json", ".yaml", ".yml")
 
 #: design class name (the ``type`` field of a design file) -> design class
-_DESIGN_TYPES: dict[str, type] = {}
+_DESIGN_TYPES: dict[str, Any] = {}
 
 #: the ``type`` of a design file without one (files written before the field existed)
 _DEFAULT_TYPE = "SurvivalDesign"
@@ -137,7 +137,7 @@ def design_from_dict(d: dict[str, Any]):
 # the catalogue of published designs
 # --------------------------------------------------------------------------------------------
 def _catalogue_files() -> dict[str, Any]:
-    """Catalogue name (file stem, lower case) -> the packaged YAML file, t1 ... t8 then m1 ... m3."""
+    """Catalogue name (file stem, lower case) -> packaged YAML file, t1 ... t8 then m1 ... m3."""
     folder = files(__package__) / "catalogue"
     found = {f.name[:-5].lower(): f for f in folder.iterdir() if f.name.endswith(".yaml")}
 

@@ -1,11 +1,11 @@
 """Binary-outcome (remission, response) trial designs.
 
 A :class:`BinaryDesign` is a frozen, validated description of a randomised trial whose primary end
-point is binary (remission or response at a fixed week): two or more :class:`BinaryArm` objects, each
-with a size and the probability of the outcome among patients who reach the end point, a drop-out
-probability before the end point, and the way missing outcomes are handled in the analysis
-(``"nri"``: non-responder imputation, a missing outcome counts as "not remitted"; ``"complete_case"``;
-or ``"both"`` as a sensitivity analysis).
+point is binary (remission or response at a fixed week): two or more :class:`BinaryArm` objects,
+each with a size and the probability of the outcome among patients who reach the end point, a
+drop-out probability before the end point, and the way missing outcomes are handled in the analysis
+(``"nri"``: non-responder imputation, a missing outcome counts as "not remitted";
+``"complete_case"``; or ``"both"`` as a sensitivity analysis).
 
 An arm can follow a two-stage switch rule (trial T3, :class:`SwitchRule`): response by
 ``response_week`` with one probability; responders continue and are in remission at the end point
@@ -78,7 +78,14 @@ def _check_text(field: str, value) -> str:
     return value
 
 
-def _check_keys(where: str, d: dict, allowed: set[str], required: set[str] = frozenset()) -> None:
+def _probability(arm: BinaryArm) -> float:
+    """``arm.p``, which every arm has once constructed (a switch rule implies it)."""
+    assert arm.p is not None
+    return arm.p
+
+
+def _check_keys(where: str, d: dict, allowed: set[str],
+                required: frozenset[str] | set[str] = frozenset()) -> None:
     if not isinstance(d, dict):
         raise InvalidParameterError(f"`{where}` must be a mapping; got {type(d).__name__}.")
     unknown = set(d) - allowed
@@ -129,7 +136,8 @@ class SwitchRule:
     def __post_init__(self):
         for f in ("response", "remission_responders", "remission_switched"):
             object.__setattr__(self, f, check_probability(f, getattr(self, f), closed=True))
-        object.__setattr__(self, "response_week", check_positive("response_week", self.response_week))
+        object.__setattr__(self, "response_week",
+                           check_positive("response_week", self.response_week))
         _check_text("switch_to", self.switch_to)
 
     @property
@@ -144,6 +152,7 @@ class SwitchRule:
         return 1.0 - self.response
 
     def to_dict(self) -> dict[str, Any]:
+        """A plain dictionary (JSON/YAML-ready) that :meth:`from_dict` turns back into the rule."""
         return {
             "response": self.response,
             "remission_responders": self.remission_responders,
@@ -154,6 +163,7 @@ class SwitchRule:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], *, where: str = "switch") -> SwitchRule:
+        """The rule from a dictionary as :meth:`to_dict` writes; ``where`` names it in errors."""
         names = {f.name for f in dataclasses.fields(cls)}
         _check_keys(where, d, names, {"response", "remission_responders", "remission_switched"})
         try:
@@ -211,7 +221,8 @@ def solve_switch_stages(
     """
     finals = np.atleast_1d(np.asarray(final_rates, dtype=object))
     if finals.ndim != 1 or finals.size == 0:
-        raise InvalidParameterError(f"`final_rates` must be a number or a list; got {final_rates!r}.")
+        raise InvalidParameterError(
+            f"`final_rates` must be a number or a list; got {final_rates!r}.")
     k = finals.size
     targets = [check_probability(f"final_rates[{i}]", v, closed=True) for i, v in enumerate(finals)]
     given = {
@@ -352,9 +363,11 @@ class BinaryArm:
 
     @property
     def two_stage(self) -> bool:
+        """Whether the arm follows a two-stage switch rule."""
         return self.switch is not None
 
     def to_dict(self) -> dict[str, Any]:
+        """A plain dictionary (JSON/YAML-ready) that :meth:`from_dict` turns back into the arm."""
         out: dict[str, Any] = {"name": self.name, "n": self.n, "p": self.p}
         if self.switch is not None:
             out["switch"] = self.switch.to_dict()
@@ -364,6 +377,7 @@ class BinaryArm:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], *, where: str = "arms") -> BinaryArm:
+        """The arm from a dictionary as :meth:`to_dict` writes; ``where`` names it in errors."""
         _check_keys(where, d, {"name", "n", "p", "switch", "dropout"}, {"name", "n"})
         return cls(**d)
 
@@ -426,7 +440,8 @@ class BinaryDesign:
     def __post_init__(self):
         arms = self.arms
         if isinstance(arms, BinaryArm | dict | str) or not hasattr(arms, "__iter__"):
-            raise InvalidParameterError(f"`arms` must be a sequence of at least two arms; got {arms!r}.")
+            raise InvalidParameterError(
+                f"`arms` must be a sequence of at least two arms; got {arms!r}.")
         arms = tuple(
             a if isinstance(a, BinaryArm) else BinaryArm.from_dict(a, where=f"arms[{i}]")
             for i, a in enumerate(arms)
@@ -448,7 +463,8 @@ class BinaryDesign:
                 f"`higher_is_better` must be True or False; got {self.higher_is_better!r}."
             )
         object.__setattr__(self, "higher_is_better", bool(self.higher_is_better))
-        object.__setattr__(self, "endpoint_week", check_positive("endpoint_week", self.endpoint_week))
+        object.__setattr__(self, "endpoint_week",
+                           check_positive("endpoint_week", self.endpoint_week))
         for a in arms:
             if a.switch is not None and not a.switch.response_week < self.endpoint_week:
                 raise InvalidParameterError(
@@ -478,20 +494,23 @@ class BinaryDesign:
     # ---- derived quantities ---------------------------------------------------------------
     @property
     def n_total(self) -> int:
+        """Number of patients over all arms."""
         return sum(a.n for a in self.arms)
 
     @property
     def arm_names(self) -> list[str]:
+        """Arm names in the design's order."""
         return [a.name for a in self.arms]
 
     @property
     def n_per_arm(self) -> list[int]:
+        """Arm sizes in the design's order."""
         return [a.n for a in self.arms]
 
     @property
     def rates(self) -> list[float]:
         """Outcome probability of each arm among patients reaching the end point."""
-        return [float(a.p) for a in self.arms]
+        return [float(_probability(a)) for a in self.arms]
 
     @property
     def reference_arm(self) -> str:
@@ -521,15 +540,17 @@ class BinaryDesign:
         rows = []
         for a in self.arms:
             d = self.arm_dropout(a)
+            p = _probability(a)
             rows.append(
                 {
                     "arm": a.name,
                     "n": a.n,
-                    "p": a.p,
+                    "p": p,
                     "dropout": d,
-                    "rate_nri": a.p * (1 - d) + (0.0 if self.higher_is_better else d),
-                    "rate_complete_case": a.p,
-                    "expected_events_nri": a.n * (a.p * (1 - d) + (0.0 if self.higher_is_better else d)),
+                    "rate_nri": p * (1 - d) + (0.0 if self.higher_is_better else d),
+                    "rate_complete_case": p,
+                    "expected_events_nri": a.n * (p * (1 - d)
+                                                  + (0.0 if self.higher_is_better else d)),
                     "expected_completers": a.n * (1 - d),
                     "two_stage": a.switch is not None,
                 }
@@ -543,7 +564,7 @@ class BinaryDesign:
             raise InvalidParameterError(
                 f"`sizes` must give one size per arm ({len(self.arms)}); got {sizes}."
             )
-        arms = tuple(dataclasses.replace(a, n=n) for a, n in zip(self.arms, sizes))
+        arms = tuple(dataclasses.replace(a, n=n) for a, n in zip(self.arms, sizes, strict=True))
         return dataclasses.replace(self, arms=arms)
 
     # ---- the design protocol (workbench.design.protocol.TrialDesign) ---------------------------
@@ -565,20 +586,24 @@ class BinaryDesign:
     @property
     def effect(self) -> float:
         """The experimental arm's outcome probability ``p1``."""
-        return float(self.arms[self.experimental_index].p)
+        return float(_probability(self.arms[self.experimental_index]))
 
     @property
     def effect_direction(self) -> str:
-        """"greater" or "less": the one-sided alternative of the planned test (with a margin, the
-        direction of benefit)."""
+        """"greater" or "less": the one-sided alternative of the planned test.
+
+        With a margin, the direction of benefit.
+        """
         if self.margin is not None:
             return "greater" if self.higher_is_better else "less"
         exp, ctrl = self.arms[self.experimental_index], self.arms[self.control_index]
-        return "less" if exp.p < ctrl.p else "greater"
+        return "less" if _probability(exp) < _probability(ctrl) else "greater"
 
     def with_effect(self, value: float) -> BinaryDesign:
-        """The experimental arm with outcome probability ``value`` (a two-stage arm becomes a
-        single-stage arm with that probability)."""
+        """The experimental arm with outcome probability ``value``.
+
+        A two-stage arm becomes a single-stage arm with that probability.
+        """
         p = check_probability("p1", value, closed=True)
         arms = list(self.arms)
         a = arms[self.experimental_index]
@@ -593,13 +618,13 @@ class BinaryDesign:
         """
         exp, ctrl = self.experimental_index, self.control_index
         margin = self.margin or 0.0
-        p = self.arms[ctrl].p + margin
+        p = _probability(self.arms[ctrl]) + margin
         if self.missing in ("nri", "both"):
             d_exp = self.arm_dropout(self.arms[exp])
             d_ctrl = self.arm_dropout(self.arms[ctrl])
             bad_exp = 0.0 if self.higher_is_better else d_exp
             bad_ctrl = 0.0 if self.higher_is_better else d_ctrl
-            target = self.arms[ctrl].p * (1 - d_ctrl) + bad_ctrl + margin
+            target = _probability(self.arms[ctrl]) * (1 - d_ctrl) + bad_ctrl + margin
             p = (target - bad_exp) / (1 - d_exp)
             if abs(p) < 1e-12 or abs(p - 1) < 1e-12:
                 p = round(p)
@@ -611,8 +636,10 @@ class BinaryDesign:
         return self.with_effect(p)
 
     def with_total(self, n_total: int, allocation_ratio: float | None = None) -> BinaryDesign:
-        """The same design with ``n_total`` patients; ``allocation_ratio`` = n experimental /
-        n control (None keeps the current proportions)."""
+        """The same design with ``n_total`` patients.
+
+        ``allocation_ratio`` = n experimental / n control (None keeps the current proportions).
+        """
         return self.with_sizes(split_total(int(n_total), two_arm_weights(self, allocation_ratio)))
 
     def comparison(self, experimental: str, control: str) -> BinaryDesign:
@@ -665,7 +692,7 @@ class BinaryDesign:
             if a.dropout is not None:
                 built.append(a)
                 continue
-            rate = a.p * (1 - self.dropout) + (0.0 if good else self.dropout)
+            rate = _probability(a) * (1 - self.dropout) + (0.0 if good else self.dropout)
             p = rate / (1 - d) if good else (rate - d) / (1 - d)
             if not 0 <= p <= 1:
                 raise InvalidParameterError(
@@ -685,7 +712,7 @@ class BinaryDesign:
 
     # ---- serialisation ------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """A plain dictionary (JSON/YAML-ready) that :meth:`from_dict` turns back into the design."""
+        """A plain JSON/YAML-ready dictionary that :meth:`from_dict` turns back into the design."""
         return {
             "type": "BinaryDesign",
             "name": self.name,
@@ -769,7 +796,8 @@ class BinaryDesign:
             f"{self.endpoint_week:g}, drop-out {self.dropout:.0%}, missing = {self.missing!r}"
             + (f", non-inferiority margin {self.margin:+g}" if self.margin is not None else "")
         )
-        return head + self.summary.to_html(index=False, float_format=lambda x: f"{x:.4g}", na_rep="")
+        return head + self.summary.to_html(index=False, float_format=lambda x: f"{x:.4g}",
+                                           na_rep="")
 
     def __str__(self) -> str:
         import pandas as pd

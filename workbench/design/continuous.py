@@ -86,6 +86,7 @@ class ContinuousArm:
         object.__setattr__(self, "means", _float_tuple(f"arms[{self.name!r}].means", self.means))
 
     def to_dict(self) -> dict:
+        """A plain dictionary (JSON/YAML-ready): ``name``, ``n`` and ``means``."""
         return {"name": self.name, "n": self.n, "means": list(self.means)}
 
 
@@ -331,16 +332,19 @@ class ContinuousDesign:
 
     @property
     def n_total(self) -> int:
+        """Number of patients over both arms."""
         return sum(a.n for a in self.arms)
 
     @property
     def arm_names(self) -> tuple[str, str]:
+        """The two arm names, experimental first."""
         return (self.arms[0].name, self.arms[1].name)
 
     def correlation_matrix(self) -> np.ndarray:
         """Correlation between visits, ``n_visits x n_visits``."""
         k = len(self.weeks)
         if self.covariance == "compound_symmetry":
+            assert self.rho is not None  # required for this covariance
             return np.full((k, k), self.rho) + (1 - self.rho) * np.eye(k)
         if self.covariance == "ar1":
             idx = np.arange(k)
@@ -374,6 +378,7 @@ class ContinuousDesign:
     @property
     def completion_probability(self) -> float:
         """Probability of reaching the last visit under MCAR drop-out (MAR: at the mean score)."""
+        assert self.dropout is not None  # all zeros when not given
         return float(np.prod([1 - p for p in self.dropout]))
 
     # ------------------------------------------------------------------ the design protocol
@@ -395,8 +400,7 @@ class ContinuousDesign:
         return "less" if self.endpoint_difference < 0 else "greater"
 
     def with_effect(self, value: float) -> ContinuousDesign:
-        """The experimental arm's post-baseline means shifted so that the end-point difference is
-        ``value``."""
+        """The experimental arm's post-baseline means shifted to end-point difference ``value``."""
         value = check_real("difference", value)
         arms = list(self.arms)
         a, c = arms[self.experimental_index], arms[self.control_index]
@@ -410,10 +414,12 @@ class ContinuousDesign:
         return self.with_effect(0.0)
 
     def with_total(self, n_total: int, allocation_ratio: float | None = None) -> ContinuousDesign:
-        """The same design with ``n_total`` patients; ``allocation_ratio`` = n experimental /
-        n control (None keeps the current proportions)."""
+        """The same design with ``n_total`` patients.
+
+        ``allocation_ratio`` = n experimental / n control (None keeps the current proportions).
+        """
         sizes = split_total(int(n_total), two_arm_weights(self, allocation_ratio))
-        arms = tuple(dataclasses.replace(a, n=n) for a, n in zip(self.arms, sizes))
+        arms = tuple(dataclasses.replace(a, n=n) for a, n in zip(self.arms, sizes, strict=True))
         return dataclasses.replace(self, arms=arms)
 
     def comparison(self, experimental: str, control: str) -> ContinuousDesign:
@@ -493,6 +499,7 @@ class ContinuousDesign:
         """
         import pandas as pd
 
+        assert self.dropout is not None  # all zeros when not given
         keep = np.concatenate([[1.0], np.cumprod([1 - p for p in self.dropout])])
         rows = [
             {"arm": a.name, "n": a.n, "visit": j, "week": w, "mean": a.means[j], "sd": self.sd[j],
@@ -554,8 +561,10 @@ def _ancova_locf_statistic(design: ContinuousDesign, sims, options) -> dict[str,
 
 
 def _mmrm_statistic(design: ContinuousDesign, sims, options) -> dict[str, np.ndarray]:
-    """MMRM (arm x visit + baseline, unstructured covariance, REML), arm effect at the last
-    visit; replicates that cannot be fitted give NaN."""
+    """MMRM (arm x visit + baseline, unstructured covariance, REML), arm effect at the last visit.
+
+    Replicates that cannot be fitted give NaN.
+    """
     res = mmrm_arrays(sims.y[..., 1:], sims.observed[..., 1:],
                       (sims.arm == design.experimental_index).astype(int), baseline=sims.y[..., 0])
     return _as_planned(res, sims.observed[..., -1])

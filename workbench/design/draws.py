@@ -1,5 +1,6 @@
-"""Vectorised draws of the built-in designs' replicates: the generative model behind each design's
-``simulate_block`` (:mod:`workbench.design.protocol`).
+"""Vectorised draws of the built-in designs' replicates.
+
+The generative model behind each design's ``simulate_block`` (:mod:`workbench.design.protocol`).
 
 Each function draws ``n_reps`` replicates at once as ``(n_reps, n_patients[, ...])`` arrays from a
 numpy Generator, with no loop over replicates. Every arm has its own independent streams
@@ -68,6 +69,7 @@ class SurvivalArrays:
 
     @property
     def n_reps(self) -> int:
+        """Number of replicates."""
         return self.time.shape[0]
 
     @property
@@ -104,7 +106,8 @@ def draw_survival(design: SurvivalDesign, n_reps: int, gen: np.random.Generator)
     dropout_time = np.empty(out_shape)
     col = 0
     for i, arm in enumerate(design.arms):
-        g_entry, g_event, g_cure, g_drop = streams[i * _SURVIVAL_STREAMS : (i + 1) * _SURVIVAL_STREAMS]
+        first = i * _SURVIVAL_STREAMS
+        g_entry, g_event, g_cure, g_drop = streams[first : first + _SURVIVAL_STREAMS]
         shape = (arm.n, n_reps)  # patient-major: common random numbers across arm sizes
         cols = slice(col, col + arm.n)
         col += arm.n
@@ -173,6 +176,7 @@ class BinaryArrays:
 
     @property
     def n_reps(self) -> int:
+        """Number of replicates."""
         return self.outcome.shape[0]
 
     def counts(self, missing: str = "nri") -> tuple[np.ndarray, np.ndarray]:
@@ -215,6 +219,7 @@ def draw_binary(design: BinaryDesign, n_reps: int, gen: np.random.Generator) -> 
             stage1 = np.where(early, np.nan, resp.astype(float))
             switched = ~resp & ~early
         else:
+            assert arm.p is not None  # set for every constructed arm
             latent = u_out < arm.p
             stage1 = np.full((n_reps, arm.n), np.nan)
             switched = np.zeros((n_reps, arm.n), dtype=bool)
@@ -273,6 +278,7 @@ class ContinuousArrays:
 
     @property
     def n_reps(self) -> int:
+        """Number of replicates."""
         return self.y.shape[0]
 
     @property
@@ -287,8 +293,10 @@ class ContinuousArrays:
 
     @property
     def remission(self) -> np.ndarray:
-        """1.0 / 0.0 for remission at the last visit, ``nan`` if it was not observed (or the
-        design defines no remission threshold)."""
+        """1.0 / 0.0 for remission at the last visit, ``nan`` if it was not observed.
+
+        Also ``nan`` when the design defines no remission threshold.
+        """
         if self.remission_threshold is None:
             return np.full(self.y.shape[:-1], np.nan)
         rem = (self.y[..., -1] <= self.remission_threshold).astype(float)
@@ -305,8 +313,10 @@ def _round_clip(x: np.ndarray, design: ContinuousDesign) -> np.ndarray:
 
 def draw_continuous(design: ContinuousDesign, n_reps: int,
                     gen: np.random.Generator) -> ContinuousArrays:
-    """``n_reps`` replicates of a repeated-measures trial (see
-    :func:`workbench.simulate.continuous.simulate_continuous_arrays` for the model)."""
+    """``n_reps`` replicates of a repeated-measures trial.
+
+    See :func:`workbench.simulate.continuous.simulate_continuous_arrays` for the model.
+    """
     k = design.n_visits
     chol = design._chol
     means = design.mean_matrix()
@@ -325,6 +335,7 @@ def draw_continuous(design: ContinuousDesign, n_reps: int,
 
     observed = np.ones(y.shape, dtype=bool)
     centre = means.mean(axis=0)
+    assert design.dropout is not None  # all zeros when not given
     for j in range(1, k):
         h = design.dropout[j - 1]
         if h == 0:

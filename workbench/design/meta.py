@@ -125,6 +125,8 @@ class MetaAnalysisDesign:
 
     @property
     def n_total(self) -> int:
+        """Number of patients over all trials and both arms."""
+        assert self.n2 is not None  # set to n1 when not given
         return int(sum(self.n1) + sum(self.n2))
 
     @property
@@ -139,18 +141,24 @@ class MetaAnalysisDesign:
                                    p_publish_nonsignificant=p_publish_nonsignificant)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": "MetaAnalysisDesign", "n1": list(self.n1), "n2": list(self.n2), "effect": self.effect, "tau": self.tau,
+        """A plain JSON/YAML-ready dictionary that :meth:`from_dict` turns back into the design."""
+        assert self.n2 is not None  # set to n1 when not given
+        return {"type": "MetaAnalysisDesign", "n1": list(self.n1), "n2": list(self.n2),
+                "effect": self.effect, "tau": self.tau,
                 "p_publish_significant": self.p_publish_significant,
                 "p_publish_nonsignificant": self.p_publish_nonsignificant, "alpha": self.alpha,
                 "name": self.name}
 
     @classmethod
     def from_dict(cls, d: dict) -> MetaAnalysisDesign:
+        """The design from a dictionary such as :meth:`to_dict` writes."""
         return cls(**design_fields(cls, d))
 
     def to_json(self) -> str:
+        """The design as JSON text (:meth:`to_dict`, indented)."""
         return json.dumps(self.to_dict(), indent=2)
 
     @classmethod
     def from_json(cls, text: str) -> MetaAnalysisDesign:
+        """The design from JSON text such as :meth:`to_json` writes."""
         return cls.from_dict(json.loads(text))

@@ -38,7 +38,8 @@ import numpy as np
 
 __all__ = ["TrialDesign", "PlannedTest", "ArmLike"]
 
-#: a planned test: (design, block of replicates, options) -> {"z": ..., "df"?, "events"?, "estimate"?}
+#: a planned test: (design, block of replicates, options)
+#: -> {"z": ..., "df"?, "events"?, "estimate"?}
 PlannedTest = Callable[[Any, Any, Mapping[str, Any]], dict[str, np.ndarray]]
 
 
@@ -46,10 +47,12 @@ class ArmLike(Protocol):
     """What the protocol needs of an arm."""
 
     @property
-    def name(self) -> str: ...
+    def name(self) -> str:
+        """The arm's name."""
 
     @property
-    def n(self) -> int: ...
+    def n(self) -> int:
+        """The arm's number of patients."""
 
 
 @runtime_checkable
@@ -59,43 +62,61 @@ class TrialDesign(Protocol):
     planned_tests: Mapping[str, PlannedTest]
 
     @property
-    def arms(self) -> Sequence[Any]: ...
+    def arms(self) -> Sequence[Any]:
+        """The arms, each with ``name`` and ``n``."""
 
     @property
-    def arm_names(self) -> Sequence[str]: ...
+    def arm_names(self) -> Sequence[str]:
+        """The arm names, in the order of ``arms``."""
 
     @property
-    def n_total(self) -> int: ...
+    def n_total(self) -> int:
+        """Number of patients over all arms."""
 
     @property
-    def experimental_index(self) -> int: ...
+    def experimental_index(self) -> int:
+        """Index in ``arms`` of the experimental arm of the planned comparison."""
 
     @property
-    def control_index(self) -> int: ...
+    def control_index(self) -> int:
+        """Index in ``arms`` of the control arm of the planned comparison."""
 
     @property
-    def effect_name(self) -> str: ...
+    def effect_name(self) -> str:
+        """Name of the effect a power curve varies: "hazard_ratio", "p1" or "difference"."""
 
     @property
-    def effect(self) -> float | None: ...
+    def effect(self) -> float | None:
+        """The design's value of the effect, or None when there is no single value."""
 
     @property
-    def effect_direction(self) -> str: ...
+    def effect_direction(self) -> str:
+        """``"less"`` or ``"greater"``: the one-sided alternative in the direction of the effect."""
 
-    def with_effect(self, value: float) -> TrialDesign: ...
+    def with_effect(self, value: float) -> TrialDesign:
+        """The same design with the effect ``value``."""
 
-    def null_design(self) -> TrialDesign: ...
+    def null_design(self) -> TrialDesign:
+        """The same design under the null hypothesis (no effect)."""
 
-    def with_total(self, n_total: int, allocation_ratio: float | None = None) -> TrialDesign: ...
+    def with_total(self, n_total: int, allocation_ratio: float | None = None) -> TrialDesign:
+        """The same design with ``n_total`` patients.
 
-    def comparison(self, experimental: str, control: str) -> TrialDesign: ...
+        ``allocation_ratio`` is n experimental / n control; None keeps the current proportions.
+        """
 
-    def simulate_block(self, size: int, rng: Any) -> Any: ...
+    def comparison(self, experimental: str, control: str) -> TrialDesign:
+        """The design reduced to the two named arms, ``experimental`` against ``control``."""
+
+    def simulate_block(self, size: int, rng: Any) -> Any:
+        """``size`` replicates drawn at once as arrays from the generator or seed ``rng``."""
 
 
 def two_arm_weights(design: Any, allocation_ratio: float | None) -> list[float]:
-    """Per-arm weights for :meth:`TrialDesign.with_total`: current sizes, or the ratio
-    n experimental / n control placed on the design's two arms."""
+    """Per-arm weights for :meth:`TrialDesign.with_total`.
+
+    The current sizes, or the ratio n experimental / n control placed on the design's two arms.
+    """
     if allocation_ratio is None:
         return [float(a.n) for a in design.arms]
     weights = [0.0] * len(design.arms)

@@ -136,6 +136,8 @@ def spending_function(kind: str, total: float, t, *, alternative: str = "greater
     if base == "P":
         return total * np.log1p((math.e - 1.0) * t)
     if base == "HSD":
+        if gamma is None:
+            raise InvalidParameterError(f"`gamma` is needed for the {kind} spending function.")
         if gamma == 0:
             return total * t
         return total * np.expm1(-gamma * t) / math.expm1(-gamma)
@@ -501,6 +503,7 @@ def group_sequential_design(kmax: int | None = None, alpha: float = 0.025, beta:
         crit = np.array([special.ndtri(1 - alpha / sided)])
     elif type_of_design in CLASSICAL_TYPES:
         delta = {"OF": 0.0, "P": 0.5}.get(type_of_design, delta_wt)
+        assert delta is not None  # delta_wt is checked above for WT
         crit = wang_tsiatis_bounds(alpha, t, delta, sided, absorbing)
     else:
         cum_alpha = spending_function(type_of_design, alpha, t, alternative=alternative,
@@ -534,6 +537,7 @@ def group_sequential_design(kmax: int | None = None, alpha: float = 0.025, beta:
                                                fut_bounds if binding else None))
     ch = characteristics(crit, fut_bounds, t, sided, alpha, beta)
     if isinstance(futility, str):
+        assert fut_bounds is not None  # from the beta spending above
         if sided == 1:
             _, lo = crossing(crit, np.append(fut_bounds, crit[-1]), t, theta_bs)
         else:
@@ -623,8 +627,10 @@ def boundary_crossing(design: GroupSequentialDesign, drift: float = 0.0, *,
 
 
 def check_design(design) -> GroupSequentialDesign:
-    """``design`` itself if it is a :class:`GroupSequentialDesign`, else an error naming
-    ``design`` (for the functions that take one)."""
+    """``design`` itself if it is a :class:`GroupSequentialDesign`, else an error naming ``design``.
+
+    For the functions that take one.
+    """
     if not isinstance(design, GroupSequentialDesign):
         raise InvalidParameterError(
             f"`design` must be a GroupSequentialDesign (see group_sequential_design); got "

@@ -118,6 +118,7 @@ class Exponential(_Distribution):
 
     @classmethod
     def from_median(cls, median: float) -> Exponential:
+        """The exponential distribution with the given median."""
         median = check_positive("median", median)
         return cls(math.log(2.0) / median)
 
@@ -129,15 +130,19 @@ class Exponential(_Distribution):
         return cls(-math.log1p(-p) / t)
 
     def cumulative_hazard(self, t):
+        """Cumulative hazard ``H(t) = hazard * t``."""
         return self.hazard * np.asarray(t, dtype=float)
 
     def inverse_cumulative_hazard(self, h):
+        """Time at which the cumulative hazard reaches ``h``."""
         return np.asarray(h, dtype=float) / self.hazard
 
     def scaled(self, hazard_ratio: float) -> Exponential:
+        """The distribution with its hazard multiplied by ``hazard_ratio``."""
         return Exponential(self.hazard * hazard_ratio)
 
     def hazard_ratio_to(self, other: _Distribution) -> float | None:
+        """The ratio of the two hazards when ``other`` is exponential too, else None."""
         return self.hazard / other.hazard if isinstance(other, Exponential) else None
 
 
@@ -162,27 +167,33 @@ class Weibull(_Distribution):
 
     @classmethod
     def from_median(cls, median: float, *, shape: float) -> Weibull:
+        """The Weibull distribution with the given median and ``shape``."""
         median = check_positive("median", median)
         shape = check_positive("shape", shape)
         return cls(shape, median / math.log(2.0) ** (1.0 / shape))
 
     @classmethod
     def from_probability(cls, probability: float, time: float, *, shape: float) -> Weibull:
+        """The Weibull distribution with event probability ``probability`` by ``time``."""
         p = check_probability("probability", probability)
         t = check_positive("time", time)
         shape = check_positive("shape", shape)
         return cls(shape, t / (-math.log1p(-p)) ** (1.0 / shape))
 
     def cumulative_hazard(self, t):
+        """Cumulative hazard ``H(t) = (t / scale) ** shape``."""
         return (np.asarray(t, dtype=float) / self.scale) ** self.shape
 
     def inverse_cumulative_hazard(self, h):
+        """Time at which the cumulative hazard reaches ``h``."""
         return self.scale * np.asarray(h, dtype=float) ** (1.0 / self.shape)
 
     def scaled(self, hazard_ratio: float) -> Weibull:
+        """The distribution with its hazard multiplied by ``hazard_ratio`` (the same shape)."""
         return Weibull(self.shape, self.scale * hazard_ratio ** (-1.0 / self.shape))
 
     def hazard_ratio_to(self, other: _Distribution) -> float | None:
+        """The constant hazard ratio to a Weibull of the same shape, else None."""
         if not isinstance(other, Weibull) or other.shape != self.shape:
             return None
         return (other.scale / self.scale) ** self.shape
@@ -225,8 +236,9 @@ class PiecewiseExponential(_Distribution):
             )
         if starts[0] != 0:
             raise InvalidParameterError(f"`starts` must begin at 0; got {list(starts)}.")
-        if any(b <= a for a, b in zip(starts, starts[1:])):
-            raise InvalidParameterError(f"`starts` must be strictly increasing; got {list(starts)}.")
+        if any(b <= a for a, b in zip(starts, starts[1:], strict=False)):
+            raise InvalidParameterError(
+                f"`starts` must be strictly increasing; got {list(starts)}.")
         for i, h in enumerate(hazards):
             check_positive(f"hazards[{i}]", h, allow_zero=True)
         if hazards[-1] <= 0:
@@ -238,15 +250,18 @@ class PiecewiseExponential(_Distribution):
         object.__setattr__(self, "hazards", hazards)
 
     def scaled(self, hazard_ratio: float) -> PiecewiseExponential:
+        """The distribution with every piece's hazard multiplied by ``hazard_ratio``."""
         return PiecewiseExponential(self.starts, tuple(h * hazard_ratio for h in self.hazards))
 
     def hazard_ratio_to(self, other: _Distribution) -> float | None:
+        """The constant hazard ratio to a piecewise exponential with the same starts, else None."""
         if not isinstance(other, PiecewiseExponential) or other.starts != self.starts:
             return None
-        ratios = {round(x / y, 12) for x, y in zip(self.hazards, other.hazards) if y > 0}
+        ratios = {round(x / y, 12)
+                  for x, y in zip(self.hazards, other.hazards, strict=True) if y > 0}
         if len(ratios) != 1:
             return None
-        return next(x / y for x, y in zip(self.hazards, other.hazards) if y > 0)
+        return next(x / y for x, y in zip(self.hazards, other.hazards, strict=True) if y > 0)
 
     def _cum_at_starts(self) -> np.ndarray:
         s = np.asarray(self.starts)
@@ -254,6 +269,7 @@ class PiecewiseExponential(_Distribution):
         return np.concatenate([[0.0], np.cumsum(h[:-1] * np.diff(s))])
 
     def cumulative_hazard(self, t):
+        """Cumulative hazard at ``t``: the sum of each piece's hazard times the time spent in it."""
         t = np.asarray(t, dtype=float)
         s = np.asarray(self.starts)
         h = np.asarray(self.hazards)
@@ -261,6 +277,7 @@ class PiecewiseExponential(_Distribution):
         return self._cum_at_starts()[idx] + h[idx] * (t - s[idx])
 
     def inverse_cumulative_hazard(self, x):
+        """Time at which the cumulative hazard reaches ``x``."""
         x = np.asarray(x, dtype=float)
         s = np.asarray(self.starts)
         h = np.asarray(self.hazards)
@@ -319,7 +336,8 @@ def distribution_from_dict(spec: dict[str, Any] | _Distribution, *, name: str = 
             if keys == {"shape", "median"}:
                 return Weibull.from_median(spec["median"], shape=spec["shape"])
             if keys == {"shape", "probability", "time"}:
-                return Weibull.from_probability(spec["probability"], spec["time"], shape=spec["shape"])
+                return Weibull.from_probability(spec["probability"], spec["time"],
+                                                shape=spec["shape"])
             allowed = "'shape' with 'scale', 'median', or 'probability' and 'time'"
         else:
             if keys == {"starts", "hazards"}:
@@ -350,10 +368,12 @@ class Arm:
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.strip():
-            raise InvalidParameterError(f"`name` of an arm must be a non-empty string; got {self.name!r}.")
+            raise InvalidParameterError(
+                f"`name` of an arm must be a non-empty string; got {self.name!r}.")
         object.__setattr__(self, "n", check_int(f"arms[{self.name}].n", self.n, minimum=1))
         object.__setattr__(
-            self, "event_time", distribution_from_dict(self.event_time, name=f"arms[{self.name}].event_time")
+            self, "event_time",
+            distribution_from_dict(self.event_time, name=f"arms[{self.name}].event_time")
         )
         cf = self.cure_fraction
         if not isinstance(cf, int | float) or isinstance(cf, bool) or not 0 <= cf < 1:
@@ -371,6 +391,7 @@ class Arm:
         return 1.0 - self.survival(t)
 
     def to_dict(self) -> dict[str, Any]:
+        """A plain dictionary (JSON/YAML-ready) that :meth:`from_dict` turns back into the arm."""
         return {
             "name": self.name,
             "n": self.n,
@@ -380,6 +401,7 @@ class Arm:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Arm:
+        """The arm from a dictionary such as :meth:`to_dict` writes."""
         unknown = set(d) - {"name", "n", "event_time", "cure_fraction"}
         if unknown:
             raise InvalidParameterError(
@@ -388,7 +410,8 @@ class Arm:
             )
         missing = {"name", "n", "event_time"} - set(d)
         if missing:
-            raise InvalidParameterError(f"an arm needs field(s) {sorted(missing)}; got {sorted(d)}.")
+            raise InvalidParameterError(
+                f"an arm needs field(s) {sorted(missing)}; got {sorted(d)}.")
         return cls(d["name"], d["n"], d["event_time"], d.get("cure_fraction", 0.0))
 
 
@@ -429,9 +452,11 @@ class SurvivalDesign:
     def __post_init__(self):
         arms = self.arms
         if isinstance(arms, Arm | dict) or not hasattr(arms, "__iter__"):
-            raise InvalidParameterError(f"`arms` must be a sequence of at least two arms; got {arms!r}.")
+            raise InvalidParameterError(
+                f"`arms` must be a sequence of at least two arms; got {arms!r}.")
         if isinstance(arms, str | bytes):
-            raise InvalidParameterError(f"`arms` must be a sequence of at least two arms; got {arms!r}.")
+            raise InvalidParameterError(
+                f"`arms` must be a sequence of at least two arms; got {arms!r}.")
         for i, a in enumerate(arms):
             if not isinstance(a, Arm | dict):
                 raise InvalidParameterError(
@@ -461,14 +486,17 @@ class SurvivalDesign:
     # ---- derived quantities ---------------------------------------------------------------
     @property
     def n_total(self) -> int:
+        """Number of patients over all arms."""
         return sum(a.n for a in self.arms)
 
     @property
     def arm_names(self) -> list[str]:
+        """Arm names in the design's order."""
         return [a.name for a in self.arms]
 
     @property
     def n_per_arm(self) -> list[int]:
+        """Arm sizes in the design's order."""
         return [a.n for a in self.arms]
 
     @property
@@ -499,7 +527,8 @@ class SurvivalDesign:
         ok = isinstance(probability, int | float | np.integer | np.floating) and not isinstance(
             probability, bool) and 0 <= probability < 1
         if not ok:
-            raise InvalidParameterError(f"`dropout_probability` must be in [0, 1); got {probability!r}.")
+            raise InvalidParameterError(
+                f"`dropout_probability` must be in [0, 1); got {probability!r}.")
         p = float(probability)
         t = check_positive("dropout_time", time)
         return -math.log1p(-p) / t
@@ -511,7 +540,7 @@ class SurvivalDesign:
             raise InvalidParameterError(
                 f"`sizes` must give one size per arm ({len(self.arms)}); got {sizes}."
             )
-        arms = tuple(dataclasses.replace(a, n=n) for a, n in zip(self.arms, sizes))
+        arms = tuple(dataclasses.replace(a, n=n) for a, n in zip(self.arms, sizes, strict=True))
         return dataclasses.replace(self, arms=arms)
 
     def with_total(self, n_total: int, allocation_ratio=None) -> SurvivalDesign:
@@ -528,14 +557,16 @@ class SurvivalDesign:
         if np.ndim(allocation_ratio) == 0:
             if len(self.arms) != 2:
                 raise InvalidParameterError(
-                    "`allocation_ratio` must give one weight per arm for designs with more than two arms."
+                    "`allocation_ratio` must give one weight per arm for designs with more than "
+                    "two arms."
                 )
             r = check_positive("allocation_ratio", allocation_ratio)
             return [r, 1.0]
         weights = [float(w) for w in allocation_ratio]
         if len(weights) != len(self.arms) or any(not w > 0 for w in weights):
             raise InvalidParameterError(
-                f"`allocation_ratio` must give {len(self.arms)} positive weights; got {allocation_ratio!r}."
+                f"`allocation_ratio` must give {len(self.arms)} positive weights; "
+                f"got {allocation_ratio!r}."
             )
         return weights
 
@@ -563,8 +594,11 @@ class SurvivalDesign:
         return "less" if float(a.cdf(t) - c.cdf(t)) < 0 else "greater"
 
     def with_effect(self, value: float) -> SurvivalDesign:
-        """The experimental arm given the control arm's distribution (and cured fraction) with its
-        hazard multiplied by ``value`` (proportional hazards)."""
+        """The experimental arm: the control arm's distribution with its hazard times ``value``.
+
+        The control arm's distribution and cured fraction, with the hazard multiplied by ``value``
+        (proportional hazards).
+        """
         hr = check_positive("hazard_ratio", value)
         arms = list(self.arms)
         c = arms[self.control_index]
@@ -618,7 +652,8 @@ class SurvivalDesign:
         """
         if not isinstance(probabilities, dict) or len(probabilities) < 2:
             raise InvalidParameterError(
-                f"`probabilities` must map at least two arm names to probabilities; got {probabilities!r}."
+                "`probabilities` must map at least two arm names to probabilities; "
+                f"got {probabilities!r}."
             )
         names = list(probabilities)
         if (sizes is None) == (n_total is None):
@@ -626,7 +661,8 @@ class SurvivalDesign:
         if sizes is not None:
             if set(sizes) != set(names):
                 raise InvalidParameterError(
-                    f"`sizes` must name the same arms as `probabilities` ({names}); got {list(sizes)}."
+                    f"`sizes` must name the same arms as `probabilities` ({names}); "
+                    f"got {list(sizes)}."
                 )
             ns = [sizes[k] for k in names]
         else:
@@ -639,11 +675,12 @@ class SurvivalDesign:
                 weights = list(allocation_ratio)
             if len(weights) != len(names):
                 raise InvalidParameterError(
-                    f"`allocation_ratio` must give one weight per arm ({len(names)}); got {allocation_ratio!r}."
+                    f"`allocation_ratio` must give one weight per arm ({len(names)}); "
+                    f"got {allocation_ratio!r}."
                 )
             ns = split_total(n_total, weights)
         arms = []
-        for name, n in zip(names, ns):
+        for name, n in zip(names, ns, strict=True):
             p = check_probability(f"probabilities[{name!r}]", probabilities[name])
             dist = (
                 Exponential.from_probability(p, at)
@@ -659,6 +696,7 @@ class SurvivalDesign:
 
     # ---- serialisation ------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
+        """A plain JSON/YAML-ready dictionary that :meth:`from_dict` turns back into the design."""
         return {
             "type": "SurvivalDesign",
             "name": self.name,
@@ -700,6 +738,7 @@ class SurvivalDesign:
         return cls(**d)
 
     def to_json(self, **kwargs) -> str:
+        """The design as JSON text; ``kwargs`` go to :func:`json.dumps`."""
         return json.dumps(self.to_dict(), **kwargs)
 
     @classmethod
@@ -708,6 +747,7 @@ class SurvivalDesign:
         return cls.from_dict(read_design(text, json.loads, "JSON"))
 
     def to_yaml(self) -> str:
+        """The design as YAML text, fields in the order of :meth:`to_dict`."""
         import yaml
 
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
@@ -756,7 +796,8 @@ class SurvivalDesign:
         head = (
             f"<strong>SurvivalDesign</strong> {self.name}<br>accrual {self.accrual_time:g} "
             f"{self.time_unit}, follow-up {self.follow_up:g} ({self.follow_up_type}), "
-            f"loss to follow-up {self.dropout_probability(self.follow_up):.1%} by {self.follow_up:g}"
+            f"loss to follow-up {self.dropout_probability(self.follow_up):.1%} "
+            f"by {self.follow_up:g}"
         )
         return head + self.summary.to_html(index=False, float_format=lambda x: f"{x:.4g}")
 

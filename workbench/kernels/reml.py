@@ -87,7 +87,7 @@ def _put(ev: dict, idx, new: dict) -> None:
 
 
 def is_positive_definite(sigma) -> np.ndarray:
-    """Per replicate: is the (R, T, T) covariance positive definite (relative to its scale)?"""
+    """Per replicate, whether the (R, T, T) covariance is positive definite, relative to scale."""
     return np.linalg.eigvalsh(sigma)[:, 0] > 1e-10 * np.maximum(
         np.abs(np.diagonal(sigma, axis1=1, axis2=2)).max(axis=1), 1e-300)
 
@@ -207,9 +207,11 @@ def arm_visit_column(t, has_base, by_visit, visit_index) -> int:
 
 
 def fit_contrasts(y, m, X, contrasts, conf_level, tol, max_iter):
-    """Fit every replicate and return, per contrast ``L``, a dict of arrays (R,): ``estimate, se,
-    df, statistic, p_value, ci_lower, ci_upper, loglik, converged`` (NaN where not estimable or not
-    converged); ``df`` is the residual ``N_obs - p``."""
+    """Fit every replicate and return, per contrast ``L``, a dict of arrays (R,).
+
+    The keys are ``estimate, se, df, statistic, p_value, ci_lower, ci_upper, loglik, converged``
+    (NaN where not estimable or not converged); ``df`` is the residual ``N_obs - p``.
+    """
     R, n, t = y.shape
     p = X.shape[-1]
     mf = m.astype(float)

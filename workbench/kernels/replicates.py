@@ -95,10 +95,12 @@ class EventTable:
 
     @property
     def events(self) -> np.ndarray:
+        """Number of events per replicate."""
         return np.bincount(self.row, minlength=self.n_reps)
 
     @property
     def events1(self) -> np.ndarray:
+        """Number of events in arm 1 per replicate."""
         return self.per_row(self.x)
 
 
@@ -238,16 +240,22 @@ class LogRankArrays(Result):
 
     @property
     def chisq(self) -> np.ndarray:
+        """The log-rank chi-square statistic per replicate, ``z ** 2``."""
         return self.z**2
 
     @property
     def p_value(self) -> np.ndarray:
+        """Two-sided p-value per replicate (chi-square on 1 df)."""
         from scipy.special import chdtrc
 
         return chdtrc(1, self.chisq)
 
     @property
     def summary(self) -> pd.DataFrame:
+        """One row per replicate: the log-rank test and its parts.
+
+        Columns ``statistic, z, p_value, observed1, expected1, variance, events``.
+        """
         return pd.DataFrame({"statistic": self.chisq, "z": self.z, "p_value": self.p_value,
                              "observed1": self.observed1, "expected1": self.expected1,
                              "variance": self.variance, "events": self.events})
@@ -343,16 +351,22 @@ class CoxArrays(Result):
 
     @property
     def hazard_ratio(self) -> np.ndarray:
+        """Hazard ratio per replicate, ``exp(beta)``."""
         return np.exp(self.beta)
 
     @property
     def p_value(self) -> np.ndarray:
+        """Two-sided Wald p-value per replicate."""
         from scipy.special import ndtr
 
         return 2 * ndtr(-np.abs(self.z))
 
     @property
     def summary(self) -> pd.DataFrame:
+        """One row per replicate: the Cox estimate, its test and convergence.
+
+        Columns ``estimate, se, hazard_ratio, statistic, p_value, score_z, converged``.
+        """
         return pd.DataFrame({"estimate": self.beta, "se": self.se,
                              "hazard_ratio": self.hazard_ratio,
                              "statistic": self.z, "p_value": self.p_value,
@@ -429,7 +443,7 @@ def cox_arrays(time, event, group, *, ties: str = "efron", tol: float = 1e-10, m
     active = info > 0
     converged = ~active  # rows without information (no events or one arm empty) stop at 0
     it = 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 - `it`, the last iteration, is returned
         if not active.any():
             break
         step = np.where(active, u / np.where(info > 0, info, 1.0), 0.0)
@@ -465,10 +479,12 @@ class RatesArrays(Result):
 
     @property
     def chisq(self) -> np.ndarray:
+        """The chi-square statistic per replicate, ``z ** 2``."""
         return self.z**2
 
     @property
     def summary(self) -> pd.DataFrame:
+        """One row per replicate: ``difference, z, statistic``."""
         return pd.DataFrame({"difference": self.difference, "z": self.z, "statistic": self.chisq})
 
 

@@ -32,8 +32,7 @@ def _unpack(result):
 def plot_forest(result, *, ax=None, transform: bool | None = None, prediction: bool = True,
                 show_values: bool = True, xlabel: str | None = None, title: str | None = None,
                 color: str = "black"):
-    """Forest plot: each study's estimate and interval, weights, the pooled diamond and the
-    prediction interval.
+    """Forest plot: study estimates and intervals, weights, pooled diamond, prediction interval.
 
     Parameters
     ----------
@@ -140,7 +139,7 @@ def plot_forest(result, *, ax=None, transform: bool | None = None, prediction: b
 
 def plot_funnel(result, *, ax=None, contours: bool = True, conf_levels=(0.90, 0.95, 0.99),
                 pseudo_ci: bool = True, xlabel: str | None = None, title: str | None = None):
-    """Funnel plot of effect against standard error, contour-enhanced by default.
+    r"""Funnel plot of effect against standard error, contour-enhanced by default.
 
     Parameters
     ----------
@@ -160,7 +159,7 @@ def plot_funnel(result, *, ax=None, contours: bool = True, conf_levels=(0.90, 0.
     -------
     matplotlib.axes.Axes
         The y axis (standard error) points down, zero at the top; studies are one ``Line2D``
-        (observed) and another for imputed studies if any; contours are ``PolyCollection``\\ s.
+        (observed) and another for imputed studies if any; contours are ``PolyCollection``\ s.
 
     Examples
     --------

@@ -89,7 +89,8 @@ def plot_power_curve(data: pd.DataFrame, *, ax=None, x: str | None = None, hue: 
                 f"no column to put on the x axis; give `x` (one of {list(data.columns)})."
             )
     elif x not in data.columns:
-        raise InvalidParameterError(f"`x` must be a column of `data` {list(data.columns)}; got {x!r}.")
+        raise InvalidParameterError(
+            f"`x` must be a column of `data` {list(data.columns)}; got {x!r}.")
     if hue is None:
         rest = _varying(data, exclude=(x,))
         hue = rest[0] if rest else None

@@ -51,10 +51,11 @@ def _rows(results, labels) -> pd.DataFrame:
         if "label" in df.columns:
             lab = df["label"].astype(str).tolist()
         elif {"group", "reference"} <= set(df.columns):
-            lab = [f"{g} vs {r}" for g, r in zip(df["group"], df["reference"])]
+            lab = [f"{g} vs {r}" for g, r in zip(df["group"], df["reference"], strict=True)]
         else:
             lab = [str(i) for i in df.index]
-        rows = list(zip(lab, picked["estimate"], picked["ci_lower"], picked["ci_upper"]))
+        rows = list(zip(lab, picked["estimate"], picked["ci_lower"], picked["ci_upper"],
+                        strict=True))
     elif isinstance(results, Mapping):
         rows = [row for k, v in results.items() for row in from_one(str(k), v)]
     elif isinstance(results, RatesAnalysis | EffectEstimate):
@@ -65,7 +66,7 @@ def _rows(results, labels) -> pd.DataFrame:
             raise InvalidParameterError(
                 f"`labels` must give one name per result ({len(items)}); got {len(labels)}.")
         names = list(labels) if labels is not None else [None] * len(items)
-        rows = [row for lab, r in zip(names, items) for row in from_one(lab, r)]
+        rows = [row for lab, r in zip(names, items, strict=True) for row in from_one(lab, r)]
         labels = None
     out = pd.DataFrame(rows, columns=["label", "estimate", "ci_lower", "ci_upper"])
     if labels is not None:
@@ -128,7 +129,7 @@ def plot_risk_differences(results, *, ax=None, labels=None, margin: float | None
     ax = new_axes(ax, (8, 1.2 + 0.45 * (k + 1)))
     scale = 100.0 if percent else 1.0
     y = np.arange(k, 0, -1, dtype=float)
-    for yi, r in zip(y, rows.itertuples()):
+    for yi, r in zip(y, rows.itertuples(), strict=True):
         ax.plot([r.ci_lower * scale, r.ci_upper * scale], [yi, yi], color=color, lw=1.2)
         ax.plot([r.estimate * scale], [yi], marker="s", ms=7, ls="none", color=color)
     ax.axvline(0, color="grey", lw=0.8)
@@ -149,7 +150,7 @@ def plot_risk_differences(results, *, ax=None, labels=None, margin: float | None
 
         tr = blended_transform_factory(ax.transAxes, ax.transData)
         fmt = (lambda v: f"{v * scale:.1f}") if percent else (lambda v: f"{v:.3f}")
-        for yi, r in zip(y, rows.itertuples()):
+        for yi, r in zip(y, rows.itertuples(), strict=True):
             ax.text(1.02, yi, f"{fmt(r.estimate)} [{fmt(r.ci_lower)}, {fmt(r.ci_upper)}]",
                     transform=tr, va="center", fontsize="small")
     if favours is not None:
@@ -197,14 +198,16 @@ def plot_rates(result, *, ax=None, percent: bool = True, color: str = "tab:blue"
     ax = new_axes(ax, (1.5 + 1.1 * len(s), 4))
     x = np.arange(len(s))
     rate = s["rate"].to_numpy() * scale
-    err = np.vstack([rate - s["ci_lower"].to_numpy() * scale, s["ci_upper"].to_numpy() * scale - rate])
+    err = np.vstack([rate - s["ci_lower"].to_numpy() * scale,
+                     s["ci_upper"].to_numpy() * scale - rate])
     ax.bar(x, rate, color=color, alpha=0.75, width=0.6)
     ax.errorbar(x, rate, yerr=err, fmt="none", ecolor="black", capsize=4, lw=1)
-    for xi, r in zip(x, s.itertuples()):
+    for xi, r in zip(x, s.itertuples(), strict=True):
         ax.text(xi, 0, f"{r.events}/{r.n}", ha="center", va="bottom", fontsize="small")
     ax.set_xticks(x)
     ax.set_xticklabels(s["group"].tolist())
-    ax.set_ylabel(f"Rate{' (%)' if percent else ''} with {result.conf_level:.0%} CI ({result.method})")
+    ax.set_ylabel(f"Rate{' (%)' if percent else ''} with {result.conf_level:.0%} CI "
+                  f"({result.method})")
     ax.set_ylim(0, scale)
     if title:
         ax.set_title(title)

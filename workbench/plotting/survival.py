@@ -54,7 +54,8 @@ def plot_km(data, *, ax=None, ci: bool = True, censor_marks: bool = True,
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> import pandas as pd
-    >>> df = pd.DataFrame({"t": [2, 3, 3, 5, 8, 9, 4, 6, 7, 10], "e": [1, 1, 0, 1, 0, 1, 0, 1, 0, 0],
+    >>> df = pd.DataFrame({"t": [2, 3, 3, 5, 8, 9, 4, 6, 7, 10],
+    ...                    "e": [1, 1, 0, 1, 0, 1, 0, 1, 0, 0],
     ...                    "arm": ["a"] * 6 + ["b"] * 4})
     >>> ax = plot_km(df, time="t", event="e", group="arm")
     >>> len(ax.get_lines())
@@ -90,7 +91,7 @@ def plot_km(data, *, ax=None, ci: bool = True, censor_marks: bool = True,
 
     curve = km.curve
     tmax = float(curve["time"].max())
-    for lv, color in zip(km.groups, colors):
+    for lv, color in zip(km.groups, colors, strict=False):
         c = curve[curve["group"] == lv]
         t = c["time"].to_numpy(float)
         s = c["survival"].to_numpy(float)
@@ -128,13 +129,13 @@ def plot_km(data, *, ax=None, ci: bool = True, censor_marks: bool = True,
         ax.annotate("Number at risk", xy=(0, 0), xycoords="axes fraction", xytext=(0, -42),
                     textcoords="offset points", ha="right", va="top", fontsize=8,
                     fontweight="bold", annotation_clip=False)
-        for row, (lv, color) in enumerate(zip(km.groups, colors)):
+        for row, (lv, color) in enumerate(zip(km.groups, colors, strict=False)):
             dy = -54 - 11 * row
             ax.annotate(lv, xy=(0, 0), xycoords="axes fraction", xytext=(-16, dy),
                         textcoords="offset points", ha="right", va="top", fontsize=8,
                         color=color, annotation_clip=False)
             sub = table[table["group"] == lv]
-            for t, n in zip(sub["time"], sub["n_risk"]):
+            for t, n in zip(sub["time"], sub["n_risk"], strict=True):
                 ax.annotate(f"{int(n)}", xy=(t, 0), xycoords=("data", "axes fraction"),
                             xytext=(0, dy), textcoords="offset points", ha="center", va="top",
                             fontsize=8, annotation_clip=False)

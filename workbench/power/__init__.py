@@ -1,0 +1,1 @@
+"""Power layer: closed-form and simulated power, sample sizes, group-sequential trials, reports."""

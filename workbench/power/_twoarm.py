@@ -1,6 +1,7 @@
-"""Shared machinery of the two-arm closed forms (:mod:`~workbench.power.analytic`,
-:mod:`~workbench.power.continuous`): the side of the test, argument checks, sample sizes and
-their rounding, and the solver.
+"""Shared machinery of the two-arm closed forms.
+
+Used by :mod:`~workbench.power.analytic` and :mod:`~workbench.power.continuous`: the side of the
+test, argument checks, sample sizes and their rounding, and the solver.
 
 The side of a test is ``alternative``, the alternative hypothesis about experimental (arm 1)
 minus control (arm 2): ``"two-sided"``, ``"less"`` or ``"greater"``. A test statistic
@@ -57,9 +58,11 @@ def sides(alternative: str) -> int:
 
 
 def orient(effect: float, alternative: str) -> float:
-    """The effect seen from the tail a one-sided test rejects in: ``effect`` for ``"greater"``,
-    ``-effect`` for ``"less"``, ``|effect|`` for ``"two-sided"``. Positive when the assumed
-    effect lies in the tested direction."""
+    """The effect seen from the tail a one-sided test rejects in.
+
+    ``effect`` for ``"greater"``, ``-effect`` for ``"less"``, ``|effect|`` for ``"two-sided"``.
+    Positive when the assumed effect lies in the tested direction.
+    """
     if alternative == "greater":
         return effect
     if alternative == "less":
@@ -82,8 +85,12 @@ def normal_power(drift: float, z: float, alternative: str) -> float:
 
 
 class SidedFromAlternative:
-    """Mixin of the power results: ``sided`` (1 or 2, rpact's convention) read from the
-    result's ``alternative``."""
+    """Mixin of the power results: ``sided`` read from the result's ``alternative``.
+
+    ``sided`` is 1 or 2, rpact's convention.
+    """
+
+    alternative: str
 
     @property
     def sided(self) -> int:
@@ -93,8 +100,10 @@ class SidedFromAlternative:
 
 def check_direction(alternative: str, effect: float, power: float, *, h1: str,
                     assumed: str) -> None:
-    """Solving for a size: a one-sided ``alternative`` against an assumed ``effect`` in the other
-    direction can never reach ``power``; say so, naming ``alternative`` and the effect.
+    """Check that a size can be solved for: the assumed effect lies in the tested direction.
+
+    A one-sided ``alternative`` against an assumed ``effect`` in the other direction can never reach
+    ``power``; say so, naming ``alternative`` and the effect.
 
     ``h1`` states the alternative hypothesis in words ("p1 - p2 > 0"), ``assumed`` the effect
     ("p1 - p2 = -0.2").
@@ -174,8 +183,11 @@ def resolve_sizes(n1, n2, n_total, allocation_ratio):
 
 
 def rounded_sizes(n1: float, n2: float, given: bool) -> list[int]:
-    """Per-arm sizes: given whole sizes as they are; a given whole total split by largest
-    remainder (the sizes add up to it); anything else rounded up per arm."""
+    """Per-arm sizes, whole numbers.
+
+    Given whole sizes as they are; a given whole total split by largest remainder (the sizes add up
+    to it); anything else rounded up per arm.
+    """
     if given:
         if float(n1).is_integer() and float(n2).is_integer():
             return [int(n1), int(n2)]
@@ -219,8 +231,10 @@ def round_up(n1: float, n2: float, rounding: str) -> list[int]:
 
 
 def enrolled_sizes(n1: float, n2: float, dropout, given: bool, rounding: str = "per-arm"):
-    """Per-arm sizes to enrol: the analysable ``n1``, ``n2`` inflated by ``1 / (1 - dropout)``;
-    given sizes as :func:`rounded_sizes` keeps them, solved ones rounded up (:func:`round_up`)."""
+    """Per-arm sizes to enrol: the analysable ``n1``, ``n2`` inflated by ``1 / (1 - dropout)``.
+
+    Given sizes as :func:`rounded_sizes` keeps them, solved ones rounded up (:func:`round_up`).
+    """
     a, b = n1 / (1 - dropout), n2 / (1 - dropout)
     return rounded_sizes(a, b, dropout == 0) if given else round_up(a, b, rounding)
 

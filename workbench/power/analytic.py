@@ -52,6 +52,7 @@ One-sided at 2.5%: experimental lower than control, the direction of the effect:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -112,8 +113,9 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 def rates_standard_deviations(p1: float, p2: float, r: float,
                               margin: float) -> tuple[float, float]:
-    """Per-n2 standard deviations of p1_hat - p2_hat under H0 and H1 (n2 = 1, n1 = r): pooled
-    under H0 without a margin, Farrington-Manning restricted estimates with one (as rpact).
+    """Per-n2 standard deviations of p1_hat - p2_hat under H0 and H1 (n2 = 1, n1 = r).
+
+    Pooled under H0 without a margin, Farrington-Manning restricted estimates with one (as rpact).
 
     >>> [round(s, 6) for s in rates_standard_deviations(0.27, 0.47, 1.0, 0.0)]
     [0.682788, 0.667982]
@@ -182,10 +184,15 @@ class RatesPower(SidedFromAlternative, Result):
 
     @property
     def difference(self) -> float:
+        """The difference ``p1 - p2``."""
         return self.p1 - self.p2
 
     @property
     def summary(self) -> pd.DataFrame:
+        """One row: ``p1, p2, difference, margin, effect_size`` and the two-arm size columns.
+
+        The size columns are those of every two-arm power result, ``alpha`` to ``method``.
+        """
         return pd.DataFrame(
             [
                 {
@@ -611,9 +618,10 @@ class SurvivalPower(SidedFromAlternative, Result):
 
     @property
     def summary(self) -> pd.DataFrame:
-        n = self.n_exact or [None, None]
-        per = self.n_per_arm or [None, None]
-        pe = self.p_event or [None, None]
+        """One row: the assumptions, events, per-arm event probabilities and sizes, and method."""
+        n: Sequence[float | None] = self.n_exact or [None, None]
+        per: Sequence[int | None] = self.n_per_arm or [None, None]
+        pe: Sequence[float | None] = self.p_event or [None, None]
         return pd.DataFrame(
             [
                 {
@@ -781,6 +789,7 @@ def power_survival(
     p2 = check_probability("p2", p2, allow_none=True)
     p1 = check_probability("p1", p1, allow_none=True)
     if p2 is not None:
+        assert at is not None  # required with p2 above
         lambda2 = -math.log1p(-p2) / at
     elif lambda2 is not None:
         lambda2 = check_positive("lambda2", lambda2)
@@ -846,6 +855,7 @@ def power_survival(
         )
 
     def p_events(hr):
+        assert lambda2 is not None  # called only when the patients are known
         l1 = hr * lambda2
         pe1 = _arm_event_probability(l1, dropout_rate, accrual_time, follow_up, follow_up_type)
         pe2 = _arm_event_probability(lambda2, dropout_rate, accrual_time, follow_up, follow_up_type)
@@ -878,11 +888,14 @@ def power_survival(
         hazard_ratio = math.exp(-t if lower else t)
         events_exact = events if events is not None else n_total * p_events(hazard_ratio)[2]
 
+    assert hazard_ratio is not None  # given, or solved for above
     lambda1 = hazard_ratio * lambda2 if lambda2 is not None else None
     if p2 is not None and p1 is None:
+        assert lambda1 is not None and at is not None  # both follow from p2
         p1 = float(-math.expm1(-lambda1 * at))
     pe = pe_overall = n_exact = n_per_arm = n_tot = n_tot_exact = n_nodrop = None
     if knows_patients:
+        assert lambda1 is not None and lambda2 is not None
         pe1, pe2, pe_overall = p_events(hazard_ratio)
         pe = [pe1, pe2]
         if n_total is None:
@@ -902,6 +915,7 @@ def power_survival(
         else:
             n_tot_exact = n_total
             if n1 is not None:
+                assert n2 is not None  # n1 and n2 come together
                 n_exact = [n1, n2]
             else:
                 n_exact = list(split(n_total, r))
@@ -948,6 +962,7 @@ class TTestPower(SidedFromAlternative, Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """One row: ``effect_size`` and the two-arm size columns (``alpha`` to ``method``)."""
         return pd.DataFrame(
             [
                 {
@@ -1040,6 +1055,7 @@ def power_ttest(
 
     es = orient(effect_size, alternative) if effect_size is not None else None
     if solve == "n":
+        assert es is not None  # the effect size is given when solving for n
         check_direction(alternative, effect_size, power,
                         h1=f"mean1 - mean2 {'>' if alternative == 'greater' else '<'} 0",
                         assumed=f"effect_size = {effect_size:g}")

@@ -67,7 +67,8 @@ __all__ = [
 class AncovaPower(SidedFromAlternative, Result):
     """Power or sample size of an ANCOVA on a baseline covariate (see :func:`power_ancova`).
 
-    ``alternative`` is the side of the test; ``sided`` (1 or 2) follows from it."""
+    ``alternative`` is the side of the test; ``sided`` (1 or 2) follows from it.
+    """
 
     effect_size: float
     rho: float
@@ -86,6 +87,7 @@ class AncovaPower(SidedFromAlternative, Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """One row: ``effect_size``, ``rho`` and the two-arm size columns, alpha to method."""
         return pd.DataFrame([{
             "effect_size": self.effect_size, "rho": self.rho, **size_columns(self),
         }])
@@ -93,8 +95,11 @@ class AncovaPower(SidedFromAlternative, Result):
 
 def _ancova_power(d: float, rho: float, n1: float, n2: float, alpha: float,
                   alternative: str) -> float:
-    """Power of the ANCOVA t-test (noncentral t): both tails when two-sided, else the tail of
-    ``alternative`` (small when the effect ``d`` lies the other way)."""
+    """Power of the ANCOVA t-test (noncentral t).
+
+    Both tails when two-sided, else the tail of ``alternative`` (small when the effect ``d`` lies
+    the other way).
+    """
     df = n1 + n2 - 3
     if df <= 0:
         return float("nan")
@@ -192,12 +197,14 @@ def power_ancova(
         raise InvalidParameterError(
             f"an ANCOVA needs at least 4 patients in all; got n1 = {n1:g}, n2 = {n2:g}.")
     if solve == "n":
+        assert effect_size is not None  # given when solving for n
         check_direction(alternative, effect_size, power,
                         h1=f"mean1 - mean2 {'>' if alternative == 'greater' else '<'} 0",
                         assumed=f"effect_size = {effect_size:g}")
+        assumed = effect_size
 
         def f(n2_):
-            return _ancova_power(effect_size, rho, r * n2_, n2_, alpha, alternative)
+            return _ancova_power(assumed, rho, r * n2_, n2_, alpha, alternative)
         lo = max(2.0, 4.0 / (1 + r)) + 1e-9
         z = stats.norm.ppf(1 - alpha / sides(alternative)) + stats.norm.ppf(power)
         guess = z * z * (1 - rho * rho) * (1 + 1 / r) / effect_size ** 2

@@ -79,6 +79,7 @@ class PublicationBiasResult(Result):
 
     @property
     def n_reps(self) -> int:
+        """Number of replicates."""
         return len(self.estimates_all)
 
     def _row(self, name, est, cov, egger_p, k_mean):
@@ -98,8 +99,11 @@ class PublicationBiasResult(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
-        """Rows ``all trials`` and ``published trials``: ``analysis, k_mean, mean_estimate, mc_se,
-        bias, true_effect, coverage, coverage_mc_se, egger_rejection, n_valid, method``."""
+        """Rows ``all trials`` and ``published trials``.
+
+        Columns ``analysis, k_mean, mean_estimate, mc_se, bias, true_effect, coverage,
+        coverage_mc_se, egger_rejection, n_valid, method``.
+        """
         return pd.DataFrame([
             self._row("all trials", self.estimates_all, self.covered_all, self.egger_p_all,
                       float(self.design.k)),
@@ -109,6 +113,7 @@ class PublicationBiasResult(Result):
 
     @property
     def bias_published(self) -> float:
+        """Bias of the pooled estimate over the published trials only."""
         return float(self.summary.loc[1, "bias"])
 
     def __repr__(self) -> str:

@@ -77,8 +77,10 @@ def _num(x: float, digits: int = 2) -> str:
 
 
 def _side(res) -> str:
-    """"two-sided" or "one-sided", from the result's ``alternative`` (results that only carry
-    rpact's ``sided``, 1 or 2, are read from that)."""
+    """"two-sided" or "one-sided", from the result's ``alternative``.
+
+    Results that only carry rpact's ``sided``, 1 or 2, are read from that.
+    """
     alternative = getattr(res, "alternative", None)
     if alternative is None:
         return "two-sided" if res.sided == 2 else "one-sided"

@@ -100,7 +100,8 @@ def _check_design(design) -> TrialDesign:
     n_arms = len(design.arms)
     if n_arms != 2:
         raise InvalidParameterError(
-            f"simulation power compares two arms; `design` has {n_arms} ({list(design.arm_names)}). "
+            f"simulation power compares two arms; `design` has {n_arms} "
+            f"({list(design.arm_names)}). "
             "Make a two-arm design of the comparison of interest."
         )
     return design
@@ -150,6 +151,7 @@ def _(design: SurvivalDesign, test: str, alpha: float, alternative: str):
 def _binary_rates(design: BinaryDesign) -> tuple[float, float, float, float]:
     """Rates and sizes the planned test compares: (p1, p2, n1, n2), experimental first."""
     a, c = design.arms[design.experimental_index], design.arms[design.control_index]
+    assert a.p is not None and c.p is not None  # set for every constructed arm
     da, dc = design.arm_dropout(a), design.arm_dropout(c)
     if design.missing in ("nri", "both"):
         bad_a = 0.0 if design.higher_is_better else da
@@ -187,8 +189,10 @@ def _(design: ContinuousDesign, test: str, alpha: float, alternative: str):
 @functools.singledispatch
 def closed_form_n_total(design, test: str, alpha: float, alternative: str,
                         power: float) -> int | None:
-    """Closed-form total sample size for the design's effect (the start of
-    :func:`simulated_sample_size`), or None when there is none."""
+    """Closed-form total sample size for the design's effect, or None when there is none.
+
+    The start of :func:`simulated_sample_size`.
+    """
     return None
 
 
@@ -209,6 +213,7 @@ def _(design: SurvivalDesign, test, alpha, alternative, power):
 @closed_form_n_total.register
 def _(design: BinaryDesign, test, alpha, alternative, power):
     a, c = design.arms[design.experimental_index], design.arms[design.control_index]
+    assert a.p is not None and c.p is not None  # set for every constructed arm
     da, dc = design.arm_dropout(a), design.arm_dropout(c)
     bad_a, bad_c = (0.0, 0.0) if design.higher_is_better else (da, dc)
     p1, p2 = a.p * (1 - da) + bad_a, c.p * (1 - dc) + bad_c  # rates under non-responder imputation
@@ -223,8 +228,10 @@ _MALLOC_TUNED = False
 
 
 def _tune_malloc() -> None:
-    """Keep freed memory for the next block (glibc ``M_TOP_PAD``), only when asked for with the
-    environment variable ``WORKBENCH_MALLOC_TUNING=1``; see the module notes."""
+    """Keep freed memory for the next block (glibc ``M_TOP_PAD``), only when asked for.
+
+    Asked for with the environment variable ``WORKBENCH_MALLOC_TUNING=1``; see the module notes.
+    """
     global _MALLOC_TUNED
     if _MALLOC_TUNED:
         return
@@ -264,6 +271,7 @@ def _reject(out: dict[str, np.ndarray], alpha: float, alternative: str) -> np.nd
     """Rejections per replicate (a NaN statistic is never a rejection)."""
     z = out["z"]
     sides = _SIDES[alternative]
+    q: np.ndarray | float
     if "df" in out:
         q = special.stdtrit(out["df"], 1 - alpha / sides)
     else:
@@ -495,8 +503,11 @@ def simulate_power(
 
 def _estimate_summary(out: dict[str, np.ndarray], effect: float | None,
                       conf_level: float) -> dict[str, Any]:
-    """Failed replicates (NaN statistic), and the estimates' mean, spread, mean standard error and
-    the coverage of their intervals at ``conf_level`` (where the planned test gives them)."""
+    """Failed replicates (NaN statistic), and the estimates' mean, spread, SE and coverage.
+
+    The mean standard error and the coverage of the intervals at ``conf_level`` are given where the
+    planned test gives them.
+    """
     ok = np.isfinite(out["z"])
     res: dict[str, Any] = {"n_failed": int(ok.size - ok.sum())}
     if "estimate" not in out or not ok.any():
@@ -828,5 +839,6 @@ def simulated_sample_size(
     return SampleSizeSearch(
         n_total=hi, n_per_arm=[a.n for a in d.arms], arm_names=list(d.arm_names),
         power=best["power"], mcse=best["mcse"], target_power=target, n_reps=n_reps, test=test,
-        alpha=alpha, alternative=alternative, evaluations=table, closed_form_n_total=cf_n, seed=entropy,
+        alpha=alpha, alternative=alternative, evaluations=table, closed_form_n_total=cf_n,
+        seed=entropy,
     )

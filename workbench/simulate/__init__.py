@@ -51,7 +51,10 @@ def simulate_trial(design, *, rng=None, **kwargs) -> Any:
 
 @functools.singledispatch
 def simulate_arrays(design, n_reps, *, rng=None, **kwargs) -> Any:
-    """Simulate ``n_reps`` replicates of ``design`` at once as NumPy arrays (no per-replicate loop)."""
+    """Simulate ``n_reps`` replicates of ``design`` at once as NumPy arrays.
+
+    There is no loop per replicate: the design draws them as one block.
+    """
     if hasattr(design, "simulate_block"):
         return design.simulate_block(n_reps, rng)
     raise _unknown(design)

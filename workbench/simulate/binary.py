@@ -54,7 +54,8 @@ BINARY_COLUMNS = (
 
 def _check_design(design) -> BinaryDesign:
     if not isinstance(design, BinaryDesign):
-        raise InvalidParameterError(f"`design` must be a BinaryDesign; got {type(design).__name__}.")
+        raise InvalidParameterError(
+            f"`design` must be a BinaryDesign; got {type(design).__name__}.")
     return design
 
 
@@ -84,6 +85,7 @@ class BinaryCounts:
 
     @property
     def n_reps(self) -> int:
+        """Number of replicates."""
         return self.events_nri.shape[0]
 
     def counts(self, missing: str = "nri") -> tuple[np.ndarray, np.ndarray]:
@@ -142,15 +144,19 @@ def simulate_binary_counts(design: BinaryDesign, n_reps: int, *, rng=None) -> Bi
     n_reps = check_int("n_reps", n_reps, minimum=1)
     streams = as_generator(rng).spawn(len(design.arms))
     T = design.endpoint_week
-    out = {k: [] for k in ("latent", "nri", "obs", "comp", "switched")}
-    for g, arm in zip(streams, design.arms):
+    out: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("latent", "nri", "obs", "comp", "switched")}
+    for g, arm in zip(streams, design.arms, strict=True):
         d = design.arm_dropout(arm)
         if arm.switch is not None:
-            r, a, b = arm.switch.response, arm.switch.remission_responders, arm.switch.remission_switched
+            sw = arm.switch
+            r, a, b = sw.response, sw.remission_responders, sw.remission_switched
             early = d * arm.switch.response_week / T  # drop-out before the stage-1 assessment
         else:
+            assert arm.p is not None  # set for every constructed arm
             r, a, b, early = 1.0, arm.p, arm.p, 0.0
-        # cells: response R (0/1) x latent outcome Y (0/1) x {completer, late drop-out, early drop-out}
+        # cells: response R (0/1) x latent outcome Y (0/1)
+        #        x {completer, late drop-out, early drop-out}
         probs, keys = [], []
         for R in (1, 0):
             pr = r if R else 1 - r
@@ -161,7 +167,11 @@ def simulate_binary_counts(design: BinaryDesign, n_reps: int, *, rng=None) -> Bi
                     keys.append((R, Y, status))
         probs = np.clip(np.asarray(probs), 0, None)
         m = g.multinomial(arm.n, probs / probs.sum(), size=n_reps)  # (n_reps, 12)
-        sel = lambda f: m[:, [j for j, key in enumerate(keys) if f(*key)]].sum(axis=1)  # noqa: E731
+
+        def sel(f, m=m, keys=keys):
+            """Replicate counts of patients in the cells ``(R, Y, status)`` where ``f`` holds."""
+            return m[:, [j for j, key in enumerate(keys) if f(*key)]].sum(axis=1)
+
         latent = sel(lambda R, Y, s: Y == 1)
         obs = sel(lambda R, Y, s: Y == 1 and s == "complete")
         comp = sel(lambda R, Y, s: s == "complete")
@@ -250,7 +260,7 @@ def simulate_binary(design: BinaryDesign, *, rng=None, covariates: bool = False,
     >>> exact = simulate_binary(load_design("t4"), rng=1, exact_counts=True)
     >>> exact.groupby("arm", sort=False)["outcome_nri"].sum().to_dict()
     {'pdt': 14, 'fluoxetine': 18}
-    """
+    """  # noqa: E501 - the expected column list above is printed on one line
     design = _check_design(design)
     if not isinstance(covariates, bool) or not isinstance(exact_counts, bool):
         raise InvalidParameterError("`covariates` and `exact_counts` must be True or False.")
@@ -298,10 +308,12 @@ def _exact(design: BinaryDesign, gen: np.random.Generator) -> dict[str, np.ndarr
     """Patient columns with the expected number of NRI events in each arm."""
     good = design.higher_is_better
     T = design.endpoint_week
-    pieces = {k: [] for k in ("stage1_response", "switched", "dropped_out", "dropout_week",
-                              "outcome_latent")}
-    for g, arm in zip(gen.spawn(len(design.arms)), design.arms):
+    pieces: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("stage1_response", "switched", "dropped_out", "dropout_week",
+                        "outcome_latent")}
+    for g, arm in zip(gen.spawn(len(design.arms)), design.arms, strict=True):
         n, p, d = arm.n, arm.p, design.arm_dropout(arm)
+        assert p is not None  # set for every constructed arm
         rate_nri = p * (1 - d) + (0.0 if good else d)
         x = min(n, _round_half_up(n * rate_nri))
         latent = np.zeros(n, dtype=bool)

@@ -89,8 +89,7 @@ def simulate_continuous_arrays(design: ContinuousDesign, n_reps: int, *,
 
 
 def arrays_to_long(sims: ContinuousArrays, arm_names, rep: int = 0) -> pd.DataFrame:
-    """One replicate of :class:`ContinuousArrays` as the long DataFrame of
-    :func:`simulate_continuous`."""
+    """One replicate of :class:`ContinuousArrays` as :func:`simulate_continuous`'s DataFrame."""
     rep = check_int("rep", rep, minimum=0)
     if rep >= sims.n_reps:
         raise InvalidParameterError(f"`rep` must be < n_reps = {sims.n_reps}; got {rep}.")
@@ -194,8 +193,10 @@ def make_continuous_dataset(name: str) -> pd.DataFrame:
 
 
 def write_continuous_datasets(directory, names=("t7", "t8")) -> list:
-    """Write ``<name>_hamd_long.csv`` and ``<name>_design.yaml`` for each data set (byte for byte
-    reproducible). Command: ``python -m workbench.simulate.continuous synthetic_data/continuous``.
+    """Write ``<name>_hamd_long.csv`` and ``<name>_design.yaml`` for each data set.
+
+    Byte for byte reproducible. Command: ``python -m workbench.simulate.continuous
+    synthetic_data/continuous``.
     """
     from pathlib import Path
 

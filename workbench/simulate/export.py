@@ -1,9 +1,10 @@
 """Writing simulated patient-level data: CSV, Parquet, a data dictionary, and CDISC ADaM shape.
 
-:func:`to_adam` turns a time-to-event data set from :func:`~workbench.simulate.survival.simulate_survival`
-into the two ADaM tables trial statisticians exchange: ADSL (one row per subject) and ADTTE (one row
-per subject and parameter, with ``AVAL`` the time and ``CNSR`` 0 for an event, 1 for censoring).
-:func:`write_survival_dataset` writes everything into one folder.
+:func:`to_adam` turns a time-to-event data set from
+:func:`~workbench.simulate.survival.simulate_survival` into the two ADaM tables trial statisticians
+exchange: ADSL (one row per subject) and ADTTE (one row per subject and parameter, with ``AVAL`` the
+time and ``CNSR`` 0 for an event, 1 for censoring). :func:`write_survival_dataset` writes everything
+into one folder.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ SURVIVAL_DICTIONARY: dict[str, tuple[str, str]] = {
     "id": ("integer", "Patient number, 1..n, in arm order"),
     "arm": ("string", "Randomised arm (the name given in the design)"),
     "entry_time": ("float", "Calendar time of entry into the study, from the first entry"),
-    "event_time": ("float", "Latent time from entry to the event (inf if cured); unobserved in a real trial"),
+    "event_time": (
+        "float", "Latent time from entry to the event (inf if cured); unobserved in a real trial"),
     "time": ("float", "Observed time from entry to the event or censoring"),
     "event": ("integer 0/1", "1 = event (recurrence) observed, 0 = censored"),
     "censoring_reason": (
@@ -113,7 +115,8 @@ def to_adam(
     if "censoring_reason" in data:
         reason = data["censoring_reason"].fillna("").astype(str).str.upper()
         cnsdesc = np.where(
-            event == 1, "", np.where(reason == "LOST TO FOLLOW-UP", "LOST TO FOLLOW-UP", "END OF FOLLOW-UP")
+            event == 1, "",
+            np.where(reason == "LOST TO FOLLOW-UP", "LOST TO FOLLOW-UP", "END OF FOLLOW-UP")
         )
     else:
         cnsdesc = np.where(event == 1, "", "CENSORED")

@@ -1,5 +1,6 @@
-"""Simulation of bodies of trials for meta-analysis, with publication bias, vectorised over
-replicates.
+"""Simulation of bodies of trials for meta-analysis, with publication bias.
+
+Vectorised over replicates.
 
 Each trial of a :class:`~workbench.design.meta.MetaAnalysisDesign` gets a true standardised effect
 ``theta_i ~ N(effect, tau^2)``; its observed mean difference and pooled SD are drawn from their
@@ -86,6 +87,7 @@ class MetaArrays:
 
     @property
     def n_reps(self) -> int:
+        """Number of replicates."""
         return self.yi.shape[0]
 
 
@@ -165,6 +167,7 @@ def simulate_meta(design: MetaAnalysisDesign, *, rng=None) -> pd.DataFrame:
     """
     design = _check_design(design)
     s = simulate_meta_arrays(design, 1, rng=rng, progress=False)
+    assert design.n2 is not None  # set to n1 when not given
     return pd.DataFrame({
         "study": [f"{design.name or 'S'}-{i + 1:02d}" for i in range(design.k)],
         "n1": list(design.n1), "n2": list(design.n2), "theta": s.theta[0], "yi": s.yi[0],
@@ -197,8 +200,8 @@ def publication_probability(design: MetaAnalysisDesign) -> np.ndarray:
         theta = design.effect + math.sqrt(2) * design.tau * x[:, None]
         p_sig = (w[:, None] * stats.nct.sf(tcrit, df, theta / np.sqrt(a))).sum(0) / math.sqrt(
             math.pi)
-    return (design.p_publish_significant * p_sig
-            + design.p_publish_nonsignificant * (1 - p_sig))
+    return np.asarray(design.p_publish_significant * p_sig
+                      + design.p_publish_nonsignificant * (1 - p_sig))
 
 
 # ==================================================================================================

@@ -3,10 +3,10 @@
 :func:`simulate_survival_arrays` draws many replicates at once as ``(n_reps, n_patients)`` arrays;
 :func:`simulate_survival` draws one trial as a tidy patient-level DataFrame from the same code.
 
-Random numbers: each arm has its own independent streams (``Generator.spawn``) for entry times, event
-times, cure and loss to follow-up, drawn patient by patient (an array of shape ``(n, n_reps)``), so the
-first ``n`` patients of an arm get the same numbers whatever the arm's size: a search over sample sizes
-uses common random numbers, and power curves over N are smooth.
+Random numbers: each arm has its own independent streams (``Generator.spawn``) for entry times,
+event times, cure and loss to follow-up, drawn patient by patient (an array of shape
+``(n, n_reps)``), so the first ``n`` patients of an arm get the same numbers whatever the arm's
+size: a search over sample sizes uses common random numbers, and power curves over N are smooth.
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ def simulate_survival_arrays(design: SurvivalDesign, n_reps: int, *, rng=None) -
     True
     """
     if not isinstance(design, SurvivalDesign):
-        raise InvalidParameterError(f"`design` must be a SurvivalDesign; got {type(design).__name__}.")
+        raise InvalidParameterError(
+            f"`design` must be a SurvivalDesign; got {type(design).__name__}.")
     n_reps = check_int("n_reps", n_reps, minimum=1)
     return draw_survival(design, n_reps, as_generator(rng))
 
@@ -71,7 +72,8 @@ def simulate_survival(design: SurvivalDesign, *, rng=None) -> pd.DataFrame:
           unobserved when censored, kept for teaching and checking),
         - ``time``: observed time from entry (event or censoring),
         - ``event``: 1 if the event was observed, else 0,
-        - ``censoring_reason``: ``"administrative"``, ``"lost to follow-up"``, or missing for events,
+        - ``censoring_reason``: ``"administrative"``, ``"lost to follow-up"``, or missing for
+          events,
         - ``exit_time``: calendar time of the event or censoring (``entry_time + time``).
 
     Examples
@@ -85,7 +87,9 @@ def simulate_survival(design: SurvivalDesign, *, rng=None) -> pd.DataFrame:
     """
     sims = simulate_survival_arrays(design, 1, rng=rng)
     lost = sims.lost[0]
-    reason = np.where(sims.event[0], None, np.where(lost, CENSORING_REASONS[1], CENSORING_REASONS[0]))
+    # numpy's stubs take no None as a value, np.where does (an object array)
+    reason = np.where(sims.event[0], None,  # type: ignore[call-overload]
+                      np.where(lost, CENSORING_REASONS[1], CENSORING_REASONS[0]))
     names = np.asarray(design.arm_names, dtype=object)
     df = pd.DataFrame(
         {

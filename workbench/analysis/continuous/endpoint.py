@@ -1,5 +1,7 @@
-"""End-point analyses of a continuous outcome: t-test, ANCOVA, Hedges' g, and LOCF as a labelled
-sensitivity analysis."""
+"""End-point analyses of a continuous outcome: t-test, ANCOVA, Hedges' g, and LOCF.
+
+LOCF is a labelled sensitivity analysis.
+"""
 
 from __future__ import annotations
 
@@ -82,7 +84,9 @@ def t_test(data: pd.DataFrame, *, outcome: str, group: str, baseline: str | None
             f"the t-test is undefined: {what} is constant within both groups (standard error "
             f"{sd_diff:g}), as R's t.test 'data are essentially constant'."
         )
-    res = stats.ttest_ind(x1, x0, equal_var=bool(equal_var), alternative=alternative)
+    # scipy-stubs type `alternative` as a Literal; check_alternative has checked the string
+    res = stats.ttest_ind(x1, x0, equal_var=bool(equal_var),
+                          alternative=alternative)  # type: ignore[call-overload]
     ci = res.confidence_interval(conf_level)
     est = float(x1.mean() - x0.mean())
     stat = float(res.statistic)
@@ -150,6 +154,7 @@ def _ancova_fit(d: CrossSection, sm, alternative, conf_level, method, n_imputed=
     n = len(d.y)
     if n < 4:
         raise DataValidationError(f"an ANCOVA needs at least 4 patients with an outcome; got {n}.")
+    assert d.base is not None  # every caller requires `baseline`
     X = np.column_stack([np.ones(n), d.is_comp.astype(float), d.base])
     if np.linalg.matrix_rank(X) < 3:
         raise DataValidationError(

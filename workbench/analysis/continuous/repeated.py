@@ -1,5 +1,8 @@
-"""The mixed model for repeated measures on one data set (:func:`mmrm`); the REML engine is
-:mod:`workbench.kernels.reml`, shared with :func:`workbench.kernels.replicates.mmrm_arrays`."""
+"""The mixed model for repeated measures on one data set (:func:`mmrm`).
+
+The REML engine is :mod:`workbench.kernels.reml`, shared with
+:func:`workbench.kernels.replicates.mmrm_arrays`.
+"""
 
 from __future__ import annotations
 
@@ -189,7 +192,7 @@ def mmrm(data: pd.DataFrame, *, outcome: str, group: str, visit: str, subject: s
     has_base = base is not None
     names = ["intercept", f"{group}[{long.comparison}]"]
     names += [f"{visit}[{v:g}]" for v in visits[1:]]
-    if has_base:
+    if baseline is not None:  # has_base
         names.append(baseline)
     names += [f"{group}[{long.comparison}]:{visit}[{v:g}]" for v in visits[1:]]
     if has_base and baseline_by_visit:
@@ -237,8 +240,10 @@ def mmrm(data: pd.DataFrame, *, outcome: str, group: str, visit: str, subject: s
 
 
 def _theta_covariance(sigma, y0, m, X, basis) -> np.ndarray:
-    """Inverse of the observed REML information over the covariance elements (central
-    differences of the analytic score)."""
+    """Inverse of the observed REML information over the covariance elements.
+
+    The information is taken by central differences of the analytic score.
+    """
     q = basis.shape[0]
     scale = float(np.mean(np.diag(sigma)))
     h = 1e-5 * scale

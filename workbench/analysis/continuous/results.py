@@ -56,6 +56,11 @@ class TTestResult(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """One row: the difference in means with its interval and test.
+
+        Columns ``comparison, variable, method, estimate, se, ci_lower, ci_upper, statistic, df,
+        p_value, n``.
+        """
         return pd.DataFrame([{
             "comparison": f"{self.comparison} - {self.reference}", "variable": self.variable,
             "method": self.method, "estimate": self.estimate, "se": self.se,
@@ -109,6 +114,11 @@ class AncovaResult(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """Rows for the group difference and the baseline slope.
+
+        Columns ``term, method, estimate, se, ci_lower, ci_upper, statistic, df, p_value, n``; the
+        baseline row has no interval.
+        """
         return pd.DataFrame([
             {"term": f"{self.comparison} - {self.reference}", "method": self.method,
              "estimate": self.estimate, "se": self.se, "ci_lower": self.ci_lower,
@@ -155,6 +165,10 @@ class HedgesGResult(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """One row: Hedges' g with its interval.
+
+        Columns ``comparison, variable, method, estimate, se, ci_lower, ci_upper, cohens_d, n``.
+        """
         return pd.DataFrame([{
             "comparison": f"{self.comparison} - {self.reference}", "variable": self.variable,
             "method": self.method, "estimate": self.estimate, "se": self.se,
@@ -222,6 +236,7 @@ class MMRMResult(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """The ``effects`` table with ``comparison`` and ``method`` in front and subjects ``n``."""
         out = self.effects.copy()
         out.insert(0, "comparison", f"{self.comparison} - {self.reference}")
         out.insert(1, "method", self.method)
@@ -231,8 +246,9 @@ class MMRMResult(Result):
 
 @dataclass(frozen=True)
 class ContinuousAnalysis(Result):
-    """Everything :func:`~workbench.analysis.continuous.analyze_continuous` computes, with
-    :meth:`to_json` for the command line.
+    """Everything :func:`~workbench.analysis.continuous.analyze_continuous` computes.
+
+    :meth:`to_json` gives the command line's object.
 
     ``ancova`` is None without a baseline, ``mmrm`` None without ``visit`` and ``subject``.
     """
@@ -248,6 +264,10 @@ class ContinuousAnalysis(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """One row per analysis: t-test, ANCOVA, Hedges' g and MMRM (those that were run).
+
+        Columns ``analysis, method, estimate, se, ci_lower, ci_upper, statistic, df, p_value``.
+        """
         rows = []
         t = self.ttest
         rows.append({"analysis": "t-test", "method": t.method, "estimate": t.estimate,

@@ -1,5 +1,7 @@
-"""Small-study effects: Egger's regression test (metafor's ``regtest``) and trim-and-fill
-(``trimfill``)."""
+"""Small-study effects: Egger's regression test and trim-and-fill.
+
+As metafor's ``regtest`` and ``trimfill``.
+"""
 
 from __future__ import annotations
 

@@ -276,7 +276,8 @@ def study_labels(data: pd.DataFrame, study: str | None) -> tuple:
     return tuple(label_text(v) for v in data[study])
 
 
-def numeric_column(data: pd.DataFrame, column: str, labels: tuple, option: str) -> np.ndarray:
+def numeric_column(data: pd.DataFrame, column: str | None, labels: tuple,
+                   option: str) -> np.ndarray:
     """A numeric column, with errors naming the study, the column and the option."""
     if column is None:
         raise InvalidParameterError(f"`{option}` must name a column of the data; got None.")

@@ -1,5 +1,6 @@
-"""The fixed- and random-effects model (metafor's ``rma.uni``) and Mantel-Haenszel pooling
-(``rma.mh``): :func:`meta_analysis` and :func:`mantel_haenszel`.
+"""The fixed- and random-effects model and Mantel-Haenszel pooling.
+
+:func:`meta_analysis` (metafor's ``rma.uni``) and :func:`mantel_haenszel` (``rma.mh``).
 
 tau-squared and the weighted least squares come from :mod:`workbench.analysis.meta.tau2`; the
 helpers here (``fit_model``, ``build_result``, ``mh_result``, ``effects_input`` and the checks) are
@@ -129,8 +130,11 @@ class ModelFit:
 
 
 def single_tau2(y, vi, X, method, con) -> tuple[float, float, int]:
-    """tau2 of one data set, its standard error and the iterations (the 1-row case of
-    :func:`~workbench.analysis.meta.tau2.estimate_tau2`); an error if REML does not converge."""
+    """tau2 of one data set, its standard error and the iterations.
+
+    The 1-row case of :func:`~workbench.analysis.meta.tau2.estimate_tau2`; an error if REML does not
+    converge.
+    """
     est = estimate_tau2(y, vi, None, X, method=method, control=con)
     if not est.converged[0]:
         raise ConvergenceError(
@@ -273,8 +277,10 @@ def check_k(k: int, minimum: int = 2, what: str = "a meta-analysis") -> None:
 
 
 def check_unequal_variances(v: np.ndarray, what: str) -> None:
-    """The regression on the standard error needs studies of different precision (metafor stops
-    with 'Model matrix no longer of full rank')."""
+    """Check that the studies differ in precision, as the regression on the standard error needs.
+
+    metafor stops with 'Model matrix no longer of full rank' otherwise.
+    """
     if np.ptp(v) <= 1e-12 * float(np.max(v)):
         raise DataValidationError(
             f"{what} needs studies of different precision; all sampling variances are equal "
@@ -365,8 +371,8 @@ def meta_analysis(data=None, *, yi="yi", vi="vi", study: str | None = None, meth
     the scale factor; I2 = 100 tau2 / (tau2 + v~) and H2 = 1 + tau2 / v~ with the typical variance
     v~ = (k-1) / (sum w - sum w^2 / sum w) (from Q for FE); tau2 interval by the Q-profile method
     (``confint``); prediction interval as ``predict`` (z, or t on k-1 df with Hartung-Knapp) and
-    with t on k-2 df. An estimate of tau2 = 0 is a normal result. With Hartung-Knapp and effects that
-    all lie on the fitted value the scale factor is 0 and so is the standard error (as metafor;
+    with t on k-2 df. An estimate of tau2 = 0 is a normal result. With Hartung-Knapp and effects
+    that all lie on the fitted value the scale factor is 0 and so is the standard error (as metafor;
     a StatisticalWarning says so). Checked against metafor on the
     cases in ``tests/reference/meta_analysis.json`` (relative error below 1e-6).
 
@@ -454,6 +460,7 @@ def mantel_haenszel(data: pd.DataFrame, *, events1: str, n1: str, events2: str, 
     es = effect_sizes(data, measure=measure, study=study, events1=events1, n1=n1,
                       events2=events2, n2=n2, add=add, to=to)
     c = es.counts
+    assert c is not None  # binary measures keep their counts
     return mh_result(c["events1"], c["n1"], c["events2"], c["n2"], measure, es.study,
                      conf_level=conf_level, correct=bool(correct), add=add, to=to,
                      columns=(events1, events2))
@@ -576,8 +583,11 @@ def mh_informative(ai, n1, ci, n2) -> np.ndarray:
 
 
 def iv_data(result: MetaAnalysisResult):
-    """Effects, variances and labels behind Egger's test and trim-and-fill: for Mantel-Haenszel
-    results without the tables that have no per-study effect (as metafor's rma.mh)."""
+    """Effects, variances and labels behind Egger's test and trim-and-fill.
+
+    For Mantel-Haenszel results, without the tables that have no per-study effect (as metafor's
+    rma.mh).
+    """
     y, v, labels = np.asarray(result.yi, float), np.asarray(result.vi, float), tuple(result.study)
     if result.method == "MH" and result.counts is not None:
         c = result.counts

@@ -90,9 +90,10 @@ def pool_replicates(yi, vi, mask=None, *, method: str = "DL", conf_level: float 
 
 
 def egger_replicates(yi, vi, mask=None) -> dict[str, np.ndarray]:
-    """Classical Egger test for every row at once: weighted regression of ``yi`` on its standard
-    error with weights ``1 / vi`` and a multiplicative dispersion (metafor
-    ``regtest(model="lm")``).
+    """Classical Egger test for every row at once.
+
+    Weighted regression of ``yi`` on its standard error with weights ``1 / vi`` and a multiplicative
+    dispersion (metafor ``regtest(model="lm")``).
 
     Parameters
     ----------

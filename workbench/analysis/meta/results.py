@@ -50,6 +50,7 @@ class EffectSizes(Result):
 
     @property
     def k(self) -> int:
+        """Number of studies."""
         return len(self.yi)
 
     @property
@@ -145,18 +146,22 @@ class MetaAnalysisResult(Result):
 
     @property
     def tau(self) -> float:
+        """Between-study standard deviation, the square root of ``tau2``."""
         return math.sqrt(self.tau2)
 
     @property
     def tau_ci_lower(self) -> float:
+        """Lower confidence limit of ``tau`` (NaN when ``tau2_ci_lower`` is not available)."""
         return math.sqrt(self.tau2_ci_lower) if self.tau2_ci_lower >= 0 else math.nan
 
     @property
     def tau_ci_upper(self) -> float:
+        """Upper confidence limit of ``tau`` (NaN when ``tau2_ci_upper`` is not available)."""
         return math.sqrt(self.tau2_ci_upper) if self.tau2_ci_upper >= 0 else math.nan
 
     @property
     def knha(self) -> bool:
+        """Whether the Hartung-Knapp adjustment was used (``test == "knha"``)."""
         return self.test == "knha"
 
     @property
@@ -250,8 +255,11 @@ class EggerResult(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
-        """Columns ``test, statistic, df, p_value, slope, limit_estimate, ci_lower, ci_upper,
-        method, k``."""
+        """One row of the Egger test and the limit estimate.
+
+        Columns ``test, statistic, df, p_value, slope, limit_estimate, ci_lower, ci_upper, method,
+        k``.
+        """
         return pd.DataFrame([{
             "test": f"egger ({self.model})", "statistic": self.statistic, "df": self.df,
             "p_value": self.p_value, "slope": self.slope, "limit_estimate": self.limit_estimate,
@@ -302,6 +310,7 @@ class TrimFillResult(Result):
 
     @property
     def estimate(self) -> float:
+        """Pooled estimate after filling in the missing studies."""
         return self.result.estimate
 
     @property
@@ -311,8 +320,11 @@ class TrimFillResult(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
-        """Rows ``observed`` and ``filled``: ``analysis, k, k0, side, estimate, se, ci_lower,
-        ci_upper, p_value, tau2, i2, method``."""
+        """Rows ``observed`` and ``filled``.
+
+        Columns ``analysis, k, k0, side, estimate, se, ci_lower, ci_upper, p_value, tau2, i2,
+        method``.
+        """
         rows = []
         for name, r in (("observed", self.original), ("filled", self.result)):
             rows.append({"analysis": name, "k": r.k, "k0": self.k0 if name == "filled" else 0,
@@ -344,6 +356,7 @@ class LeaveOneOutResult(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """The leave-one-out table (a copy): one row per omitted study."""
         return self.table.copy()
 
     def __repr__(self) -> str:
@@ -380,8 +393,11 @@ class SubgroupResult(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
-        """One row per subgroup, then ``overall`` and ``between``: ``subgroup, k, estimate, se,
-        ci_lower, ci_upper, p_value, tau2, i2, q, q_p, statistic, df``."""
+        """One row per subgroup, then ``overall`` and ``between``.
+
+        Columns ``subgroup, k, estimate, se, ci_lower, ci_upper, p_value, tau2, i2, q, q_p,
+        statistic, df``.
+        """
         rows = []
         for g, r in (*zip(self.groups, self.results, strict=True), ("overall", self.overall)):
             rows.append({"subgroup": g, "k": r.k, "estimate": r.estimate, "se": r.se,

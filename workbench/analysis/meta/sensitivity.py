@@ -1,5 +1,8 @@
-"""Sensitivity and subgroups: leave-one-out (metafor's ``leave1out``) and separate
-meta-analyses per subgroup with a test of differences between them."""
+"""Sensitivity and subgroups: leave-one-out and separate meta-analyses per subgroup.
+
+Leave-one-out as metafor's ``leave1out``; the subgroup analyses come with a test of differences
+between them.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ def _subset(result: MetaAnalysisResult, keep: np.ndarray) -> MetaAnalysisResult:
     labels = tuple(s for s, kp in zip(result.study, keep, strict=True) if kp)
     if result.method == "MH":
         c = result.counts
+        assert c is not None  # Mantel-Haenszel results keep their counts
         return mh_result(c["events1"][keep], c["n1"][keep], c["events2"][keep], c["n2"][keep],
                          result.measure, labels, conf_level=result.conf_level, correct=True,
                          add=0.5, to="only0")

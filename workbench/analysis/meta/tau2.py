@@ -1,5 +1,6 @@
-"""Between-study variance (tau-squared) and the weighted least squares of meta-analytic models,
-vectorised over replicates.
+"""Between-study variance (tau-squared) and weighted least squares of meta-analytic models.
+
+Vectorised over replicates.
 
 This is the one implementation of the tau-squared estimators: :func:`meta_analysis` fits one data
 set as a single row, Egger's test and trim-and-fill fit their meta-regressions with it, and
@@ -51,8 +52,11 @@ _LOG_2PI = math.log(2 * math.pi)
 
 @dataclass(frozen=True)
 class Tau2Estimate:
-    """tau-squared per row with its standard error (NaN where metafor reports none), the number
-    of Fisher-scoring iterations and whether the iteration converged within ``maxiter``."""
+    """tau-squared per row with its standard error, iterations and convergence.
+
+    The standard error is NaN where metafor reports none; the iterations are Fisher-scoring
+    iterations, and the flag says whether the iteration converged within ``maxiter``.
+    """
 
     tau2: np.ndarray
     se: np.ndarray
@@ -61,9 +65,11 @@ class Tau2Estimate:
 
 
 def as_batch(yi, vi, mask=None, X=None):
-    """``(y, v, m, X)`` as float arrays of shapes ``(R, k)``, ``(R, k)``, ``(R, k)`` (1.0 for a
-    study in the model, 0.0 otherwise) and ``(R, k, p)``; masked entries of ``y`` are 0 and of
-    ``v`` are 1, so that they are finite and carry no weight."""
+    """``(y, v, m, X)`` as float arrays of shapes ``(R, k)``, ``(R, k)``, ``(R, k)``, ``(R, k, p)``.
+
+    ``m`` is 1.0 for a study in the model, 0.0 otherwise; masked entries of ``y`` are 0 and of ``v``
+    are 1, so that they are finite and carry no weight.
+    """
     y = np.atleast_2d(np.asarray(yi, dtype=float))
     v = np.atleast_2d(np.asarray(vi, dtype=float))
     m = np.ones(y.shape) if mask is None else np.atleast_2d(np.asarray(mask, dtype=bool)) * 1.0
@@ -92,8 +98,10 @@ def weighted_residuals(y, w, X):
 
 
 def generalized_q(y, v, X, tau2, m=None):
-    """The generalised Q statistic ``sum w r^2`` with ``w = m / (v + tau2)`` (metafor's
-    ``.QE.func``), one value per row."""
+    """The generalised Q statistic ``sum w r^2`` with ``w = m / (v + tau2)``, one value per row.
+
+    As metafor's ``.QE.func``.
+    """
     m = np.ones(y.shape) if m is None else m
     w = m / (v + np.asarray(tau2, dtype=float).reshape(-1, 1))
     r, _, _ = weighted_residuals(y, w, X)

@@ -6,9 +6,9 @@ optional ``labels``). Differences are *group minus reference*; the reference is 
 first group in sorted order for a DataFrame, numeric order when every group is a number, the first
 count otherwise) unless ``reference`` names another.
 
-========================================  ===========================================================
+========================================  ==========================================================
 function                                  what it computes
-========================================  ===========================================================
+========================================  ==========================================================
 :func:`arm_rates`                         rate per arm, Wilson / Clopper-Pearson / Wilson-cc CI
 :func:`risk_difference`                   RD with Newcombe hybrid-score, Wald, Wald-cc or score CI
 :func:`relative_risk`                     RR with log-scale (Katz) interval
@@ -24,7 +24,7 @@ function                                  what it computes
 :func:`rates_sensitivity`                 :func:`compare_rates` under NRI and complete cases
 :func:`two_proportion_pvalues`            vectorised two-arm p-values for simulated replicates
 :func:`farrington_manning_rmle`           restricted estimates of two proportions under a margin
-========================================  ===========================================================
+========================================  ==========================================================
 
 Zero cells are legal. Rates, Newcombe and score intervals and the exact methods need no correction;
 for the relative risk and the Woolf odds ratio 0.5 is added to all four cells of a table with a zero

@@ -83,7 +83,8 @@ class CountTable:
 
 def _int_counts(name: str, values) -> np.ndarray:
     if isinstance(values, str) or not isinstance(values, Sequence | np.ndarray | pd.Series):
-        raise InvalidParameterError(f"`{name}` must be a sequence of counts, one per arm; got {values!r}.")
+        raise InvalidParameterError(
+            f"`{name}` must be a sequence of counts, one per arm; got {values!r}.")
     out = []
     for i, v in enumerate(list(values)):
         if isinstance(v, bool | np.bool_) or not is_real(v) or not math.isfinite(float(v)) or (
@@ -109,7 +110,8 @@ def count_table(data=None, *, outcome="outcome", group="arm", events=None, total
         n = _int_counts("totals", totals)
         if len(x) != len(n):
             raise InvalidParameterError(
-                f"`events` and `totals` must have one count per arm each; got {len(x)} and {len(n)}."
+                "`events` and `totals` must have one count per arm each; "
+                f"got {len(x)} and {len(n)}."
             )
         for i in range(len(x)):
             if n[i] < 1:
@@ -124,11 +126,13 @@ def count_table(data=None, *, outcome="outcome", group="arm", events=None, total
             labs = tuple(f"arm{i + 1}" for i in range(len(x)))
         else:
             if isinstance(labels, str):
-                raise InvalidParameterError(f"`labels` must be a sequence of names; got {labels!r}.")
+                raise InvalidParameterError(
+                    f"`labels` must be a sequence of names; got {labels!r}.")
             labs = tuple(str(v) for v in labels)
             if len(labs) != len(x):
                 raise InvalidParameterError(
-                    f"`labels` must give one name per arm ({len(x)}); got {len(labs)}: {list(labs)}."
+                    f"`labels` must give one name per arm ({len(x)}); "
+                    f"got {len(labs)}: {list(labs)}."
                 )
             if len(set(labs)) != len(labs):
                 raise InvalidParameterError(f"`labels` must be unique; got {list(labs)}.")
@@ -168,7 +172,8 @@ def count_table(data=None, *, outcome="outcome", group="arm", events=None, total
             keep = np.ones(len(df), dtype=bool)
         levels = sorted_levels(grp.unique())
         labs = tuple(levels)
-        x = np.array([int(values[keep & (grp == g).to_numpy()].sum()) for g in levels], dtype=np.int64)
+        x = np.array([int(values[keep & (grp == g).to_numpy()].sum()) for g in levels],
+                     dtype=np.int64)
         n = np.array([int((keep & (grp == g).to_numpy()).sum()) for g in levels], dtype=np.int64)
         nmiss = tuple(int((na & (grp == g).to_numpy()).sum()) for g in levels)
         if np.any(n == 0):
@@ -186,7 +191,8 @@ def count_table(data=None, *, outcome="outcome", group="arm", events=None, total
     else:
         ref_label = label_text(reference)
         if ref_label not in labs:
-            raise InvalidParameterError(f"`reference` must be one of {list(labs)}; got {reference!r}.")
+            raise InvalidParameterError(
+                f"`reference` must be one of {list(labs)}; got {reference!r}.")
         ref = labs.index(ref_label)
     return CountTable(labs, x, n, ref, nmiss, missing)
 

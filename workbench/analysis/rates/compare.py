@@ -1,5 +1,8 @@
-"""Everything at once: :func:`compare_rates` for k arms, and :func:`rates_sensitivity` under two
-ways of handling missing outcomes."""
+"""Everything at once: :func:`compare_rates` and :func:`rates_sensitivity`.
+
+:func:`compare_rates` compares k arms; :func:`rates_sensitivity` compares them under two ways of
+handling missing outcomes.
+"""
 
 from __future__ import annotations
 
@@ -165,14 +168,15 @@ def compare_rates(data=None, *, outcome="outcome", group="arm", events=None, tot
             ni = noninferiority_result(t.labels[g], t.labels[r], x1, n1, x2, n2, margin,
                                        higher_is_better, ni_method, ni_alpha)
             nis.append(ni)
-            row.update(ni_statistic=ni.statistic, ni_p_value=ni.p_value, ni_conclusion=ni.conclusion)
+            row.update(ni_statistic=ni.statistic, ni_p_value=ni.p_value,
+                       ni_conclusion=ni.conclusion)
         rows.append(row)
     comp = pd.DataFrame(rows)
     # Holm over every pair of arms, as R's pairwise.prop.test, whichever comparisons are listed
     family = arm_pairs(t, True)
     adjusted = adjust_p_values([pair_p_value(int(t.x[g]), int(t.n[g]), int(t.x[r]), int(t.n[r]),
                                              holm_test) for g, r in family], "holm")
-    holm = {frozenset(pair): p for pair, p in zip(family, adjusted)}
+    holm = {frozenset(pair): p for pair, p in zip(family, adjusted, strict=True)}
     comp["p_holm"] = [holm[frozenset(pair)] for pair in arm_pairs(t, all_pairs)]
     logistic = None
     if covariates:
@@ -184,7 +188,7 @@ def compare_rates(data=None, *, outcome="outcome", group="arm", events=None, tot
                          ("adjusted_or_ci_upper", "ci_upper"), ("adjusted_p", "p_value")):
             comp[col] = [
                 float(ge.loc[g, src]) if r == t.labels[t.ref] and g in ge.index else math.nan
-                for g, r in zip(comp["group"], comp["reference"])
+                for g, r in zip(comp["group"], comp["reference"], strict=True)
             ]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StatisticalWarning)
@@ -225,7 +229,8 @@ def rates_sensitivity(data, *, outcome="outcome", group="arm", **kwargs) -> Rate
     1  complete_case          -0.3333
     """
     if "missing" in kwargs:
-        raise InvalidParameterError("rates_sensitivity() runs both missing-data analyses; drop `missing`.")
+        raise InvalidParameterError(
+            "rates_sensitivity() runs both missing-data analyses; drop `missing`.")
     nri = compare_rates(data, outcome=outcome, group=group, missing="nri", **kwargs)
     cc = compare_rates(data, outcome=outcome, group=group, missing="complete_case", **kwargs)
     return RatesSensitivity(nri, cc, tuple(nri.settings["n_missing"]))

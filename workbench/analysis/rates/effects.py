@@ -42,14 +42,16 @@ __all__ = [
 
 
 def _wilson_cc(x: int, n: int, z: float) -> tuple[float, float]:
-    """R's ``prop.test(x, n, correct = TRUE)$conf.int`` (Wilson score with continuity correction)."""
+    """R's ``prop.test(x, n, correct = TRUE)$conf.int``: Wilson score, continuity-corrected."""
     p = x / n
     yates = min(0.5, abs(x - n * 0.5))
     z22n = z * z / (2 * n)
     pc = p + yates / n
-    upper = 1.0 if pc >= 1 else (pc + z22n + z * math.sqrt(pc * (1 - pc) / n + z22n / (2 * n))) / (1 + 2 * z22n)
+    upper = 1.0 if pc >= 1 else (
+        (pc + z22n + z * math.sqrt(pc * (1 - pc) / n + z22n / (2 * n))) / (1 + 2 * z22n))
     pc = p - yates / n
-    lower = 0.0 if pc <= 0 else (pc + z22n - z * math.sqrt(pc * (1 - pc) / n + z22n / (2 * n))) / (1 + 2 * z22n)
+    lower = 0.0 if pc <= 0 else (
+        (pc + z22n - z * math.sqrt(pc * (1 - pc) / n + z22n / (2 * n))) / (1 + 2 * z22n))
     return lower, upper
 
 
@@ -116,12 +118,13 @@ def arm_rates(data=None, *, outcome="outcome", group="arm", events=None, totals=
     conf_level = check_conf_level(conf_level)
     t = count_table(data, outcome=outcome, group=group, events=events, totals=totals, labels=labels,
                     missing=missing, higher_is_better=higher_is_better, min_arms=1)
-    lo, hi = zip(*(_rate_ci(int(x), int(n), method, conf_level) for x, n in zip(t.x, t.n)))
+    lo, hi = zip(*(_rate_ci(int(x), int(n), method, conf_level)
+                   for x, n in zip(t.x, t.n, strict=True)), strict=True)
     return ArmRates(
         groups=t.labels,
         events=tuple(int(v) for v in t.x),
         totals=tuple(int(v) for v in t.n),
-        rate=tuple(float(x / n) for x, n in zip(t.x, t.n)),
+        rate=tuple(float(x / n) for x, n in zip(t.x, t.n, strict=True)),
         ci_lower=tuple(lo),
         ci_upper=tuple(hi),
         method=method,

@@ -105,7 +105,8 @@ def logistic_regression(data, *, outcome="outcome", group="arm", covariates: Seq
         except (PerfectSeparationError, PerfectSeparationWarning, np.linalg.LinAlgError) as exc:
             raise ConvergenceError(
                 f"logistic regression could not be fitted ({exc}); a group or covariate level has "
-                "only one outcome (separation). Use odds_ratio(method='fisher') or fewer covariates."
+                "only one outcome (separation). "
+                "Use odds_ratio(method='fisher') or fewer covariates."
             ) from None
     converged = bool(fit.mle_retvals.get("converged", True))
     z = z_critical(conf_level)

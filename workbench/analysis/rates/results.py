@@ -42,6 +42,7 @@ class ArmRates(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """One row per arm: ``group, events, n, rate, ci_lower, ci_upper, method, conf_level``."""
         return pd.DataFrame(
             {
                 "group": list(self.groups),
@@ -80,6 +81,11 @@ class EffectEstimate(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """One row: the effect estimate and its interval.
+
+        Columns ``measure, group, reference, estimate, ci_lower, ci_upper, se, method, correction,
+        conf_level``.
+        """
         return self._one_row("measure", "group", "reference", "estimate", "ci_lower", "ci_upper",
                              "se", "method", "correction", "conf_level")
 
@@ -104,9 +110,9 @@ class NumberNeeded(Result):
         (Altman 1998).
     ci_excludes_zero : bool
     nntb_limit, nnth_limit : float
-        Altman's limits, always defined: the interval runs from ``NNTH nnth_limit`` through
-        infinity to ``NNTB nntb_limit`` when the RD interval includes 0; when it excludes 0 these are
-        the two ends of the single interval (the other kind is NaN).
+        Altman's limits, always defined: the interval runs from ``NNTH nnth_limit`` through infinity
+        to ``NNTB nntb_limit`` when the RD interval includes 0; when it excludes 0 these are the two
+        ends of the single interval (the other kind is NaN).
     text : str
         The interval as Altman writes it, e.g. ``"NNTB 10.0 (95% CI NNTH 21.3 to inf to NNTB
         4.2)"``.
@@ -133,6 +139,11 @@ class NumberNeeded(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """One row: the number needed to treat and its interval.
+
+        Columns ``group, reference, risk_difference, nnt, kind, nnt_abs, ci_lower, ci_upper,
+        ci_excludes_zero, text``.
+        """
         return self._one_row("group", "reference", "risk_difference", "nnt", "kind", "nnt_abs",
                              "ci_lower", "ci_upper", "ci_excludes_zero", "text")
 
@@ -155,6 +166,7 @@ class ChiSquareTest(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """One row: ``statistic, df, p_value, correction, n_arms``."""
         return self._one_row("statistic", "df", "p_value", "correction", "n_arms")
 
 
@@ -176,6 +188,7 @@ class FisherTest(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """One row: ``p_value, odds_ratio, ci_lower, ci_upper, n_arms``."""
         return self._one_row("p_value", "odds_ratio", "ci_lower", "ci_upper", "n_arms")
 
 
@@ -193,6 +206,7 @@ class PairwiseTests(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """The pairwise table (a copy): one row per pair of arms."""
         return self.table.copy()
 
 
@@ -225,10 +239,16 @@ class NonInferiorityTest(Result):
 
     @property
     def noninferior(self) -> bool:
+        """Whether non-inferiority is shown: ``p_value < alpha``."""
         return bool(self.p_value < self.alpha)
 
     @property
     def summary(self) -> pd.DataFrame:
+        """One row: the test against the margin and its conclusion.
+
+        Columns ``group, reference, margin, estimate, statistic, p_value, alpha, ci_lower, ci_upper,
+        conclusion, method``.
+        """
         return self._one_row("group", "reference", "margin", "estimate", "statistic", "p_value",
                              "alpha", "ci_lower", "ci_upper", "conclusion", "method")
 
@@ -260,6 +280,11 @@ class EquivalenceTest(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """One row: the two one-sided tests and their conclusion.
+
+        Columns ``group, reference, lower, upper, estimate, p_lower, p_upper, p_value, ci_lower,
+        ci_upper, conclusion, method``.
+        """
         return self._one_row("group", "reference", "lower", "upper", "estimate", "p_lower",
                              "p_upper", "p_value", "ci_lower", "ci_upper", "conclusion", "method")
 
@@ -284,6 +309,7 @@ class LogisticRegressionResult(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """The coefficient table (a copy): one row per model term."""
         return self.table.copy()
 
 
@@ -320,6 +346,7 @@ class RatesAnalysis(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """The comparisons table (a copy): one row per arm against the reference."""
         return self.comparisons.copy()
 
     def to_json_dict(self) -> dict:
@@ -400,7 +427,8 @@ def _ni_overall(tests: tuple) -> dict:
         "margin": worst.margin,
         "statistic": worst.statistic,
         "p_value": worst.p_value,
-        "conclusion": "all groups non-inferior" if allni else "non-inferiority not shown for all groups",
+        "conclusion": ("all groups non-inferior" if allni
+                       else "non-inferiority not shown for all groups"),
         "alpha": worst.alpha,
         "method": worst.method + " (intersection-union over comparisons)",
     }
@@ -420,6 +448,10 @@ class RatesSensitivity(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """The comparisons of both analyses stacked, with a ``missing`` column.
+
+        ``missing`` is ``nri`` or ``complete_case``.
+        """
         a = self.nri.comparisons.assign(missing="nri")
         b = self.complete_case.comparisons.assign(missing="complete_case")
         return pd.concat([a, b], ignore_index=True)

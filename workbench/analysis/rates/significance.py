@@ -1,5 +1,7 @@
-"""Tests of rates: chi-square, Fisher's exact, pairwise with adjustment, non-inferiority and
-equivalence (Farrington-Manning score tests), and vectorised p-values for simulated replicates.
+"""Tests of rates, and vectorised p-values for simulated replicates.
+
+Chi-square, Fisher's exact, pairwise with adjustment, non-inferiority and equivalence
+(Farrington-Manning score tests).
 """
 
 from __future__ import annotations
@@ -129,7 +131,7 @@ def _fisher_2xk_p(x: np.ndarray, n: np.ndarray) -> float:
     grids = np.meshgrid(*[np.arange(int(nj) + 1) for nj in n[:-1]], indexing="ij", sparse=True)
     logp = np.zeros([1] * (k - 1))
     rest = np.full([1] * (k - 1), total_x, dtype=np.int64)
-    for nj, g in zip(n[:-1], grids):
+    for nj, g in zip(n[:-1], grids, strict=True):
         logp = logp + log_choose(float(nj), g)
         rest = rest - g
     ok = (rest >= 0) & (rest <= n[-1])
@@ -161,7 +163,9 @@ def fisher_exact_test(data=None, *, outcome="outcome", group="arm", events=None,
                     reference=reference, missing=missing, higher_is_better=higher_is_better)
     if t.k == 2:
         x1, n1, x2, n2 = two_arm_counts(t, "fisher_exact_test()")
-        p = float(stats.fisher_exact([[x1, n1 - x1], [x2, n2 - x2]]).pvalue)
+        # scipy-stubs ask for an array; fisher_exact takes any 2 x 2 array-like
+        table = [[x1, n1 - x1], [x2, n2 - x2]]
+        p = float(stats.fisher_exact(table).pvalue)  # type: ignore[arg-type]
         est, lo, hi = fisher_odds_ratio(x1, n1, x2, n2, conf_level)
         return FisherTest(min(1.0, p), est, lo, hi, 2, conf_level)
     return FisherTest(_fisher_2xk_p(t.x, t.n), math.nan, math.nan, math.nan, t.k, conf_level)
@@ -170,7 +174,8 @@ def fisher_exact_test(data=None, *, outcome="outcome", group="arm", events=None,
 def pair_p_value(x1, n1, x2, n2, test: str) -> float:
     """Two-sided p-value of one pair of arms by ``test`` (one of :data:`PAIRWISE_TESTS`)."""
     if test == "fisher":
-        return min(1.0, float(stats.fisher_exact([[x1, n1 - x1], [x2, n2 - x2]]).pvalue))
+        table = [[x1, n1 - x1], [x2, n2 - x2]]  # an array-like, as fisher_exact takes
+        return min(1.0, float(stats.fisher_exact(table).pvalue))  # type: ignore[arg-type]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StatisticalWarning)
         return chisq_result(np.array([x1, x2]), np.array([n1, n2]), test == "chisq-yates").p_value
@@ -180,13 +185,13 @@ def adjust_p_values(p: Sequence[float], method: str) -> np.ndarray:
     """Multiplicity-adjusted p-values (statsmodels ``multipletests`` names); NaN stays NaN."""
     from statsmodels.stats.multitest import multipletests
 
-    p = np.asarray(p, dtype=float)
-    if method == "none" or len(p) == 0:
-        return p.copy()
-    ok = ~np.isnan(p)
-    out = np.full(len(p), np.nan)
+    arr = np.asarray(p, dtype=float)
+    if method == "none" or len(arr) == 0:
+        return arr.copy()
+    ok = ~np.isnan(arr)
+    out = np.full(len(arr), np.nan)
     if ok.any():
-        out[ok] = multipletests(p[ok], method=method)[1]
+        out[ok] = multipletests(arr[ok], method=method)[1]
     return out
 
 
@@ -339,11 +344,13 @@ def equivalence_test(data=None, *, margin, outcome="outcome", group="arm", event
     method = check_choice("method", method, NI_METHODS)
     if np.ndim(margin) == 0:
         if not is_real(margin) or not 0 < float(margin) < 1:
-            raise InvalidParameterError(f"`margin` must be in (0, 1) or a (lower, upper) pair; got {margin!r}.")
+            raise InvalidParameterError(
+                f"`margin` must be in (0, 1) or a (lower, upper) pair; got {margin!r}.")
         lower, upper = -float(margin), float(margin)
     else:
         vals = list(margin)
-        if len(vals) != 2 or not all(is_real(v) for v in vals) or not -1 < vals[0] < 0 < vals[1] < 1:
+        if (len(vals) != 2 or not all(is_real(v) for v in vals)
+                or not -1 < vals[0] < 0 < vals[1] < 1):
             raise InvalidParameterError(
                 f"`margin` as (lower, upper) needs -1 < lower < 0 < upper < 1; got {margin!r}."
             )

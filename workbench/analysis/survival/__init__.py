@@ -13,9 +13,9 @@ The numbers reproduce R's survival package (checked against survival 3.5-3 in
 * :func:`median_survival` - the median and its interval from ``summary(fit)$table``.
 * :func:`logrank_test` - ``survdiff`` (k groups, strata, ``rho`` for the Fleming-Harrington
   G-rho family; ``rho=1`` is Peto & Peto).
-* :func:`cox_ph` - ``coxph`` with one indicator per non-reference group, fitted by the Newton-Raphson
-  iteration of survival's ``coxfit6`` (Efron or Breslow ties; exact ties via the discrete
-  partial likelihood of ``coxexact``), including its convergence rule and the warning for a
+* :func:`cox_ph` - ``coxph`` with one indicator per non-reference group, fitted by the
+  Newton-Raphson iteration of survival's ``coxfit6`` (Efron or Breslow ties; exact ties via the
+  discrete partial likelihood of ``coxexact``), including its convergence rule and the warning for a
   coefficient that may be infinite.
 * :func:`rmst` - restricted mean survival time and its standard error as
   ``summary(fit, rmean=tau)``, with between-group differences.

@@ -1,9 +1,12 @@
-"""Everything at once: :func:`analyze_survival` (used by ``workbench survival``), with the default
-reporting times and RMST horizon."""
+"""Everything at once: :func:`analyze_survival` (used by ``workbench survival``).
+
+With the default reporting times and RMST horizon.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -193,7 +196,7 @@ def analyze_survival(data: pd.DataFrame, *, time: str, event: str, group: str,
     else:
         tau = check_positive("tau", tau)
     check_reference(reference, prep.levels)
-    kw = {"time": time, "event": event}
+    kw: dict[str, Any] = {"time": time, "event": event}
     km = kaplan_meier(data, **kw, group=group, times=times_arr, conf_type=conf_type,
                       conf_level=conf_level)
     med = median_survival(data, **kw, group=group, conf_type=conf_type, conf_level=conf_level)

@@ -133,10 +133,13 @@ def _rev_cumsum_by_stratum(blocks: np.ndarray, stratum: np.ndarray) -> np.ndarra
 
 
 def _risk_set_sums(cd: _CoxData, beta: np.ndarray):
-    """Risk scores and their risk-set sums at ``beta``, with the event terms of the log partial
-    likelihood and the score: ``(r, rx, rxx, s0, s1, s2, loglik, u)``. ``r = exp(x beta)``,
-    ``rx``, ``rxx`` its products with x and x x'; ``s0, s1, s2`` their sums over the risk set of
-    each block of tied times (within strata)."""
+    """Risk scores and their risk-set sums at ``beta``, with the log partial likelihood and score.
+
+    Returns ``(r, rx, rxx, s0, s1, s2, loglik, u)``: ``r = exp(x beta)``, ``rx``, ``rxx`` its
+    products with x and x x'; ``s0, s1, s2`` their sums over the risk set of each block of tied
+    times (within strata); ``loglik`` and ``u`` the event terms of the log partial likelihood and
+    the score.
+    """
     x = cd.x
     eta = x @ beta
     r = np.exp(eta)
@@ -367,6 +370,7 @@ class CoxPHResult(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """The coefficient table: one row per term."""
         return self.coefficients
 
     @property

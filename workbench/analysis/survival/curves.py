@@ -1,5 +1,7 @@
-"""Estimates from the Kaplan-Meier curve: the curves, median survival, restricted mean survival time
-and cumulative incidence, as R's ``survfit`` and its ``summary``."""
+"""Estimates from the Kaplan-Meier curve, as R's ``survfit`` and its ``summary``.
+
+The curves, median survival, restricted mean survival time and cumulative incidence.
+"""
 
 from __future__ import annotations
 
@@ -117,7 +119,10 @@ def _at_times(c: _Curve, times: np.ndarray, conf_type: str, z: float) -> dict[st
 
 
 def _minmin(y: np.ndarray, x: np.ndarray) -> float:
-    """First x where the curve y drops below 0.5 (survival's ``survmean``; midpoint of a flat at 0.5)."""
+    """First x where the curve y drops below 0.5 (survival's ``survmean``).
+
+    A flat stretch at exactly 0.5 gives its midpoint.
+    """
     tol = np.finfo(float).eps ** 0.5
     keep = ~np.isnan(y) & (y < 0.5 + tol)
     if not keep.any():
@@ -296,6 +301,7 @@ class MedianSurvivalResult(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """The table of medians: one row per group."""
         return self.table
 
     def median(self, group: str = POOLED) -> float | None:
@@ -386,6 +392,7 @@ class RMSTResult(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """The RMST table: one row per group (the contrasts are in ``differences``)."""
         return self.table
 
 
@@ -478,6 +485,7 @@ class CumulativeIncidenceResult(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
+        """The cumulative incidence table: one row per group and time."""
         return self.table
 
 

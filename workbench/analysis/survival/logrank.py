@@ -55,12 +55,14 @@ class LogRankResult(Result):
 
     @property
     def method(self) -> str:
+        """Name of the test: log-rank, Peto-Peto or Fleming-Harrington G-rho, stratified or not."""
         name = "log-rank" if self.rho == 0 else (
             "Peto-Peto" if self.rho == 1 else f"Fleming-Harrington G-rho (rho={self.rho:g})")
         return ("stratified " + name) if self.strata is not None else name
 
     @property
     def summary(self) -> pd.DataFrame:
+        """One row: ``statistic, df, p_value, method, n``."""
         return pd.DataFrame([{"statistic": self.statistic, "df": self.df,
                               "p_value": self.p_value, "method": self.method,
                               "n": int(sum(self.n.values()))}])

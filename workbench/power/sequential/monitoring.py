@@ -1,5 +1,7 @@
-"""Monitoring of group-sequential trials: boundaries recomputed for the information actually
-reached, decisions and repeated confidence intervals; event-driven looks at patient-level data.
+"""Monitoring of group-sequential trials.
+
+Boundaries recomputed for the information actually reached, decisions and repeated confidence
+intervals; event-driven looks at patient-level data.
 
 The statistic ``z`` is given as computed (experimental minus control: for log-rank, negative when
 arm 1 has fewer events than expected). The design's ``alternative`` says which side rejects:
@@ -109,6 +111,7 @@ class SequentialMonitoring(Result):
 
     @property
     def looks(self) -> int:
+        """Number of looks performed."""
         return len(self.z)
 
     @property
@@ -131,6 +134,7 @@ class SequentialMonitoring(Result):
 
     @property
     def rejected(self) -> bool:
+        """Whether H0 was rejected at one of the looks."""
         return "reject H0" in self.decisions
 
     @property
@@ -175,13 +179,14 @@ def _monitor_boundaries(design: GroupSequentialDesign, t: np.ndarray, final: boo
         absorbing = np.where(np.isnan(fixed_fut), -math.inf, fixed_fut)
     fut = fixed_fut if fixed_fut is not None else np.full(m, math.nan)
     if design.type_of_design in CLASSICAL_TYPES:
-        rates = list(t)
+        reached = list(t)
         if final:
-            rates = list(np.asarray(rates) / rates[-1])
+            reached = list(np.asarray(reached) / reached[-1])
         else:
-            rates += [r for r in design.information_rates if r > rates[-1] + 1e-12]
-        rates = np.asarray(rates)
+            reached += [r for r in design.information_rates if r > reached[-1] + 1e-12]
+        rates = np.asarray(reached)
         delta = {"OF": 0.0, "P": 0.5}.get(design.type_of_design, design.delta_wt)
+        assert delta is not None  # a WT design has its delta_wt
         full_abs = None
         if absorbing is not None:
             full_abs = np.full(len(rates), -math.inf)
@@ -201,6 +206,7 @@ def _monitor_boundaries(design: GroupSequentialDesign, t: np.ndarray, final: boo
             cum_beta = spending_function(design.futility, design.beta, np.minimum(t, 1.0),
                                          gamma=design.futility_gamma, rho=design.futility_rho)
             cum_beta, skip = _monitor_skip(design, cum_beta, m)
+            assert design.beta_spending_shift is not None  # set with futility spending
             drift = math.sqrt(design.beta_spending_shift)
             _, crit2, fut = spend_futility_two(crit, cum_alpha, cum_beta, t, drift, binding,
                                                 skip, final)
@@ -233,8 +239,11 @@ def _monitor_boundaries(design: GroupSequentialDesign, t: np.ndarray, final: boo
 
 
 def _monitor_skip(design: GroupSequentialDesign, cum_beta, m: int):
-    """Two-sided beta spending at the looks reached: no futility stop where the design has none
-    (NA bound), and rpact's linear adjustment of the beta spent when the first looks have none."""
+    """Two-sided beta spending at the looks reached.
+
+    No futility stop where the design has none (NA bound), and rpact's linear adjustment of the beta
+    spent when the first looks have none.
+    """
     planned = np.asarray(design.futility_bounds, dtype=float)
     skip = np.zeros(m, dtype=bool)
     n = min(m, design.kmax - 1)

@@ -1,5 +1,7 @@
-"""Power of a group-sequential time-to-event trial with a given number of events (rpact
-getPowerSurvival with ``maxNumberOfEvents``)."""
+"""Power of a group-sequential time-to-event trial with a given number of events.
+
+As rpact getPowerSurvival with ``maxNumberOfEvents``.
+"""
 
 from __future__ import annotations
 
@@ -60,8 +62,11 @@ class SequentialPower(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
-        """One row per look: ``look, information_rate, events, critical_value,
-        hazard_ratio_bound, reject_probability, lower_probability, cumulative_power``."""
+        """One row per look.
+
+        Columns ``look, information_rate, events, critical_value, hazard_ratio_bound,
+        reject_probability, lower_probability, cumulative_power``.
+        """
         d = self.design
         return pd.DataFrame({
             "look": np.arange(1, d.kmax + 1), "information_rate": d.information_rates,

@@ -1,5 +1,6 @@
-"""Group-sequential sample sizes: time to event (rpact getSampleSizeSurvival) and two proportions
-(rpact getSampleSizeRates), and the hazard-ratio scale of the boundaries.
+"""Group-sequential sample sizes and the hazard-ratio scale of the boundaries.
+
+Time to event (rpact getSampleSizeSurvival) and two proportions (rpact getSampleSizeRates).
 
 The test's side is the design's ``alternative`` (see :mod:`workbench.design.sequential`): a
 one-sided design must point the way of the effect (a hazard ratio below ``theta_h0``, or
@@ -167,6 +168,9 @@ def _time_for_events(fraction: float, accrual_time, hazards, dropout, r, upper: 
 class _SubjectsCeiling:
     """``max_subjects_ceiling`` of the group-sequential sample sizes."""
 
+    max_subjects1: float
+    max_subjects2: float
+
     @property
     def max_subjects_ceiling(self) -> int:
         """Subjects rounded up in each arm, then added."""
@@ -175,10 +179,12 @@ class _SubjectsCeiling:
 
 def _sample_size_fields(design: GroupSequentialDesign, n_max: float, r: float, es, es_other,
                         fut_es) -> dict:
-    """The fields every group-sequential sample size has: the maximum subjects split by the
-    allocation ratio ``r``, per-look stopping probabilities, and the bounds on the effect scale
-    (``es``, ``es_other`` for the other tail, ``fut_es``; None where there are none) and the
-    p-value scale."""
+    """The fields every group-sequential sample size has.
+
+    The maximum subjects split by the allocation ratio ``r``, per-look stopping probabilities, and
+    the bounds on the effect scale (``es``, ``es_other`` for the other tail, ``fut_es``; None where
+    there are none) and the p-value scale.
+    """
     reject = np.asarray(design.rejection_probabilities)
     futil = np.asarray(design.futility_probabilities)
     return dict(
@@ -272,8 +278,10 @@ class SequentialSampleSizeSurvival(_SubjectsCeiling, Result):
 
 
 def _expected_under_h1(design: GroupSequentialDesign, values) -> float:
-    """rpact's expected value under H1: per-look values weighted by the stopping probabilities
-    (rejection + futility; the last look takes the rest)."""
+    """rpact's expected value under H1: per-look values weighted by the stopping probabilities.
+
+    The stopping probabilities are rejection + futility; the last look takes the rest.
+    """
     stop = np.asarray(design.rejection_probabilities, dtype=float).copy()
     stop[:-1] += np.asarray(design.futility_probabilities)
     stop[-1] = 1.0 - stop[:-1].sum()
@@ -520,10 +528,13 @@ class SequentialSampleSizeRates(_SubjectsCeiling, Result):
 
 
 def _rate_bound(z: float, p2: float, margin: float, r: float, n1: float, n2: float) -> float:
-    """Risk difference p1 - p2 at which the Farrington-Manning z statistic equals ``z``,
-    the control rate held at ``p2``."""
+    """Risk difference p1 - p2 at which the Farrington-Manning z statistic equals ``z``.
+
+    The control rate is held at ``p2``.
+    """
     def stat(x):  # n1 = r n2: the standard error under H0 is sd0 / sqrt(n2)
-        return (x - p2 - margin) / (rates_standard_deviations(x, p2, r, margin)[0] / math.sqrt(n2)) - z
+        sd0 = rates_standard_deviations(x, p2, r, margin)[0]
+        return (x - p2 - margin) / (sd0 / math.sqrt(n2)) - z
 
     eps = 1e-12
     try:

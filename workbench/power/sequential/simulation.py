@@ -1,5 +1,6 @@
-"""Simulation of event-driven group-sequential survival trials (rpact getSimulationSurvival):
-each replicate is analysed with the log-rank test at the calendar times of the planned events.
+"""Simulation of event-driven group-sequential survival trials (rpact getSimulationSurvival).
+
+Each replicate is analysed with the log-rank test at the calendar times of the planned events.
 """
 
 from __future__ import annotations
@@ -91,9 +92,11 @@ class SequentialSimulation(Result):
 
     @property
     def summary(self) -> pd.DataFrame:
-        """One row per look: ``look, events, reached, analysis_time, reject_probability,
-        reject_mcse, futility_probability, futility_mcse, cumulative_power,
-        events_not_achieved``."""
+        """One row per look.
+
+        Columns ``look, events, reached, analysis_time, reject_probability, reject_mcse,
+        futility_probability, futility_mcse, cumulative_power, events_not_achieved``.
+        """
         k = self.design.kmax
         return pd.DataFrame({
             "look": np.arange(1, k + 1), "events": self.events, "reached": self.reached,
@@ -165,8 +168,11 @@ def _sequential_block(task) -> dict[str, np.ndarray]:
 
 
 def _grid_entry(trial) -> np.ndarray:
-    """rpact's recruitment: patients enter at ``A k / N`` (k = 1..N), the arms interleaved in
-    proportion to their sizes (alternating for 1:1); patients in the trial's arm order."""
+    """rpact's recruitment: patients enter at ``A k / N`` (k = 1..N).
+
+    The arms are interleaved in proportion to their sizes (alternating for 1:1); patients come in
+    the trial's arm order.
+    """
     positions = np.concatenate([(np.arange(n) + 0.5) / n for n in trial.n_per_arm])
     arm = np.repeat(np.arange(len(trial.arms)), trial.n_per_arm)
     order = np.lexsort((arm, positions))
