@@ -188,6 +188,7 @@ def run_survival(args, output) -> int:
     Events, patients and look times, or power at a maximum number of events.
     """
     from ..exceptions import InvalidParameterError
+    from ..power.analytic import hazard_ratio_from_probabilities
     from ..power.sequential import (
         DEFAULT_ACCRUAL_TIME,
         DEFAULT_DROPOUT_TIME,
@@ -211,7 +212,7 @@ def run_survival(args, output) -> int:
         if hr is None:
             if None in (args.p1, args.p2, args.at):
                 raise InvalidParameterError("give the effect: --hr, or --p1 with --p2 and --at.")
-            hr = math.log1p(-args.p1) / math.log1p(-args.p2)
+            hr = hazard_ratio_from_probabilities(args.p1, args.p2, args.at)
         d = _design(args, 0.2, _alternative(args, hr >= 1))
         try:
             p = power_survival_sequential(d, max_events=args.events, hazard_ratio=hr,

@@ -16,16 +16,14 @@ simulate layer are built from these arrays.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
 from .._validation import check_choice
 
-if TYPE_CHECKING:
-    from .binary import BinaryDesign
-    from .continuous import ContinuousDesign
-    from .survival import SurvivalDesign
+# The draws read a design's fields and never import the design modules (which import them): the
+# ``design`` arguments are a SurvivalDesign, a BinaryDesign and a ContinuousDesign.
 
 __all__ = ["SurvivalArrays", "BinaryArrays", "ContinuousArrays", "draw_survival", "draw_binary",
            "draw_continuous"]
@@ -94,7 +92,7 @@ class SurvivalArrays:
         return np.where(enrolled, t, 0.0), ev, enrolled
 
 
-def draw_survival(design: SurvivalDesign, n_reps: int, gen: np.random.Generator) -> SurvivalArrays:
+def draw_survival(design: Any, n_reps: int, gen: np.random.Generator) -> SurvivalArrays:
     """``n_reps`` replicates of a time-to-event trial (see the module notes)."""
     streams = gen.spawn(len(design.arms) * _SURVIVAL_STREAMS)
 
@@ -198,7 +196,7 @@ class BinaryArrays:
         return y.astype(np.int64) @ onehot, keep.astype(np.int64) @ onehot
 
 
-def draw_binary(design: BinaryDesign, n_reps: int, gen: np.random.Generator) -> BinaryArrays:
+def draw_binary(design: Any, n_reps: int, gen: np.random.Generator) -> BinaryArrays:
     """``n_reps`` replicates of a binary-outcome trial (see the module notes)."""
     streams = gen.spawn(len(design.arms) * _BINARY_STREAMS)
     T = design.endpoint_week
@@ -303,7 +301,7 @@ class ContinuousArrays:
         return np.where(self.observed[..., -1], rem, np.nan)
 
 
-def _round_clip(x: np.ndarray, design: ContinuousDesign) -> np.ndarray:
+def _round_clip(x: np.ndarray, design: Any) -> np.ndarray:
     if design.round_to is not None:
         x = np.round(x / design.round_to) * design.round_to
     if design.scale is not None:
@@ -311,7 +309,7 @@ def _round_clip(x: np.ndarray, design: ContinuousDesign) -> np.ndarray:
     return x + 0.0  # + 0.0: no negative zeros
 
 
-def draw_continuous(design: ContinuousDesign, n_reps: int,
+def draw_continuous(design: Any, n_reps: int,
                     gen: np.random.Generator) -> ContinuousArrays:
     """``n_reps`` replicates of a repeated-measures trial.
 
