@@ -238,6 +238,11 @@ def seed_entropy(rng) -> int:
     )
 
 
+def type_name(value) -> str:
+    """The name of ``value``'s class, for error messages ("got a list")."""
+    return type(value).__name__
+
+
 def check_bool(name: str, value) -> bool:
     """A flag: True or False (numpy booleans too), nothing else."""
     if not isinstance(value, bool | np.bool_):

@@ -25,6 +25,7 @@ import tempfile
 from pathlib import Path
 
 from ._files import current_umask
+from ._validation import type_name
 from .design import Exponential, SurvivalDesign, load_design
 from .exceptions import InvalidParameterError
 from .results import jsonable
@@ -49,7 +50,7 @@ def _check_notebook_design(design) -> None:
     """
     if not isinstance(design, SurvivalDesign):
         raise InvalidParameterError(
-            f"`design` must be a SurvivalDesign; got {type(design).__name__}.")
+            f"`design` must be a SurvivalDesign; got {type_name(design)}.")
     names = design.arm_names
     if names != ["combination", "pharmacotherapy"]:
         raise InvalidParameterError(

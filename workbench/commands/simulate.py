@@ -28,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args) -> int:
+    from .._validation import type_name
     from ..design import SurvivalDesign, load_design
     from ..simulate import simulate_trial
     from ..simulate.export import write_csv_atomic, write_design_file, write_survival_dataset
@@ -47,6 +48,6 @@ def _run(args) -> int:
     if args.json:
         print_json({k: str(v) for k, v in paths.items()})
     else:
-        print(f"{type(design).__name__}: {len(df)} rows")
+        print(f"{type_name(design)}: {len(df)} rows")
         print(f"wrote {len(paths)} files to {args.out}")
     return 0

@@ -16,6 +16,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from .._validation import type_name
 from ..exceptions import InvalidParameterError
 
 __all__ = ["load_design", "list_designs", "design_from_dict", "register_design_type"]
@@ -239,7 +240,7 @@ def list_designs():
         design = design_from_dict(read_design(text))
         rows.append({
             "name": name,
-            "type": type(design).__name__,
+            "type": type_name(design),
             "title": _title(text, name),
             "arms": ", ".join(getattr(design, "arm_names", ())),
             "n_total": int(design.n_total),

@@ -51,6 +51,7 @@ from .._validation import (
     check_int,
     check_probability,
     check_real,
+    type_name,
 )
 from ..exceptions import InvalidParameterError
 from ..results import Result
@@ -634,6 +635,6 @@ def check_design(design) -> GroupSequentialDesign:
     if not isinstance(design, GroupSequentialDesign):
         raise InvalidParameterError(
             f"`design` must be a GroupSequentialDesign (see group_sequential_design); got "
-            f"{type(design).__name__}."
+            f"{type_name(design)}."
         )
     return design

@@ -36,7 +36,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._validation import check_choice, check_int, check_positive, check_probability
+from .._validation import check_choice, check_int, check_positive, check_probability, type_name
 from ..exceptions import InvalidParameterError
 from ..kernels.replicates import cox_arrays, logrank_arrays
 from ._load import design_fields, design_from_dict, read_design, register_design_type
@@ -768,7 +768,7 @@ class SurvivalDesign:
         design = design_from_dict(read_design(Path(path)))
         if not isinstance(design, cls):
             raise InvalidParameterError(
-                f"design file {str(path)!r} holds a {type(design).__name__}, not a {cls.__name__}."
+                f"design file {str(path)!r} holds a {type_name(design)}, not a {cls.__name__}."
             )
         return design
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._validation import check_choice, check_int, check_probability
+from .._validation import check_choice, check_int, check_probability, type_name
 from ..analysis.meta import egger_replicates, pool_replicates
 from ..analysis.meta.replicates import POOL_METHODS
 from ..design.meta import MetaAnalysisDesign
@@ -29,7 +29,7 @@ __all__ = ["PublicationBiasResult", "publication_bias"]
 def _check_design(design) -> MetaAnalysisDesign:
     if not isinstance(design, MetaAnalysisDesign):
         raise InvalidParameterError(
-            f"`design` must be a MetaAnalysisDesign; got {type(design).__name__}.")
+            f"`design` must be a MetaAnalysisDesign; got {type_name(design)}.")
     return design
 
 

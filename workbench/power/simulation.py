@@ -56,6 +56,7 @@ from .._validation import (
     check_positive,
     check_probability,
     seed_entropy,
+    type_name,
 )
 from ..design.binary import BinaryDesign
 from ..design.continuous import ContinuousDesign
@@ -95,7 +96,7 @@ def _check_design(design) -> TrialDesign:
         raise InvalidParameterError(
             f"`design` must implement the design protocol (workbench.design.protocol."
             f"TrialDesign; for example a SurvivalDesign, BinaryDesign or ContinuousDesign); "
-            f"got {type(design).__name__}, which lacks {', '.join(missing)}."
+            f"got {type_name(design)}, which lacks {', '.join(missing)}."
         )
     n_arms = len(design.arms)
     if n_arms != 2:
@@ -124,7 +125,7 @@ def closed_form_power(design, test: str, alpha: float, alternative: str
     A design type registers its closed form with ``@closed_form_power.register``; the default
     has none.
     """
-    return None, f"no closed form for a {type(design).__name__}"
+    return None, f"no closed form for a {type_name(design)}"
 
 
 def _no_effect(alpha: float, alternative: str) -> tuple[float, str]:
@@ -493,7 +494,7 @@ def simulate_power(
         type1_error=nul["rate"], type1_mcse=nul["mcse"], type1_ci_lower=nul["ci_lower"],
         type1_ci_upper=nul["ci_upper"], n_reps=n_reps, n_per_arm=[a.n for a in design.arms],
         n_total=design.n_total, arm_names=list(design.arm_names),
-        design_type=type(design).__name__, test=test, alpha=alpha, alternative=alternative,
+        design_type=type_name(design), test=test, alpha=alpha, alternative=alternative,
         effect_name=design.effect_name, effect=design.effect,
         mean_events=float(out["events"].mean()), mean_events_null=mean0,
         closed_form_power=cf, closed_form_method=cf_method, seed=entropy, conf_level=conf_level,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from .._validation import type_name
 from ..design.binary import BinaryDesign
 from ..design.continuous import ContinuousDesign
 from ..design.meta import MetaAnalysisDesign
@@ -28,7 +29,7 @@ __all__ = ["simulate_trial", "simulate_arrays"]
 def _unknown(design) -> InvalidParameterError:
     known = ", ".join(sorted(c.__name__ for c in simulate_trial.registry if c is not object))
     return InvalidParameterError(
-        f"`design` must be one of the workbench designs ({known}); got {type(design).__name__}."
+        f"`design` must be one of the workbench designs ({known}); got {type_name(design)}."
     )
 
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._validation import as_generator, check_choice, check_int
+from .._validation import as_generator, check_choice, check_int, type_name
 from ..design.binary import BinaryDesign
 from ..design.draws import BinaryArrays, draw_binary
 from ..exceptions import InvalidParameterError
@@ -55,7 +55,7 @@ BINARY_COLUMNS = (
 def _check_design(design) -> BinaryDesign:
     if not isinstance(design, BinaryDesign):
         raise InvalidParameterError(
-            f"`design` must be a BinaryDesign; got {type(design).__name__}.")
+            f"`design` must be a BinaryDesign; got {type_name(design)}.")
     return design
 
 

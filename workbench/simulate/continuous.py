@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._validation import as_generator, check_int
+from .._validation import as_generator, check_int, type_name
 from ..design import load_design
 from ..design.continuous import ContinuousDesign
 from ..design.draws import ContinuousArrays, draw_continuous
@@ -82,7 +82,7 @@ def simulate_continuous_arrays(design: ContinuousDesign, n_reps: int, *,
     """
     if not isinstance(design, ContinuousDesign):
         raise InvalidParameterError(
-            f"`design` must be a ContinuousDesign; got {type(design).__name__}."
+            f"`design` must be a ContinuousDesign; got {type_name(design)}."
         )
     n_reps = check_int("n_reps", n_reps, minimum=1)
     return draw_continuous(design, n_reps, as_generator(rng))

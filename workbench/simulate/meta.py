@@ -35,7 +35,7 @@ import pandas as pd
 from scipy import special, stats
 
 from .._progress import progress_bar
-from .._validation import as_generator, check_choice, check_int
+from .._validation import as_generator, check_choice, check_int, type_name
 from ..design import load_design
 from ..design.meta import MetaAnalysisDesign
 from ..exceptions import InvalidParameterError
@@ -59,7 +59,7 @@ BLOCK = 1000
 def _check_design(design) -> MetaAnalysisDesign:
     if not isinstance(design, MetaAnalysisDesign):
         raise InvalidParameterError(
-            f"`design` must be a MetaAnalysisDesign; got {type(design).__name__}.")
+            f"`design` must be a MetaAnalysisDesign; got {type_name(design)}.")
     return design
 
 

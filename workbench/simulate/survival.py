@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._validation import as_generator, check_int
+from .._validation import as_generator, check_int, type_name
 from ..design.draws import SurvivalArrays, draw_survival
 from ..design.survival import SurvivalDesign
 from ..exceptions import InvalidParameterError
@@ -48,7 +48,7 @@ def simulate_survival_arrays(design: SurvivalDesign, n_reps: int, *, rng=None) -
     """
     if not isinstance(design, SurvivalDesign):
         raise InvalidParameterError(
-            f"`design` must be a SurvivalDesign; got {type(design).__name__}.")
+            f"`design` must be a SurvivalDesign; got {type_name(design)}.")
     n_reps = check_int("n_reps", n_reps, minimum=1)
     return draw_survival(design, n_reps, as_generator(rng))
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..._validation import check_bool, check_choice, check_int, seed_entropy
+from ..._validation import check_bool, check_choice, check_int, seed_entropy, type_name
 from ...design._boundaries import as_tuple, check_increasing, check_vector, to_last_look
 from ...design.protocol import TrialDesign
 from ...design.sequential import GroupSequentialDesign, check_design
@@ -269,7 +269,7 @@ def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events
     if not isinstance(trial, TrialDesign) or trial.effect_name != "hazard_ratio":
         raise InvalidParameterError(
             "`trial` must be a time-to-event design (such as a SurvivalDesign) whose replicates "
-            f"carry entry and event times; got {type(trial).__name__}."
+            f"carry entry and event times; got {type_name(trial)}."
         )
     if len(trial.arms) != 2:
         raise InvalidParameterError(
