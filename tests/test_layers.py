@@ -22,7 +22,8 @@ LAYERS = {
     "exceptions": 0, "_validation": 0, "_files": 0, "_progress": 0, "_parallel": 0,
     "_rootfind": 0, "_version": 0, "results": 0,
     "kernels": 1, "design": 2, "simulate": 3, "analysis": 4, "power": 5, "plotting": 6,
-    "notebooks": 7, "pipelines": 7, "jobs": 7, "commands": 8, "cli": 8, "__main__": 8,
+    "notebooks": 7, "pipelines": 7, "jobs": 7, "expectations": 7, "ci_reports": 7,
+    "commands": 8, "cli": 8, "__main__": 8,
 }
 TOP = 9  # workbench/__init__.py re-exports everything, lazily
 MAX_LINES = 1200

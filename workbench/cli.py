@@ -2,7 +2,9 @@
 
 Each verb lives in :mod:`workbench.commands` as a module with a ``register(subparsers)`` function
 that adds its parser and sets ``func``. A :class:`~workbench.exceptions.WorkbenchError` becomes one
-readable line on stderr and exit code 2; argparse usage errors also exit with 2.
+readable line on stderr and exit code 2; argparse usage errors also exit with 2; an interrupt
+(Ctrl-C) exits with 130. Exit code 1 is left to the verbs: one or more cases or checks failed (see
+:mod:`workbench.commands` for the table).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import importlib
 import os
 import sys
 
+from .commands import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from .exceptions import WorkbenchError
 
 #: Verb modules under ``workbench.commands``, in the order ``--help`` lists them.
@@ -25,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="workbench",
         description="Design, simulate and analyse clinical outcome trials.",
+        epilog="exit codes (every verb): 0 all ok; 1 one or more cases or checks failed; "
+               "2 usage or input error; 130 interrupted",
     )
     sub = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
     for name in VERBS:
@@ -44,8 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        The exit code: the verb's own, or 2 for a :class:`~workbench.exceptions.WorkbenchError`,
-        which is printed as one line on stderr.
+        The exit code: the verb's own (0 all ok, 1 cases or checks failed), 2 for a
+        :class:`~workbench.exceptions.WorkbenchError`, which is printed as one line on stderr,
+        130 when interrupted.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -54,12 +60,15 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()
     except WorkbenchError as exc:
         print(f"workbench {args.verb}: error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"workbench {args.verb}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 0
-    return int(code or 0)
+        return EXIT_OK
+    return int(code or EXIT_OK)
 
 
 if __name__ == "__main__":  # pragma: no cover

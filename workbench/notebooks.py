@@ -20,6 +20,7 @@ import functools
 import json
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from .results import jsonable
 
 __all__ = ["record", "read_results", "run_notebook", "check_parameters", "notebook_parameters",
            "RECORD_MIMETYPE", "RECORD_ENV",
-           "results_path", "render_html"]
+           "results_path", "render_html", "traceback_tail"]
 
 #: Mimetype of the display outputs written by :func:`record`.
 RECORD_MIMETYPE = "application/vnd.workbench.record+json"
@@ -836,6 +837,37 @@ def run_notebook(input_path: str | os.PathLike, output_path: str | os.PathLike, 
 
             shutil.rmtree(socket_dir, ignore_errors=True)
     return read_results(output_path)
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def traceback_tail(traceback: list[str] | str | None, lines: int = 12) -> str | None:
+    r"""The last ``lines`` lines of a cell's traceback as plain text (terminal colours removed).
+
+    Parameters
+    ----------
+    traceback : list of str or str or None
+        The traceback of a :class:`~workbench.exceptions.NotebookRunError` (``err.traceback``).
+    lines : int, default 12
+        How many lines to keep.
+
+    Returns
+    -------
+    str or None
+        None when there is no traceback.
+
+    Examples
+    --------
+    >>> traceback_tail(["Traceback (most recent call last):", "\x1b[0;31mValueError\x1b[0m: boom"],
+    ...                lines=1)
+    'ValueError: boom'
+    """
+    if not traceback:
+        return None
+    text = traceback if isinstance(traceback, str) else "\n".join(traceback)
+    kept = _ANSI.sub("", text).rstrip().splitlines()[-lines:]
+    return "\n".join(line.rstrip() for line in kept) or None
 
 
 def _named_kernel_manager(env: dict[str, str]):

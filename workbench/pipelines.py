@@ -15,6 +15,8 @@ A pipeline is a YAML file::
     scheduler: tcp://127.0.0.1:8786               # optional: run on a Dask cluster instead
     timeout: 600                                  # optional: seconds a cell may run
     html: {hide_code: true}                       # optional: HTML without the code cells
+    expect: {power: ">= 0.8"}                     # optional: bounds on recorded results
+    summary: [power, hazard_ratio]                # optional: results shown in the summary
 
 Instead of (or besides) ``grid``, ``cases`` lists the cases, each a mapping of parameters or, to
 run several notebooks, ``{notebook: ..., parameters: {...}, name: ...}``; with both, every case is
@@ -30,6 +32,13 @@ all cases are collected into ``results.csv`` and ``results.parquet`` (one row pe
 parameters, then the recorded scalars; dicts are flattened to ``name.key``, lists kept as JSON text;
 recorded tables go to ``tables/<name>.csv`` and ``.parquet`` with the case columns in front), and an
 ``index.html`` links every rendered notebook.
+
+``expect:`` (for every case, or inside a case of ``cases`` for that case; see
+:mod:`workbench.expectations`) sets bounds on recorded results: a case whose recorded number
+breaks one is reported as failed, naming the result, the bound and the value, although its
+notebook ran. Up-to-date cases are checked from their saved results before anything runs, the
+others as each finishes; an expectation on a result that a successful case did not record is an
+input error that stops the run.
 """
 
 from __future__ import annotations
@@ -41,6 +50,7 @@ import itertools
 import json
 import os
 import re
+import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -49,17 +59,19 @@ from typing import Any
 import pandas as pd
 
 from ._files import atomic_path, write_text_atomic
+from ._progress import show_progress
 from .exceptions import InvalidParameterError
+from .expectations import CheckResult, Expectation, parse_expectations
 from .results import jsonable
 
 __all__ = ["Pipeline", "Case", "CaseOutcome", "PipelineReport", "load_pipeline", "run_pipeline",
-           "library_hash", "MAX_EXIT_CODE"]
-
-#: Largest exit code used for the number of failed cases (codes above 125 mean other things).
-MAX_EXIT_CODE = 100
+           "library_hash", "flat_results"]
 
 _SPEC_KEYS = {"name", "notebook", "parameters", "grid", "cases", "output", "case_dir", "workers",
-              "scheduler", "timeout", "html", "root", "description"}
+              "scheduler", "timeout", "html", "root", "description", "expect", "summary"}
+_CASE_KEYS = {"name", "notebook", "parameters", "expect"}
+#: Lines of a failing cell's traceback kept in the outcome (and the JUnit report).
+TRACEBACK_LINES = 12
 _DEFAULT_CASE_DIR = "{notebook}/{case_id}"
 
 
@@ -76,6 +88,13 @@ class Case:
     parameters: dict
     directory: Path
     case_id: str  # the case's folder relative to the output folder
+    expectations: tuple[Expectation, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The notebook's stem and the case's name, e.g. ``params_demo, n=1``."""
+        stem = self.notebook.stem
+        return stem if self.name == stem else f"{stem}, {self.name}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,6 +110,7 @@ class Pipeline:
     scheduler: str | None = None
     timeout: float | None = None
     hide_code: bool = False
+    summary: tuple[str, ...] = ()  # recorded results shown in the Markdown summary
 
     @property
     def notebooks(self) -> list[Path]:
@@ -227,6 +247,7 @@ def load_pipeline(path: str | os.PathLike | None = None, *, spec: Mapping | None
         raise InvalidParameterError(f"`cases` of {where} must be a list of mappings.")
     grid = _expand_grid(spec.get("grid"), where)
     template = str(spec.get("case_dir") or _DEFAULT_CASE_DIR)
+    expect_all = parse_expectations(spec.get("expect"), where=where)
 
     cases: list[Case] = []
     seen: dict[Path, str] = {}
@@ -234,7 +255,15 @@ def load_pipeline(path: str | os.PathLike | None = None, *, spec: Mapping | None
         if not isinstance(raw, Mapping):
             raise InvalidParameterError(f"case {i} of {where} must be a mapping; got {raw!r}.")
         structured = "parameters" in raw or "notebook" in raw
+        if structured and set(raw) - _CASE_KEYS:
+            raise InvalidParameterError(
+                f"unknown key(s) {sorted(set(raw) - _CASE_KEYS)} in case {i} of {where}; "
+                f"allowed: {sorted(_CASE_KEYS)}.")
         case_params = dict(raw.get("parameters") or {}) if structured else dict(raw)
+        expect_case = parse_expectations(raw.get("expect") if structured else None,
+                                         where=f"case {i} of {where}")
+        own = {e.name for e in expect_case}
+        expectations = tuple(e for e in expect_all if e.name not in own) + expect_case
         notebook = raw.get("notebook", default_nb) if structured else default_nb
         label = raw.get("name") if structured else None
         if not notebook:
@@ -275,7 +304,8 @@ def load_pipeline(path: str | os.PathLike | None = None, *, spec: Mapping | None
                 case_label = f"{label}: " + ", ".join(f"{k}={v!r}" for k, v in point.items())
             cases.append(Case(name=str(case_label), notebook=nb_path, parameters=params,
                               directory=directory,
-                              case_id=directory.relative_to(output).as_posix()))
+                              case_id=directory.relative_to(output).as_posix(),
+                              expectations=expectations))
 
     workers = spec.get("workers")
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
@@ -293,9 +323,13 @@ def load_pipeline(path: str | os.PathLike | None = None, *, spec: Mapping | None
     html = spec.get("html") or {}
     if not isinstance(html, Mapping) or set(html) - {"hide_code"}:
         raise InvalidParameterError(f"`html` of {where} takes only `hide_code: true/false`.")
+    summary = spec.get("summary") or []
+    if not isinstance(summary, list) or not all(isinstance(x, str) and x for x in summary):
+        raise InvalidParameterError(
+            f"`summary` of {where} must be a list of recorded result names; got {summary!r}.")
     return Pipeline(name=name, path=path, root=root, output=output, cases=tuple(cases),
                     workers=workers, scheduler=scheduler, timeout=timeout,
-                    hide_code=bool(html.get("hide_code", False)))
+                    hide_code=bool(html.get("hide_code", False)), summary=tuple(summary))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -357,7 +391,7 @@ def _clean_temporary_files(folder: Path) -> None:
 def _run_case(task: dict) -> dict:
     """Run one case; never raises for a notebook failure (the outcome says what happened)."""
     from .exceptions import NotebookRunError
-    from .notebooks import render_html, results_path, run_notebook
+    from .notebooks import render_html, results_path, run_notebook, traceback_tail
 
     folder = Path(task["directory"])
     folder.mkdir(parents=True, exist_ok=True)
@@ -378,7 +412,8 @@ def _run_case(task: dict) -> dict:
                      timeout=task["timeout"], progress=False, cwd=task.get("cwd"))
     except NotebookRunError as exc:
         outcome.update(status="failed", cell_index=exc.cell_index, ename=exc.ename,
-                       evalue=exc.evalue, error=str(exc))
+                       evalue=exc.evalue, error=str(exc),
+                       traceback=traceback_tail(getattr(exc, "traceback", [])))
     except Exception as exc:  # anything else is reported for this case; the others go on
         outcome.update(status="failed", cell_index=None, ename=type(exc).__name__,
                        evalue=str(exc), error=f"{type(exc).__name__}: {exc}")
@@ -426,7 +461,11 @@ def _run_case(task: dict) -> dict:
 class CaseOutcome:
     """What happened to one case.
 
-    ``status`` is ok, skipped (up to date), failed, or, for a dry run, would-run / would-skip.
+    ``status`` is ok, skipped (up to date), failed, or, for a dry run, would-run / would-skip. A
+    case whose notebook ran but whose recorded results break an expectation is failed too: its
+    ``checks`` say which (``cell_index`` and ``ename`` are then None). ``reused`` is true when the
+    notebook was not run again (its earlier results were read). ``results`` holds the numbers and
+    texts the notebook recorded, as :func:`flat_results` gives them (empty for a failed notebook).
     """
 
     case: Case
@@ -437,21 +476,41 @@ class CaseOutcome:
     evalue: str | None = None
     notebook_output: str | None = None
     html: str | None = None
+    traceback: str | None = None
+    checks: tuple[CheckResult, ...] = ()
+    reused: bool = False
+    results: Mapping[str, Any] = dataclasses.field(default_factory=dict, repr=False)
+
+    @property
+    def failed_checks(self) -> list[CheckResult]:
+        """The expectations that the case's recorded results break."""
+        return [c for c in self.checks if not c.passed]
+
+    @property
+    def failure(self) -> str | None:
+        """Why the case failed, in one line without the case's name; None when it did not."""
+        if self.status != "failed":
+            return None
+        if self.ename is None and self.failed_checks:
+            return "; ".join(c.describe() for c in self.failed_checks)
+        where = f"cell {self.cell_index}" if self.cell_index is not None else "no cell"
+        return f"{where}: {self.ename}: {self.evalue}"
 
     def describe_failure(self) -> str:
         """One line about a failed case: its notebook, cell, error and executed notebook."""
-        where = f"cell {self.cell_index}" if self.cell_index is not None else "no cell"
         nb = self.case.directory / self.notebook_output if self.notebook_output else "-"
-        return (f"{self.case.name} [{self.case.notebook.name}] {where}: {self.ename}: "
-                f"{self.evalue} (notebook: {nb})")
+        return f"{self.case.name} [{self.case.notebook.name}] {self.failure} (notebook: {nb})"
 
     def to_dict(self) -> dict:
         """The case's outcome as a JSON-ready dictionary."""
         return jsonable({"case_id": self.case.case_id, "case": self.case.name,
                          "notebook": self.case.notebook.name,
                          "parameters": self.case.parameters, "status": self.status,
+                         "reused": self.reused,
                          "seconds": self.seconds, "cell_index": self.cell_index,
                          "ename": self.ename, "evalue": self.evalue,
+                         "traceback": self.traceback,
+                         "checks": [c.to_dict() for c in self.checks],
                          "directory": str(self.case.directory),
                          "notebook_output": self.notebook_output, "html": self.html})
 
@@ -476,8 +535,8 @@ class PipelineReport:
 
     @property
     def exit_code(self) -> int:
-        """Number of failed cases, at most :data:`MAX_EXIT_CODE` (0 when all succeeded)."""
-        return min(len(self.failed), MAX_EXIT_CODE)
+        """0 when every case succeeded, 1 when one or more failed (the report counts them)."""
+        return 1 if self.failed else 0
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -666,8 +725,17 @@ def run_pipeline(pipeline: Pipeline | str | os.PathLike, *, workers: int | None 
     -------
     PipelineReport
         ``outcomes`` (one per case), ``results`` (the table written to ``results.csv``),
-        ``failed`` and ``exit_code`` (the number of failed cases, at most 100). A failing case
-        does not stop the others.
+        ``failed`` and ``exit_code`` (1 when a case failed, else 0). A failing case does not stop
+        the others. When no bar is drawn and ``progress`` is not False (output is not a terminal,
+        as on CI), a line per finished case goes to standard error:
+        ``case 3/12 ok (03_power_analysis, n_total=150) 12.4 s``.
+
+    Raises
+    ------
+    InvalidParameterError
+        Besides bad arguments: an expectation on a result that a successful case did not record,
+        or that is not a number. Up-to-date cases are checked before anything runs, the others as
+        each finishes; the run stops there (the finished cases are kept).
     """
     started = time.perf_counter()
     if not isinstance(pipeline, Pipeline):
@@ -696,26 +764,81 @@ def run_pipeline(pipeline: Pipeline | str | os.PathLike, *, workers: int | None 
     for c in pipeline.cases:
         if c.case_id not in todo_ids and c.directory.is_dir():
             _clean_temporary_files(c.directory)
-    finished: dict[str, dict] = {}
-    tasks = [_task(c, pipeline, digests[c.case_id]) for c in todo]
-    for outcome in _execute(tasks, workers=workers, scheduler=scheduler, progress=progress):
-        finished[outcome["case_id"]] = outcome
-
-    outcomes = []
+    # up-to-date cases first: their saved results are checked before anything runs
+    done: dict[str, tuple[CaseOutcome, dict[str, Any]]] = {}
     for c in pipeline.cases:
-        if c.case_id in finished:
-            o = finished[c.case_id]
-            status = o["status"]
-        else:
-            o = _read_manifest(c) or {}
-            status = "skipped"
-        outcomes.append(CaseOutcome(
-            c, status, seconds=o.get("seconds"), cell_index=o.get("cell_index"),
-            ename=o.get("ename"), evalue=o.get("evalue"),
-            notebook_output=o.get("notebook_output"), html=o.get("html")))
-    results = _collect(pipeline, outcomes)
+        if c.case_id not in todo_ids:
+            done[c.case_id] = _finish(c, _read_manifest(c) or {}, "skipped", pipeline)
+    tasks = [_task(c, pipeline, digests[c.case_id]) for c in todo]
+    lines = progress is None and not show_progress(None)
+    if lines:
+        _log(f"pipeline {pipeline.name}: running {len(tasks)} of {len(pipeline.cases)} cases "
+             f"({len(pipeline.cases) - len(tasks)} up to date)")
+    by_id = {c.case_id: c for c in todo}
+    for i, raw in enumerate(_execute(tasks, workers=workers, scheduler=scheduler,
+                                     progress=progress), start=1):
+        o, recorded = done[raw["case_id"]] = _finish(by_id[raw["case_id"]], raw, raw["status"],
+                                                     pipeline)
+        if lines:
+            took = "" if o.seconds is None else f" {o.seconds:.1f} s"
+            _log(f"case {i}/{len(tasks)} {o.status} ({o.case.label}){took}")
+
+    outcomes = [done[c.case_id][0] for c in pipeline.cases]
+    results = _collect(pipeline, outcomes, {k: v[1] for k, v in done.items()})
     _write_index(pipeline, outcomes, results)
     return PipelineReport(pipeline, tuple(outcomes), results, time.perf_counter() - started)
+
+
+def _finish(case: Case, o: dict, status: str,
+            pipeline: Pipeline) -> tuple[CaseOutcome, dict[str, Any]]:
+    """A finished (or up-to-date) case's outcome, its expectations checked, and its results."""
+    outcome = CaseOutcome(
+        case, status, seconds=o.get("seconds"), cell_index=o.get("cell_index"),
+        ename=o.get("ename"), evalue=o.get("evalue"),
+        notebook_output=o.get("notebook_output"), html=o.get("html"),
+        traceback=o.get("traceback"), reused=status == "skipped")
+    recorded = _recorded(outcome)
+    outcome = dataclasses.replace(outcome, results=flat_results(recorded))
+    return _check(outcome, recorded, pipeline), recorded
+
+
+def _log(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _recorded(o: CaseOutcome) -> dict[str, Any]:
+    """The results a case recorded (those of the failed notebook too, as far as it got)."""
+    from .notebooks import read_results, results_path
+
+    if not o.notebook_output or o.status not in ("ok", "skipped"):
+        return {}
+    rp = results_path(o.case.directory / o.notebook_output)
+    return read_results(rp) if rp.exists() else {}
+
+
+def _check(o: CaseOutcome, recorded: dict[str, Any], pipeline: Pipeline) -> CaseOutcome:
+    """The outcome with its expectations checked; failed when one is broken."""
+    if not o.case.expectations or o.status not in ("ok", "skipped"):
+        return o
+    flat = o.results
+    where = str(pipeline.path) if pipeline.path is not None else "the pipeline"
+    checks = []
+    for e in o.case.expectations:
+        if e.name not in flat:
+            names = ", ".join(sorted(flat)) or "nothing"
+            raise InvalidParameterError(
+                f"`expect.{e.name}` of {where}: case {o.case.name!r} ({o.case.notebook.name}) "
+                f"recorded no result `{e.name}`; it recorded: {names}.")
+        value = flat[e.name]
+        if value is None:
+            value = float("nan")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidParameterError(
+                f"`expect.{e.name}` of {where}: case {o.case.name!r} recorded "
+                f"{e.name} = {value!r}, not a number.")
+        checks.append(CheckResult(e, float(value), e.holds(float(value))))
+    status = "failed" if any(not c.passed for c in checks) else o.status
+    return dataclasses.replace(o, status=status, checks=tuple(checks))
 
 
 def _relocate(pipeline: Pipeline, output: Path) -> Pipeline:
@@ -741,9 +864,23 @@ def _flatten(name: str, value: Any, row: dict) -> None:
         row[name] = value
 
 
-def _collect(pipeline: Pipeline, outcomes: list[CaseOutcome]) -> pd.DataFrame:
-    from .notebooks import read_results, results_path
+def flat_results(recorded: Mapping[str, Any]) -> dict[str, Any]:
+    """Recorded results as the columns of ``results.csv``: dicts flattened, tables left out.
 
+    Examples
+    --------
+    >>> flat_results({"power": 0.8, "ci": {"lower": 0.7, "upper": 0.9}, "grid": [1, 2]})
+    {'power': 0.8, 'ci.lower': 0.7, 'ci.upper': 0.9, 'grid': '[1, 2]'}
+    """
+    flat: dict[str, Any] = {}
+    for name, value in recorded.items():
+        if not isinstance(value, pd.DataFrame | pd.Series):
+            _flatten(name, value, flat)
+    return flat
+
+
+def _collect(pipeline: Pipeline, outcomes: list[CaseOutcome],
+             recorded: dict[str, dict[str, Any]]) -> pd.DataFrame:
     rows: list[dict] = []
     tables: dict[str, list[pd.DataFrame]] = {}
     order: dict[str, list[str]] = {"case": [], "parameters": [], "results": []}
@@ -755,7 +892,7 @@ def _collect(pipeline: Pipeline, outcomes: list[CaseOutcome]) -> pd.DataFrame:
         c = o.case
         front = {"case_id": c.case_id, "case": c.name, "notebook": c.notebook.name,
                  "status": "ok" if o.status == "skipped" else o.status,
-                 "reused": o.status == "skipped"}
+                 "reused": o.reused}
         note("case", front)
         params: dict[str, Any] = {}
         for k, v in c.parameters.items():
@@ -764,11 +901,8 @@ def _collect(pipeline: Pipeline, outcomes: list[CaseOutcome]) -> pd.DataFrame:
         front.update(params)
         row = dict(front)
         row["error"] = None if o.status != "failed" else o.describe_failure()
-        results = {}
-        if o.status in ("ok", "skipped") and o.notebook_output:
-            rp = results_path(c.directory / o.notebook_output)
-            if rp.exists():
-                results = read_results(rp)
+        # a notebook that failed in a cell contributes no results
+        results = recorded[c.case_id] if o.ename is None else {}
         for name, value in results.items():
             key = name if name not in front else f"result.{name}"
             if isinstance(value, pd.DataFrame):
@@ -855,8 +989,7 @@ def _write_index(pipeline: Pipeline, outcomes: list[CaseOutcome], results: pd.Da
         cells += [h.escape(_show(c.parameters[n]) if n in c.parameters else "")
                   for n in param_names]
         cells.append("" if o.seconds is None else f"{o.seconds:.1f}")
-        cells.append(h.escape(f"cell {o.cell_index}: {o.ename}: {o.evalue}")
-                     if o.status == "failed" else "")
+        cells.append(h.escape(o.failure or ""))
         body.append("<tr>" + "".join(f"<td>{x}</td>" for x in cells) + "</tr>")
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{h.escape(pipeline.name)}</title>
