@@ -771,14 +771,14 @@ def run_pipeline(pipeline: Pipeline | str | os.PathLike, *, workers: int | None 
             done[c.case_id] = _finish(c, _read_manifest(c) or {}, "skipped", pipeline)
     tasks = [_task(c, pipeline, digests[c.case_id]) for c in todo]
     lines = progress is None and not show_progress(None)
-    if lines:
-        _log(f"pipeline {pipeline.name}: running {len(tasks)} of {len(pipeline.cases)} cases "
-             f"({len(pipeline.cases) - len(tasks)} up to date)")
     by_id = {c.case_id: c for c in todo}
     for i, raw in enumerate(_execute(tasks, workers=workers, scheduler=scheduler,
                                      progress=progress), start=1):
         o, recorded = done[raw["case_id"]] = _finish(by_id[raw["case_id"]], raw, raw["status"],
                                                      pipeline)
+        if lines and i == 1:  # not before: an error starting the run stays one line
+            _log(f"pipeline {pipeline.name}: running {len(tasks)} of {len(pipeline.cases)} cases "
+                 f"({len(pipeline.cases) - len(tasks)} up to date)")
         if lines:
             took = "" if o.seconds is None else f" {o.seconds:.1f} s"
             _log(f"case {i}/{len(tasks)} {o.status} ({o.case.label}){took}")
