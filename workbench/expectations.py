@@ -24,12 +24,13 @@ import dataclasses
 import math
 import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .exceptions import InvalidParameterError
 
-__all__ = ["Expectation", "CheckResult", "parse_expectation", "parse_expectations"]
+__all__ = ["Expectation", "CheckResult", "parse_expectation", "parse_expectations",
+           "check_expectations"]
 
 _OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
         "==": operator.eq, "!=": operator.ne}
@@ -176,4 +177,39 @@ def parse_expectations(spec: Any, *, where: str = "the pipeline") -> tuple[Expec
         conds = cond if isinstance(cond, list) and cond and all(
             isinstance(c, str) for c in cond) else [cond]
         out += [parse_expectation(name, c, where=where) for c in conds]
+    return tuple(out)
+
+
+def check_expectations(expectations: Sequence[Expectation], results: Mapping[str, Any], *,
+                       where: str = "the pipeline",
+                       case: str = "the case") -> tuple[CheckResult, ...]:
+    """Check each expectation against the recorded ``results`` (flattened: ``name.key``).
+
+    Raises
+    ------
+    InvalidParameterError
+        An expectation on a name that is not in ``results`` (the message lists those that are) or
+        on a value that is not a number: an input error, not a failed check.
+
+    Examples
+    --------
+    >>> checks = check_expectations(parse_expectations({"power": ">= 0.8"}), {"power": 0.62})
+    >>> [c.describe() for c in checks]
+    ['expectation failed: power >= 0.8, recorded power = 0.62']
+    """
+    out = []
+    for e in expectations:
+        if e.name not in results:
+            names = ", ".join(sorted(results)) or "nothing"
+            raise InvalidParameterError(
+                f"`expect.{e.name}` of {where}: {case} recorded no result `{e.name}`; it "
+                f"recorded: {names}.")
+        value = results[e.name]
+        if value is None:
+            value = float("nan")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidParameterError(
+                f"`expect.{e.name}` of {where}: {case} recorded {e.name} = {value!r}, not a "
+                "number.")
+        out.append(CheckResult(e, float(value), e.holds(float(value))))
     return tuple(out)

@@ -61,7 +61,7 @@ import pandas as pd
 from ._files import atomic_path, write_text_atomic
 from ._progress import show_progress
 from .exceptions import InvalidParameterError
-from .expectations import CheckResult, Expectation, parse_expectations
+from .expectations import CheckResult, Expectation, check_expectations, parse_expectations
 from .results import jsonable
 
 __all__ = ["Pipeline", "Case", "CaseOutcome", "PipelineReport", "load_pipeline", "run_pipeline",
@@ -772,16 +772,19 @@ def run_pipeline(pipeline: Pipeline | str | os.PathLike, *, workers: int | None 
     tasks = [_task(c, pipeline, digests[c.case_id]) for c in todo]
     lines = progress is None and not show_progress(None)
     by_id = {c.case_id: c for c in todo}
-    for i, raw in enumerate(_execute(tasks, workers=workers, scheduler=scheduler,
-                                     progress=progress), start=1):
-        o, recorded = done[raw["case_id"]] = _finish(by_id[raw["case_id"]], raw, raw["status"],
-                                                     pipeline)
-        if lines and i == 1:  # not before: an error starting the run stays one line
-            _log(f"pipeline {pipeline.name}: running {len(tasks)} of {len(pipeline.cases)} cases "
-                 f"({len(pipeline.cases) - len(tasks)} up to date)")
-        if lines:
-            took = "" if o.seconds is None else f" {o.seconds:.1f} s"
-            _log(f"case {i}/{len(tasks)} {o.status} ({o.case.label}){took}")
+    running = _execute(tasks, workers=workers, scheduler=scheduler, progress=progress)
+    try:
+        for i, raw in enumerate(running, start=1):
+            o, _ = done[raw["case_id"]] = _finish(by_id[raw["case_id"]], raw, raw["status"],
+                                                  pipeline)
+            if lines and i == 1:  # not before: an error starting the run stays one line
+                _log(f"pipeline {pipeline.name}: running {len(tasks)} of "
+                     f"{len(pipeline.cases)} cases ({len(pipeline.cases) - len(tasks)} up to date)")
+            if lines:
+                took = "" if o.seconds is None else f" {o.seconds:.1f} s"
+                _log(f"case {i}/{len(tasks)} {o.status} ({o.case.label}){took}")
+    finally:  # stopped by an input error: the cases not started yet are not run
+        running.close()
 
     outcomes = [done[c.case_id][0] for c in pipeline.cases]
     results = _collect(pipeline, outcomes, {k: v[1] for k, v in done.items()})
@@ -799,7 +802,7 @@ def _finish(case: Case, o: dict, status: str,
         traceback=o.get("traceback"), reused=status == "skipped")
     recorded = _recorded(outcome)
     outcome = dataclasses.replace(outcome, results=flat_results(recorded))
-    return _check(outcome, recorded, pipeline), recorded
+    return _check(outcome, pipeline), recorded
 
 
 def _log(line: str) -> None:
@@ -816,29 +819,15 @@ def _recorded(o: CaseOutcome) -> dict[str, Any]:
     return read_results(rp) if rp.exists() else {}
 
 
-def _check(o: CaseOutcome, recorded: dict[str, Any], pipeline: Pipeline) -> CaseOutcome:
+def _check(o: CaseOutcome, pipeline: Pipeline) -> CaseOutcome:
     """The outcome with its expectations checked; failed when one is broken."""
     if not o.case.expectations or o.status not in ("ok", "skipped"):
         return o
-    flat = o.results
     where = str(pipeline.path) if pipeline.path is not None else "the pipeline"
-    checks = []
-    for e in o.case.expectations:
-        if e.name not in flat:
-            names = ", ".join(sorted(flat)) or "nothing"
-            raise InvalidParameterError(
-                f"`expect.{e.name}` of {where}: case {o.case.name!r} ({o.case.notebook.name}) "
-                f"recorded no result `{e.name}`; it recorded: {names}.")
-        value = flat[e.name]
-        if value is None:
-            value = float("nan")
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InvalidParameterError(
-                f"`expect.{e.name}` of {where}: case {o.case.name!r} recorded "
-                f"{e.name} = {value!r}, not a number.")
-        checks.append(CheckResult(e, float(value), e.holds(float(value))))
+    checks = check_expectations(o.case.expectations, o.results, where=where,
+                                case=f"case {o.case.name!r} ({o.case.notebook.name})")
     status = "failed" if any(not c.passed for c in checks) else o.status
-    return dataclasses.replace(o, status=status, checks=tuple(checks))
+    return dataclasses.replace(o, status=status, checks=checks)
 
 
 def _relocate(pipeline: Pipeline, output: Path) -> Pipeline:
