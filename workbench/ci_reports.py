@@ -38,7 +38,7 @@ __all__ = ["ReportCase", "report_cases", "case_name", "display_path", "junit_xml
 #: Recorded results shown in the Markdown summary when a pipeline names none (``summary:``),
 #: besides those it has expectations on.
 KEY_RESULTS = ("power", "hazard_ratio", "type1_error", "p_value", "estimate", "n_total", "events")
-_MAX_COLUMNS = 6
+_MAX_COLUMNS = 8
 
 
 @dataclasses.dataclass(frozen=True)
@@ -198,15 +198,21 @@ def _cell(value: Any) -> str:
 _MARK = {"ok": "✅ ok", "failed": "❌ failed", "skipped": "⏭️ up to date"}
 
 
-def summary_columns(cases: Sequence[ReportCase], wanted: Sequence[str] = ()) -> list[str]:
-    """The recorded results to show: ``wanted``, else those in :data:`KEY_RESULTS` (at most 6)."""
+def summary_columns(cases: Sequence[ReportCase], wanted: Sequence[str] = (),
+                    first: Sequence[str] = ()) -> list[str]:
+    """The recorded results a summary shows.
+
+    ``wanted`` when given (a pipeline's ``summary:``), else ``first`` (the names a pipeline has
+    expectations on) and then the recorded results named as in :data:`KEY_RESULTS` (the last part
+    of ``name.key`` counts), at most 8 columns.
+    """
+    if wanted:
+        return list(wanted)
     present: list[str] = []
     for c in cases:
         present += [k for k, v in c.results.items() if k not in present and _cell(v)]
-    if wanted:
-        return list(wanted)
     keys = [k for k in present if k.split(".")[-1] in KEY_RESULTS]
-    return keys[:_MAX_COLUMNS]
+    return list(dict.fromkeys([*first, *keys]))[:_MAX_COLUMNS]
 
 
 def markdown_summary(title: str, cases: Sequence[ReportCase], *,

@@ -72,7 +72,8 @@ def register(subparsers) -> None:
                      help="list the cases and whether each would run or be skipped")
     run.add_argument("--force", action="store_true", help="rerun cases that are up to date")
     run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                     help="progress bar over cases (default: only on a terminal)")
+                     help="progress bar over cases (default: on a terminal; elsewhere, as on CI, "
+                          "a line per finished case)")
     _report_options(run)
     run.add_argument("--json", action="store_true", help="print the report as JSON")
     run.set_defaults(func=_run_pipeline)
@@ -82,8 +83,8 @@ def _report_options(parser) -> None:
     parser.add_argument("--junit", metavar="FILE.xml",
                         help="write a JUnit XML report (one test case per notebook run) for CI")
     parser.add_argument("--summary", metavar="FILE.md",
-                        help="write a Markdown summary (table of cases, key results, failures), "
-                             "e.g. to $GITHUB_STEP_SUMMARY")
+                        help="write a Markdown summary (table of cases, key results, failures) "
+                             "for a CI job summary or merge-request comment")
 
 
 def _check_report_paths(args) -> None:
@@ -188,8 +189,8 @@ def _run_pipeline(args) -> int:
                  "output": display_path(output), "index": display_path(output / "index.html"),
                  "results": display_path(output / "results.csv")}
         cases = report_cases(report)
-        columns = list(spec.summary) or list(dict.fromkeys(
-            [e.name for c in spec.cases for e in c.expectations] + summary_columns(cases)))
+        columns = summary_columns(cases, spec.summary,
+                                  first=[e.name for c in spec.cases for e in c.expectations])
         _write_reports(args, spec.name, cases, report.seconds, props, columns)
     if args.json:
         print_json(report.to_dict())
