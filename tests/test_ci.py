@@ -130,9 +130,54 @@ def _fake_notebooks(monkeypatch) -> list:
     return ran
 
 
+# Jenkins' junit-10.xsd, the schema the CI systems read: allowed attributes and child order
+_SUITES_ATTRS = {"name", "time", "tests", "failures", "disabled", "errors"}
+_SUITE_ATTRS = {"name", "tests", "failures", "errors", "group", "time", "disabled", "skipped",
+                "timestamp", "hostname", "id", "package", "file", "log", "url", "version"}
+_CASE_ATTRS = {"name", "assertions", "time", "classname", "status", "class", "file", "line",
+               "log", "group", "url"}
+_SUITE_ORDER = ["properties", "testcase", "system-out", "system-err"]
+_CASE_ORDER = ["skipped", "error", "failure", "system-out", "system-err"]
+
+
+def _in_order(children: list[str], order: list[str], once: set[str]) -> bool:
+    ranks = [order.index(c) for c in children]
+    return ranks == sorted(ranks) and all(children.count(c) <= 1 for c in once)
+
+
+def check_junit10(root: ET.Element) -> None:
+    """Assert that a JUnit document keeps to junit-10.xsd."""
+    assert root.tag == "testsuites" and set(root.attrib) <= _SUITES_ATTRS
+    for suite in root:
+        assert suite.tag == "testsuite" and {"name", "tests"} <= set(suite.attrib)
+        assert set(suite.attrib) <= _SUITE_ATTRS, set(suite.attrib) - _SUITE_ATTRS
+        assert _in_order([c.tag for c in suite], _SUITE_ORDER,
+                         {"properties", "system-out", "system-err"})
+        for prop in suite.iterfind("properties/property"):
+            assert set(prop.attrib) == {"name", "value"}
+        cases = suite.findall("testcase")
+        for case in cases:
+            assert "name" in case.attrib and set(case.attrib) <= _CASE_ATTRS
+            assert _in_order([c.tag for c in case], _CASE_ORDER, {"skipped"})
+            for result in case:
+                if result.tag in ("skipped", "error", "failure"):
+                    assert set(result.attrib) <= {"type", "message"}
+            assert float(case.get("time", "0")) >= 0
+        counts = {k: int(suite.get(k, "0")) for k in ("tests", "failures", "errors", "skipped")}
+        assert counts == {"tests": len(cases),
+                          "failures": sum(c.find("failure") is not None for c in cases),
+                          "errors": sum(c.find("error") is not None for c in cases),
+                          "skipped": sum(c.find("skipped") is not None for c in cases)}
+        assert float(suite.get("time", "0")) >= 0
+    for key in ("tests", "failures", "errors"):
+        assert int(root.get(key)) == sum(int(s.get(key)) for s in root)
+
+
 def _junit(path: Path) -> tuple[ET.Element, dict[str, ET.Element]]:
-    root = ET.parse(path).getroot()
-    assert root.tag == "testsuites"
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>')
+    root = ET.fromstring(text)
+    check_junit10(root)
     (suite,) = root.findall("testsuite")
     return suite, {c.get("name"): c for c in suite.findall("testcase")}
 
@@ -275,6 +320,7 @@ def test_junit_xml_escapes_text_and_follows_the_schema():
              ReportCase("nb[label=b]", "p.nb", "skipped", 0.0, "up to date"),
              ReportCase("nb[label=c]", "p.nb", "ok", 2.0, details="files")]
     root = ET.fromstring(junit_xml("p", cases, seconds=4.0, properties={"output": "out"}))
+    check_junit10(root)
     assert {k: root.get(k) for k in ("tests", "failures", "errors", "time")} == {
         "tests": "3", "failures": "1", "errors": "0", "time": "4.000"}
     suite = root.find("testsuite")
