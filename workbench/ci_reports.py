@@ -29,9 +29,10 @@ from .exceptions import InvalidParameterError
 from .results import jsonable
 
 if TYPE_CHECKING:
+    from .exceptions import NotebookRunError
     from .pipelines import PipelineReport
 
-__all__ = ["ReportCase", "report_cases", "case_name", "display_path", "junit_xml",
+__all__ = ["ReportCase", "report_cases", "notebook_case", "case_name", "display_path", "junit_xml",
            "markdown_summary", "summary_columns", "check_report_path", "write_report",
            "KEY_RESULTS"]
 
@@ -120,6 +121,47 @@ def report_cases(report: PipelineReport) -> list[ReportCase]:
             message=message, kind=kind, details="\n".join(lines), files=files,
             results=dict(o.results)))
     return out
+
+
+def notebook_case(notebook: str | os.PathLike, parameters: Mapping[str, Any],
+                  output: str | os.PathLike, *, seconds: float,
+                  results: Mapping[str, Any] | None = None,
+                  error: NotebookRunError | None = None) -> ReportCase:
+    """One notebook run (``workbench pipeline run-notebook``) as the reports show it.
+
+    Parameters
+    ----------
+    notebook : path-like
+        The notebook that ran.
+    parameters : mapping
+        The parameters it was given (they name the case).
+    output : path-like
+        The executed notebook (partly executed after a failure).
+    seconds : float
+        How long the run took.
+    results : mapping, optional
+        What it recorded (:func:`workbench.notebooks.run_notebook`'s return value).
+    error : NotebookRunError, optional
+        The failure, when a cell raised.
+    """
+    from .notebooks import traceback_tail
+    from .pipelines import flat_results
+
+    notebook, output = Path(notebook), Path(output)
+    files = {"executed notebook": display_path(output)} if output.exists() else {}
+    lines = [f"notebook: {display_path(notebook)}"]
+    message = kind = None
+    if error is not None:
+        where = f"cell {error.cell_index}" if error.cell_index is not None else "no cell"
+        message, kind = f"{where}: {error.ename}: {error.evalue}", error.ename or "Error"
+        tail = traceback_tail(getattr(error, "traceback", []))
+        lines += [message, *(["", "traceback (last lines):", tail] if tail else [])]
+    lines += [f"{k}: {v}" for k, v in files.items()]
+    return ReportCase(name=case_name(notebook, parameters),
+                      classname=f"run-notebook.{notebook.stem}",
+                      status="ok" if error is None else "failed", seconds=seconds,
+                      message=message, kind=kind, details="\n".join(lines), files=files,
+                      results=flat_results(results or {}))
 
 
 def _clean(text: str) -> str:

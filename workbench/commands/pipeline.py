@@ -58,8 +58,8 @@ def register(subparsers) -> None:
         description="Run every case of a pipeline (a notebook, fixed parameters and a grid or a "
                     "list of cases). Finished cases are skipped. Results are collected into "
                     "results.csv and results.parquet, each notebook is rendered to HTML with an "
-                    "index page. Expectations (`expect:`) on recorded results are checked after "
-                    "the cases ran.",
+                    "index page. Expectations (`expect:`) on recorded results are checked as each "
+                    "case finishes.",
         epilog=_EXIT_HELP)
     run.add_argument("spec", help="pipeline YAML, e.g. pipelines/t1_power_grid.yaml")
     run.add_argument("--workers", type=int, default=None,
@@ -109,10 +109,9 @@ def _write_reports(args, title: str, cases, seconds: float, properties: dict, co
 def _run_notebook(args) -> int:
     import time
 
-    from ..ci_reports import ReportCase, case_name, display_path
+    from ..ci_reports import display_path, notebook_case
     from ..exceptions import NotebookRunError
-    from ..notebooks import check_parameters, run_notebook, traceback_tail
-    from ..pipelines import flat_results
+    from ..notebooks import check_parameters, run_notebook
     from ._common import print_json
 
     notebook = Path(args.notebook)
@@ -132,20 +131,8 @@ def _run_notebook(args) -> int:
         results, error = {}, exc
     seconds = time.perf_counter() - started
     if reports:
-        files = {"executed notebook": display_path(output)} if output.exists() else {}
-        lines = [f"notebook: {display_path(notebook)}"]
-        if error is not None:
-            where = f"cell {error.cell_index}" if error.cell_index is not None else "no cell"
-            message = f"{where}: {error.ename}: {error.evalue}"
-            tail = traceback_tail(getattr(error, "traceback", []))
-            lines += [message, *(["", "traceback (last lines):", tail] if tail else [])]
-        lines += [f"{k}: {v}" for k, v in files.items()]
-        case = ReportCase(
-            name=case_name(notebook, checked), classname=f"run-notebook.{notebook.stem}",
-            status="ok" if error is None else "failed", seconds=seconds,
-            message=None if error is None else message,
-            kind=None if error is None else error.ename or "Error", details="\n".join(lines),
-            files=files, results=flat_results(results))
+        case = notebook_case(notebook, checked, output, seconds=seconds, results=results,
+                             error=error)
         _write_reports(args, notebook.stem, [case], seconds,
                        {"notebook": display_path(notebook)})
     if error is not None:
