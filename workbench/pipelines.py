@@ -413,7 +413,8 @@ def _run_case(task: dict) -> dict:
     except NotebookRunError as exc:
         outcome.update(status="failed", cell_index=exc.cell_index, ename=exc.ename,
                        evalue=exc.evalue, error=str(exc),
-                       traceback=traceback_tail(getattr(exc, "traceback", [])))
+                       traceback=traceback_tail(getattr(exc, "traceback", []),
+                                                lines=TRACEBACK_LINES))
     except Exception as exc:  # anything else is reported for this case; the others go on
         outcome.update(status="failed", cell_index=None, ename=type(exc).__name__,
                        evalue=str(exc), error=f"{type(exc).__name__}: {exc}")
@@ -810,7 +811,7 @@ def _log(line: str) -> None:
 
 
 def _recorded(o: CaseOutcome) -> dict[str, Any]:
-    """The results a case recorded (those of the failed notebook too, as far as it got)."""
+    """The results a case whose notebook ran recorded (none for a failed notebook)."""
     from .notebooks import read_results, results_path
 
     if not o.notebook_output or o.status not in ("ok", "skipped"):
