@@ -289,7 +289,7 @@ def test_a_report_path_that_cannot_be_written_is_a_usage_error(tmp_path, monkeyp
     for bad in (blocker / "report.out", tmp_path):  # below a file; a folder
         err = run_error(capsys, "pipeline", "run", str(spec), option, str(bad))
         assert f"`{option}`" in err and str(bad) in err
-        err = run_error(capsys, "pipeline", "run-notebook", CI_DEMO, "-o",
+        err = run_error(capsys, "pipeline", "run-notebook", str(ROOT / CI_DEMO), "-o",
                         str(tmp_path / "nb.ipynb"), option, str(bad))
         assert f"`{option}`" in err
     assert ran == [] and not (tmp_path / "out").exists() and not (tmp_path / "nb.ipynb").exists()
@@ -460,9 +460,9 @@ def test_real_notebooks_pass_fail_and_drift(tmp_path, capsys):
 @pytest.mark.notebook
 def test_run_notebook_writes_the_reports_and_exits_1_on_a_failing_cell(tmp_path, capsys):
     junit, summary = tmp_path / "junit.xml", tmp_path / "summary.md"
-    code, _, err = run_cli(capsys, "pipeline", "run-notebook", BROKEN, "-p", "steps", "2", "-o",
-                           str(tmp_path / "b.ipynb"), "--junit", str(junit), "--summary",
-                           str(summary))
+    code, _, err = run_cli(capsys, "pipeline", "run-notebook", str(ROOT / BROKEN), "-p", "steps",
+                           "2", "-o", str(tmp_path / "b.ipynb"), "--junit", str(junit),
+                           "--summary", str(summary))
     assert code == 1 and "cell 3" in err and len(err.strip().splitlines()) == 1
     suite, cases = _junit(junit)
     assert list(cases) == ["broken[steps=2]"] and suite.get("failures") == "1"
@@ -470,9 +470,9 @@ def test_run_notebook_writes_the_reports_and_exits_1_on_a_failing_cell(tmp_path,
     assert failure.get("type") == "ValueError" and "b.ipynb" in failure.text
     assert "❌ failed" in summary.read_text()
 
-    code, _, _ = run_cli(capsys, "pipeline", "run-notebook", CI_DEMO, "-p", "power", "0.9", "-o",
-                         str(tmp_path / "ok.ipynb"), "--junit", str(junit), "--summary",
-                         str(summary))
+    code, _, _ = run_cli(capsys, "pipeline", "run-notebook", str(ROOT / CI_DEMO), "-p", "power",
+                         "0.9", "-o", str(tmp_path / "ok.ipynb"), "--junit", str(junit),
+                         "--summary", str(summary))
     assert code == 0
     suite, cases = _junit(junit)
     assert list(cases) == ["ci_demo[power=0.9]"]  # the parameters given
