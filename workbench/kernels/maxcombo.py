@@ -25,7 +25,8 @@ from scipy.special import ndtr, owens_t
 
 from ..exceptions import InvalidParameterError
 
-__all__ = ["MAXCOMBO_TESTS", "bivariate_normal_cdf", "maxcombo_p_values"]
+__all__ = ["MAXCOMBO_TESTS", "bivariate_normal_cdf", "maxcombo_p_values", "maxcombo_p_one_sided",
+           "maxcombo_p_two_sided"]
 
 #: The (rho, gamma) of the four Fleming-Harrington tests of MaxCombo, in this order.
 MAXCOMBO_TESTS = ((0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0))
@@ -117,15 +118,25 @@ def maxcombo_p_values(z, corr) -> tuple[np.ndarray, np.ndarray]:
     >>> bool(0.5 < one < 0.75), bool(two > one)
     (True, True)
     """
+    return maxcombo_p_one_sided(z, corr), maxcombo_p_two_sided(z, corr)
+
+
+def _checked(z, corr):
     z = np.asarray(z, dtype=float)
     if z.shape[-1] != 4:
         raise InvalidParameterError(f"`z` must hold 4 statistics per row; got shape {z.shape}.")
-    a, b, r12, r32, s1, s3, rc = _parts(corr)
+    parts = _parts(corr)
+    a, b = parts[0], parts[1]
+    bad = ~np.all(np.isfinite(z), axis=-1) | ~np.isfinite(a) | ~np.isfinite(b)
+    return z, parts, bad
+
+
+def maxcombo_p_one_sided(z, corr) -> np.ndarray:
+    """``P(max_k Z_k >= max_k z_k)`` alone (see :func:`maxcombo_p_values`)."""
+    z, (a, b, r12, r32, s1, s3, rc), bad = _checked(z, corr)
     m1 = np.max(z, axis=-1)
-    m2 = np.max(np.abs(z), axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         cut = (1 - a) / b
-        # one-sided: P(all Z_k <= m1)
         q1 = np.zeros(m1.shape)
         lo = np.minimum(-9.0 + np.minimum(m1, 0), m1)
         for p_lo, p_hi in _pieces(lo, m1, [m1 * cut]):
@@ -136,7 +147,15 @@ def maxcombo_p_values(z, corr) -> tuple[np.ndarray, np.ndarray]:
             k = (m - r32[..., None] * x) / s3[..., None]
             f = np.exp(-x * x / 2) / np.sqrt(2 * np.pi) * bivariate_normal_cdf(h, k, rc[..., None])
             q1 = q1 + np.sum(w * f, axis=-1)
-        # two-sided: P(all |Z_k| <= m2)
+    return np.where(bad, np.nan, np.clip(1 - q1, 0.0, 1.0))
+
+
+def maxcombo_p_two_sided(z, corr) -> np.ndarray:
+    """``P(max_k |Z_k| >= max_k |z_k|)`` alone (see :func:`maxcombo_p_values`)."""
+    z, (a, b, r12, r32, s1, s3, rc), bad = _checked(z, corr)
+    m2 = np.max(np.abs(z), axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cut = (1 - a) / b
         q2 = np.zeros(m2.shape)
         for p_lo, p_hi in _pieces(-m2, m2, [m2 * cut, -m2 * cut]):
             x, w = _gauss(p_lo, p_hi)
@@ -153,7 +172,4 @@ def maxcombo_p_values(z, corr) -> tuple[np.ndarray, np.ndarray]:
             rect = np.where(hi1 > lo1, np.maximum(rect, 0.0), 0.0)
             f = np.exp(-x * x / 2) / np.sqrt(2 * np.pi) * rect
             q2 = q2 + np.sum(w * f, axis=-1)
-    p1 = np.clip(1 - q1, 0.0, 1.0)
-    p2 = np.clip(1 - q2, 0.0, 1.0)
-    bad = ~np.all(np.isfinite(z), axis=-1) | ~np.isfinite(a) | ~np.isfinite(b)
-    return np.where(bad, np.nan, p1), np.where(bad, np.nan, p2)
+    return np.where(bad, np.nan, np.clip(1 - q2, 0.0, 1.0))

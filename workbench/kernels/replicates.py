@@ -50,7 +50,8 @@ from ..results import Result
 from .reml import arm_visit_column, fit_contrasts, mmrm_design
 from .score import difference_variance
 
-__all__ = ["EventTable", "event_table", "logrank_arrays", "weighted_logrank_arrays",
+__all__ = ["EventTable", "event_table", "sorted_keys", "replicate_arrays", "key_fields",
+           "logrank_arrays", "weighted_logrank_arrays",
            "WeightedLogRankArrays", "pooled_km_before", "cox_arrays", "rates_arrays",
            "LogRankArrays", "CoxArrays", "RatesArrays", "ttest_arrays", "ancova_arrays",
            "mmrm_arrays"]
@@ -110,7 +111,8 @@ class EventTable:
         return self.per_row(self.x)
 
 
-def _as_arrays(time, event, group):
+def replicate_arrays(time, event, group):
+    """``time``, ``event``, ``group`` as checked 2-d arrays (one row per replicate)."""
     t = np.asarray(time, dtype=np.float64)
     if t.ndim == 1:
         t = t[None, :]
@@ -136,12 +138,17 @@ def _as_arrays(time, event, group):
     return t, e, g
 
 
-def _sorted_keys(t, e, g) -> np.ndarray:
+def sorted_keys(t, e, g) -> np.ndarray:
     """Each row's packed (time, censored, arm) keys, sorted: events first within tied times."""
     bits = (t + 0.0).view(np.int64)  # + 0.0 turns -0.0 into 0.0
     key = (bits & _MASK) | ((~e).astype(np.int64) << 1) | g.astype(np.int64)
     key.sort(axis=1)
     return key
+
+
+def key_fields(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Time (to 1e-15 relative), event flag and arm-1 flag of sorted keys (:func:`sorted_keys`)."""
+    return (key & _MASK).view(np.float64), (key & 2) == 0, (key & 1) == 1
 
 
 def _event_ties(key: np.ndarray, ev: np.ndarray) -> bool:
@@ -165,8 +172,8 @@ def event_table(time, event, group) -> EventTable:
     -------
     EventTable
     """
-    t, e, g = _as_arrays(time, event, group)
-    return _table_from_keys(_sorted_keys(t, e, g))
+    t, e, g = replicate_arrays(time, event, group)
+    return _table_from_keys(sorted_keys(t, e, g))
 
 
 def _table_from_keys(key: np.ndarray) -> EventTable:
@@ -301,8 +308,8 @@ def logrank_arrays(time, event, group, *, table: EventTable | None = None) -> Lo
     array([3.5714, 5.0517])
     """
     if table is None:
-        t, e, g = _as_arrays(time, event, group)
-        key = _sorted_keys(t, e, g)
+        t, e, g = replicate_arrays(time, event, group)
+        key = sorted_keys(t, e, g)
         if key.shape[1] < 2 or not _event_ties(key, (key & 2) == 0):
             o1, e1, v, events = _logrank_dense(key)
             return _logrank_result(o1, e1, v, events)
