@@ -1,4 +1,6 @@
-r"""``workbench power rates|survival|simulate``: sample size and power for grant applications.
+r"""``workbench power rates|survival|simulate|nph``: sample size and power for grant applications.
+
+``power nph`` (non-proportional hazards) lives in :mod:`workbench.commands.power_nph`.
 
 Examples::
 
@@ -74,6 +76,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     _rates_parser(verbs)
     _survival_parser(verbs)
     _simulate_parser(verbs)
+    from . import power_nph
+
+    power_nph.register(verbs)
     # group-sequential designs: --kmax/--design/--info (workbench/commands/_sequential.py)
     from . import _sequential
 

@@ -72,6 +72,10 @@ class _Distribution:
     def inverse_cumulative_hazard(self, h):  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def hazard_at(self, t):
+        """The hazard at ``t`` (right-continuous at a change point)."""
+        raise NotImplementedError  # pragma: no cover - overridden
+
     def survival(self, t):
         """S(t) = exp(-H(t))."""
         return np.exp(-self.cumulative_hazard(t))
@@ -141,6 +145,10 @@ class Exponential(_Distribution):
         """Time at which the cumulative hazard reaches ``h``."""
         return np.asarray(h, dtype=float) / self.hazard
 
+    def hazard_at(self, t):
+        """The constant hazard, shaped like ``t``."""
+        return np.full(np.shape(t), self.hazard, dtype=float)
+
     def scaled(self, hazard_ratio: float) -> Exponential:
         """The distribution with its hazard multiplied by ``hazard_ratio``."""
         return Exponential(self.hazard * hazard_ratio)
@@ -191,6 +199,12 @@ class Weibull(_Distribution):
     def inverse_cumulative_hazard(self, h):
         """Time at which the cumulative hazard reaches ``h``."""
         return self.scale * np.asarray(h, dtype=float) ** (1.0 / self.shape)
+
+    def hazard_at(self, t):
+        """``shape / scale * (t / scale) ** (shape - 1)``."""
+        t = np.asarray(t, dtype=float)
+        with np.errstate(divide="ignore"):
+            return self.shape / self.scale * (t / self.scale) ** (self.shape - 1)
 
     def scaled(self, hazard_ratio: float) -> Weibull:
         """The distribution with its hazard multiplied by ``hazard_ratio`` (the same shape)."""
@@ -252,6 +266,13 @@ class PiecewiseExponential(_Distribution):
             )
         object.__setattr__(self, "starts", starts)
         object.__setattr__(self, "hazards", hazards)
+
+    def hazard_at(self, t):
+        """The hazard of the piece holding ``t``."""
+        s = np.asarray(self.starts)
+        idx = np.clip(np.searchsorted(s, np.asarray(t, dtype=float), side="right") - 1, 0,
+                      len(s) - 1)
+        return np.asarray(self.hazards)[idx]
 
     def scaled(self, hazard_ratio: float) -> PiecewiseExponential:
         """The distribution with every piece's hazard multiplied by ``hazard_ratio``."""
@@ -365,6 +386,13 @@ class PiecewiseHazardRatio(_Distribution):
         idx = np.clip(np.searchsorted(cum, h, side="right") - 1, 0, len(starts) - 1)
         hr = np.asarray(self.hazard_ratios)
         return self.control.inverse_cumulative_hazard(h0[idx] + (h - cum[idx]) / hr[idx])
+
+    def hazard_at(self, t):
+        """The control's hazard times the period's hazard ratio."""
+        starts = np.concatenate([[0.0], self.change_times])
+        idx = np.clip(np.searchsorted(starts, np.asarray(t, dtype=float), side="right") - 1, 0,
+                      len(starts) - 1)
+        return np.asarray(self.hazard_ratios)[idx] * self.control.hazard_at(t)
 
     def scaled(self, hazard_ratio: float) -> PiecewiseHazardRatio:
         """Every period's hazard ratio multiplied by ``hazard_ratio``."""
