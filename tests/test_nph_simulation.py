@@ -118,3 +118,49 @@ def test_planned_statistics_match_the_analysis_functions():
     assert tests["rmst:24"](design, sims, opts)["z"][0] == pytest.approx(rm.z, rel=1e-10)
     ms = wb.milestone_test(df, **cols, milestone=18)
     assert tests["milestone:18"](design, sims, opts)["z"][0] == pytest.approx(ms.z, rel=1e-10)
+
+
+# --------------------------------------------------------------------------------------------
+# group-sequential simulation with the NPH tests
+# --------------------------------------------------------------------------------------------
+def _gsd():
+    return wb.group_sequential_design(kmax=2, type_of_design="asOF", alternative="less",
+                                      alpha=0.025, information_rates=[0.6, 1])
+
+
+def test_sequential_fh00_is_the_logrank():
+    trial = _design(300)
+    a = wb.simulate_survival_sequential(_gsd(), trial, events=[100, 170], n_reps=1000, rng=2)
+    b = wb.simulate_survival_sequential(_gsd(), trial, events=[100, 170], n_reps=1000, rng=2,
+                                        test="fh:0:0")
+    assert a.reject_per_look == b.reject_per_look and a.expected_events == b.expected_events
+    assert b.test == "fh:0:0"
+
+
+@pytest.mark.parametrize("test", ["logrank", "fh:0:1", "mb:12", "maxcombo", "milestone:18"])
+def test_sequential_type1_error_calendar_looks(test):
+    """Looks at calendar months 18 and 30; rejection rate under the null within 3.5 MC errors.
+
+    The bounds are the log-rank design's nominal levels: for the weighted tests this holds to
+    Monte Carlo accuracy here (their correlation between looks is close to the log-rank's).
+    """
+    n_reps = 3000
+    res = wb.simulate_survival_sequential(_gsd(), _design(300), analysis_times=[18, 30],
+                                          test=test, n_reps=n_reps, type1=True, rng=8)
+    assert res.calendar and len(res.events) == 2 and res.events[0] < res.events[1]
+    allowance = 3.5 * math.sqrt(0.025 * 0.975 / n_reps)
+    assert abs(res.type1_error - 0.025) <= allowance, res.type1_error
+    assert res.power > 0.5
+
+
+def test_sequential_bad_input():
+    with pytest.raises(InvalidParameterError, match="exactly one"):
+        wb.simulate_survival_sequential(_gsd(), _design(), n_reps=10)
+    with pytest.raises(InvalidParameterError, match="exactly one"):
+        wb.simulate_survival_sequential(_gsd(), _design(), events=[50, 100],
+                                        analysis_times=[12, 24], n_reps=10)
+    with pytest.raises(InvalidParameterError, match="analysis_times"):
+        wb.simulate_survival_sequential(_gsd(), _design(), analysis_times=[24, 12], n_reps=10)
+    with pytest.raises(InvalidParameterError, match="test"):
+        wb.simulate_survival_sequential(_gsd(), _design(), events=[50, 100], test="fh:x",
+                                        n_reps=10)

@@ -12,7 +12,9 @@ test names (``design.planned_tests`` resolves them; the numbers are part of the 
 
 Every statistic is oriented as the design protocol says: experimental minus control on the scale
 of events, negative when the experimental arm does better (fewer weighted events than expected;
-a longer restricted mean survival; a higher survival at the milestone). MaxCombo's statistic is
+a longer restricted mean survival; a higher survival at the milestone). The RMST and milestone
+statistics are NaN (never a rejection) in a replicate where an arm's follow-up ends before the
+horizon, as it can at an early interim look. MaxCombo's statistic is
 the normal quantile of its p-value for the alternative being simulated (``options["alternative"]``),
 so the usual normal rejection rule applies to it exactly. All run on whole blocks of replicates
 (:mod:`workbench.kernels.replicates`, :mod:`workbench.kernels.curves`,
@@ -81,8 +83,13 @@ def _difference(kind, value, design, sims, options) -> dict[str, np.ndarray]:
     assert est is not None and se is not None
     diff = est[:, 0] - est[:, 1]  # experimental minus control: > 0 is a benefit
     s = np.hypot(se[:, 0], se[:, 1])
+    # undefined (NaN, never a rejection) where an arm's follow-up ends before the horizon,
+    # as at an early interim look
+    arm1 = np.broadcast_to(_arm1(design, sims), sims.time.shape)
+    last = np.minimum(np.max(np.where(arm1, sims.time, -np.inf), axis=1),
+                      np.max(np.where(arm1, -np.inf, sims.time), axis=1))
     with np.errstate(invalid="ignore", divide="ignore"):
-        z = np.where(s > 0, -diff / s, np.nan)
+        z = np.where((s > 0) & (last >= value), -diff / s, np.nan)
     return {"z": z, "events": _events(sims), "estimate": diff}
 
 
