@@ -164,3 +164,13 @@ def test_sequential_bad_input():
     with pytest.raises(InvalidParameterError, match="test"):
         wb.simulate_survival_sequential(_gsd(), _design(), events=[50, 100], test="fh:x",
                                         n_reps=10)
+
+
+def test_no_log_rank_closed_form_for_other_tests():
+    """Schoenfeld's power is not shown beside a weighted or RMST test's simulated power."""
+    d = SurvivalDesign.from_probabilities({"a": 0.27, "b": 0.47}, at=48, n_total=148,
+                                          accrual_time=24, follow_up=48,
+                                          follow_up_type="calendar")
+    assert wb.simulate_power(d, n_reps=50, rng=1).closed_form_power is not None
+    for test in ("fh:0:1", "maxcombo", "rmst:48"):
+        assert wb.simulate_power(d, test=test, n_reps=50, rng=1).closed_form_power is None

@@ -224,7 +224,8 @@ def _simulate_parser(verbs) -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None,
                    help="local worker processes (-1: all CPUs)")
     p.add_argument("--test", default=None,
-                   help="planned test: logrank|cox (survival), chi-square|normal|wald (rates), "
+                   help="planned test: logrank|cox|fh:RHO:GAMMA|mb:T_STAR|maxcombo|rmst:TAU|"
+                        "milestone:TIME (survival), chi-square|normal|wald (rates), "
                         "t-test|ancova|mmrm|welch|ancova-locf (continuous); default the first")
     p.add_argument("--chunk-size", type=int, default=10_000, help="replicates per unit of work")
     p.add_argument("--no-type1", action="store_true", help="skip the simulation under the null")

@@ -134,6 +134,8 @@ def _no_effect(alpha: float, alternative: str) -> tuple[float, str]:
 
 @closed_form_power.register
 def _(design: SurvivalDesign, test: str, alpha: float, alternative: str):
+    if test not in ("logrank", "cox"):
+        return None, f"no closed form here for {test!r} (fixed designs: workbench.power.nph)"
     a, c = design.arms[design.experimental_index], design.arms[design.control_index]
     if not (isinstance(a.event_time, Exponential) and isinstance(c.event_time, Exponential)
             and a.cure_fraction == 0 and c.cure_fraction == 0):
@@ -199,6 +201,8 @@ def closed_form_n_total(design, test: str, alpha: float, alternative: str,
 
 @closed_form_n_total.register
 def _(design: SurvivalDesign, test, alpha, alternative, power):
+    if test not in ("logrank", "cox"):
+        return None
     a, c = design.arms[design.experimental_index], design.arms[design.control_index]
     if not (isinstance(a.event_time, Exponential) and isinstance(c.event_time, Exponential)
             and a.cure_fraction == 0 and c.cure_fraction == 0):
