@@ -228,3 +228,20 @@ def test_library_errors_name_the_parameter():
     three = df.assign(group=np.resize(["a", "b", "c"], len(df)))
     with pytest.raises(DataValidationError, match="exactly 2 groups"):
         maxcombo_test(three, **cols)
+
+
+@pytest.mark.parametrize("rho, gamma", [(0, 0), (1, 0), (0, 1), (1, 1), (0.5, 0.5), (2, 0.5)])
+def test_fleming_harrington_against_lifelines_on_lung(rho, gamma):
+    """An independent implementation (lifelines' Fleming-Harrington weights) on survival::lung."""
+    datasets = pytest.importorskip("lifelines.datasets")
+    from lifelines.statistics import logrank_test as lifelines_logrank
+
+    lung = datasets.load_lung()
+    lung = lung.assign(event=(lung["status"] == 2).astype(int) if lung["status"].max() == 2
+                       else lung["status"])
+    res = fleming_harrington_test(lung, time="time", event="event", group="sex", rho=rho,
+                                  gamma=gamma)
+    a, b = lung[lung["sex"] == 1], lung[lung["sex"] == 2]
+    ref = lifelines_logrank(a["time"], b["time"], a["event"], b["event"],
+                            weightings="fleming-harrington", p=rho, q=gamma)
+    assert res.chisq == pytest.approx(ref.test_statistic, rel=1e-10)
