@@ -245,3 +245,10 @@ def test_fleming_harrington_against_lifelines_on_lung(rho, gamma):
     ref = lifelines_logrank(a["time"], b["time"], a["event"], b["event"],
                             weightings="fleming-harrington", p=rho, q=gamma)
     assert res.chisq == pytest.approx(ref.test_statistic, rel=1e-10)
+
+
+def test_fh_flag_without_value_gives_the_four_maxcombo_tests(capsys):
+    nph = run_json(capsys, ["survival", GOOD, "--time", "time", "--event", "event", "--group",
+                            "group", "--fh", "--json"])["nph"]
+    assert [(r["rho"], r["gamma"]) for r in nph["fleming_harrington"]] == [
+        (0, 0), (0, 1), (1, 0), (1, 1)]

@@ -76,9 +76,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reference", metavar="LEVEL", default=None,
                    help="reference group for hazard ratios (default: first in sorted order)")
     nph = p.add_argument_group("non-proportional hazards (two groups; adds the JSON key 'nph')")
-    nph.add_argument("--fh", metavar="RHO:GAMMA,...", default=None,
+    nph.add_argument("--fh", metavar="RHO:GAMMA,...", default=None, nargs="?",
+                     const="0:0,0:1,1:0,1:1",
                      help="Fleming-Harrington weighted log-rank tests FH(rho, gamma), e.g. "
-                          "0:0,0:1,1:0,1:1 (stratified with --strata)")
+                          "0:0,0:1,1:0,1:1 (the default when --fh has no value; stratified "
+                          "with --strata)")
     nph.add_argument("--mb", type=float, default=None, metavar="T_STAR",
                      help="Magirr-Burman modestly weighted log-rank test with threshold T_STAR")
     nph.add_argument("--maxcombo", action="store_true",
