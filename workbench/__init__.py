@@ -52,6 +52,11 @@ _EXPORTS: dict[str, str] = {
     "rmst": ".analysis.survival",
     "cumulative_incidence": ".analysis.survival",
     "analyze_survival": ".analysis.survival",
+    "fleming_harrington_test": ".analysis.survival",
+    "magirr_burman_test": ".analysis.survival",
+    "maxcombo_test": ".analysis.survival",
+    "rmst_difference_test": ".analysis.survival",
+    "milestone_test": ".analysis.survival",
     # remission and response rates
     "arm_rates": ".analysis.rates",
     "risk_difference": ".analysis.rates",
@@ -166,10 +171,15 @@ if TYPE_CHECKING:  # what editors and type checkers see; at run time names load 
         analyze_survival,
         cox_ph,
         cumulative_incidence,
+        fleming_harrington_test,
         kaplan_meier,
         logrank_test,
+        magirr_burman_test,
+        maxcombo_test,
         median_survival,
+        milestone_test,
         rmst,
+        rmst_difference_test,
     )
     from .design import (
         Arm,
@@ -332,6 +342,11 @@ __all__ = [
     "t_test",
     "trim_and_fill",
     "__version__",
+    "fleming_harrington_test",
+    "magirr_burman_test",
+    "maxcombo_test",
+    "rmst_difference_test",
+    "milestone_test",
 ]
 
 

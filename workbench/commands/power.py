@@ -1,4 +1,6 @@
-r"""``workbench power rates|survival|simulate``: sample size and power for grant applications.
+r"""``workbench power rates|survival|simulate|nph``: sample size and power for grant applications.
+
+``power nph`` (non-proportional hazards) lives in :mod:`workbench.commands.power_nph`.
 
 Examples::
 
@@ -74,6 +76,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     _rates_parser(verbs)
     _survival_parser(verbs)
     _simulate_parser(verbs)
+    from . import power_nph
+
+    power_nph.register(verbs)
     # group-sequential designs: --kmax/--design/--info (workbench/commands/_sequential.py)
     from . import _sequential
 
@@ -219,7 +224,8 @@ def _simulate_parser(verbs) -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None,
                    help="local worker processes (-1: all CPUs)")
     p.add_argument("--test", default=None,
-                   help="planned test: logrank|cox (survival), chi-square|normal|wald (rates), "
+                   help="planned test: logrank|cox|fh:RHO:GAMMA|mb:T_STAR|maxcombo|rmst:TAU|"
+                        "milestone:TIME (survival), chi-square|normal|wald (rates), "
                         "t-test|ancova|mmrm|welch|ancova-locf (continuous); default the first")
     p.add_argument("--chunk-size", type=int, default=10_000, help="replicates per unit of work")
     p.add_argument("--no-type1", action="store_true", help="skip the simulation under the null")

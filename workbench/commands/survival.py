@@ -14,8 +14,18 @@ With ``--json`` exactly one JSON object is printed: ``logrank`` {statistic, df, 
 ``cox`` [{level, reference, hazard_ratio, coef, se, ci_lower, ci_upper, p_value (Wald)}], ``km``
 [{group, time, n_risk, survival, se (Greenwood SE of S), ci_lower, ci_upper}], ``median``
 [{group, median, ci_lower, ci_upper}], ``rmst`` [{group, tau, rmst, se}], plus ``rmst_difference``,
-``cox_tests``, ``warnings`` and ``settings``. A value that does not exist is null; infinite values
-are the strings "Inf"/"-Inf". Bad input prints one line on stderr and exits with code 2.
+``cox_tests``, ``warnings`` and ``settings``. With any of ``--fh``, ``--mb``, ``--maxcombo``,
+``--tau`` or ``--milestone`` one more key, ``nph``, holds the tests for non-proportional hazards
+that were asked for: ``fleming_harrington`` [{rho, gamma, z, chisq, p_value}], ``magirr_burman``
+{t_star, z, p_value}, ``maxcombo`` {z, max_z, p_value_one_sided, max_abs_z, p_value_two_sided},
+``rmst_difference`` {tau, difference, se, z, p_value} and ``milestone`` {time, difference, se, z,
+p_value}; z > 0 means more events than expected in the first group (sorted order, as R's
+``survdiff``), differences are the second group minus the first. ``--tau``, ``--mb`` and
+``--milestone`` must be > 0 and not beyond the last follow-up time (an error otherwise), except
+that ``--tau`` given alone keeps its older meaning: a horizon past a group's follow-up extends that
+curve flat with a warning, and ``nph`` is then left out. A value that does not exist is null;
+infinite values are the strings "Inf"/"-Inf". Bad input prints one line on stderr and exits with
+code 2.
 """
 
 from __future__ import annotations
@@ -25,7 +35,8 @@ import math
 
 # library parameter -> command-line option, for error messages
 _OPTIONS = {"times": "--times", "tau": "--tau", "ties": "--ties", "conf_type": "--ci",
-            "conf_level": "--conf-level", "reference": "--reference"}
+            "conf_level": "--conf-level", "reference": "--reference", "rho": "--fh",
+            "gamma": "--fh", "t_star": "--mb", "milestone": "--milestone"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -64,8 +75,98 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(default 0.95)")
     p.add_argument("--reference", metavar="LEVEL", default=None,
                    help="reference group for hazard ratios (default: first in sorted order)")
+    nph = p.add_argument_group("non-proportional hazards (two groups; adds the JSON key 'nph')")
+    nph.add_argument("--fh", metavar="RHO:GAMMA,...", default=None, nargs="?",
+                     const="0:0,0:1,1:0,1:1",
+                     help="Fleming-Harrington weighted log-rank tests FH(rho, gamma), e.g. "
+                          "0:0,0:1,1:0,1:1 (the default when --fh has no value; stratified "
+                          "with --strata)")
+    nph.add_argument("--mb", type=float, default=None, metavar="T_STAR",
+                     help="Magirr-Burman modestly weighted log-rank test with threshold T_STAR")
+    nph.add_argument("--maxcombo", action="store_true",
+                     help="MaxCombo test over FH(0,0), FH(0,1), FH(1,0), FH(1,1)")
+    nph.add_argument("--milestone", type=float, default=None, metavar="TIME",
+                     help="difference in Kaplan-Meier survival at TIME (second group minus first)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_run)
+
+
+def _fh_pairs(text: str) -> list[tuple[float, float]]:
+    from ..exceptions import InvalidParameterError
+
+    pairs = []
+    for item in text.split(","):
+        parts = item.strip().split(":")
+        try:
+            rho, gamma = (float(x) for x in parts)
+            ok = rho >= 0 and gamma >= 0 and math.isfinite(rho + gamma)
+        except ValueError:
+            ok = False
+        if not ok:
+            raise InvalidParameterError(
+                f"`--fh` must be a comma-separated list of RHO:GAMMA pairs with rho >= 0 and "
+                f"gamma >= 0 (e.g. 0:0,0:1,1:0,1:1); got {text!r}.")
+        pairs.append((rho, gamma))
+    return pairs
+
+
+def _nph(args, df) -> dict | None:
+    """The ``nph`` key: the tests for non-proportional hazards that the flags ask for."""
+    from ..analysis.survival import (
+        fleming_harrington_test,
+        magirr_burman_test,
+        maxcombo_test,
+        milestone_test,
+        rmst_difference_test,
+    )
+
+    asked = args.fh is not None or args.mb is not None or args.maxcombo \
+        or args.milestone is not None
+    if args.tau is not None and not asked:
+        # --tau alone keeps its older meaning (the RMST report's horizon, extended flat past a
+        # group's follow-up with a warning); the RMST z-test joins ``nph`` only where it is defined
+        from ..analysis.survival.nph import follow_up_end
+
+        if not (0 < args.tau <= follow_up_end(df, time=args.time, event=args.event,
+                                              group=args.group)):
+            return None
+    elif not asked:
+        return None
+    cols = {"time": args.time, "event": args.event, "group": args.group}
+    out: dict = {}
+    if args.fh is not None:
+        out["fleming_harrington"] = []
+        for rho, gamma in _fh_pairs(args.fh):
+            r = fleming_harrington_test(df, **cols, strata=args.strata, rho=rho, gamma=gamma)
+            out["fleming_harrington"].append({"rho": rho, "gamma": gamma, "z": r.z,
+                                              "chisq": r.chisq, "p_value": r.p_value,
+                                              "u": r.u, "variance": r.variance})
+    if args.mb is not None:
+        r = magirr_burman_test(df, **cols, strata=args.strata, t_star=args.mb)
+        out["magirr_burman"] = {"t_star": r.t_star, "z": r.z, "chisq": r.chisq,
+                                "p_value": r.p_value, "u": r.u, "variance": r.variance}
+    if args.maxcombo:
+        m = maxcombo_test(df, **cols, strata=args.strata)
+        out["maxcombo"] = {"z": list(m.z), "max_z": m.max_z,
+                           "p_value_one_sided": m.p_value_one_sided, "max_abs_z": m.max_abs_z,
+                           "p_value_two_sided": m.p_value_two_sided,
+                           "tests": [{"rho": r, "gamma": g} for r, g in m.tests],
+                           "correlation": m.correlation.tolist()}
+    if args.tau is not None:
+        d = rmst_difference_test(df, **cols, tau=args.tau)
+        out["rmst_difference"] = {"tau": d.at, "difference": d.difference, "se": d.se, "z": d.z,
+                                  "p_value": d.p_value, "group1": d.group1, "group2": d.group2,
+                                  "rmst1": d.estimate1, "rmst2": d.estimate2, "se1": d.se1,
+                                  "se2": d.se2}
+    if args.milestone is not None:
+        d = milestone_test(df, **cols, milestone=args.milestone)
+        out["milestone"] = {"time": d.at, "difference": d.difference, "se": d.se, "z": d.z,
+                            "p_value": d.p_value, "group1": d.group1, "group2": d.group2,
+                            "surv1": d.estimate1, "surv2": d.estimate2, "se1": d.se1,
+                            "se2": d.se2}
+    if args.strata is not None:
+        out["strata"] = args.strata
+    return out
 
 
 def _run(args) -> int:
@@ -86,16 +187,21 @@ def _run(args) -> int:
                                    strata=args.strata, times=times, tau=args.tau,
                                    ties=args.ties, conf_type=args.ci, reference=args.reference,
                                    conf_level=args.conf_level)
+            nph = _nph(args, df)
     except InvalidParameterError as exc:
         raise rename_options(exc, _OPTIONS) from None
     messages = list(dict.fromkeys(str(w.message) for w in caught))
     out = res.to_json()
     out["warnings"] = messages
     out["settings"]["data"] = args.data
+    if nph is not None:
+        out["nph"] = nph
     if args.json:
         print_json(out)
     else:
         print(_report(res, args.data))
+        if nph is not None:
+            print(_nph_report(nph))
     for m in messages:
         print(f"workbench survival: warning: {m}", file=sys.stderr)
     return 0
@@ -147,4 +253,32 @@ def _report(res, path: str) -> str:
     for r in res.rmst.differences.itertuples():
         lines.append(f"  {r.level} - {r.reference}: {r.difference:.4g} "
                      f"({lvl}% CI {r.ci_lower:.4g} to {r.ci_upper:.4g}), p = {_p(r.p_value)}")
+    return "\n".join(lines)
+
+
+def _nph_report(nph: dict) -> str:
+    from ._common import fmt_number as _fmt
+    from ._common import fmt_p as _p
+
+    lines = ["", "Tests for non-proportional hazards (z > 0: more events than expected in the "
+             "first group" + (f"; stratified by {nph['strata']}" if "strata" in nph else "") + "):"]
+    for r in nph.get("fleming_harrington", []):
+        lines.append(f"  FH({r['rho']:g}, {r['gamma']:g}): z = {_fmt(r['z'])}, "
+                     f"p = {_p(r['p_value'])}")
+    if "magirr_burman" in nph:
+        r = nph["magirr_burman"]
+        lines.append(f"  Magirr-Burman (t* = {r['t_star']:g}): z = {_fmt(r['z'])}, "
+                     f"p = {_p(r['p_value'])}")
+    if "maxcombo" in nph:
+        r = nph["maxcombo"]
+        lines.append(f"  MaxCombo: max z = {_fmt(r['max_z'])}, one-sided p = "
+                     f"{_p(r['p_value_one_sided'])}; max |z| = {_fmt(r['max_abs_z'])}, "
+                     f"two-sided p = {_p(r['p_value_two_sided'])}")
+    for key, label, at in (("rmst_difference", "RMST difference", "tau"),
+                           ("milestone", "Milestone survival difference", "time")):
+        if key in nph:
+            r = nph[key]
+            lines.append(f"  {label} at {at} = {r[at]:g} ({r['group2']} - {r['group1']}): "
+                         f"{_fmt(r['difference'])} (SE {_fmt(r['se'])}), z = {_fmt(r['z'])}, "
+                         f"p = {_p(r['p_value'])}")
     return "\n".join(lines)

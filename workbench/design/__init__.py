@@ -28,9 +28,11 @@ from .survival import (  # noqa: F401
     Arm,
     Exponential,
     PiecewiseExponential,
+    PiecewiseHazardRatio,
     SurvivalDesign,
     Weibull,
     distribution_from_dict,
+    nph_design,
     split_total,
 )
 
@@ -53,6 +55,8 @@ __all__ = [
     "Arm",
     "Exponential",
     "PiecewiseExponential",
+    "PiecewiseHazardRatio",
+    "nph_design",
     "SurvivalDesign",
     "Weibull",
     "distribution_from_dict",

@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -41,16 +42,19 @@ from ..exceptions import InvalidParameterError
 from ..kernels.replicates import cox_arrays, logrank_arrays
 from ._load import design_fields, design_from_dict, read_design, register_design_type
 from .draws import draw_survival
+from .nph import PlannedTestTable
 from .protocol import PlannedTest
 
 __all__ = [
     "Exponential",
     "Weibull",
     "PiecewiseExponential",
+    "PiecewiseHazardRatio",
     "Arm",
     "SurvivalDesign",
     "distribution_from_dict",
     "split_total",
+    "nph_design",
 ]
 
 
@@ -67,6 +71,10 @@ class _Distribution:
 
     def inverse_cumulative_hazard(self, h):  # pragma: no cover - overridden
         raise NotImplementedError
+
+    def hazard_at(self, t):
+        """The hazard at ``t`` (right-continuous at a change point)."""
+        raise NotImplementedError  # pragma: no cover - overridden
 
     def survival(self, t):
         """S(t) = exp(-H(t))."""
@@ -137,6 +145,10 @@ class Exponential(_Distribution):
         """Time at which the cumulative hazard reaches ``h``."""
         return np.asarray(h, dtype=float) / self.hazard
 
+    def hazard_at(self, t):
+        """The constant hazard, shaped like ``t``."""
+        return np.full(np.shape(t), self.hazard, dtype=float)
+
     def scaled(self, hazard_ratio: float) -> Exponential:
         """The distribution with its hazard multiplied by ``hazard_ratio``."""
         return Exponential(self.hazard * hazard_ratio)
@@ -187,6 +199,12 @@ class Weibull(_Distribution):
     def inverse_cumulative_hazard(self, h):
         """Time at which the cumulative hazard reaches ``h``."""
         return self.scale * np.asarray(h, dtype=float) ** (1.0 / self.shape)
+
+    def hazard_at(self, t):
+        """``shape / scale * (t / scale) ** (shape - 1)``."""
+        t = np.asarray(t, dtype=float)
+        with np.errstate(divide="ignore"):
+            return self.shape / self.scale * (t / self.scale) ** (self.shape - 1)
 
     def scaled(self, hazard_ratio: float) -> Weibull:
         """The distribution with its hazard multiplied by ``hazard_ratio`` (the same shape)."""
@@ -249,6 +267,13 @@ class PiecewiseExponential(_Distribution):
         object.__setattr__(self, "starts", starts)
         object.__setattr__(self, "hazards", hazards)
 
+    def hazard_at(self, t):
+        """The hazard of the piece holding ``t``."""
+        s = np.asarray(self.starts)
+        idx = np.clip(np.searchsorted(s, np.asarray(t, dtype=float), side="right") - 1, 0,
+                      len(s) - 1)
+        return np.asarray(self.hazards)[idx]
+
     def scaled(self, hazard_ratio: float) -> PiecewiseExponential:
         """The distribution with every piece's hazard multiplied by ``hazard_ratio``."""
         return PiecewiseExponential(self.starts, tuple(h * hazard_ratio for h in self.hazards))
@@ -292,10 +317,107 @@ class PiecewiseExponential(_Distribution):
         return s[idx] + (x - cum[idx]) / h[idx]
 
 
+@dataclass(frozen=True)
+class PiecewiseHazardRatio(_Distribution):
+    """A control distribution with its hazard multiplied by a ratio that changes at given times.
+
+    ``hazard_ratios[i]`` applies from ``change_times[i - 1]`` to ``change_times[i]`` (from 0 before
+    the first change time, to the end of time after the last): non-proportional hazards on top of
+    any control arm. ``PiecewiseHazardRatio(Exponential.from_median(12), (4,), (1, 0.6))`` is a
+    delayed effect (no difference for 4 months, then a hazard ratio of 0.6); ratios above and
+    below 1 give crossing hazards. Times are since the patient's entry (randomisation).
+
+    >>> d = PiecewiseHazardRatio(Exponential(0.1), change_times=(4,), hazard_ratios=(1, 0.5))
+    >>> round(float(d.cumulative_hazard(10)), 10)   # 0.1 * 4 + 0.5 * 0.1 * 6
+    0.7
+    >>> round(float(d.sample(0.7)), 10)
+    10.0
+    """
+
+    control: Exponential | Weibull | PiecewiseExponential
+    change_times: tuple[float, ...]
+    hazard_ratios: tuple[float, ...]
+    kind: ClassVar[str] = "piecewise_hazard_ratio"
+
+    def __post_init__(self):
+        control = distribution_from_dict(self.control, name="control")
+        try:
+            times = tuple(float(v) for v in np.atleast_1d(np.asarray(self.change_times, float)))
+            ratios = tuple(float(v) for v in np.atleast_1d(np.asarray(self.hazard_ratios, float)))
+        except (TypeError, ValueError):
+            raise InvalidParameterError(
+                f"`change_times` and `hazard_ratios` must be lists of numbers; got "
+                f"{self.change_times!r} and {self.hazard_ratios!r}.") from None
+        if not all(math.isfinite(t) and t > 0 for t in times) or any(
+                b <= a for a, b in zip(times, times[1:], strict=False)):
+            raise InvalidParameterError(
+                f"`change_times` must be finite, > 0 and strictly increasing; got {list(times)}.")
+        if len(ratios) != len(times) + 1:
+            raise InvalidParameterError(
+                f"`hazard_ratios` must hold one more value than `change_times` (one per period): "
+                f"{len(times) + 1} for change times {list(times)}; got {len(ratios)} "
+                f"({list(ratios)}).")
+        if not all(math.isfinite(r) and r > 0 for r in ratios):
+            raise InvalidParameterError(
+                f"`hazard_ratios` must be finite numbers > 0; got {list(ratios)}.")
+        object.__setattr__(self, "control", control)
+        object.__setattr__(self, "change_times", times)
+        object.__setattr__(self, "hazard_ratios", ratios)
+
+    def _bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Period starts, the control's and this distribution's cumulative hazard there."""
+        starts = np.concatenate([[0.0], self.change_times])
+        h0 = np.asarray(self.control.cumulative_hazard(starts), dtype=float)
+        inc = np.asarray(self.hazard_ratios[:-1]) * np.diff(h0)
+        return starts, h0, np.concatenate([[0.0], np.cumsum(inc)])
+
+    def cumulative_hazard(self, t):
+        """``sum_i hr_i (H0(min(t, c_i+1)) - H0(c_i))`` over the periods up to ``t``."""
+        t = np.asarray(t, dtype=float)
+        starts, h0, cum = self._bounds()
+        idx = np.clip(np.searchsorted(starts, t, side="right") - 1, 0, len(starts) - 1)
+        hr = np.asarray(self.hazard_ratios)
+        return cum[idx] + hr[idx] * (self.control.cumulative_hazard(t) - h0[idx])
+
+    def inverse_cumulative_hazard(self, h):
+        """The time at which the cumulative hazard reaches ``h``."""
+        h = np.asarray(h, dtype=float)
+        starts, h0, cum = self._bounds()
+        idx = np.clip(np.searchsorted(cum, h, side="right") - 1, 0, len(starts) - 1)
+        hr = np.asarray(self.hazard_ratios)
+        return self.control.inverse_cumulative_hazard(h0[idx] + (h - cum[idx]) / hr[idx])
+
+    def hazard_at(self, t):
+        """The control's hazard times the period's hazard ratio."""
+        starts = np.concatenate([[0.0], self.change_times])
+        idx = np.clip(np.searchsorted(starts, np.asarray(t, dtype=float), side="right") - 1, 0,
+                      len(starts) - 1)
+        return np.asarray(self.hazard_ratios)[idx] * self.control.hazard_at(t)
+
+    def scaled(self, hazard_ratio: float) -> PiecewiseHazardRatio:
+        """Every period's hazard ratio multiplied by ``hazard_ratio``."""
+        return PiecewiseHazardRatio(self.control, self.change_times,
+                                    tuple(r * hazard_ratio for r in self.hazard_ratios))
+
+    def hazard_ratio_to(self, other: _Distribution) -> float | None:
+        """The constant hazard ratio to ``other`` (all periods' ratios equal), else None."""
+        if len(set(self.hazard_ratios)) != 1:
+            return None
+        base = 1.0 if other == self.control else self.control.hazard_ratio_to(other)
+        return None if base is None else base * self.hazard_ratios[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A dictionary that :func:`distribution_from_dict` turns back into the distribution."""
+        return {"distribution": self.kind, "control": self.control.to_dict(),
+                "change_times": list(self.change_times),
+                "hazard_ratios": list(self.hazard_ratios)}
+
+
 _DISTRIBUTIONS = {
     "exponential": Exponential,
     "weibull": Weibull,
     "piecewise_exponential": PiecewiseExponential,
+    "piecewise_hazard_ratio": PiecewiseHazardRatio,
 }
 
 
@@ -308,7 +430,9 @@ def distribution_from_dict(spec: dict[str, Any] | _Distribution, *, name: str = 
       ``{"probability": p, "time": t}``;
     - ``{"distribution": "weibull", "shape": k, "scale": s}`` (or ``shape`` with ``median`` or with
       ``probability`` and ``time``);
-    - ``{"distribution": "piecewise_exponential", "starts": [...], "hazards": [...]}``.
+    - ``{"distribution": "piecewise_exponential", "starts": [...], "hazards": [...]}``;
+    - ``{"distribution": "piecewise_hazard_ratio", "control": {...}, "change_times": [...],
+      "hazard_ratios": [...]}`` (a control distribution with a changing hazard ratio).
 
     >>> distribution_from_dict({"probability": 0.27, "time": 48}).cdf(48).round(6)
     np.float64(0.27)
@@ -339,10 +463,15 @@ def distribution_from_dict(spec: dict[str, Any] | _Distribution, *, name: str = 
                 return Weibull.from_probability(spec["probability"], spec["time"],
                                                 shape=spec["shape"])
             allowed = "'shape' with 'scale', 'median', or 'probability' and 'time'"
-        else:
+        elif kind == "piecewise_exponential":
             if keys == {"starts", "hazards"}:
                 return PiecewiseExponential(tuple(spec["starts"]), tuple(spec["hazards"]))
             allowed = "'starts' and 'hazards'"
+        else:
+            if keys == {"control", "change_times", "hazard_ratios"}:
+                return PiecewiseHazardRatio(spec["control"], tuple(spec["change_times"]),
+                                            tuple(spec["hazard_ratios"]))
+            allowed = "'control', 'change_times' and 'hazard_ratios'"
     except InvalidParameterError as exc:
         raise InvalidParameterError(f"in `{name}`: {exc}") from None
     raise InvalidParameterError(
@@ -363,7 +492,7 @@ class Arm:
 
     name: str
     n: int
-    event_time: Exponential | Weibull | PiecewiseExponential
+    event_time: Exponential | Weibull | PiecewiseExponential | PiecewiseHazardRatio
     cure_fraction: float = 0.0
 
     def __post_init__(self):
@@ -572,7 +701,8 @@ class SurvivalDesign:
 
     # ---- the design protocol (workbench.design.protocol.TrialDesign) ---------------------------
     #: the planned tests of simulated power; the first is the default
-    planned_tests: ClassVar[dict[str, PlannedTest]] = {}  # filled below the class
+    #: also the parameterised tests of :mod:`workbench.design.nph` ("fh:0:1", "maxcombo", ...)
+    planned_tests: ClassVar[Mapping[str, PlannedTest]] = {}  # filled below the class
 
     experimental_index: ClassVar[int] = 0  # arm 1 in rpact's terms
     control_index: ClassVar[int] = 1
@@ -802,6 +932,63 @@ class SurvivalDesign:
         return head + self.summary.to_html(index=False, float_format=lambda x: f"{x:.4g}")
 
 
+def nph_design(*, control_median: float, hazard_ratios, change_times=(), n_total: int,
+               accrual_time: float, study_duration: float, dropout_rate: float = 0.0,
+               allocation_ratio: float = 1.0, arm_names=("experimental", "control"),
+               name: str = "") -> SurvivalDesign:
+    """A two-arm design with an exponential control arm and a hazard ratio that changes over time.
+
+    Parameters
+    ----------
+    control_median : float > 0
+        Median event time of the control arm (exponential).
+    hazard_ratios : sequence of float > 0
+        Experimental / control hazard ratio in each period (one more than ``change_times``).
+    change_times : sequence of float > 0, strictly increasing, default ()
+        Times since entry at which the hazard ratio changes (``(4,)`` with ``(1, 0.6)``: a
+        delayed effect after 4 months).
+    n_total : int
+    accrual_time : float >= 0
+        Uniform accrual over ``[0, accrual_time]``.
+    study_duration : float > accrual_time
+        Calendar time of the analysis (follow-up ends there: ``follow_up_type="calendar"``).
+    dropout_rate : float >= 0, default 0
+        Exponential loss-to-follow-up hazard, both arms.
+    allocation_ratio : float > 0, default 1
+        n experimental / n control.
+    arm_names : (str, str), default ("experimental", "control")
+    name : str, default ""
+
+    Returns
+    -------
+    SurvivalDesign
+        Arm 1 is experimental with a :class:`PiecewiseHazardRatio` on the control distribution.
+
+    Examples
+    --------
+    >>> d = nph_design(control_median=12, hazard_ratios=(1, 0.6), change_times=(4,),
+    ...                n_total=460, accrual_time=18, study_duration=36, dropout_rate=0.001)
+    >>> d.n_per_arm, d.follow_up, d.effect is None
+    ([230, 230], 18.0, True)
+    """
+    accrual_time = check_positive("accrual_time", accrual_time, allow_zero=True)
+    study_duration = check_positive("study_duration", study_duration)
+    if study_duration <= accrual_time:
+        raise InvalidParameterError(
+            f"`study_duration` must be longer than `accrual_time` ({accrual_time:g}); "
+            f"got {study_duration!r}.")
+    control = Exponential.from_median(check_positive("control_median", control_median))
+    ratios = tuple(np.atleast_1d(np.asarray(hazard_ratios, dtype=float)).tolist())
+    times = tuple(np.atleast_1d(np.asarray(change_times, dtype=float)).tolist())
+    experimental = PiecewiseHazardRatio(control, times, ratios)
+    if len(set(ratios)) == 1:
+        experimental = control.scaled(ratios[0])  # type: ignore[assignment]
+    n1, n2 = split_total(n_total, [check_positive("allocation_ratio", allocation_ratio), 1.0])
+    arms = (Arm(arm_names[0], n1, experimental), Arm(arm_names[1], n2, control))
+    return SurvivalDesign(arms, accrual_time=accrual_time, follow_up=study_duration - accrual_time,
+                          follow_up_type="calendar", dropout_rate=dropout_rate, name=name)
+
+
 def split_total(n_total: int, weights) -> list[int]:
     """Split ``n_total`` patients by ``weights`` (largest remainder; the sizes sum to the total).
 
@@ -836,4 +1023,5 @@ def _cox_statistic(design: SurvivalDesign, sims, options) -> dict[str, np.ndarra
     return {"z": res.z, "events": sims.event.sum(axis=1).astype(float), "estimate": res.beta}
 
 
-SurvivalDesign.planned_tests = {"logrank": _logrank_statistic, "cox": _cox_statistic}
+SurvivalDesign.planned_tests = PlannedTestTable({"logrank": _logrank_statistic,
+                                                 "cox": _cox_statistic})

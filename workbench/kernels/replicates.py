@@ -4,6 +4,8 @@ Simulation power needs the planned analysis on thousands of simulated trials. Th
 arrays with one row per replicate and return one result per row:
 
 - :func:`logrank_arrays`: the log-rank test (R ``survival::survdiff``, rho = 0);
+- :func:`weighted_logrank_arrays`: weighted log-rank tests (Fleming-Harrington FH(rho, gamma),
+  Magirr-Burman) and the MaxCombo combination, several weights from one pass;
 - :func:`cox_arrays`: the Cox model with the arm as the only covariate, Newton-Raphson on all rows
   together, Efron or Breslow ties; Wald and score statistics;
 - :func:`rates_arrays`: the two-proportion z (chi-square) test from per-replicate counts;
@@ -48,7 +50,9 @@ from ..results import Result
 from .reml import arm_visit_column, fit_contrasts, mmrm_design
 from .score import difference_variance
 
-__all__ = ["EventTable", "event_table", "logrank_arrays", "cox_arrays", "rates_arrays",
+__all__ = ["EventTable", "event_table", "sorted_keys", "replicate_arrays", "key_fields",
+           "logrank_arrays", "weighted_logrank_arrays",
+           "WeightedLogRankArrays", "pooled_km_before", "cox_arrays", "rates_arrays",
            "LogRankArrays", "CoxArrays", "RatesArrays", "ttest_arrays", "ancova_arrays",
            "mmrm_arrays"]
 
@@ -77,6 +81,8 @@ class EventTable:
     rank : float array
         0, 1, ..., ties - 1 within a tie group (Efron's correction).
     has_ties : bool
+    time : float array or None
+        The event's time (to 1e-15 relative: read back from the packed sort key).
     """
 
     n_reps: int
@@ -88,6 +94,7 @@ class EventTable:
     ties1: np.ndarray
     rank: np.ndarray
     has_ties: bool
+    time: np.ndarray | None = None
 
     def per_row(self, values) -> np.ndarray:
         """Sum of per-event ``values`` within each replicate."""
@@ -104,7 +111,8 @@ class EventTable:
         return self.per_row(self.x)
 
 
-def _as_arrays(time, event, group):
+def replicate_arrays(time, event, group):
+    """``time``, ``event``, ``group`` as checked 2-d arrays (one row per replicate)."""
     t = np.asarray(time, dtype=np.float64)
     if t.ndim == 1:
         t = t[None, :]
@@ -130,12 +138,17 @@ def _as_arrays(time, event, group):
     return t, e, g
 
 
-def _sorted_keys(t, e, g) -> np.ndarray:
+def sorted_keys(t, e, g) -> np.ndarray:
     """Each row's packed (time, censored, arm) keys, sorted: events first within tied times."""
     bits = (t + 0.0).view(np.int64)  # + 0.0 turns -0.0 into 0.0
     key = (bits & _MASK) | ((~e).astype(np.int64) << 1) | g.astype(np.int64)
     key.sort(axis=1)
     return key
+
+
+def key_fields(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Time (to 1e-15 relative), event flag and arm-1 flag of sorted keys (:func:`sorted_keys`)."""
+    return (key & _MASK).view(np.float64), (key & 2) == 0, (key & 1) == 1
 
 
 def _event_ties(key: np.ndarray, ev: np.ndarray) -> bool:
@@ -159,8 +172,8 @@ def event_table(time, event, group) -> EventTable:
     -------
     EventTable
     """
-    t, e, g = _as_arrays(time, event, group)
-    return _table_from_keys(_sorted_keys(t, e, g))
+    t, e, g = replicate_arrays(time, event, group)
+    return _table_from_keys(sorted_keys(t, e, g))
 
 
 def _table_from_keys(key: np.ndarray) -> EventTable:
@@ -200,7 +213,8 @@ def _table_from_keys(key: np.ndarray) -> EventTable:
         ties = np.ones(rows.size)
         rank = np.zeros(rows.size)
         ties1 = x
-    return EventTable(n_reps, rows, x, at_risk, at_risk1, ties, ties1, rank, has_ties)
+    time = (key.ravel()[flat_idx] & _MASK).view(np.float64)
+    return EventTable(n_reps, rows, x, at_risk, at_risk1, ties, ties1, rank, has_ties, time)
 
 
 def _logrank_dense(key: np.ndarray):
@@ -294,8 +308,8 @@ def logrank_arrays(time, event, group, *, table: EventTable | None = None) -> Lo
     array([3.5714, 5.0517])
     """
     if table is None:
-        t, e, g = _as_arrays(time, event, group)
-        key = _sorted_keys(t, e, g)
+        t, e, g = replicate_arrays(time, event, group)
+        key = sorted_keys(t, e, g)
         if key.shape[1] < 2 or not _event_ties(key, (key & 2) == 0):
             o1, e1, v, events = _logrank_dense(key)
             return _logrank_result(o1, e1, v, events)
@@ -315,6 +329,152 @@ def _logrank_result(o1, e1, v, events) -> LogRankArrays:
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(v > 0, (o1 - e1) / np.sqrt(np.where(v > 0, v, 1.0)), 0.0)
     return LogRankArrays(z, o1, e1, v, events)
+
+
+def pooled_km_before(table: EventTable) -> np.ndarray:
+    """The pooled Kaplan-Meier estimate just before each event, ``S(t-)``, per replicate.
+
+    One entry per event of ``table`` (tied events share their value; the first event time of a
+    replicate has 1). Computed as a cumulative sum of ``log(1 - d / n)`` over the tie groups of
+    each replicate; a tie group that ends the curve (``d = n``) contributes ``-745`` (S = 0 in
+    double precision).
+    """
+    nev = table.row.size
+    if nev == 0:
+        return np.ones(0)
+    with np.errstate(divide="ignore"):
+        lf = np.maximum(np.log1p(-table.ties / table.at_risk), -745.0) / table.ties
+    before = np.cumsum(lf) - lf  # sum over the events before each one (all replicates)
+    first = np.arange(nev) - table.rank.astype(np.int64)  # first event of each tie group
+    starts = np.minimum(np.concatenate(([0], np.cumsum(table.events)[:-1])), nev - 1)
+    return np.exp(before[first] - before[starts][table.row])
+
+
+def _weights(spec, table: EventTable, s_minus: np.ndarray) -> np.ndarray:
+    """Per-event weights of one spec: ``("fh", rho, gamma)`` or ``("mb", t_star)``."""
+    if spec[0] == "fh":
+        rho, gamma = float(spec[1]), float(spec[2])
+        return s_minus**rho * (1.0 - s_minus) ** gamma
+    if spec[0] == "mb":
+        if table.time is None:
+            raise InvalidParameterError("a Magirr-Burman weight needs the event times of `table`.")
+        s_after = s_minus * (1.0 - table.ties / table.at_risk)
+        s_star = np.ones(table.n_reps)
+        np.minimum.at(s_star, table.row, np.where(table.time <= float(spec[1]), s_after, 1.0))
+        return 1.0 / np.maximum(s_minus, s_star[table.row])
+    raise InvalidParameterError(
+        f"a weight must be ('fh', rho, gamma) or ('mb', t_star); got {spec!r}.")
+
+
+@dataclass(frozen=True)
+class WeightedLogRankArrays(Result):
+    """Weighted log-rank statistics, one row per replicate and one column per weight.
+
+    ``z[:, k] = U_k / sqrt(V_k)`` with ``U_k = sum w_k (d1 - d n1 / n)`` and
+    ``V_k = sum w_k^2 V_j`` (hypergeometric ``V_j``): negative when arm 1 has fewer (weighted)
+    events than expected. ``covariance[:, k, l] = sum w_k w_l V_j``. With no events (V = 0) ``z``
+    is 0.
+    """
+
+    weights: tuple
+    z: np.ndarray
+    u: np.ndarray
+    covariance: np.ndarray
+    events: np.ndarray
+
+    _title = "Weighted log-rank tests (one row per replicate)"
+
+    @property
+    def variance(self) -> np.ndarray:
+        """``V_k`` per replicate and weight."""
+        return np.diagonal(self.covariance, axis1=1, axis2=2)
+
+    @property
+    def correlation(self) -> np.ndarray:
+        """Correlation matrix of the statistics per replicate (n_reps, k, k)."""
+        sd = np.sqrt(self.variance)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self.covariance / (sd[:, :, None] * sd[:, None, :])
+
+    @property
+    def p_value(self) -> np.ndarray:
+        """Two-sided p-value of each statistic (normal reference)."""
+        from scipy.special import ndtr
+
+        return 2 * ndtr(-np.abs(self.z))
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per replicate and weight.
+
+        Columns ``replicate, weight, statistic, u, variance, p_value``.
+        """
+        n_reps, k = self.z.shape
+        return pd.DataFrame({"replicate": np.repeat(np.arange(n_reps), k),
+                             "weight": [str(w) for w in self.weights] * n_reps,
+                             "statistic": self.z.ravel(), "u": self.u.ravel(),
+                             "variance": self.variance.ravel(), "p_value": self.p_value.ravel()})
+
+
+def weighted_logrank_arrays(time, event, group, *, weights=(("fh", 0, 0),),
+                            table: EventTable | None = None) -> WeightedLogRankArrays:
+    """Weighted two-sample log-rank tests for every row of ``time``/``event``, several weights.
+
+    Parameters
+    ----------
+    time : float array (n_reps, n) or (n,)
+    event : bool array like ``time``
+    group : bool array (n,) or (n_reps, n)
+        True for arm 1.
+    weights : sequence of tuples, default ``(("fh", 0, 0),)``
+        ``("fh", rho, gamma)``: Fleming-Harrington ``S(t-)^rho (1 - S(t-))^gamma``;
+        ``("mb", t_star)``: Magirr-Burman ``1 / max(S(t-), S(t_star))``; ``S`` is the pooled
+        Kaplan-Meier estimate of the replicate (just before each event time).
+    table : EventTable, optional
+        Reuse risk sets already computed by :func:`event_table`.
+
+    Returns
+    -------
+    WeightedLogRankArrays
+        ``z``, ``u`` (n_reps, k) and ``covariance`` (n_reps, k, k): the MaxCombo correlation.
+
+    Notes
+    -----
+    ``FH(0, 0)`` is :func:`logrank_arrays`; ``FH(rho, 0)`` is R ``survival::survdiff(rho=)``.
+    Checked against the R definitions of ``tests/reference/r/nph_tests.R`` (``nph_tests.json``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> time = np.array([[6, 7, 10, 15, 19, 25], [1, 2, 3, 4, 5, 6]], dtype=float)
+    >>> event = np.array([[1, 0, 1, 1, 0, 1], [1, 1, 1, 1, 1, 1]], dtype=bool)
+    >>> res = weighted_logrank_arrays(time, event, [True, True, True, False, False, False],
+    ...                               weights=[("fh", 0, 0), ("fh", 1, 0)])
+    >>> (res.z[:, 0] ** 2).round(4)   # the log-rank chi-square
+    array([3.5714, 5.0517])
+    """
+    specs = tuple(tuple(w) for w in weights)
+    if not specs:
+        raise InvalidParameterError("`weights` must name at least one weight; got none.")
+    tab = event_table(time, event, group) if table is None else table
+    s_minus = pooled_km_before(tab)
+    frac = tab.at_risk1 / tab.at_risk
+    n = tab.at_risk
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.where(n > 1, (n - tab.ties) / (n - 1), 0.0) if tab.has_ties else 1.0
+    base = frac * (1 - frac) * corr
+    o_e = tab.x - frac
+    w = [_weights(spec, tab, s_minus) for spec in specs]
+    k = len(specs)
+    u = np.stack([tab.per_row(wk * o_e) for wk in w], axis=1)
+    cov = np.empty((tab.n_reps, k, k))
+    for i in range(k):
+        for j in range(i, k):
+            cov[:, i, j] = cov[:, j, i] = tab.per_row(w[i] * w[j] * base)
+    v = np.diagonal(cov, axis1=1, axis2=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.where(v > 0, u / np.sqrt(np.where(v > 0, v, 1.0)), 0.0)
+    return WeightedLogRankArrays(specs, z, u, cov, tab.events)
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,8 @@ def _no_effect(alpha: float, alternative: str) -> tuple[float, str]:
 
 @closed_form_power.register
 def _(design: SurvivalDesign, test: str, alpha: float, alternative: str):
+    if test not in ("logrank", "cox"):
+        return None, f"no closed form here for {test!r} (fixed designs: workbench.power.nph)"
     a, c = design.arms[design.experimental_index], design.arms[design.control_index]
     if not (isinstance(a.event_time, Exponential) and isinstance(c.event_time, Exponential)
             and a.cure_fraction == 0 and c.cure_fraction == 0):
@@ -199,6 +201,8 @@ def closed_form_n_total(design, test: str, alpha: float, alternative: str,
 
 @closed_form_n_total.register
 def _(design: SurvivalDesign, test, alpha, alternative, power):
+    if test not in ("logrank", "cox"):
+        return None
     a, c = design.arms[design.experimental_index], design.arms[design.control_index]
     if not (isinstance(a.event_time, Exponential) and isinstance(c.event_time, Exponential)
             and a.cure_fraction == 0 and c.cure_fraction == 0):
@@ -381,7 +385,18 @@ class SimulatedPower(Result):
 def _common_checks(design, test, alpha, alternative, n_reps, chunk_size, conf_level):
     design = _check_design(design)
     tests = list(design.planned_tests)
-    test = tests[0] if test is None else check_choice("test", test, tests)
+    patterns = list(getattr(design.planned_tests, "patterns", ()))
+    if test is None:
+        test = tests[0]
+    elif not patterns or test in tests:
+        test = check_choice("test", test, tests)
+    else:
+        try:
+            design.planned_tests[test]  # a parameterised name ("fh:0:1"): its own error if bad
+        except KeyError:
+            raise InvalidParameterError(
+                f"`test` must be one of {tests} or a name of the form {patterns}; got "
+                f"{test!r}.") from None
     alpha = check_probability("alpha", alpha)
     alternative = check_alternative(alternative)
     n_reps = check_int("n_reps", n_reps, minimum=1)
@@ -422,13 +437,15 @@ def simulate_power(
         Replicates (of the design and, with ``type1``, of its null).
     test : str, optional
         The planned test. SurvivalDesign: ``"logrank"`` (default) or ``"cox"`` (Wald test of the
-        Cox model, ``ties`` "efron" or "breslow"). BinaryDesign: ``"chi-square"`` (default; the
-        pooled two-proportion z test, whose square is the Pearson chi-square without continuity
-        correction), ``"normal"`` (the same z test, named as rpact's normal approximation) or
-        ``"wald"`` (unpooled variance); a design ``margin`` makes it the Farrington-Manning
-        non-inferiority test. Missing outcomes as the design's ``missing`` says ("both": NRI).
-        ContinuousDesign: ``"t-test"`` (default; complete cases at the last visit) or
-        ``"ancova"`` (last visit adjusted for baseline, complete cases).
+        Cox model, ``ties`` "efron" or "breslow"), or for non-proportional hazards
+        ``"fh:RHO:GAMMA"``, ``"mb:T_STAR"``, ``"maxcombo"``, ``"rmst:TAU"``,
+        ``"milestone:TIME"`` (:mod:`workbench.design.nph`). BinaryDesign: ``"chi-square"``
+        (default; the pooled two-proportion z test, whose square is the Pearson chi-square
+        without continuity correction), ``"normal"`` (the same z test, named as rpact's normal
+        approximation) or ``"wald"`` (unpooled variance); a design ``margin`` makes it the
+        Farrington-Manning non-inferiority test. Missing outcomes as the design's ``missing``
+        says ("both": NRI). ContinuousDesign: ``"t-test"`` (default; complete cases at the last
+        visit) or ``"ancova"`` (last visit adjusted for baseline, complete cases).
     alpha : float in (0, 1), default 0.05
     alternative : {"two-sided", "less", "greater"}, default "two-sided"
         The alternative hypothesis on the planned statistic's scale (experimental minus control:
@@ -475,7 +492,7 @@ def simulate_power(
     test, alpha, alternative, n_reps, chunk_size = _common_checks(
         design, test, alpha, alternative, n_reps, chunk_size, conf_level)
     check_choice("ties", ties, ("efron", "breslow"))
-    options = {"ties": ties}
+    options = {"ties": ties, "alternative": alternative}
     entropy = seed_entropy(rng)
     kw = dict(chunk_size=chunk_size, workers=workers, client=client, progress=progress)
     out = _simulate(design, test, options, n_reps, entropy, 0, **kw)
@@ -668,7 +685,8 @@ def power_curve(
             n if n is not None else design.n_total, allocation_ratio)
         for e in effects:
             d = base if e is None else base.with_effect(e)
-            out = _simulate(d, test, {"ties": ties}, n_reps, entropy, 0, **kw)
+            options = {"ties": ties, "alternative": alternative}
+            out = _simulate(d, test, options, n_reps, entropy, 0, **kw)
             r = _rate(_reject(out, alpha, alternative), conf_level)
             cf, _ = _closed_form(d, test, alpha, alternative)
             rows.append({
@@ -780,7 +798,8 @@ def simulated_sample_size(
     def evaluate(n: int) -> float:
         if n not in cache:
             d = design.with_total(n, allocation_ratio)
-            out = _simulate(d, test, {"ties": ties}, n_reps, entropy, 0, **kw)
+            options = {"ties": ties, "alternative": alternative}
+            out = _simulate(d, test, options, n_reps, entropy, 0, **kw)
             r = _rate(_reject(out, alpha, alternative), 0.95)
             cache[n] = {"n_total": n, "n1": d.arms[exp].n, "n2": d.arms[ctrl].n,
                         "power": r["rate"], "mcse": r["mcse"]}

@@ -21,6 +21,10 @@ The numbers reproduce R's survival package (checked against survival 3.5-3 in
   ``summary(fit, rmean=tau)``, with between-group differences.
 * :func:`cumulative_incidence` - ``1 - S(t)`` at a horizon with the interval from the KM interval.
 * :func:`analyze_survival` - all of the above in one call (used by ``workbench survival``).
+* Non-proportional hazards (:mod:`~workbench.analysis.survival.nph`):
+  :func:`fleming_harrington_test`, :func:`magirr_burman_test`, :func:`maxcombo_test`,
+  :func:`rmst_difference_test`, :func:`milestone_test` (R definitions in
+  ``tests/reference/r/nph_tests.R``).
 
 The package is split by concern: :mod:`~workbench.analysis.survival.curves` (Kaplan-Meier, medians,
 RMST, cumulative incidence), :mod:`~workbench.analysis.survival.logrank`,
@@ -57,6 +61,16 @@ from .curves import (
     rmst,
 )
 from .logrank import LogRankResult, logrank_test
+from .nph import (
+    MaxComboResult,
+    SurvivalDifferenceResult,
+    WeightedLogRankResult,
+    fleming_harrington_test,
+    magirr_burman_test,
+    maxcombo_test,
+    milestone_test,
+    rmst_difference_test,
+)
 
 __all__ = [
     "CONF_TYPES",
@@ -79,4 +93,12 @@ __all__ = [
     "analyze_survival",
     "default_times",
     "default_tau",
+    "WeightedLogRankResult",
+    "MaxComboResult",
+    "SurvivalDifferenceResult",
+    "fleming_harrington_test",
+    "magirr_burman_test",
+    "maxcombo_test",
+    "rmst_difference_test",
+    "milestone_test",
 ]

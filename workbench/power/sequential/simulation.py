@@ -1,6 +1,8 @@
-"""Simulation of event-driven group-sequential survival trials (rpact getSimulationSurvival).
+"""Simulation of group-sequential survival trials (rpact getSimulationSurvival).
 
-Each replicate is analysed with the log-rank test at the calendar times of the planned events.
+Each replicate is analysed with the log-rank test (or another planned test of the trial design:
+weighted log-rank, MaxCombo, RMST, milestone, Cox) at the calendar times of the planned events, or
+at planned calendar times.
 """
 
 from __future__ import annotations
@@ -52,6 +54,11 @@ class SequentialSimulation(Result):
     type1_error, type1_mcse : float
         Rejection rate of the same procedure when both arms follow the control arm (NaN unless
         simulated).
+    test : str
+        The planned test analysed at each look.
+    calendar : bool
+        True when the looks were at planned calendar times (``analysis_times``); ``events`` is
+        then the mean number of events at each look (rounded), over all replicates.
     """
 
     design: GroupSequentialDesign
@@ -76,6 +83,8 @@ class SequentialSimulation(Result):
     type1_mcse: float
     n_total: int
     seed: int
+    test: str = "logrank"
+    calendar: bool = False
 
     _title = "Simulated group-sequential trial"
 
@@ -118,25 +127,45 @@ class SequentialSimulation(Result):
             return f"{self._title}\n{self.summary.to_string(index=False)}\n{tail}"
 
 
+class _Look:
+    """The data of one look in the shape of a block of replicates (``time``, ``event``, ``arm``)."""
+
+    def __init__(self, time, event, arm):
+        self.time, self.event, self.arm = time, event, arm
+
+
+def _look_statistic(trial, test, t, e, arm, direction) -> np.ndarray:
+    """The planned test at one look, oriented so that large values favour the alternative."""
+    if test == "logrank":
+        from ...kernels.replicates import logrank_arrays
+
+        return direction * logrank_arrays(t, e, arm == trial.experimental_index).z
+    alternative = "less" if direction < 0 else "greater"
+    out = trial.planned_tests[test](trial, _Look(t, e, arm), {"alternative": alternative})
+    return direction * out["z"]
+
+
 def _sequential_block(task) -> dict[str, np.ndarray]:
     """Worker: simulate and analyse the blocks of one chunk (module level, picklable)."""
-    trial, crit, fut, events, direction, grid, blocks = task
-    from ...kernels.replicates import logrank_arrays
+    trial, crit, fut, events, direction, grid, blocks, test, times = task
 
     parts = []
-    k_max = len(events)
+    k_max = len(events) if times is None else len(times)
     for seed, size in blocks:
         sims = trial.simulate_block(size, seed)
-        group = sims.arm == trial.experimental_index
         entry, et, dt = sims.entry, sims.event_time, sims.dropout_time
         if grid:
             entry = np.broadcast_to(_grid_entry(trial), entry.shape)
         observed = et <= dt
         ev_cal = np.where(observed, entry + et, np.inf)
-        kth = np.partition(ev_cal, np.asarray(events) - 1, axis=1)[:, np.asarray(events) - 1]
-        last = np.max(np.where(np.isfinite(ev_cal), ev_cal, -np.inf), axis=1)
-        short = ~np.isfinite(kth)
-        look_time = np.where(short, last[:, None], kth)
+        if times is None:
+            kth = np.partition(ev_cal, np.asarray(events) - 1, axis=1)[:, np.asarray(events) - 1]
+            last = np.max(np.where(np.isfinite(ev_cal), ev_cal, -np.inf), axis=1)
+            short = ~np.isfinite(kth)
+            look_time = np.where(short, last[:, None], kth)
+        else:
+            look_time = np.broadcast_to(np.asarray(times, dtype=float), (size, k_max))
+            short = np.zeros((size, k_max), dtype=bool)
         stop = np.full(size, k_max, dtype=int)
         rejected = np.zeros(size, dtype=bool)
         active = np.ones(size, dtype=bool)
@@ -148,11 +177,13 @@ def _sequential_block(task) -> dict[str, np.ndarray]:
             enrolled = avail >= 0
             t = np.clip(np.minimum(np.minimum(et, dt), avail), 0.0, None)
             e = enrolled & (ev_cal <= cut)  # calendar times: the event that defines the look counts
-            z = direction * logrank_arrays(t, e, group).z
+            z = _look_statistic(trial, test, t, e, sims.arm, direction)
             n_events[:, k] = e.sum(axis=1)
             n_subj[:, k] = enrolled.sum(axis=1)
-            rej = active & (z >= crit[k])
-            fut_k = active & ~rej & (z <= fut[k]) if k < k_max - 1 else np.zeros(size, bool)
+            with np.errstate(invalid="ignore"):  # a NaN statistic neither rejects nor stops
+                rej = active & (z >= crit[k])
+                fut_k = (active & ~rej & (z <= fut[k]) if k < k_max - 1
+                         else np.zeros(size, bool))
             stopping = rej | fut_k
             stop[stopping] = k + 1
             rejected |= rej
@@ -162,7 +193,7 @@ def _sequential_block(task) -> dict[str, np.ndarray]:
         parts.append({
             "stop": stop, "rejected": rejected, "events": n_events[rows, idx],
             "subjects": n_subj[rows, idx], "duration": look_time[rows, idx],
-            "look_time": look_time, "short": short,
+            "look_time": look_time, "short": short, "look_events": n_events,
         })
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
@@ -182,23 +213,26 @@ def _grid_entry(trial) -> np.ndarray:
 
 
 def _run_sequential(trial, crit, fut, events, direction, grid, n_reps, root, *, chunk_size,
-                    workers, client, progress) -> dict[str, np.ndarray]:
+                    workers, client, progress, test="logrank",
+                    times=None) -> dict[str, np.ndarray]:
     from ..._parallel import chunk_seeds, map_chunks
     from ..simulation import BLOCK
 
     blocks = chunk_seeds(root, n_reps, chunk_size=BLOCK)
     per = max(1, chunk_size // BLOCK)
-    tasks = [(trial, crit, fut, events, direction, grid, blocks[i:i + per])
+    tasks = [(trial, crit, fut, events, direction, grid, blocks[i:i + per], test, times)
              for i in range(0, len(blocks), per)]
     if progress is None:
-        long_run = n_reps * trial.n_total * len(events) >= 20_000_000 or len(tasks) > 20
+        looks = len(events) if times is None else len(times)
+        long_run = n_reps * trial.n_total * looks >= 20_000_000 or len(tasks) > 20
         progress = None if long_run else False
     parts = map_chunks(_sequential_block, tasks, workers=workers, client=client,
                        progress=progress)
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
-def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events,
+def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events=None,
+                                 analysis_times=None, test: str = "logrank",
                                  n_reps: int = 1000,
                                  type1: bool = False, entry: str = "uniform", rng=None,
                                  chunk_size: int = 10_000,
@@ -221,8 +255,18 @@ def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events
         Two arms, the experimental arm first; its accrual, event-time distributions, cure
         fractions and loss to follow-up are simulated. Looks are event-driven: the trial's
         follow-up setting is not used, patients are followed until the last planned event.
-    events : sequence of int
+    events : sequence of int, optional
         Cumulative events at each look (``kmax`` values, strictly increasing).
+    analysis_times : sequence of float, optional
+        Calendar times of the looks instead (``kmax`` values, strictly increasing, from the first
+        entry). Exactly one of ``events`` and ``analysis_times``.
+    test : str, default "logrank"
+        A planned test of ``trial`` (``trial.planned_tests``): for a SurvivalDesign also
+        ``"cox"``, ``"fh:RHO:GAMMA"``, ``"mb:T_STAR"``, ``"maxcombo"``, ``"rmst:TAU"``,
+        ``"milestone:TIME"``. Each look compares the test's statistic (for MaxCombo the normal
+        quantile of its one-sided p-value) with the design's critical value: the bounds are used on
+        the nominal scale, so for tests other than the log-rank check the type I error with
+        ``type1=True``.
     n_reps : int >= 1, default 1000
     type1 : bool, default False
         Also simulate the trial with both arms following the control arm (type I error).
@@ -275,20 +319,39 @@ def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events
         raise InvalidParameterError(
             f"`trial` must have two arms (experimental first); got {len(trial.arms)}."
         )
-    ev = check_vector("events", events, design.kmax)
-    if np.any(ev < 1) or np.any(ev != np.round(ev)):
-        raise InvalidParameterError(f"`events` must be whole numbers >= 1; got {list(events)!r}.")
-    check_increasing(ev, "events")
-    if ev[-1] > trial.n_total:
+    if (events is None) == (analysis_times is None):
+        raise InvalidParameterError("give exactly one of `events` and `analysis_times`.")
+    times_t = None
+    if events is not None:
+        ev = check_vector("events", events, design.kmax)
+        if np.any(ev < 1) or np.any(ev != np.round(ev)):
+            raise InvalidParameterError(
+                f"`events` must be whole numbers >= 1; got {list(events)!r}.")
+        check_increasing(ev, "events")
+        if ev[-1] > trial.n_total:
+            raise InvalidParameterError(
+                f"`events`: {int(ev[-1])} events cannot occur among {trial.n_total} patients."
+            )
+    else:
+        at = check_vector("analysis_times", analysis_times, design.kmax)
+        if not np.all(np.isfinite(at)) or np.any(at <= 0):
+            raise InvalidParameterError(
+                f"`analysis_times` must be finite times > 0; got {list(analysis_times)!r}.")
+        check_increasing(at, "analysis_times")
+        times_t = tuple(float(x) for x in at)
+        ev = np.zeros(design.kmax)
+    if test not in trial.planned_tests:
         raise InvalidParameterError(
-            f"`events`: {int(ev[-1])} events cannot occur among {trial.n_total} patients."
-        )
+            f"`test` must be a planned test of the trial ({list(trial.planned_tests)}"
+            + (f" or a name of the form {list(trial.planned_tests.patterns)}"
+               if hasattr(trial.planned_tests, "patterns") else "") + f"); got {test!r}.")
+    trial.planned_tests[test]  # a malformed parameterised name raises its own error here
     n_reps = check_int("n_reps", n_reps, minimum=1)
     chunk_size = check_int("chunk_size", chunk_size, minimum=1)
     type1 = check_bool("type1", type1)
     grid = check_choice("entry", entry, ("uniform", "grid")) == "grid"
     entropy = seed_entropy(rng)
-    events_t = tuple(int(x) for x in ev)
+    events_t = tuple(int(x) for x in ev)  # zeros for calendar looks, filled in below
     crit = np.asarray(design.critical_values)
     fut = (np.append(design.futility_bounds, -math.inf) if design.futility_bounds
            else np.full(design.kmax, -math.inf))
@@ -299,7 +362,8 @@ def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events
             f"{design.alternative!r}: this simulates a one-sided test in the other direction.",
             StatisticalWarning, stacklevel=2)
     direction = -1 if design.alternative == "less" else 1
-    kw = dict(chunk_size=chunk_size, workers=workers, client=client, progress=progress)
+    kw = dict(chunk_size=chunk_size, workers=workers, client=client, progress=progress,
+              test=test, times=times_t)
     out = _run_sequential(trial, crit, fut, events_t, direction, grid, n_reps,
                           np.random.SeedSequence(entropy, spawn_key=(0,)), **kw)
     type1_error = type1_mcse = math.nan
@@ -322,6 +386,8 @@ def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events
     def _mean(x):
         return float(x.mean()), float(x.std(ddof=1) / math.sqrt(n_reps)) if n_reps > 1 else math.nan
 
+    if times_t is not None:
+        events_t = tuple(int(round(x)) for x in out["look_events"].mean(axis=0))
     power = float(out["rejected"].mean())
     e_mean, e_se = _mean(out["events"])
     s_mean, s_se = _mean(out["subjects"])
@@ -335,5 +401,6 @@ def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events
         expected_events=e_mean, expected_events_mcse=e_se, expected_subjects=s_mean,
         expected_subjects_mcse=s_se, study_duration=d_mean, study_duration_mcse=d_se,
         events_not_achieved=as_tuple(out["short"].mean(axis=0)), type1_error=type1_error,
-        type1_mcse=type1_mcse, n_total=trial.n_total, seed=entropy,
+        type1_mcse=type1_mcse, n_total=trial.n_total, seed=entropy, test=test,
+        calendar=times_t is not None,
     )
