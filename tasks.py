@@ -141,7 +141,9 @@ def project_env() -> dict[str, str]:
         "JUPYTER_RUNTIME_DIR": VAR / "jupyter" / "runtime",
     }
     for name, path in places.items():
-        env.setdefault(name, str(path))
+        if name not in env:
+            path.mkdir(parents=True, exist_ok=True)
+            env[name] = str(path)
     # the kernel registered inside .venv wins over any "python3" kernel in the user's folders
     env["JUPYTER_PREFER_ENV_PATH"] = "1"
     return env

@@ -12,6 +12,7 @@ import importlib
 import os
 import sys
 
+from ._version import __version__
 from .exceptions import WorkbenchError
 
 #: Verb modules under ``workbench.commands``, in the order ``--help`` lists them.
@@ -26,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="workbench",
         description="Design, simulate and analyse clinical outcome trials.",
     )
+    parser.add_argument("--version", action="version", version=f"workbench {__version__}")
     sub = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
     for name in VERBS:
         try:
