@@ -14,7 +14,8 @@ A block that must not run here (it starts a server, installs the environment, ru
 suite) is marked on the line before its fence with ``<!-- not run: the reason -->``.
 
 The examples run in a fresh folder in which the repository's ``synthetic_data``, ``notebooks``,
-``pipelines`` and ``workbench`` are linked, so that they name real files and write only there.
+``workbench`` and ``pyproject.toml`` are linked and ``pipelines`` copied, so that they name real
+files and write only there.
 The parameter tables of docs/notebooks.md are generated from the notebooks' parameters cells;
 ``python -m tests.test_docs --write`` rewrites them.
 """
@@ -24,6 +25,7 @@ from __future__ import annotations
 import io
 import re
 import shlex
+import shutil
 import sys
 import tokenize
 import types
@@ -35,7 +37,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-LINKED = ("synthetic_data", "notebooks", "pipelines", "workbench")
+LINKED = ("synthetic_data", "notebooks", "workbench", "pyproject.toml")
+COPIED = ("pipelines",)  # a pipeline writes under the root of its YAML file: here, not the checkout
 #: pages whose examples execute notebooks (the notebook tier)
 NOTEBOOK_PAGES = {"notebooks.md", "command-line.md"}
 KINDS = {"python", "bash", "yaml", "text"}
@@ -78,7 +81,9 @@ def _page_params():
 @pytest.fixture
 def example_dir(tmp_path, monkeypatch):
     for name in LINKED:
-        (tmp_path / name).symlink_to(ROOT / name, target_is_directory=True)
+        (tmp_path / name).symlink_to(ROOT / name, target_is_directory=(ROOT / name).is_dir())
+    for name in COPIED:
+        shutil.copytree(ROOT / name, tmp_path / name)
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
