@@ -13,7 +13,7 @@ Each fenced block names its kind in the info string:
 A block that must not run here (it starts a server, installs the environment, runs this test
 suite) is marked on the line before its fence with ``<!-- not run: the reason -->``.
 
-The examples run in a fresh folder in which the repository's ``synthetic_data``, ``notebooks``,
+The examples run in a fresh folder in which the repository's ``synthetic_data``, ``notebooks``, ``tests``,
 ``workbench`` and ``pyproject.toml`` are linked and ``pipelines`` copied, so that they name real
 files and write only there.
 The parameter tables of docs/notebooks.md are generated from the notebooks' parameters cells;
@@ -37,7 +37,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-LINKED = ("synthetic_data", "notebooks", "workbench", "pyproject.toml")
+LINKED = ("synthetic_data", "notebooks", "workbench", "tests", "pyproject.toml")
 COPIED = ("pipelines",)  # a pipeline writes under the root of its YAML file: here, not the checkout
 #: pages whose examples execute notebooks (the notebook tier)
 NOTEBOOK_PAGES = {"notebooks.md", "command-line.md"}
@@ -124,7 +124,10 @@ def test_examples_run_as_written(page, example_dir, capsys, monkeypatch):
                 assert words[0] == "workbench", (
                     f"{where}: only `workbench` commands run here; mark a block with other "
                     f"commands `<!-- not run: reason -->`, got {shlex.join(words)!r}")
-                code = main(words[1:])
+                try:
+                    code = main(words[1:])
+                except SystemExit as stop:  # --help and --version exit through argparse
+                    code = stop.code or 0
                 out = capsys.readouterr()
                 assert code == 0, f"{where}: {shlex.join(words)} exited {code}:\n{out.err}"
 
