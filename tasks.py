@@ -44,8 +44,11 @@ def _say(text: str) -> None:
 
 
 def _run(*cmd, heartbeat: bool = False, **kw) -> None:
-    """Run a command from the checkout's root; with ``heartbeat``, say every few seconds that it
-    is still working when the output is not a terminal (where installers show no progress bars)."""
+    """Run a command from the checkout's root.
+
+    With ``heartbeat``, say every few seconds that it is still working when the output is not a
+    terminal (where installers show no progress bars).
+    """
     _say("+ " + " ".join(str(c) for c in cmd))
     done = threading.Event()
     start = time.monotonic()
@@ -63,8 +66,11 @@ def _run(*cmd, heartbeat: bool = False, **kw) -> None:
 
 
 def _cache_dir(tool: str) -> Path:
-    """Where an installer keeps its downloads: the usual per-user cache folder when the home
-    folder has one (so a second checkout installs from it), else inside .venv."""
+    """Where an installer keeps its downloads.
+
+    The usual per-user cache folder when the home folder has one (so that a second checkout
+    installs from it), else inside .venv (a home folder without one stays untouched).
+    """
     home_cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return home_cache / tool if home_cache.is_dir() else VENV / "cache" / tool
 
@@ -130,8 +136,11 @@ def setup() -> None:
 
 
 def project_env() -> dict[str, str]:
-    """The environment of the jobs: IPython, matplotlib and Jupyter keep their files in
-    ``.venv/var`` instead of the home folder (the notebook kernels inherit it)."""
+    """The environment of the jobs.
+
+    IPython, matplotlib and Jupyter keep their files in ``.venv/var`` instead of the home folder
+    (the notebook kernels inherit it); a variable already set is kept.
+    """
     env = dict(os.environ)
     places = {
         "IPYTHONDIR": VAR / "ipython",
@@ -150,7 +159,7 @@ def project_env() -> dict[str, str]:
 
 
 def _workers() -> int:
-    """pytest-xdist workers: one per core, at most 2 (the suite is short; more only adds start-up)."""
+    """pytest-xdist workers: one per core, at most 2 (more only adds start-up to a short run)."""
     return max(1, min(2, os.cpu_count() or 1))
 
 
@@ -161,10 +170,12 @@ def _pytest(rest: list[str], env: dict[str, str]) -> None:
 
 
 def usage(file=sys.stdout) -> None:
+    """Print the tasks."""
     print(__doc__.strip(), file=file)
 
 
 def main(argv: list[str]) -> int:
+    """Run a task; returns the exit code (0 for help, 2 for an unknown task)."""
     if not argv or argv[0] in ("-h", "--help", "help"):
         usage()
         return 0

@@ -43,6 +43,13 @@ def _keep_state_out_of_home() -> None:
 _keep_state_out_of_home()
 
 
+def pytest_collection_modifyitems(config, items):
+    """Run the long tests (notebooks, worker processes) first, so that with several workers the
+    short ones fill the gaps instead of one worker finishing a long test alone at the end."""
+    long_markers = ("notebook", "cluster", "slow")
+    items.sort(key=lambda item: not any(item.get_closest_marker(m) for m in long_markers))
+
+
 @pytest.fixture
 def reference_dir() -> Path:
     """``tests/reference/``: the R reference files, their data (``data/``) and scripts (``r/``)."""

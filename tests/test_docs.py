@@ -13,9 +13,9 @@ Each fenced block names its kind in the info string:
 A block that must not run here (it starts a server, installs the environment, runs this test
 suite) is marked on the line before its fence with ``<!-- not run: the reason -->``.
 
-The examples run in a fresh folder in which the repository's ``synthetic_data``, ``notebooks``, ``tests``,
-``workbench`` and ``pyproject.toml`` are linked and ``pipelines`` copied, so that they name real
-files and write only there.
+The examples run in a fresh folder in which the repository's ``synthetic_data``, ``notebooks``,
+``tests``, ``workbench`` and ``pyproject.toml`` are linked and ``pipelines`` copied, so that they
+name real files and write only there.
 The parameter tables of docs/notebooks.md are generated from the notebooks' parameters cells;
 ``python -m tests.test_docs --write`` rewrites them.
 """
@@ -136,7 +136,8 @@ def test_examples_run_as_written(page, example_dir, capsys, monkeypatch):
 # the notebooks' parameter tables in docs/notebooks.md
 # --------------------------------------------------------------------------------------------------
 
-TABLE = re.compile(r"(<!-- parameters of (?P<nb>\S+\.ipynb) -->\n)(?P<table>.*?)(<!-- end -->)", re.S)
+TABLE = re.compile(r"(<!-- parameters of (?P<nb>\S+\.ipynb) -->\n)(?P<table>.*?)(<!-- end -->)",
+                   re.S)
 
 
 def _comments(source: str) -> dict[str, str]:

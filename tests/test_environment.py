@@ -11,9 +11,9 @@ import nbformat
 import pytest
 
 import workbench
+from tests.conftest import STATE_DIRS
 from workbench import run_notebook
 from workbench.notebooks import KERNEL_NAME
-from tests.conftest import STATE_DIRS
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted(
@@ -86,13 +86,20 @@ def test_the_test_task_uses_the_cores_and_the_quick_task_its_tier(monkeypatch):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_the_notebooks_name_the_installed_kernel(path):
-    # JupyterLab rewrites a kernelspec that differs from the kernel's and marks the notebook
-    # modified on open; tasks.py installs "python3" as "Python 3 (workbench)"
+    # JupyterLab rewrites a kernelspec or language_info that differs from the kernel's, and so
+    # marks the notebook modified on open; tasks.py installs "python3" as "Python 3 (workbench)"
     spec = json.loads(path.read_text())["metadata"]["kernelspec"]
     tasks_source = (ROOT / "tasks.py").read_text()
     assert spec["name"] == KERNEL_NAME == "python3"
     assert f'"--display-name", "{spec["display_name"]}"' in tasks_source
     assert spec["language"] == "python"
+    # ... and so does the language_info the kernel reports (the Python version aside)
+    from ipykernel.ipkernel import IPythonKernel
+
+    info = json.loads(path.read_text())["metadata"]["language_info"]
+    kernel_info = dict(IPythonKernel.language_info)
+    assert info.pop("version").split(".")[0] == kernel_info.pop("version").split(".")[0]
+    assert info == kernel_info
 
 
 def test_workbench_version(capsys):
