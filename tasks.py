@@ -138,8 +138,9 @@ def setup() -> None:
 def project_env() -> dict[str, str]:
     """The environment of the jobs.
 
-    IPython, matplotlib and Jupyter keep their files in ``.venv/var`` instead of the home folder
-    (the notebook kernels inherit it); a variable already set is kept.
+    IPython, matplotlib, Jupyter (and npm, which JupyterLab calls) keep their files in
+    ``.venv/var`` instead of the home folder (the notebook kernels inherit it); a variable already
+    set is kept.
     """
     env = dict(os.environ)
     places = {
@@ -148,6 +149,8 @@ def project_env() -> dict[str, str]:
         "JUPYTER_CONFIG_DIR": VAR / "jupyter" / "config",
         "JUPYTER_DATA_DIR": VAR / "jupyter" / "data",
         "JUPYTER_RUNTIME_DIR": VAR / "jupyter" / "runtime",
+        # JupyterLab asks npm for its global prefix at start-up; npm logs that under its cache
+        "npm_config_cache": VAR / "npm",
     }
     for name, path in places.items():
         if name not in env:
