@@ -84,9 +84,11 @@ def _install_env() -> dict[str, str]:
 
 def _install_with_uv(env: dict[str, str]) -> None:
     _run(PY, "-m", "pip", "install", "--progress-bar", "off", "uv", env=env, heartbeat=True)
-    # --link-mode=copy: the cache may sit on another file system than the checkout
+    # --link-mode=copy: the cache may sit on another file system than the checkout;
+    # --compile-bytecode, as pip does: with PYTHONDONTWRITEBYTECODE set (CI sets it) nothing is
+    # ever compiled later, and every notebook kernel would compile its imports again at start
     _run(PY, "-m", "uv", "pip", "install", "--python", PY, "--link-mode", "copy",
-         "-e", ".[test]", env=env, heartbeat=True)
+         "--compile-bytecode", "-e", ".[test]", env=env, heartbeat=True)
 
 
 def _install_with_pip(env: dict[str, str]) -> None:
