@@ -1,7 +1,7 @@
 # Shortcuts for tasks.py, which needs nothing but Python 3.11+ (everything goes into .venv).
 PYTHON ?= python3
 
-.PHONY: setup run test lint lab clean
+.PHONY: setup run test quick lint lab clean
 
 setup:
 	$(PYTHON) tasks.py setup
@@ -11,6 +11,9 @@ run:
 
 test:
 	$(PYTHON) tasks.py test
+
+quick:
+	$(PYTHON) tasks.py quick
 
 lint:
 	$(PYTHON) tasks.py lint

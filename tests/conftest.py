@@ -2,12 +2,52 @@
 
 from __future__ import annotations
 
+import getpass
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import REFERENCE_DIR
 from tests.helpers import ref_case as _ref_case
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: where IPython, matplotlib and Jupyter keep their files instead of the home folder
+STATE_DIRS = {
+    "IPYTHONDIR": "ipython",
+    "MPLCONFIGDIR": "matplotlib",
+    "JUPYTER_CONFIG_DIR": "jupyter/config",
+    "JUPYTER_DATA_DIR": "jupyter/data",
+    "JUPYTER_RUNTIME_DIR": "jupyter/runtime",
+}
+
+
+def _keep_state_out_of_home() -> None:
+    """Point IPython, matplotlib and Jupyter (and so every notebook kernel the tests start, which
+    inherits the environment) at folders outside the home folder: the ones ``python3 tasks.py``
+    sets, else ``.venv/var`` of the checkout, else a folder beside pytest's own temporary ones.
+    Runs when this file is imported, before any test module imports matplotlib."""
+    if (ROOT / ".venv").is_dir():
+        base = ROOT / ".venv" / "var"
+    else:
+        base = Path(tempfile.gettempdir()) / f"pytest-of-{getpass.getuser()}" / "workbench-state"
+    for name, sub in STATE_DIRS.items():
+        if name not in os.environ:
+            path = base / sub
+            path.mkdir(parents=True, exist_ok=True)
+            os.environ[name] = str(path)
+
+
+_keep_state_out_of_home()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the long tests (notebooks, worker processes) first, so that with several workers the
+    short ones fill the gaps instead of one worker finishing a long test alone at the end."""
+    long_markers = ("notebook", "cluster", "slow")
+    items.sort(key=lambda item: not any(item.get_closest_marker(m) for m in long_markers))
 
 
 @pytest.fixture

@@ -733,6 +733,7 @@ def test_mmrm_type_i_error_under_the_null_large():
 
 
 @pytest.mark.slow
+@pytest.mark.cluster
 def test_simulated_power_does_not_depend_on_the_number_of_workers():
     design = load_design("t7")
     a = wb.compare_tests(design, n_reps=1000, rng=3, chunk_size=500, progress=False)

@@ -35,6 +35,7 @@ def test_bad_arguments_name_the_parameter():
         map_chunks(_draw, [], workers=0)
 
 
+@pytest.mark.cluster
 def test_processes_and_dask_give_the_serial_numbers():
     from dask.distributed import Client, LocalCluster
 

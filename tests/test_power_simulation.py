@@ -333,6 +333,7 @@ def test_same_seed_same_numbers_whatever_the_chunks():
     assert (g.power, g.type1_error) == (h.power, h.type1_error)
 
 
+@pytest.mark.cluster
 def test_workers_and_dask_give_the_serial_numbers():
     from dask.distributed import Client, LocalCluster
 

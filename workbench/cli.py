@@ -14,6 +14,7 @@ import importlib
 import os
 import sys
 
+from ._version import __version__
 from .commands import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from .exceptions import WorkbenchError
 
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="exit codes (every verb): 0 all ok; 1 one or more cases or checks failed; "
                "2 usage or input error; 130 interrupted",
     )
+    parser.add_argument("--version", action="version", version=f"workbench {__version__}")
     sub = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
     for name in VERBS:
         try:
