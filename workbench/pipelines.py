@@ -194,8 +194,8 @@ def load_pipeline(path: str | os.PathLike | None = None, *, spec: Mapping | None
     >>> p = load_pipeline(spec=spec, root=root)
     >>> [c.case_id for c in p.cases]
     ['n50_hr0.6', 'n50_hr0.7', 'n100_hr0.6', 'n100_hr0.7']
-    >>> print(run_pipeline(p, dry_run=True).describe().splitlines()[0])
-    pipeline pipeline: 4 cases (4 would-run) in 0.0 s
+    >>> print(run_pipeline(p, dry_run=True).describe().splitlines()[0])  # doctest: +ELLIPSIS
+    pipeline pipeline: 4 cases (4 would-run) in ... s
     """
     import yaml
 
