@@ -79,6 +79,10 @@ def _install_env() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("PIP_CACHE_DIR", str(_cache_dir("pip")))
     env.setdefault("UV_CACHE_DIR", str(_cache_dir("uv")))
+    # pip asks `rustc --version` for its user agent; a rustup proxy answering it would write its
+    # settings into the home folder, so rustup keeps its state in .venv during the install
+    if not (Path.home() / ".rustup").exists():
+        env.setdefault("RUSTUP_HOME", str(VAR / "rustup"))
     return env
 
 
