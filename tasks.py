@@ -79,11 +79,15 @@ def _install_env() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("PIP_CACHE_DIR", str(_cache_dir("pip")))
     env.setdefault("UV_CACHE_DIR", str(_cache_dir("uv")))
-    # pip asks `rustc --version` for its user agent; a rustup proxy answering it would write its
-    # settings into the home folder, so rustup keeps its state in .venv during the install
-    if not (Path.home() / ".rustup").exists():
-        env.setdefault("RUSTUP_HOME", str(VAR / "rustup"))
     return env
+
+
+def _keep_rustup_out_of_home() -> None:
+    """pip asks ``rustc --version`` for its user agent (ensurepip too, while the venv is made); a
+    rustup proxy answering would write its settings into a home folder that has none, so there
+    rustup keeps that state in .venv during set-up."""
+    if not (Path.home() / ".rustup").exists():
+        os.environ.setdefault("RUSTUP_HOME", str(VAR / "rustup"))
 
 
 def _install_with_uv(env: dict[str, str]) -> None:
@@ -108,6 +112,7 @@ def setup() -> None:
     if PY.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted:
         return
     began = time.monotonic()
+    _keep_rustup_out_of_home()
     installer = os.environ.get("WORKBENCH_INSTALLER", "uv")
     if installer not in ("uv", "pip"):
         sys.exit(f"WORKBENCH_INSTALLER must be uv or pip; got {installer!r}.")
