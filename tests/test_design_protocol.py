@@ -129,7 +129,11 @@ def test_a_new_design_type_one_sided_and_in_curves_and_searches():
     assert wrong.power < 0.01  # the effect lies the other way
     curve = wb.power_curve(HORIZON, n_total=[60, 120], effect=[0.25, 0.35], n_reps=500, rng=4)
     assert list(curve.columns[:4]) == ["n_total", "n1", "n2", "p1"]
-    assert curve["power"].is_monotonic_increasing is not None
+    # the curve follows the exact rejection rates at every grid point
+    for row in curve.itertuples():
+        point = HORIZON.with_total(int(row.n_total)).with_effect(row.p1)
+        exact = _exact_rejection(point, 0.05, "two-sided")
+        assert abs(row.power - exact) <= 4 * row.mcse + 1e-9, (row.n_total, row.p1)
     search = wb.simulated_sample_size(HORIZON, power=0.8, n_reps=1000, rng=5)
     n = search.n_total
     exact_at_n = _exact_rejection(HORIZON.with_total(n), 0.05, "two-sided")
