@@ -108,13 +108,20 @@ def _check_design(design) -> TrialDesign:
     return design
 
 
-def _block_stats(design, test: str, options: dict, seed, size: int) -> dict[str, np.ndarray]:
-    """Simulate ``size`` replicates from ``seed`` and return the planned test per replicate."""
+def _block_stats(design, tests: tuple[str, ...], options: dict, seed,
+                 size: int) -> dict[str, dict[str, np.ndarray]]:
+    """Each planned test's values per replicate, on ``size`` replicates simulated once.
+
+    Returns test name -> {"z": ..., ...}.
+    """
     block = design.simulate_block(size, seed)
-    out = design.planned_tests[test](design, block, options)
-    if "events" not in out:
-        out = {**out, "events": np.full(size, float(design.n_total))}
-    return out
+    stats = {}
+    for test in tests:
+        out = design.planned_tests[test](design, block, options)
+        if "events" not in out:
+            out = {**out, "events": np.full(size, float(design.n_total))}
+        stats[test] = out
+    return stats
 
 
 @functools.singledispatch
@@ -128,7 +135,7 @@ def closed_form_power(design, test: str, alpha: float, alternative: str
     return None, f"no closed form for a {type_name(design)}"
 
 
-def _no_effect(alpha: float, alternative: str) -> tuple[float, str]:
+def _no_effect(alpha: float) -> tuple[float, str]:
     return alpha, "no effect: the rejection rate is alpha"
 
 
@@ -141,7 +148,7 @@ def _(design: SurvivalDesign, test: str, alpha: float, alternative: str):
             and a.cure_fraction == 0 and c.cure_fraction == 0):
         return None, "closed form needs exponential arms without cure"
     if a.event_time.hazard == c.event_time.hazard:
-        return _no_effect(alpha, alternative)
+        return _no_effect(alpha)
     res = power_survival(
         a.event_time.hazard / c.event_time.hazard, lambda2=c.event_time.hazard,
         n1=a.n, n2=c.n, alpha=alpha, alternative=alternative,
@@ -168,7 +175,7 @@ def _(design: BinaryDesign, test: str, alpha: float, alternative: str):
     p1, p2, n1, n2 = _binary_rates(design)
     margin = design.margin or 0.0
     if margin == 0 and p1 == p2:
-        return _no_effect(alpha, alternative)
+        return _no_effect(alpha)
     if not (0 < p1 < 1 and 0 < p2 < 1):
         return None, "closed form needs rates strictly between 0 and 1"
     res = power_rates(float(p1), float(p2), n1=n1, n2=n2, alpha=alpha, alternative=alternative,
@@ -180,7 +187,7 @@ def _(design: BinaryDesign, test: str, alpha: float, alternative: str):
 def _(design: ContinuousDesign, test: str, alpha: float, alternative: str):
     d = design.endpoint_effect_size
     if d == 0:
-        return _no_effect(alpha, alternative)
+        return _no_effect(alpha)
     if test != "t-test":
         return None, "closed-form ANCOVA power is workbench.power_ancova"
     comp = design.completion_probability
@@ -251,25 +258,38 @@ def _tune_malloc() -> None:
         pass
 
 
-def _run_task(task) -> dict[str, np.ndarray]:
+def _run_task(task) -> dict[str, dict[str, np.ndarray]]:
     """Worker: simulate and analyse the blocks of one chunk (module level, picklable)."""
     _tune_malloc()
-    design, test, options, blocks = task
-    parts = [_block_stats(design, test, options, seed, size) for seed, size in blocks]
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    design, tests, options, blocks = task
+    parts = [_block_stats(design, tests, options, seed, size) for seed, size in blocks]
+    return _concatenate(parts)
 
 
-def _simulate(design, test, options, n_reps, entropy, scenario, *, chunk_size, workers, client,
-              progress) -> dict[str, np.ndarray]:
+def _concatenate(parts: list[dict[str, dict[str, np.ndarray]]]
+                 ) -> dict[str, dict[str, np.ndarray]]:
+    """The chunks' per-test arrays joined in replicate order."""
+    return {t: {k: np.concatenate([p[t][k] for p in parts]) for k in parts[0][t]}
+            for t in parts[0]}
+
+
+def _simulate_tests(design, tests: tuple[str, ...], options, n_reps, entropy, scenario, *,
+                    chunk_size, workers, client, progress) -> dict[str, dict[str, np.ndarray]]:
+    """Simulate ``n_reps`` replicates once and analyse each with every test in ``tests``."""
     root = np.random.SeedSequence(entropy, spawn_key=(scenario,))
     blocks = chunk_seeds(root, n_reps, chunk_size=BLOCK)
     per = max(1, chunk_size // BLOCK)
-    tasks = [(design, test, options, blocks[i:i + per]) for i in range(0, len(blocks), per)]
+    tasks = [(design, tests, options, blocks[i:i + per]) for i in range(0, len(blocks), per)]
     if progress is None:
         long_run = n_reps * design.n_total >= 20_000_000 or len(tasks) > 20
         progress = None if long_run else False
     parts = map_chunks(_run_task, tasks, workers=workers, client=client, progress=progress)
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    return _concatenate(parts)
+
+
+def _simulate(design, test, options, n_reps, entropy, scenario, **kw) -> dict[str, np.ndarray]:
+    """One planned test's values per replicate (see :func:`_simulate_tests`)."""
+    return _simulate_tests(design, (test,), options, n_reps, entropy, scenario, **kw)[test]
 
 
 def _reject(out: dict[str, np.ndarray], alpha: float, alternative: str) -> np.ndarray:
@@ -544,7 +564,9 @@ def _estimate_summary(out: dict[str, np.ndarray], effect: float | None,
 
 
 def compare_tests(design, *, tests=None, n_reps: int = 1000, alpha: float = 0.05,
-                  alternative: str = "two-sided", rng=None, **kwargs) -> pd.DataFrame:
+                  alternative: str = "two-sided", ties: str = "efron", rng=None,
+                  chunk_size: int = _DEFAULT_CHUNK, workers: int | None = None, client: Any = None,
+                  progress: bool | None = None, conf_level: float = 0.95) -> pd.DataFrame:
     """Simulated power of several planned tests of one design, on the same simulated trials.
 
     Every test sees the same replicates (the same seed), so the differences between the rows are
@@ -555,8 +577,9 @@ def compare_tests(design, *, tests=None, n_reps: int = 1000, alpha: float = 0.05
     design : a two-arm design (see :mod:`workbench.design.protocol`)
     tests : sequence of str, optional
         Names from ``design.planned_tests`` (default: all of them).
-    n_reps, alpha, alternative, rng, **kwargs
-        As :func:`simulate_power` (no type I error is simulated here).
+    n_reps, alpha, alternative, ties, rng, chunk_size, workers, client, progress, conf_level
+        As :func:`simulate_power` (no type I error is simulated here). The trials are simulated
+        once and every test analyses the same replicates.
 
     Returns
     -------
@@ -575,16 +598,25 @@ def compare_tests(design, *, tests=None, n_reps: int = 1000, alpha: float = 0.05
     """
     design = _check_design(design)
     names = list(design.planned_tests) if tests is None else list(tests)
-    entropy = seed_entropy(rng)
+    for i, name in enumerate(names):
+        names[i], alpha, alternative, n_reps, chunk_size = _common_checks(
+            design, name, alpha, alternative, n_reps, chunk_size, conf_level)
+    check_choice("ties", ties, ("efron", "breslow"))
+    outs = _simulate_tests(design, tuple(names), {"ties": ties, "alternative": alternative},
+                           n_reps, seed_entropy(rng), 0, chunk_size=chunk_size, workers=workers,
+                           client=client, progress=progress)
+    effect = design.effect
     rows = []
     for name in names:
-        r = simulate_power(design, test=name, n_reps=n_reps, alpha=alpha, alternative=alternative,
-                           rng=entropy, type1=False, **kwargs)
+        r = _rate(_reject(outs[name], alpha, alternative), conf_level)
+        e = {"n_failed": 0, "mean_estimate": float("nan"), "empirical_se": float("nan"),
+             "mean_se": float("nan"), "coverage": float("nan"),
+             **_estimate_summary(outs[name], effect, conf_level)}
         rows.append({
-            "test": name, "power": r.power, "mcse": r.mcse, "n_reps": r.n_reps,
-            "n_failed": r.n_failed, "effect": r.effect, "mean_estimate": r.mean_estimate,
-            "bias": r.mean_estimate - r.effect if r.effect is not None else float("nan"),
-            "empirical_se": r.empirical_se, "mean_se": r.mean_se, "coverage": r.coverage,
+            "test": name, "power": r["rate"], "mcse": r["mcse"], "n_reps": n_reps,
+            "n_failed": e["n_failed"], "effect": effect, "mean_estimate": e["mean_estimate"],
+            "bias": e["mean_estimate"] - effect if effect is not None else float("nan"),
+            "empirical_se": e["empirical_se"], "mean_se": e["mean_se"], "coverage": e["coverage"],
         })
     return pd.DataFrame(rows)
 
