@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.polynomial.legendre import leggauss
-from scipy import optimize, special
+from scipy import special
 
 from ..exceptions import ConvergenceError, InvalidParameterError
 
@@ -268,6 +268,8 @@ def crossing_two(crit, fut, t, theta: float):
 
 def brentq(f, a: float, b: float) -> float:
     """scipy's brentq at the engine's tolerance (``xtol`` 1e-13)."""
+    from scipy import optimize  # imported when a boundary is solved, not with the designs
+
     return optimize.brentq(f, a, b, xtol=_ROOT_TOL, rtol=4 * np.finfo(float).eps, maxiter=500)
 
 

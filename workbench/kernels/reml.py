@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import special
 
 __all__ = [
     "vech_basis",
@@ -181,6 +181,8 @@ def bfgs_fallback(y0, m, X, start):
         gt[diag_pos] *= np.diag(L)
         return -ev["ll"][0], -gt
 
+    from scipy import optimize  # only the MMRM of one data set needs it: imported then
+
     res = optimize.minimize(fun, th0, jac=True, method="BFGS", options={"gtol": 1e-8,
                                                                         "maxiter": 2000})
     S, _ = _log_chol_to_sigma(res.x, t)
@@ -234,8 +236,8 @@ def fit_contrasts(y, m, X, contrasts, conf_level, tol, max_iter):
         se = np.sqrt(np.einsum("p,rpq,q->r", L, ev["A_inv"], L))
         dfr = ev["n_obs"] - p
         tstat = est / se
-        pv = 2 * stats.t.sf(np.abs(tstat), dfr)
-        qt = stats.t.ppf(0.5 + conf_level / 2, dfr)
+        pv = 2 * special.stdtr(dfr, -np.abs(tstat))
+        qt = special.stdtrit(dfr, 0.5 + conf_level / 2)
         for key, val in (("estimate", est), ("se", se), ("df", dfr), ("statistic", tstat),
                          ("p_value", pv), ("ci_lower", est - qt * se),
                          ("ci_upper", est + qt * se), ("loglik", ev["ll"])):

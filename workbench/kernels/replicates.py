@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from .._validation import check_alternative, check_bool, check_probability
 from ..exceptions import DataValidationError, InvalidParameterError
@@ -679,10 +679,10 @@ _EPS = np.finfo(float).eps
 def _t_pvalue(t, df, alternative: str) -> np.ndarray:
     """p-values of t statistics on ``df`` degrees of freedom; NaN stays NaN."""
     if alternative == "two-sided":
-        return 2 * stats.t.sf(np.abs(t), df)
+        return 2 * special.stdtr(df, -np.abs(t))
     if alternative == "greater":
-        return stats.t.sf(t, df)
-    return stats.t.cdf(t, df)
+        return special.stdtr(df, -t)
+    return special.stdtr(df, t)
 
 
 def ttest_arrays(y, observed, arm, *, equal_var: bool = False,
