@@ -21,6 +21,7 @@ LAYERS = {
     "_rootfind": 0, "_version": 0, "results": 0,
     "kernels": 1, "design": 2, "simulate": 3, "analysis": 4, "power": 5, "plotting": 6,
     "notebooks": 7, "pipelines": 7, "jobs": 7, "expectations": 7, "ci_reports": 7,
+    "calculator": 7, "reports": 7,
     "commands": 8, "cli": 8, "__main__": 8,
 }
 TOP = 9  # workbench/__init__.py re-exports everything, lazily
