@@ -89,6 +89,7 @@ _EXPORTS: dict[str, str] = {
     "simulated_sample_size": ".power.simulation",
     "compare_tests": ".power.simulation",
     "grant_paragraph": ".power.report",
+    "power_calculator": ".calculator",
     "logrank_arrays": ".kernels.replicates",
     "cox_arrays": ".kernels.replicates",
     # group-sequential designs
@@ -134,6 +135,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 if TYPE_CHECKING:  # what editors and type checkers see; at run time names load lazily
+    from .calculator import power_calculator
     from .analysis.continuous import (
         analyze_continuous,
         ancova,
@@ -315,6 +317,7 @@ __all__ = [
     "plot_spaghetti",
     "plot_spending",
     "power_ancova",
+    "power_calculator",
     "power_curve",
     "power_rates",
     "power_survival",
