@@ -6,6 +6,7 @@
     python3 tasks.py quick   # the quick tier: no slow, notebook or cluster tests (under a minute)
     python3 tasks.py lint    # set up .venv, run ruff (style, docstrings) and mypy (types)
     python3 tasks.py lab     # open the notebooks in JupyterLab with the project kernel
+    python3 tasks.py calculator   # the power calculator as a local web page; prints its address
     python3 tasks.py setup   # only create or update .venv
 
 Extra arguments go to the tool: `python3 tasks.py test -m slow -k power` to pytest, for example.
@@ -34,7 +35,7 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".installed"
 VAR = VENV / "var"  # IPython, matplotlib and Jupyter state of the jobs
-TASKS = ("run", "test", "quick", "lint", "lab", "setup")
+TASKS = ("run", "test", "quick", "lint", "lab", "calculator", "setup")
 QUICK = "not slow and not notebook and not cluster"
 HEARTBEAT = 15.0  # seconds between "still working" lines when the output is not a terminal
 
@@ -220,6 +221,8 @@ def main(argv: list[str]) -> int:
         elif task == "lab":
             root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
             _run(BIN / "jupyter", "lab", *root, "notebooks/", *rest, env=env)
+        elif task == "calculator":
+            _run(PY, "-m", "workbench", "calculator", *rest, env=env)
     except subprocess.CalledProcessError as exc:
         return exc.returncode or 1
     except KeyboardInterrupt:

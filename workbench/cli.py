@@ -21,6 +21,7 @@ from .exceptions import WorkbenchError
 #: Verb modules under ``workbench.commands``, in the order ``--help`` lists them.
 VERBS = (
     "survival", "rates", "continuous", "meta", "power", "design", "simulate", "pipeline", "report",
+    "calculator",
 )
 
 

@@ -26,6 +26,10 @@ __all__ = ["NOTEBOOK", "free_port", "serve", "server_env", "voila_command", "wai
 
 #: the notebook Voila serves (package data)
 NOTEBOOK = Path(__file__).resolve().parent / "calculator.ipynb"
+#: a Jupyter data folder holding the page's Voila template (``voila/templates/calculator``: the
+#: lab template without stylesheets from a CDN, so that the page works offline)
+TEMPLATE_ROOT = Path(__file__).resolve().parent / "jupyter"
+TEMPLATE = "calculator"
 
 #: where IPython, matplotlib and Jupyter keep their files, below the state folder
 STATE_DIRS = {
@@ -50,7 +54,8 @@ def server_env(base: dict[str, str] | None = None, state_dir: str | os.PathLike 
 
     Jupyter, IPython and matplotlib state goes to ``state_dir`` (default ``var/`` of
     ``sys.prefix``) unless the variables are already set; the kernel imports the same
-    ``workbench`` package as this process (its folder leads ``PYTHONPATH``).
+    ``workbench`` package as this process (its folder leads ``PYTHONPATH``); the page's template
+    folder leads ``JUPYTER_PATH``.
     """
     env = dict(os.environ if base is None else base)
     root = Path(state_dir) if state_dir is not None else Path(sys.prefix) / "var"
@@ -60,6 +65,9 @@ def server_env(base: dict[str, str] | None = None, state_dir: str | os.PathLike 
             path.mkdir(parents=True, exist_ok=True)
             env[name] = str(path)
     env["JUPYTER_PREFER_ENV_PATH"] = "1"
+    paths = [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    env["JUPYTER_PATH"] = os.pathsep.join([str(TEMPLATE_ROOT)] + [p for p in paths
+                                                                 if p != str(TEMPLATE_ROOT)])
     package_parent = str(Path(__file__).resolve().parents[2])
     parts = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
     env["PYTHONPATH"] = os.pathsep.join([package_parent] + [p for p in parts
@@ -73,7 +81,7 @@ def voila_command(port: int, *, notebook: str | os.PathLike = NOTEBOOK,
     """The command that starts Voila on ``127.0.0.1:port`` without opening a browser."""
     port = check_int("port", port, minimum=1)
     return [python or sys.executable, "-m", "voila", str(notebook), f"--port={port}",
-            "--no-browser", "--Voila.ip=127.0.0.1", "--theme=light"]
+            "--no-browser", "--Voila.ip=127.0.0.1", "--theme=light", f"--template={TEMPLATE}"]
 
 
 def wait_for(url: str, process: subprocess.Popen | None = None, timeout: float = 120.0) -> None:

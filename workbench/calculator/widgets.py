@@ -165,7 +165,7 @@ class Calculator:
 
     # ---- building --------------------------------------------------------------------------
     def _field_widget(self, name: str, kind: str, options: Any) -> w.Widget:
-        layout = w.Layout(width="150px" if kind != "choice" else "260px")
+        layout = w.Layout(width="230px")
         if kind == "float":
             field: w.Widget = w.FloatText(continuous_update=False, layout=layout, step=None)
         elif kind == "int":
@@ -182,7 +182,7 @@ class Calculator:
         msg.add_class("wb-msg")
         msg.add_class(f"wb-msg-{name}")
         self.messages[name] = msg
-        lab = w.HTML(f"<span>{html.escape(label)}</span>", layout=w.Layout(width="230px"))
+        lab = w.HTML(f"<span>{html.escape(label)}</span>", layout=w.Layout(width="220px"))
         row = w.VBox([w.HBox([lab, field]), msg], layout=w.Layout(margin="1px 0"))
         row.add_class(f"wb-row-{name}")
         return row
@@ -236,7 +236,7 @@ class Calculator:
         self.status = w.HTML("")
         self.status.add_class("wb-status")
         self.sim_button = w.Button(description="Check by simulation", button_style="primary",
-                                   icon="play", layout=w.Layout(width="200px"))
+                                   layout=w.Layout(width="200px"))
         self.sim_button.add_class("wb-simulate")
         self.sim_progress = w.Output(layout=w.Layout(width="100%"))
         self.sim_progress.add_class("wb-sim-progress")
