@@ -153,22 +153,22 @@ def test_interim_looks_inflate_as_rpact():
     case = ref_case("group_sequential",
                     "ss_survival_k3_asOF_p27_p47_t48_accrual24_followup48_power80")["outputs"]
     res = logic.solve(logic.preset("T1", alpha=0.025, alternative="less", dropout_probability=0,
-                                   looks=3))
+                                   kmax=3))
     assert res.inflation_factor == pytest.approx(case["inflationFactor"], rel=1e-7)
     assert res.events == math.ceil(case["maxNumberOfEvents"])
     assert res.n_per_arm == [math.ceil(case["maxNumberOfSubjects"] / 2)] * 2
     case = ref_case("group_sequential",
                     "ss_rates_k3_asOF_p27_p47_alpha025_1sided_power80")["outputs"]
     res = logic.solve(logic.preset("T4", p1=0.27, p2=0.47, alpha=0.025, alternative="less",
-                                   looks=3))
+                                   kmax=3))
     assert res.n_per_arm == [math.ceil(case["maxNumberOfSubjects"] / 2)] * 2
     assert "interim analyses" in logic.paragraph(res)
 
 
 def test_interim_looks_lower_the_power_at_a_given_size():
     fixed = logic.solve(logic.preset("T1", solve_for="power", n_total=184))
-    looks = logic.solve(logic.preset("T1", solve_for="power", n_total=184, looks=3,
-                                     spending="asP"))
+    looks = logic.solve(logic.preset("T1", solve_for="power", n_total=184, kmax=3,
+                                     type_of_design="asP"))
     assert looks.power < fixed.power
 
 
@@ -199,7 +199,7 @@ def test_power_curve_passes_through_the_chosen_size():
 def test_field_errors_name_the_field():
     assert logic.field_errors(logic.preset("T4", dropout=1.5)) == {
         "dropout": "`dropout` must be in [0, 1); got 1.5."}
-    assert set(logic.field_errors(logic.preset("T1", looks=0))) == {"looks"}
+    assert set(logic.field_errors(logic.preset("T1", kmax=0))) == {"kmax"}
     assert set(logic.field_errors(logic.preset("T7", rho=1.0))) == {"rho"}
     with pytest.raises(InvalidParameterError, match="p2"):
         logic.solve(logic.preset("T4", p2=-0.2))

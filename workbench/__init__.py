@@ -135,7 +135,6 @@ _EXPORTS: dict[str, str] = {
 }
 
 if TYPE_CHECKING:  # what editors and type checkers see; at run time names load lazily
-    from .calculator import power_calculator
     from .analysis.continuous import (
         analyze_continuous,
         ancova,
@@ -183,6 +182,7 @@ if TYPE_CHECKING:  # what editors and type checkers see; at run time names load 
         rmst,
         rmst_difference_test,
     )
+    from .calculator import power_calculator
     from .design import (
         Arm,
         BinaryArm,

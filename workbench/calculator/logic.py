@@ -115,8 +115,9 @@ class CalculatorInputs:
     ``n_total`` is the number of patients to enrol when ``solve_for="power"``. ``dropout`` is the
     share of patients without an outcome (rates, continuous); time to event uses
     ``dropout_probability`` by ``dropout_time``. ``rho`` is the correlation of the baseline with
-    the end point (0: the t-test; otherwise ANCOVA). ``looks`` counts the analyses (1: no interim
-    analysis), equally spaced in information, with the ``spending`` function.
+    the end point (0: the t-test; otherwise ANCOVA). ``kmax`` counts the analyses (1: no interim
+    analysis), equally spaced in information, with the ``type_of_design`` spending function
+    (the names of :func:`~workbench.design.sequential.group_sequential_design`).
     """
 
     endpoint: str = "survival"
@@ -126,8 +127,8 @@ class CalculatorInputs:
     power: float = 0.8
     n_total: float = 200
     allocation_ratio: float = 1.0
-    looks: int = 1
-    spending: str = "asOF"
+    kmax: int = 1
+    type_of_design: str = "asOF"
     # time to event
     effect_input: str = "probabilities"
     p1: float = 0.27
@@ -197,7 +198,7 @@ def preset(name: str, **changes) -> CalculatorInputs:
     (0.57, 0.9)
     """
     key = check_choice("preset", str(name).upper(), PRESETS)
-    return CalculatorInputs(**{**PRESETS[key], "looks": 1, **changes})
+    return CalculatorInputs(**{**PRESETS[key], "kmax": 1, **changes})
 
 
 # --------------------------------------------------------------------------------------------
@@ -216,8 +217,8 @@ def _fields_of(inputs: CalculatorInputs) -> dict[str, Callable[[str, Any], Any]]
         "alpha": check_probability,
         "alternative": lambda n, x: check_alternative(x),
         "allocation_ratio": check_positive,
-        "looks": lambda n, x: check_int(n, x, minimum=1),
-        "spending": lambda n, x: check_choice(n, x, SPENDING_FUNCTIONS),
+        "kmax": lambda n, x: check_int(n, x, minimum=1),
+        "type_of_design": lambda n, x: check_choice(n, x, SPENDING_FUNCTIONS),
     }
     if inputs.solve_for == "n":
         checks["power"] = check_probability
@@ -278,7 +279,7 @@ def field_of_message(message: str, inputs: CalculatorInputs) -> str:
     'p1'
     """
     aliases = {"dropout_rate": "dropout_probability", "hazard_ratio": "hazard_ratio",
-               "n1": "n_total", "n2": "n_total", "effect_size": "difference", "kmax": "looks",
+               "n1": "n_total", "n2": "n_total", "effect_size": "difference",
                "beta": "power", "event_time": "at", "lambda2": "p2"}
     for name in _NAME.findall(message):
         name = aliases.get(name, name)
@@ -382,15 +383,17 @@ def _closed_form(i: CalculatorInputs, *, n_total: float | None, power: float | N
     from ..power.analytic import power_rates, power_survival, power_ttest
     from ..power.continuous import power_ancova
 
-    common = dict(alpha=i.alpha, alternative=i.alternative, allocation_ratio=i.allocation_ratio)
+    common: dict[str, Any] = dict(alpha=i.alpha, alternative=i.alternative,
+                                  allocation_ratio=i.allocation_ratio)
     if i.endpoint == "survival":
         if i.effect_input == "probabilities":
             effect: dict[str, Any] = dict(p1=i.p1, p2=i.p2, at=i.at)
         else:
             lam1, lam2 = _hazards(i)
             effect = dict(hazard_ratio=lam1 / lam2, lambda2=lam2)
-        loss = (dict(dropout_probability=i.dropout_probability, dropout_time=i.dropout_time)
-                if i.dropout_probability > 0 else {})
+        loss: dict[str, Any] = (
+            dict(dropout_probability=i.dropout_probability, dropout_time=i.dropout_time)
+            if i.dropout_probability > 0 else {})
         return power_survival(**effect, **loss, **common, n_total=n_total, power=power,
                               method=i.method, accrual_time=i.accrual_time,
                               follow_up=i.follow_up, follow_up_type=i.follow_up_type)
@@ -406,16 +409,19 @@ def _closed_form(i: CalculatorInputs, *, n_total: float | None, power: float | N
 
 
 @lru_cache(maxsize=64)
-def _group_sequential(looks: int, alpha: float, beta: float, alternative: str, spending: str):
+def _group_sequential(kmax: int, alpha: float, beta: float, alternative: str,
+                      type_of_design: str):
     from ..design.sequential import group_sequential_design
 
-    return group_sequential_design(kmax=looks, alpha=alpha, beta=beta, alternative=alternative,
-                                   type_of_design=spending)
+    return group_sequential_design(kmax=kmax, alpha=alpha, beta=beta, alternative=alternative,
+                                   type_of_design=type_of_design)
 
 
 def _sequential_power(gsd, fixed_power: float, i: CalculatorInputs) -> float:
-    """Power of the group-sequential design at the information where the fixed design has
-    ``fixed_power`` (the drift of the normal approximation)."""
+    """Power of the group-sequential design where the fixed design has ``fixed_power``.
+
+    The drift is that of the normal approximation at the fixed design's information.
+    """
     from scipy.stats import norm
 
     from ..design.sequential import boundary_crossing
@@ -453,7 +459,7 @@ def solve(inputs: CalculatorInputs) -> CalculatorResult:
     >>> res = solve(preset("T4"))
     >>> res.n_per_arm, res.n_total
     ([303, 303], 606)
-    >>> res = solve(preset("T4", looks=3))
+    >>> res = solve(preset("T4", kmax=3))
     >>> res.n_total, round(res.inflation_factor, 4)
     (614, 1.0128)
     """
@@ -475,9 +481,9 @@ def solve(inputs: CalculatorInputs) -> CalculatorResult:
     elif i.solve_for == "power":
         n_per_arm, n_total = _split(i.n_total, i.allocation_ratio)
     gsd, inflation = None, 1.0
-    if i.looks > 1:
+    if i.kmax > 1:
         beta = 1 - i.power if i.solve_for == "n" else 0.2
-        gsd = _group_sequential(i.looks, i.alpha, beta, _gs_alternative(i), i.spending)
+        gsd = _group_sequential(i.kmax, i.alpha, beta, _gs_alternative(i), i.type_of_design)
         if i.solve_for == "n":
             inflation = float(gsd.inflation_factor)
             n_per_arm = [math.ceil(x * inflation - 1e-9) for x in _enrolled_exact(i, closed)]
@@ -507,9 +513,9 @@ def power_at(inputs: CalculatorInputs, n_total: float) -> float:
     """
     i = inputs
     p = float(_closed_form(i, n_total=float(n_total), power=None).power)
-    if i.looks > 1:
-        gsd = _group_sequential(i.looks, i.alpha, 1 - i.power if i.solve_for == "n" else 0.2,
-                                _gs_alternative(i), i.spending)
+    if i.kmax > 1:
+        gsd = _group_sequential(i.kmax, i.alpha, 1 - i.power if i.solve_for == "n" else 0.2,
+                                _gs_alternative(i), i.type_of_design)
         p = _sequential_power(gsd, p, i)
     return p
 
@@ -548,9 +554,9 @@ def _more_dropout(i: CalculatorInputs, factor: float) -> CalculatorInputs:
 
 
 def sensitivity_table(result: CalculatorResult) -> pd.DataFrame:
-    """Power at the planned size and the size needed, if the effect is 20% smaller or the
-    drop-out doubled.
+    """Power at the planned size, and the size needed, if the effect or the drop-out is off.
 
+    The rows: as entered, the effect 20% smaller, the drop-out doubled.
     Columns ``scenario, power, n_total_needed`` (patients for the target power, None where no
     size reaches it). The effect is scaled on the test's scale: the log hazard ratio, the
     difference beyond the non-inferiority margin, the mean difference.
@@ -638,9 +644,10 @@ def _ancova_text(result: CalculatorResult, md: bool) -> str:
 
 def paragraph(result: CalculatorResult, *, format: str = "markdown", simulation: Any = None,
               references: bool = True) -> str:
-    """The grant paragraph of ``result``: design, assumptions, numbers, method, software and
-    references (:func:`~workbench.power.report.grant_paragraph` with the interim looks, the
-    software and an optional simulation check added).
+    """The grant paragraph of ``result``: design, assumptions, numbers, method and software.
+
+    :func:`~workbench.power.report.grant_paragraph` with the interim looks, the software and an
+    optional simulation check added, and the references at the end.
 
     >>> text = paragraph(solve(preset("T1")), format="text", references=False)
     >>> "64 recurrences" in text and "184 patients (92 per arm)" in text
@@ -657,14 +664,14 @@ def paragraph(result: CalculatorResult, *, format: str = "markdown", simulation:
         extra_refs.append(_BORM)
     else:
         text = grant_paragraph(result.closed, source=i.source or None,
-                               arm_names=tuple(i.arm_names), outcome=i.outcome,
+                               arm_names=(i.arm_names[0], i.arm_names[1]), outcome=i.outcome,
                                time_unit=i.time_unit, format=format, references=False)
     gsd = result.sequential
     if gsd is not None:
         rates = ", ".join(f"{t:.2f}".rstrip("0").rstrip(".") for t in gsd.information_rates)
-        interim = "interim analysis" if i.looks == 2 else "interim analyses"
-        text += (f" The trial has {i.looks - 1} {interim} and a final analysis at information "
-                 f"fractions {rates}, with {SPENDING_FUNCTIONS[i.spending]} boundaries "
+        interim = "interim analysis" if i.kmax == 2 else "interim analyses"
+        text += (f" The trial has {i.kmax - 1} {interim} and a final analysis at information "
+                 f"fractions {rates}, with {SPENDING_FUNCTIONS[i.type_of_design]} boundaries "
                  "(Lan and DeMets 1983)")
         if i.solve_for == "n":
             what = f"{result.events} {i.outcome}s and " if result.events is not None else ""
@@ -702,8 +709,10 @@ def markdown_file(result: CalculatorResult, *, simulation: Any = None) -> str:
 
 
 def docx_bytes(result: CalculatorResult, *, simulation: Any = None) -> bytes:
-    """A Word document (python-docx): a heading, the paragraph (key numbers in bold) and the
-    references."""
+    """A Word document (python-docx): a heading, the paragraph and the references.
+
+    The key numbers are in bold, as in the Markdown.
+    """
     from docx import Document
 
     doc = Document()
@@ -727,8 +736,10 @@ def docx_bytes(result: CalculatorResult, *, simulation: Any = None) -> bytes:
 # the figure
 # --------------------------------------------------------------------------------------------
 def figure(result: CalculatorResult, curve: pd.DataFrame | None = None):
-    """The power curve over the total sample size with the chosen size marked (a matplotlib
-    Figure made without pyplot, so that nothing stays open)."""
+    """The power curve over the total sample size with the chosen size marked.
+
+    A matplotlib Figure made without pyplot, so that nothing stays open.
+    """
     from matplotlib.figure import Figure
 
     from ..plotting import plot_power_curve
@@ -766,9 +777,11 @@ def _slug(name: str) -> str:
 
 
 def design_for(result: CalculatorResult):
-    """The trial design with the result's sizes: a SurvivalDesign (exponential arms), a
-    BinaryDesign (complete-case analysis, so that drop-out removes outcomes as the closed form
-    assumes) or a ContinuousDesign (baseline and one end-point visit), arm 1 experimental.
+    """The trial design with the result's sizes, arm 1 experimental.
+
+    A SurvivalDesign (exponential arms), a BinaryDesign (complete-case analysis, so that drop-out
+    removes outcomes as the closed form assumes) or a ContinuousDesign (baseline and one
+    end-point visit).
 
     Without interim looks the design reproduces the closed form by simulation.
     """
@@ -825,8 +838,10 @@ def simulation_command(result: CalculatorResult, file: str = "design.yaml", reps
 
 
 def design_yaml(result: CalculatorResult) -> str:
-    """The design as YAML (as its ``to_yaml`` writes), after comment lines that say how to
-    re-run it; ``workbench power simulate FILE`` and the notebooks read it."""
+    """The design as YAML (as its ``to_yaml`` writes), after comments on how to re-run it.
+
+    ``workbench power simulate FILE`` and the notebooks read it.
+    """
     i = result.inputs
     d = design_for(result)
     head = [
@@ -835,17 +850,19 @@ def design_yaml(result: CalculatorResult) -> str:
         f"power {100 * result.power:.1f}% with {result.n_total} patients"
         + (f" and {result.events} events" if result.events is not None else ""),
     ]
-    if i.looks > 1:
-        head.append(f"# sizes are the maximum of {i.looks} looks ({i.spending} spending); the "
-                    "simulation checks one final analysis at this size")
+    if i.kmax > 1:
+        head.append(f"# sizes are the maximum of {i.kmax} analyses ({i.type_of_design} "
+                    "spending); the simulation checks one final analysis at this size")
     head.append(f"# re-run: {simulation_command(result)}")
     return "\n".join(head) + "\n" + d.to_yaml()
 
 
 def check_by_simulation(result: CalculatorResult, *, n_reps: int = 10_000, rng: Any = 1,
                         progress: bool | None = None):
-    """Simulated power of the result's design (:func:`design_for`) with its planned test, at the
-    page's alpha and side (:func:`~workbench.power.simulation.simulate_power`)."""
+    """Simulated power of the result's design (:func:`design_for`) with its planned test.
+
+    :func:`~workbench.power.simulation.simulate_power` at the page's alpha and side.
+    """
     from ..power.simulation import simulate_power
 
     i = result.inputs

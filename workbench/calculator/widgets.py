@@ -15,7 +15,7 @@ import html
 import time
 from typing import Any
 
-import ipywidgets as w
+import ipywidgets as w  # type: ignore[import-untyped]
 
 from ..exceptions import WorkbenchError
 from . import logic
@@ -43,8 +43,9 @@ _FIELDS: dict[str, tuple[str, str, Any]] = {
     "power": ("power", "float", None),
     "n_total": ("patients in total", "int", None),
     "allocation_ratio": ("allocation ratio (n1 / n2)", "float", None),
-    "looks": ("analyses (1 = no interim)", "int", None),
-    "spending": ("alpha spending", "choice", [(v, k) for k, v in SPENDING_FUNCTIONS.items()]),
+    "kmax": ("analyses (1 = no interim)", "int", None),
+    "type_of_design": ("alpha spending", "choice",
+                       [(v, k) for k, v in SPENDING_FUNCTIONS.items()]),
     "effect_input": ("effect given as", "choice", [(v, k) for k, v in EFFECT_INPUTS.items()]),
     "p1": ("p1, experimental", "float", None),
     "p2": ("p2, control", "float", None),
@@ -66,8 +67,8 @@ _FIELDS: dict[str, tuple[str, str, Any]] = {
     "dropout": ("drop-out (share without outcome)", "float", None),
 }
 _SECTIONS = [
-    ("The test", ["alpha", "alternative", "power", "n_total", "allocation_ratio", "looks",
-                  "spending"]),
+    ("The test", ["alpha", "alternative", "power", "n_total", "allocation_ratio", "kmax",
+                  "type_of_design"]),
     ("Time to event", ["effect_input", "p1", "p2", "at", "median1", "median2", "hazard_ratio",
                        "accrual_time", "follow_up", "follow_up_type", "dropout_probability",
                        "dropout_time"]),
@@ -165,7 +166,7 @@ class Calculator:
 
     # ---- building --------------------------------------------------------------------------
     def _field_widget(self, name: str, kind: str, options: Any) -> w.Widget:
-        layout = w.Layout(width="230px")
+        layout = w.Layout(width="250px")
         if kind == "float":
             field: w.Widget = w.FloatText(continuous_update=False, layout=layout, step=None)
         elif kind == "int":
@@ -182,7 +183,7 @@ class Calculator:
         msg.add_class("wb-msg")
         msg.add_class(f"wb-msg-{name}")
         self.messages[name] = msg
-        lab = w.HTML(f"<span>{html.escape(label)}</span>", layout=w.Layout(width="220px"))
+        lab = w.HTML(f"<span>{html.escape(label)}</span>", layout=w.Layout(width="210px"))
         row = w.VBox([w.HBox([lab, field]), msg], layout=w.Layout(margin="1px 0"))
         row.add_class(f"wb-row-{name}")
         return row
@@ -354,8 +355,9 @@ class Calculator:
         lines.append(f'Power ({what}): <b class="wb-power">{_pct(r.power)}</b>'
                      + (f" &nbsp; hazard ratio {r.hazard_ratio:.3f}" if r.hazard_ratio else ""))
         if r.sequential is not None:
-            lines.append(f"{i.looks} analyses, {html.escape(SPENDING_FUNCTIONS[i.spending])}; "
-                         f"maximum sizes (inflation factor {r.inflation_factor:.3f})")
+            spending = html.escape(SPENDING_FUNCTIONS[i.type_of_design])
+            lines.append(f"{i.kmax} analyses, {spending}; maximum sizes (inflation factor "
+                         f"{r.inflation_factor:.3f})")
         lines.append(f'<span style="color:#555">Method: {html.escape(r.method)}</span>')
         return "<br>".join(lines)
 
