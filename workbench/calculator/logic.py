@@ -218,8 +218,9 @@ def _fields_of(inputs: CalculatorInputs) -> dict[str, Callable[[str, Any], Any]]
         "alternative": lambda n, x: check_alternative(x),
         "allocation_ratio": check_positive,
         "kmax": lambda n, x: check_int(n, x, minimum=1),
-        "type_of_design": lambda n, x: check_choice(n, x, SPENDING_FUNCTIONS),
     }
+    if isinstance(inputs.kmax, int) and inputs.kmax > 1:
+        checks["type_of_design"] = lambda n, x: check_choice(n, x, SPENDING_FUNCTIONS)
     if inputs.solve_for == "n":
         checks["power"] = check_probability
     else:
@@ -745,7 +746,9 @@ def figure(result: CalculatorResult, curve: pd.DataFrame | None = None):
     from ..plotting import plot_power_curve
 
     curve = power_curve_table(result) if curve is None else curve
-    fig = Figure(figsize=(6.4, 3.6), layout="constrained")
+    fig = Figure(figsize=(6.4, 3.6))
+    # fixed margins: a layout engine would draw the figure twice on every change
+    fig.subplots_adjust(left=0.11, right=0.97, bottom=0.15, top=0.9)
     ax = fig.add_subplot()
     plot_power_curve(curve, ax=ax, x="n_total", target=result.inputs.power,
                      legend=False, title="Power by total sample size")

@@ -4,12 +4,14 @@ One :class:`Calculator` holds the input fields (each with a message beside it fo
 the answer (sample size per arm and in total, events, power), the power curve, the sensitivity
 table, the grant paragraph, the downloads and the "Check by simulation" button. Every change of a
 field recomputes the closed form at once; the numbers are sent first, then the figure, the table
-and the files. The same object works in JupyterLab (:func:`~workbench.calculator.power_calculator`)
+and the paragraph; the download files are made once the kernel is idle (a further change cancels
+them). The same object works in JupyterLab (:func:`~workbench.calculator.power_calculator`)
 and in the Voila page.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import html
 import time
@@ -32,8 +34,8 @@ __all__ = ["Calculator"]
 
 _ALTERNATIVES = [
     ("two-sided", "two-sided"),
-    ("one-sided: experimental lower (less)", "less"),
-    ("one-sided: experimental higher (greater)", "greater"),
+    ("one-sided, exp. lower (less)", "less"),
+    ("one-sided, exp. higher (greater)", "greater"),
 ]
 
 # field name -> (label, kind, options); kinds: float, int, choice, text
@@ -69,12 +71,10 @@ _FIELDS: dict[str, tuple[str, str, Any]] = {
 _SECTIONS = [
     ("The test", ["alpha", "alternative", "power", "n_total", "allocation_ratio", "kmax",
                   "type_of_design"]),
-    ("Time to event", ["effect_input", "p1", "p2", "at", "median1", "median2", "hazard_ratio",
-                       "accrual_time", "follow_up", "follow_up_type", "dropout_probability",
-                       "dropout_time"]),
-    ("Rates", ["margin"]),
-    ("Continuous", ["difference", "sd", "rho"]),
-    ("Drop-out", ["dropout"]),
+    ("The effect", ["effect_input", "p1", "p2", "at", "median1", "median2", "hazard_ratio",
+                    "margin", "difference", "sd", "rho"]),
+    ("Accrual, follow-up and drop-out", ["accrual_time", "follow_up", "follow_up_type",
+                                         "dropout_probability", "dropout_time", "dropout"]),
 ]
 _SURVIVAL_ONLY = {"effect_input", "at", "median1", "median2", "hazard_ratio", "accrual_time",
                   "follow_up", "follow_up_type", "dropout_probability", "dropout_time"}
@@ -94,6 +94,7 @@ _STYLE = """<style>
 .wb-paragraph li {margin-bottom: 3px;}
 .wb-downloads a {margin-right: 14px; font-weight: 600;}
 .wb-status-bad {color: #b00020; font-weight: 600;}
+.wb-stale {opacity: 0.35;}
 </style>"""
 
 
@@ -144,13 +145,14 @@ class Calculator:
     simulation : SimulatedPower or None
         The last "Check by simulation" for the current answer.
     timings : list of (float, float)
-        Seconds from a change to the numbers shown and to the whole page updated (figure,
-        table, paragraph, files), per change (the last 50).
+        Seconds from a change to the numbers shown and to the figure, table and paragraph shown,
+        per change (the last 50). The download files follow when the kernel is idle.
     """
 
     def __init__(self, preset: str | None = "T1", *, show_progress: bool = True):
         self.show_progress = show_progress
         self._hold = False
+        self._pending: asyncio.Handle | None = None
         self.result: CalculatorResult | None = None
         self.simulation: Any = None
         self.timings: list[tuple[float, float]] = []
@@ -179,7 +181,7 @@ class Calculator:
         return field
 
     def _row(self, name: str, label: str, field: w.Widget) -> w.Box:
-        msg = w.HTML("", layout=w.Layout(width="100%", margin="0 0 0 6px"))
+        msg = w.HTML("", layout=w.Layout(width="450px", margin="0 0 0 6px"))
         msg.add_class("wb-msg")
         msg.add_class(f"wb-msg-{name}")
         self.messages[name] = msg
@@ -243,14 +245,16 @@ class Calculator:
         self.sim_progress.add_class("wb-sim-progress")
         self.sim_result = w.HTML("")
         self.sim_result.add_class("wb-sim-result")
-        right = w.VBox([
-            self.general, self.answer, self.plot,
+        self.shown = w.VBox([
+            self.answer, self.plot,
             w.HTML('<div class="wb-section">If the assumptions are off</div>'), self.sensitivity,
             w.HTML('<div class="wb-section">Check by simulation (10,000 replicates)</div>'),
             self.sim_button, self.sim_progress, self.sim_result,
             w.HTML('<div class="wb-section">Paragraph for the grant</div>'), self.paragraph,
-            w.HTML('<div class="wb-section">Take it away</div>'), self.downloads, self.status,
-        ], layout=w.Layout(flex="1 1 auto", padding="0 0 0 24px"))
+            w.HTML('<div class="wb-section">Take it away</div>'), self.downloads,
+        ])
+        right = w.VBox([self.general, self.status, self.shown],
+                       layout=w.Layout(flex="1 1 auto", padding="0 0 0 24px"))
         title = w.HTML(_STYLE + "<h2>Power and sample size</h2><div>Pick the end point and "
                        "enter the assumptions; the answer, the curve and the paragraph follow "
                        "every change. A seed trial fills in its published figures.</div>")
@@ -321,12 +325,18 @@ class Calculator:
         self.general.value = html.escape(errors.get("", ""))
         self.version += 1
         if result is None:
+            if self._pending is not None:
+                self._pending.cancel()
+                self._pending = None
             self.result = None
             self.status.value = (f'<span class="wb-status-bad" data-version="{self.version}">'
-                                 "Correct the marked entry; the answer above is for the last "
-                                 "good entries.</span>")
+                                 "Correct the marked entry; the greyed answer below is for the "
+                                 "last good entries.</span>")
+            self.shown.add_class("wb-stale")
+            self.downloads.value = "Correct the marked entry to download the files."
             self.sim_button.disabled = True
             return
+        self.shown.remove_class("wb-stale")
         self.result, self.simulation = result, None
         self.sim_result.value = ""
         self.sim_button.disabled = False
@@ -335,10 +345,33 @@ class Calculator:
         curve = logic.power_curve_table(result)
         self.plot.value = logic.figure_bytes(result, "png", curve)
         self.sensitivity.value = self._sensitivity_html(result)
+        self.paragraph.value = _markdown_html(logic.paragraph(result, format="markdown"))
+        self.timings = (self.timings + [(numbers_shown, time.perf_counter() - started)])[-50:]
+        self._schedule_files(curve)
+
+    def _schedule_files(self, curve) -> None:
+        """Make the download files once the kernel is idle (at once outside an event loop).
+
+        A new change before then cancels them, so that typing is never held up by the files.
+        """
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._files_ready(curve)
+            return
+        self.status.value = (f'<span class="wb-status-busy" data-version="{self.version}">'
+                             "Preparing the downloads...</span>")
+        self.downloads.value = "Preparing the downloads..."
+        self._pending = loop.call_later(0.05, self._files_ready, curve)
+
+    def _files_ready(self, curve) -> None:
+        self._pending = None
         self._texts(curve)
         self.status.value = (f'<span class="wb-status-ok" data-version="{self.version}">'
                              "Up to date.</span>")
-        self.timings = (self.timings + [(numbers_shown, time.perf_counter() - started)])[-50:]
 
     def _answer_html(self, r: CalculatorResult) -> str:
         i = r.inputs
