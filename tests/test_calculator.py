@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import io
 import math
+import os
 
 import numpy as np
 import pytest
@@ -256,3 +257,42 @@ def test_the_design_reproduces_the_closed_form_by_simulation(name):
 def test_calculator_verb_rejects_a_bad_port(capsys):
     err = run_error(capsys, "calculator", "--port", "70000")
     assert "--port" in err and "70000" in err
+
+
+def test_markdown_file():
+    text = logic.markdown_file(logic.solve(logic.preset("T4")))
+    assert text.startswith("# Sample size\n\n")
+    assert "606 evaluable patients (303 per arm)" in text and "- Fleiss JL" in text
+
+
+# ---- starting the page -----------------------------------------------------------------------
+def test_the_calculator_task_starts_the_verb(monkeypatch, capsys):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "tasks.py"
+    spec = importlib.util.spec_from_file_location("tasks_for_calculator", path)
+    tasks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tasks)
+    ran = []
+    monkeypatch.setattr(tasks, "setup", lambda: None)
+    monkeypatch.setattr(tasks, "_run", lambda *cmd, **kw: ran.append([str(c) for c in cmd]))
+    assert tasks.main(["calculator", "--port", "8866"]) == 0
+    assert ran == [[str(tasks.PY), "-m", "workbench", "calculator", "--port", "8866"]]
+    assert tasks.main(["--help"]) == 0
+    assert "python3 tasks.py calculator" in capsys.readouterr().out
+
+
+def test_the_server_command_and_environment(tmp_path, monkeypatch):
+    from workbench.calculator import server
+
+    for name in server.STATE_DIRS:
+        monkeypatch.delenv(name, raising=False)
+    env = server.server_env(state_dir=tmp_path)
+    assert all(env[name].startswith(str(tmp_path)) for name in server.STATE_DIRS)
+    assert env["JUPYTER_PATH"].split(os.pathsep)[0] == str(server.TEMPLATE_ROOT)
+    assert (server.TEMPLATE_ROOT / "voila" / "templates" / "calculator" / "index.html.j2").is_file()
+    cmd = server.voila_command(8123)
+    assert "--port=8123" in cmd and "--Voila.ip=127.0.0.1" in cmd and "--no-browser" in cmd
+    assert str(server.NOTEBOOK) in cmd and server.NOTEBOOK.is_file()
+    assert 0 < server.free_port() < 65536

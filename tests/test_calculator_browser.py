@@ -29,22 +29,38 @@ pytestmark = pytest.mark.notebook
 
 @pytest.fixture
 def calculator_url(tmp_path):
-    """The page's address; the server runs for the test and is stopped afterwards."""
-    from workbench.calculator.server import serve, server_env
+    """The page's address: ``workbench calculator --json`` runs as a subprocess on a free port
+    for the test and is stopped afterwards (SIGTERM stops its Voila server too)."""
+    from workbench.calculator.server import server_env
 
     env = server_env(dict(os.environ, PYTHONPATH=str(ROOT)))
-    log = (tmp_path / "voila.log").open("wb")
-    process, url = serve(env=env, timeout=300, stdout=log, stderr=subprocess.STDOUT)
+    log = (tmp_path / "server.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "calculator", "--json", "--timeout", "300"],
+        stdout=subprocess.PIPE, stderr=log, text=True, env=env, cwd=tmp_path)
     try:
-        yield url
+        lines = []
+        for line in process.stdout:  # printed once the page answers
+            lines.append(line)
+            if line.startswith("}"):
+                break
+        assert lines, (tmp_path / "server.log").read_text()
+        started = json.loads("".join(lines))
+        assert started["url"] == f"http://127.0.0.1:{started['port']}/"
+        yield started["url"]
     finally:
         process.terminate()
         try:
-            process.wait(30)
+            code = process.wait(60)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(30)
-        log.close()
+            raise
+        finally:
+            log.close()
+    assert code == 0
+    with pytest.raises(ProcessLookupError):  # the Voila server is gone with the command
+        os.kill(started["pid"], 0)
 
 
 def _field(page, name):
@@ -106,38 +122,45 @@ def test_calculator_page(browser_page, calculator_url, tmp_path):  # noqa: F811
         page.click("a.wb-download-yaml")
     design = tmp_path / "design.yaml"
     info.value.save_as(design)
-    run = subprocess.run(
+    rerun = subprocess.Popen(  # runs while the other downloads are checked
         [sys.executable, "-m", "workbench", "power", "simulate", str(design), "--reps", "500",
          "--seed", "1", "--no-type1", "--json"],
-        capture_output=True, text=True, cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(ROOT)),
-        timeout=300)
-    assert run.returncode == 0, run.stderr
-    out = json.loads(run.stdout)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)))
+
+    try:
+        # the paragraph as a Word document
+        import docx
+
+        with page.expect_download() as info:
+            page.click("a.wb-download-docx")
+        word = tmp_path / "sample_size.docx"
+        info.value.save_as(word)
+        text = "\n".join(p.text for p in docx.Document(str(word)).paragraphs)
+        assert f"{expected.events} recurrences" in text
+        assert f"{expected.n_total} patients" in text
+        assert "A simulation of 10,000 replicate trials" in text
+
+        # the figure downloads
+        for kind, magic in (("png", b"\x89PNG"), ("svg", b"<?xml")):
+            with page.expect_download() as info:
+                page.click(f"a.wb-download-{kind}")
+            path = tmp_path / f"figure.{kind}"
+            info.value.save_as(path)
+            assert path.read_bytes().startswith(magic)
+
+        page.set_viewport_size({"width": 1280, "height": 2300})
+        page.screenshot(path=str(screenshot_path("calculator.png")), full_page=True)
+        assert console_errors == []
+
+        stdout, stderr = rerun.communicate(timeout=300)
+    finally:
+        if rerun.poll() is None:
+            rerun.kill()
+            rerun.wait(30)
+    assert rerun.returncode == 0, stderr
+    out = json.loads(stdout)
     assert out["n_total"] == expected.n_total
     assert out["closed_form_power"] == pytest.approx(
         wb.power_survival(**T1, n_total=expected.n_total).power, rel=1e-6)
     assert abs(out["power"] - out["closed_form_power"]) <= 4 * out["mcse"]  # 500 replicates
-
-    # the paragraph as a Word document
-    import docx
-
-    with page.expect_download() as info:
-        page.click("a.wb-download-docx")
-    word = tmp_path / "sample_size.docx"
-    info.value.save_as(word)
-    text = "\n".join(p.text for p in docx.Document(str(word)).paragraphs)
-    assert f"{expected.events} recurrences" in text
-    assert f"{expected.n_total} patients" in text
-    assert "A simulation of 10,000 replicate trials" in text
-
-    # the figure downloads
-    for kind, magic in (("png", b"\x89PNG"), ("svg", b"<?xml")):
-        with page.expect_download() as info:
-            page.click(f"a.wb-download-{kind}")
-        path = tmp_path / f"figure.{kind}"
-        info.value.save_as(path)
-        assert path.read_bytes().startswith(magic)
-
-    page.set_viewport_size({"width": 1280, "height": 2300})
-    page.screenshot(path=str(screenshot_path("calculator.png")), full_page=True)
-    assert console_errors == []
