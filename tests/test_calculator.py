@@ -47,7 +47,6 @@ def test_a_change_updates_the_answer(calc):
     calc.fields["follow_up_type"].value = "fixed"
     expected = wb.power_survival(**T1, power=0.9, follow_up_type="fixed")
     assert (calc.result.n_total, calc.result.events) == (expected.n_total, expected.events)
-    assert len(calc.timings) >= 3 and all(a <= b for a, b in calc.timings)
 
 
 @pytest.mark.parametrize(("name", "value", "says"), [

@@ -162,7 +162,7 @@ class CalculatorInputs:
         return dataclasses.replace(self, **changes)
 
 
-#: the seed trials' published figures (``/work/shared/seed_trials.md`` and the design catalogue)
+#: the seed trials' published figures (the design catalogue, ``load_design("t1")`` ...)
 PRESETS: dict[str, dict[str, Any]] = {
     "T1": dict(
         endpoint="survival", effect_input="probabilities", p1=0.27, p2=0.47, at=48.0,
