@@ -10,12 +10,14 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Sequence
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
-import pandas as pd
 
 from .exceptions import DataValidationError, InvalidParameterError
+
+if TYPE_CHECKING:  # pandas is imported by the checks of data frames, when they run
+    import pandas as pd
 
 
 def is_real(x) -> bool:
@@ -90,6 +92,8 @@ def check_increasing_values(name: str, values: Sequence[float] | np.ndarray, *,
 
 
 def check_dataframe(df, name: str = "data") -> pd.DataFrame:
+    import pandas as pd
+
     if not isinstance(df, pd.DataFrame):
         raise DataValidationError(f"`{name}` must be a pandas DataFrame; got {type(df).__name__}.")
     if len(df) == 0:
@@ -119,6 +123,8 @@ def check_no_missing(df: pd.DataFrame, column: str) -> None:
 def check_numeric_column(df: pd.DataFrame, column: str, *, nonnegative: bool = False,
                     finite: bool = True) -> np.ndarray:
     """The column as float, with clear errors for missing, non-numeric or negative values."""
+    import pandas as pd
+
     check_no_missing(df, column)
     values = pd.to_numeric(df[column], errors="coerce")
     bad = values.isna()
@@ -173,6 +179,8 @@ def sorted_levels(labels) -> list[str]:
     >>> sorted_levels(["10", "2", "2"]), sorted_levels(["b", "a"])
     (['2', '10'], ['a', 'b'])
     """
+    import pandas as pd
+
     levels = list(pd.unique(pd.Series(list(labels), dtype=object)))
     try:
         numbers = [float(v) for v in levels]

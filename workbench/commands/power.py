@@ -380,9 +380,8 @@ def _run_survival(args) -> int:
     import math
 
     from ..exceptions import InvalidParameterError
-    from ..power.analytic import power_survival
+    from ..power.analytic import DEFAULT_ACCRUAL_TIME, DEFAULT_DROPOUT_TIME, power_survival
     from ..power.report import grant_paragraph
-    from ..power.sequential import DEFAULT_ACCRUAL_TIME, DEFAULT_DROPOUT_TIME
     from . import _sequential
 
     # the log hazard ratio's sign: from --hazard-ratio, or from --p1 vs --p2

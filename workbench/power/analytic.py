@@ -54,9 +54,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
-from scipy import stats
+from scipy import special
 
 from .._validation import (
     check_alternative,
@@ -91,7 +91,19 @@ from ._twoarm import (
     z_quantile,
 )
 
+if TYPE_CHECKING:  # pandas is imported when a summary table is made
+    import pandas as pd
+
+#: Default accrual period (time units) of :func:`power_survival`: rpact's ``accrualTime = c(0, 12)``,
+#: as the group-sequential sample size's. Also the command line's default for ``--accrual-time``.
+DEFAULT_ACCRUAL_TIME = 12.0
+#: Default time (time units) at which drop-out probabilities are given: rpact's
+#: ``dropoutTime = 12``. Also the command line's default for ``--dropout-at``.
+DEFAULT_DROPOUT_TIME = 12.0
+
 __all__ = [
+    "DEFAULT_ACCRUAL_TIME",
+    "DEFAULT_DROPOUT_TIME",
     "RatesPower",
     "SurvivalPower",
     "TTestPower",
@@ -138,10 +150,10 @@ def _power_rates_normal(p1, p2, n1, n2, alpha, alternative, margin):
     # the difference seen from the rejection tail: negative when the effect lies the other way
     delta = orient(p1 - p2 - margin, alternative)
     if alternative != "two-sided":
-        return float(stats.norm.cdf((delta - z * s0) / s1))
+        return float(special.ndtr((delta - z * s0) / s1))
     # rpact getPowerRates: the H0/H1 variance ratio folded into a drift, both tails counted
     drift = delta / s1 + z * (1 - s0 / s1)
-    return float(stats.norm.cdf(drift - z) + stats.norm.cdf(-drift - z))
+    return float(special.ndtr(drift - z) + special.ndtr(-drift - z))
 
 
 def _power_rates_arcsine(p1, p2, n1, n2, alpha, alternative):
@@ -193,6 +205,8 @@ class RatesPower(SidedFromAlternative, Result):
 
         The size columns are those of every two-arm power result, ``alpha`` to ``method``.
         """
+        import pandas as pd
+
         return pd.DataFrame(
             [
                 {
@@ -622,6 +636,8 @@ class SurvivalPower(SidedFromAlternative, Result):
         n: Sequence[float | None] = self.n_exact or [None, None]
         per: Sequence[int | None] = self.n_per_arm or [None, None]
         pe: Sequence[float | None] = self.p_event or [None, None]
+        import pandas as pd
+
         return pd.DataFrame(
             [
                 {
@@ -668,7 +684,7 @@ def power_survival(
     alternative: str = "two-sided",
     allocation_ratio: float = 1.0,
     method: str = "schoenfeld",
-    accrual_time: float = 12.0,
+    accrual_time: float = DEFAULT_ACCRUAL_TIME,
     follow_up: float | None = None,
     follow_up_type: str = "calendar",
     dropout_rate: float | None = None,
@@ -963,6 +979,8 @@ class TTestPower(SidedFromAlternative, Result):
     @property
     def summary(self) -> pd.DataFrame:
         """One row: ``effect_size`` and the two-arm size columns (``alpha`` to ``method``)."""
+        import pandas as pd
+
         return pd.DataFrame(
             [
                 {
@@ -1048,9 +1066,9 @@ def power_ttest(
         p = float(tt.power(effect_size=d, nobs1=a, alpha=alpha, ratio=b / a, alternative=alt))
         if not math.isfinite(p):  # scipy's nct fails far in the tail: normal limit there
             nc = d * math.sqrt(a * b / (a + b))
-            crit = stats.t.ppf(1 - alpha / sides(alternative), a + b - 2)
-            p = stats.norm.cdf(nc - crit) + (
-                stats.norm.cdf(-nc - crit) if alternative == "two-sided" else 0.0)
+            crit = special.stdtrit(a + b - 2, 1 - alpha / sides(alternative))
+            p = special.ndtr(nc - crit) + (
+                special.ndtr(-nc - crit) if alternative == "two-sided" else 0.0)
         return float(p)
 
     es = orient(effect_size, alternative) if effect_size is not None else None
