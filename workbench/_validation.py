@@ -69,6 +69,34 @@ def check_int(name: str, x, *, minimum: int | None = None, allow_none: bool = Fa
     return x
 
 
+def check_count(name: str, x, *, minimum: float = 0, allow_none: bool = False,
+                strict: bool = True):
+    """A count of patients or events: a whole number (``10`` or ``10.0``), ``> minimum``.
+
+    ``strict=False`` allows ``>= minimum``. A fractional count (``10.5``) is refused rather than
+    rounded: the power of 10.5 patients printed as 11 would contradict itself. Returned as a float
+    (the closed forms compute with floats).
+
+    >>> check_count("n1", 10.0)
+    10.0
+    >>> check_count("n1", 10.5)
+    Traceback (most recent call last):
+    ...
+    workbench.exceptions.InvalidParameterError: `n1` must be a whole number > 0 (a count); got 10.5.
+    """
+    if x is None and allow_none:
+        return None
+    relation = ">" if strict else ">="
+    ok = is_real(x) and math.isfinite(float(x)) and float(x).is_integer()
+    if ok:
+        ok = float(x) > minimum if strict else float(x) >= minimum
+    if not ok:
+        raise InvalidParameterError(
+            f"`{name}` must be a whole number {relation} {minimum:g} (a count); got {x!r}."
+        )
+    return float(x)
+
+
 def check_choice(name: str, x, choices: Iterable[str]):
     choices = tuple(choices)
     if x not in choices:

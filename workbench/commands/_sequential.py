@@ -219,7 +219,10 @@ def run_survival(args, output) -> int:
                                           allocation_ratio=args.ratio)
         except InvalidParameterError as exc:
             raise _rename(exc) from None
-        out = {"events": _ceil(args.events), "events_exact": args.events, "power": p.power,
+        # an expected number of events (not whole) is used as given: no rounded count beside it
+        whole = float(args.events).is_integer()
+        out = {"events": _ceil(args.events) if whole else None, "events_exact": args.events,
+               "power": p.power,
                "hazard_ratio": hr, "alpha": d.alpha, "sided": d.sided, **_design_keys(d),
                "events_per_look": list(p.information_per_look),
                "events_per_stage": list(p.information_per_look), "n_per_stage": None,

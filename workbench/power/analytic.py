@@ -257,7 +257,9 @@ def power_rates(
     p2 : float in (0, 1)
         Probability in arm 2, the control arm.
     n1, n2 : float > 0, optional
-        Analysable patients per arm (for power or the detectable ``p1``).
+        Analysable patients per arm (for power or the detectable ``p1``). Whole numbers; an
+        unrounded size (the ``n_exact`` of a sample size, as rpact takes it) is used as it is,
+        while ``n_per_arm`` shows it rounded up. The command line takes whole numbers only.
     n_total : float > 0, optional
         Total analysable patients, split by ``allocation_ratio`` (alternative to ``n1``, ``n2``).
     power : float in (0, 1) or None
@@ -710,7 +712,9 @@ def power_survival(
     lambda2 : float > 0, optional
         Control hazard per time unit (alternative to ``p2`` with ``at``).
     events : float > 0, optional
-        Number of events at the analysis (power, detectable hazard ratio).
+        Number of events at the analysis (power, detectable hazard ratio). As for the patients,
+        an unrounded number (``events_exact``) is used as it is; the command line takes whole
+        numbers only.
     n_total : float > 0, optional
         Total patients; events are then ``n_total`` times the probability of an event.
     n1, n2 : float > 0, optional
@@ -1018,6 +1022,8 @@ def power_ttest(
     difference, sd : float, optional
         Alternative to ``effect_size``.
     n1, n2, n_total : float, optional
+        Analysable patients: counts, or expected numbers (n times a completion probability) as
+        R's ``pwr.t2n.test`` takes them.
     power : float in (0, 1), optional
     alpha : float in (0, 1), default 0.05
     alternative : {"two-sided", "less", "greater"}, default "two-sided"
