@@ -38,7 +38,8 @@ def add_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--design", dest="gs_design", default=None, metavar="TYPE",
                    help="OF, P, WT, asOF, asP, asHSD or asKD (default asOF with --kmax)")
     g.add_argument("--info", dest="gs_info", default=None, metavar="T1,T2,...",
-                   help="information rates of the looks (default equally spaced)")
+                   help="information rates of the looks, at least 0.001 apart (default "
+                        "equally spaced)")
     g.add_argument("--delta-wt", dest="gs_delta_wt", type=float, default=None,
                    help="Wang-Tsiatis Delta (--design WT)")
     g.add_argument("--gamma", dest="gs_gamma", type=float, default=None,
