@@ -133,3 +133,19 @@ def test_command_line_accepts_looks_at_the_minimum_gap(capsys):
     out = run_json(capsys, "design sequential --kmax 3 --info 0.5,0.501,1", split=True,
                    add_json=True)
     assert out["inflation_factor"] >= 1
+
+
+def test_a_design_contradicting_alpha_is_never_returned(monkeypatch):
+    """The last check: characteristics that contradict alpha are an error, not a design."""
+    import workbench.design.sequential as seq
+
+    real = seq.characteristics
+
+    def broken(*args, **kwargs):  # an engine that lost half of the information
+        out = dict(real(*args, **kwargs))
+        out["shift"] = 0.5 * out["n_fixed"]
+        return out
+
+    monkeypatch.setattr(seq, "characteristics", broken)
+    with pytest.raises(ConvergenceError, match="inflation factor of 0.5"):
+        group_sequential_design(kmax=3)
