@@ -49,6 +49,10 @@ __all__ = [
     "single_tau2",
     "fit_model",
     "effects_input",
+    "YI_MAX",
+    "VI_RANGE",
+    "VI_RATIO_MAX",
+    "check_extremes",
     "check_k",
     "check_unequal_variances",
     "build_result",
@@ -81,6 +85,57 @@ DEFAULT_CONTROL: dict[str, float] = {
     "tol": 1e-15,
     "ci_tol": 1e-15,
 }
+
+
+#: The largest |yi| taken: squares of effects beyond it (and their products with the weights)
+#: overflow double precision. Effects that large are in the wrong unit: rescale them.
+YI_MAX = 1e100
+#: The sampling variances taken: the weights 1/vi, their squares and cubes (in the traces of the
+#: models) stay finite and above underflow only inside this range.
+VI_RANGE = (1e-100, 1e100)
+#: The largest ratio of the largest to the smallest sampling variance taken. Beyond it the
+#: heterogeneity statistics lose more digits than the results carry: the typical variance and the
+#: standard error of tau-squared subtract terms of the size of the largest weight to get one of
+#: the size of the others, and tau-squared itself collapses to 0 (vi = 1e-20 among vi = 0.04).
+#: metafor warns from the same ratio ("Ratio of largest to smallest sampling variance extremely
+#: large. May not be able to obtain stable results.") and goes on; here it is refused.
+VI_RATIO_MAX = 1e7
+
+
+def check_extremes(y: np.ndarray, v: np.ndarray, labels=None, *, ycol: str = "yi",
+                   vcol: str = "vi") -> None:
+    """Refuse effects and variances that double precision cannot weigh (one clear error).
+
+    ``|yi| <= YI_MAX``, ``vi`` in ``VI_RANGE`` and ``max(vi) / min(vi) <= VI_RATIO_MAX``; the
+    error names the study, the column, the value and the rule.
+    """
+    def where(i):
+        return f"study {labels[i]!r}" if labels is not None else f"study {i + 1}"
+
+    big = np.abs(y) > YI_MAX
+    if big.any():
+        i = int(np.argmax(big))
+        raise DataValidationError(
+            f"{where(i)}: column {ycol!r} must be within +-{YI_MAX:g}; got {float(y[i])!r} "
+            "(its square overflows double precision: give the effects in another unit).")
+    lo, hi = VI_RANGE
+    out = (v < lo) | (v > hi)
+    if out.any():
+        i = int(np.argmax(out))
+        raise DataValidationError(
+            f"{where(i)}: column {vcol!r} must be in [{lo:g}, {hi:g}]; got {float(v[i])!r} "
+            "(its weight 1/vi and the weight's powers overflow or underflow double precision: "
+            "give the effects in another unit).")
+    if v.size > 1:
+        i, j = int(np.argmin(v)), int(np.argmax(v))
+        ratio = float(v[j] / v[i])
+        if ratio > VI_RATIO_MAX:
+            raise DataValidationError(
+                f"{where(i)}: column {vcol!r} = {float(v[i])!r} is {ratio:.3g} times smaller than "
+                f"the largest ({where(j)}: {float(v[j])!r}); the ratio of the largest to the "
+                f"smallest sampling variance must be at most {VI_RATIO_MAX:g}, beyond which the "
+                "heterogeneity statistics lose their precision (metafor warns from 1e7 that it "
+                "may not obtain stable results): check the variance or leave the study out.")
 
 
 def control_settings(control: dict | None) -> dict:
@@ -233,8 +288,9 @@ def effects_input(data, yi, vi, study, measure):
     """Normalise the three input forms to (yi, vi, labels, measure, counts)."""
     counts = None
     if isinstance(data, EffectSizes):
-        return (np.asarray(data.yi, float), np.asarray(data.vi, float), tuple(data.study),
-                data.measure, data.counts)
+        y, v = np.asarray(data.yi, float), np.asarray(data.vi, float)
+        check_extremes(y, v, tuple(data.study))
+        return y, v, tuple(data.study), data.measure, data.counts
     if isinstance(data, pd.DataFrame):
         if len(data) == 0:
             raise DataValidationError("`data` is empty: it has no rows.")
@@ -265,6 +321,7 @@ def effects_input(data, yi, vi, study, measure):
             f"got {type(data).__name__}.")
     check_values("yi", y, labels, column=ycol)
     check_values("vi", v, labels, positive=True, column=vcol)
+    check_extremes(y, v, labels, ycol=str(ycol), vcol=str(vcol))
     if measure is not None:
         check_choice("measure", measure, MEASURES)
     return y, v, labels, measure, counts
