@@ -93,12 +93,14 @@ YI_MAX = 1e100
 #: The sampling variances taken: the weights 1/vi, their squares and cubes (in the traces of the
 #: models) stay finite and above underflow only inside this range.
 VI_RANGE = (1e-100, 1e100)
-#: The largest ratio of the largest to the smallest sampling variance taken. Beyond it the
-#: heterogeneity statistics lose more digits than the results carry: the typical variance and the
-#: standard error of tau-squared subtract terms of the size of the largest weight to get one of
-#: the size of the others, and tau-squared itself collapses to 0 (vi = 1e-20 among vi = 0.04).
-#: metafor warns from the same ratio ("Ratio of largest to smallest sampling variance extremely
-#: large. May not be able to obtain stable results.") and goes on; here it is refused.
+#: The largest ratio of the largest to the smallest sampling variance taken. The intercept-only
+#: model sums positive terms only and stays exact beyond it, but the meta-regressions (Egger's
+#: test, reported with every meta-analysis on the command line) subtract terms of the size of the
+#: largest weight to get one of the size of the others and lose about twice ``log10(ratio)``
+#: digits in the standard error of tau-squared; far beyond it the weights cannot even be summed
+#: (vi = 1e-20 among vi = 0.04 gave tau-squared 0 with DL). metafor warns from the same ratio
+#: ("Ratio of largest to smallest sampling variance extremely large. May not be able to obtain
+#: stable results.") and goes on; here it is refused.
 VI_RATIO_MAX = 1e7
 
 

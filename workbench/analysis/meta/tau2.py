@@ -108,8 +108,38 @@ def generalized_q(y, v, X, tau2, m=None):
     return np.sum(w * r * r, axis=1)
 
 
+def _leave_one_out_sums(a):
+    """``sum_{j != i} a_j`` per row, from prefix and suffix sums (no subtraction of a total)."""
+    prefix = np.concatenate([np.zeros(a.shape[:1] + (1,)), np.cumsum(a, axis=1)[:, :-1]], axis=1)
+    suffix = np.concatenate([np.cumsum(a[:, ::-1], axis=1)[:, ::-1][:, 1:],
+                             np.zeros(a.shape[:1] + (1,))], axis=1)
+    return prefix + suffix
+
+
+def _intercept_traces(w):
+    """``(tr P, tr(P P))`` of the intercept-only model, as sums of positive terms.
+
+    ``P = W - w w' / S``: ``P_ii = w_i S_-i / S`` and ``P_ij = -w_i w_j / S``, with ``S_-i`` the
+    sum of the other weights. The textbook forms (``sum w - sum w^2 / S``) subtract terms of the
+    size of the largest weight and lose ``log10(max w / min w)`` digits (twice that for
+    ``tr(P P)``); these lose none.
+    """
+    total = w.sum(axis=1)
+    others = _leave_one_out_sums(w)
+    others2 = _leave_one_out_sums(w * w)
+    tr_p = np.sum(w * others, axis=1) / total
+    tr_pp = (np.sum((w * others) ** 2, axis=1) + np.sum(w * w * others2, axis=1)) / total**2
+    return tr_p, tr_pp
+
+
 def p_traces(w, X, inv=None):
-    """``(tr P, tr(P P))`` per row for weights ``w`` (``inv`` = ``(X' W X)^-1`` if known)."""
+    """``(tr P, tr(P P))`` per row for weights ``w`` (``inv`` = ``(X' W X)^-1`` if known).
+
+    The intercept-only model uses sums of positive terms (exact to rounding whatever the spread
+    of the weights); a meta-regression the traces of ``A^-1 X' W^j X``.
+    """
+    if X.shape[-1] == 1 and np.all(X == 1.0):
+        return _intercept_traces(w)
     xt = np.swapaxes(X, 1, 2)
     if inv is None:
         inv = np.linalg.inv((xt * w[:, None, :]) @ X)
