@@ -53,6 +53,8 @@ __all__ = [
     "VI_RANGE",
     "VI_RATIO_MAX",
     "check_extremes",
+    "tau2_scale",
+    "tau2_cap",
     "check_k",
     "check_unequal_variances",
     "build_result",
@@ -186,18 +188,43 @@ class ModelFit:
     crit: float
 
 
+def tau2_scale(y, vi) -> float:
+    """The power of two ``c`` by which the tau-squared problem of ``y``, ``vi`` is solved.
+
+    The stopping rules of the estimators (REML's ``threshold * max(1, tau2)``, the root
+    tolerances, the brackets from 100) are absolute, as metafor's: data whose sampling variances
+    or spread of effects are far from 1 (variances of 1e-20 or 1e40, effects of 1e99) are solved
+    as ``y / sqrt(c)``, ``vi / c`` and the results scaled back (exactly: ``c`` is a power of two).
+    ``c`` is near the geometric mean of the median variance and the variance of the effects (the
+    median variance when the effects vary less), so that neither the weights nor tau-squared
+    leave the range of double precision. Data where it lies within [2^-20, 2^20] are solved as
+    they are, so that results there agree with metafor's step for step.
+    """
+    a = float(np.median(vi))
+    med = math.sqrt(a) * math.sqrt(max(a, float(np.var(y))))
+    if 2.0**-20 <= med <= 2.0**20:
+        return 1.0
+    return 2.0 ** (2 * round(math.log2(med) / 2))
+
+
+def tau2_cap(y, vi) -> float:
+    """The largest tau2 the root finders look at: 1e15 times the squared spread of the data."""
+    return 1e15 * max(1.0, float(np.ptp(y)) ** 2, float(np.max(vi)))
+
+
 def single_tau2(y, vi, X, method, con) -> tuple[float, float, int]:
     """tau2 of one data set, its standard error and the iterations.
 
-    The 1-row case of :func:`~workbench.analysis.meta.tau2.estimate_tau2`; an error if REML does not
-    converge.
+    The 1-row case of :func:`~workbench.analysis.meta.tau2.estimate_tau2`, solved at the scale of
+    :func:`tau2_scale`; an error if REML does not converge.
     """
-    est = estimate_tau2(y, vi, None, X, method=method, control=con)
+    c = tau2_scale(y, vi)
+    est = estimate_tau2(y / math.sqrt(c), vi / c, None, X, method=method, control=con)
     if not est.converged[0]:
         raise ConvergenceError(
             f"REML Fisher scoring did not converge in {int(con['maxiter'])} iterations "
-            f"(last tau2 = {est.tau2[0]:.6g}); try control={{'maxiter': ...}} or method='PM'.")
-    return float(est.tau2[0]), float(est.se[0]), int(est.iterations[0])
+            f"(last tau2 = {c * est.tau2[0]:.6g}); try control={{'maxiter': ...}} or method='PM'.")
+    return c * float(est.tau2[0]), c * float(est.se[0]), int(est.iterations[0])
 
 
 def fit_model(y, vi, X, method, knha, conf_level, con) -> ModelFit:
@@ -252,7 +279,15 @@ def fit_model(y, vi, X, method, knha, conf_level, con) -> ModelFit:
 
 
 def _qprofile(y, vi, X, conf_level, con) -> tuple[float, float]:
-    """Q-profile confidence interval for tau2 (metafor's confint.rma.uni, type 'qp')."""
+    """Q-profile confidence interval for tau2 (metafor's confint.rma.uni, type 'qp').
+
+    Solved at the scale of :func:`tau2_scale`.
+    """
+    c = tau2_scale(y, vi)
+    if c != 1.0:
+        lb, ub = _qprofile(y / math.sqrt(c), vi / c, X, conf_level, con)
+        return c * lb, c * ub
+    cap = tau2_cap(y, vi)
     k, p = X.shape
     alpha = 1.0 - conf_level
     crit_u = float(stats.chi2.isf(alpha / 2, k - p))
@@ -270,8 +305,8 @@ def _qprofile(y, vi, X, conf_level, con) -> tuple[float, float]:
         while q_max > crit:  # metafor reports '> tau2.max' here; extend instead
             upper *= 10.0
             q_max = q(upper)
-            if upper > 1e15:
-                raise ConvergenceError("Q-profile interval: bound above 1e15.")
+            if upper > cap:
+                raise ConvergenceError(f"Q-profile interval: bound above {cap:.3g}.")
 
     if q_min < crit_l:
         return 0.0, 0.0  # the whole interval is below zero (metafor: a null set at 0)
@@ -353,6 +388,11 @@ def build_result(y, v, labels, *, method, knha, conf_level, measure, con,
     X = np.ones((k, 1))
     fit = fit_model(y, v, X, method, knha, conf_level, con)
     est, se = float(fit.beta[0]), float(fit.se[0])
+    if not (math.isfinite(est) and math.isfinite(se) and math.isfinite(fit.tau2)):
+        # never a table of NA for finite input: say so (check_extremes keeps inputs far from it)
+        raise ConvergenceError(
+            f"the {method} model could not be computed in double precision (estimate {est!r}, "
+            f"standard error {se!r}, tau2 {fit.tau2!r}); check the effects and variances.")
     nan = math.nan
     if method != "FE" and k >= 2:
         lb, ub = _qprofile(y, v, X, conf_level, con)
