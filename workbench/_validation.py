@@ -10,12 +10,14 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Sequence
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
-import pandas as pd
 
 from .exceptions import DataValidationError, InvalidParameterError
+
+if TYPE_CHECKING:  # pandas is imported by the checks of data frames, when they run
+    import pandas as pd
 
 
 def is_real(x) -> bool:
@@ -67,6 +69,34 @@ def check_int(name: str, x, *, minimum: int | None = None, allow_none: bool = Fa
     return x
 
 
+def check_count(name: str, x, *, minimum: float = 0, allow_none: bool = False,
+                strict: bool = True):
+    """A count of patients or events: a whole number (``10`` or ``10.0``), ``> minimum``.
+
+    ``strict=False`` allows ``>= minimum``. A fractional count (``10.5``) is refused rather than
+    rounded: the power of 10.5 patients printed as 11 would contradict itself. Returned as a float
+    (the closed forms compute with floats).
+
+    >>> check_count("n1", 10.0)
+    10.0
+    >>> check_count("n1", 10.5)
+    Traceback (most recent call last):
+    ...
+    workbench.exceptions.InvalidParameterError: `n1` must be a whole number > 0 (a count); got 10.5.
+    """
+    if x is None and allow_none:
+        return None
+    relation = ">" if strict else ">="
+    ok = is_real(x) and math.isfinite(float(x)) and float(x).is_integer()
+    if ok:
+        ok = float(x) > minimum if strict else float(x) >= minimum
+    if not ok:
+        raise InvalidParameterError(
+            f"`{name}` must be a whole number {relation} {minimum:g} (a count); got {x!r}."
+        )
+    return float(x)
+
+
 def check_choice(name: str, x, choices: Iterable[str]):
     choices = tuple(choices)
     if x not in choices:
@@ -90,6 +120,8 @@ def check_increasing_values(name: str, values: Sequence[float] | np.ndarray, *,
 
 
 def check_dataframe(df, name: str = "data") -> pd.DataFrame:
+    import pandas as pd
+
     if not isinstance(df, pd.DataFrame):
         raise DataValidationError(f"`{name}` must be a pandas DataFrame; got {type(df).__name__}.")
     if len(df) == 0:
@@ -119,6 +151,8 @@ def check_no_missing(df: pd.DataFrame, column: str) -> None:
 def check_numeric_column(df: pd.DataFrame, column: str, *, nonnegative: bool = False,
                     finite: bool = True) -> np.ndarray:
     """The column as float, with clear errors for missing, non-numeric or negative values."""
+    import pandas as pd
+
     check_no_missing(df, column)
     values = pd.to_numeric(df[column], errors="coerce")
     bad = values.isna()
@@ -173,6 +207,8 @@ def sorted_levels(labels) -> list[str]:
     >>> sorted_levels(["10", "2", "2"]), sorted_levels(["b", "a"])
     (['2', '10'], ['a', 'b'])
     """
+    import pandas as pd
+
     levels = list(pd.unique(pd.Series(list(labels), dtype=object)))
     try:
         numbers = [float(v) for v in levels]

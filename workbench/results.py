@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas is imported when a table is made, not to import this module
+    import pandas as pd
 
 __all__ = ["Result", "jsonable"]
 
@@ -29,9 +32,10 @@ def jsonable(value: Any) -> Any:
     """
     if isinstance(value, Result):
         return value.to_dict()
-    if isinstance(value, pd.DataFrame):
+    pdm: Any = sys.modules.get("pandas")  # a pandas object exists only once pandas is imported
+    if pdm is not None and isinstance(value, pdm.DataFrame):
         return [jsonable(r) for r in value.to_dict(orient="records")]
-    if isinstance(value, pd.Series):
+    if pdm is not None and isinstance(value, pdm.Series):
         return jsonable(value.to_dict())
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
@@ -48,7 +52,7 @@ def jsonable(value: Any) -> Any:
         if math.isinf(v):
             return "Inf" if v > 0 else "-Inf"
         return v
-    if value is pd.NA or value is pd.NaT:
+    if pdm is not None and (value is pdm.NA or value is pdm.NaT):
         return None
     return value
 
@@ -68,6 +72,8 @@ class Result:
 
     def _one_row(self, *names: str) -> pd.DataFrame:
         """A one-row summary of the named fields, in the order given."""
+        import pandas as pd
+
         return pd.DataFrame([{name: getattr(self, name) for name in names}])
 
     def to_dict(self) -> dict:
@@ -82,5 +88,7 @@ class Result:
         return f"<div><strong>{self._title}</strong>{table}</div>"
 
     def __str__(self) -> str:
+        import pandas as pd
+
         with pd.option_context("display.float_format", "{:.4g}".format, "display.width", 120):
             return f"{self._title}\n{self.summary.to_string(index=False)}"

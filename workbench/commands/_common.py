@@ -6,11 +6,13 @@ import json
 import math
 import sys
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..exceptions import DataValidationError
 from ..results import jsonable
+
+if TYPE_CHECKING:  # pandas is imported when a verb reads a data file
+    import pandas as pd
 
 
 def read_csv(path: str, **kwargs) -> pd.DataFrame:
@@ -19,6 +21,8 @@ def read_csv(path: str, **kwargs) -> pd.DataFrame:
     Keyword arguments go to :func:`pandas.read_csv` (e.g. ``dtype={"arm": str}`` to keep a
     column's values as written).
     """
+    import pandas as pd
+
     p = Path(path)
     if not p.is_file():
         raise DataValidationError(f"file {path!r} does not exist.")

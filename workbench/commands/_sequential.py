@@ -38,7 +38,8 @@ def add_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--design", dest="gs_design", default=None, metavar="TYPE",
                    help="OF, P, WT, asOF, asP, asHSD or asKD (default asOF with --kmax)")
     g.add_argument("--info", dest="gs_info", default=None, metavar="T1,T2,...",
-                   help="information rates of the looks (default equally spaced)")
+                   help="information rates of the looks, at least 0.001 apart (default "
+                        "equally spaced)")
     g.add_argument("--delta-wt", dest="gs_delta_wt", type=float, default=None,
                    help="Wang-Tsiatis Delta (--design WT)")
     g.add_argument("--gamma", dest="gs_gamma", type=float, default=None,
@@ -219,7 +220,10 @@ def run_survival(args, output) -> int:
                                           allocation_ratio=args.ratio)
         except InvalidParameterError as exc:
             raise _rename(exc) from None
-        out = {"events": _ceil(args.events), "events_exact": args.events, "power": p.power,
+        # an expected number of events (not whole) is used as given: no rounded count beside it
+        whole = float(args.events).is_integer()
+        out = {"events": _ceil(args.events) if whole else None, "events_exact": args.events,
+               "power": p.power,
                "hazard_ratio": hr, "alpha": d.alpha, "sided": d.sided, **_design_keys(d),
                "events_per_look": list(p.information_per_look),
                "events_per_stage": list(p.information_per_look), "n_per_stage": None,

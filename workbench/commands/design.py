@@ -112,7 +112,8 @@ def _design_options(s: argparse.ArgumentParser) -> None:
                    help="alias of --alternative: 2 = two-sided, 1 = one-sided (greater; less "
                         "for log-rank monitoring with --events)")
     s.add_argument("--info", metavar="T1,T2,...", default=None,
-                   help="information rates, strictly increasing, ending at 1")
+                   help="information rates, strictly increasing, at least 0.001 apart, "
+                        "ending at 1")
     s.add_argument("--design", default="asOF", metavar="TYPE",
                    help="OF, P, WT, asOF, asP, asHSD or asKD (default asOF)")
     s.add_argument("--delta-wt", type=float, default=None, help="Wang-Tsiatis Delta (WT)")

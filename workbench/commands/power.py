@@ -30,8 +30,14 @@ meaning per verb (rates: the share of patients without an outcome; survival: the
 loss to follow-up by ``--dropout-at``); ``power survival --dropout-rate`` gives loss to follow-up
 as a hazard per time unit instead.
 
+Patients (``--n1``, ``--n2``, ``--n``) are whole numbers: 10.0 is 10, 10.5 is refused (its power
+would be printed beside "11 per arm"). ``--events`` may be an expected number of events (35.04,
+as rpact's getPowerSurvival takes it): the power is then that of the number given and no
+rounded count is printed.
+
 With ``--json`` one JSON object is printed with at least the keys ``n_per_arm`` (list, rounded
-up), ``n_total``, ``n_exact`` (unrounded, per arm), ``events`` (rounded up), ``events_exact``,
+up), ``n_total``, ``n_exact`` (unrounded, per arm), ``events`` (rounded up; null for an
+``--events`` that is not a whole number, an expected number used as given), ``events_exact``,
 ``power``, ``hazard_ratio``, ``mcse`` (simulation), ``alpha`` and ``sided`` (1 or 2); ``rates``
 and ``survival`` add ``alternative``. Keys that do not apply are null. Bad input prints one line
 on stderr naming the option and exits with code 2.
@@ -293,6 +299,17 @@ def _alternative(args, effect: float | None) -> str:
     return alternative
 
 
+def _check_counts(args, *options: str) -> None:
+    """Sizes and event counts on the command line are whole numbers (10 or 10.0, never 10.5).
+
+    A fractional count would be printed rounded beside the power of the unrounded one.
+    """
+    from .._validation import check_count
+
+    for option in options:
+        check_count(option, getattr(args, option.lstrip("-")), allow_none=True)
+
+
 def _side_text(alternative: str) -> str:
     return "two-sided" if alternative == "two-sided" else f"one-sided, alternative {alternative}"
 
@@ -341,6 +358,7 @@ def _run_rates(args) -> int:
     if _sequential.wanted(args):  # group-sequential design (--kmax/--design/--info)
         return _sequential_call(_sequential.run_rates, args, alternative, effect)
 
+    _check_counts(args, "--n1", "--n2", "--n")
     n12 = args.n1 if args.n1 is not None else args.n2
     given = [o for o, v in (("--power", args.power), ("--n1/--n2", n12), ("--n", args.n))
              if v is not None]
@@ -380,9 +398,8 @@ def _run_survival(args) -> int:
     import math
 
     from ..exceptions import InvalidParameterError
-    from ..power.analytic import power_survival
+    from ..power.analytic import DEFAULT_ACCRUAL_TIME, DEFAULT_DROPOUT_TIME, power_survival
     from ..power.report import grant_paragraph
-    from ..power.sequential import DEFAULT_ACCRUAL_TIME, DEFAULT_DROPOUT_TIME
     from . import _sequential
 
     # the log hazard ratio's sign: from --hazard-ratio, or from --p1 vs --p2
@@ -395,6 +412,7 @@ def _run_survival(args) -> int:
     if _sequential.wanted(args):  # group-sequential design (--kmax/--design/--info)
         return _sequential_call(_sequential.run_survival, args, alternative, effect)
 
+    _check_counts(args, "--n1", "--n2", "--n")
     n_given = args.n1 is not None or args.n2 is not None
     given = [o for o, v in (("--power", args.power), ("--n", args.n),
                             ("--n1/--n2", n_given or None), ("--events", args.events))
@@ -453,10 +471,16 @@ def _run_survival(args) -> int:
                               if res.n_total_exact is not None and res.accrual_time > 0 else None),
         "method": res.method, "reference": res.reference, "solved_for": res.solved_for,
     }
+    events_line = f"events {res.events} (exact {res.events_exact:.3f})"
+    if args.events is not None and not float(args.events).is_integer():
+        # an expected number of events (rpact's maxNumberOfEvents may be one): the power is
+        # that of this number, so no whole count is printed beside it
+        out["events"] = None
+        events_line = (f"events {args.events:g} as given: an expected number, not a whole count "
+                       "(give whole events for a planned count)")
     lines = [f"log-rank test ({res.method}), alpha {res.alpha:g} "
              f"({_side_text(res.alternative)}), hazard ratio {res.hazard_ratio:.4f}",
-             f"power {res.power:.4f}",
-             f"events {res.events} (exact {res.events_exact:.3f})"]
+             f"power {res.power:.4f}", events_line]
     if res.n_total is not None:
         assert res.n_per_arm is not None and res.n_exact is not None  # set with n_total
         lines.append(f"n per arm {res.n_per_arm[0]} + {res.n_per_arm[1]} = {res.n_total} "

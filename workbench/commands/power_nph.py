@@ -88,8 +88,7 @@ def register(verbs) -> argparse.ArgumentParser:
 
 
 def _run(args) -> int:
-    import math
-
+    from .._validation import check_count
     from ..design import nph_design
     from ..exceptions import InvalidParameterError
     from ..power.nph import power_nph
@@ -116,8 +115,7 @@ def _run(args) -> int:
             raise InvalidParameterError(
                 f"`--sided` {args.sided} (alternative {alternative}) contradicts `--alternative` "
                 f"{args.alternative}: give one of them.")
-        if args.n is not None and not (math.isfinite(args.n) and args.n >= 4):
-            raise InvalidParameterError(f"`n_total` must be a number >= 4; got {args.n!r}.")
+        check_count("n_total", args.n, minimum=4, strict=False, allow_none=True)
         res = power_nph(design, test=args.test, alpha=args.alpha, power=args.power,
                         n_total=args.n, alternative=alternative, n_reps=args.reps,
                         rng=args.seed, exact=args.exact)

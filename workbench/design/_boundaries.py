@@ -49,6 +49,7 @@ from scipy import special
 from ..exceptions import ConvergenceError, InvalidParameterError
 
 __all__ = [
+    "MIN_INFORMATION_GAP",
     "alpha_spending_bounds",
     "as_tuple",
     "beta_spending",
@@ -56,6 +57,7 @@ __all__ = [
     "brentq",
     "characteristics",
     "check_increasing",
+    "check_information_gaps",
     "check_vector",
     "crossing",
     "crossing_two",
@@ -76,6 +78,20 @@ _LOW_CUT = -6.0  # rpact's "no futility" bound, relative to the mean of Z_k
 _HIGH_CUT = 8.0  # rpact's cap of the upper bound, relative to the mean of Z_k
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _ROOT_TOL = 1e-13
+_GRID_R_MAX = 150  # the finest grid per look (6r - 1 points) the engine builds
+
+#: The smallest step between consecutive information rates the engine computes: 0.001.
+#:
+#: Carrying the density from look ``k`` (information ``t``) to look ``k + 1`` (``t + gap``) is a
+#: normal kernel of standard deviation ``sqrt(gap / t)`` on the z scale, which the grid must
+#: resolve with about four points per standard deviation: ``r = 4 / sqrt(gap / t)``, at most
+#: ``_GRID_R_MAX`` = 150, holds down to ``gap / t = (4 / 150)**2 = 7.1e-4``, so for every ``t <= 1``
+#: when ``gap >= 0.001``. Closer looks are refused: a kernel narrower than the grid makes the
+#: integration lose or invent mass (two looks 1e-8 apart gave an inflation factor of 0.50 and a
+#: final nominal level of 0.097 > alpha = 0.025). Looks that close carry no new information
+#: anyway; rpact accepts any strictly increasing rates but warns below a gap of 0.05 ("outside
+#: validated range").
+MIN_INFORMATION_GAP = 1e-3
 
 _Phi = special.ndtr
 
@@ -157,6 +173,42 @@ def _lower(st: _Density, a: float, t: float, theta: float) -> float:
     return float(np.dot(st.f, _Phi((a * math.sqrt(t) - m) / sd)))
 
 
+def _grid_r(t: float, t_next: float) -> int:
+    """The grid parameter for the step from ``t`` to ``t_next``; a step too small is refused."""
+    if not t_next - t >= MIN_INFORMATION_GAP * (1.0 - 1e-9):
+        raise InvalidParameterError(
+            f"information rates {t:.10g} and {t_next:.10g} of consecutive looks are closer than "
+            f"{MIN_INFORMATION_GAP:g} (the smallest gap the boundary integration computes "
+            "accurately): merge the two looks or move them apart."
+        )
+    return int(min(max(_GRID_R, math.ceil(4.0 / math.sqrt((t_next - t) / t))), _GRID_R_MAX))
+
+
+def check_information_gaps(t, name: str = "information_rates") -> None:
+    """Consecutive information rates at least :data:`MIN_INFORMATION_GAP` apart.
+
+    The error names ``name``, the two looks and the rule.
+
+    >>> check_information_gaps([0.5, 0.5005, 1.0])
+    Traceback (most recent call last):
+    ...
+    workbench.exceptions.InvalidParameterError: `information_rates` of looks 1 and 2 (0.5 and \
+0.5005) are 0.0005 apart; consecutive looks must be at least 0.001 apart (MIN_INFORMATION_GAP: \
+the boundary integration is not accurate below it; rpact warns below 0.05); got [0.5, 0.5005, 1.0].
+    """
+    arr = np.asarray(t, dtype=float).ravel()
+    gaps = np.diff(arr)
+    small = gaps < MIN_INFORMATION_GAP * (1.0 - 1e-9)
+    if np.any(small):
+        k = int(np.argmax(small))
+        raise InvalidParameterError(
+            f"`{name}` of looks {k + 1} and {k + 2} ({arr[k]:.10g} and {arr[k + 1]:.10g}) are "
+            f"{gaps[k]:.3g} apart; consecutive looks must be at least {MIN_INFORMATION_GAP:g} "
+            "apart (MIN_INFORMATION_GAP: the boundary integration is not accurate below it; "
+            f"rpact warns below 0.05); got {arr.tolist()!r}."
+        )
+
+
 def _advance(st: _Density, a: float, b: float, t: float, theta: float,
              t_next: float | None = None) -> _Density:
     """Sub-density of Z(t) on the continuation region (a, b), from the one at the previous look.
@@ -166,8 +218,8 @@ def _advance(st: _Density, a: float, b: float, t: float, theta: float,
     """
     lo, hi = _window(a, b, t, theta)
     r = _GRID_R
-    if t_next is not None and t_next > t:
-        r = int(min(max(r, math.ceil(4.0 / math.sqrt((t_next - t) / t))), 150))
+    if t_next is not None:
+        r = _grid_r(t, t_next)
     if st.f.size == 0 or hi <= lo:
         return _Density(np.empty(0), np.empty(0), t)
     z, w = _nodes(theta * math.sqrt(t), lo, hi, r)
@@ -228,7 +280,7 @@ def _advance_two(st: _Density, c: float, u: float, t: float, theta: float,
                  t_next: float) -> _Density:
     """Sub-density of Z(t) on the two-part continuation region (-c, -u) U (u, c)."""
     mu = theta * math.sqrt(t)
-    r = int(min(max(_GRID_R, math.ceil(4.0 / math.sqrt((t_next - t) / t))), 150))
+    r = _grid_r(t, t_next)
     zs, ws = [], []
     for a, b in ((-c, -u), (u, c)):
         lo, hi = max(a, mu - _WIDE), min(b, mu + _WIDE)
@@ -270,7 +322,14 @@ def brentq(f, a: float, b: float) -> float:
     """scipy's brentq at the engine's tolerance (``xtol`` 1e-13)."""
     from scipy import optimize  # imported when a boundary is solved, not with the designs
 
-    return optimize.brentq(f, a, b, xtol=_ROOT_TOL, rtol=4 * np.finfo(float).eps, maxiter=500)
+    try:
+        return optimize.brentq(f, a, b, xtol=_ROOT_TOL, rtol=4 * np.finfo(float).eps,
+                               maxiter=500)
+    except RuntimeError as exc:  # no convergence: a clear error, not a traceback
+        raise ConvergenceError(
+            f"a boundary of this design could not be solved in [{a:.6g}, {b:.6g}] ({exc}); "
+            "try other information rates or another spending function."
+        ) from None
 
 
 class _Unspendable(InvalidParameterError):

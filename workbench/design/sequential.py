@@ -53,15 +53,17 @@ from .._validation import (
     check_real,
     type_name,
 )
-from ..exceptions import InvalidParameterError
+from ..exceptions import ConvergenceError, InvalidParameterError
 from ..results import Result
 from ._boundaries import (
+    MIN_INFORMATION_GAP,
     alpha_spending_bounds,
     as_tuple,
     beta_spending,
     beta_spending_two,
     characteristics,
     check_increasing,
+    check_information_gaps,
     crossing,
     crossing_two,
     lower_bounds,
@@ -71,6 +73,7 @@ from ._boundaries import (
 )
 
 __all__ = [
+    "MIN_INFORMATION_GAP",
     "GroupSequentialDesign",
     "group_sequential_design",
     "boundary_crossing",
@@ -334,7 +337,36 @@ def _check_information_rates(information_rates, kmax: int | None) -> tuple[int, 
             f"`information_rates` must end at 1 (the final analysis); got {t.tolist()!r}."
         )
     t[-1] = 1.0
+    check_information_gaps(t)
     return t.size, t
+
+
+#: How far a design's own characteristics may stray from alpha before it is refused: the alpha
+#: spent may exceed ``alpha`` by this relative amount (the solvers reach it to about 1e-12).
+_ALPHA_TOL = 1e-6
+
+
+def _check_consistent(alpha: float, sided: int, binding: bool, alpha_spent, stage_levels,
+                      inflation_factor: float) -> None:
+    """A design whose characteristics contradict alpha is a numerical failure, never returned.
+
+    Its maximum information is at least that of the fixed design (inflation factor >= 1), it
+    spends at most ``alpha`` in all, and without binding futility no look's nominal level exceeds
+    the one-sided ``alpha / sided`` (binding futility bounds may lower the critical values).
+    """
+    problems = []
+    if not inflation_factor >= 1.0 - _ALPHA_TOL:
+        problems.append(f"an inflation factor of {inflation_factor:.6g} (below 1)")
+    if not alpha_spent[-1] <= alpha * (1.0 + _ALPHA_TOL):
+        problems.append(f"alpha spent {alpha_spent[-1]:.6g} (above alpha = {alpha:g})")
+    if not binding and not max(stage_levels) <= alpha / sided * (1.0 + _ALPHA_TOL):
+        problems.append(f"a nominal level of {max(stage_levels):.6g} (above "
+                        f"{'alpha' if sided == 1 else 'alpha/2'} = {alpha / sided:g})")
+    if problems:
+        raise ConvergenceError(
+            "the boundary integration failed for this design: it gives " + " and ".join(problems)
+            + "; move looks further apart or change the spending."
+        )
 
 
 def group_sequential_design(kmax: int | None = None, alpha: float = 0.025, beta: float = 0.2,
@@ -363,7 +395,9 @@ def group_sequential_design(kmax: int | None = None, alpha: float = 0.025, beta:
         boundaries (rpact's ``sided = 2``). A hazard ratio below 1 is "less".
     information_rates : sequence of float, optional
         Information fraction at each look, strictly increasing and ending at 1; equally spaced
-        when omitted.
+        when omitted. Consecutive looks must be at least ``MIN_INFORMATION_GAP`` = 0.001 apart
+        (below it the boundary integration is not accurate; rpact accepts closer looks with a
+        warning below 0.05).
     type_of_design : {"asOF", "asP", "asHSD", "asKD", "OF", "P", "WT"}, default "asOF"
         Lan-DeMets alpha spending of O'Brien-Fleming (``asOF``) or Pocock (``asP``) type,
         Hwang-Shih-DeCani (``asHSD``, parameter ``gamma``), Kim-DeMets power family (``asKD``,
@@ -544,6 +578,8 @@ def group_sequential_design(kmax: int | None = None, alpha: float = 0.025, beta:
         else:
             _, _, lo = crossing_two(crit, np.append(fut_bounds, crit[-1]), t, theta_bs)
         beta_spent = np.cumsum(lo)
+    _check_consistent(alpha, sided, binding, alpha_spent, _Phi(-crit),
+                      ch["shift"] / ch["n_fixed"])
     return GroupSequentialDesign(
         kmax=kmax, alpha=alpha, beta=beta, alternative=alternative, information_rates=as_tuple(t),
         type_of_design=type_of_design, delta_wt=delta_wt, gamma=gamma, rho=rho,
@@ -606,6 +642,7 @@ def boundary_crossing(design: GroupSequentialDesign, drift: float = 0.0, *,
         t = np.asarray(design.information_rates)
     else:
         t = np.asarray(check_increasing(information_rates, "information_rates"))
+        check_information_gaps(t)
         if t.size != design.kmax:
             raise InvalidParameterError(
                 f"`information_rates` has {t.size} values; the design has {design.kmax} looks."

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from scipy import optimize, stats
+from scipy import special
 
 from .._validation import (
     check_positive,
@@ -46,7 +46,7 @@ def ceil_size(x: float) -> int:
 
 def z_quantile(p: float) -> float:
     """The standard normal quantile ``Phi^-1(p)``."""
-    return float(stats.norm.ppf(p))
+    return float(special.ndtri(p))
 
 
 # --------------------------------------------------------------------------------------------
@@ -78,9 +78,9 @@ def normal_power(drift: float, z: float, alternative: str) -> float:
     direction has power below ``alpha``.
     """
     d = orient(drift, alternative)
-    p = stats.norm.cdf(d - z)
+    p = special.ndtr(d - z)
     if alternative == "two-sided":
-        p += stats.norm.cdf(-d - z)
+        p += special.ndtr(-d - z)
     return float(p)
 
 
@@ -265,7 +265,9 @@ def solve_increasing(f, target, lo, hi, *, name, what):
         raise InvalidParameterError(
             f"the requested `{name}` cannot be reached: {what} (at most {f(hi):.4g})."
         )
-    return optimize.brentq(lambda x: f(x) - target, lo, hi, xtol=1e-13, rtol=1e-15, maxiter=500)
+    from scipy.optimize import brentq
+
+    return brentq(lambda x: f(x) - target, lo, hi, xtol=1e-13, rtol=1e-15, maxiter=500)
 
 
 def size_columns(res) -> dict:

@@ -54,9 +54,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
-from scipy import stats
+from scipy import special
 
 from .._validation import (
     check_alternative,
@@ -91,7 +91,20 @@ from ._twoarm import (
     z_quantile,
 )
 
+if TYPE_CHECKING:  # pandas is imported when a summary table is made
+    import pandas as pd
+
+#: Default accrual period (time units) of :func:`power_survival`: rpact's
+#: ``accrualTime = c(0, 12)``, as the group-sequential sample size's. Also the command line's
+#: default for ``--accrual-time``.
+DEFAULT_ACCRUAL_TIME = 12.0
+#: Default time (time units) at which drop-out probabilities are given: rpact's
+#: ``dropoutTime = 12``. Also the command line's default for ``--dropout-at``.
+DEFAULT_DROPOUT_TIME = 12.0
+
 __all__ = [
+    "DEFAULT_ACCRUAL_TIME",
+    "DEFAULT_DROPOUT_TIME",
     "RatesPower",
     "SurvivalPower",
     "TTestPower",
@@ -138,10 +151,10 @@ def _power_rates_normal(p1, p2, n1, n2, alpha, alternative, margin):
     # the difference seen from the rejection tail: negative when the effect lies the other way
     delta = orient(p1 - p2 - margin, alternative)
     if alternative != "two-sided":
-        return float(stats.norm.cdf((delta - z * s0) / s1))
+        return float(special.ndtr((delta - z * s0) / s1))
     # rpact getPowerRates: the H0/H1 variance ratio folded into a drift, both tails counted
     drift = delta / s1 + z * (1 - s0 / s1)
-    return float(stats.norm.cdf(drift - z) + stats.norm.cdf(-drift - z))
+    return float(special.ndtr(drift - z) + special.ndtr(-drift - z))
 
 
 def _power_rates_arcsine(p1, p2, n1, n2, alpha, alternative):
@@ -193,6 +206,8 @@ class RatesPower(SidedFromAlternative, Result):
 
         The size columns are those of every two-arm power result, ``alpha`` to ``method``.
         """
+        import pandas as pd
+
         return pd.DataFrame(
             [
                 {
@@ -243,7 +258,9 @@ def power_rates(
     p2 : float in (0, 1)
         Probability in arm 2, the control arm.
     n1, n2 : float > 0, optional
-        Analysable patients per arm (for power or the detectable ``p1``).
+        Analysable patients per arm (for power or the detectable ``p1``). Whole numbers; an
+        unrounded size (the ``n_exact`` of a sample size, as rpact takes it) is used as it is,
+        while ``n_per_arm`` shows it rounded up. The command line takes whole numbers only.
     n_total : float > 0, optional
         Total analysable patients, split by ``allocation_ratio`` (alternative to ``n1``, ``n2``).
     power : float in (0, 1) or None
@@ -622,6 +639,8 @@ class SurvivalPower(SidedFromAlternative, Result):
         n: Sequence[float | None] = self.n_exact or [None, None]
         per: Sequence[int | None] = self.n_per_arm or [None, None]
         pe: Sequence[float | None] = self.p_event or [None, None]
+        import pandas as pd
+
         return pd.DataFrame(
             [
                 {
@@ -668,7 +687,7 @@ def power_survival(
     alternative: str = "two-sided",
     allocation_ratio: float = 1.0,
     method: str = "schoenfeld",
-    accrual_time: float = 12.0,
+    accrual_time: float = DEFAULT_ACCRUAL_TIME,
     follow_up: float | None = None,
     follow_up_type: str = "calendar",
     dropout_rate: float | None = None,
@@ -694,7 +713,9 @@ def power_survival(
     lambda2 : float > 0, optional
         Control hazard per time unit (alternative to ``p2`` with ``at``).
     events : float > 0, optional
-        Number of events at the analysis (power, detectable hazard ratio).
+        Number of events at the analysis (power, detectable hazard ratio). As for the patients,
+        an unrounded number (``events_exact``) is used as it is; the command line takes whole
+        numbers only.
     n_total : float > 0, optional
         Total patients; events are then ``n_total`` times the probability of an event.
     n1, n2 : float > 0, optional
@@ -963,6 +984,8 @@ class TTestPower(SidedFromAlternative, Result):
     @property
     def summary(self) -> pd.DataFrame:
         """One row: ``effect_size`` and the two-arm size columns (``alpha`` to ``method``)."""
+        import pandas as pd
+
         return pd.DataFrame(
             [
                 {
@@ -1000,6 +1023,8 @@ def power_ttest(
     difference, sd : float, optional
         Alternative to ``effect_size``.
     n1, n2, n_total : float, optional
+        Analysable patients: counts, or expected numbers (n times a completion probability) as
+        R's ``pwr.t2n.test`` takes them.
     power : float in (0, 1), optional
     alpha : float in (0, 1), default 0.05
     alternative : {"two-sided", "less", "greater"}, default "two-sided"
@@ -1048,9 +1073,9 @@ def power_ttest(
         p = float(tt.power(effect_size=d, nobs1=a, alpha=alpha, ratio=b / a, alternative=alt))
         if not math.isfinite(p):  # scipy's nct fails far in the tail: normal limit there
             nc = d * math.sqrt(a * b / (a + b))
-            crit = stats.t.ppf(1 - alpha / sides(alternative), a + b - 2)
-            p = stats.norm.cdf(nc - crit) + (
-                stats.norm.cdf(-nc - crit) if alternative == "two-sided" else 0.0)
+            crit = special.stdtrit(a + b - 2, 1 - alpha / sides(alternative))
+            p = special.ndtr(nc - crit) + (
+                special.ndtr(-nc - crit) if alternative == "two-sided" else 0.0)
         return float(p)
 
     es = orient(effect_size, alternative) if effect_size is not None else None

@@ -319,7 +319,11 @@ def grant_paragraph(result: Any, *, source: str | None = None,
     202 patients (101 per arm) will be randomised.
     """
     from .analytic import RatesPower, SurvivalPower, TTestPower
-    from .simulation import SimulatedPower
+
+    def simulated_power_class():  # imported only for a simulated result (it loads the designs)
+        from .simulation import SimulatedPower
+
+        return SimulatedPower
 
     check_choice("format", format, ("text", "markdown"))
     if (not isinstance(arm_names, tuple | list) or len(arm_names) != 2
@@ -333,7 +337,7 @@ def grant_paragraph(result: Any, *, source: str | None = None,
         text, refs = _rates(result, **kw)
     elif isinstance(result, TTestPower):
         text, refs = _ttest(result, **kw)
-    elif isinstance(result, SimulatedPower):
+    elif isinstance(result, simulated_power_class()):
         text, refs = _simulation(result, md=md)
         if source:
             text = f"Assumptions: {source}. " + text
@@ -343,7 +347,7 @@ def grant_paragraph(result: Any, *, source: str | None = None,
             f"got {type(result).__name__}."
         )
     if simulation is not None:
-        if not isinstance(simulation, SimulatedPower):
+        if not isinstance(simulation, simulated_power_class()):
             raise InvalidParameterError(
                 f"`simulation` must be a SimulatedPower; got {type(simulation).__name__}."
             )

@@ -49,6 +49,12 @@ __all__ = [
     "single_tau2",
     "fit_model",
     "effects_input",
+    "YI_MAX",
+    "VI_RANGE",
+    "VI_RATIO_MAX",
+    "check_extremes",
+    "tau2_scale",
+    "tau2_cap",
     "check_k",
     "check_unequal_variances",
     "build_result",
@@ -81,6 +87,59 @@ DEFAULT_CONTROL: dict[str, float] = {
     "tol": 1e-15,
     "ci_tol": 1e-15,
 }
+
+
+#: The largest |yi| taken: squares of effects beyond it (and their products with the weights)
+#: overflow double precision. Effects that large are in the wrong unit: rescale them.
+YI_MAX = 1e100
+#: The sampling variances taken: the weights 1/vi, their squares and cubes (in the traces of the
+#: models) stay finite and above underflow only inside this range.
+VI_RANGE = (1e-100, 1e100)
+#: The largest ratio of the largest to the smallest sampling variance taken. The intercept-only
+#: model sums positive terms only and stays exact beyond it, but the meta-regressions (Egger's
+#: test, reported with every meta-analysis on the command line) subtract terms of the size of the
+#: largest weight to get one of the size of the others and lose about twice ``log10(ratio)``
+#: digits in the standard error of tau-squared; far beyond it the weights cannot even be summed
+#: (vi = 1e-20 among vi = 0.04 gave tau-squared 0 with DL). metafor warns from the same ratio
+#: ("Ratio of largest to smallest sampling variance extremely large. May not be able to obtain
+#: stable results.") and goes on; here it is refused.
+VI_RATIO_MAX = 1e7
+
+
+def check_extremes(y: np.ndarray, v: np.ndarray, labels=None, *, ycol: str = "yi",
+                   vcol: str = "vi") -> None:
+    """Refuse effects and variances that double precision cannot weigh (one clear error).
+
+    ``|yi| <= YI_MAX``, ``vi`` in ``VI_RANGE`` and ``max(vi) / min(vi) <= VI_RATIO_MAX``; the
+    error names the study, the column, the value and the rule.
+    """
+    def where(i):
+        return f"study {labels[i]!r}" if labels is not None else f"study {i + 1}"
+
+    big = np.abs(y) > YI_MAX
+    if big.any():
+        i = int(np.argmax(big))
+        raise DataValidationError(
+            f"{where(i)}: column {ycol!r} must be within +-{YI_MAX:g}; got {float(y[i])!r} "
+            "(its square overflows double precision: give the effects in another unit).")
+    lo, hi = VI_RANGE
+    out = (v < lo) | (v > hi)
+    if out.any():
+        i = int(np.argmax(out))
+        raise DataValidationError(
+            f"{where(i)}: column {vcol!r} must be in [{lo:g}, {hi:g}]; got {float(v[i])!r} "
+            "(its weight 1/vi and the weight's powers overflow or underflow double precision: "
+            "give the effects in another unit).")
+    if v.size > 1:
+        i, j = int(np.argmin(v)), int(np.argmax(v))
+        ratio = float(v[j] / v[i])
+        if ratio > VI_RATIO_MAX:
+            raise DataValidationError(
+                f"{where(i)}: column {vcol!r} = {float(v[i])!r} is {ratio:.3g} times smaller than "
+                f"the largest ({where(j)}: {float(v[j])!r}); the ratio of the largest to the "
+                f"smallest sampling variance must be at most {VI_RATIO_MAX:g}, beyond which the "
+                "heterogeneity statistics lose their precision (metafor warns from 1e7 that it "
+                "may not obtain stable results): check the variance or leave the study out.")
 
 
 def control_settings(control: dict | None) -> dict:
@@ -129,18 +188,43 @@ class ModelFit:
     crit: float
 
 
+def tau2_scale(y, vi) -> float:
+    """The power of two ``c`` by which the tau-squared problem of ``y``, ``vi`` is solved.
+
+    The stopping rules of the estimators (REML's ``threshold * max(1, tau2)``, the root
+    tolerances, the brackets from 100) are absolute, as metafor's: data whose sampling variances
+    or spread of effects are far from 1 (variances of 1e-20 or 1e40, effects of 1e99) are solved
+    as ``y / sqrt(c)``, ``vi / c`` and the results scaled back (exactly: ``c`` is a power of two).
+    ``c`` is near the geometric mean of the median variance and the variance of the effects (the
+    median variance when the effects vary less), so that neither the weights nor tau-squared
+    leave the range of double precision. Data where it lies within [2^-20, 2^20] are solved as
+    they are, so that results there agree with metafor's step for step.
+    """
+    a = float(np.median(vi))
+    med = math.sqrt(a) * math.sqrt(max(a, float(np.var(y))))
+    if 2.0**-20 <= med <= 2.0**20:
+        return 1.0
+    return 2.0 ** (2 * round(math.log2(med) / 2))
+
+
+def tau2_cap(y, vi) -> float:
+    """The largest tau2 the root finders look at: 1e15 times the squared spread of the data."""
+    return 1e15 * max(1.0, float(np.ptp(y)) ** 2, float(np.max(vi)))
+
+
 def single_tau2(y, vi, X, method, con) -> tuple[float, float, int]:
     """tau2 of one data set, its standard error and the iterations.
 
-    The 1-row case of :func:`~workbench.analysis.meta.tau2.estimate_tau2`; an error if REML does not
-    converge.
+    The 1-row case of :func:`~workbench.analysis.meta.tau2.estimate_tau2`, solved at the scale of
+    :func:`tau2_scale`; an error if REML does not converge.
     """
-    est = estimate_tau2(y, vi, None, X, method=method, control=con)
+    c = tau2_scale(y, vi)
+    est = estimate_tau2(y / math.sqrt(c), vi / c, None, X, method=method, control=con)
     if not est.converged[0]:
         raise ConvergenceError(
             f"REML Fisher scoring did not converge in {int(con['maxiter'])} iterations "
-            f"(last tau2 = {est.tau2[0]:.6g}); try control={{'maxiter': ...}} or method='PM'.")
-    return float(est.tau2[0]), float(est.se[0]), int(est.iterations[0])
+            f"(last tau2 = {c * est.tau2[0]:.6g}); try control={{'maxiter': ...}} or method='PM'.")
+    return c * float(est.tau2[0]), c * float(est.se[0]), int(est.iterations[0])
 
 
 def fit_model(y, vi, X, method, knha, conf_level, con) -> ModelFit:
@@ -195,7 +279,15 @@ def fit_model(y, vi, X, method, knha, conf_level, con) -> ModelFit:
 
 
 def _qprofile(y, vi, X, conf_level, con) -> tuple[float, float]:
-    """Q-profile confidence interval for tau2 (metafor's confint.rma.uni, type 'qp')."""
+    """Q-profile confidence interval for tau2 (metafor's confint.rma.uni, type 'qp').
+
+    Solved at the scale of :func:`tau2_scale`.
+    """
+    c = tau2_scale(y, vi)
+    if c != 1.0:
+        lb, ub = _qprofile(y / math.sqrt(c), vi / c, X, conf_level, con)
+        return c * lb, c * ub
+    cap = tau2_cap(y, vi)
     k, p = X.shape
     alpha = 1.0 - conf_level
     crit_u = float(stats.chi2.isf(alpha / 2, k - p))
@@ -213,8 +305,8 @@ def _qprofile(y, vi, X, conf_level, con) -> tuple[float, float]:
         while q_max > crit:  # metafor reports '> tau2.max' here; extend instead
             upper *= 10.0
             q_max = q(upper)
-            if upper > 1e15:
-                raise ConvergenceError("Q-profile interval: bound above 1e15.")
+            if upper > cap:
+                raise ConvergenceError(f"Q-profile interval: bound above {cap:.3g}.")
 
     if q_min < crit_l:
         return 0.0, 0.0  # the whole interval is below zero (metafor: a null set at 0)
@@ -233,8 +325,9 @@ def effects_input(data, yi, vi, study, measure):
     """Normalise the three input forms to (yi, vi, labels, measure, counts)."""
     counts = None
     if isinstance(data, EffectSizes):
-        return (np.asarray(data.yi, float), np.asarray(data.vi, float), tuple(data.study),
-                data.measure, data.counts)
+        y, v = np.asarray(data.yi, float), np.asarray(data.vi, float)
+        check_extremes(y, v, tuple(data.study))
+        return y, v, tuple(data.study), data.measure, data.counts
     if isinstance(data, pd.DataFrame):
         if len(data) == 0:
             raise DataValidationError("`data` is empty: it has no rows.")
@@ -265,6 +358,7 @@ def effects_input(data, yi, vi, study, measure):
             f"got {type(data).__name__}.")
     check_values("yi", y, labels, column=ycol)
     check_values("vi", v, labels, positive=True, column=vcol)
+    check_extremes(y, v, labels, ycol=str(ycol), vcol=str(vcol))
     if measure is not None:
         check_choice("measure", measure, MEASURES)
     return y, v, labels, measure, counts
@@ -294,6 +388,11 @@ def build_result(y, v, labels, *, method, knha, conf_level, measure, con,
     X = np.ones((k, 1))
     fit = fit_model(y, v, X, method, knha, conf_level, con)
     est, se = float(fit.beta[0]), float(fit.se[0])
+    if not (math.isfinite(est) and math.isfinite(se) and math.isfinite(fit.tau2)):
+        # never a table of NA for finite input: say so (check_extremes keeps inputs far from it)
+        raise ConvergenceError(
+            f"the {method} model could not be computed in double precision (estimate {est!r}, "
+            f"standard error {se!r}, tau2 {fit.tau2!r}); check the effects and variances.")
     nan = math.nan
     if method != "FE" and k >= 2:
         lb, ub = _qprofile(y, v, X, conf_level, con)

@@ -108,8 +108,46 @@ def generalized_q(y, v, X, tau2, m=None):
     return np.sum(w * r * r, axis=1)
 
 
+def _leave_one_out_sums(a):
+    """``sum_{j != i} a_j`` per row, from prefix and suffix sums (no subtraction of a total)."""
+    prefix = np.concatenate([np.zeros(a.shape[:1] + (1,)), np.cumsum(a, axis=1)[:, :-1]], axis=1)
+    suffix = np.concatenate([np.cumsum(a[:, ::-1], axis=1)[:, ::-1][:, 1:],
+                             np.zeros(a.shape[:1] + (1,))], axis=1)
+    return prefix + suffix
+
+
+def _intercept_traces(w):
+    """``(tr P, tr(P P))`` of the intercept-only model, as sums of positive terms.
+
+    ``P = W - w w' / S``: ``P_ii = w_i S_-i / S`` and ``P_ij = -w_i w_j / S``, with ``S_-i`` the
+    sum of the other weights. The textbook forms (``sum w - sum w^2 / S``) subtract terms of the
+    size of the largest weight and lose ``log10(max w / min w)`` digits (twice that for
+    ``tr(P P)``); these lose none.
+    """
+    total = w.sum(axis=1)
+    others = _leave_one_out_sums(w)
+    others2 = _leave_one_out_sums(w * w)
+    tr_p = np.sum(w * others, axis=1) / total
+    tr_pp = (np.sum((w * others) ** 2, axis=1) + np.sum(w * w * others2, axis=1)) / total**2
+    return tr_p, tr_pp
+
+
 def p_traces(w, X, inv=None):
-    """``(tr P, tr(P P))`` per row for weights ``w`` (``inv`` = ``(X' W X)^-1`` if known)."""
+    """``(tr P, tr(P P))`` per row for weights ``w`` (``inv`` = ``(X' W X)^-1`` if known).
+
+    The intercept-only model uses sums of positive terms (exact to rounding whatever the spread
+    of the weights); a meta-regression the traces of ``A^-1 X' W^j X``.
+    """
+    # the traces are homogeneous in w (degrees 1 and 2): computed for w / max(w), so that the
+    # powers of weights up to 1e100 neither overflow nor underflow
+    c = np.max(w, axis=1)
+    c = np.where(c > 0, c, 1.0)
+    w = w / c[:, None]
+    if X.shape[-1] == 1 and np.all(X == 1.0):
+        tr_p, tr_pp = _intercept_traces(w)
+        return tr_p * c, tr_pp * c * c
+    if inv is not None:
+        inv = inv * c[:, None, None]
     xt = np.swapaxes(X, 1, 2)
     if inv is None:
         inv = np.linalg.inv((xt * w[:, None, :]) @ X)
@@ -119,7 +157,7 @@ def p_traces(w, X, inv=None):
     tr_p = w.sum(axis=1) - np.trace(ib2, axis1=1, axis2=2)
     tr_pp = ((w * w).sum(axis=1) - 2 * np.trace(inv @ b3, axis1=1, axis2=2)
              + np.einsum("rij,rji->r", ib2, ib2))
-    return tr_p, tr_pp
+    return tr_p * c, tr_pp * c * c
 
 
 def reml_loglik(y, v, X, tau2, m=None):
@@ -157,11 +195,13 @@ def _paule_mandel(y, v, m, X, ymc, con) -> tuple[float, float]:
     else:
         upper = max(100.0, 10.0 * _r_mad(y[m > 0]) ** 2)
         fu = q(upper)
+        cap = 1e15 * max(1.0, float(np.ptp(y[m > 0])) ** 2, float(np.max(v[m > 0])))
         while fu > 0:  # metafor stops here ('tau2.max too low'); extend the bracket instead
             upper *= 10.0
             fu = q(upper)
-            if upper > 1e15:
-                raise ConvergenceError("Paule-Mandel: no root of the Q equation below 1e15.")
+            if upper > cap:
+                raise ConvergenceError(
+                    f"Paule-Mandel: no root of the Q equation below {cap:.3g}.")
         tau2 = zeroin(q, 0.0, upper, con["tol"], int(con["maxiter"]), f_lower=f0, f_upper=fu)
     w = m / (v + tau2)
     return float(tau2), math.sqrt(2 * k**2 / (k - p) / float(np.sum(w)) ** 2)
@@ -221,7 +261,8 @@ def estimate_tau2(yi, vi, mask=None, X=None, *, method: str, control: dict) -> T
         rss = np.sum(w * r * r, axis=1)
         trp, trpp = p_traces(w, X, inv)
         t2 = np.maximum(0.0, (rss - (k - p)) / trp)
-        s = np.sqrt((2 * (k - p) + 4 * t2 * trp + 2 * t2**2 * trpp) / trp**2)
+        # (2 (k - p) + 4 t2 tr P + 2 t2^2 tr PP) / (tr P)^2, divided term by term (no overflow)
+        s = np.sqrt(2 * (k - p) / trp / trp + 4 * t2 / trp + 2 * (t2 / trp) * (t2 * (trpp / trp)))
         tau2[rows], se[rows] = t2, s
         return Tau2Estimate(tau2, se, iters, converged)
     if method == "PM":

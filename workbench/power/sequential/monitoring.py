@@ -447,8 +447,10 @@ def monitor_logrank(design: GroupSequentialDesign, z=None, events=None, *, max_e
         raise InvalidParameterError("give `z` and `events` (or `results`).")
     z = check_vector("z", z)
     events = check_vector("events", events, z.size)
-    if np.any(events <= 0):
-        raise InvalidParameterError(f"`events` must be > 0; got {events.tolist()!r}.")
+    if np.any(events <= 0) or np.any(events != np.round(events)):
+        raise InvalidParameterError(
+            f"`events` must be whole numbers > 0 (events observed by each look); got "
+            f"{events.tolist()!r}.")
     check_increasing(events, "events")
     t = events / max_events
     se = (1 + r) / np.sqrt(r * events)

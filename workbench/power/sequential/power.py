@@ -89,7 +89,9 @@ def power_survival_sequential(design: GroupSequentialDesign, *, max_events: floa
         ``theta_h0``, the usual), "greater", or "two-sided" (power in the direction of
         ``hazard_ratio``, rpact's ``twoSidedPower = FALSE``).
     max_events : float > 0
-        Events at the final analysis.
+        Events at the final analysis: the maximum information of the design, which may be the
+        unrounded number of a sample size (as rpact's ``maxNumberOfEvents``) to reproduce it; the
+        command line takes whole events only.
     hazard_ratio : float > 0
         Assumed hazard ratio (arm 1 over arm 2).
     allocation_ratio : float > 0, default 1
