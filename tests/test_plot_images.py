@@ -33,12 +33,13 @@ from workbench import plotting  # noqa: E402
 BASELINES = Path(__file__).resolve().parent / "baseline_images"
 #: dots per inch of the compared images (small files, still every label legible)
 DPI = 72
-#: largest root mean square difference of grey levels (0-255) between image and baseline; a
-#: label moved or cut off gives 4 or more on these figures, font rendering across FreeType
-#: versions well under 1
+#: largest root mean square difference of grey levels (0-255) between image and baseline. The
+#: same code renders identically (0; matplotlib's wheels bring their own FreeType); on these
+#: figures one small caption missing gives 3.7, a title one letter longer 12, a legend moved
+#: 10 to 26, an axis label 3 points lower (constrained layout moves everything) 35
 TOLERANCE = 1.5
 #: rendering settings of the comparison (those matplotlib's own image tests use)
-TEST_RC = {"text.hinting": "none", "text.hinting_factor": 8, "svg.hashsalt": "workbench",
+TEST_RC = {"text.hinting": "none", "svg.hashsalt": "workbench",
            "path.simplify": True}
 
 
@@ -232,13 +233,27 @@ def test_image_matches_the_baseline(name, tmp_path):
     assert diff is None, diff
 
 
+def _undrawn_tick_labels(fig) -> set[int]:
+    """Tick labels matplotlib keeps but does not draw: their tick is outside the view limits."""
+    skip = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            eps = 1e-9 * max(abs(hi - lo), 1e-300)
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not lo - eps <= tick.get_loc() <= hi + eps:
+                    skip.update({id(tick.label1), id(tick.label2)})
+    return skip
+
+
 def _outside(fig) -> list[str]:
     """Texts whose drawn extent is not inside the figure (after a savefig drew it)."""
     renderer = fig.canvas.get_renderer()
     box = fig.bbox
     bad = []
+    skip = _undrawn_tick_labels(fig)
     for text in fig.findobj(matplotlib.text.Text):
-        if not text.get_visible() or not text.get_text().strip():
+        if not text.get_visible() or not text.get_text().strip() or id(text) in skip:
             continue
         ext = text.get_window_extent(renderer)
         if (ext.x0 < box.x0 - 0.5 or ext.y0 < box.y0 - 0.5 or ext.x1 > box.x1 + 0.5

@@ -30,8 +30,11 @@ def _unpack(result):
 
 
 def favours_captions(ax, favours, null: float) -> None:
-    """``"<- favours left"`` and ``"favours right ->"`` under the x axis label, either side of
-    ``null`` (data units); laid out with the figure, so a plain ``savefig`` keeps them."""
+    """``"<- favours left"`` and ``"favours right ->"`` under the x axis label.
+
+    Either side of ``null`` (data units); laid out with the figure, so that a plain ``savefig``
+    keeps them. ``favours`` None draws nothing.
+    """
     if favours is None:
         return
     if (isinstance(favours, str) or len(favours) != 2

@@ -21,7 +21,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["CORNERS", "FONT", "PALETTE", "arm_colors", "arm_linestyles", "format_p_value", "house_rc",
+__all__ = ["CORNERS", "FONT", "PALETTE", "arm_colors", "arm_linestyles", "drawn_points",
+           "format_p_value", "freeze_ticks", "house_rc", "new_axes", "styled",
            "house_style", "palette", "place_legend", "subplots"]
 
 #: the seaborn palette every plot draws its colours from
@@ -41,7 +42,7 @@ def palette() -> tuple[str, ...]:
     >>> palette()[:3]
     ('#0173b2', '#de8f05', '#029e73')
     """
-    import seaborn as sns
+    import seaborn as sns  # type: ignore[import-untyped]
 
     return tuple(sns.color_palette(PALETTE).as_hex())
 
@@ -130,7 +131,8 @@ def house_style() -> Iterator[None]:
     """
     import matplotlib.pyplot as plt
 
-    with plt.rc_context(_rc()):
+    rc: Any = _rc()
+    with plt.rc_context(rc):
         yield
 
 
@@ -223,8 +225,10 @@ CORNERS = ("upper right", "upper left", "lower right", "lower left")
 
 
 def drawn_points(ax, per_segment: int = 24):
-    """Points along every line and line collection of ``ax`` (data coordinates), ``per_segment``
-    per segment: what a legend must not cover."""
+    """Points along every line and line collection of ``ax``: what a legend must not cover.
+
+    Data coordinates, ``per_segment`` points a segment (lines across the axes included).
+    """
     import numpy as np
     from matplotlib.collections import LineCollection
 
