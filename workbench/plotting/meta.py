@@ -107,7 +107,8 @@ def plot_forest(result, *, ax=None, transform: bool | None = None, prediction: b
 
     res, filled = _unpack(result)
     k = res.k
-    ax = new_axes(ax, (8, 1.9 + 0.34 * (k + 4)))
+    longest = max([len(str(v)) for v in res.study] + [16])
+    ax = new_axes(ax, (min(14.0, max(8.0, 6.5 + 0.075 * longest)), 1.9 + 0.34 * (k + 4)))
     if transform is None:
         transform = res.measure in ("RR", "OR")
     f = np.exp if transform else (lambda x: x)
@@ -246,7 +247,7 @@ def plot_funnel(result, *, ax=None, contours: bool = True, conf_levels=(0.90, 0.
     if contours:
         # regions from the outside in: p < 1 - lv[-1], ..., p >= 1 - lv[0] (white)
         n = len(lv)
-        greys = [str(g) for g in np.linspace(0.6, 0.9, n)] + ["white"]
+        greys = [str(g) for g in np.linspace(0.68, 0.9, n)] + ["white"]
         ax.fill_betweenx(grid, -xr, xr, color=greys[0], lw=0, zorder=0)
         handles.append(Patch(color=greys[0], label=f"p < {1 - lv[-1]:.2g}"))
         for j, level in enumerate(reversed(lv), start=1):

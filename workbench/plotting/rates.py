@@ -156,7 +156,8 @@ def plot_risk_differences(results, *, ax=None, labels=None, margin: float | None
                                or not math.isfinite(margin)):
         raise InvalidParameterError(f"`margin` must be a number; got {margin!r}.")
     k = len(rows)
-    ax = new_axes(ax, (8, 1.9 + 0.42 * (k + 2)))
+    longest = max(len(str(v)) for v in rows["label"])
+    ax = new_axes(ax, (min(14.0, max(8.0, 5.8 + 0.075 * longest)), 1.9 + 0.42 * (k + 2)))
     scale = 100.0 if percent else 1.0
     y = np.arange(k, 0, -1, dtype=float)
     for yi, r in zip(y, rows.itertuples(), strict=True):
