@@ -163,6 +163,16 @@ def spending():
     return wb.plot_spending(_sequential())
 
 
+def sequential_panels():
+    """A two-sided design with beta-spending futility: boundaries and spending side by side."""
+    design = wb.group_sequential_design(kmax=4, alternative="two-sided", alpha=0.05,
+                                        type_of_design="asHSD", gamma=-4, futility="bsKD",
+                                        futility_rho=2)
+    fig, axes = plotting.subplots(1, 2, figsize=(12, 4.4))
+    wb.plot_boundaries(design, ax=axes[0])
+    return wb.plot_spending(design, ax=axes[1])
+
+
 def power_curve():
     n = [100, 150, 200, 250, 300]
     rows = []
@@ -179,7 +189,7 @@ def power_curve():
 CASES = {f.__name__: f for f in (
     km_two_arms, km_three_arms, forest_smd, forest_ratio_trimfill, funnel, risk_differences,
     rates, spaghetti, mean_trajectory, trajectory_panels, boundaries, boundaries_effect,
-    boundaries_monitoring, spending, power_curve)}
+    boundaries_monitoring, spending, sequential_panels, power_curve)}
 
 #: every public plot function is drawn by at least one case
 COVERED = {
@@ -190,8 +200,9 @@ COVERED = {
     "plot_rates": ("rates",),
     "plot_spaghetti": ("spaghetti", "trajectory_panels"),
     "plot_mean_trajectory": ("mean_trajectory", "trajectory_panels"),
-    "plot_boundaries": ("boundaries", "boundaries_effect", "boundaries_monitoring"),
-    "plot_spending": ("spending",),
+    "plot_boundaries": ("boundaries", "boundaries_effect", "boundaries_monitoring",
+                        "sequential_panels"),
+    "plot_spending": ("spending", "sequential_panels"),
     "plot_power_curve": ("power_curve",),
 }
 

@@ -13,7 +13,7 @@ from ..power.sequential import (
     SequentialSampleSizeRates,
     SequentialSampleSizeSurvival,
 )
-from .style import new_axes, palette, place_legend, styled
+from .style import fit_title, new_axes, palette, place_legend, styled
 
 __all__ = ["design_type_name", "plot_boundaries", "plot_spending"]
 
@@ -75,17 +75,17 @@ def design_type_name(code: str, *, gamma: float | None = None, rho: float | None
     return name
 
 
-def _design_title(design, what: str) -> str:
-    """``"<what>: O'Brien-Fleming type alpha spending, 3 looks"`` (and the futility rule)."""
-    name = design_type_name(design.type_of_design, gamma=design.gamma, rho=design.rho,
-                            delta_wt=design.delta_wt)
-    title = f"{what}: {name}, {design.kmax} looks"
+def _design_title(design) -> str:
+    """``"O'Brien-Fleming type alpha spending, 3 looks"`` and the futility rule on a second line."""
+    title = design_type_name(design.type_of_design, gamma=design.gamma, rho=design.rho,
+                             delta_wt=design.delta_wt) + f", {design.kmax} looks"
+    binding = "binding" if design.binding else "non-binding"
     if isinstance(design.futility, str):
         fut = design_type_name(design.futility, gamma=design.futility_gamma,
                                rho=design.futility_rho)
-        title += f"\nfutility: {fut} ({'binding' if design.binding else 'non-binding'})"
+        title += f"\nfutility: {fut}, {binding}"
     elif design.futility is not None:
-        title += f"\nfutility: fixed bounds ({'binding' if design.binding else 'non-binding'})"
+        title += f"\nfutility: fixed bounds, {binding}"
     return title
 
 
@@ -125,8 +125,8 @@ def plot_boundaries(obj, *, scale: str = "z", ax=None, futility: bool = True,
     fill : bool, default True
         Shade the rejection and futility regions.
     title : str, optional
-        Default the boundary type spelled out (``"Boundaries: O'Brien-Fleming type alpha
-        spending, 3 looks"``) and the futility rule.
+        Default the boundary type spelled out (``"O'Brien-Fleming type alpha spending, 3
+        looks"``) and the futility rule.
     legend : bool, default True
         In a corner free of lines, else right of the axes.
 
@@ -218,7 +218,7 @@ def plot_boundaries(obj, *, scale: str = "z", ax=None, futility: bool = True,
         ax.axhline(0.0, color="grey", linewidth=0.8)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.set_title(title if title is not None else _design_title(design, "Boundaries"))
+    ax.set_title(title if title is not None else fit_title(ax, _design_title(design)))
     if legend:
         place_legend(ax, fontsize="small")
     return ax
@@ -245,8 +245,8 @@ def plot_spending(obj, *, ax=None, beta: bool = True, curve: bool = True,
     curve : bool, default True
         Draw the spending function itself for alpha- and beta-spending designs.
     title : str, optional
-        Default the spending function spelled out (``"Error spending: O'Brien-Fleming type
-        alpha spending, 4 looks"``).
+        Default the spending function spelled out (``"O'Brien-Fleming type alpha spending, 4
+        looks"``) and the futility rule.
     legend : bool, default True
 
     Returns
@@ -301,7 +301,8 @@ def plot_spending(obj, *, ax=None, beta: bool = True, curve: bool = True,
     ax.set_ylabel("Cumulative alpha spent (type I error)", color=_EFFICACY)
     ax.set_xlim(left=0.0)
     ax.set_ylim(bottom=0.0)
-    ax.set_title(title if title is not None else _design_title(design, "Error spending"))
+    ax.set_title(title if title is not None
+                 else fit_title(ax, _design_title(design)))
     if legend:
         lines = list(ax.get_lines()) + list(handles)
         ax.legend(lines, [ln.get_label() for ln in lines], loc="upper left", fontsize="small")

@@ -23,7 +23,7 @@ from typing import Any
 
 __all__ = ["CORNERS", "FONT", "PALETTE", "arm_colors", "arm_linestyles", "drawn_points",
            "format_p_value", "freeze_ticks", "house_rc", "new_axes", "styled",
-           "house_style", "palette", "place_legend", "subplots"]
+           "fit_title", "house_style", "palette", "place_legend", "subplots"]
 
 #: the seaborn palette every plot draws its colours from
 PALETTE = "colorblind"
@@ -292,3 +292,33 @@ def place_legend(ax, points=None, *, candidates=CORNERS, margin: float = 4.0, **
         if not inside.any():
             return legend
     return ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, **kwargs)
+
+
+def fit_title(ax, title: str) -> str:
+    """``title`` broken into lines that fit the width of ``ax`` (at the title's font size).
+
+    Panels side by side keep their titles apart; a line break in ``title`` is kept.
+    """
+    import textwrap
+
+    import matplotlib as mpl
+    from matplotlib.font_manager import FontProperties
+
+    size = FontProperties(size=mpl.rcParams["axes.titlesize"]).get_size_in_points()
+    # the width before layout, less a sixth for the labels constrained layout makes room for;
+    # DejaVu Sans bold takes about 0.58 of the font size a character
+    width_pt = 0.85 * ax.get_position().width * ax.figure.get_figwidth() * 72
+    chars = max(24, int(width_pt / (0.58 * size)))
+    out: list[str] = []
+    for line in title.split("\n"):
+        # break after a comma where possible, else between words
+        current = ""
+        for part in line.split(", "):
+            candidate = f"{current}, {part}" if current else part
+            if len(candidate) <= chars or not current:
+                current = candidate
+            else:
+                out.append(current + ",")
+                current = part
+        out.extend(textwrap.wrap(current, chars) or [""])
+    return "\n".join(out)
