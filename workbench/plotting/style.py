@@ -93,7 +93,6 @@ def _rc() -> dict[str, Any]:
         "axes.spines.top": False,
         "axes.spines.right": False,
         "axes.titleweight": "bold",
-        "axes.titlelocation": "left",
         "legend.frameon": False,
         "patch.force_edgecolor": False,
         "image.cmap": "viridis",
