@@ -1,7 +1,9 @@
 """Plots: ``plot_*(result_or_data, *, ax=None) -> matplotlib Axes``.
 
 Importing this package imports matplotlib; ``import workbench`` alone does not.
-One module per topic; this package re-exports their public functions.
+One module per topic; this package re-exports their public functions. Every plot uses the house
+style of :mod:`workbench.plotting.style` (seaborn's colour-blind-safe palette, per figure, never
+matplotlib's global settings); :func:`subplots` makes a house-style figure of several panels.
 """
 
 from __future__ import annotations
@@ -21,6 +23,12 @@ _EXPORTS: dict[str, str] = {
     "plot_boundaries": ".sequential",
     "plot_spending": ".sequential",
     "plot_power_curve": ".power",
+    # the house style and its helpers
+    "subplots": ".style",
+    "house_style": ".style",
+    "palette": ".style",
+    "natural_ticks": ".survival",
+    "design_type_name": ".sequential",
 }
 
 __all__ = sorted(_EXPORTS)

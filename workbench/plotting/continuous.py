@@ -1,4 +1,8 @@
-"""Plots of repeated HAM-D measurements: individual trajectories and mean trajectories by arm."""
+"""Plots of repeated measurements: individual trajectories and mean trajectories by arm.
+
+The axis labels default to the column names; name the scale in ``ylabel``
+(``"HAM-D-17 total score"``).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from scipy import stats
 
 from .._validation import check_columns, check_dataframe, check_probability, label_text
 from ..exceptions import InvalidParameterError
-from ._axes import new_axes
+from .style import arm_colors, new_axes, place_legend, styled
 
 __all__ = ["plot_spaghetti", "plot_mean_trajectory"]
 
@@ -20,11 +24,12 @@ def _groups(data, group):
     return labels, sorted_levels(labels)
 
 
+@styled
 def plot_spaghetti(data: pd.DataFrame, *, outcome: str = "hamd", visit: str = "week",
                    subject: str = "subject", group: str = "arm", ax=None,
                    max_subjects: int | None = None, show_mean: bool = True,
-                   line_alpha: float = 0.3, colors=None, xlabel: str = "Week",
-                   ylabel: str = "HAM-D-17", title: str | None = None, legend: bool = True):
+                   line_alpha: float = 0.3, colors=None, xlabel: str | None = None,
+                   ylabel: str | None = None, title: str | None = None, legend: bool = True):
     """One thin line per patient across visits, coloured by arm, with the arm means on top.
 
     Parameters
@@ -41,14 +46,19 @@ def plot_spaghetti(data: pd.DataFrame, *, outcome: str = "hamd", visit: str = "w
         Thick line of the observed mean per arm and visit.
     line_alpha : float in (0, 1], default 0.3
     colors : sequence of colours, optional
-        One per arm (sorted arm labels); default the Axes colour cycle.
-    xlabel, ylabel, title : str
+        One per arm (sorted arm labels); default the house palette.
+    xlabel, ylabel : str, optional
+        Default the ``visit`` column's name capitalised (``"Week"``) and the ``outcome``
+        column's name; name the scale and its unit in ``ylabel`` (``"HAM-D-17 total score"``).
+    title : str, optional
     legend : bool, default True
+        Placed in a corner of the axes free of lines, else right of the axes.
 
     Returns
     -------
     matplotlib.axes.Axes
-        One ``Line2D`` per drawn patient, then one per arm mean.
+        One ``Line2D`` per drawn patient, then one per arm mean. Its tick labels are shown even
+        on axes that share an axis with another panel.
 
     Examples
     --------
@@ -67,9 +77,7 @@ def plot_spaghetti(data: pd.DataFrame, *, outcome: str = "hamd", visit: str = "w
     ax = new_axes(ax, (6.5, 4.2))
     labels, levels = _groups(data, group)
     if colors is None:
-        import matplotlib.pyplot as plt
-
-        colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+        colors = arm_colors(len(levels))
     d = data.assign(_g=labels).dropna(subset=[outcome]).sort_values([subject, visit])
     for i, lv in enumerate(levels):
         col = colors[i % len(colors)]
@@ -85,19 +93,26 @@ def plot_spaghetti(data: pd.DataFrame, *, outcome: str = "hamd", visit: str = "w
             m = d[d["_g"] == lv].groupby(visit)[outcome].mean()
             ax.plot(m.index, m.to_numpy(), color=colors[i % len(colors)], linewidth=2.8,
                     marker="o", label=f"{lv} (mean)")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title)
+    _labels(ax, xlabel, ylabel, visit, outcome, title)
     if legend and show_mean:
-        ax.legend(frameon=False)
+        place_legend(ax, fontsize="small")
     return ax
 
 
+def _labels(ax, xlabel, ylabel, visit, outcome, title, mean: bool = False) -> None:
+    ax.set_xlabel(str(visit).capitalize() if xlabel is None else xlabel)
+    ax.set_ylabel((f"Mean {outcome}" if mean else str(outcome)) if ylabel is None else ylabel)
+    if title:
+        ax.set_title(title)
+    # panels made with sharex/sharey hide the inner tick labels: every panel keeps its own
+    ax.tick_params(labelleft=True, labelbottom=True)
+
+
+@styled
 def plot_mean_trajectory(data: pd.DataFrame, *, outcome: str = "hamd", visit: str = "week",
                          group: str = "arm", ax=None, conf_level: float = 0.95, design=None,
-                         dodge: float | None = None, colors=None, xlabel: str = "Week",
-                         ylabel: str = "Mean HAM-D-17", title: str | None = None,
+                         dodge: float | None = None, colors=None, xlabel: str | None = None,
+                         ylabel: str | None = None, title: str | None = None,
                          legend: bool = True):
     """Observed mean score by arm and visit with t confidence intervals.
 
@@ -113,13 +128,20 @@ def plot_mean_trajectory(data: pd.DataFrame, *, outcome: str = "hamd", visit: st
         Draw the design's mean trajectories as dashed lines (arm names must match).
     dodge : float, optional
         Horizontal shift between arms so the intervals do not overlap (default 1% of the range).
-    colors, xlabel, ylabel, title, legend :
-        Styling.
+    colors : sequence of colours, optional
+        One per arm (sorted arm labels); default the house palette.
+    xlabel, ylabel : str, optional
+        Default the ``visit`` column's name capitalised (``"Week"``) and ``"Mean <outcome>"``;
+        name the scale in ``ylabel`` (``"Mean HAM-D-17 total score"``).
+    title : str, optional
+    legend : bool, default True
+        Placed in a corner of the axes free of lines, else right of the axes.
 
     Returns
     -------
     matplotlib.axes.Axes
-        One ``Line2D`` per arm (plus one per arm for the design), error bars as containers.
+        One ``Line2D`` per arm (plus one per arm for the design), error bars as containers. Its
+        tick labels are shown even on axes that share an axis with another panel.
 
     Examples
     --------
@@ -138,9 +160,7 @@ def plot_mean_trajectory(data: pd.DataFrame, *, outcome: str = "hamd", visit: st
     ax = new_axes(ax, (6.5, 4.2))
     labels, levels = _groups(data, group)
     if colors is None:
-        import matplotlib.pyplot as plt
-
-        colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+        colors = arm_colors(len(levels))
     d = data.assign(_g=labels).dropna(subset=[outcome])
     weeks = np.sort(pd.to_numeric(d[visit]).unique())
     span = float(weeks.max() - weeks.min()) or 1.0
@@ -166,10 +186,11 @@ def plot_mean_trajectory(data: pd.DataFrame, *, outcome: str = "hamd", visit: st
                 f"`design` arms {[a.name for a in design.arms]} do not match the groups {levels} "
                 f"of column {group!r}."
             )
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title)
+    _labels(ax, xlabel, ylabel, visit, outcome, title, mean=True)
     if legend:
-        ax.legend(frameon=False, fontsize="small")
+        handles, names = ax.get_legend_handles_labels()
+        # the observed means first, then the design's trajectories
+        order = sorted(range(len(names)), key=lambda j: names[j].endswith("(design)"))
+        place_legend(ax, handles=[handles[j] for j in order], labels=[names[j] for j in order],
+                     fontsize="small")
     return ax

@@ -9,9 +9,9 @@ from scipy import stats
 
 from ..analysis.meta import MetaAnalysisResult, TrimFillResult
 from ..exceptions import InvalidParameterError
-from ._axes import new_axes
+from .style import new_axes, place_legend, styled
 
-__all__ = ["plot_forest", "plot_funnel"]
+__all__ = ["favours_captions", "plot_forest", "plot_funnel"]
 
 _LABELS = {"SMD": "Standardised mean difference (Hedges' g)", "RR": "Risk ratio",
            "OR": "Odds ratio", "RD": "Risk difference"}
@@ -29,31 +29,67 @@ def _unpack(result):
         f"mantel_haenszel or trim_and_fill); got {type(result).__name__}.")
 
 
+def favours_captions(ax, favours, null: float) -> None:
+    """``"<- favours left"`` and ``"favours right ->"`` under the x axis label.
+
+    Either side of ``null`` (data units); laid out with the figure, so that a plain ``savefig``
+    keeps them. ``favours`` None draws nothing.
+    """
+    if favours is None:
+        return
+    if (isinstance(favours, str) or len(favours) != 2
+            or not all(isinstance(f, str) for f in favours)):
+        raise InvalidParameterError(
+            f"`favours` must be two texts (left, right), e.g. ('control', 'PDT'); got {favours!r}.")
+    left, right = favours
+    size = "small"
+    for text, dx, ha in ((f"\u2190 favours {left}", -6, "right"),
+                         (f"favours {right} \u2192", 6, "left")):
+        ax.annotate(text, xy=(null, 0), xycoords=("data", ax.xaxis.label), xytext=(dx, -4),
+                    textcoords="offset points", ha=ha, va="top", fontsize=size,
+                    color="0.25", annotation_clip=False)
+
+
+@styled
 def plot_forest(result, *, ax=None, transform: bool | None = None, prediction: bool = True,
                 show_values: bool = True, xlabel: str | None = None, title: str | None = None,
-                color: str = "black"):
+                color: str = "black", favours: tuple[str, str] | None = None,
+                study_header: str = "Study"):
     """Forest plot: study estimates and intervals, weights, pooled diamond, prediction interval.
+
+    Laid out as metafor's ``forest``: a header row over the study labels and the value columns,
+    the estimate with its interval and the weight right of the plot, and, when ``favours`` is
+    given, captions under the axis either side of the line of no effect. Everything is inside
+    the figure, so a plain ``fig.savefig(path)`` keeps it.
 
     Parameters
     ----------
     result : MetaAnalysisResult or TrimFillResult
         With a trim-and-fill result the imputed studies are drawn as open squares.
     ax : matplotlib Axes, optional
-        Axes to draw on; a new figure is created when None.
+        Axes to draw on; a new figure (house style, constrained layout) is created when None.
     transform : bool, optional
         Show ratios (exp of the log scale, logarithmic axis); default True for RR and OR.
     prediction : bool, default True
         Draw the prediction interval (metafor's, z or Hartung-Knapp t) under the diamond.
     show_values : bool, default True
-        Print ``estimate [lower, upper]`` and the weight (percent) right of the plot.
+        Print ``estimate [lower, upper]`` and the weight (percent) right of the plot, under a
+        header row.
     xlabel, title : str, optional
     color : str, default "black"
+    favours : (str, str), optional
+        What a result left and right of the line of no effect favours, e.g.
+        ``("comparator", "PDT")``: printed under the axis as ``<- favours comparator`` and
+        ``favours PDT ->``.
+    study_header : str, default "Study"
+        Header of the study labels.
 
     Returns
     -------
     matplotlib.axes.Axes
         Study squares are ``Line2D`` markers (one per study), intervals are lines, the diamond a
-        ``Polygon``; y tick labels are the study labels, ``Pooled (<method>)`` and ``Prediction``.
+        ``Polygon``; y tick labels are the study labels, ``Pooled (<method>)`` and ``Prediction``;
+        the header row, the values and the captions are ``ax.texts``.
 
     Examples
     --------
@@ -62,7 +98,7 @@ def plot_forest(result, *, ax=None, transform: bool | None = None, prediction: b
     >>> from workbench.analysis.meta import meta_analysis
     >>> res = meta_analysis(yi=[0.62, 0.31, 0.85, 0.12, 0.47], vi=[0.08, 0.05, 0.11, 0.04, 0.07],
     ...                     study=["A", "B", "C", "D", "E"])
-    >>> ax = plot_forest(res)
+    >>> ax = plot_forest(res, favours=("comparator", "PDT"))
     >>> [t.get_text() for t in ax.get_yticklabels()][:2]
     ['A', 'B']
     """
@@ -71,7 +107,8 @@ def plot_forest(result, *, ax=None, transform: bool | None = None, prediction: b
 
     res, filled = _unpack(result)
     k = res.k
-    ax = new_axes(ax, (8, 1.2 + 0.35 * (k + 3)))
+    longest = max([len(str(v)) for v in res.study] + [16])
+    ax = new_axes(ax, (min(14.0, max(8.0, 6.5 + 0.075 * longest)), 1.9 + 0.34 * (k + 4)))
     if transform is None:
         transform = res.measure in ("RR", "OR")
     f = np.exp if transform else (lambda x: x)
@@ -101,7 +138,7 @@ def plot_forest(result, *, ax=None, transform: bool | None = None, prediction: b
         labels.append("Prediction")
         ticks.append(y_pi)
     null = 1.0 if transform else 0.0
-    ax.axvline(null, color="grey", lw=0.8, ls="--", zorder=0)
+    ax.axvline(null, color="0.5", lw=0.8, ls="--", zorder=0)
     ax.axvline(f(res.estimate), color=color, lw=0.6, ls=":", zorder=0)
     if transform:
         from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
@@ -112,34 +149,55 @@ def plot_forest(result, *, ax=None, transform: bool | None = None, prediction: b
         ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_yticks(ticks)
     ax.set_yticklabels(labels)
-    ax.set_ylim((y_pi if has_pi else y_pool) - 0.8, k + 0.8)
+    # the pooled and prediction rows in bold, as metafor sets the summary apart
+    for label in ax.get_yticklabels()[k:]:
+        label.set_fontweight("bold")
+    y_head = k + 1.0
+    ax.set_ylim((y_pi if has_pi else y_pool) - 0.8, y_head + 0.6)
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     ax.tick_params(axis="y", length=0)
+    tr = blended_transform_factory(ax.transAxes, ax.transData)
+    # the header row: above the study labels (right-aligned with them) and the value columns
+    pad = ax.yaxis.get_major_ticks()[0].get_pad() if ax.yaxis.get_major_ticks() else 3.5
+    ax.annotate(study_header, xy=(0, y_head), xycoords=tr, xytext=(-pad, 0),
+                textcoords="offset points", ha="right", va="center", fontweight="bold",
+                annotation_clip=False)
     if show_values:
-        tr = blended_transform_factory(ax.transAxes, ax.transData)
+        ci_name = f"{res.conf_level:.0%} CI"
         rows = [(f(res.yi[i]), f(lo[i]), f(hi[i]), res.weights[i], y[i]) for i in range(k)]
         rows.append((f(res.estimate), f(res.ci_lower), f(res.ci_upper), 100.0, y_pool))
-        for est, a, b, w, yy in rows:
-            ax.text(1.02, yy, f"{est:6.2f} [{a:5.2f}, {b:5.2f}]  {w:5.1f}%", transform=tr,
-                    va="center", ha="left", family="monospace", fontsize=8)
+        cells = [f"{est:5.2f} [{a:5.2f}, {b:5.2f}]" for est, a, b, _, _ in rows]
+        width = max(len(c) for c in cells + [f"Estimate [{ci_name}]"])
+        for cell, (_, _, _, w, yy), i in zip(cells, rows, range(len(rows)), strict=True):
+            ax.text(1.03, yy, f"{cell:<{width}}  {w:5.1f}%", transform=tr, va="center",
+                    ha="left", family="monospace", fontsize="small",
+                    fontweight="bold" if i == k else "normal")
         if has_pi:
-            ax.text(1.02, y_pi, f"       [{f(res.pi_lower):5.2f}, {f(res.pi_upper):5.2f}]",
-                    transform=tr, va="center", ha="left", family="monospace", fontsize=8)
-        ax.text(1.02, k + 0.6, "estimate [CI]      weight", transform=tr, va="center",
-                ha="left", fontsize=8, fontweight="bold")
+            pi_cell = f"{'':5} [{f(res.pi_lower):5.2f}, {f(res.pi_upper):5.2f}]"
+            ax.text(1.03, y_pi, f"{pi_cell:<{width}}", transform=tr, va="center", ha="left",
+                    family="monospace", fontsize="small")
+        header = f"{'Estimate [' + ci_name + ']':<{width}}  {'Weight':>6}"
+        ax.text(1.03, y_head, header, transform=tr, va="center", ha="left",
+                family="monospace", fontsize="small", fontweight="bold")
     if xlabel is None:
         xlabel = (_LABELS.get(res.measure, "Effect") if transform or res.measure not in _LOG_LABELS
                   else _LOG_LABELS[res.measure])
     ax.set_xlabel(xlabel)
+    favours_captions(ax, favours, null)
     if title is not None:
         ax.set_title(title)
     return ax
 
 
+@styled
 def plot_funnel(result, *, ax=None, contours: bool = True, conf_levels=(0.90, 0.95, 0.99),
-                pseudo_ci: bool = True, xlabel: str | None = None, title: str | None = None):
+                pseudo_ci: bool = True, xlabel: str | None = None, title: str | None = None,
+                legend: bool = True):
     r"""Funnel plot of effect against standard error, contour-enhanced by default.
+
+    The legend goes into the first corner of the axes where it covers no study (else right of
+    the axes).
 
     Parameters
     ----------
@@ -154,6 +212,7 @@ def plot_funnel(result, *, ax=None, contours: bool = True, conf_levels=(0.90, 0.
     pseudo_ci : bool, default True
         Dashed lines at estimate +/- z * se and a line at the pooled estimate.
     xlabel, title : str, optional
+    legend : bool, default True
 
     Returns
     -------
@@ -178,7 +237,7 @@ def plot_funnel(result, *, ax=None, contours: bool = True, conf_levels=(0.90, 0.
     if not lv or any(not 0 < x < 1 for x in lv):
         raise InvalidParameterError(
             f"`conf_levels` must be numbers in (0, 1); got {conf_levels!r}.")
-    ax = new_axes(ax, (6, 5))
+    ax = new_axes(ax, (6.4, 5))
     se = np.sqrt(res.vi)
     top = float(se.max()) * 1.1
     grid = np.linspace(0, top, 200)
@@ -188,7 +247,7 @@ def plot_funnel(result, *, ax=None, contours: bool = True, conf_levels=(0.90, 0.
     if contours:
         # regions from the outside in: p < 1 - lv[-1], ..., p >= 1 - lv[0] (white)
         n = len(lv)
-        greys = [str(g) for g in np.linspace(0.55, 0.88, n)] + ["white"]
+        greys = [str(g) for g in np.linspace(0.68, 0.9, n)] + ["white"]
         ax.fill_betweenx(grid, -xr, xr, color=greys[0], lw=0, zorder=0)
         handles.append(Patch(color=greys[0], label=f"p < {1 - lv[-1]:.2g}"))
         for j, level in enumerate(reversed(lv), start=1):
@@ -196,15 +255,15 @@ def plot_funnel(result, *, ax=None, contours: bool = True, conf_levels=(0.90, 0.
             ax.fill_betweenx(grid, -zz * grid, zz * grid, color=greys[j], lw=0, zorder=0)
             if j < n:
                 handles.append(Patch(color=greys[j],
-                                     label=f"{1 - level:.2g} <= p < {1 - lv[n - j - 1]:.2g}"))
+                                     label=f"{1 - level:.2g} \u2264 p < {1 - lv[n - j - 1]:.2g}"))
     if pseudo_ci:
         zz = stats.norm.isf((1 - res.conf_level) / 2)
         ax.plot(res.estimate - zz * grid, grid, color="black", ls="--", lw=0.8)
         ax.plot(res.estimate + zz * grid, grid, color="black", ls="--", lw=0.8)
         ax.axvline(res.estimate, color="black", lw=0.8)
-    ax.plot(res.yi[~filled], se[~filled], "o", color="black", ms=5, ls="none", label="studies")
+    ax.plot(res.yi[~filled], se[~filled], "o", color="black", ms=5.5, ls="none", label="studies")
     if filled.any():
-        ax.plot(res.yi[filled], se[filled], "o", mfc="white", mec="black", ms=5, ls="none",
+        ax.plot(res.yi[filled], se[filled], "o", mfc="white", mec="black", ms=5.5, ls="none",
                 label="imputed")
     ax.set_ylim(top, 0)
     ax.set_xlim(-xr if contours else None, xr if contours else None)
@@ -212,9 +271,10 @@ def plot_funnel(result, *, ax=None, contours: bool = True, conf_levels=(0.90, 0.
         xlabel = _LOG_LABELS.get(res.measure, _LABELS.get(res.measure, "Effect"))
     ax.set_xlabel(xlabel)
     ax.set_ylabel("Standard error")
-    if handles or filled.any():
-        h, _ = ax.get_legend_handles_labels()
-        ax.legend(handles=h + handles, loc="lower right", fontsize=8, framealpha=0.9)
     if title is not None:
         ax.set_title(title)
+    if legend and (handles or filled.any()):
+        h, _ = ax.get_legend_handles_labels()
+        place_legend(ax, np.column_stack([res.yi, se]), handles=h + handles,
+                     fontsize="small", frameon=True, framealpha=0.95, edgecolor="0.8")
     return ax

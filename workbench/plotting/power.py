@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import DataValidationError, InvalidParameterError
+from .style import arm_colors, new_axes, place_legend, styled
 
 __all__ = ["plot_power_curve"]
 
@@ -13,15 +14,15 @@ __all__ = ["plot_power_curve"]
 _AXES = ("n_total", "hazard_ratio", "p1", "difference", "effect", "events", "dropout",
          "allocation_ratio", "alpha")
 _LABELS = {
-    "n_total": "Total sample size N",
+    "n_total": "Total sample size (patients)",
     "hazard_ratio": "Hazard ratio",
     "p1": "Rate in arm 1",
     "difference": "Difference",
     "effect": "Effect",
-    "events": "Events",
-    "dropout": "Drop-out",
+    "events": "Number of events",
+    "dropout": "Drop-out (probability)",
     "allocation_ratio": "Allocation ratio",
-    "alpha": "alpha",
+    "alpha": "Significance level (alpha)",
 }
 
 
@@ -29,6 +30,7 @@ def _varying(df: pd.DataFrame, exclude=()) -> list[str]:
     return [c for c in _AXES if c in df.columns and c not in exclude and df[c].nunique() > 1]
 
 
+@styled
 def plot_power_curve(data: pd.DataFrame, *, ax=None, x: str | None = None, hue: str | None = None,
                      target: float | None = None, closed_form: bool = True, band: bool = True,
                      title: str | None = None, legend: bool = True):
@@ -55,6 +57,7 @@ def plot_power_curve(data: pd.DataFrame, *, ax=None, x: str | None = None, hue: 
         Shade the Monte Carlo interval (``ci_lower`` to ``ci_upper``) where present.
     title : str, optional
     legend : bool, default True
+        In a corner free of curves, else right of the axes.
 
     Returns
     -------
@@ -71,8 +74,6 @@ def plot_power_curve(data: pd.DataFrame, *, ax=None, x: str | None = None, hue: 
     >>> len(ax.get_lines())   # two curves and the target line
     3
     """
-    import matplotlib.pyplot as plt
-
     if not isinstance(data, pd.DataFrame):
         raise DataValidationError(f"`data` must be a pandas DataFrame; got {type(data).__name__}.")
     if "power" not in data.columns:
@@ -101,10 +102,9 @@ def plot_power_curve(data: pd.DataFrame, *, ax=None, x: str | None = None, hue: 
     if target is not None and not 0 < target < 1:
         raise InvalidParameterError(f"`target` must be in (0, 1); got {target!r}.")
 
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6.4, 4.2))
+    ax = new_axes(ax, (6.4, 4.2))
     groups = [(None, data)] if hue is None else list(data.groupby(hue, sort=True))
-    colors = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
+    colors = arm_colors(len(groups))
     for i, (key, sub) in enumerate(groups):
         sub = sub.sort_values(x)
         color = colors[i % len(colors)]
@@ -124,7 +124,7 @@ def plot_power_curve(data: pd.DataFrame, *, ax=None, x: str | None = None, hue: 
     if target is not None:
         ax.axhline(target, color="0.4", linestyle=":", linewidth=1.0)
     ax.set_xlabel(_LABELS.get(x, x))
-    ax.set_ylabel("Power")
+    ax.set_ylabel("Power (probability of rejecting H0)")
     ax.set_ylim(0, 1.02)
     if title:
         ax.set_title(title)
@@ -139,5 +139,5 @@ def plot_power_curve(data: pd.DataFrame, *, ax=None, x: str | None = None, hue: 
                 handles.insert(0, Line2D([], [], color="0.3", marker="o", ms=3.5))
                 labels.insert(0, "simulated (95% band)")
         if handles:
-            ax.legend(handles, labels, frameon=False, fontsize="small")
+            place_legend(ax, handles=handles, labels=labels, fontsize="small")
     return ax

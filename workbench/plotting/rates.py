@@ -10,9 +10,14 @@ import pandas as pd
 
 from ..analysis.rates import ArmRates, EffectEstimate, RatesAnalysis
 from ..exceptions import InvalidParameterError
-from ._axes import new_axes
+from .style import new_axes, palette, styled
 
 __all__ = ["plot_risk_differences", "plot_rates"]
+
+#: the names of the intervals of arm_rates, as a reader knows them
+_INTERVALS = {"wilson": "Wilson", "clopper-pearson": "Clopper-Pearson",
+              "wilson-cc": "Wilson, continuity-corrected", "agresti-coull": "Agresti-Coull",
+              "jeffreys": "Jeffreys", "wald": "Wald"}
 
 
 def _rows(results, labels) -> pd.DataFrame:
@@ -79,11 +84,24 @@ def _rows(results, labels) -> pd.DataFrame:
     return out
 
 
+def _margin_text(margin: float, percent: bool) -> str:
+    """The margin in the axis' units: ``-10 percentage points`` or ``-0.1``."""
+    value = f"{margin * 100:+.3g}" if percent else f"{margin:+.3g}"
+    value = value.replace("-", "\u2212")
+    return f"non-inferiority margin ({value}{' percentage points' if percent else ''})"
+
+
+@styled
 def plot_risk_differences(results, *, ax=None, labels=None, margin: float | None = None,
                           show_values: bool = True, percent: bool = True,
                           favours: tuple[str, str] | None = None, xlabel: str | None = None,
-                          title: str | None = None, color: str = "black"):
+                          title: str | None = None, color: str = "black",
+                          label_header: str = "Comparison"):
     """Forest-style plot of risk differences with their confidence intervals.
+
+    Laid out as a forest plot: a header row over the labels and the values, the difference with
+    its interval right of the plot, ``favours`` captions under the axis either side of zero;
+    everything inside the figure, so that a plain ``fig.savefig(path)`` keeps it.
 
     Parameters
     ----------
@@ -97,15 +115,18 @@ def plot_risk_differences(results, *, ax=None, labels=None, margin: float | None
     labels : sequence of str, optional
         Row labels (default: dict keys, or "group vs reference").
     margin : float, optional
-        Draw a dashed line at a non-inferiority margin.
+        Draw a dashed line at a non-inferiority margin (a risk difference, ``-0.1``); its legend
+        gives it in the axis' units ("-10 percentage points" when ``percent``).
     show_values : bool, default True
-        Print ``estimate [lower, upper]`` right of the plot.
+        Print ``estimate [lower, upper]`` right of the plot, under a header.
     percent : bool, default True
         Show risk differences in percentage points.
     favours : (str, str), optional
         Captions under the axis left and right of zero, e.g. ``("control", "PDT")``.
     xlabel, title : str, optional
     color : str, default "black"
+    label_header : str, default "Comparison"
+        Header of the row labels.
 
     Returns
     -------
@@ -120,48 +141,70 @@ def plot_risk_differences(results, *, ax=None, labels=None, margin: float | None
     >>> from workbench.analysis.rates import risk_difference
     >>> rd = {"T4": risk_difference(events=[18, 14], totals=[26, 25], labels=["flx", "pdt"]),
     ...       "T6": risk_difference(events=[26, 19], totals=[119, 118], labels=["ct", "pdt"])}
-    >>> ax = plot_risk_differences(rd)
+    >>> ax = plot_risk_differences(rd, margin=-0.1)
     >>> [t.get_text() for t in ax.get_yticklabels()]
     ['T4', 'T6']
+    >>> ax.get_legend().get_texts()[0].get_text()
+    'non-inferiority margin (−10 percentage points)'
     """
+    from matplotlib.transforms import blended_transform_factory
+
+    from .meta import favours_captions
+
     rows = _rows(results, labels)
+    if margin is not None and (isinstance(margin, bool) or not isinstance(margin, int | float)
+                               or not math.isfinite(margin)):
+        raise InvalidParameterError(f"`margin` must be a number; got {margin!r}.")
     k = len(rows)
-    ax = new_axes(ax, (8, 1.2 + 0.45 * (k + 1)))
+    longest = max(len(str(v)) for v in rows["label"])
+    ax = new_axes(ax, (min(14.0, max(8.0, 5.8 + 0.075 * longest)), 1.9 + 0.42 * (k + 2)))
     scale = 100.0 if percent else 1.0
     y = np.arange(k, 0, -1, dtype=float)
     for yi, r in zip(y, rows.itertuples(), strict=True):
         ax.plot([r.ci_lower * scale, r.ci_upper * scale], [yi, yi], color=color, lw=1.2)
         ax.plot([r.estimate * scale], [yi], marker="s", ms=7, ls="none", color=color)
-    ax.axvline(0, color="grey", lw=0.8)
+    ax.axvline(0, color="0.5", lw=0.8)
+    y_head = k + 0.9
+    bottom = 0.3
     if margin is not None:
-        if not isinstance(margin, int | float) or not math.isfinite(margin):
-            raise InvalidParameterError(f"`margin` must be a number; got {margin!r}.")
-        ax.axvline(margin * scale, color="tab:red", lw=1, ls="--", label=f"margin {margin:+g}")
-        ax.legend(loc="lower right", frameon=False, fontsize="small")
+        ax.axvline(margin * scale, color=palette()[3], lw=1.2, ls="--",
+                   label=_margin_text(margin, percent))
+        bottom = -0.4  # a free band under the last row for the legend
     ax.set_yticks(y)
     ax.set_yticklabels(rows["label"].tolist())
-    ax.set_ylim(0.3, k + 0.7)
+    ax.set_ylim(bottom, y_head + 0.5)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(axis="y", length=0)
     unit = " (percentage points)" if percent else ""
     ax.set_xlabel(xlabel if xlabel is not None else f"Risk difference{unit}")
     if title:
         ax.set_title(title)
+    tr = blended_transform_factory(ax.transAxes, ax.transData)
+    pad = ax.yaxis.get_major_ticks()[0].get_pad() if ax.yaxis.get_major_ticks() else 3.5
+    ax.annotate(label_header, xy=(0, y_head), xycoords=tr, xytext=(-pad, 0),
+                textcoords="offset points", ha="right", va="center", fontweight="bold",
+                annotation_clip=False)
     if show_values:
-        from matplotlib.transforms import blended_transform_factory
-
-        tr = blended_transform_factory(ax.transAxes, ax.transData)
-        fmt = (lambda v: f"{v * scale:.1f}") if percent else (lambda v: f"{v:.3f}")
-        for yi, r in zip(y, rows.itertuples(), strict=True):
-            ax.text(1.02, yi, f"{fmt(r.estimate)} [{fmt(r.ci_lower)}, {fmt(r.ci_upper)}]",
-                    transform=tr, va="center", fontsize="small")
-    if favours is not None:
-        left, right = favours
-        ax.text(0.02, -0.18, f"\u2190 favours {left}", transform=ax.transAxes, fontsize="small")
-        ax.text(0.98, -0.18, f"favours {right} \u2192", transform=ax.transAxes, ha="right",
-                fontsize="small")
+        fmt = (lambda v: f"{v * scale:5.1f}") if percent else (lambda v: f"{v:6.3f}")
+        cells = [f"{fmt(r.estimate)} [{fmt(r.ci_lower)}, {fmt(r.ci_upper)}]"
+                 for r in rows.itertuples()]
+        for yi, cell in zip(y, cells, strict=True):
+            ax.text(1.03, yi, cell, transform=tr, va="center", ha="left", family="monospace",
+                    fontsize="small")
+        head = "Difference [95% CI]"
+        ax.text(1.03, y_head, head, transform=tr, va="center", ha="left", fontsize="small",
+                fontweight="bold", family="monospace")
+    favours_captions(ax, favours, 0.0)
+    if margin is not None:
+        # in the free band under the last row, on a white ground over the margin line
+        ax.legend(loc="lower right", fontsize="small", handlelength=2.4, frameon=True,
+                  framealpha=1.0, edgecolor="white", facecolor="white")
     return ax
 
 
-def plot_rates(result, *, ax=None, percent: bool = True, color: str = "tab:blue",
+@styled
+def plot_rates(result, *, ax=None, percent: bool = True, color: str | None = None,
                title: str | None = None):
     """Rate of the outcome in each arm with its confidence interval.
 
@@ -170,13 +213,15 @@ def plot_rates(result, *, ax=None, percent: bool = True, color: str = "tab:blue"
     result : ArmRates or RatesAnalysis
     ax : matplotlib Axes, optional
     percent : bool, default True
-    color : str
+    color : str, optional
+        Colour of the bars; default the first colour of the house palette.
     title : str, optional
 
     Returns
     -------
     matplotlib.axes.Axes
-        One bar per arm (``Rectangle`` patches) with error bars for the interval.
+        One bar per arm (``Rectangle`` patches) with error bars for the interval; the count
+        ``events/n`` is printed at the foot of each bar.
 
     Examples
     --------
@@ -195,19 +240,21 @@ def plot_rates(result, *, ax=None, percent: bool = True, color: str = "tab:blue"
             f"{type(result).__name__}.")
     s = result.summary
     scale = 100.0 if percent else 1.0
-    ax = new_axes(ax, (1.5 + 1.1 * len(s), 4))
+    ax = new_axes(ax, (2.0 + 1.1 * len(s), 4.2))
     x = np.arange(len(s))
     rate = s["rate"].to_numpy() * scale
     err = np.vstack([rate - s["ci_lower"].to_numpy() * scale,
                      s["ci_upper"].to_numpy() * scale - rate])
-    ax.bar(x, rate, color=color, alpha=0.75, width=0.6)
+    ax.bar(x, rate, color=color or palette()[0], alpha=0.8, width=0.6)
     ax.errorbar(x, rate, yerr=err, fmt="none", ecolor="black", capsize=4, lw=1)
     for xi, r in zip(x, s.itertuples(), strict=True):
-        ax.text(xi, 0, f"{r.events}/{r.n}", ha="center", va="bottom", fontsize="small")
+        ax.text(xi, 0.01 * scale, f"{r.events}/{r.n}", ha="center", va="bottom",
+                fontsize="small", color="white", fontweight="bold")
     ax.set_xticks(x)
     ax.set_xticklabels(s["group"].tolist())
+    method = _INTERVALS.get(str(result.method), str(result.method))
     ax.set_ylabel(f"Rate{' (%)' if percent else ''} with {result.conf_level:.0%} CI "
-                  f"({result.method})")
+                  f"({method})")
     ax.set_ylim(0, scale)
     if title:
         ax.set_title(title)

@@ -13,13 +13,80 @@ from ..power.sequential import (
     SequentialSampleSizeRates,
     SequentialSampleSizeSurvival,
 )
-from ._axes import new_axes
+from .style import fit_title, new_axes, palette, place_legend, styled
 
-__all__ = ["plot_boundaries", "plot_spending"]
+__all__ = ["design_type_name", "plot_boundaries", "plot_spending"]
 
-_EFFICACY = "#b2182b"
-_FUTILITY = "#2166ac"
+# efficacy vermilion, futility blue: the house palette's pair that stays apart for colour-blind
+# readers
+_EFFICACY = palette()[3]
+_FUTILITY = palette()[0]
 _OBSERVED = "black"
+
+#: rpact's codes of boundary and spending types, spelled out
+_TYPE_NAMES = {
+    "asOF": "O'Brien-Fleming type alpha spending",
+    "asP": "Pocock type alpha spending",
+    "asHSD": "Hwang-Shih-DeCani alpha spending",
+    "asKD": "Kim-DeMets alpha spending",
+    "OF": "O'Brien-Fleming boundaries",
+    "P": "Pocock boundaries",
+    "WT": "Wang-Tsiatis boundaries",
+    "bsOF": "O'Brien-Fleming type beta spending",
+    "bsP": "Pocock type beta spending",
+    "bsHSD": "Hwang-Shih-DeCani beta spending",
+    "bsKD": "Kim-DeMets beta spending",
+}
+
+
+def design_type_name(code: str, *, gamma: float | None = None, rho: float | None = None,
+                     delta_wt: float | None = None) -> str:
+    """The name of a boundary or spending type for a reader, from rpact's code.
+
+    Parameters
+    ----------
+    code : str
+        ``type_of_design`` (``"asOF"``, ``"asP"``, ``"asHSD"``, ``"asKD"``, ``"OF"``, ``"P"``,
+        ``"WT"``) or a beta-spending ``futility`` (``"bsOF"``...).
+    gamma, rho, delta_wt : float, optional
+        The family's parameter, added in brackets when given (Hwang-Shih-DeCani gamma,
+        Kim-DeMets rho, Wang-Tsiatis Delta).
+
+    Returns
+    -------
+    str
+        An unknown code is returned as it is.
+
+    Examples
+    --------
+    >>> design_type_name("asOF")
+    "O'Brien-Fleming type alpha spending"
+    >>> design_type_name("asHSD", gamma=-4)
+    'Hwang-Shih-DeCani alpha spending (gamma = -4)'
+    """
+    name = _TYPE_NAMES.get(code, code)
+    base = code[2:] if code[:2] in ("as", "bs") else code
+    if base == "HSD" and gamma is not None:
+        name += f" (gamma = {gamma:g})"
+    elif base == "KD" and rho is not None:
+        name += f" (rho = {rho:g})"
+    elif base == "WT" and delta_wt is not None:
+        name += f" (Delta = {delta_wt:g})"
+    return name
+
+
+def _design_title(design) -> str:
+    """``"O'Brien-Fleming type alpha spending, 3 looks"`` and the futility rule on a second line."""
+    title = design_type_name(design.type_of_design, gamma=design.gamma, rho=design.rho,
+                             delta_wt=design.delta_wt) + f", {design.kmax} looks"
+    binding = "binding" if design.binding else "non-binding"
+    if isinstance(design.futility, str):
+        fut = design_type_name(design.futility, gamma=design.futility_gamma,
+                               rho=design.futility_rho)
+        title += f"\nfutility: {fut}, {binding}"
+    elif design.futility is not None:
+        title += f"\nfutility: fixed bounds, {binding}"
+    return title
 
 
 def _parts(obj):
@@ -36,6 +103,7 @@ def _parts(obj):
     )
 
 
+@styled
 def plot_boundaries(obj, *, scale: str = "z", ax=None, futility: bool = True,
                     fill: bool = True, title: str | None = None, legend: bool = True):
     """Efficacy and futility boundaries against information.
@@ -57,7 +125,10 @@ def plot_boundaries(obj, *, scale: str = "z", ax=None, futility: bool = True,
     fill : bool, default True
         Shade the rejection and futility regions.
     title : str, optional
+        Default the boundary type spelled out (``"O'Brien-Fleming type alpha spending, 3
+        looks"``) and the futility rule.
     legend : bool, default True
+        In a corner free of lines, else right of the axes.
 
     Returns
     -------
@@ -91,24 +162,24 @@ def plot_boundaries(obj, *, scale: str = "z", ax=None, futility: bool = True,
     if mon is not None:
         x = np.asarray(mon.information_rates)
         fut = np.asarray(mon.futility_bounds, dtype=float)
-        xlabel = "Information rate (reached)"
+        xlabel = "Information reached (fraction of the maximum)"
     else:
         x = np.asarray(design.information_rates)
         fut = (np.append(design.futility_bounds, math.nan) if design.futility_bounds
                else np.full(design.kmax, math.nan))
-        xlabel = "Information rate"
+        xlabel = "Information (fraction of the maximum)"
     lower = -crit if design.sided == 2 else None
-    ylabel = "z statistic"
+    ylabel = "z statistic (standard normal)"
     if scale == "p":
         crit = np.asarray(design.stage_levels)
         fut = 1.0 - _phi(fut)
         lower = None
-        ylabel = "nominal one-sided p-value"
+        ylabel = "Nominal one-sided p-value"
     elif scale == "effect":
         surv = isinstance(size, SequentialSampleSizeSurvival)
         x = np.asarray(size.events_per_look if surv else size.subjects_per_look)
-        xlabel = "Events" if surv else "Subjects"
-        ylabel = "Hazard ratio" if surv else "Risk difference (p1 - p2)"
+        xlabel = "Cumulative number of events" if surv else "Number of subjects"
+        ylabel = "Hazard ratio" if surv else "Risk difference (p1 \u2212 p2)"
         crit = np.asarray(size.critical_values_effect_scale)
         fut = (np.append(size.futility_bounds_effect_scale, math.nan)
                if size.futility_bounds_effect_scale else np.full(design.kmax, math.nan))
@@ -147,10 +218,9 @@ def plot_boundaries(obj, *, scale: str = "z", ax=None, futility: bool = True,
         ax.axhline(0.0, color="grey", linewidth=0.8)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.set_title(title if title is not None else
-                 f"{design.type_of_design} boundaries ({design.kmax} looks)")
+    ax.set_title(title if title is not None else fit_title(ax, _design_title(design)))
     if legend:
-        ax.legend(frameon=False)
+        place_legend(ax, fontsize="small")
     return ax
 
 
@@ -160,6 +230,7 @@ def _phi(x):
     return ndtr(np.asarray(x, dtype=float))
 
 
+@styled
 def plot_spending(obj, *, ax=None, beta: bool = True, curve: bool = True,
                   title: str | None = None, legend: bool = True):
     """Cumulative alpha (and beta) spent against information.
@@ -174,6 +245,8 @@ def plot_spending(obj, *, ax=None, beta: bool = True, curve: bool = True,
     curve : bool, default True
         Draw the spending function itself for alpha- and beta-spending designs.
     title : str, optional
+        Default the spending function spelled out (``"O'Brien-Fleming type alpha spending, 4
+        looks"``) and the futility rule.
     legend : bool, default True
 
     Returns
@@ -219,16 +292,18 @@ def plot_spending(obj, *, ax=None, beta: bool = True, curve: bool = True,
                        label="beta spending function")
         right.plot(np.r_[0.0, x], np.r_[0.0, design.beta_spent], marker="s", color=_FUTILITY,
                    label="beta spent")
-        right.set_ylabel("Cumulative beta spent", color=_FUTILITY)
+        right.set_ylabel("Cumulative beta spent (type II error)", color=_FUTILITY)
+        right.spines["right"].set_visible(True)
         right.set_ylim(bottom=0.0)
         handles = right.get_lines()
         ax.right_ax = right
-    ax.set_xlabel("Information rate")
-    ax.set_ylabel("Cumulative alpha spent", color=_EFFICACY)
+    ax.set_xlabel("Information (fraction of the maximum)")
+    ax.set_ylabel("Cumulative alpha spent (type I error)", color=_EFFICACY)
     ax.set_xlim(left=0.0)
     ax.set_ylim(bottom=0.0)
-    ax.set_title(title if title is not None else "Error spending")
+    ax.set_title(title if title is not None
+                 else fit_title(ax, _design_title(design)))
     if legend:
         lines = list(ax.get_lines()) + list(handles)
-        ax.legend(lines, [ln.get_label() for ln in lines], frameon=False, loc="upper left")
+        ax.legend(lines, [ln.get_label() for ln in lines], loc="upper left", fontsize="small")
     return ax
