@@ -95,6 +95,9 @@ class Result:
         level) for every row leaves the table for the notes (or the interval labels)."""
         tables, notes = [], list(self._display_notes())
         level = getattr(self, "conf_level", None)
+        settings = getattr(self, "settings", None)
+        if level is None and isinstance(settings, dict):
+            level = settings.get("conf_level")
         level = float(level) if isinstance(level, float) and 0 < level < 1 else None
         for caption, df in self._display_tables():
             if "conf_level" in df.columns and len(df) > 0 and df["conf_level"].nunique() == 1:
@@ -154,7 +157,8 @@ LABELS: dict[str, str] = {
     "closed_form_power": "Power (closed form)", "type1_error": "Type I error",
     "n_total_for_80pct": "Total N for 80% power", "method": "Method", "test": "Test",
     "alpha": "Alpha", "conf_level": "Confidence level", "tau2": "tau²", "i2": "I² (%)",
-    "h2": "H²", "q": "Q", "coef": "Coefficient", "term": "Term", "label": "",
+    "h2": "H²", "q": "Q", "coef": "Coefficient", "term": "Term", "label": "Label",
+    "level": "Group", "last_time": "Last observed time",
     "p1": "p (experimental)", "p2": "p (control)", "p_group": "Rate (group)",
     "p_reference": "Rate (reference)", "information_rate": "Information",
     "allocation_ratio": "Allocation ratio", "accrual_time": "Accrual time",
