@@ -24,7 +24,7 @@ from typing import Any
 
 from ._files import write_text_atomic
 
-__all__ = ["build_report", "capture_figures", "html_page", "parameter_table", "FIGURE_MIMETYPE",
+__all__ = ["build_report", "setup_notebook", "capture_figures", "format_tables", "html_page", "parameter_table", "FIGURE_MIMETYPE",
            "REPORT_CSS"]
 
 #: Mimetype of the print-quality copies of a figure that :func:`capture_figures` adds.
@@ -99,6 +99,33 @@ def capture_figures(dpi: int = 300) -> None:
     if FIGURE_MIMETYPE not in formatters:
         formatters[FIGURE_MIMETYPE] = _FigureFormatter(parent=shell.display_formatter)
     formatters[FIGURE_MIMETYPE].for_type(Figure, copies)
+
+
+def format_tables() -> None:
+    """In a notebook: every DataFrame shown is formatted for people (:func:`table_html`).
+
+    p-values as "0.034"/"<0.001", counts as whole numbers, rates as percentages, readable column
+    labels and "-" for what does not exist; the DataFrame itself is not changed. Outside IPython
+    it does nothing.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with ipykernel
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    import pandas as pd
+
+    from .results import table_html
+
+    shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, table_html)
+
+
+def setup_notebook(dpi: int = 300) -> None:
+    """In a notebook's first code cell: :func:`capture_figures` and :func:`format_tables`."""
+    capture_figures(dpi)
+    format_tables()
 
 
 def _parameter_notes(source: str) -> dict[str, str]:
