@@ -165,6 +165,9 @@ LABELS: dict[str, str] = {
     "follow_up": "Follow-up", "dropout_probability": "Loss to follow-up",
     "dropout_rate": "Drop-out hazard", "coverage": "Coverage", "p": "Probability",
     "cure_fraction": "Cured fraction", "distribution": "Distribution",
+    "p_event1": "P(event), experimental", "p_event2": "P(event), control",
+    "n1_exact": "N (experimental), unrounded", "n2_exact": "N (control), unrounded",
+    "events_exact": "Events, unrounded", "at": "Time of the probabilities",
 }
 
 _WORDS = {"ci": "CI", "rmst": "RMST", "nnt": "NNT", "hr": "HR", "rd": "RD", "rr": "RR", "or": "OR",
@@ -181,13 +184,14 @@ _PERCENT_NAMES = {"power", "rate", "rate_nri", "rate_complete_case", "survival",
                   "cumulative_incidence", "probability", "coverage", "type1_error", "mcse",
                   "p1", "p2", "p_group", "p_reference", "p_event1", "p_event2",
                   "information_rate", "risk_difference", "dropout", "dropout_probability",
-                  "conf_level", "type1_mcse", "power_mcse", "rejection_rate"}
+                  "conf_level", "type1_mcse", "power_mcse", "rejection_rate", "closed_form",
+                  "reject_mcse", "closed_form_power"}
 _COUNT_NAMES = {"n", "n1", "n2", "k", "events", "patients", "recurrences", "lost_to_follow_up",
                 "dropped_out", "switched", "subjects", "nnt", "studies"}
 _RATIO_NAMES = {"hazard_ratio", "odds_ratio", "relative_risk", "ratio", "hr", "or", "rr"}
 _STATISTIC_NAMES = {"statistic", "z", "chisq", "t", "q", "f", "z_value", "t_value"}
 # the column a plain ``ci_lower``/``ci_upper`` pair belongs to, first found
-_MAIN_ESTIMATES = ("rate", "survival", "cumulative_incidence", "power", "hazard_ratio",
+_MAIN_ESTIMATES = ("rejection_rate", "reject_probability", "rate", "survival", "cumulative_incidence", "power", "hazard_ratio",
                    "odds_ratio", "relative_risk", "risk_difference", "estimate", "difference",
                    "median", "rmst", "mean_difference", "coef")
 _CI_PREFIXES = {"rd": "risk_difference", "rr": "relative_risk", "or": "odds_ratio",
@@ -394,6 +398,8 @@ def _pair_label(prefix: str, conf_level: float | None) -> str:
         return f"{level}CI"
     if prefix == "pi":
         return f"{level}prediction interval"
+    if prefix == "rci":
+        return "Repeated CI"
     if prefix.endswith("_ci"):
         head = prefix[:-3]
         return f"{_WORDS.get(head, column_label(head))} {level}CI"
@@ -402,7 +408,7 @@ def _pair_label(prefix: str, conf_level: float | None) -> str:
 
 def format_table(data: pd.DataFrame, *, conf_level: float | None = None,
                  labels: dict[str, str] | None = None, kinds: dict[str, str] | None = None,
-                 merge_intervals: bool = True) -> pd.DataFrame:
+                 merge_intervals: bool = True, transpose: bool = False) -> pd.DataFrame:
     """A copy of ``data`` with every cell formatted for people and readable column labels.
 
     Parameters
@@ -417,6 +423,8 @@ def format_table(data: pd.DataFrame, *, conf_level: float | None = None,
         Column name -> kind (see :func:`column_kind`), over the kind guessed from the name.
     merge_intervals : bool, default True
         Show each ``X_lower``/``X_upper`` pair as one column "lower to upper".
+    transpose : bool, default False
+        One row per column ("" and "Value" for a one-row table): a wide summary read downwards.
 
     Returns
     -------
@@ -507,10 +515,18 @@ def format_table(data: pd.DataFrame, *, conf_level: float | None = None,
             continue
         kind = kind_of(c)
         places = paired_places.get(c) or places_of(c) if kind == "number" else [None] * len(df)
+        if kind == "ratio":
+            values = pd.to_numeric(df[c], errors="coerce").dropna()
+            if values.round(2).nunique() < values.nunique():
+                kind, places = "number", [3] * len(df)
         label = labels.get(c, column_label(c, conf_level))
         out[_unique(label, out)] = [_formatter(kind, p)(v)
                                     for v, p in zip(df[c], places, strict=True)]
     result = pd.DataFrame(out, index=df.index if not isinstance(df.index, pd.RangeIndex) else None)
+    if transpose:
+        flipped = result.T
+        flipped.columns = ["Value"] if len(result) == 1 else [str(i + 1) for i in range(len(result))]
+        return flipped.rename_axis("").reset_index()
     return result
 
 
@@ -536,13 +552,17 @@ _TABLE_CSS = [
 
 def styled_table(data: pd.DataFrame, *, caption: str | None = None,
                  conf_level: float | None = None, labels: dict[str, str] | None = None,
-                 kinds: dict[str, str] | None = None):
+                 kinds: dict[str, str] | None = None, transpose: bool | None = None):
     """The table formatted for people (:func:`format_table`) as a pandas ``Styler``.
 
     Numbers are right-aligned and kept on one line; text columns wrap, so a wide table fits a
-    page. ``caption`` is shown above the table.
+    page. ``caption`` is shown above the table. ``transpose`` (default: for one row of more than
+    eight columns) shows one line per column.
     """
-    shown = format_table(data, conf_level=conf_level, labels=labels, kinds=kinds)
+    if transpose is None:
+        transpose = len(data) == 1 and len(data.columns) > 8
+    shown = format_table(data, conf_level=conf_level, labels=labels, kinds=kinds,
+                         transpose=transpose)
     numeric = []
     text = []
     for label in shown.columns:
@@ -577,18 +597,23 @@ def _looks_numeric(text: str) -> bool:
 
 
 def table_html(data: pd.DataFrame, *, caption: str | None = None, conf_level: float | None = None,
-               labels: dict[str, str] | None = None, kinds: dict[str, str] | None = None) -> str:
+               labels: dict[str, str] | None = None, kinds: dict[str, str] | None = None,
+               transpose: bool | None = None) -> str:
     """HTML of :func:`styled_table`, wrapped so that a table wider than the page scrolls."""
     styler = styled_table(data, caption=caption, conf_level=conf_level, labels=labels,
-                          kinds=kinds)
+                          kinds=kinds, transpose=transpose)
     return f'<div class="wb-table-wrap" style="overflow-x: auto; max-width: 100%;">' \
            f"{styler.to_html()}</div>"
 
 
 def table_text(data: pd.DataFrame, *, conf_level: float | None = None,
-               labels: dict[str, str] | None = None, kinds: dict[str, str] | None = None) -> str:
+               labels: dict[str, str] | None = None, kinds: dict[str, str] | None = None,
+               transpose: bool | None = None) -> str:
     """Plain text of :func:`format_table`, full cells (no truncated text)."""
-    shown = format_table(data, conf_level=conf_level, labels=labels, kinds=kinds)
+    if transpose is None:
+        transpose = len(data) == 1 and len(data.columns) > 8
+    shown = format_table(data, conf_level=conf_level, labels=labels, kinds=kinds,
+                         transpose=transpose)
     if shown.empty:
         return "(no rows)"
     with pd.option_context("display.max_colwidth", None, "display.width", 200,
