@@ -17,8 +17,11 @@ pytestmark = pytest.mark.notebook
 
 
 def _rpact_power(p1, p2, n1, n2, alpha=0.05):
-    """rpact getPowerRates' normal approximation, two-sided, as tests/reference/r/sample_size_rates.R
-    writes it out (power_rpact_form: the variance ratio folded into the drift, both tails)."""
+    """rpact getPowerRates' normal approximation, two-sided.
+
+    As tests/reference/r/sample_size_rates.R writes it out (``power_rpact_form``: the variance
+    ratio folded into the drift, both tails).
+    """
     import math
 
     from scipy.stats import norm
@@ -60,7 +63,8 @@ def test_t4_from_the_synthetic_data(tmp_path):
         assert _rpact_power(inp["pi1"], inp["pi2"], inp["n1"], inp["n2"]) == pytest.approx(
             out["power"], rel=1e-6)
         assert out["power"] < 0.8
-        assert abs(dd.loc[trial, "detectable_difference"]) > abs(dd.loc[trial, "observed_difference"])
+        detectable, observed = dd.loc[trial, ["detectable_difference", "observed_difference"]]
+        assert abs(detectable) > abs(observed)
     for trial, row in dd.iterrows():
         if trial == "T5":
             continue

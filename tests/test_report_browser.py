@@ -20,7 +20,8 @@ pytestmark = pytest.mark.notebook
 def _figures_loaded(page) -> list[int]:
     """naturalWidth of every image of the page, after it has loaded."""
     page.wait_for_load_state("load")
-    return page.eval_on_selector_all("img", "imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")
+    return page.eval_on_selector_all(
+        "img", "imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")
 
 
 def test_t1_report_in_a_browser(tmp_path, browser_page):  # noqa: F811

@@ -130,8 +130,11 @@ def _restore_dtype(col: pd.Series, dtype: str) -> pd.Series:
 
 
 def _text_summary(name: str, value: Any) -> str:
-    """The one compact line a reader sees for a recorded value (the full value is in the
-    record mimetype): ``recorded: hazard_ratio = 0.46``; tables, dicts and long texts by name."""
+    """The one compact line a reader sees for a recorded value.
+
+    ``recorded: hazard_ratio = 0.46``; tables, dicts and long texts by name only (the full value
+    is in the record mimetype).
+    """
     from .results import column_kind, format_count, format_number, format_p_value, format_percent
 
     def number(x: Any) -> str:

@@ -24,8 +24,8 @@ from typing import Any
 
 from ._files import write_text_atomic
 
-__all__ = ["build_report", "setup_notebook", "capture_figures", "format_tables", "html_page", "parameter_table", "FIGURE_MIMETYPE",
-           "REPORT_CSS"]
+__all__ = ["build_report", "setup_notebook", "capture_figures", "format_tables", "html_page",
+           "parameter_table", "FIGURE_MIMETYPE", "REPORT_CSS"]
 
 #: Mimetype of the print-quality copies of a figure that :func:`capture_figures` adds.
 FIGURE_MIMETYPE = "application/vnd.workbench.figure+json"
@@ -287,7 +287,7 @@ def build_report(notebook: str | os.PathLike, target: str | os.PathLike, *,
     body = re.sub(r"<img (?![^>]*\balt=)", lambda m: f'<img alt="Figure {next(count)}" ', body)
     css = ""
     if not hide_code:
-        from pygments.formatters import HtmlFormatter
+        from pygments.formatters import HtmlFormatter  # type: ignore[import-untyped]
 
         css = HtmlFormatter(style="default").get_style_defs(".highlight")
     head = f"<h1>{html.escape(page_title)}</h1>\n" if not _starts_with_title(nb) else ""
@@ -295,8 +295,8 @@ def build_report(notebook: str | os.PathLike, target: str | os.PathLike, *,
     if written["png"]:
         links = ", ".join(f'<a href="{html.escape(figure_dir.name)}/{html.escape(p.name)}">'
                           f"{html.escape(p.stem)}</a>" for p in written["png"])
-        extra = (f'<p class="wb-figures">Figures as files (PNG{" and SVG" if written["svg"] else ""}'
-                 f"): {links}.</p>")
+        kinds = "PNG and SVG" if written["svg"] else "PNG"
+        extra = f'<p class="wb-figures">Figures as files ({kinds}): {links}.</p>'
     write_text_atomic(target, html_page(page_title, head + intro_html + body + extra, css=css))
     return written
 

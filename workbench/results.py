@@ -91,8 +91,11 @@ class Result:
 
     def _display_parts(self) -> tuple[list[tuple[str | None, pd.DataFrame]], list[str],
                                       float | None]:
-        """Tables, notes and confidence level: a column holding one text (or one confidence
-        level) for every row leaves the table for the notes (or the interval labels)."""
+        """Tables, notes and confidence level shown to people.
+
+        A column holding one text (or one confidence level) for every row leaves the table for
+        the notes (or the interval labels).
+        """
         tables, notes = [], list(self._display_notes())
         level = getattr(self, "conf_level", None)
         settings = getattr(self, "settings", None)
@@ -173,7 +176,8 @@ LABELS: dict[str, str] = {
 _WORDS = {"ci": "CI", "rmst": "RMST", "nnt": "NNT", "hr": "HR", "rd": "RD", "rr": "RR", "or": "OR",
           "se": "SE", "mcse": "MCSE", "nri": "NRI", "fm": "FM", "ni": "NI", "pi": "PI",
           "chisq": "chi-square", "pct": "%", "n": "N", "df": "df", "rci": "RCI", "ancova": "ANCOVA",
-          "mmrm": "MMRM", "locf": "LOCF", "itt": "ITT"}
+          "mmrm": "MMRM", "locf": "LOCF", "itt": "ITT", "pdt": "PDT", "ctrl": "control",
+          "sd": "SD", "hamd": "HAM-D", "yi": "effect size", "vi": "variance"}
 
 _P_NAMES = {"p_value", "p_chisq", "p_chisq_yates", "p_fisher", "p_holm", "p_adjusted", "adjusted_p",
             "q_p", "p_between", "p_value_one_sided", "p_value_two_sided", "logrank_p", "cox_p",
@@ -185,13 +189,14 @@ _PERCENT_NAMES = {"power", "rate", "rate_nri", "rate_complete_case", "survival",
                   "p1", "p2", "p_group", "p_reference", "p_event1", "p_event2",
                   "information_rate", "risk_difference", "dropout", "dropout_probability",
                   "conf_level", "type1_mcse", "power_mcse", "rejection_rate", "closed_form",
-                  "reject_mcse", "closed_form_power"}
+                  "reject_mcse", "closed_form_power", "retained", "coverage_probability"}
 _COUNT_NAMES = {"n", "n1", "n2", "k", "events", "patients", "recurrences", "lost_to_follow_up",
                 "dropped_out", "switched", "subjects", "nnt", "studies"}
 _RATIO_NAMES = {"hazard_ratio", "odds_ratio", "relative_risk", "ratio", "hr", "or", "rr"}
 _STATISTIC_NAMES = {"statistic", "z", "chisq", "t", "q", "f", "z_value", "t_value"}
 # the column a plain ``ci_lower``/``ci_upper`` pair belongs to, first found
-_MAIN_ESTIMATES = ("rejection_rate", "reject_probability", "rate", "survival", "cumulative_incidence", "power", "hazard_ratio",
+_MAIN_ESTIMATES = ("rejection_rate", "reject_probability", "rate", "survival",
+                   "cumulative_incidence", "power", "hazard_ratio",
                    "odds_ratio", "relative_risk", "risk_difference", "estimate", "difference",
                    "median", "rmst", "mean_difference", "coef")
 _CI_PREFIXES = {"rd": "risk_difference", "rr": "relative_risk", "or": "odds_ratio",
@@ -238,8 +243,8 @@ def column_kind(name: str) -> str:
 def column_label(name: str, conf_level: float | None = None) -> str:
     """A readable label for a column name: ``rd_ci_lower`` -> ``RD 95% CI lower``.
 
-    >>> column_label("p_chisq_yates"), column_label("n_total_for_80pct"), column_label("lost_to_follow_up")
-    ('p (chi-square, Yates)', 'Total N for 80% power', 'Lost to follow up')
+    >>> column_label("p_chisq_yates"), column_label("n_total_for_80pct")
+    ('p (chi-square, Yates)', 'Total N for 80% power')
     """
     text = str(name)
     if text in LABELS:
@@ -287,8 +292,8 @@ def format_percent(x: Any, decimals: int = 1) -> str:
 def format_count(x: Any) -> str:
     """A count or sample size as a whole number; a fractional size is rounded up.
 
-    >>> format_count(39.0), format_count(161.758667), format_count(184.0000000001), format_count(None)
-    ('39', '162', '184', '-')
+    >>> format_count(39.0), format_count(161.758667), format_count(184.0000000001)
+    ('39', '162', '184')
     """
     v = _as_float(x)
     if v is None:
@@ -460,8 +465,11 @@ def format_table(data: pd.DataFrame, *, conf_level: float | None = None,
         return k
 
     def places_of(*cols) -> list[int | None]:
-        """Decimal places per row for ``number`` columns: one for the column unless its values
-        span more than a factor of ten, then per row (from the first column given)."""
+        """Decimal places per row for ``number`` columns.
+
+        One for the column unless its values span more than a factor of ten, then per row (from
+        the first column given).
+        """
         values = pd.to_numeric(df[cols[0]], errors="coerce").abs()
         together = pd.concat([pd.to_numeric(df[x], errors="coerce").abs() for x in cols])
         finite = together[np.isfinite(together)]
@@ -479,7 +487,7 @@ def format_table(data: pd.DataFrame, *, conf_level: float | None = None,
         return rows
 
     estimate_of = {}
-    for lo, hi, prefix in pairs:
+    for lo, _hi, prefix in pairs:
         head = prefix[:-3] if prefix.endswith("_ci") else None
         est = _CI_PREFIXES.get(head, head) if head else main
         estimate_of[lo] = est if est in columns else None
@@ -525,7 +533,8 @@ def format_table(data: pd.DataFrame, *, conf_level: float | None = None,
     result = pd.DataFrame(out, index=df.index if not isinstance(df.index, pd.RangeIndex) else None)
     if transpose:
         flipped = result.T
-        flipped.columns = ["Value"] if len(result) == 1 else [str(i + 1) for i in range(len(result))]
+        flipped.columns = (["Value"] if len(result) == 1
+                           else [str(i + 1) for i in range(len(result))])
         return flipped.rename_axis("").reset_index()
     return result
 
@@ -571,7 +580,7 @@ def styled_table(data: pd.DataFrame, *, caption: str | None = None,
             numeric.append(label)
         else:
             text.append(label)
-    styler = shown.style
+    styler = shown.style.format(escape="html")
     if not isinstance(shown.index, pd.RangeIndex) or shown.index.name is not None:
         pass
     else:
