@@ -1,8 +1,8 @@
 """Headless Chromium for the browser tests: Debian's ``chromium`` driven by playwright.
 
 No browser is downloaded: playwright starts the system's Chromium through ``executable_path``.
-Where Chromium (or playwright) is missing, the tests that use :func:`browser_page` are skipped with
-a message that says how to get it (``.ci/run`` installs it with apt-get when it runs as root).
+Where Chromium (or playwright) is missing, the tests that use :func:`browser_page` are skipped
+with a message that says how to get it (``.ci/run`` installs it with apt-get when it runs as root).
 
 Use::
 

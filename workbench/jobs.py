@@ -8,7 +8,9 @@ CSV, all under one output folder::
     OUT/
       data/            patients.csv/.parquet, adsl.csv, adtte.csv, dictionary.csv, design.yaml
       01_recurrence_followup.ipynb    the executed notebook
-      01_recurrence_followup.html     its HTML rendering
+      01_recurrence_followup.html     the report for readers: question, design, curves, tables,
+                                      methods and results in words; no code
+      01_recurrence_followup_figures/ the report's figures as PNG (300 dpi) and SVG files
       results.json     design, seed, the analysis and the notebook's recorded results
       results.csv      one row per comparison (log-rank, hazard ratio, RMST difference)
       km.csv           Kaplan-Meier estimates per arm at the reporting times
@@ -89,7 +91,8 @@ def run_t1_job(out="output/t1", *, seed: int = 11, design: SurvivalDesign | None
         Progress bar while the notebook runs (default: only on a terminal).
     """
     from .analysis.survival import analyze_survival
-    from .notebooks import read_results, render_html, run_notebook
+    from .notebooks import read_results, run_notebook
+    from .reports import build_report
     from .simulate import simulate_trial
     from .simulate.export import write_csv_atomic, write_survival_dataset
 
@@ -128,7 +131,7 @@ def run_t1_job(out="output/t1", *, seed: int = 11, design: SurvivalDesign | None
                      cwd=_project_root())
         recorded = read_results(executed)
         html = executed.with_suffix(".html")
-        render_html(executed, html)
+        figures = build_report(executed, html, figures=True)
 
         summary = analysis.summary
         write_csv_atomic(summary, work / "results.csv")
@@ -155,6 +158,9 @@ def run_t1_job(out="output/t1", *, seed: int = 11, design: SurvivalDesign | None
         "results_json": out / "results.json",
         "results_csv": out / "results.csv",
         "km_csv": out / "km.csv",
+        "figures": out / html.with_name(f"{html.stem}_figures").name,
     }
+    paths.update({f"figure_{i + 1}_{kind}": out / p.parent.name / p.name
+                  for kind in ("png", "svg") for i, p in enumerate(figures[kind])})
     paths.update({f"data_{k}": out / "data" / Path(v).name for k, v in data.items()})
     return paths

@@ -130,10 +130,36 @@ def _restore_dtype(col: pd.Series, dtype: str) -> pd.Series:
 
 
 def _text_summary(name: str, value: Any) -> str:
+    """The one compact line a reader sees for a recorded value.
+
+    ``recorded: hazard_ratio = 0.46``; tables, dicts and long texts by name only (the full value
+    is in the record mimetype).
+    """
+    from .results import column_kind, format_count, format_number, format_p_value, format_percent
+
+    def number(x: Any) -> str:
+        kind = column_kind(name[:-3] if name.endswith("_ci") else name)
+        if kind == "p":
+            return format_p_value(x)
+        if kind == "percent" and -1 <= float(x) <= 1:
+            return format_percent(x)
+        if kind == "count":
+            return format_count(x)
+        return format_number(x, 2 if kind in ("ratio", "statistic") else None)
+
+    def is_number(x: Any) -> bool:
+        return isinstance(x, int | float) and not isinstance(x, bool) or (
+            type(x).__module__ == "numpy" and hasattr(x, "dtype") and x.dtype.kind in "iuf")
+
     if isinstance(value, pd.DataFrame | pd.Series):
-        return f"{name}: table with {len(value)} rows"
-    text = repr(value)
-    return f"{name} = {text if len(text) <= 200 else text[:197] + '...'}"
+        return f"recorded: {name} (table, {len(value)} row{'s' if len(value) != 1 else ''})"
+    if is_number(value):
+        return f"recorded: {name} = {number(value)}"
+    if isinstance(value, list | tuple) and 0 < len(value) <= 4 and all(map(is_number, value)):
+        return f"recorded: {name} = [{', '.join(number(v) for v in value)}]"
+    if isinstance(value, str) and len(value) <= 60 and "\n" not in value:
+        return f"recorded: {name} = {value}"
+    return f"recorded: {name}"
 
 
 def record(name: str, value: Any) -> None:
@@ -695,15 +721,15 @@ def html_exporter(hide_code: bool):
 
 def render_html(notebook: str | os.PathLike, target: str | os.PathLike, *,
                 hide_code: bool = False) -> None:
-    """Render an executed notebook to an HTML page (nbconvert), written atomically.
+    """Render an executed notebook to an HTML page, written atomically.
 
-    ``hide_code`` leaves out the code cells and prompts: a report of text, tables and plots.
+    ``hide_code`` leaves out the code cells: a report of text, tables and plots. The page is made
+    by :func:`workbench.reports.build_report` (a proper title, the parameters once as a table, no
+    injected-parameters cell).
     """
-    import nbformat
+    from .reports import build_report
 
-    exporter = html_exporter(hide_code)  # one per process: building it costs more than a page
-    body, _ = exporter.from_notebook_node(nbformat.read(str(notebook), as_version=4))
-    write_text_atomic(target, body)
+    build_report(notebook, target, hide_code=hide_code)
 
 
 def run_notebook(input_path: str | os.PathLike, output_path: str | os.PathLike, *,

@@ -981,18 +981,15 @@ def _write_index(pipeline: Pipeline, outcomes: list[CaseOutcome], results: pd.Da
         cells.append("" if o.seconds is None else f"{o.seconds:.1f}")
         cells.append(h.escape(o.failure or ""))
         body.append("<tr>" + "".join(f"<td>{x}</td>" for x in cells) + "</tr>")
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{h.escape(pipeline.name)}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2em; }}
-table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding: .3em .6em; }}
-th {{ background: #f3f3f3; }} .failed {{ color: #b00; font-weight: bold; }} .ok {{ color: #070; }}
-</style></head>
-<body><h1>Pipeline {h.escape(pipeline.name)}</h1>
+    from .reports import html_page
+
+    css = (".failed { color: #b00; font-weight: bold; } .ok { color: #070; } "
+           "table.cases td, table.cases th { border: 1px solid #ccc; padding: .3em .6em; } "
+           "table.cases th { background: #f3f3f3; }")
+    page = html_page(f"Pipeline {pipeline.name}", f"""<h1>Pipeline {h.escape(pipeline.name)}</h1>
 <p>{len(outcomes)} cases. Collected results: <a href="results.csv">results.csv</a>,
 <a href="results.parquet">results.parquet</a>.</p>
-<table><thead><tr>{head}</tr></thead><tbody>
+<table class="cases"><thead><tr>{head}</tr></thead><tbody>
 {chr(10).join(body)}
-</tbody></table></body></html>
-"""
+</tbody></table>""", css=css)
     write_text_atomic(pipeline.output / "index.html", page)

@@ -791,13 +791,14 @@ class BinaryDesign:
         return df
 
     def _repr_html_(self) -> str:
+        from ..results import table_html
+
         head = (
             f"<strong>BinaryDesign</strong> {self.name}: {self.outcome} at week "
             f"{self.endpoint_week:g}, drop-out {self.dropout:.0%}, missing = {self.missing!r}"
             + (f", non-inferiority margin {self.margin:+g}" if self.margin is not None else "")
         )
-        return head + self.summary.to_html(index=False, float_format=lambda x: f"{x:.4g}",
-                                           na_rep="")
+        return head + table_html(self.summary)
 
     def __str__(self) -> str:
         import pandas as pd

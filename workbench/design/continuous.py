@@ -509,6 +509,8 @@ class ContinuousDesign:
         return pd.DataFrame(rows)
 
     def _repr_html_(self) -> str:
+        from ..results import table_html
+
         cov = self.covariance + (f" (rho {self.rho:g})" if self.rho is not None else "")
         head = (
             f"<strong>ContinuousDesign</strong> {self.name}<br>visits at weeks "
@@ -517,7 +519,7 @@ class ContinuousDesign:
             + (f"; remission = score &le; {self.remission_threshold:g}"
                if self.remission_threshold is not None else "")
         )
-        return head + self.summary.to_html(index=False, float_format=lambda x: f"{x:.4g}")
+        return head + table_html(self.summary)
 
 
 # --------------------------------------------------------------------------------------------

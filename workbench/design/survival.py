@@ -923,13 +923,15 @@ class SurvivalDesign:
         return pd.DataFrame(rows)
 
     def _repr_html_(self) -> str:
+        from ..results import table_html
+
         head = (
             f"<strong>SurvivalDesign</strong> {self.name}<br>accrual {self.accrual_time:g} "
             f"{self.time_unit}, follow-up {self.follow_up:g} ({self.follow_up_type}), "
             f"loss to follow-up {self.dropout_probability(self.follow_up):.1%} "
             f"by {self.follow_up:g}"
         )
-        return head + self.summary.to_html(index=False, float_format=lambda x: f"{x:.4g}")
+        return head + table_html(self.summary)
 
 
 def nph_design(*, control_median: float, hazard_ratios, change_times=(), n_total: int,

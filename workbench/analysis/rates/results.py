@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ...results import Result, jsonable
+from ...results import Result, format_p_value, jsonable
 
 __all__ = [
     "ArmRates",
@@ -375,34 +375,24 @@ class RatesAnalysis(Result):
             out["noninferiority"] = _ni_overall(self.noninferiority)
         return jsonable(out)
 
-    def _repr_html_(self) -> str:
-        parts = [
-            f"<div><strong>{self._title}</strong>",
-            self.arms.summary.to_html(index=False, float_format=lambda x: f"{x:.4g}"),
-            self.comparisons.to_html(index=False, float_format=lambda x: f"{x:.4g}", na_rep="–"),
-            f"<p>Overall chi-square {self.overall.statistic:.4g} on {self.overall.df} df, "
-            f"p = {self.overall.p_value:.4g}</p></div>",
-        ]
-        return "".join(parts)
+    def _display_tables(self) -> list[tuple[str | None, pd.DataFrame]]:
+        cols = ["group", "reference", "risk_difference", "rd_ci_lower", "rd_ci_upper",
+                "relative_risk", "rr_ci_lower", "rr_ci_upper", "odds_ratio", "or_ci_lower",
+                "or_ci_upper", "nnt_text", "p_chisq", "p_chisq_yates", "p_fisher", "p_holm"]
+        shown = self.comparisons[[c for c in cols if c in self.comparisons.columns]]
+        return [("Rates per arm", self.arms.summary),
+                ("Comparisons with the reference arm", shown)]
 
-    def __str__(self) -> str:
-        with pd.option_context("display.float_format", "{:.4g}".format, "display.width", 160,
-                               "display.max_columns", 30):
-            cols = ["group", "reference", "risk_difference", "rd_ci_lower", "rd_ci_upper",
-                    "relative_risk", "odds_ratio", "nnt", "p_chisq", "p_fisher", "p_holm"]
-            text = (
-                f"{self._title}\n{self.arms.summary.to_string(index=False)}\n\n"
-                f"{self.comparisons[cols].to_string(index=False)}\n\n"
-                f"overall chi-square {self.overall.statistic:.4g} on {self.overall.df} df, "
-                f"p = {self.overall.p_value:.4g}"
-            )
-            if self.noninferiority:
-                ni = _ni_overall(self.noninferiority)
-                text += (
-                    f"\nnon-inferiority (margin {ni['margin']:+g}): z = {ni['statistic']:.4g}, "
-                    f"p = {ni['p_value']:.4g}: {ni['conclusion']}"
-                )
-            return text
+    def _display_notes(self) -> list[str]:
+        notes = [f"Overall chi-square {self.overall.statistic:.2f} on {self.overall.df} df, "
+                 f"p = {format_p_value(self.overall.p_value)}."]
+        if self.noninferiority:
+            ni = _ni_overall(self.noninferiority)
+            notes.append(
+                f"Non-inferiority (margin {100 * ni['margin']:+g} percentage points): "
+                f"z = {ni['statistic']:.2f}, p = {format_p_value(ni['p_value'])}: "
+                f"{ni['conclusion']}.")
+        return notes
 
 
 def _ni_overall(tests: tuple) -> dict:

@@ -19,7 +19,7 @@ from ...design._boundaries import as_tuple, check_increasing, check_vector, to_l
 from ...design.protocol import TrialDesign
 from ...design.sequential import GroupSequentialDesign, check_design
 from ...exceptions import InvalidParameterError, StatisticalWarning
-from ...results import Result
+from ...results import Result, table_text
 
 __all__ = ["SequentialSimulation", "simulate_survival_sequential"]
 
@@ -118,13 +118,12 @@ class SequentialSimulation(Result):
         })
 
     def __str__(self) -> str:
-        tail = (f"power {self.power:.4f} (MC SE {self.power_mcse:.4f}); expected events "
+        tail = (f"power {self.power:.1%} (MC SE {self.power_mcse:.1%}); expected events "
                 f"{self.expected_events:.2f}, subjects {self.expected_subjects:.2f}, duration "
                 f"{self.study_duration:.2f}; {self.n_reps} replicates")
         if not math.isnan(self.type1_error):
-            tail += f"; type I error {self.type1_error:.4f} (MC SE {self.type1_mcse:.4f})"
-        with pd.option_context("display.float_format", "{:.4g}".format, "display.width", 120):
-            return f"{self._title}\n{self.summary.to_string(index=False)}\n{tail}"
+            tail += f"; type I error {self.type1_error:.2%} (MC SE {self.type1_mcse:.2%})"
+        return f"{self._title}\n{table_text(self.summary)}\n{tail}"
 
 
 class _Look:
