@@ -91,6 +91,10 @@ class Result:
         """The tables shown to people, each with an optional caption (default: ``summary``)."""
         return [(None, self.summary)]
 
+    def _display_kinds(self) -> dict[str, str] | None:
+        """Columns formatted otherwise than their names say (see :func:`column_kind`)."""
+        return None
+
     def _display_notes(self) -> list[str]:
         """Sentences shown under the tables (tests, methods)."""
         return []
@@ -125,7 +129,9 @@ class Result:
     def _repr_html_(self) -> str:
         tables, notes, level = self._display_parts()
         parts = [f'<div class="wb-result"><p><strong>{html.escape(self._title)}</strong></p>']
-        parts += [table_html(df, caption=caption, conf_level=level) for caption, df in tables]
+        kinds = self._display_kinds()
+        parts += [table_html(df, caption=caption, conf_level=level, kinds=kinds)
+                  for caption, df in tables]
         parts += [f'<p style="font-size: 0.9em; margin: 0.2em 0;">{html.escape(n)}</p>'
                   for n in notes]
         return "".join(parts) + "</div>"
@@ -134,7 +140,8 @@ class Result:
         tables, notes, level = self._display_parts()
         parts = [self._title]
         for caption, df in tables:
-            parts += ([caption] if caption else []) + [table_text(df, conf_level=level)]
+            parts += ([caption] if caption else []) + [
+                table_text(df, conf_level=level, kinds=self._display_kinds())]
         return "\n".join(parts + notes)
 
 

@@ -60,6 +60,11 @@ class SequentialPower(Result):
 
     _title = "Group-sequential power"
 
+    def _display_kinds(self) -> dict[str, str] | None:
+        # events given as an expected (unrounded) number are shown as given, not rounded up
+        whole = all(float(e).is_integer() for e in self.information_per_look)
+        return None if whole else {"events": "number"}
+
     @property
     def summary(self) -> pd.DataFrame:
         """One row per look.
