@@ -31,7 +31,7 @@ from .exceptions import InvalidParameterError
 from .results import jsonable
 
 __all__ = ["record", "read_results", "run_notebook", "check_parameters", "notebook_parameters",
-           "RECORD_MIMETYPE", "RECORD_ENV",
+           "parameter_cell_source", "RECORD_MIMETYPE", "RECORD_ENV",
            "results_path", "render_html", "traceback_tail"]
 
 #: Mimetype of the display outputs written by :func:`record`.
@@ -378,6 +378,17 @@ def _parse_text(text: str) -> Any:
     return text
 
 
+def _plain(value: Any) -> Any:
+    """numpy scalars and arrays as plain Python values; lists, tuples, sets and dicts kept."""
+    if hasattr(value, "tolist") and not isinstance(value, str | bytes):
+        return value.tolist()  # numpy arrays and scalars
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return type(value)(_plain(v) for v in value)
+    return value
+
+
 def _convert(name: str, value: Any, default: Any, *, optional: bool = False) -> Any:
     """Check ``value`` against the type of ``default`` and convert it (strings are parsed)."""
     import numbers
@@ -394,7 +405,7 @@ def _convert(name: str, value: Any, default: Any, *, optional: bool = False) -> 
         fail(f"a {type(default).__name__}")
     if default is _EXPRESSION or default is None:
         v = _parse_text(value) if isinstance(value, str) else value
-        return jsonable(v)
+        return _plain(v)
     if isinstance(default, bool):
         if isinstance(value, bool):
             return value
@@ -433,7 +444,7 @@ def _convert(name: str, value: Any, default: Any, *, optional: bool = False) -> 
             v = v.tolist()
         if not isinstance(v, list | tuple):
             fail("a list, e.g. [1, 2]")
-        v = list(v)
+        v = [_plain(x) for x in v]
         kinds = {type(d) for d in default}
         if len(default) and len(kinds) == 1:
             (kind,) = kinds
@@ -443,13 +454,93 @@ def _convert(name: str, value: Any, default: Any, *, optional: bool = False) -> 
                      else _convert(f"{name}[{i}]", x, default_item) for i, x in enumerate(v)]
             elif kind in (float, bool, str):
                 v = [_convert(f"{name}[{i}]", x, default[0]) for i, x in enumerate(v)]
-        return jsonable(v) if isinstance(default, list) else tuple(jsonable(v))
+        return v if isinstance(default, list) else tuple(v)
     if isinstance(default, dict):
         v = _parse_text(value) if isinstance(value, str) else value
         if not isinstance(v, dict):
             fail("a dict, e.g. {'a': 1}")
-        return jsonable(v)
-    return jsonable(value)
+        return _plain(v)
+    return _plain(value)
+
+
+def _literal_source(name: str, value: Any) -> str:
+    """``value`` as Python source that evaluates to an equal value of the same type.
+
+    Built from ``repr`` of None, bools, ints, floats, strings and (nested) lists, tuples, sets and
+    dicts of them, never by splicing text: whatever a string holds (quotes, backslashes, newlines),
+    it stays a string. A non-finite float is written ``float('nan')`` / ``float('inf')``. Any other
+    type is refused.
+    """
+    if value is None or isinstance(value, bool | int | str):
+        return repr(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "float('nan')"
+        if math.isinf(value):
+            return "float('inf')" if value > 0 else "float('-inf')"
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal_source(name, v) for v in value) + "]"
+    if isinstance(value, tuple):
+        items = [_literal_source(name, v) for v in value]
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    if isinstance(value, set) and value:
+        return "{" + ", ".join(_literal_source(name, v) for v in value) + "}"
+    if isinstance(value, set):
+        return "set()"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_literal_source(name, k)}: {_literal_source(name, v)}"
+                               for k, v in value.items()) + "}"
+    raise InvalidParameterError(
+        f"parameter `{name}` must be made of numbers, strings, bools, None, lists, tuples, sets "
+        f"and dicts; got {type(value).__name__}: {value!r}.")
+
+
+def parameter_cell_source(parameters: dict[str, Any]) -> str:
+    """The source of the cell injected after the ``parameters`` cell: one literal per name.
+
+    Each value is written as a Python literal of its own type (see :func:`check_parameters` for
+    how values given as text become typed values), so that the notebook receives exactly that
+    value and no text of a value is ever run as code.
+
+    Raises
+    ------
+    InvalidParameterError
+        A name that is not a Python identifier, or a value that is not made of numbers, strings,
+        bools, None, lists, tuples, sets and dicts.
+
+    Examples
+    --------
+    >>> print(parameter_cell_source({"labels": ('say "hi"', "b"), "n": 3}), end="")
+    # Parameters
+    labels = ('say "hi"', 'b')
+    n = 3
+    """
+    import ast
+    import keyword
+
+    lines = ["# Parameters"]
+    for name, value in parameters.items():
+        if not (isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)):
+            raise InvalidParameterError(f"parameter name {name!r} is not a Python name.")
+        source = _literal_source(name, value)
+        tree = ast.parse(source, mode="eval")  # one expression, whatever the value held
+        if not isinstance(tree.body, ast.Call):  # float('nan') and set() are calls
+            ast.literal_eval(tree)
+        lines.append(f"{name} = {source}")
+    return "\n".join(lines) + "\n"
+
+
+def _literal_translator():
+    """A papermill translator that writes the injected cell with :func:`parameter_cell_source`."""
+    from papermill.translators import PythonTranslator
+
+    class LiteralTranslator(PythonTranslator):
+        @classmethod
+        def codify(cls, parameters, comment="Parameters"):
+            return parameter_cell_source(parameters)
+
+    return LiteralTranslator
 
 
 def _load_parameters_file(path) -> dict:
@@ -529,6 +620,7 @@ def check_parameters(input_path: str | os.PathLike, parameters: dict | None = No
     for k, v in merged.items():
         ann = annotations.get(k, "")
         out[k] = _convert(k, v, declared[k], optional=("None" in ann or "Optional" in ann))
+        _literal_source(k, out[k])  # a value the injected cell cannot hold is refused here
     return out
 
 
@@ -760,6 +852,7 @@ def run_notebook(input_path: str | os.PathLike, output_path: str | os.PathLike, 
     """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
+    from papermill.translators import papermill_translators
 
     from .exceptions import NotebookRunError
 
@@ -791,9 +884,12 @@ def run_notebook(input_path: str | os.PathLike, output_path: str | os.PathLike, 
         engine_kwargs["kernel_manager_class"] = _named_kernel_manager(_kernel_env(record_file))
     show = _show_progress(progress)
     _quiet_papermill()
+    # the injected cell holds literals written by parameter_cell_source, never papermill's text
+    papermill_translators.register(kernel_name, _literal_translator())
     try:
         pm.execute_notebook(
-            str(input_path), str(output_path),
+            # papermill formats paths with the parameters: braces in a path stay braces
+            _no_format(input_path), _no_format(output_path),
             parameters=params or None,
             kernel_name=kernel_name,
             language="python" if kernel_name == KERNEL_NAME else None,
@@ -837,6 +933,10 @@ def run_notebook(input_path: str | os.PathLike, output_path: str | os.PathLike, 
 
             shutil.rmtree(socket_dir, ignore_errors=True)
     return read_results(output_path)
+
+
+def _no_format(path: Path) -> str:
+    return str(path).replace("{", "{{").replace("}", "}}")
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
