@@ -65,7 +65,7 @@ from .expectations import CheckResult, Expectation, check_expectations, parse_ex
 from .results import jsonable
 
 __all__ = ["Pipeline", "Case", "CaseOutcome", "PipelineReport", "load_pipeline", "run_pipeline",
-           "library_hash", "flat_results"]
+           "library_hash", "flat_results", "folder_name"]
 
 _SPEC_KEYS = {"name", "notebook", "parameters", "grid", "cases", "output", "case_dir", "workers",
               "scheduler", "timeout", "html", "root", "description", "expect", "summary"}
@@ -153,6 +153,15 @@ def _format_value(v: Any) -> str:
     return re.sub(r"[^A-Za-z0-9._+-]+", "_", text).strip("_") or "_"
 
 
+def folder_name(text: str) -> str:
+    """``text`` as a single folder name: the characters of case folder names, no leading dot.
+
+    >>> folder_name("../../elsewhere"), folder_name(".."), folder_name("t1 power grid")
+    ('elsewhere', '_', 't1_power_grid')
+    """
+    return _format_value(str(text)).lstrip("._") or "_"
+
+
 def _short_hash(obj: Any) -> str:
     text = json.dumps(jsonable(obj), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:10]
@@ -230,7 +239,8 @@ def load_pipeline(path: str | os.PathLike | None = None, *, spec: Mapping | None
     name = str(spec.get("name") or (path.stem if path is not None else "pipeline"))
     out_template = str(spec.get("output") or "output/pipelines/{name}")
     try:
-        out_text = out_template.format(name=name)
+        # the name becomes one folder name, cleaned as case folders are: `../x` cannot escape
+        out_text = out_template.format(name=folder_name(name))
     except (KeyError, IndexError, ValueError) as exc:
         raise InvalidParameterError(
             f"`output` {out_template!r} of {where} may use only {{name}}; got {exc}.") from None
