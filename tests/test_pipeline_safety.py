@@ -62,3 +62,110 @@ def test_the_name_cannot_lead_the_output_out_of_its_folder(name, tmp_path, monke
     assert report.exit_code == 0
     new = _files(tmp_path) - before
     assert new and all(f.is_relative_to(p.output) or f == base or f == base.parent for f in new)
+
+
+# ---------------------------------------------------------------- one run at a time ----
+
+GATED_CELL = """\
+import os, pathlib, time
+import workbench
+pathlib.Path(gate).with_name(f"started{n}").touch()
+while not os.path.exists(gate):  # waits for the test to open the gate, however long that takes
+    time.sleep(0.02)
+workbench.record("n", n)
+"""
+
+
+def _gated_pipeline(tmp_path: Path, grid: list[int], **extra) -> Path:
+    """A pipeline whose cases each wait until the file ``gate`` exists."""
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell(f"n = 1\ngate = {str(tmp_path / 'gate')!r}",
+                                  metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(GATED_CELL)])
+    nbformat.write(nb, tmp_path / "gated.ipynb")
+    spec = {"name": "gated", "notebook": "gated.ipynb", "root": str(tmp_path),
+            "output": str(tmp_path / "out"), "grid": {"n": grid}, "case_dir": "n{n}", **extra}
+    path = tmp_path / "gated.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    return path
+
+
+def _command(*args: str) -> list[str]:
+    import sys
+
+    return [sys.executable, "-m", "workbench", *args]
+
+
+def _env() -> dict:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "CI": "1"}
+
+
+def _wait_for(condition, what: str, proc=None) -> None:
+    """Wait until ``condition()`` holds; fail at once if ``proc`` exits first."""
+    import time
+
+    for _ in range(6000):  # a generous bound for a loaded machine; normally a few seconds
+        if condition():
+            return
+        if proc is not None and proc.poll() is not None:
+            out, err = proc.communicate()
+            pytest.fail(f"the run ended (exit {proc.returncode}) before {what}: {err}")
+        time.sleep(0.05)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+@pytest.mark.notebook
+def test_a_second_run_into_the_same_folder_is_refused_or_waits(tmp_path):
+    import subprocess
+
+    spec = _gated_pipeline(tmp_path, [1, 2], workers=1)
+    first = subprocess.Popen(_command("pipeline", "run", str(spec)), cwd=tmp_path, env=_env(),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for(lambda: (tmp_path / "started1").exists(), "the first case started", first)
+        second = subprocess.run(_command("pipeline", "run", str(spec)), cwd=tmp_path,
+                                env=_env(), capture_output=True, text=True, timeout=300)
+        assert second.returncode == 2, second.stderr
+        lines = second.stderr.strip().splitlines()
+        assert len(lines) == 1, second.stderr
+        assert str(tmp_path / "out") in lines[0] and f"pid {first.pid}" in lines[0]
+        waiting = subprocess.Popen(_command("pipeline", "run", str(spec), "--wait"),
+                                   cwd=tmp_path, env=_env(), stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        assert waiting.poll() is None  # cannot finish while the first run holds the folder
+        (tmp_path / "gate").touch()
+        out, err = first.communicate(timeout=600)
+        assert first.returncode == 0, err
+        assert "2 ok" in out
+        out, err = waiting.communicate(timeout=600)
+        assert waiting.returncode == 0, err
+        assert "2 skipped" in out  # it waited, then found every case done
+    finally:
+        (tmp_path / "gate").touch()
+        first.kill()
+    results = (tmp_path / "out" / "results.csv").read_text().splitlines()
+    assert results[0].split(",")[:4] == ["case_id", "case", "notebook", "status"]
+    assert [r.split(",")[0] for r in results[1:]] == ["n1", "n2"]
+
+
+def test_resume_reruns_cases_whose_results_file_is_missing_or_wrong(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from workbench.notebooks import results_path
+
+    _fake_run_notebook(monkeypatch)
+    spec = {"name": "demo", "notebook": str(DEMO), "output": str(tmp_path / "out"),
+            "grid": {"n": [1, 2, 3, 4, 5]}, "case_dir": "n{n}"}
+    p = load_pipeline(spec=spec, root=ROOT)
+    assert [o.status for o in run_pipeline(p, workers=1).outcomes] == ["ok"] * 5
+    out = tmp_path / "out"
+    res = {n: results_path(out / f"n{n}" / "params_demo.ipynb") for n in range(1, 6)}
+    res[1].unlink()                                   # missing
+    res[2].write_text("")                             # empty
+    res[3].write_text('{"results": {"n": ')           # cut short
+    shutil.copy(res[5], res[4])                       # another case's results
+    again = run_pipeline(load_pipeline(spec=spec, root=ROOT), workers=1)
+    assert [o.status for o in again.outcomes] == ["ok", "ok", "ok", "ok", "skipped"]
+    table = pd.read_csv(out / "results.csv")
+    assert table["result.n"].tolist() == [1, 2, 3, 4, 5]
+    assert table.notna().all(axis=None) or table.drop(columns=["error"]).notna().all(axis=None)

@@ -71,6 +71,9 @@ def register(subparsers) -> None:
     run.add_argument("--dry-run", action="store_true",
                      help="list the cases and whether each would run or be skipped")
     run.add_argument("--force", action="store_true", help="rerun cases that are up to date")
+    run.add_argument("--wait", action="store_true",
+                     help="when another run is writing to the same output folder, wait until it "
+                          "ends (default: stop at once with exit code 2)")
     run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="progress bar over cases (default: on a terminal; elsewhere, as on CI, "
                           "a line per finished case)")
@@ -165,9 +168,10 @@ def _run_pipeline(args) -> int:
     try:
         report = run_pipeline(spec, workers=args.workers, scheduler=args.scheduler,
                               output=args.output, dry_run=args.dry_run, force=args.force,
-                              progress=args.progress)
+                              progress=args.progress, wait=args.wait)
     except KeyboardInterrupt:
-        print(f"workbench pipeline: interrupted; finished cases are kept in {spec.output}, run the "
+        output = Path(args.output).resolve() if args.output else spec.output
+        print(f"workbench pipeline: interrupted; finished cases are kept in {output}, run the "
               "same command again to run the others", file=sys.stderr)
         return EXIT_INTERRUPTED
     if args.junit or args.summary:
