@@ -169,3 +169,69 @@ def test_resume_reruns_cases_whose_results_file_is_missing_or_wrong(tmp_path, mo
     table = pd.read_csv(out / "results.csv")
     assert table["result.n"].tolist() == [1, 2, 3, 4, 5]
     assert table.notna().all(axis=None) or table.drop(columns=["error"]).notna().all(axis=None)
+
+
+# ---------------------------------------------------------------- paths that cannot be written ----
+
+def _bad_outputs(tmp_path: Path) -> dict[str, Path]:
+    a_file = tmp_path / "a_file.txt"
+    a_file.write_text("not a folder")
+    return {"an existing file": a_file, "a path under a file": a_file / "sub",
+            "a path under /proc": Path("/proc/workbench-test/out")}
+
+
+@pytest.mark.parametrize("kind", ["an existing file", "a path under a file", "a path under /proc"])
+def test_an_output_folder_that_cannot_be_written_is_one_line(kind, tmp_path, capsys):
+    from workbench.cli import main
+
+    bad = _bad_outputs(tmp_path)[kind]
+    spec_file = tmp_path / "p.yaml"
+    spec_file.write_text(yaml.safe_dump({"name": "demo", "notebook": str(DEMO),
+                                         "root": str(ROOT), "grid": {"n": [1]},
+                                         "output": str(tmp_path / "out")}))
+    assert main(["pipeline", "run", str(spec_file), "--output", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(bad) in err and "Traceback" not in err
+    with pytest.raises(InvalidParameterError, match="cannot be written"):
+        run_pipeline(load_pipeline(spec_file), output=bad)
+
+
+@pytest.mark.parametrize("kind", ["a path under a file", "a path under /proc"])
+def test_a_notebook_output_that_cannot_be_written_is_one_line(kind, tmp_path, capsys):
+    from workbench import run_notebook
+    from workbench.cli import main
+
+    bad = _bad_outputs(tmp_path)[kind] / "run.ipynb"
+    assert main(["pipeline", "run-notebook", str(DEMO), "-o", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(bad) in err and "Traceback" not in err
+    with pytest.raises(InvalidParameterError, match="output_path"):
+        run_notebook(DEMO, bad)
+
+
+def test_a_notebook_output_that_is_a_folder_is_one_line(tmp_path, capsys):
+    from workbench.cli import main
+
+    assert main(["pipeline", "run-notebook", str(DEMO), "-o", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(tmp_path) in err and "folder" in err
+
+
+@pytest.mark.cluster
+def test_a_case_folder_blocked_by_a_file_fails_that_case_alike_for_any_workers(tmp_path,
+                                                                               monkeypatch):
+    _fake_run_notebook(monkeypatch)
+    found = {}
+    for workers in (1, 2):
+        out = tmp_path / f"out{workers}"
+        out.mkdir()
+        (out / "n2").write_text("a file where the case's folder should be")
+        spec = {"name": "demo", "notebook": str(DEMO), "output": str(out),
+                "grid": {"n": [1, 2, 3]}, "case_dir": "n{n}"}
+        report = run_pipeline(load_pipeline(spec=spec, root=ROOT), workers=workers)
+        assert report.exit_code == 1
+        found[workers] = [(o.status, o.ename, o.evalue and o.evalue.replace(str(out), "OUT"))
+                          for o in report.outcomes]
+        assert [s for s, _, _ in found[workers]] == ["ok", "failed", "ok"]
+        assert "n2" in found[workers][1][2]
+    assert found[1] == found[2]

@@ -863,7 +863,7 @@ def run_notebook(input_path: str | os.PathLike, output_path: str | os.PathLike, 
     params = check_parameters(input_path, parameters, parameters_file=parameters_file)
     if not params:
         _read_notebook(input_path)  # readable at all?
-    output_path.parent.mkdir(parents=True, exist_ok=True)
+    _check_writable(output_path)
     record_file = results_path(output_path)
     record_file.unlink(missing_ok=True)  # results of an earlier run must not leak into this one
     workdir = Path(cwd) if cwd is not None else input_path.resolve().parent
@@ -933,6 +933,22 @@ def run_notebook(input_path: str | os.PathLike, output_path: str | os.PathLike, 
 
             shutil.rmtree(socket_dir, ignore_errors=True)
     return read_results(output_path)
+
+
+def _check_writable(output_path: Path) -> None:
+    """Raise naming ``output_path`` when the executed notebook could not be written there."""
+    if output_path.is_dir():
+        raise InvalidParameterError(
+            f"`output_path` {str(output_path)!r} is a folder; give a notebook file name.")
+    try:
+        output_path.parent.mkdir(parents=True, exist_ok=True)
+        probe = output_path.parent / f".{output_path.name}.{os.getpid()}.probe"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise InvalidParameterError(
+            f"`output_path` {str(output_path)!r} cannot be written: "
+            f"{exc.strerror or exc}.") from None
 
 
 def _no_format(path: Path) -> str:

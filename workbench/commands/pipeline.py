@@ -112,17 +112,20 @@ def _write_reports(args, title: str, cases, seconds: float, properties: dict, co
 def _run_notebook(args) -> int:
     import time
 
-    from ..ci_reports import display_path, notebook_case
+    from ..ci_reports import check_report_path, display_path, notebook_case
     from ..exceptions import NotebookRunError
-    from ..notebooks import check_parameters, run_notebook
+    from ..notebooks import check_parameters, notebook_parameters, run_notebook
     from ._common import print_json
 
     notebook = Path(args.notebook)
     output = Path(args.output) if args.output else Path("output") / "notebooks" / notebook.name
     params = dict(args.parameter)
     reports = bool(args.junit or args.summary)
-    if reports:  # input errors first: nothing runs and no report is written
-        checked = check_parameters(notebook, params, parameters_file=args.parameters_file)
+    # input errors first: nothing runs and no report is written
+    checked = check_parameters(notebook, params, parameters_file=args.parameters_file)
+    notebook_parameters(notebook)  # a notebook that does not exist is named before any folder
+    check_report_path(output, "--output")
+    if reports:
         _check_report_paths(args)
     started = time.perf_counter()
     try:
