@@ -235,3 +235,64 @@ def test_a_case_folder_blocked_by_a_file_fails_that_case_alike_for_any_workers(t
         assert [s for s, _, _ in found[workers]] == ["ok", "failed", "ok"]
         assert "n2" in found[workers][1][2]
     assert found[1] == found[2]
+
+
+# ---------------------------------------------------------------- Ctrl-C ----
+
+SLOW_KERNEL_START = """\
+import os, pathlib, sys, time
+if os.environ.get("WORKBENCH_KERNEL_PYTHON"):  # set for the kernels the workbench starts
+    here = pathlib.Path(__file__).parent
+    (here / "kernel-starting").touch()
+    while not (here / "gate").exists():  # held until the test has interrupted the run
+        time.sleep(0.02)
+"""
+
+
+@pytest.mark.notebook
+def test_ctrl_c_while_the_kernel_starts_is_one_line_naming_the_output(tmp_path):
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) while the kernel is
+    still starting: exit 130, one line naming the output, and no kernel traceback afterwards."""
+    import signal
+    import subprocess
+
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(SLOW_KERNEL_START)
+    out = tmp_path / "custom" / "run.ipynb"
+    env = {**_env(), "PYTHONPATH": os.pathsep.join([str(ROOT), str(hook)]),
+           "TMPDIR": str(tmp_path)}
+    proc = subprocess.Popen(_command("pipeline", "run-notebook", str(DEMO), "-o", str(out)),
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        _wait_for(lambda: (hook / "kernel-starting").exists(), "the kernel started", proc)
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(timeout=120) == 130
+    finally:
+        (hook / "gate").touch()  # a kernel left running would now go on and fail loudly
+    out_text, err = proc.communicate(timeout=120)  # until every writer of stderr has gone
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "interrupted" in lines[0] and str(out) in lines[0]
+    assert not list(tmp_path.glob("wbk*"))  # the kernel's socket folder is gone
+
+
+def test_ctrl_c_names_the_output_folder_given_on_the_command_line(tmp_path, monkeypatch,
+                                                                   capsys):
+    import workbench.notebooks
+    from workbench.cli import main
+
+    def run_notebook(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(workbench.notebooks, "run_notebook", run_notebook)
+    spec_file = tmp_path / "p.yaml"
+    spec_file.write_text(yaml.safe_dump({"name": "demo", "notebook": str(DEMO),
+                                         "root": str(ROOT), "grid": {"n": [1]},
+                                         "output": str(tmp_path / "from_yaml")}))
+    other = tmp_path / "from_command_line"
+    assert main(["pipeline", "run", str(spec_file), "--output", str(other), "--workers",
+                 "1"]) == 130
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(other) in err and "from_yaml" not in err

@@ -632,7 +632,8 @@ def check_parameters(input_path: str | os.PathLike, parameters: dict | None = No
 KERNEL_NAME = "python3"
 
 
-def _project_kernel_manager(env: dict[str, str], socket_dir: str | None):
+def _project_kernel_manager(env: dict[str, str], socket_dir: str | None,
+                            started: list | None = None):
     """A kernel manager class that always starts ``sys.executable -m ipykernel_launcher``.
 
     The kernel spec is built here rather than looked up, so a kernel registered by hand under the
@@ -658,6 +659,8 @@ def _project_kernel_manager(env: dict[str, str], socket_dir: str | None):
     class ProjectKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
+            if started is not None:
+                started.append(self)
             if socket_dir is not None:
                 self.transport = "ipc"
                 self.ip = os.path.join(socket_dir, "k")
@@ -872,16 +875,16 @@ def run_notebook(input_path: str | os.PathLike, output_path: str | os.PathLike, 
 
     engine_kwargs: dict[str, Any] = {}
     socket_dir = None
+    managers: list = []  # the kernel managers papermill creates, to stop their kernels at the end
     if kernel_name is None:
         kernel_name = KERNEL_NAME
         if os.name == "posix":
-            import tempfile
-
-            socket_dir = tempfile.mkdtemp(prefix="wbk")
+            socket_dir = _socket_dir()
         engine_kwargs["kernel_manager_class"] = _project_kernel_manager(
-            _kernel_env(record_file), socket_dir)
+            _kernel_env(record_file), socket_dir, managers)
     else:
-        engine_kwargs["kernel_manager_class"] = _named_kernel_manager(_kernel_env(record_file))
+        engine_kwargs["kernel_manager_class"] = _named_kernel_manager(_kernel_env(record_file),
+                                                                      managers)
     show = _show_progress(progress)
     _quiet_papermill()
     # the injected cell holds literals written by parameter_cell_source, never papermill's text
@@ -928,11 +931,74 @@ def run_notebook(input_path: str | os.PathLike, output_path: str | os.PathLike, 
         _decorate(err, input_path, None, "", [])
         raise err from exc
     finally:
+        # a kernel still starting when the run stopped (Ctrl-C) would find its socket folder
+        # gone and print a traceback: it is stopped first
+        _stop_kernels(managers)
         if socket_dir is not None:
             import shutil
 
             shutil.rmtree(socket_dir, ignore_errors=True)
     return read_results(output_path)
+
+
+_SOCKET_PREFIX = "wbk-"
+
+
+def _socket_dir() -> str:
+    """A private folder for a kernel's sockets, named after this process.
+
+    Folders left by processes that no longer exist (killed with SIGKILL, which no clean-up
+    survives) are removed first.
+    """
+    import shutil
+    import tempfile
+
+    base = Path(tempfile.gettempdir())
+    for old in base.glob(f"{_SOCKET_PREFIX}*-*"):
+        pid = old.name[len(_SOCKET_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _process_exists(int(pid)) and old.is_dir():
+            try:
+                if old.stat().st_uid == os.getuid():
+                    shutil.rmtree(old, ignore_errors=True)
+            except OSError:
+                pass
+    return tempfile.mkdtemp(prefix=f"{_SOCKET_PREFIX}{os.getpid()}-")
+
+
+def _process_exists(pid: int) -> bool:
+    """Whether a process with this id exists and has not ended (a zombie counts as ended)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
+
+
+def _stop_kernels(managers: list) -> None:
+    """Kill the kernels of ``managers`` that are still running (and their process groups)."""
+    import signal
+    import subprocess
+
+    for km in managers:
+        provisioner = getattr(km, "provisioner", None)
+        proc = getattr(provisioner, "process", None)
+        if proc is None or proc.poll() is not None:
+            continue
+        try:
+            pgid = getattr(provisioner, "pgid", None)
+            if pgid and pgid != os.getpgid(0) and hasattr(os, "killpg"):
+                os.killpg(pgid, signal.SIGKILL)
+            else:
+                proc.kill()
+            proc.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
 
 
 def _check_writable(output_path: Path) -> None:
@@ -986,11 +1052,16 @@ def traceback_tail(traceback: list[str] | str | None, lines: int = 12) -> str | 
     return "\n".join(line.rstrip() for line in kept) or None
 
 
-def _named_kernel_manager(env: dict[str, str]):
+def _named_kernel_manager(env: dict[str, str], started: list | None = None):
     """Kernel manager for an explicitly named, registered kernel, with the workbench variables."""
     from jupyter_client.manager import AsyncKernelManager
 
     class NamedKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            if started is not None:
+                started.append(self)
+
         async def _async_pre_start_kernel(self, **kw):
             kw["env"] = {**kw.get("env", os.environ), **env}
             return await super()._async_pre_start_kernel(**kw)

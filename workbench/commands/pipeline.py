@@ -135,6 +135,11 @@ def _run_notebook(args) -> int:
         error = None
     except NotebookRunError as exc:
         results, error = {}, exc
+    except KeyboardInterrupt:
+        kept = (f"the notebook as far as it ran is kept in {output}" if output.exists()
+                else f"nothing was written to {output}")
+        print(f"workbench pipeline: interrupted; {kept}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     seconds = time.perf_counter() - started
     if reports:
         case = notebook_case(notebook, checked, output, seconds=seconds, results=results,
