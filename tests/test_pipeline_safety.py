@@ -296,3 +296,68 @@ def test_ctrl_c_names_the_output_folder_given_on_the_command_line(tmp_path, monk
                  "1"]) == 130
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and str(other) in err and "from_yaml" not in err
+
+
+# ---------------------------------------------------------------- kill -9 ----
+
+def _children(pid: int) -> set[int]:
+    """Ids of the living child processes of ``pid`` (read from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid and fields[0] not in ("Z", "X"):
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")  # a zombie has ended; only its exit status is left
+
+
+@pytest.mark.cluster
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
+def test_kill_9_of_a_run_leaves_no_worker_kernel_or_socket_folder(tmp_path):
+    """SIGKILL of ``pipeline run --workers 2`` while both workers run a case: the workers and
+    their kernels end within seconds (three tries), no socket folder is left, and the run then
+    resumes to complete results."""
+    import signal
+    import subprocess
+    import time
+
+    spec = _gated_pipeline(tmp_path, [1, 2])
+    env = {**_env(), "TMPDIR": str(tmp_path)}
+    for attempt in range(3):
+        for f in tmp_path.glob("started*"):
+            f.unlink()
+        run = subprocess.Popen(_command("pipeline", "run", str(spec), "--workers", "2"),
+                               cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+        _wait_for(lambda: len(list(tmp_path.glob("started*"))) == 2,
+                  "both workers started a case", run)
+        workers = _children(run.pid)
+        kernels = set().union(*(_children(w) for w in workers))
+        assert len(workers) >= 2 and len(kernels) >= 2, (workers, kernels)
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+        deadline = time.monotonic() + 20  # each worker exits within about a second
+        while time.monotonic() < deadline and any(_alive(p) for p in workers | kernels):
+            time.sleep(0.05)
+        left = sorted(p for p in workers | kernels if _alive(p))
+        for pid in left:  # so that a failure of this test leaves nothing running either
+            os.kill(pid, signal.SIGKILL)
+        assert not left, f"try {attempt + 1}: processes left running: {left}"
+        assert not list(tmp_path.glob("wbk*")), f"try {attempt + 1}: socket folder left"
+        assert not list((tmp_path / "out").rglob(".*.tmp*"))
+        run.stderr.close()
+    (tmp_path / "gate").touch()
+    done = subprocess.run(_command("pipeline", "run", str(spec), "--workers", "2"),
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "2 ok" in done.stdout
