@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from workbench import InvalidParameterError, run_notebook
+from workbench import InvalidParameterError
 from workbench.notebooks import check_parameters, parameter_cell_source
 
 HOSTILE = [
@@ -174,3 +174,8 @@ def test_a_kernel_receives_hostile_values_unchanged(tmp_path):
     for name, value in expected.items():
         assert reprs[name] == repr(value), name
     assert reprs["n"] == "10"  # the others keep their defaults
+
+
+def test_a_set_is_refused_with_the_types_allowed(tmp_path):
+    with pytest.raises(InvalidParameterError, match=r"`maybe` must be made of numbers"):
+        check_parameters(_notebook(tmp_path), {"maybe": "{1, 2}"})

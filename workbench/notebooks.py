@@ -384,7 +384,7 @@ def _plain(value: Any) -> Any:
         return value.tolist()  # numpy arrays and scalars
     if isinstance(value, dict):
         return {_plain(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
+    if isinstance(value, list | tuple):
         return type(value)(_plain(v) for v in value)
     return value
 
@@ -466,8 +466,8 @@ def _convert(name: str, value: Any, default: Any, *, optional: bool = False) -> 
 def _literal_source(name: str, value: Any) -> str:
     """``value`` as Python source that evaluates to an equal value of the same type.
 
-    Built from ``repr`` of None, bools, ints, floats, strings and (nested) lists, tuples, sets and
-    dicts of them, never by splicing text: whatever a string holds (quotes, backslashes, newlines),
+    Built from ``repr`` of None, bools, ints, floats, strings and (nested) lists, tuples and dicts
+    of them, never by splicing text: whatever a string holds (quotes, backslashes, newlines),
     it stays a string. A non-finite float is written ``float('nan')`` / ``float('inf')``. Any other
     type is refused.
     """
@@ -484,16 +484,12 @@ def _literal_source(name: str, value: Any) -> str:
     if isinstance(value, tuple):
         items = [_literal_source(name, v) for v in value]
         return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
-    if isinstance(value, set) and value:
-        return "{" + ", ".join(_literal_source(name, v) for v in value) + "}"
-    if isinstance(value, set):
-        return "set()"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{_literal_source(name, k)}: {_literal_source(name, v)}"
                                for k, v in value.items()) + "}"
     raise InvalidParameterError(
-        f"parameter `{name}` must be made of numbers, strings, bools, None, lists, tuples, sets "
-        f"and dicts; got {type(value).__name__}: {value!r}.")
+        f"parameter `{name}` must be made of numbers, strings, bools, None, lists, tuples and "
+        f"dicts; got {type(value).__name__}: {value!r}.")
 
 
 def parameter_cell_source(parameters: dict[str, Any]) -> str:
@@ -507,7 +503,7 @@ def parameter_cell_source(parameters: dict[str, Any]) -> str:
     ------
     InvalidParameterError
         A name that is not a Python identifier, or a value that is not made of numbers, strings,
-        bools, None, lists, tuples, sets and dicts.
+        bools, None, lists, tuples and dicts.
 
     Examples
     --------
@@ -525,7 +521,7 @@ def parameter_cell_source(parameters: dict[str, Any]) -> str:
             raise InvalidParameterError(f"parameter name {name!r} is not a Python name.")
         source = _literal_source(name, value)
         tree = ast.parse(source, mode="eval")  # one expression, whatever the value held
-        if not isinstance(tree.body, ast.Call):  # float('nan') and set() are calls
+        if not isinstance(tree.body, ast.Call):  # float('nan') is a call
             ast.literal_eval(tree)
         lines.append(f"{name} = {source}")
     return "\n".join(lines) + "\n"
@@ -992,7 +988,7 @@ def _stop_kernels(managers: list) -> None:
             continue
         try:
             pgid = getattr(provisioner, "pgid", None)
-            if pgid and pgid != os.getpgid(0) and hasattr(os, "killpg"):
+            if pgid and hasattr(os, "killpg") and pgid != os.getpgid(0):
                 os.killpg(pgid, signal.SIGKILL)
             else:
                 proc.kill()

@@ -444,80 +444,15 @@ def _run_case(task: dict) -> dict:
     The same in this process and in a worker: a case folder that cannot be written, or any other
     error of this case, makes a failed case and the others go on.
     """
-    global _CASE_RUNNING
-    _CASE_RUNNING = True
-    try:
-        return _run_case_here(task)
-    except Exception as exc:
-        return {"case_id": task["case_id"], "status": "failed", "cell_index": None,
-                "ename": type(exc).__name__, "evalue": str(exc),
-                "error": f"{type(exc).__name__}: {exc}"}
-    except _ParentGone:  # the case's kernel and temporary files are cleaned up by now
-        os._exit(1)
-    finally:
-        _CASE_RUNNING = False
+    from ._parallel import task_running
 
-
-# --------------------------------------------------------------------------------------------------
-# worker processes end with the run that started them
-# --------------------------------------------------------------------------------------------------
-
-#: True while this process runs a case (a worker that loses its parent cleans up first).
-_CASE_RUNNING = False
-#: True once a worker has begun to stop because its parent is gone.
-_STOPPING = False
-_PR_SET_PDEATHSIG = 1
-
-
-class _ParentGone(BaseException):
-    """Raised in a worker whose run has ended (killed): unwinds the case, then the worker exits."""
-
-
-def _worker_started(parent: int) -> None:
-    """Initializer of the worker processes of a pipeline run: they die with the run.
-
-    A run killed with SIGKILL cannot stop its workers, so each worker watches its parent itself:
-    on Linux the kernel sends it SIGTERM when the parent dies (``PR_SET_PDEATHSIG``), and
-    everywhere a watchdog thread notices that the parent process has changed. The worker then
-    stops its case (the case's kernel is stopped and its temporary files removed, as after
-    Ctrl-C) and exits; an idle worker exits at once.
-    """
-    import signal
-    import threading
-
-    def parent_gone(signum, frame):
-        global _STOPPING
-        if not _CASE_RUNNING:
-            os._exit(1)
-        if not _STOPPING:  # once: a second signal must not break off the clean-up
-            _STOPPING = True
-            raise _ParentGone
-
-    signal.signal(signal.SIGTERM, parent_gone)
-    if sys.platform.startswith("linux"):
+    with task_running():  # a worker whose run was killed stops the case cleanly, then exits
         try:
-            import ctypes
-
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-        except (OSError, AttributeError):  # pragma: no cover - no prctl: the watchdog remains
-            pass
-    threading.Thread(target=_watch_parent, args=(parent,), name="workbench-watchdog",
-                     daemon=True).start()
-
-
-def _watch_parent(parent: int) -> None:
-    import signal
-
-    while os.getppid() == parent:
-        time.sleep(0.2)
-    if not _STOPPING:
-        os.kill(os.getpid(), signal.SIGTERM)  # the same path as the parent-death signal
-    for _ in range(100):  # the case stops its kernel and removes its files, then the worker exits
-        time.sleep(0.1)
-        if not _CASE_RUNNING:
-            break
-    os._exit(1)
+            return _run_case_here(task)
+        except Exception as exc:
+            return {"case_id": task["case_id"], "status": "failed", "cell_index": None,
+                    "ename": type(exc).__name__, "evalue": str(exc),
+                    "error": f"{type(exc).__name__}: {exc}"}
 
 
 def _run_case_here(task: dict) -> dict:
@@ -747,7 +682,7 @@ def _execute(tasks: list[dict], *, workers: int, scheduler, progress: bool | Non
         else:
             import concurrent.futures as cf
 
-            from ._parallel import process_context
+            from ._parallel import end_with_parent, process_context
 
             ctx = process_context()
             if ctx.get_start_method() == "fork":  # prepare once here rather than in each worker
@@ -760,7 +695,7 @@ def _execute(tasks: list[dict], *, workers: int, scheduler, progress: bool | Non
                     html_exporter(hide).from_notebook_node(nbformat.v4.new_notebook())
             size = min(workers, len(tasks))
             with cf.ProcessPoolExecutor(max_workers=size, mp_context=ctx,
-                                        initializer=_worker_started,
+                                        initializer=end_with_parent,
                                         initargs=(os.getpid(),)) as pool:
                 # Only as many cases are handed out as there are workers, so an interrupt
                 # (Ctrl-C) leaves no queued case that would still run before the pool stops.
