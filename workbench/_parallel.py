@@ -24,8 +24,9 @@ or on a cluster::
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -172,3 +173,88 @@ def map_chunks(fn: Callable[[Any], Any], seeds_or_chunks: Iterable, *, workers: 
     finally:
         if bar is not None:
             bar.close()
+
+
+# --------------------------------------------------------------------------------------------------
+# worker processes that end with the process that started them
+# --------------------------------------------------------------------------------------------------
+
+#: True while this process runs a task (a worker that loses its parent finishes its clean-up first).
+_TASK_RUNNING = False
+#: True once a worker has begun to stop because its parent is gone.
+_STOPPING = False
+_PR_SET_PDEATHSIG = 1
+
+
+class ParentGone(BaseException):
+    """Raised in a worker whose parent has died: unwinds the running task, then the worker exits.
+
+    A BaseException, as KeyboardInterrupt, so that ``except Exception`` clean-up code lets it pass
+    while ``finally`` blocks still run.
+    """
+
+
+def end_with_parent(parent: int) -> None:
+    """Initializer of worker processes (``ProcessPoolExecutor(initializer=..., initargs=(pid,))``).
+
+    A parent killed with SIGKILL cannot stop its workers, so each worker watches its parent
+    itself: on Linux the kernel sends it SIGTERM when the parent dies (``PR_SET_PDEATHSIG``), and
+    everywhere a watchdog thread notices that the parent process has changed. An idle worker then
+    exits at once; one running a task inside :func:`task_running` gets :class:`ParentGone` raised
+    in it (its ``finally`` blocks run, as after Ctrl-C) and exits when the task has unwound.
+    """
+    import signal
+    import sys
+    import threading
+
+    def parent_gone(signum, frame):
+        global _STOPPING
+        if not _TASK_RUNNING:
+            os._exit(1)
+        if not _STOPPING:  # once: a second signal must not break off the clean-up
+            _STOPPING = True
+            raise ParentGone
+
+    signal.signal(signal.SIGTERM, parent_gone)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no prctl: the watchdog remains
+            pass
+    threading.Thread(target=_watch_parent, args=(parent,), name="workbench-watchdog",
+                     daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    import signal
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    if not _STOPPING:
+        os.kill(os.getpid(), signal.SIGTERM)  # the same path as the parent-death signal
+    for _ in range(100):  # the task cleans up (e.g. stops a notebook's kernel), then exit
+        time.sleep(0.1)
+        if not _TASK_RUNNING:
+            break
+    os._exit(1)
+
+
+@contextlib.contextmanager
+def task_running() -> Iterator[None]:
+    """Context of one task in a worker started with :func:`end_with_parent`.
+
+    When the parent dies during the task, :class:`ParentGone` unwinds the task and the worker
+    exits here (``os._exit``), its clean-up done. Outside such a worker it only marks the task.
+    """
+    global _TASK_RUNNING
+    _TASK_RUNNING = True
+    try:
+        yield
+    except ParentGone:
+        os._exit(1)
+    finally:
+        _TASK_RUNNING = False

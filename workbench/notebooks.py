@@ -31,7 +31,7 @@ from .exceptions import InvalidParameterError
 from .results import jsonable
 
 __all__ = ["record", "read_results", "run_notebook", "check_parameters", "notebook_parameters",
-           "RECORD_MIMETYPE", "RECORD_ENV",
+           "parameter_cell_source", "RECORD_MIMETYPE", "RECORD_ENV",
            "results_path", "render_html", "traceback_tail"]
 
 #: Mimetype of the display outputs written by :func:`record`.
@@ -404,6 +404,17 @@ def _parse_text(text: str) -> Any:
     return text
 
 
+def _plain(value: Any) -> Any:
+    """numpy scalars and arrays as plain Python values; lists, tuples, sets and dicts kept."""
+    if hasattr(value, "tolist") and not isinstance(value, str | bytes):
+        return value.tolist()  # numpy arrays and scalars
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_plain(v) for v in value)
+    return value
+
+
 def _convert(name: str, value: Any, default: Any, *, optional: bool = False) -> Any:
     """Check ``value`` against the type of ``default`` and convert it (strings are parsed)."""
     import numbers
@@ -420,7 +431,7 @@ def _convert(name: str, value: Any, default: Any, *, optional: bool = False) -> 
         fail(f"a {type(default).__name__}")
     if default is _EXPRESSION or default is None:
         v = _parse_text(value) if isinstance(value, str) else value
-        return jsonable(v)
+        return _plain(v)
     if isinstance(default, bool):
         if isinstance(value, bool):
             return value
@@ -459,7 +470,7 @@ def _convert(name: str, value: Any, default: Any, *, optional: bool = False) -> 
             v = v.tolist()
         if not isinstance(v, list | tuple):
             fail("a list, e.g. [1, 2]")
-        v = list(v)
+        v = [_plain(x) for x in v]
         kinds = {type(d) for d in default}
         if len(default) and len(kinds) == 1:
             (kind,) = kinds
@@ -469,13 +480,89 @@ def _convert(name: str, value: Any, default: Any, *, optional: bool = False) -> 
                      else _convert(f"{name}[{i}]", x, default_item) for i, x in enumerate(v)]
             elif kind in (float, bool, str):
                 v = [_convert(f"{name}[{i}]", x, default[0]) for i, x in enumerate(v)]
-        return jsonable(v) if isinstance(default, list) else tuple(jsonable(v))
+        return v if isinstance(default, list) else tuple(v)
     if isinstance(default, dict):
         v = _parse_text(value) if isinstance(value, str) else value
         if not isinstance(v, dict):
             fail("a dict, e.g. {'a': 1}")
-        return jsonable(v)
-    return jsonable(value)
+        return _plain(v)
+    return _plain(value)
+
+
+def _literal_source(name: str, value: Any) -> str:
+    """``value`` as Python source that evaluates to an equal value of the same type.
+
+    Built from ``repr`` of None, bools, ints, floats, strings and (nested) lists, tuples and dicts
+    of them, never by splicing text: whatever a string holds (quotes, backslashes, newlines),
+    it stays a string. A non-finite float is written ``float('nan')`` / ``float('inf')``. Any other
+    type is refused.
+    """
+    if value is None or isinstance(value, bool | int | str):
+        return repr(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "float('nan')"
+        if math.isinf(value):
+            return "float('inf')" if value > 0 else "float('-inf')"
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal_source(name, v) for v in value) + "]"
+    if isinstance(value, tuple):
+        items = [_literal_source(name, v) for v in value]
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_literal_source(name, k)}: {_literal_source(name, v)}"
+                               for k, v in value.items()) + "}"
+    raise InvalidParameterError(
+        f"parameter `{name}` must be made of numbers, strings, bools, None, lists, tuples and "
+        f"dicts; got {type(value).__name__}: {value!r}.")
+
+
+def parameter_cell_source(parameters: dict[str, Any]) -> str:
+    """The source of the cell injected after the ``parameters`` cell: one literal per name.
+
+    Each value is written as a Python literal of its own type (see :func:`check_parameters` for
+    how values given as text become typed values), so that the notebook receives exactly that
+    value and no text of a value is ever run as code.
+
+    Raises
+    ------
+    InvalidParameterError
+        A name that is not a Python identifier, or a value that is not made of numbers, strings,
+        bools, None, lists, tuples and dicts.
+
+    Examples
+    --------
+    >>> print(parameter_cell_source({"labels": ('say "hi"', "b"), "n": 3}), end="")
+    # Parameters
+    labels = ('say "hi"', 'b')
+    n = 3
+    """
+    import ast
+    import keyword
+
+    lines = ["# Parameters"]
+    for name, value in parameters.items():
+        if not (isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)):
+            raise InvalidParameterError(f"parameter name {name!r} is not a Python name.")
+        source = _literal_source(name, value)
+        tree = ast.parse(source, mode="eval")  # one expression, whatever the value held
+        if not isinstance(tree.body, ast.Call):  # float('nan') is a call
+            ast.literal_eval(tree)
+        lines.append(f"{name} = {source}")
+    return "\n".join(lines) + "\n"
+
+
+def _literal_translator():
+    """A papermill translator that writes the injected cell with :func:`parameter_cell_source`."""
+    from papermill.translators import PythonTranslator
+
+    class LiteralTranslator(PythonTranslator):
+        @classmethod
+        def codify(cls, parameters, comment="Parameters"):
+            return parameter_cell_source(parameters)
+
+    return LiteralTranslator
 
 
 def _load_parameters_file(path) -> dict:
@@ -555,6 +642,7 @@ def check_parameters(input_path: str | os.PathLike, parameters: dict | None = No
     for k, v in merged.items():
         ann = annotations.get(k, "")
         out[k] = _convert(k, v, declared[k], optional=("None" in ann or "Optional" in ann))
+        _literal_source(k, out[k])  # a value the injected cell cannot hold is refused here
     return out
 
 
@@ -566,7 +654,8 @@ def check_parameters(input_path: str | os.PathLike, parameters: dict | None = No
 KERNEL_NAME = "python3"
 
 
-def _project_kernel_manager(env: dict[str, str], socket_dir: str | None):
+def _project_kernel_manager(env: dict[str, str], socket_dir: str | None,
+                            started: list | None = None):
     """A kernel manager class that always starts ``sys.executable -m ipykernel_launcher``.
 
     The kernel spec is built here rather than looked up, so a kernel registered by hand under the
@@ -592,6 +681,8 @@ def _project_kernel_manager(env: dict[str, str], socket_dir: str | None):
     class ProjectKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
+            if started is not None:
+                started.append(self)
             if socket_dir is not None:
                 self.transport = "ipc"
                 self.ip = os.path.join(socket_dir, "k")
@@ -786,6 +877,7 @@ def run_notebook(input_path: str | os.PathLike, output_path: str | os.PathLike, 
     """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
+    from papermill.translators import papermill_translators
 
     from .exceptions import NotebookRunError
 
@@ -796,7 +888,7 @@ def run_notebook(input_path: str | os.PathLike, output_path: str | os.PathLike, 
     params = check_parameters(input_path, parameters, parameters_file=parameters_file)
     if not params:
         _read_notebook(input_path)  # readable at all?
-    output_path.parent.mkdir(parents=True, exist_ok=True)
+    _check_writable(output_path)
     record_file = results_path(output_path)
     record_file.unlink(missing_ok=True)  # results of an earlier run must not leak into this one
     workdir = Path(cwd) if cwd is not None else input_path.resolve().parent
@@ -805,21 +897,24 @@ def run_notebook(input_path: str | os.PathLike, output_path: str | os.PathLike, 
 
     engine_kwargs: dict[str, Any] = {}
     socket_dir = None
+    managers: list = []  # the kernel managers papermill creates, to stop their kernels at the end
     if kernel_name is None:
         kernel_name = KERNEL_NAME
         if os.name == "posix":
-            import tempfile
-
-            socket_dir = tempfile.mkdtemp(prefix="wbk")
+            socket_dir = _socket_dir()
         engine_kwargs["kernel_manager_class"] = _project_kernel_manager(
-            _kernel_env(record_file), socket_dir)
+            _kernel_env(record_file), socket_dir, managers)
     else:
-        engine_kwargs["kernel_manager_class"] = _named_kernel_manager(_kernel_env(record_file))
+        engine_kwargs["kernel_manager_class"] = _named_kernel_manager(_kernel_env(record_file),
+                                                                      managers)
     show = _show_progress(progress)
     _quiet_papermill()
+    # the injected cell holds literals written by parameter_cell_source, never papermill's text
+    papermill_translators.register(kernel_name, _literal_translator())
     try:
         pm.execute_notebook(
-            str(input_path), str(output_path),
+            # papermill formats paths with the parameters: braces in a path stay braces
+            _no_format(input_path), _no_format(output_path),
             parameters=params or None,
             kernel_name=kernel_name,
             language="python" if kernel_name == KERNEL_NAME else None,
@@ -858,11 +953,94 @@ def run_notebook(input_path: str | os.PathLike, output_path: str | os.PathLike, 
         _decorate(err, input_path, None, "", [])
         raise err from exc
     finally:
+        # a kernel still starting when the run stopped (Ctrl-C) would find its socket folder
+        # gone and print a traceback: it is stopped first
+        _stop_kernels(managers)
         if socket_dir is not None:
             import shutil
 
             shutil.rmtree(socket_dir, ignore_errors=True)
     return read_results(output_path)
+
+
+_SOCKET_PREFIX = "wbk-"
+
+
+def _socket_dir() -> str:
+    """A private folder for a kernel's sockets, named after this process.
+
+    Folders left by processes that no longer exist (killed with SIGKILL, which no clean-up
+    survives) are removed first.
+    """
+    import shutil
+    import tempfile
+
+    base = Path(tempfile.gettempdir())
+    for old in base.glob(f"{_SOCKET_PREFIX}*-*"):
+        pid = old.name[len(_SOCKET_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _process_exists(int(pid)) and old.is_dir():
+            try:
+                if old.stat().st_uid == os.getuid():
+                    shutil.rmtree(old, ignore_errors=True)
+            except OSError:
+                pass
+    return tempfile.mkdtemp(prefix=f"{_SOCKET_PREFIX}{os.getpid()}-")
+
+
+def _process_exists(pid: int) -> bool:
+    """Whether a process with this id exists and has not ended (a zombie counts as ended)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
+
+
+def _stop_kernels(managers: list) -> None:
+    """Kill the kernels of ``managers`` that are still running (and their process groups)."""
+    import signal
+    import subprocess
+
+    for km in managers:
+        provisioner = getattr(km, "provisioner", None)
+        proc = getattr(provisioner, "process", None)
+        if proc is None or proc.poll() is not None:
+            continue
+        try:
+            pgid = getattr(provisioner, "pgid", None)
+            if pgid and hasattr(os, "killpg") and pgid != os.getpgid(0):
+                os.killpg(pgid, signal.SIGKILL)
+            else:
+                proc.kill()
+            proc.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+
+
+def _check_writable(output_path: Path) -> None:
+    """Raise naming ``output_path`` when the executed notebook could not be written there."""
+    if output_path.is_dir():
+        raise InvalidParameterError(
+            f"`output_path` {str(output_path)!r} is a folder; give a notebook file name.")
+    try:
+        output_path.parent.mkdir(parents=True, exist_ok=True)
+        probe = output_path.parent / f".{output_path.name}.{os.getpid()}.probe"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise InvalidParameterError(
+            f"`output_path` {str(output_path)!r} cannot be written: "
+            f"{exc.strerror or exc}.") from None
+
+
+def _no_format(path: Path) -> str:
+    return str(path).replace("{", "{{").replace("}", "}}")
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -896,11 +1074,16 @@ def traceback_tail(traceback: list[str] | str | None, lines: int = 12) -> str | 
     return "\n".join(line.rstrip() for line in kept) or None
 
 
-def _named_kernel_manager(env: dict[str, str]):
+def _named_kernel_manager(env: dict[str, str], started: list | None = None):
     """Kernel manager for an explicitly named, registered kernel, with the workbench variables."""
     from jupyter_client.manager import AsyncKernelManager
 
     class NamedKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            if started is not None:
+                started.append(self)
+
         async def _async_pre_start_kernel(self, **kw):
             kw["env"] = {**kw.get("env", os.environ), **env}
             return await super()._async_pre_start_kernel(**kw)

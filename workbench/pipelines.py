@@ -43,6 +43,7 @@ input error that stops the run.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -60,12 +61,13 @@ import pandas as pd
 
 from ._files import atomic_path, write_text_atomic
 from ._progress import show_progress
-from .exceptions import InvalidParameterError
+from .exceptions import InvalidParameterError, WorkbenchError
 from .expectations import CheckResult, Expectation, check_expectations, parse_expectations
 from .results import jsonable
 
 __all__ = ["Pipeline", "Case", "CaseOutcome", "PipelineReport", "load_pipeline", "run_pipeline",
-           "library_hash", "flat_results"]
+           "library_hash", "flat_results", "folder_name", "OutputFolderBusyError", "LOCK_FILE",
+           "output_lock"]
 
 _SPEC_KEYS = {"name", "notebook", "parameters", "grid", "cases", "output", "case_dir", "workers",
               "scheduler", "timeout", "html", "root", "description", "expect", "summary"}
@@ -153,6 +155,15 @@ def _format_value(v: Any) -> str:
     return re.sub(r"[^A-Za-z0-9._+-]+", "_", text).strip("_") or "_"
 
 
+def folder_name(text: str) -> str:
+    """``text`` as a single folder name: the characters of case folder names, no leading dot.
+
+    >>> folder_name("../../elsewhere"), folder_name(".."), folder_name("t1 power grid")
+    ('elsewhere', '_', 't1_power_grid')
+    """
+    return _format_value(str(text)).lstrip("._") or "_"
+
+
 def _short_hash(obj: Any) -> str:
     text = json.dumps(jsonable(obj), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:10]
@@ -230,7 +241,8 @@ def load_pipeline(path: str | os.PathLike | None = None, *, spec: Mapping | None
     name = str(spec.get("name") or (path.stem if path is not None else "pipeline"))
     out_template = str(spec.get("output") or "output/pipelines/{name}")
     try:
-        out_text = out_template.format(name=name)
+        # the name becomes one folder name, cleaned as case folders are: `../x` cannot escape
+        out_text = out_template.format(name=folder_name(name))
     except (KeyError, IndexError, ValueError) as exc:
         raise InvalidParameterError(
             f"`output` {out_template!r} of {where} may use only {{name}}; got {exc}.") from None
@@ -375,8 +387,46 @@ def _read_manifest(case: Case) -> dict | None:
 
 def _is_up_to_date(case: Case, digest: str) -> bool:
     m = _read_manifest(case)
-    return bool(m and m.get("status") == "ok" and m.get("hash") == digest
-                and (case.directory / m.get("notebook_output", "")).is_file())
+    if not (m and m.get("status") == "ok" and m.get("hash") == digest
+            and m.get("case_id", case.case_id) == case.case_id
+            and isinstance(m.get("notebook_output"), str)):
+        return False
+    notebook = case.directory / m["notebook_output"]
+    try:
+        if notebook.stat().st_size == 0:
+            return False
+    except OSError:
+        return False
+    return _results_intact(notebook, m)
+
+
+def _file_digest(path: Path) -> str | None:
+    """SHA-256 of a file's bytes; None when it does not exist."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+def _results_intact(notebook: Path, manifest: dict) -> bool:
+    """Whether the results file beside a finished case's notebook is the one the case wrote.
+
+    The case's manifest holds the digest of its results file (None when the notebook recorded
+    nothing); a missing, emptied, cut-short or swapped file does not match, so the case runs again.
+    A manifest written before digests were kept is trusted when its results file reads back.
+    """
+    from .notebooks import read_results, results_path
+
+    rp = results_path(notebook)
+    if "results_sha256" in manifest:
+        return _file_digest(rp) == manifest["results_sha256"]
+    if not rp.exists():
+        return True
+    try:
+        read_results(rp)
+    except InvalidParameterError:
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------------------------------
@@ -389,13 +439,35 @@ def _clean_temporary_files(folder: Path) -> None:
 
 
 def _run_case(task: dict) -> dict:
-    """Run one case; never raises for a notebook failure (the outcome says what happened)."""
+    """Run one case; never raises for a failure of the case (the outcome says what happened).
+
+    The same in this process and in a worker: a case folder that cannot be written, or any other
+    error of this case, makes a failed case and the others go on.
+    """
+    from ._parallel import task_running
+
+    with task_running():  # a worker whose run was killed stops the case cleanly, then exits
+        try:
+            return _run_case_here(task)
+        except Exception as exc:
+            return {"case_id": task["case_id"], "status": "failed", "cell_index": None,
+                    "ename": type(exc).__name__, "evalue": str(exc),
+                    "error": f"{type(exc).__name__}: {exc}"}
+
+
+def _run_case_here(task: dict) -> dict:
     from .exceptions import NotebookRunError
     from .notebooks import render_html, results_path, run_notebook, traceback_tail
 
     folder = Path(task["directory"])
-    folder.mkdir(parents=True, exist_ok=True)
-    _clean_temporary_files(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        _clean_temporary_files(folder)
+    except OSError as exc:  # e.g. a file where the case's folder should be: this case fails
+        return {"case_id": task["case_id"], "status": "failed", "cell_index": None,
+                "ename": type(exc).__name__,
+                "evalue": f"cannot write the case folder {str(folder)!r}: {exc.strerror or exc}",
+                "error": f"cannot write the case folder {str(folder)!r}: {exc.strerror or exc}"}
     stem = Path(task["notebook"]).stem
     final_nb = folder / f"{stem}.ipynb"
     failed_nb = folder / f"{stem}.failed.ipynb"
@@ -449,6 +521,7 @@ def _run_case(task: dict) -> dict:
     record = {
         "format": "workbench-pipeline-case", "hash": task["hash"], "name": task["name"],
         "notebook": task["notebook_rel"], "parameters": task["parameters"], **outcome,
+        "results_sha256": _file_digest(results_path(kept)) if kept else None,
     }
     write_text_atomic(manifest, json.dumps(jsonable(record), indent=2, allow_nan=False))
     return outcome
@@ -609,7 +682,7 @@ def _execute(tasks: list[dict], *, workers: int, scheduler, progress: bool | Non
         else:
             import concurrent.futures as cf
 
-            from ._parallel import process_context
+            from ._parallel import end_with_parent, process_context
 
             ctx = process_context()
             if ctx.get_start_method() == "fork":  # prepare once here rather than in each worker
@@ -621,7 +694,9 @@ def _execute(tasks: list[dict], *, workers: int, scheduler, progress: bool | Non
                 for hide in {t["hide_code"] for t in tasks}:
                     html_exporter(hide).from_notebook_node(nbformat.v4.new_notebook())
             size = min(workers, len(tasks))
-            with cf.ProcessPoolExecutor(max_workers=size, mp_context=ctx) as pool:
+            with cf.ProcessPoolExecutor(max_workers=size, mp_context=ctx,
+                                        initializer=end_with_parent,
+                                        initargs=(os.getpid(),)) as pool:
                 # Only as many cases are handed out as there are workers, so an interrupt
                 # (Ctrl-C) leaves no queued case that would still run before the pool stops.
                 waiting = iter(tasks)
@@ -698,7 +773,7 @@ def _execute_dask(tasks: list[dict], scheduler, bar):
 def run_pipeline(pipeline: Pipeline | str | os.PathLike, *, workers: int | None = None,
                  scheduler: Any = None, output: str | os.PathLike | None = None,
                  dry_run: bool = False, force: bool = False,
-                 progress: bool | None = None) -> PipelineReport:
+                 progress: bool | None = None, wait: bool = False) -> PipelineReport:
     """Run every case of a pipeline, skipping those that are up to date, and collect the results.
 
     Parameters
@@ -721,6 +796,9 @@ def run_pipeline(pipeline: Pipeline | str | os.PathLike, *, workers: int | None 
         Run cases even when they are up to date.
     progress : bool, optional
         Progress bar over the cases; default only on a terminal.
+    wait : bool, default False
+        When another run holds the output folder (see :func:`output_lock`), wait until it ends
+        instead of stopping with :class:`OutputFolderBusyError`.
 
     Returns
     -------
@@ -734,9 +812,18 @@ def run_pipeline(pipeline: Pipeline | str | os.PathLike, *, workers: int | None 
     Raises
     ------
     InvalidParameterError
-        Besides bad arguments: an expectation on a result that a successful case did not record,
-        or that is not a number. Up-to-date cases are checked before anything runs, the others as
-        each finishes; the run stops there (the finished cases are kept).
+        Besides bad arguments: an output folder that cannot be written; an expectation on a
+        result that a successful case did not record, or that is not a number. Up-to-date cases
+        are checked before anything runs, the others as each finishes; the run stops there (the
+        finished cases are kept).
+    OutputFolderBusyError
+        Another run is writing to the same output folder (and ``wait`` is False).
+
+    Notes
+    -----
+    A case counts as up to date when its ``case.json`` says it succeeded with the same content
+    hash and its notebook and results file are the ones it wrote (the results file's SHA-256 is
+    kept in ``case.json``); otherwise it runs again.
     """
     started = time.perf_counter()
     if not isinstance(pipeline, Pipeline):
@@ -751,15 +838,23 @@ def run_pipeline(pipeline: Pipeline | str | os.PathLike, *, workers: int | None 
 
     lib = library_hash()
     digests = {c.case_id: _case_hash(c, lib) for c in pipeline.cases}
-    todo = [c for c in pipeline.cases if force or not _is_up_to_date(c, digests[c.case_id])]
-    todo_ids = {c.case_id for c in todo}
     if dry_run:
+        todo_ids = {c.case_id for c in pipeline.cases
+                    if force or not _is_up_to_date(c, digests[c.case_id])}
         planned = tuple(CaseOutcome(c, "would-run" if c.case_id in todo_ids else "would-skip")
                         for c in pipeline.cases)
         return PipelineReport(pipeline, planned, pd.DataFrame(), time.perf_counter() - started,
                               dry_run=True)
+    with output_lock(pipeline.output, wait=wait):
+        return _run_locked(pipeline, digests, workers=workers, scheduler=scheduler,
+                           force=force, progress=progress, started=started)
 
-    pipeline.output.mkdir(parents=True, exist_ok=True)
+
+def _run_locked(pipeline: Pipeline, digests: dict[str, str], *, workers: int, scheduler,
+                force: bool, progress: bool | None, started: float) -> PipelineReport:
+    """Run the cases that are not up to date; the output folder is locked by this run."""
+    todo = [c for c in pipeline.cases if force or not _is_up_to_date(c, digests[c.case_id])]
+    todo_ids = {c.case_id for c in todo}
     # leftovers of a run that was killed: no half-written file survives a rerun
     _clean_temporary_files(pipeline.output)
     for c in pipeline.cases:
@@ -791,6 +886,73 @@ def run_pipeline(pipeline: Pipeline | str | os.PathLike, *, workers: int | None 
     results = _collect(pipeline, outcomes, {k: v[1] for k, v in done.items()})
     _write_index(pipeline, outcomes, results)
     return PipelineReport(pipeline, tuple(outcomes), results, time.perf_counter() - started)
+
+
+#: The file in a pipeline's output folder that a run holds locked (it names the run's pid).
+LOCK_FILE = ".pipeline.lock"
+
+
+class OutputFolderBusyError(WorkbenchError):
+    """Another run of a pipeline is writing to the same output folder."""
+
+
+@contextlib.contextmanager
+def output_lock(folder: str | os.PathLike, *, wait: bool = False):
+    """Hold the output folder of a pipeline for this run (a lock on ``<folder>/.pipeline.lock``).
+
+    The folder is created. Two runs writing to one folder would lose each other's results, so a
+    second run stops at once with :class:`OutputFolderBusyError` naming the folder and the pid of
+    the run that holds it, or with ``wait=True`` waits until that run ends. The lock goes with
+    the process: a run that is killed holds nothing. Where ``fcntl`` is missing (Windows) nothing
+    is locked.
+
+    Raises
+    ------
+    InvalidParameterError
+        The folder cannot be created or written (a file is in the way, no permission).
+    OutputFolderBusyError
+        Another run holds the folder and ``wait`` is False.
+    """
+    folder = Path(folder)
+    lock = folder / LOCK_FILE
+    try:
+        if folder.exists() and not folder.is_dir():
+            raise NotADirectoryError(20, "it is a file, not a folder")
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
+    except OSError as exc:
+        raise InvalidParameterError(
+            f"output folder {str(folder)!r} cannot be written: {exc.strerror or exc}.") from None
+    try:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not on POSIX
+            fcntl = None  # type: ignore[assignment]
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if not wait:
+                    other = _lock_holder(lock)
+                    who = f"pid {other}" if other else "another process"
+                    raise OutputFolderBusyError(
+                        f"output folder {str(folder)!r} is in use by another run of a pipeline "
+                        f"({who}); wait until it ends (or add --wait), or give another "
+                        f"--output.") from None
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield folder
+    finally:
+        os.close(fd)  # releases the lock; the file stays (removing it would race a waiting run)
+
+
+def _lock_holder(lock: Path) -> int | None:
+    try:
+        text = lock.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return int(text) if text.isdigit() else None
 
 
 def _finish(case: Case, o: dict, status: str,

@@ -71,6 +71,9 @@ def register(subparsers) -> None:
     run.add_argument("--dry-run", action="store_true",
                      help="list the cases and whether each would run or be skipped")
     run.add_argument("--force", action="store_true", help="rerun cases that are up to date")
+    run.add_argument("--wait", action="store_true",
+                     help="when another run is writing to the same output folder, wait until it "
+                          "ends (default: stop at once with exit code 2)")
     run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="progress bar over cases (default: on a terminal; elsewhere, as on CI, "
                           "a line per finished case)")
@@ -109,17 +112,20 @@ def _write_reports(args, title: str, cases, seconds: float, properties: dict, co
 def _run_notebook(args) -> int:
     import time
 
-    from ..ci_reports import display_path, notebook_case
+    from ..ci_reports import check_report_path, display_path, notebook_case
     from ..exceptions import NotebookRunError
-    from ..notebooks import check_parameters, run_notebook
+    from ..notebooks import check_parameters, notebook_parameters, run_notebook
     from ._common import print_json
 
     notebook = Path(args.notebook)
     output = Path(args.output) if args.output else Path("output") / "notebooks" / notebook.name
     params = dict(args.parameter)
     reports = bool(args.junit or args.summary)
-    if reports:  # input errors first: nothing runs and no report is written
-        checked = check_parameters(notebook, params, parameters_file=args.parameters_file)
+    # input errors first: nothing runs and no report is written
+    checked = check_parameters(notebook, params, parameters_file=args.parameters_file)
+    notebook_parameters(notebook)  # a notebook that does not exist is named before any folder
+    check_report_path(output, "--output")
+    if reports:
         _check_report_paths(args)
     started = time.perf_counter()
     try:
@@ -129,6 +135,11 @@ def _run_notebook(args) -> int:
         error = None
     except NotebookRunError as exc:
         results, error = {}, exc
+    except KeyboardInterrupt:
+        kept = (f"the notebook as far as it ran is kept in {output}" if output.exists()
+                else f"nothing was written to {output}")
+        print(f"workbench pipeline: interrupted; {kept}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     seconds = time.perf_counter() - started
     if reports:
         case = notebook_case(notebook, checked, output, seconds=seconds, results=results,
@@ -165,9 +176,10 @@ def _run_pipeline(args) -> int:
     try:
         report = run_pipeline(spec, workers=args.workers, scheduler=args.scheduler,
                               output=args.output, dry_run=args.dry_run, force=args.force,
-                              progress=args.progress)
+                              progress=args.progress, wait=args.wait)
     except KeyboardInterrupt:
-        print(f"workbench pipeline: interrupted; finished cases are kept in {spec.output}, run the "
+        output = Path(args.output).resolve() if args.output else spec.output
+        print(f"workbench pipeline: interrupted; finished cases are kept in {output}, run the "
               "same command again to run the others", file=sys.stderr)
         return EXIT_INTERRUPTED
     if args.junit or args.summary:
