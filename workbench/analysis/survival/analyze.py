@@ -14,7 +14,15 @@ import pandas as pd
 from ..._validation import check_choice, check_positive
 from ...exceptions import DataValidationError
 from ...results import Result, jsonable
-from ._data import DEFAULT_TIMES, TIES, check_conf, check_reference, check_times, prepare_data
+from ._data import (
+    DEFAULT_TIMES,
+    TIES,
+    check_conf,
+    check_reference,
+    check_times,
+    prepare_data,
+    prepared_frame,
+)
 from .cox import CoxPHResult, cox_ph
 from .curves import (
     CumulativeIncidenceResult,
@@ -196,6 +204,7 @@ def analyze_survival(data: pd.DataFrame, *, time: str, event: str, group: str,
     else:
         tau = check_positive("tau", tau)
     check_reference(reference, prep.levels)
+    data = prepared_frame(prep)  # validated once: each analysis below reads it again cheaply
     kw: dict[str, Any] = {"time": time, "event": event}
     km = kaplan_meier(data, **kw, group=group, times=times_arr, conf_type=conf_type,
                       conf_level=conf_level)

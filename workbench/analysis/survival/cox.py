@@ -448,7 +448,7 @@ def cox_ph(data: pd.DataFrame, *, time: str, event: str, group: str, reference=N
     require_events(prep, "a Cox model")
     ref = check_reference(reference, prep.levels)
     levels = tuple(lv for lv in prep.levels if lv != ref)
-    x = np.column_stack([(prep.group == lv).astype(float) for lv in levels])
+    x = np.column_stack([prep.in_group(lv).astype(float) for lv in levels])
     if prep.strata is None:
         scodes, slevels = np.zeros(len(prep.time), dtype=int), None
     else:

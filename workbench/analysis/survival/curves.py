@@ -153,8 +153,8 @@ def _rmst_curve(c: _Curve, tau: float) -> tuple[float, float]:
 
 
 def _curves(prep: SurvivalData) -> dict[str, _Curve]:
-    return {lv: _km_curve(prep.time[prep.group == lv], prep.event[prep.group == lv])
-            for lv in prep.levels}
+    masks = {lv: prep.in_group(lv) for lv in prep.levels}
+    return {lv: _km_curve(prep.time[m], prep.event[m]) for lv, m in masks.items()}
 
 
 @dataclass(frozen=True)
@@ -276,7 +276,7 @@ def kaplan_meier(data: pd.DataFrame, *, time: str, event: str, group: str | None
     else:
         table = pd.DataFrame(columns=["group", "time", "n_risk", "n_event", "survival", "se",
                                       "ci_lower", "ci_upper"])
-    n = {lv: int(np.sum(prep.group == lv)) for lv in prep.levels}
+    n = {lv: int(np.sum(prep.in_group(lv))) for lv in prep.levels}
     return KaplanMeierResult(
         groups=prep.levels, curve=curve, table=table,
         times=None if times_arr is None else tuple(float(x) for x in times_arr),
@@ -357,8 +357,8 @@ def median_survival(data: pd.DataFrame, *, time: str, event: str, group: str | N
     rows = []
     for lv, c in _curves(prep).items():
         lower, upper = _curve_limits(c, conf_type, z)
-        rows.append({"group": lv, "n": int(np.sum(prep.group == lv)),
-                     "events": int(prep.event[prep.group == lv].sum()),
+        rows.append({"group": lv, "n": int(np.sum(prep.in_group(lv))),
+                     "events": int(prep.event[prep.in_group(lv)].sum()),
                      "median": _minmin(c.surv, c.time),
                      "ci_lower": _minmin(lower, c.time), "ci_upper": _minmin(upper, c.time)})
     return MedianSurvivalResult(table=pd.DataFrame(rows), conf_type=conf_type,

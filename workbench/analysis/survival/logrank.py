@@ -151,7 +151,7 @@ def logrank_test(data: pd.DataFrame, *, time: str, event: str, group: str,
     prep = prepare_data(data, time=time, event=event, group=group, strata=strata, need_group=True)
     require_events(prep, "a log-rank test")
     k = len(prep.levels)
-    gidx = pd.Series(prep.group).map({lv: i for i, lv in enumerate(prep.levels)}).to_numpy(int)
+    gidx = prep.codes
     if prep.strata is None:
         sidx, slevels = np.zeros(len(prep.time), dtype=int), None
     else:
@@ -173,7 +173,7 @@ def logrank_test(data: pd.DataFrame, *, time: str, event: str, group: str,
     p = float(stats.chi2.sf(chi, dof)) if dof >= 1 else 1.0
     return LogRankResult(
         statistic=chi, df=dof, p_value=p, groups=prep.levels, observed=obs, expected=exp,
-        variance=var, n={lv: int(np.sum(prep.group == lv)) for lv in prep.levels},
+        variance=var, n={lv: int(np.sum(prep.in_group(lv))) for lv in prep.levels},
         rho=float(rho), strata=slevels,
         observed_by_stratum=obs_s if slevels is not None else None,
         expected_by_stratum=exp_s if slevels is not None else None)
