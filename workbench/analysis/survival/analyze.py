@@ -29,10 +29,11 @@ from .curves import (
     KaplanMeierResult,
     MedianSurvivalResult,
     RMSTResult,
-    cumulative_incidence,
-    kaplan_meier,
-    median_survival,
-    rmst,
+    incidence_from_km,
+    km_curves,
+    km_from_curves,
+    median_from_curves,
+    rmst_from_curves,
 )
 from .logrank import LogRankResult, logrank_test
 
@@ -203,18 +204,19 @@ def analyze_survival(data: pd.DataFrame, *, time: str, event: str, group: str,
                 "give `tau` explicitly.")
     else:
         tau = check_positive("tau", tau)
-    check_reference(reference, prep.levels)
-    data = prepared_frame(prep)  # validated once: each analysis below reads it again cheaply
+    ref = check_reference(reference, prep.levels)
+    # validated once: the curves are computed once and shared, and the tests below read the
+    # validated columns again cheaply
+    curves = km_curves(prep)
+    km = km_from_curves(prep, curves, times_arr, conf_type, conf_level)
+    med = median_from_curves(prep, curves, conf_type, conf_level)
+    data = prepared_frame(prep)
     kw: dict[str, Any] = {"time": time, "event": event}
-    km = kaplan_meier(data, **kw, group=group, times=times_arr, conf_type=conf_type,
-                      conf_level=conf_level)
-    med = median_survival(data, **kw, group=group, conf_type=conf_type, conf_level=conf_level)
     lr = logrank_test(data, **kw, group=group, strata=strata)
     cox = cox_ph(data, **kw, group=group, reference=reference, strata=strata, ties=ties,
                  conf_level=conf_level)
-    rm = rmst(data, **kw, group=group, tau=tau, reference=reference, conf_level=conf_level)
-    ci = cumulative_incidence(data, **kw, group=group, at=tau, conf_type=conf_type,
-                              conf_level=conf_level)
+    rm = rmst_from_curves(prep, curves, tau, ref, conf_level)
+    ci = incidence_from_km(km, tau)
     settings = {"time": time, "event": event, "group": group, "strata": strata,
                 "times": [float(t) for t in times_arr], "tau": float(tau), "ties": ties,
                 "conf_type": conf_type, "conf_level": conf_level, "reference": cox.reference,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from ..._validation import check_choice, check_probability
 from ...exceptions import StatisticalWarning
@@ -384,7 +384,7 @@ class CoxPHResult(Result):
 
 
 def _test(stat: float, df: int) -> dict:
-    return {"statistic": float(stat), "df": int(df), "p_value": float(stats.chi2.sf(stat, df))}
+    return {"statistic": float(stat), "df": int(df), "p_value": float(special.chdtrc(df, stat))}
 
 
 def cox_ph(data: pd.DataFrame, *, time: str, event: str, group: str, reference=None,
@@ -485,7 +485,7 @@ def cox_ph(data: pd.DataFrame, *, time: str, event: str, group: str, reference=N
         lo = np.exp(coef - z * se)
         hi = np.exp(coef + z * se)
         zstat = coef / se
-    pval = 2 * stats.norm.sf(np.abs(zstat))
+    pval = 2 * special.ndtr(-np.abs(zstat))
     ok = ~np.isnan(coef)
     nok = int(ok.sum())
     if nok:

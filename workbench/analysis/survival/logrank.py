@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from ..._validation import check_real
 from ...exceptions import InvalidParameterError
@@ -170,7 +170,7 @@ def logrank_test(data: pd.DataFrame, *, time: str, event: str, group: str,
             chi = float(diff @ np.linalg.solve(vv, diff))
         except np.linalg.LinAlgError:
             chi = float(diff @ np.linalg.pinv(vv) @ diff)
-    p = float(stats.chi2.sf(chi, dof)) if dof >= 1 else 1.0
+    p = float(special.chdtrc(dof, chi)) if dof >= 1 else 1.0
     return LogRankResult(
         statistic=chi, df=dof, p_value=p, groups=prep.levels, observed=obs, expected=exp,
         variance=var, n={lv: int(np.sum(prep.in_group(lv))) for lv in prep.levels},
