@@ -207,11 +207,12 @@ def _curve_from_frame(curve: pd.DataFrame, group: str) -> _Curve:
                     ("time", "n_risk", "n_event", "n_censor", "survival", "se_log")))
 
 
-def _table_at(curve, groups, times, conf_type, conf_level) -> pd.DataFrame:
+def _table_at(curve, groups, times, conf_type, conf_level, curves=None) -> pd.DataFrame:
     z = z_critical(conf_level)
     frames = []
     for lv in groups:
-        d = _at_times(_curve_from_frame(curve, lv), times, conf_type, z)
+        c = curves[lv] if curves is not None else _curve_from_frame(curve, lv)
+        d = _at_times(c, times, conf_type, z)
         frames.append(pd.DataFrame({"group": lv, **d}))
     return pd.concat(frames, ignore_index=True)
 
@@ -281,7 +282,7 @@ def km_from_curves(prep: SurvivalData, curves: dict[str, _Curve], times_arr: np.
             "ci_lower": lower, "ci_upper": upper}))
     curve = pd.concat(frames, ignore_index=True)
     if times_arr is not None:
-        table = _table_at(curve, prep.levels, times_arr, conf_type, conf_level)
+        table = _table_at(curve, prep.levels, times_arr, conf_type, conf_level, curves)
     else:
         table = pd.DataFrame(columns=["group", "time", "n_risk", "n_event", "survival", "se",
                                       "ci_lower", "ci_upper"])
