@@ -63,8 +63,11 @@ def _folder_error(name: str, path, why: str) -> InvalidParameterError:
     )
 
 
-def check_output_folder(path, name: str = "out") -> Path:
+def check_output_folder(path, name: str = "out", *, create: bool = True) -> Path:
     """``path`` as an output folder that exists (created if needed) and can be written.
+
+    With ``create=False`` the folder is not made: the check is that it could be (its nearest
+    existing parent, and the folder itself if it exists, can be written).
 
     Checked before any work, so that a bad path costs nothing: an existing file, a path under a
     file, a place where no folder can be made (``/proc/...``) or a folder without write permission
@@ -78,23 +81,27 @@ def check_output_folder(path, name: str = "out") -> Path:
     >>> check_output_folder(base / "a.txt" / "sub", "--out")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    workbench.exceptions.InvalidParameterError: `--out` must be a folder ...: it is under the file ...
+    workbench.exceptions.InvalidParameterError: `--out` must be a folder ...: it is under the ...
     """
     p = Path(path)
     if p.exists() and not p.is_dir():
         raise _folder_error(name, path, "it is a file" if p.is_file() else "it is not a folder")
+    existing = None
     for parent in Path(os.path.abspath(p)).parents:
         if parent.exists() or parent.is_symlink():
             if not parent.is_dir():
                 raise _folder_error(name, path, f"it is under the file {str(parent)!r}")
+            existing = parent
             break
     try:
-        p.mkdir(parents=True, exist_ok=True)
+        if create:
+            p.mkdir(parents=True, exist_ok=True)
         # writing into the folder and beside it (where a temporary folder is made) must work
-        for where in {Path(os.path.abspath(p)).parent, p}:
+        places = {Path(os.path.abspath(p)).parent, p} if p.is_dir() else {existing}
+        for where in places:
             os.rmdir(tempfile.mkdtemp(prefix=".probe.", suffix=".tmp", dir=where))
     except OSError as exc:
-        raise _folder_error(name, path, exc.strerror or str(exc)) from None
+        raise _folder_error(name, path, f"cannot write there ({exc.strerror or exc})") from None
     return p
 
 

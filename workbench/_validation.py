@@ -107,8 +107,10 @@ def check_columns(df: pd.DataFrame, *columns: str | None) -> None:
 
 
 def data_rows(mask, limit: int = 5) -> str:
-    """The 1-based data row numbers (as a spreadsheet counts rows below the header) where ``mask``
-    is true: the first ``limit`` of them, then how many more.
+    """The 1-based data row numbers where ``mask`` is true, for an error message.
+
+    Rows are counted as a spreadsheet counts them below the header; the first ``limit`` are
+    listed, then how many more.
 
     >>> data_rows([False, True, False, True])
     'data rows 2, 4'
@@ -216,8 +218,10 @@ def group_labels(df: pd.DataFrame, column: str, *, min_groups: int = 2) -> pd.Se
 
 def group_codes(df: pd.DataFrame, column: str, *,
                 min_groups: int = 2) -> tuple[np.ndarray, tuple[str, ...]]:
-    """``(codes, levels)``: the group labels as strings in :func:`sorted_levels` order and each
-    row's index into them; at least ``min_groups`` levels and no missing value.
+    """``(codes, levels)``: group labels as strings and each row's index into them.
+
+    The levels are in :func:`sorted_levels` order; at least ``min_groups`` of them and no missing
+    value are required.
 
     >>> group_codes(pd.DataFrame({"g": [2, 10, 2]}), "g")
     (array([0, 1, 0]), ('2', '10'))

@@ -23,7 +23,6 @@ from ..._validation import (
     check_probability,
     group_codes,
     label_text,
-    sorted_levels,
     text_labels,
 )
 from ...exceptions import DataValidationError, InvalidParameterError
