@@ -125,6 +125,8 @@ class _CoxData:
 
 
 def _rev_cumsum_by_stratum(blocks: np.ndarray, stratum: np.ndarray) -> np.ndarray:
+    if len(stratum) == 0 or stratum[0] == stratum[-1]:  # sorted by stratum: only one
+        return np.cumsum(blocks[::-1], axis=0)[::-1]
     out = np.empty_like(blocks)
     for s in np.unique(stratum):
         m = np.flatnonzero(stratum == s)

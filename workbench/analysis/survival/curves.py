@@ -271,16 +271,20 @@ def km_from_curves(prep: SurvivalData, curves: dict[str, _Curve], times_arr: np.
                    conf_type: str, conf_level: float) -> KaplanMeierResult:
     """:func:`kaplan_meier` from validated data and its curves (:func:`km_curves`)."""
     z = z_critical(conf_level)
-    frames = []
-    for lv, c in curves.items():
+    parts: dict[str, list] = {k: [] for k in ("time", "n_risk", "n_event", "n_censor", "survival",
+                                              "se", "se_log", "ci_lower", "ci_upper")}
+    for c in curves.values():
         lower, upper = _curve_limits(c, conf_type, z)
         with np.errstate(invalid="ignore"):
             se = c.se_log * c.surv
-        frames.append(pd.DataFrame({
-            "group": lv, "time": c.time, "n_risk": c.n_risk, "n_event": c.n_event,
-            "n_censor": c.n_censor, "survival": c.surv, "se": se, "se_log": c.se_log,
-            "ci_lower": lower, "ci_upper": upper}))
-    curve = pd.concat(frames, ignore_index=True)
+        for key, col in zip(parts, (c.time, c.n_risk, c.n_event, c.n_censor, c.surv, se,
+                                    c.se_log, lower, upper), strict=True):
+            parts[key].append(col)
+    # one column at a time: no second copy of the whole table, as concatenating frames makes
+    labels = np.array(list(curves), dtype=object)
+    sizes = [len(c.time) for c in curves.values()]
+    curve = pd.DataFrame({"group": np.repeat(labels, sizes),
+                          **{k: np.concatenate(v).astype(float) for k, v in parts.items()}})
     if times_arr is not None:
         table = _table_at(curve, prep.levels, times_arr, conf_type, conf_level, curves)
     else:

@@ -86,10 +86,9 @@ def _survdiff(time, event, gidx, k, sidx, rho):
     for j, s in enumerate(strata_ids):
         m = sidx == s
         ut, inv = np.unique(time[m], return_inverse=True)
-        d = np.zeros((len(ut), k))
-        c = np.zeros((len(ut), k))
-        np.add.at(d, (inv, gidx[m]), event[m])
-        np.add.at(c, (inv, gidx[m]), 1.0)
+        cell = inv.ravel() * k + gidx[m]  # (distinct time, group), summed in row order
+        d = np.bincount(cell, weights=event[m], minlength=len(ut) * k).reshape(len(ut), k)
+        c = np.bincount(cell, minlength=len(ut) * k).reshape(len(ut), k).astype(float)
         nrisk_k = np.cumsum(c[::-1], axis=0)[::-1]
         dd = d.sum(axis=1)
         nn = nrisk_k.sum(axis=1)
