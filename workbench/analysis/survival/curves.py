@@ -553,9 +553,14 @@ def cumulative_incidence(data: pd.DataFrame, *, time: str, event: str, group: st
     return incidence_from_km(km, at)
 
 
-def incidence_from_km(km: KaplanMeierResult, at: float) -> CumulativeIncidenceResult:
-    """:func:`cumulative_incidence` at ``at`` from a Kaplan-Meier result."""
-    t = km.at([float(at)])
+def incidence_from_km(km: KaplanMeierResult, at: float,
+                      curves: dict[str, _Curve] | None = None) -> CumulativeIncidenceResult:
+    """:func:`cumulative_incidence` at ``at`` from a Kaplan-Meier result (and its curves)."""
+    if curves is None:
+        t = km.at([float(at)])
+    else:
+        t = _table_at(km.curve, km.groups, check_times([float(at)]), km.conf_type,
+                      km.conf_level, curves)
     table = pd.DataFrame({"group": t["group"], "time": t["time"], "n_risk": t["n_risk"],
                           "cumulative_incidence": 1 - t["survival"], "se": t["se"],
                           "ci_lower": 1 - t["ci_upper"], "ci_upper": 1 - t["ci_lower"]})
