@@ -2,15 +2,15 @@
 
     .venv/bin/python benchmarks/survival_scale.py [--rows 1000000] [--runs 3] [--keep]
 
-Writes a CSV of ``--rows`` patients (two arms, continuous exponential times with censoring, seed 1)
-under ``output/benchmarks/`` and runs, as separate processes, ``workbench survival DATA --time time
---event event --group arm --json`` and, when ``Rscript`` is on the PATH, the same analysis in R
-(``read.csv``, ``survdiff``, ``coxph``, ``survfit`` with its summary at five times, and the RMST from
-``print(fit, rmean = "common")``). Each is run ``--runs`` times; the minimum wall time and the peak
-resident memory of that process (``resource.getrusage(RUSAGE_CHILDREN)`` read after each run in a
-fresh child, so it is the child's own peak) are printed, with the CPU time (less sensitive to other
-load on the machine). Without R the R half is skipped with a
-message. Run it on a quiet machine: other load on the cores slows both sides.
+Writes a CSV of ``--rows`` patients (two arms, continuous exponential times with censoring,
+seed 1) under ``output/benchmarks/`` and runs, as separate processes, ``workbench survival DATA
+--time time --event event --group arm --json`` and, when ``Rscript`` is on the PATH, the same
+analysis in R (``read.csv``, ``survdiff``, ``coxph``, ``survfit`` with its summary at five times,
+and the RMST from ``print(fit, rmean = "common")``). Each is run ``--runs`` times; the minimum
+wall time, the minimum CPU time (user + system, less sensitive to other load on the machine) and
+the peak resident memory (``resource.getrusage(RUSAGE_CHILDREN)`` read in a fresh child per run,
+so it is the command's own peak) are printed. Without R the R half is skipped with a message.
+Run it on a quiet machine: other load on the cores slows both sides.
 """
 
 from __future__ import annotations
@@ -77,14 +77,14 @@ def measure(cmd: list[str]) -> dict:
 
 
 def best(cmd: list[str], runs: int) -> tuple[float, float, float]:
-    """The minimum wall time over ``runs`` runs, the minimum CPU time (user + system) and the
-    largest peak memory."""
+    """The minimum wall time and CPU time (user + system) over ``runs`` runs, the largest peak."""
     results = [measure(cmd) for _ in range(runs)]
     return (min(r["seconds"] for r in results), min(r["cpu"] for r in results),
             max(r["peak_mib"] for r in results))
 
 
 def main() -> None:
+    """Write the data (once), time both sides and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
@@ -109,7 +109,8 @@ def main() -> None:
         script = folder / "survival_scale.R"
         script.write_text(R_SCRIPT)
         r_seconds, r_cpu, r_mib = best([rscript, str(script), str(data)], args.runs)
-        print(f"  R survival          {r_seconds:7.2f} s  {r_cpu:7.2f} s CPU  {r_mib:7.0f} MiB peak")
+        print(f"  R survival          {r_seconds:7.2f} s  {r_cpu:7.2f} s CPU  "
+              f"{r_mib:7.0f} MiB peak")
         print(f"  ratio workbench / R {seconds / r_seconds:7.2f}")
         if not args.keep:
             script.unlink()

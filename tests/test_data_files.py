@@ -107,7 +107,8 @@ def test_a_missing_value_names_column_and_row(capsys, tmp_path, column, text, ro
 def test_many_missing_values_show_the_first_few(tmp_path):
     df = pd.DataFrame({"time": [float("nan")] * 8 + [1.0, 2.0], "event": [1] * 10,
                        "arm": ["a", "b"] * 5})
-    with pytest.raises(DataValidationError, match=r"8 missing .*data rows 1, 2, 3, 4, 5 and 3 more"):
+    with pytest.raises(DataValidationError,
+                       match=r"8 missing .*data rows 1, 2, 3, 4, 5 and 3 more"):
         analyze_survival(df, time="time", event="event", group="arm")
 
 
