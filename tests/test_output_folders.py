@@ -61,7 +61,7 @@ def test_a_failed_later_file_leaves_no_partial_set(capsys, tmp_path, monkeypatch
     err = run_error(capsys, "simulate", "t1", "--seed", "3", "--out", str(out))
     assert calls == ["patients.csv", "adsl.csv", "adtte.csv"]  # the first two were written
     assert "No space left on device" in err and str(out) in err
-    assert not out.exists() or list(out.iterdir()) == []  # nothing of the new set
+    assert not out.exists()  # nothing of the new set
     assert _leftovers(tmp_path) == []
 
 
@@ -92,6 +92,20 @@ def test_other_files_in_the_folder_stay(capsys, tmp_path, monkeypatch):
     assert (out / "notes.txt").read_text() == "mine"
 
 
+@pytest.mark.parametrize("before", [[], ["notes.txt"]])
+def test_out_may_be_the_working_folder(capsys, tmp_path, monkeypatch, before):
+    """``--out .``: the files go into the folder; the folder itself is never replaced."""
+    work = tmp_path / "work"
+    work.mkdir()
+    for name in before:
+        (work / name).write_text("mine")
+    monkeypatch.chdir(work)
+    inode = work.stat().st_ino
+    assert run_cli(capsys, "simulate", "t1", "--seed", "3", "--out", ".")[0] == 0
+    assert sorted(p.name for p in work.iterdir()) == sorted([*SET, *before])
+    assert work.stat().st_ino == inode and _leftovers(tmp_path) == []
+
+
 def test_a_binary_design_set_is_staged_too(capsys, tmp_path):
     code, _, err = run_cli(capsys, "simulate", "t2", "--seed", "1", "--out", str(tmp_path / "o"))
     assert code == 0, err
@@ -103,7 +117,7 @@ def test_staged_folder_failure_removes_the_temporary_folder(tmp_path):
     with pytest.raises(RuntimeError), staged_folder(target) as tmp:
         (tmp / "a.csv").write_text("1")
         raise RuntimeError("stop")
-    assert list(target.iterdir()) == [] and _leftovers(tmp_path) == []
+    assert not target.exists() and _leftovers(tmp_path) == []
 
 
 def test_staged_folder_refuses_a_folder_where_a_file_goes(tmp_path):

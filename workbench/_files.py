@@ -109,8 +109,9 @@ def check_output_folder(path, name: str = "out", *, create: bool = True) -> Path
 def staged_folder(path, name: str = "out") -> Iterator[Path]:
     """A temporary folder beside ``path`` to write a set of files; moved into place whole.
 
-    When the block succeeds, the set replaces ``path`` by one rename (``path`` absent or empty) or,
-    when ``path`` already holds other files, file by file once all were written; when it fails,
+    When the block succeeds, the folder is renamed to ``path`` (when ``path`` does not exist) or,
+    when it exists (other files, an earlier set), its files are moved in one by one once all were
+    written; other files in ``path`` stay. When the block fails,
     the temporary folder is removed and ``path`` keeps what it had. So a reader sees either the
     old set or the new one, never a new file beside old ones because a later file failed.
     ``path`` is checked first with :func:`check_output_folder` (``name`` is the parameter named
@@ -125,9 +126,10 @@ def staged_folder(path, name: str = "out") -> Iterator[Path]:
     >>> sorted(p.name for p in target.iterdir())
     ['a.csv', 'b.csv']
     """
-    target = check_output_folder(path, name)
+    target = check_output_folder(path, name, create=False)
     parent = Path(os.path.abspath(target)).parent
     try:
+        parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{Path(os.path.abspath(target)).name}.",
                                     suffix=".tmp", dir=parent))
         os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes it private
@@ -149,12 +151,13 @@ def staged_folder(path, name: str = "out") -> Iterator[Path]:
 
 def _move_into_place(tmp: Path, target: Path, name: str, path) -> None:
     names = sorted(p.name for p in tmp.iterdir())
-    try:
-        os.replace(tmp, target)  # an empty folder is replaced by one rename
-        return
-    except OSError as exc:
-        if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
-            raise
+    if not os.path.lexists(target):
+        try:
+            os.rename(tmp, target)  # the whole set at once
+            return
+        except OSError as exc:  # made meanwhile by someone else: file by file below
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                raise
     blocked = [n for n in names if (target / n).is_dir() and not (tmp / n).is_dir()]
     if blocked:
         raise _folder_error(name, path, f"{blocked[0]!r} in it is a folder")

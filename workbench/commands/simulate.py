@@ -36,7 +36,7 @@ def _run(args) -> int:
     from ._common import print_json
 
     design = load_design(args.design)
-    check_output_folder(args.out, "--out")  # before the simulation: a bad path costs nothing
+    check_output_folder(args.out, "--out", create=False)  # a bad path costs no work
     df = simulate_trial(design, rng=args.seed)
     out = Path(args.out)
     # the whole set is written into a temporary folder beside --out and moved into place at the
