@@ -246,7 +246,7 @@ def text_labels(values: pd.Series) -> pd.Series:
     ['1', '2', '1']
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    text = np.array([label_text(v) for v in uniques] + [""], dtype=object)
+    text = np.array([label_text(v) for v in uniques], dtype=object)
     return pd.Series(text[codes], index=values.index, dtype=object)
 
 
