@@ -100,7 +100,7 @@ def test_blank_lines_before_the_header_are_skipped_as_pandas_does(capsys, tmp_pa
 ])
 def test_a_missing_value_names_column_and_row(capsys, tmp_path, column, text, rows):
     err = run_error(capsys, "survival", _csv(tmp_path, text), *SURV)
-    assert f"column {column!r} has" in err and "missing (empty or NaN)" in err
+    assert f"column {column!r} has" in err and "missing value(s) (empty or NaN)" in err
     assert rows in err and not re.search(r"column '\w+' is missing;", err)
 
 

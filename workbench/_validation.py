@@ -128,7 +128,7 @@ def check_no_missing(df: pd.DataFrame, column: str) -> None:
     na = df[column].isna().to_numpy()
     if na.any():
         raise DataValidationError(
-            f"column {column!r} has {int(na.sum())} missing (empty or NaN) value(s), in "
+            f"column {column!r} has {int(na.sum())} missing value(s) (empty or NaN), in "
             f"{data_rows(na)}; remove or impute them first."
         )
 

@@ -149,7 +149,7 @@ def count_table(data=None, *, outcome="outcome", group="arm", events=None, total
         if missing is not None:
             check_choice("missing", missing, MISSING)
         if df[group].isna().any():
-            raise DataValidationError(f"column {group!r} has missing (empty or NaN) values, in "
+            raise DataValidationError(f"column {group!r} has missing values (empty or NaN), in "
                                       f"{data_rows(df[group].isna())}.")
         grp = df[group].map(label_text)
         y = df[outcome]
