@@ -138,36 +138,60 @@ def check_columns(df: pd.DataFrame, *columns: str | None) -> None:
         )
 
 
+def data_rows(mask, limit: int = 5) -> str:
+    """The 1-based data row numbers where ``mask`` is true, for an error message.
+
+    Rows are counted as a spreadsheet counts them below the header; the first ``limit`` are
+    listed, then how many more.
+
+    >>> data_rows([False, True, False, True])
+    'data rows 2, 4'
+    >>> data_rows([True] * 8, limit=3)
+    'data rows 1, 2, 3 and 5 more'
+    """
+    where = np.flatnonzero(np.asarray(mask, dtype=bool)) + 1
+    shown = ", ".join(str(int(i)) for i in where[:limit])
+    more = f" and {len(where) - limit} more" if len(where) > limit else ""
+    return f"data row{'s' if len(where) > 1 else ''} {shown}{more}"
+
+
 def check_no_missing(df: pd.DataFrame, column: str) -> None:
-    n = int(df[column].isna().sum())
-    if n:
-        rows = list(df.index[df[column].isna()][:5])
+    """No empty or NaN value in the column; the error names the column and the data rows."""
+    na = df[column].isna().to_numpy()
+    if na.any():
         raise DataValidationError(
-            f"column {column!r} has {n} missing value(s) (rows {rows}); "
-            "remove or impute them first."
+            f"column {column!r} has {int(na.sum())} missing value(s) (empty or NaN), in "
+            f"{data_rows(na)}; remove or impute them first."
         )
 
 
 def check_numeric_column(df: pd.DataFrame, column: str, *, nonnegative: bool = False,
-                    finite: bool = True) -> np.ndarray:
+                         finite: bool = True) -> np.ndarray:
     """The column as float, with clear errors for missing, non-numeric or negative values."""
     import pandas as pd
 
     check_no_missing(df, column)
-    values = pd.to_numeric(df[column], errors="coerce")
-    bad = values.isna()
-    if bad.any():
-        example = df[column][bad].iloc[0]
-        raise DataValidationError(
-            f"column {column!r} must be numeric; found {example!r} (row {df.index[bad][0]})."
-        )
-    arr = values.to_numpy(dtype=float)
+    raw = df[column]
+    if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+        arr = raw.to_numpy(dtype=float)
+    else:
+        values = pd.to_numeric(raw, errors="coerce")
+        bad = values.isna().to_numpy()
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise DataValidationError(
+                f"column {column!r} must be numeric; found {raw.iloc[i]!r} ({data_rows(bad, 1)})."
+            )
+        arr = values.to_numpy(dtype=float)
     if finite and not np.all(np.isfinite(arr)):
-        raise DataValidationError(f"column {column!r} must hold finite numbers; found inf.")
+        raise DataValidationError(
+            f"column {column!r} must hold finite numbers; found inf "
+            f"({data_rows(~np.isfinite(arr), 1)}).")
     if nonnegative and np.any(arr < 0):
         i = int(np.argmax(arr < 0))
         raise DataValidationError(
-            f"column {column!r} must be >= 0; found {float(arr[i])!r} (row {df.index[i]})."
+            f"column {column!r} must be >= 0; found {float(arr[i])!r} "
+            f"({data_rows(arr < 0, 1)})."
         )
     return arr
 
@@ -182,21 +206,24 @@ def check_binary_column(df: pd.DataFrame, column: str) -> np.ndarray:
     s = df[column]
     if s.dtype == bool:
         return s.to_numpy(dtype=int)
-    out = np.empty(len(s), dtype=int)
-    for i, v in enumerate(s.to_numpy()):
+    # each distinct value is read once; the first bad one is the first bad row
+    codes, uniques = pd.factorize(s)
+    coded = np.empty(len(uniques), dtype=int)
+    for j, v in enumerate(uniques):
         key = str(v).strip().lower()
         if isinstance(v, bool | np.bool_):
-            out[i] = int(v)
+            coded[j] = int(v)
         elif key in _TRUE:
-            out[i] = 1
+            coded[j] = 1
         elif key in _FALSE:
-            out[i] = 0
+            coded[j] = 0
         else:
             v = v.item() if isinstance(v, np.generic) else v
             raise DataValidationError(
-                f"column {column!r} must be 0/1 or true/false; found {v!r} (row {s.index[i]})."
+                f"column {column!r} must be 0/1 or true/false; found {v!r} "
+                f"({data_rows(codes == j, 1)})."
             )
-    return out
+    return coded[codes]
 
 
 def sorted_levels(labels) -> list[str]:
@@ -221,15 +248,42 @@ def sorted_levels(labels) -> list[str]:
 
 def group_labels(df: pd.DataFrame, column: str, *, min_groups: int = 2) -> pd.Series:
     """Group column as strings, with at least ``min_groups`` distinct levels."""
+    codes, levels = group_codes(df, column, min_groups=min_groups)
+    return pd.Series(np.asarray(levels, dtype=object)[codes], index=df.index, dtype=object)
+
+
+def group_codes(df: pd.DataFrame, column: str, *,
+                min_groups: int = 2) -> tuple[np.ndarray, tuple[str, ...]]:
+    """``(codes, levels)``: group labels as strings and each row's index into them.
+
+    The levels are in :func:`sorted_levels` order; at least ``min_groups`` of them and no missing
+    value are required.
+
+    >>> group_codes(pd.DataFrame({"g": [2, 10, 2]}), "g")
+    (array([0, 1, 0]), ('2', '10'))
+    """
     check_no_missing(df, column)
-    labels = df[column].map(label_text)
-    levels = sorted_levels(labels.unique())
+    raw, uniques = pd.factorize(df[column])
+    text = [label_text(v) for v in uniques]
+    levels = tuple(sorted_levels(dict.fromkeys(text)))
     if len(levels) < min_groups:
         raise DataValidationError(
             f"column {column!r} must have at least {min_groups} groups; found {len(levels)} "
-            f"({levels})."
+            f"({list(levels)})."
         )
-    return labels
+    where = {lv: i for i, lv in enumerate(levels)}
+    return np.array([where[t] for t in text], dtype=np.intp)[raw], levels
+
+
+def text_labels(values: pd.Series) -> pd.Series:
+    """``values`` as the strings a user typed (:func:`label_text`), each distinct value once.
+
+    >>> text_labels(pd.Series([1.0, 2.0, 1.0])).tolist()
+    ['1', '2', '1']
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    text = np.array([label_text(v) for v in uniques], dtype=object)
+    return pd.Series(text[codes], index=values.index, dtype=object)
 
 
 def label_text(v) -> str:

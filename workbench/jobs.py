@@ -26,7 +26,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ._files import current_umask
+from ._files import check_output_folder, current_umask
 from ._validation import type_name
 from .design import Exponential, SurvivalDesign, load_design
 from .exceptions import InvalidParameterError
@@ -102,7 +102,7 @@ def run_t1_job(out="output/t1", *, seed: int = 11, design: SurvivalDesign | None
     if not notebook.is_file():
         raise InvalidParameterError(f"the T1 notebook is missing: {notebook}")
 
-    out = Path(out)
+    out = check_output_folder(out, "out", create=False)
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     os.chmod(work, 0o777 & ~current_umask())  # mkdtemp makes it private

@@ -19,22 +19,74 @@ def read_csv(path: str, **kwargs) -> pd.DataFrame:
     """Read a CSV for a command, turning file problems into a DataValidationError.
 
     Keyword arguments go to :func:`pandas.read_csv` (e.g. ``dtype={"arm": str}`` to keep a
-    column's values as written).
+    column's values as written). A path that is not a regular file says what it is (a directory,
+    a device); a column name that appears twice in the header is refused, naming it (pandas would
+    rename the second copy ``x.1`` and the first would be used silently).
     """
     import pandas as pd
 
     p = Path(path)
-    if not p.is_file():
-        raise DataValidationError(f"file {path!r} does not exist.")
+    _check_regular_file(p, path)
+    _check_header(p, path)
     try:
         df = pd.read_csv(p, **kwargs)
     except pd.errors.EmptyDataError:
         raise DataValidationError(f"file {path!r} is empty.") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataValidationError(f"file {path!r} is not a readable CSV: {exc}") from None
+    except OSError as exc:
+        raise DataValidationError(f"file {path!r} cannot be read: {exc.strerror or exc}.") from None
     if len(df) == 0:
         raise DataValidationError(f"file {path!r} has a header but no rows.")
     return df
+
+
+def _check_regular_file(p: Path, path: str) -> None:
+    import stat
+
+    try:
+        mode = p.stat().st_mode
+    except FileNotFoundError:
+        raise DataValidationError(f"file {path!r} does not exist.") from None
+    except NotADirectoryError:
+        raise DataValidationError(
+            f"file {path!r} does not exist: a part of the path is a file, not a folder.") from None
+    except OSError as exc:
+        raise DataValidationError(f"file {path!r} cannot be read: {exc.strerror or exc}.") from None
+    if stat.S_ISDIR(mode):
+        raise DataValidationError(f"file {path!r} is a directory, not a CSV file.")
+    if not stat.S_ISREG(mode):
+        kind = ("a character device" if stat.S_ISCHR(mode) else "a block device"
+                if stat.S_ISBLK(mode) else "a named pipe" if stat.S_ISFIFO(mode)
+                else "a socket" if stat.S_ISSOCK(mode) else "a special file")
+        raise DataValidationError(f"file {path!r} is not a regular file ({kind}); give a CSV file.")
+
+
+def _check_header(p: Path, path: str) -> None:
+    """Refuse a header that names a column twice.
+
+    Read from the raw first line, so a column really named ``x.1`` beside ``x`` is accepted.
+    """
+    import csv
+
+    try:
+        with open(p, newline="", encoding="utf-8-sig", errors="replace") as f:
+            header: list[str] = []
+            for row in csv.reader(f):
+                if any(cell.strip() for cell in row):  # pandas skips blank lines before the header
+                    header = row
+                    break
+    except (OSError, csv.Error):
+        return  # reading the file itself gives the clear error
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header, start=1):
+        if name == "":
+            continue  # pandas names empty headers "Unnamed: i"
+        if name in seen:
+            raise DataValidationError(
+                f"file {path!r} has the column name {name!r} twice in its header (columns "
+                f"{seen[name]} and {i}); give each column its own name.")
+        seen[name] = i
 
 
 def split_list(text: str, name: str, cast=float) -> list:

@@ -29,11 +29,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args) -> int:
+    from .._files import check_output_folder
     from ..design import SurvivalDesign
     from ..jobs import run_t1_job
     from ._common import print_json
 
     design = SurvivalDesign.from_file(args.design) if args.design else None
+    check_output_folder(args.out, "--out", create=False)  # before the job's long work
     paths = run_t1_job(args.out, seed=args.seed, design=design)
     if args.json:
         print_json({k: str(v) for k, v in paths.items()})

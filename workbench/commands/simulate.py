@@ -28,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args) -> int:
+    from .._files import check_output_folder, staged_folder
     from .._validation import type_name
     from ..design import SurvivalDesign, load_design
     from ..simulate import simulate_trial
@@ -35,16 +36,21 @@ def _run(args) -> int:
     from ._common import print_json
 
     design = load_design(args.design)
+    check_output_folder(args.out, "--out", create=False)  # a bad path costs no work
     df = simulate_trial(design, rng=args.seed)
-    if isinstance(design, SurvivalDesign):
-        studyid = args.studyid or (design.name.split()[0] if design.name else "STUDY")
-        paths = write_survival_dataset(df, args.out, design=design, seed=args.seed, studyid=studyid)
-    else:  # binary, continuous and meta-analysis designs: the tidy table and the design
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        paths = {"patients": out / "patients.csv"}
-        write_csv_atomic(df, paths["patients"], float_format="%.6f")
-        paths["design"] = write_design_file(design, args.seed, out / "design.yaml")
+    out = Path(args.out)
+    # the whole set is written into a temporary folder beside --out and moved into place at the
+    # end, so a failure part-way leaves the previous set (or nothing), never a mixture
+    with staged_folder(out, "--out") as tmp:
+        if isinstance(design, SurvivalDesign):
+            studyid = args.studyid or (design.name.split()[0] if design.name else "STUDY")
+            written = write_survival_dataset(df, tmp, design=design, seed=args.seed,
+                                             studyid=studyid)
+        else:  # binary, continuous and meta-analysis designs: the tidy table and the design
+            written = {"patients": tmp / "patients.csv"}
+            write_csv_atomic(df, written["patients"], float_format="%.6f")
+            written["design"] = write_design_file(design, args.seed, tmp / "design.yaml")
+    paths = {k: out / Path(v).name for k, v in written.items()}
     if args.json:
         print_json({k: str(v) for k, v in paths.items()})
     else:

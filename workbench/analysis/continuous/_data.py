@@ -52,7 +52,7 @@ def outcome_values(data: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndar
     if bad.any():
         i = int(np.argmax(bad))
         raise DataValidationError(
-            f"column {column!r} must be numeric; found {raw.iloc[i]!r} (row {data.index[i]})."
+            f"column {column!r} must be numeric; found {raw.iloc[i]!r} (data row {i + 1})."
         )
     arr = values.to_numpy(dtype=float)
     if not np.all(np.isfinite(arr[~missing])):
@@ -126,7 +126,7 @@ def long_data(data, outcome, group, visit, subject, baseline, reference) -> Long
         i = int(np.argmax(vis.isna().to_numpy()))
         raise DataValidationError(
             f"column {visit!r} (the visit) must be numeric, e.g. the week; found "
-            f"{data[visit].iloc[i]!r} (row {data.index[i]})."
+            f"{data[visit].iloc[i]!r} (data row {i + 1})."
         )
     y, missing = outcome_values(data, outcome)
     frame = pd.DataFrame({"subject": data[subject].map(label_text).to_numpy(),

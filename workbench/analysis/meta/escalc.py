@@ -272,7 +272,8 @@ def study_labels(data: pd.DataFrame, study: str | None) -> tuple:
             f"column {study!r} is missing; the data has columns {list(map(str, data.columns))}.")
     if data[study].isna().any():
         i = int(np.argmax(data[study].isna().to_numpy()))
-        raise DataValidationError(f"column {study!r} has a missing study label (row {i + 1}).")
+        raise DataValidationError(
+            f"column {study!r} has a missing study label (data row {i + 1}).")
     return tuple(label_text(v) for v in data[study])
 
 
@@ -290,8 +291,10 @@ def numeric_column(data: pd.DataFrame, column: str | None, labels: tuple,
     if bad.any():
         i = int(np.argmax(bad))
         raw = data[column].iloc[i]
-        what = "is missing" if pd.isna(raw) else f"must be numeric; found {raw!r}"
-        raise DataValidationError(f"study {labels[i]!r}: column {column!r} {what}.")
+        what = ("is missing a value (empty or NaN)" if pd.isna(raw)
+                else f"must be numeric; found {raw!r}")
+        raise DataValidationError(f"study {labels[i]!r}: column {column!r} {what} "
+                                  f"(data row {i + 1}).")
     return values.to_numpy(dtype=float)
 
 

@@ -135,7 +135,8 @@ def subgroup_analysis(data=None, *, group, yi="yi", vi="vi", study=None, method:
                 f"{list(map(str, data.columns))}.")
         if data[group].isna().any():
             i = int(np.argmax(data[group].isna().to_numpy()))
-            raise DataValidationError(f"study {labels[i]!r}: column {group!r} is missing.")
+            raise DataValidationError(f"study {labels[i]!r}: column {group!r} is missing a value "
+                                      f"(empty or NaN; data row {i + 1}).")
         g = np.array([label_text(x) for x in data[group]], dtype=object)
     else:
         g = np.array([label_text(x) for x in group], dtype=object)

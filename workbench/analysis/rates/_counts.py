@@ -16,6 +16,7 @@ import pandas as pd
 from ..._validation import (
     check_choice,
     check_dataframe,
+    data_rows,
     is_real,
     label_text,
     sorted_levels,
@@ -148,15 +149,15 @@ def count_table(data=None, *, outcome="outcome", group="arm", events=None, total
         if missing is not None:
             check_choice("missing", missing, MISSING)
         if df[group].isna().any():
-            rows = list(df.index[df[group].isna()][:5])
-            raise DataValidationError(f"column {group!r} has missing values (rows {rows}).")
+            raise DataValidationError(f"column {group!r} has missing values (empty or NaN), in "
+                                      f"{data_rows(df[group].isna())}.")
         grp = df[group].map(label_text)
         y = df[outcome]
         na = y.isna().to_numpy()
         if na.any() and missing is None:
-            rows = list(df.index[na][:5])
             raise DataValidationError(
-                f"column {outcome!r} has {int(na.sum())} missing value(s) (rows {rows}); pass "
+                f"column {outcome!r} has {int(na.sum())} missing value(s), in {data_rows(na)}; "
+                "pass "
                 "missing='nri' (count them as failures) or missing='complete_case'."
             )
         values = np.zeros(len(df), dtype=int)
@@ -208,7 +209,7 @@ def binary_values(s: pd.Series, column: str) -> np.ndarray:
             i = int(np.argmax(bad))
             raise DataValidationError(
                 f"column {column!r} must be 0/1 or true/false; found {label_text(float(v[i]))} "
-                f"(row {s.index[i]})."
+                f"({data_rows(bad, 1)})."
             )
         return v.astype(int)
     out = np.empty(len(s), dtype=int)
@@ -222,7 +223,7 @@ def binary_values(s: pd.Series, column: str) -> np.ndarray:
             out[i] = 0
         else:
             raise DataValidationError(
-                f"column {column!r} must be 0/1 or true/false; found {str(v)!r} (row {s.index[i]})."
+                f"column {column!r} must be 0/1 or true/false; found {str(v)!r} (data row {i + 1})."
             )
     return out
 

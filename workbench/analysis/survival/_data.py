@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..._validation import (
     check_binary_column,
@@ -20,14 +21,14 @@ from ..._validation import (
     check_no_missing,
     check_numeric_column,
     check_probability,
-    group_labels,
+    group_codes,
     label_text,
-    sorted_levels,
+    text_labels,
 )
 from ...exceptions import DataValidationError, InvalidParameterError
 
 __all__ = ["CONF_TYPES", "TIES", "DEFAULT_TIMES", "POOLED", "SurvivalData", "prepare_data",
-           "require_events", "check_conf", "check_times", "check_reference"]
+           "require_events", "check_conf", "check_times", "check_reference", "prepared_frame"]
 
 #: Scales of the pointwise Kaplan-Meier interval.
 CONF_TYPES = ("log-log", "log", "plain")
@@ -52,6 +53,12 @@ class SurvivalData:
     levels: tuple[str, ...]
     strata: np.ndarray | None
     columns: dict[str, Any]
+    #: Index of each row's group in ``levels`` (comparisons of integers, not of strings).
+    codes: np.ndarray
+
+    def in_group(self, level: str) -> np.ndarray:
+        """Boolean mask of the rows in group ``level``."""
+        return self.codes == self.levels.index(level)
 
 
 def prepare_data(data, *, time, event, group=None, strata=None, need_group=False,
@@ -68,16 +75,33 @@ def prepare_data(data, *, time, event, group=None, strata=None, need_group=False
     t = check_numeric_column(data, time, nonnegative=True)
     e = check_binary_column(data, event)
     if group is not None:
-        g = group_labels(data, group, min_groups=min_groups).to_numpy(dtype=object)
+        codes, levels = group_codes(data, group, min_groups=min_groups)
     else:
-        g = np.full(len(data), POOLED, dtype=object)
+        codes, levels = np.zeros(len(data), dtype=np.intp), (POOLED,)
+    g = np.asarray(levels, dtype=object)[codes]
     s = None
     if strata is not None:
         check_no_missing(data, strata)
-        s = data[strata].map(label_text).to_numpy(dtype=object)
-    levels = tuple(sorted_levels(g))
+        s = text_labels(data[strata]).to_numpy(dtype=object)
     return SurvivalData(time=t, event=e, group=g, levels=levels, strata=s,
-                        columns={"time": time, "event": event, "group": group, "strata": strata})
+                        columns={"time": time, "event": event, "group": group, "strata": strata},
+                        codes=codes)
+
+
+def prepared_frame(prep: SurvivalData) -> pd.DataFrame:
+    """The validated columns as a frame that :func:`prepare_data` reads again cheaply.
+
+    Times as floats, events as 0/1 integers, groups and strata as categoricals of their labels:
+    the analyses that each validate their input get the same values without reading every
+    label again (used by :func:`~workbench.analysis.survival.analyze_survival`).
+    """
+    cols = prep.columns
+    out = {cols["time"]: prep.time, cols["event"]: prep.event}
+    if cols["group"] is not None:
+        out[cols["group"]] = pd.Categorical.from_codes(prep.codes, categories=list(prep.levels))
+    if cols["strata"] is not None and prep.strata is not None:
+        out[cols["strata"]] = pd.Categorical(prep.strata)
+    return pd.DataFrame(out, copy=False)
 
 
 def require_events(prep: SurvivalData, what: str) -> None:

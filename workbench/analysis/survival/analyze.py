@@ -14,17 +14,26 @@ import pandas as pd
 from ..._validation import check_choice, check_positive
 from ...exceptions import DataValidationError
 from ...results import Result, jsonable
-from ._data import DEFAULT_TIMES, TIES, check_conf, check_reference, check_times, prepare_data
+from ._data import (
+    DEFAULT_TIMES,
+    TIES,
+    check_conf,
+    check_reference,
+    check_times,
+    prepare_data,
+    prepared_frame,
+)
 from .cox import CoxPHResult, cox_ph
 from .curves import (
     CumulativeIncidenceResult,
     KaplanMeierResult,
     MedianSurvivalResult,
     RMSTResult,
-    cumulative_incidence,
-    kaplan_meier,
-    median_survival,
-    rmst,
+    incidence_from_km,
+    km_curves,
+    km_from_curves,
+    median_from_curves,
+    rmst_from_curves,
 )
 from .logrank import LogRankResult, logrank_test
 
@@ -195,17 +204,19 @@ def analyze_survival(data: pd.DataFrame, *, time: str, event: str, group: str,
                 "give `tau` explicitly.")
     else:
         tau = check_positive("tau", tau)
-    check_reference(reference, prep.levels)
+    ref = check_reference(reference, prep.levels)
+    # validated once: the curves are computed once and shared, and the tests below read the
+    # validated columns again cheaply
+    curves = km_curves(prep)
+    km = km_from_curves(prep, curves, times_arr, conf_type, conf_level)
+    med = median_from_curves(prep, curves, conf_type, conf_level)
+    data = prepared_frame(prep)
     kw: dict[str, Any] = {"time": time, "event": event}
-    km = kaplan_meier(data, **kw, group=group, times=times_arr, conf_type=conf_type,
-                      conf_level=conf_level)
-    med = median_survival(data, **kw, group=group, conf_type=conf_type, conf_level=conf_level)
     lr = logrank_test(data, **kw, group=group, strata=strata)
     cox = cox_ph(data, **kw, group=group, reference=reference, strata=strata, ties=ties,
                  conf_level=conf_level)
-    rm = rmst(data, **kw, group=group, tau=tau, reference=reference, conf_level=conf_level)
-    ci = cumulative_incidence(data, **kw, group=group, at=tau, conf_type=conf_type,
-                              conf_level=conf_level)
+    rm = rmst_from_curves(prep, curves, tau, ref, conf_level)
+    ci = incidence_from_km(km, tau, curves)
     settings = {"time": time, "event": event, "group": group, "strata": strata,
                 "times": [float(t) for t in times_arr], "tau": float(tau), "ties": ties,
                 "conf_type": conf_type, "conf_level": conf_level, "reference": cox.reference,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from ..._validation import check_positive, check_probability
 from ...exceptions import InvalidParameterError, StatisticalWarning
@@ -56,7 +56,9 @@ class _Curve:
 def _km_curve(t: np.ndarray, e: np.ndarray) -> _Curve:
     order = np.argsort(t, kind="stable")
     ts, es = t[order], e[order]
-    ut, first, counts = np.unique(ts, return_index=True, return_counts=True)
+    # distinct times from the sorted times: the first row of each run of equal times
+    first = np.flatnonzero(np.r_[True, ts[1:] != ts[:-1]])
+    ut, counts = ts[first], np.diff(np.r_[first, len(ts)])
     n_event = np.add.reduceat(es, first).astype(float)
     n_censor = counts - n_event
     n_risk = (len(ts) - first).astype(float)
@@ -152,9 +154,10 @@ def _rmst_curve(c: _Curve, tau: float) -> tuple[float, float]:
     return float(rect.sum() + start), math.sqrt(varmean)
 
 
-def _curves(prep: SurvivalData) -> dict[str, _Curve]:
-    return {lv: _km_curve(prep.time[prep.group == lv], prep.event[prep.group == lv])
-            for lv in prep.levels}
+def km_curves(prep: SurvivalData) -> dict[str, _Curve]:
+    """The Kaplan-Meier curve of each group (the analyses of this module share them)."""
+    masks = {lv: prep.in_group(lv) for lv in prep.levels}
+    return {lv: _km_curve(prep.time[m], prep.event[m]) for lv, m in masks.items()}
 
 
 @dataclass(frozen=True)
@@ -204,11 +207,12 @@ def _curve_from_frame(curve: pd.DataFrame, group: str) -> _Curve:
                     ("time", "n_risk", "n_event", "n_censor", "survival", "se_log")))
 
 
-def _table_at(curve, groups, times, conf_type, conf_level) -> pd.DataFrame:
+def _table_at(curve, groups, times, conf_type, conf_level, curves=None) -> pd.DataFrame:
     z = z_critical(conf_level)
     frames = []
     for lv in groups:
-        d = _at_times(_curve_from_frame(curve, lv), times, conf_type, z)
+        c = curves[lv] if curves is not None else _curve_from_frame(curve, lv)
+        d = _at_times(c, times, conf_type, z)
         frames.append(pd.DataFrame({"group": lv, **d}))
     return pd.concat(frames, ignore_index=True)
 
@@ -260,23 +264,33 @@ def kaplan_meier(data: pd.DataFrame, *, time: str, event: str, group: str | None
     conf_level = check_conf(conf_type, conf_level)
     times_arr = check_times(times)
     prep = prepare_data(data, time=time, event=event, group=group)
+    return km_from_curves(prep, km_curves(prep), times_arr, conf_type, conf_level)
+
+
+def km_from_curves(prep: SurvivalData, curves: dict[str, _Curve], times_arr: np.ndarray | None,
+                   conf_type: str, conf_level: float) -> KaplanMeierResult:
+    """:func:`kaplan_meier` from validated data and its curves (:func:`km_curves`)."""
     z = z_critical(conf_level)
-    frames = []
-    for lv, c in _curves(prep).items():
+    parts: dict[str, list] = {k: [] for k in ("time", "n_risk", "n_event", "n_censor", "survival",
+                                              "se", "se_log", "ci_lower", "ci_upper")}
+    for c in curves.values():
         lower, upper = _curve_limits(c, conf_type, z)
         with np.errstate(invalid="ignore"):
             se = c.se_log * c.surv
-        frames.append(pd.DataFrame({
-            "group": lv, "time": c.time, "n_risk": c.n_risk, "n_event": c.n_event,
-            "n_censor": c.n_censor, "survival": c.surv, "se": se, "se_log": c.se_log,
-            "ci_lower": lower, "ci_upper": upper}))
-    curve = pd.concat(frames, ignore_index=True)
+        for key, col in zip(parts, (c.time, c.n_risk, c.n_event, c.n_censor, c.surv, se,
+                                    c.se_log, lower, upper), strict=True):
+            parts[key].append(col)
+    # one column at a time: no second copy of the whole table, as concatenating frames makes
+    labels = np.array(list(curves), dtype=object)
+    sizes = [len(c.time) for c in curves.values()]
+    curve = pd.DataFrame({"group": np.repeat(labels, sizes),
+                          **{k: np.concatenate(v).astype(float) for k, v in parts.items()}})
     if times_arr is not None:
-        table = _table_at(curve, prep.levels, times_arr, conf_type, conf_level)
+        table = _table_at(curve, prep.levels, times_arr, conf_type, conf_level, curves)
     else:
         table = pd.DataFrame(columns=["group", "time", "n_risk", "n_event", "survival", "se",
                                       "ci_lower", "ci_upper"])
-    n = {lv: int(np.sum(prep.group == lv)) for lv in prep.levels}
+    n = {lv: int(np.sum(prep.in_group(lv))) for lv in prep.levels}
     return KaplanMeierResult(
         groups=prep.levels, curve=curve, table=table,
         times=None if times_arr is None else tuple(float(x) for x in times_arr),
@@ -353,12 +367,18 @@ def median_survival(data: pd.DataFrame, *, time: str, event: str, group: str | N
     """
     conf_level = check_conf(conf_type, conf_level)
     prep = prepare_data(data, time=time, event=event, group=group)
+    return median_from_curves(prep, km_curves(prep), conf_type, conf_level)
+
+
+def median_from_curves(prep: SurvivalData, curves: dict[str, _Curve], conf_type: str,
+                       conf_level: float) -> MedianSurvivalResult:
+    """:func:`median_survival` from validated data and its curves (:func:`km_curves`)."""
     z = z_critical(conf_level)
     rows = []
-    for lv, c in _curves(prep).items():
+    for lv, c in curves.items():
         lower, upper = _curve_limits(c, conf_type, z)
-        rows.append({"group": lv, "n": int(np.sum(prep.group == lv)),
-                     "events": int(prep.event[prep.group == lv].sum()),
+        rows.append({"group": lv, "n": int(np.sum(prep.in_group(lv))),
+                     "events": int(prep.event[prep.in_group(lv)].sum()),
                      "median": _minmin(c.surv, c.time),
                      "ci_lower": _minmin(lower, c.time), "ci_upper": _minmin(upper, c.time)})
     return MedianSurvivalResult(table=pd.DataFrame(rows), conf_type=conf_type,
@@ -438,20 +458,26 @@ def rmst(data: pd.DataFrame, *, time: str, event: str, group: str | None = None,
     conf_level = check_probability("conf_level", conf_level)
     prep = prepare_data(data, time=time, event=event, group=group)
     ref = check_reference(reference, prep.levels)
+    return rmst_from_curves(prep, km_curves(prep), tau, ref, conf_level)
+
+
+def rmst_from_curves(prep: SurvivalData, curves: dict[str, _Curve], tau: float, ref: str,
+                     conf_level: float) -> RMSTResult:
+    """:func:`rmst` from validated data, its curves (:func:`km_curves`) and the reference."""
     z = z_critical(conf_level)
     rows = []
-    for lv, c in _curves(prep).items():
+    for lv, c in curves.items():
         mean, se = _rmst_curve(c, tau)
         last = float(c.time[-1])
         if last < tau:
             warnings.warn(
                 f"follow-up in group {lv!r} ends at {last:g} < tau = {tau:g}; the RMST extends its "
-                "Kaplan-Meier curve flat from the last value.", StatisticalWarning, stacklevel=2)
+                "Kaplan-Meier curve flat from the last value.", StatisticalWarning, stacklevel=3)
         rows.append({"group": lv, "tau": tau, "rmst": mean, "se": se, "ci_lower": mean - z * se,
                      "ci_upper": mean + z * se, "last_time": last})
     table = pd.DataFrame(rows)
     diffs = []
-    if group is not None:
+    if prep.columns["group"] is not None:
         r0 = table.set_index("group").loc[ref]
         for lv in prep.levels:
             if lv == ref:
@@ -459,7 +485,7 @@ def rmst(data: pd.DataFrame, *, time: str, event: str, group: str | None = None,
             r1 = table.set_index("group").loc[lv]
             d = r1["rmst"] - r0["rmst"]
             se = math.hypot(r1["se"], r0["se"])
-            pv = float(2 * stats.norm.sf(abs(d / se))) if se > 0 else (1.0 if d == 0 else 0.0)
+            pv = float(2 * special.ndtr(-abs(d / se))) if se > 0 else (1.0 if d == 0 else 0.0)
             diffs.append({"level": lv, "reference": ref, "difference": d, "se": se,
                           "ci_lower": d - z * se, "ci_upper": d + z * se, "p_value": pv})
     differences = pd.DataFrame(diffs, columns=["level", "reference", "difference", "se",
@@ -524,9 +550,19 @@ def cumulative_incidence(data: pd.DataFrame, *, time: str, event: str, group: st
         raise InvalidParameterError(f"`at` must be a finite time >= 0; got {at!r}.")
     km = kaplan_meier(data, time=time, event=event, group=group, times=[float(at)],
                       conf_type=conf_type, conf_level=conf_level)
-    t = km.table
+    return incidence_from_km(km, at)
+
+
+def incidence_from_km(km: KaplanMeierResult, at: float,
+                      curves: dict[str, _Curve] | None = None) -> CumulativeIncidenceResult:
+    """:func:`cumulative_incidence` at ``at`` from a Kaplan-Meier result (and its curves)."""
+    if curves is None:
+        t = km.at([float(at)])
+    else:
+        t = _table_at(km.curve, km.groups, check_times([float(at)]), km.conf_type,
+                      km.conf_level, curves)
     table = pd.DataFrame({"group": t["group"], "time": t["time"], "n_risk": t["n_risk"],
                           "cumulative_incidence": 1 - t["survival"], "se": t["se"],
                           "ci_lower": 1 - t["ci_upper"], "ci_upper": 1 - t["ci_lower"]})
-    return CumulativeIncidenceResult(table=table, at=float(at), conf_type=conf_type,
+    return CumulativeIncidenceResult(table=table, at=float(at), conf_type=km.conf_type,
                                      conf_level=km.conf_level)

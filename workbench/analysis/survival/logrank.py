@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from ..._validation import check_real
 from ...exceptions import InvalidParameterError
@@ -86,10 +86,9 @@ def _survdiff(time, event, gidx, k, sidx, rho):
     for j, s in enumerate(strata_ids):
         m = sidx == s
         ut, inv = np.unique(time[m], return_inverse=True)
-        d = np.zeros((len(ut), k))
-        c = np.zeros((len(ut), k))
-        np.add.at(d, (inv, gidx[m]), event[m])
-        np.add.at(c, (inv, gidx[m]), 1.0)
+        cell = inv.ravel() * k + gidx[m]  # (distinct time, group), summed in row order
+        d = np.bincount(cell, weights=event[m], minlength=len(ut) * k).reshape(len(ut), k)
+        c = np.bincount(cell, minlength=len(ut) * k).reshape(len(ut), k).astype(float)
         nrisk_k = np.cumsum(c[::-1], axis=0)[::-1]
         dd = d.sum(axis=1)
         nn = nrisk_k.sum(axis=1)
@@ -151,7 +150,7 @@ def logrank_test(data: pd.DataFrame, *, time: str, event: str, group: str,
     prep = prepare_data(data, time=time, event=event, group=group, strata=strata, need_group=True)
     require_events(prep, "a log-rank test")
     k = len(prep.levels)
-    gidx = pd.Series(prep.group).map({lv: i for i, lv in enumerate(prep.levels)}).to_numpy(int)
+    gidx = prep.codes
     if prep.strata is None:
         sidx, slevels = np.zeros(len(prep.time), dtype=int), None
     else:
@@ -170,10 +169,10 @@ def logrank_test(data: pd.DataFrame, *, time: str, event: str, group: str,
             chi = float(diff @ np.linalg.solve(vv, diff))
         except np.linalg.LinAlgError:
             chi = float(diff @ np.linalg.pinv(vv) @ diff)
-    p = float(stats.chi2.sf(chi, dof)) if dof >= 1 else 1.0
+    p = float(special.chdtrc(dof, chi)) if dof >= 1 else 1.0
     return LogRankResult(
         statistic=chi, df=dof, p_value=p, groups=prep.levels, observed=obs, expected=exp,
-        variance=var, n={lv: int(np.sum(prep.group == lv)) for lv in prep.levels},
+        variance=var, n={lv: int(np.sum(prep.in_group(lv))) for lv in prep.levels},
         rho=float(rho), strata=slevels,
         observed_by_stratum=obs_s if slevels is not None else None,
         expected_by_stratum=exp_s if slevels is not None else None)

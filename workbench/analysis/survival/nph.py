@@ -218,7 +218,7 @@ def _two_groups(data, time, event, group, strata) -> SurvivalData:
 
 def _weighted(prep: SurvivalData, weights) -> tuple[np.ndarray, np.ndarray, tuple | None]:
     """U (k) and covariance (k x k) summed over strata."""
-    g1 = prep.group == prep.levels[0]
+    g1 = prep.in_group(prep.levels[0])
     if prep.strata is None:
         parts = [np.ones(len(prep.time), dtype=bool)]
         slevels = None
