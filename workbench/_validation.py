@@ -202,6 +202,8 @@ _FALSE = {"0", "0.0", "false", "f", "no", "n"}
 
 def check_binary_column(df: pd.DataFrame, column: str) -> np.ndarray:
     """A 0/1 or true/false column as an int array (1 = event / success)."""
+    import pandas as pd
+
     check_no_missing(df, column)
     s = df[column]
     if s.dtype == bool:
@@ -248,6 +250,8 @@ def sorted_levels(labels) -> list[str]:
 
 def group_labels(df: pd.DataFrame, column: str, *, min_groups: int = 2) -> pd.Series:
     """Group column as strings, with at least ``min_groups`` distinct levels."""
+    import pandas as pd
+
     codes, levels = group_codes(df, column, min_groups=min_groups)
     return pd.Series(np.asarray(levels, dtype=object)[codes], index=df.index, dtype=object)
 
@@ -259,9 +263,12 @@ def group_codes(df: pd.DataFrame, column: str, *,
     The levels are in :func:`sorted_levels` order; at least ``min_groups`` of them and no missing
     value are required.
 
+    >>> import pandas as pd
     >>> group_codes(pd.DataFrame({"g": [2, 10, 2]}), "g")
     (array([0, 1, 0]), ('2', '10'))
     """
+    import pandas as pd
+
     check_no_missing(df, column)
     raw, uniques = pd.factorize(df[column])
     text = [label_text(v) for v in uniques]
@@ -278,9 +285,12 @@ def group_codes(df: pd.DataFrame, column: str, *,
 def text_labels(values: pd.Series) -> pd.Series:
     """``values`` as the strings a user typed (:func:`label_text`), each distinct value once.
 
+    >>> import pandas as pd
     >>> text_labels(pd.Series([1.0, 2.0, 1.0])).tolist()
     ['1', '2', '1']
     """
+    import pandas as pd
+
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     text = np.array([label_text(v) for v in uniques], dtype=object)
     return pd.Series(text[codes], index=values.index, dtype=object)
