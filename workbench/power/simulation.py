@@ -63,6 +63,7 @@ from ..design.continuous import ContinuousDesign
 from ..design.protocol import TrialDesign
 from ..design.survival import Exponential, SurvivalDesign
 from ..exceptions import InvalidParameterError
+from ..kernels.workspace import reused_buffers
 from ..results import Result
 from .analytic import power_rates, power_survival, power_ttest
 
@@ -262,7 +263,8 @@ def _run_task(task) -> dict[str, dict[str, np.ndarray]]:
     """Worker: simulate and analyse the blocks of one chunk (module level, picklable)."""
     _tune_malloc()
     design, tests, options, blocks = task
-    parts = [_block_stats(design, tests, options, seed, size) for seed, size in blocks]
+    with reused_buffers():
+        parts = [_block_stats(design, tests, options, seed, size) for seed, size in blocks]
     return _concatenate(parts)
 
 
