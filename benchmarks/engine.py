@@ -86,6 +86,7 @@ def child(spec: dict) -> None:
 
 
 def run_case(spec: dict, env_extra: dict | None = None) -> dict:
+    """Run one case in a fresh process and return its JSON line."""
     env = {k: v for k, v in os.environ.items() if k != "WORKBENCH_MALLOC_TUNING"}
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.update(env_extra or {})
@@ -148,6 +149,7 @@ def _row(cells, widths):
 
 
 def main(argv=None) -> None:
+    """Run the cases and print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes and one round: a check that everything runs")

@@ -57,6 +57,7 @@ def floor_power(n_reps: int, n_total: int, seed: int = 1) -> float:
 
 
 def main() -> None:
+    """Time the floor once and print its JSON line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=10_000)
     parser.add_argument("--n", type=int, default=148)

@@ -783,7 +783,7 @@ def _sim_trial():
     return wb.SurvivalDesign.from_probabilities(
         {"combination": i["pi1"], "pharmacotherapy": i["pi2"]}, at=i["eventTime"],
         n_total=i["maxNumberOfSubjects"], accrual_time=i["accrualTime"],
-        follow_up=100_000, follow_up_type="calendar")
+        follow_up=1000, follow_up_type="calendar")
 
 
 def _within_mc(mine: float, mine_se: float, ref: float, n_mine: int, n_ref: int, z: float):

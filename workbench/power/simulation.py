@@ -297,8 +297,10 @@ class RunningSums:
 
     @classmethod
     def of_block(cls, out: dict[str, np.ndarray], spec: tuple) -> RunningSums:
-        """The sums of one block's values (``spec``: alpha, alternative, conf_level, effect,
-        keep)."""
+        """The sums of one block's values.
+
+        ``spec`` is ``(alpha, alternative, conf_level, effect, keep)``.
+        """
         alpha, alternative, conf_level, effect, keep = spec
         s = cls()
         z = out["z"]
@@ -514,8 +516,9 @@ class SimulatedPower(Result):
 
 
 def check_n_reps(n_reps, *, keep_replicates: bool = False) -> int:
-    """``n_reps`` as an int in [1, :data:`MAX_REPS`] (:data:`MAX_KEPT_REPLICATES` when the
-    per-replicate values are kept), or an error naming it.
+    """``n_reps`` as an int in [1, :data:`MAX_REPS`], or an error naming it.
+
+    At most :data:`MAX_KEPT_REPLICATES` when the per-replicate values are kept.
 
     Examples
     --------

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..._parallel import auto_workers, block_ranges, map_chunks, spawned_seed
 from ..._validation import check_bool, check_choice, check_int, seed_entropy, type_name
 from ...design._boundaries import as_tuple, check_increasing, check_vector, to_last_look
 from ...design.protocol import TrialDesign
 from ...design.sequential import GroupSequentialDesign, check_design
-from ..._parallel import auto_workers, block_ranges, map_chunks, spawned_seed
 from ...exceptions import InvalidParameterError, StatisticalWarning
 from ...kernels.workspace import reused_buffers
 from ...results import Result
@@ -158,8 +158,10 @@ def _look_statistic(trial, test, t, e, arm, direction) -> np.ndarray:
 
 
 def _follow_up_end(trial, sims, entry) -> np.ndarray:
-    """Each patient's administrative end of follow-up, as time from entry (the trial's rule:
-    fixed follow-up per patient, or the calendar end of the study)."""
+    """Each patient's administrative end of follow-up, as time from entry.
+
+    The trial's rule: fixed follow-up per patient, or the calendar end of the study.
+    """
     kind = getattr(trial, "follow_up_type", None)
     if kind == "fixed":
         return np.broadcast_to(float(trial.follow_up), entry.shape)
@@ -456,6 +458,7 @@ def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events
     if times_t is not None:
         events_t = tuple(int(round(x)) for x in out["look_events"].mean(axis=0))
     power = float(out["rejected"].mean())
+    early = float(((out["stop"] < k_max) & ~out["short_end"]).mean())
     e_mean, e_se = _mean(out["events"])
     s_mean, s_se = _mean(out["subjects"])
     d_mean, d_se = _mean(out["duration"])
@@ -463,7 +466,7 @@ def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events
         design=design, events=events_t, n_reps=n_reps, power=power,
         power_mcse=math.sqrt(power * (1 - power) / n_reps), reject_per_look=as_tuple(rej),
         reject_per_look_mcse=as_tuple(np.sqrt(rej * (1 - rej) / n_reps)),
-        futility_per_look=as_tuple(futil), early_stop=float(((out["stop"] < k_max) & ~out["short_end"]).mean()),
+        futility_per_look=as_tuple(futil), early_stop=early,
         reached=tuple(int(x) for x in reached), analysis_times=as_tuple(times),
         expected_events=e_mean, expected_events_mcse=e_se, expected_subjects=s_mean,
         expected_subjects_mcse=s_se, study_duration=d_mean, study_duration_mcse=d_se,
