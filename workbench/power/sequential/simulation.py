@@ -170,7 +170,7 @@ def _follow_up_end(trial, sims, entry) -> np.ndarray:
     return sims.admin_time
 
 
-def _sequential_block(task) -> dict[str, np.ndarray]:
+def _sequential_block(task) -> list[dict]:
     """Worker: simulate and analyse the blocks of one chunk (module level, picklable)."""
     (trial, crit, fut, events, direction, grid, root, (first, sizes), test, times,
      censor) = task
@@ -179,9 +179,60 @@ def _sequential_block(task) -> dict[str, np.ndarray]:
     k_max = len(events) if times is None else len(times)
     with reused_buffers():
         for b, size in enumerate(sizes, start=first):
-            parts.append(_analyse_block(trial, crit, fut, events, direction, grid,
-                                        spawned_seed(root, b), size, test, times, censor, k_max))
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+            out = _analyse_block(trial, crit, fut, events, direction, grid,
+                                 spawned_seed(root, b), size, test, times, censor, k_max)
+            parts.append(_block_sums(out, k_max))
+    return parts
+
+
+def _moments(x: np.ndarray) -> tuple[int, float, float, float]:
+    """Count, sum (exact for whole numbers), mean and sum of squared deviations."""
+    total = float(x.sum())
+    m = total / x.size
+    return x.size, total, m, float(np.sum((x - m) ** 2))
+
+
+def _add_moments(a: tuple[int, float, float, float], b: tuple[int, float, float, float]):
+    """Chan's update: the moments of two parts together."""
+    (na, ta, ma, sa), (nb, tb, mb, sb) = a, b
+    n = na + nb
+    delta = mb - ma
+    return n, ta + tb, ma + delta * nb / n, sa + sb + delta * delta * na * nb / n
+
+
+def _block_sums(out: dict[str, np.ndarray], k_max: int) -> dict:
+    """What the summary needs from one block: counts per look, sums and moments."""
+    looks = np.arange(1, k_max + 1)
+    stop_at = out["stop"][:, None] == looks[None, :]
+    rejected, short_end = out["rejected"], out["short_end"]
+    reached = out["stop"][:, None] >= looks[None, :]
+    return {
+        "n": rejected.size,
+        "rejected": int(np.count_nonzero(rejected)),
+        "early": int(np.count_nonzero((out["stop"] < k_max) & ~short_end)),
+        "reject_look": np.count_nonzero(stop_at & rejected[:, None], axis=0),
+        "futility_look": np.count_nonzero(stop_at & ~rejected[:, None] & ~short_end[:, None],
+                                          axis=0),
+        "reached": np.count_nonzero(reached, axis=0),
+        "time_sum": np.where(reached, out["look_time"], 0.0).sum(axis=0),
+        "short": np.count_nonzero(out["short"], axis=0),
+        "look_events": out["look_events"].sum(axis=0),
+        "events": _moments(out["events"]),
+        "subjects": _moments(out["subjects"]),
+        "duration": _moments(out["duration"]),
+    }
+
+
+def _add_sums(acc: dict | None, part: dict) -> dict:
+    if acc is None:
+        return dict(part)
+    out = {}
+    for key, value in part.items():
+        if key in ("events", "subjects", "duration"):
+            out[key] = _add_moments(acc[key], value)
+        else:
+            out[key] = acc[key] + value
+    return out
 
 
 def _analyse_block(trial, crit, fut, events, direction, grid, seed, size, test, times, censor,
@@ -266,7 +317,8 @@ def _grid_entry(trial) -> np.ndarray:
 
 def _run_sequential(trial, crit, fut, events, direction, grid, n_reps, root, *, chunk_size,
                     workers, client, progress, test="logrank", times=None,
-                    censor=True) -> dict[str, np.ndarray]:
+                    censor=True) -> dict:
+    """Running sums over the replicates (blocks added in order: the same for any chunking)."""
     per = max(1, chunk_size // BLOCK)
     tasks = [(trial, crit, fut, events, direction, grid, root, r, test, times, censor)
              for r in block_ranges(n_reps, BLOCK, per)]
@@ -279,7 +331,12 @@ def _run_sequential(trial, crit, fut, events, direction, grid, n_reps, root, *, 
         workers = auto_workers(workers, work, len(tasks))
     parts = map_chunks(_sequential_block, tasks, workers=workers, client=client,
                        progress=progress)
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    acc = None
+    for chunk in parts:
+        for block in chunk:
+            acc = _add_sums(acc, block)
+    assert acc is not None  # n_reps >= 1
+    return acc
 
 
 def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events=None,
@@ -439,26 +496,23 @@ def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events
     if type1:
         out0 = _run_sequential(trial.null_design(), crit, fut, events_t, direction, grid, n_reps,
                                np.random.SeedSequence(entropy, spawn_key=(1,)), **kw)
-        type1_error = float(out0["rejected"].mean())
+        type1_error = out0["rejected"] / n_reps
         type1_mcse = math.sqrt(type1_error * (1 - type1_error) / n_reps)
 
-    k_max = design.kmax
-    looks = np.arange(1, k_max + 1)
-    stop_at = out["stop"][:, None] == looks[None, :]
-    rej = (stop_at & out["rejected"][:, None]).mean(axis=0)
-    futil = (stop_at & ~out["rejected"][:, None] & ~out["short_end"][:, None]).mean(axis=0)[:-1]
-    reached_mask = out["stop"][:, None] >= looks[None, :]
-    reached = reached_mask.sum(axis=0)
+    rej = out["reject_look"] / n_reps
+    futil = (out["futility_look"] / n_reps)[:-1]
+    reached = out["reached"]
     with np.errstate(invalid="ignore"):
-        times = np.where(reached_mask, out["look_time"], 0.0).sum(axis=0) / reached
+        times = out["time_sum"] / reached
 
-    def _mean(x):
-        return float(x.mean()), float(x.std(ddof=1) / math.sqrt(n_reps)) if n_reps > 1 else math.nan
+    def _mean(moments):
+        n, total, _, m2 = moments
+        return total / n, math.sqrt(m2 / (n - 1)) / math.sqrt(n) if n > 1 else math.nan
 
     if times_t is not None:
-        events_t = tuple(int(round(x)) for x in out["look_events"].mean(axis=0))
-    power = float(out["rejected"].mean())
-    early = float(((out["stop"] < k_max) & ~out["short_end"]).mean())
+        events_t = tuple(int(round(x)) for x in out["look_events"] / n_reps)
+    power = out["rejected"] / n_reps
+    early = out["early"] / n_reps
     e_mean, e_se = _mean(out["events"])
     s_mean, s_se = _mean(out["subjects"])
     d_mean, d_se = _mean(out["duration"])
@@ -470,8 +524,8 @@ def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events
         reached=tuple(int(x) for x in reached), analysis_times=as_tuple(times),
         expected_events=e_mean, expected_events_mcse=e_se, expected_subjects=s_mean,
         expected_subjects_mcse=s_se, study_duration=d_mean, study_duration_mcse=d_se,
-        events_not_achieved=as_tuple(out["short"].mean(axis=0)),
-        not_reached=tuple(int(x) for x in out["short"].sum(axis=0)), type1_error=type1_error,
+        events_not_achieved=as_tuple(out["short"] / n_reps),
+        not_reached=tuple(int(x) for x in out["short"]), type1_error=type1_error,
         type1_mcse=type1_mcse, n_total=trial.n_total, seed=entropy, test=test,
         calendar=times_t is not None,
     )
