@@ -159,8 +159,11 @@ def key_fields(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _event_ties(key: np.ndarray, ev: np.ndarray) -> bool:
     """Whether any event shares its time with the event sorted just before it."""
-    same = (key[:, 1:] ^ key[:, :-1]) < 4
-    return bool(np.any(same & ev[:, 1:]))
+    shape = (key.shape[0], key.shape[1] - 1)
+    diff = np.bitwise_xor(key[:, 1:], key[:, :-1], out=work_array("ties.diff", shape, np.int64))
+    same = np.less(diff, 4, out=work_array("ties.same", shape, bool))
+    same &= ev[:, 1:]
+    return bool(same.any())
 
 
 def event_table(time, event, group) -> EventTable:
@@ -184,9 +187,10 @@ def event_table(time, event, group) -> EventTable:
 
 def _table_from_keys(key: np.ndarray) -> EventTable:
     n_reps, n = key.shape
-    gs = (key & 1).astype(np.int32)
-    ev = (key & 2) == 0
-    cg = np.cumsum(gs, axis=1, dtype=np.int32)
+    gs = np.bitwise_and(key, 1, out=work_array("tab.gs", key.shape, np.int32), casting="same_kind")
+    ev = np.bitwise_and(key, 2, out=work_array("tab.cg", key.shape, np.int32), casting="same_kind")
+    ev = np.equal(ev, 0, out=work_array("tab.ev", key.shape, bool))
+    cg = np.cumsum(gs, axis=1, dtype=np.int32, out=work_array("tab.cg", key.shape, np.int32))
     n1_row = cg[:, -1].copy() if n else np.zeros(n_reps, np.int32)
     cg -= gs  # arm-1 patients strictly before each position
     flat_idx = np.flatnonzero(ev)
@@ -194,10 +198,11 @@ def _table_from_keys(key: np.ndarray) -> EventTable:
     x = gs.ravel()[flat_idx].astype(np.float64)
     has_ties = _event_ties(key, ev) if n > 1 else False
     if has_ties:
-        start = np.empty((n_reps, n), dtype=bool)
+        start = work_array("tab.start", (n_reps, n), bool)
         start[:, :1] = True
         np.greater_equal(key[:, 1:] ^ key[:, :-1], 4, out=start[:, 1:])
-        idx = np.where(start, np.arange(n, dtype=np.int32), 0)
+        idx = np.multiply(start, np.arange(n, dtype=np.int32),
+                          out=work_array("tab.idx", (n_reps, n), np.int32))
         np.maximum.accumulate(idx, axis=1, out=idx)
         s = idx.ravel()[flat_idx]
     else:
