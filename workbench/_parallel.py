@@ -148,10 +148,11 @@ def _usable_cpus() -> int:
 def auto_workers(workers: int | None, work: float, units: int) -> int | None:
     """The number of local processes for ``workers`` (None: decide from the size of the run).
 
-    With ``workers=None`` a run of at least :data:`AUTO_PARALLEL_WORK` patient-replicates, split in
-    two units or more, uses every usable core (as many processes as units at most); smaller runs,
-    runs inside a worker process and machines with one core stay in this process. Any other value
-    is returned as it is. The numbers never depend on it.
+    With ``workers=None`` a run of at least :data:`AUTO_PARALLEL_WORK` patient-replicates that can
+    be split in two units or more (``units``: e.g. its blocks of replicates) uses every usable core
+    (as many processes as units at most); smaller runs, runs inside a worker process and machines
+    with one core stay in this process (spawned rather than forked workers need ten times the
+    work). Any other value is returned as it is. The numbers never depend on it.
 
     Examples
     --------

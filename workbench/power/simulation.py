@@ -380,14 +380,17 @@ def _simulate_tests(design, tests: tuple[str, ...], options, n_reps, entropy, sc
     """Simulate ``n_reps`` replicates once and analyse each with every test in ``tests``."""
     root = np.random.SeedSequence(entropy, spawn_key=(scenario,))
     per = max(1, chunk_size // BLOCK)
+    work = n_reps * design.n_total * len(tests)
+    if client is None and workers is None:
+        n_blocks = -(-n_reps // BLOCK)
+        workers = auto_workers(None, work, n_blocks)
+        if workers:  # at least one unit of work per process (the blocks, hence numbers, stay)
+            per = min(per, -(-n_blocks // workers))
     spec = (alpha, alternative, conf_level, design.effect, keep)
     tasks = [(design, tests, options, spec, root, r) for r in block_ranges(n_reps, BLOCK, per)]
-    work = n_reps * design.n_total * len(tests)
     if progress is None:
         long_run = work >= 20_000_000 or len(tasks) > 20
         progress = None if long_run else False
-    if client is None:
-        workers = auto_workers(workers, work, len(tasks))
     parts = map_chunks(_run_task, tasks, workers=workers, client=client, progress=progress)
     sums = {t: RunningSums() for t in tests}
     for chunk in parts:

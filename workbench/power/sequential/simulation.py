@@ -320,15 +320,18 @@ def _run_sequential(trial, crit, fut, events, direction, grid, n_reps, root, *, 
                     censor=True) -> dict:
     """Running sums over the replicates (blocks added in order: the same for any chunking)."""
     per = max(1, chunk_size // BLOCK)
-    tasks = [(trial, crit, fut, events, direction, grid, root, r, test, times, censor)
-             for r in block_ranges(n_reps, BLOCK, per)]
     looks = len(events) if times is None else len(times)
     work = n_reps * trial.n_total * looks
+    if client is None and workers is None:
+        n_blocks = -(-n_reps // BLOCK)
+        workers = auto_workers(None, work, n_blocks)
+        if workers:  # at least one unit of work per process (the blocks, hence numbers, stay)
+            per = min(per, -(-n_blocks // workers))
+    tasks = [(trial, crit, fut, events, direction, grid, root, r, test, times, censor)
+             for r in block_ranges(n_reps, BLOCK, per)]
     if progress is None:
         long_run = work >= 20_000_000 or len(tasks) > 20
         progress = None if long_run else False
-    if client is None:
-        workers = auto_workers(workers, work, len(tasks))
     parts = map_chunks(_sequential_block, tasks, workers=workers, client=client,
                        progress=progress)
     acc = None
