@@ -413,7 +413,11 @@ def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events
     Vectorised over replicates (blocks of :data:`workbench.power.simulation.BLOCK`, one log-rank
     per look per block, no loop per replicate; the blocks reuse their work arrays). Compared in
     the tests with rpact 3.3.4 ``getSimulationSurvival`` (10,000 and 100,000 iterations, with
-    ``censor_at_follow_up=False``) within Monte Carlo error.
+    ``censor_at_follow_up=False``) within Monte Carlo error. When a look's planned events are
+    not reached, rpact counts it in ``eventsNotAchieved`` and leaves the stage loop of that
+    iteration (``getSimulationStepResultsSurvival`` in rpact's
+    ``src/f_simulation_base_survival.cpp``: no test at that stage or later, no rejection); this
+    function does the same, and reports the trial's end at the end of its follow-up.
 
     Examples
     --------
