@@ -102,8 +102,10 @@ def interleaved(cases: dict[str, tuple[dict, dict | None]], rounds: int) -> dict
     for _ in range(rounds):
         for name, (spec, env) in cases.items():
             r = run_case(spec, env)
+            cpu = min(r["cpu"], best[name]["cpu"]) if name in best else r["cpu"]
             if name not in best or r["seconds"] < best[name]["seconds"]:
-                best[name] = {**r, "cpu": min(r["cpu"], best.get(name, r)["cpu"])}
+                best[name] = r
+            best[name]["cpu"] = cpu
     return best
 
 
@@ -157,13 +159,15 @@ def main(argv=None) -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--scale-reps", type=int, default=10_000,
                         help="replicates of the rows over N")
+    parser.add_argument("--scale-rounds", type=int, default=3,
+                        help="rounds of each row of the scale table (the minimum is printed)")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child is not None:
         child(json.loads(args.child))
         return
     if args.quick:
-        args.reps, args.rounds, args.scale_reps = 1000, 1, 1000
+        args.reps, args.rounds, args.scale_reps, args.scale_rounds = 1000, 1, 1000, 1
         reps_grid, n_grid, million = [1000, 2000], [148, 300], 4000
     else:
         reps_grid, n_grid, million = [1000, 10_000, 100_000, 1_000_000], [148, 1000, 10_000], 10**6
@@ -202,14 +206,16 @@ def main(argv=None) -> None:
               "engine)")
 
     # 4: scale
-    print("\ntime and peak memory (fresh process each; workers=None)")
+    print(f"\ntime and peak memory (fresh process each, minimum of {args.scale_rounds} "
+          "round(s); workers=None is auto)")
     widths2 = (10, 7, 9, 10, 10, 14)
     print(_row(("replicates", "N", "workers", "seconds", "CPU s", "peak RSS MiB"), widths2))
     rows = [(r, 148, None) for r in reps_grid]
     rows += [(args.scale_reps, m, None) for m in n_grid if m != 148]
     rows += [(million, 148, 1), (million, 148, 2)]
     for reps, m, w in rows:
-        r = run_case({"kind": "power", "reps": reps, "n": m, "workers": w})
+        spec = {"kind": "power", "reps": reps, "n": m, "workers": w}
+        r = interleaved({"row": (spec, None)}, args.scale_rounds)["row"]
         print(_row((f"{reps:,}", m, "auto" if w is None else w, f"{r['seconds']:.3f}",
                     f"{r['cpu']:.3f}", f"{r['peak_rss_mib']:.0f}"), widths2))
 
