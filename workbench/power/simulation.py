@@ -325,7 +325,7 @@ class RunningSums:
                 s.se_sum = float(se.sum())
                 s.covered = int(np.count_nonzero(np.abs(est - effect) <= q * se))
         if keep:
-            s.kept.append({k: np.asarray(v) for k, v in out.items()})
+            s.kept.append({k: np.array(v) for k, v in out.items()})  # copies: no work arrays
         return s
 
     def add(self, other: RunningSums) -> None:
