@@ -778,9 +778,12 @@ def _sim_trial():
     import workbench as wb
 
     i = SIM100["inputs"]
+    # rpact follows every patient until the last look (it has no follow-up limit): a calendar
+    # end of the study far beyond any event
     return wb.SurvivalDesign.from_probabilities(
         {"combination": i["pi1"], "pharmacotherapy": i["pi2"]}, at=i["eventTime"],
-        n_total=i["maxNumberOfSubjects"], accrual_time=i["accrualTime"])
+        n_total=i["maxNumberOfSubjects"], accrual_time=i["accrualTime"],
+        follow_up=1000, follow_up_type="calendar")
 
 
 def _within_mc(mine: float, mine_se: float, ref: float, n_mine: int, n_ref: int, z: float):

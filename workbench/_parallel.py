@@ -34,7 +34,8 @@ import numpy as np
 from ._validation import check_int
 from .exceptions import InvalidParameterError
 
-__all__ = ["chunk_seeds", "map_chunks"]
+__all__ = ["chunk_seeds", "map_chunks", "block_ranges", "spawned_seed", "auto_workers",
+           "AUTO_PARALLEL_WORK"]
 
 
 def process_context():
@@ -94,6 +95,83 @@ def chunk_seeds(seed, n: int, *,
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     sizes = [chunk_size] * (n // chunk_size) + ([n % chunk_size] if n % chunk_size else [])
     return list(zip(root.spawn(len(sizes)), sizes, strict=True))
+
+
+def spawned_seed(root: np.random.SeedSequence, index: int) -> np.random.SeedSequence:
+    """Child ``index`` of a fresh ``root``, the same as ``root.spawn(index + 1)[index]``.
+
+    Lets a worker make the seed of each block it runs, so that no list of seeds as long as the
+    number of blocks is ever held.
+
+    Examples
+    --------
+    >>> root = np.random.SeedSequence(7)
+    >>> spawned_seed(root, 3).generate_state(2).tolist() == (
+    ...     np.random.SeedSequence(7).spawn(4)[3].generate_state(2).tolist())
+    True
+    """
+    return np.random.SeedSequence(root.entropy, spawn_key=tuple(root.spawn_key) + (index,),
+                                  pool_size=root.pool_size)
+
+
+def block_ranges(n: int, block: int, per: int) -> list[tuple[int, list[int]]]:
+    """``n`` replicates in blocks of ``block``, grouped ``per`` blocks to a unit of work.
+
+    Returns one ``(index of the first block, sizes of its blocks)`` pair per unit; block ``b``
+    draws from :func:`spawned_seed` ``(root, b)``, so the numbers do not depend on ``per``.
+
+    Examples
+    --------
+    >>> block_ranges(1200, 500, 2)
+    [(0, [500, 500]), (2, [200])]
+    """
+    n = check_int("n", n, minimum=1)
+    n_blocks = -(-n // block)
+    out = []
+    for first in range(0, n_blocks, per):
+        last = min(first + per, n_blocks)
+        sizes = [min(block, n - b * block) for b in range(first, last)]
+        out.append((first, sizes))
+    return out
+
+
+#: patient-replicates (replicates x patients x looks) from which ``workers=None`` uses every core
+AUTO_PARALLEL_WORK = 20_000_000
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def auto_workers(workers: int | None, work: float, units: int) -> int | None:
+    """The number of local processes for ``workers`` (None: decide from the size of the run).
+
+    With ``workers=None`` a run of at least :data:`AUTO_PARALLEL_WORK` patient-replicates that can
+    be split in two units or more (``units``: e.g. its blocks of replicates) uses every usable core
+    (as many processes as units at most); smaller runs, runs inside a worker process and machines
+    with one core stay in this process (spawned rather than forked workers need ten times the
+    work). Any other value is returned as it is. The numbers never depend on it.
+
+    Examples
+    --------
+    >>> auto_workers(None, 1_000, 10) is None
+    True
+    >>> auto_workers(3, 1_000, 10)
+    3
+    """
+    if workers is not None:
+        return workers
+    import multiprocessing
+
+    if work < AUTO_PARALLEL_WORK or units < 2 or multiprocessing.parent_process() is not None:
+        return None
+    cpus = _usable_cpus()
+    if process_context().get_start_method() != "fork" and work < 10 * AUTO_PARALLEL_WORK:
+        return None  # spawned workers start in about a second each
+    return min(cpus, units) if cpus > 1 else None
 
 
 def map_chunks(fn: Callable[[Any], Any], seeds_or_chunks: Iterable, *, workers: int | None = None,

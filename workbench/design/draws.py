@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_choice
+from ..kernels.workspace import work_array
 
 # The draws read a design's fields and never import the design modules (which import them): the
 # ``design`` arguments are a SurvivalDesign, a BinaryDesign and a ContinuousDesign.
@@ -93,15 +94,19 @@ class SurvivalArrays:
 
 
 def draw_survival(design: Any, n_reps: int, gen: np.random.Generator) -> SurvivalArrays:
-    """``n_reps`` replicates of a time-to-event trial (see the module notes)."""
+    """``n_reps`` replicates of a time-to-event trial (see the module notes).
+
+    Inside :func:`workbench.kernels.workspace.reused_buffers` the arrays are work arrays reused by
+    the next block (valid until the next draw); outside it they are new arrays.
+    """
     streams = gen.spawn(len(design.arms) * _SURVIVAL_STREAMS)
 
     # Draws are patient-major (n_arm, n_reps); each is copied once into replicate-major outputs
     # (filling preallocated arrays is much faster than concatenating transposed views).
     out_shape = (n_reps, design.n_total)
-    entry = np.empty(out_shape)
-    event_time = np.empty(out_shape)
-    dropout_time = np.empty(out_shape)
+    entry = work_array("draw.entry", out_shape)
+    event_time = work_array("draw.event_time", out_shape)
+    dropout_time = work_array("draw.dropout_time", out_shape)
     col = 0
     for i, arm in enumerate(design.arms):
         first = i * _SURVIVAL_STREAMS
@@ -109,27 +114,29 @@ def draw_survival(design: Any, n_reps: int, gen: np.random.Generator) -> Surviva
         shape = (arm.n, n_reps)  # patient-major: common random numbers across arm sizes
         cols = slice(col, col + arm.n)
         col += arm.n
-        u = g_entry.random(shape)
+        u = g_entry.random(out=work_array("draw.u", shape))
         u *= design.accrual_time
         entry[:, cols] = u.T
-        t = arm.event_time.sample(g_event.standard_exponential(shape))
+        x = g_event.standard_exponential(out=work_array("draw.x", shape))
+        t = arm.event_time.sample(x)
         if arm.cure_fraction > 0:
             t = np.where(g_cure.random(shape) < arm.cure_fraction, np.inf, t)
         event_time[:, cols] = t.T
         if design.dropout_rate > 0:
-            d = g_drop.standard_exponential(shape)
+            d = g_drop.standard_exponential(out=u)
             d /= design.dropout_rate
             dropout_time[:, cols] = d.T
         else:
             dropout_time[:, cols] = np.inf
 
+    admin = work_array("draw.admin", out_shape)
     if design.follow_up_type == "fixed":
-        admin = np.full_like(entry, design.follow_up)
+        admin.fill(design.follow_up)
     else:
-        admin = design.study_duration - entry
-    censor = np.minimum(dropout_time, admin)
-    time = np.minimum(event_time, censor)
-    event = event_time <= censor
+        np.subtract(design.study_duration, entry, out=admin)
+    censor = np.minimum(dropout_time, admin, out=work_array("draw.censor", out_shape))
+    time = np.minimum(event_time, censor, out=work_array("draw.time", out_shape))
+    event = np.less_equal(event_time, censor, out=work_array("draw.event", out_shape, bool))
     arm_index = np.repeat(np.arange(len(design.arms)), design.n_per_arm)
     return SurvivalArrays(arm_index, entry, event_time, dropout_time, admin, time, event)
 

@@ -49,6 +49,7 @@ from ..exceptions import DataValidationError, InvalidParameterError
 from ..results import Result
 from .reml import arm_visit_column, fit_contrasts, mmrm_design
 from .score import difference_variance
+from .workspace import work_array
 
 __all__ = ["EventTable", "event_table", "sorted_keys", "replicate_arrays", "key_fields",
            "logrank_arrays", "weighted_logrank_arrays",
@@ -140,8 +141,13 @@ def replicate_arrays(time, event, group):
 
 def sorted_keys(t, e, g) -> np.ndarray:
     """Each row's packed (time, censored, arm) keys, sorted: events first within tied times."""
-    bits = (t + 0.0).view(np.int64)  # + 0.0 turns -0.0 into 0.0
-    key = (bits & _MASK) | ((~e).astype(np.int64) << 1) | g.astype(np.int64)
+    key = work_array("keys.key", t.shape, np.int64)
+    np.add(t, 0.0, out=key.view(np.float64))  # + 0.0 turns -0.0 into 0.0
+    key &= _MASK
+    flag = work_array("keys.flag", t.shape, np.int64)
+    np.subtract(2, np.left_shift(e, 1, out=flag, dtype=np.int64), out=flag)  # 2 if censored
+    key |= flag
+    key |= g
     key.sort(axis=1)
     return key
 
@@ -153,8 +159,11 @@ def key_fields(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _event_ties(key: np.ndarray, ev: np.ndarray) -> bool:
     """Whether any event shares its time with the event sorted just before it."""
-    same = (key[:, 1:] ^ key[:, :-1]) < 4
-    return bool(np.any(same & ev[:, 1:]))
+    shape = (key.shape[0], key.shape[1] - 1)
+    diff = np.bitwise_xor(key[:, 1:], key[:, :-1], out=work_array("ties.diff", shape, np.int64))
+    same = np.less(diff, 4, out=work_array("ties.same", shape, bool))
+    same &= ev[:, 1:]
+    return bool(same.any())
 
 
 def event_table(time, event, group) -> EventTable:
@@ -178,9 +187,10 @@ def event_table(time, event, group) -> EventTable:
 
 def _table_from_keys(key: np.ndarray) -> EventTable:
     n_reps, n = key.shape
-    gs = (key & 1).astype(np.int32)
-    ev = (key & 2) == 0
-    cg = np.cumsum(gs, axis=1, dtype=np.int32)
+    gs = np.bitwise_and(key, 1, out=work_array("tab.gs", key.shape, np.int32), casting="same_kind")
+    ev = np.bitwise_and(key, 2, out=work_array("tab.cg", key.shape, np.int32), casting="same_kind")
+    ev = np.equal(ev, 0, out=work_array("tab.ev", key.shape, bool))
+    cg = np.cumsum(gs, axis=1, dtype=np.int32, out=work_array("tab.cg", key.shape, np.int32))
     n1_row = cg[:, -1].copy() if n else np.zeros(n_reps, np.int32)
     cg -= gs  # arm-1 patients strictly before each position
     flat_idx = np.flatnonzero(ev)
@@ -188,10 +198,11 @@ def _table_from_keys(key: np.ndarray) -> EventTable:
     x = gs.ravel()[flat_idx].astype(np.float64)
     has_ties = _event_ties(key, ev) if n > 1 else False
     if has_ties:
-        start = np.empty((n_reps, n), dtype=bool)
+        start = work_array("tab.start", (n_reps, n), bool)
         start[:, :1] = True
         np.greater_equal(key[:, 1:] ^ key[:, :-1], 4, out=start[:, 1:])
-        idx = np.where(start, np.arange(n, dtype=np.int32), 0)
+        idx = np.multiply(start, np.arange(n, dtype=np.int32),
+                          out=work_array("tab.idx", (n_reps, n), np.int32))
         np.maximum.accumulate(idx, axis=1, out=idx)
         s = idx.ravel()[flat_idx]
     else:
@@ -220,17 +231,20 @@ def _table_from_keys(key: np.ndarray) -> EventTable:
 def _logrank_dense(key: np.ndarray):
     """O1, E1, V and events per row from sorted keys without tied events (no flattening)."""
     n_reps, n = key.shape
-    gs = (key & 1).astype(np.int32)
-    ev = (key & 2) == 0
-    cg = np.cumsum(gs, axis=1, dtype=np.int32)
+    gs = np.bitwise_and(key, 1, out=work_array("lr.gs", key.shape, np.int32), casting="same_kind")
+    ev = np.bitwise_and(key, 2, out=work_array("lr.cg", key.shape, np.int32), casting="same_kind")
+    ev = np.equal(ev, 0, out=work_array("lr.ev", key.shape, bool))
+    cg = np.cumsum(gs, axis=1, dtype=np.int32, out=work_array("lr.cg", key.shape, np.int32))
     n1 = cg[:, -1:].astype(np.float64)
     cg -= gs
-    frac = n1 - cg
+    frac = np.subtract(n1, cg, out=work_array("lr.frac", key.shape))
     frac /= np.arange(n, 0, -1, dtype=np.float64)
-    o1 = np.count_nonzero(ev & (gs == 1), axis=1).astype(np.float64)
-    frac[~ev] = 0.0
+    both = np.logical_and(ev, gs, out=work_array("lr.ev1", key.shape, bool))
+    o1 = np.count_nonzero(both, axis=1).astype(np.float64)
+    frac *= ev  # 0 where censored (frac >= 0, so exactly 0.0)
     e1 = frac.sum(axis=1)
-    frac *= 1.0 - frac
+    tmp = np.subtract(1.0, frac, out=work_array("lr.tmp", key.shape))
+    frac *= tmp
     v = frac.sum(axis=1)
     return o1, e1, v, np.count_nonzero(ev, axis=1)
 

@@ -22,16 +22,22 @@ Speed
 -----
 No Python loop runs per replicate: each block is simulated as ``(500, n)`` arrays and analysed by
 the vectorised tests of :mod:`workbench.kernels.replicates`. Blocks are small enough to stay in
-the processor's cache, and memory does not grow with the number of replicates (only one number
-per replicate is kept).
+the processor's cache, and memory does not grow with the number of replicates: each block is
+reduced at once to running sums (rejections, events, the estimate's mean and squared deviations;
+:class:`RunningSums`), added in block order, and the seed of each block is made when the block runs.
+The per-replicate values are kept only with ``keep_replicates=True``.
 
-Every block allocates and frees arrays of the same sizes, and glibc's allocator hands the freed
-memory back to the system after each block, so the pages are touched afresh by the next one: on
-Linux that costs about as much as the arithmetic. Setting the environment variable
-``WORKBENCH_MALLOC_TUNING=1`` (before the first simulation; worker processes inherit it) lets the
-engine ask glibc to keep up to 64 MiB of freed memory at the top of the heap
-(``mallopt(M_TOP_PAD)``), which roughly halves the run time of the benchmark scenario. It is off by
-default because it changes an allocator setting for the whole process, for as long as it runs.
+Runs of at least 20 million patient-replicates use every usable core when ``workers`` is None
+(:func:`workbench._parallel.auto_workers`), with the same numbers as one process.
+
+Every block needs arrays of the same sizes. Were they allocated afresh, glibc's allocator would
+hand the freed memory back to the system after each block and the next one would touch fresh
+pages, which on Linux costs about as much as the arithmetic; so the draws and the log-rank kernels
+take their work arrays from one workspace per unit of work
+(:func:`workbench.kernels.workspace.reused_buffers`). The older opt-in, the environment variable
+``WORKBENCH_MALLOC_TUNING=1`` (glibc keeps up to 64 MiB of freed memory at the top of the heap,
+``mallopt(M_TOP_PAD)``, for the whole process), still works but no longer gains anything on the
+log-rank path.
 """
 
 from __future__ import annotations
@@ -41,16 +47,17 @@ import functools
 import math
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import special
 
-from .._parallel import chunk_seeds, map_chunks
+from .._parallel import auto_workers, block_ranges, map_chunks, spawned_seed
 from .._validation import (
     check_alternative,
+    check_bool,
     check_choice,
     check_int,
     check_positive,
@@ -63,11 +70,16 @@ from ..design.continuous import ContinuousDesign
 from ..design.protocol import TrialDesign
 from ..design.survival import Exponential, SurvivalDesign
 from ..exceptions import InvalidParameterError
+from ..kernels.workspace import reused_buffers
 from ..results import Result
 from .analytic import power_rates, power_survival, power_ttest
 
 __all__ = [
     "BLOCK",
+    "MAX_REPS",
+    "MAX_KEPT_REPLICATES",
+    "RunningSums",
+    "check_n_reps",
     "SimulatedPower",
     "SampleSizeSearch",
     "simulate_power",
@@ -80,6 +92,10 @@ __all__ = [
 
 #: replicates per random stream (fixed: the numbers depend on it)
 BLOCK = 500
+#: most replicates of one simulation (memory does not grow with them: running sums)
+MAX_REPS = 1_000_000_000
+#: most replicates whose per-replicate values are kept (``keep_replicates=True``)
+MAX_KEPT_REPLICATES = 10_000_000
 _DEFAULT_CHUNK = 10_000
 
 _SIDES = {"two-sided": 2, "less": 1, "greater": 1}
@@ -258,37 +274,134 @@ def _tune_malloc() -> None:
         pass
 
 
-def _run_task(task) -> dict[str, dict[str, np.ndarray]]:
-    """Worker: simulate and analyse the blocks of one chunk (module level, picklable)."""
+class RunningSums:
+    """Running sums of one planned test over replicates: what the power estimate needs.
+
+    Blocks are added in replicate order (:meth:`add`), so the sums are the same whatever the
+    chunks and workers. The per-replicate values are kept only when asked for (``keep``).
+    """
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.rejected = 0
+        self.events = 0.0
+        self.failed = 0
+        self.est_n = 0
+        self.est_mean = 0.0
+        self.est_m2 = 0.0
+        self.se_sum = 0.0
+        self.covered = 0
+        self.has_estimate = False
+        self.has_se = False
+        self.kept: list[dict[str, np.ndarray]] = []
+
+    @classmethod
+    def of_block(cls, out: dict[str, np.ndarray], spec: tuple) -> RunningSums:
+        """The sums of one block's values.
+
+        ``spec`` is ``(alpha, alternative, conf_level, effect, keep)``.
+        """
+        alpha, alternative, conf_level, effect, keep = spec
+        s = cls()
+        z = out["z"]
+        s.n = z.size
+        s.rejected = int(np.count_nonzero(_reject(out, alpha, alternative)))
+        s.events = float(np.sum(out["events"]))
+        ok = np.isfinite(z)
+        n_ok = int(np.count_nonzero(ok))
+        s.failed = s.n - n_ok
+        if "estimate" in out:
+            s.has_estimate = True
+            est = out["estimate"][ok]
+            s.est_n = n_ok
+            if n_ok:
+                s.est_mean = float(est.mean())
+                s.est_m2 = float(np.sum((est - s.est_mean) ** 2))
+            if "se" in out and effect is not None:
+                s.has_se = True
+                se = out["se"][ok]
+                q = (special.stdtrit(out["df"][ok], 0.5 + conf_level / 2) if "df" in out
+                     else special.ndtri(0.5 + conf_level / 2))
+                s.se_sum = float(se.sum())
+                s.covered = int(np.count_nonzero(np.abs(est - effect) <= q * se))
+        if keep:
+            s.kept.append({k: np.array(v) for k, v in out.items()})  # copies: no work arrays
+        return s
+
+    def add(self, other: RunningSums) -> None:
+        """Add the next block's sums (Chan's update of the mean and the squared deviations)."""
+        if other.est_n:
+            n = self.est_n + other.est_n
+            delta = other.est_mean - self.est_mean
+            self.est_mean += delta * other.est_n / n
+            self.est_m2 += other.est_m2 + delta * delta * self.est_n * other.est_n / n
+            self.est_n = n
+        self.n += other.n
+        self.rejected += other.rejected
+        self.events += other.events
+        self.failed += other.failed
+        self.se_sum += other.se_sum
+        self.covered += other.covered
+        self.has_estimate |= other.has_estimate
+        self.has_se |= other.has_se
+        self.kept.extend(other.kept)
+
+    @property
+    def mean_events(self) -> float:
+        """Mean number of events (or patients analysed) per replicate."""
+        return self.events / self.n
+
+    def replicates(self) -> pd.DataFrame | None:
+        """The kept per-replicate values, one row per replicate (None when not kept)."""
+        if not self.kept:
+            return None
+        cols = {k: np.concatenate([p[k] for p in self.kept]) for k in self.kept[0]}
+        return pd.DataFrame(cols)
+
+
+def _run_task(task) -> list[dict[str, RunningSums]]:
+    """Worker: simulate and analyse the blocks of one chunk (module level, picklable).
+
+    Returns the sums of each block, test by test, in block order.
+    """
     _tune_malloc()
-    design, tests, options, blocks = task
-    parts = [_block_stats(design, tests, options, seed, size) for seed, size in blocks]
-    return _concatenate(parts)
-
-
-def _concatenate(parts: list[dict[str, dict[str, np.ndarray]]]
-                 ) -> dict[str, dict[str, np.ndarray]]:
-    """The chunks' per-test arrays joined in replicate order."""
-    return {t: {k: np.concatenate([p[t][k] for p in parts]) for k in parts[0][t]}
-            for t in parts[0]}
+    design, tests, options, spec, root, (first, sizes) = task
+    parts = []
+    with reused_buffers():
+        for b, size in enumerate(sizes, start=first):
+            stats = _block_stats(design, tests, options, spawned_seed(root, b), size)
+            parts.append({t: RunningSums.of_block(stats[t], spec) for t in tests})
+    return parts
 
 
 def _simulate_tests(design, tests: tuple[str, ...], options, n_reps, entropy, scenario, *,
-                    chunk_size, workers, client, progress) -> dict[str, dict[str, np.ndarray]]:
+                    chunk_size, workers, client, progress, alpha, alternative,
+                    conf_level=0.95, keep=False) -> dict[str, RunningSums]:
     """Simulate ``n_reps`` replicates once and analyse each with every test in ``tests``."""
     root = np.random.SeedSequence(entropy, spawn_key=(scenario,))
-    blocks = chunk_seeds(root, n_reps, chunk_size=BLOCK)
     per = max(1, chunk_size // BLOCK)
-    tasks = [(design, tests, options, blocks[i:i + per]) for i in range(0, len(blocks), per)]
+    work = n_reps * design.n_total * len(tests)
+    if client is None and workers is None:
+        n_blocks = -(-n_reps // BLOCK)
+        workers = auto_workers(None, work, n_blocks)
+        if workers:  # at least one unit of work per process (the blocks, hence numbers, stay)
+            per = min(per, -(-n_blocks // workers))
+    spec = (alpha, alternative, conf_level, design.effect, keep)
+    tasks = [(design, tests, options, spec, root, r) for r in block_ranges(n_reps, BLOCK, per)]
     if progress is None:
-        long_run = n_reps * design.n_total >= 20_000_000 or len(tasks) > 20
+        long_run = work >= 20_000_000 or len(tasks) > 20
         progress = None if long_run else False
     parts = map_chunks(_run_task, tasks, workers=workers, client=client, progress=progress)
-    return _concatenate(parts)
+    sums = {t: RunningSums() for t in tests}
+    for chunk in parts:
+        for block in chunk:
+            for t in tests:
+                sums[t].add(block[t])
+    return sums
 
 
-def _simulate(design, test, options, n_reps, entropy, scenario, **kw) -> dict[str, np.ndarray]:
-    """One planned test's values per replicate (see :func:`_simulate_tests`)."""
+def _simulate(design, test, options, n_reps, entropy, scenario, **kw) -> RunningSums:
+    """One planned test's sums (see :func:`_simulate_tests`)."""
     return _simulate_tests(design, (test,), options, n_reps, entropy, scenario, **kw)[test]
 
 
@@ -316,9 +429,9 @@ def _wilson(k: int, n: int, conf_level: float = 0.95) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def _rate(rej: np.ndarray, conf_level: float) -> dict[str, float]:
-    n = rej.size
-    k = int(rej.sum())
+def _rate(sums: RunningSums, conf_level: float) -> dict[str, float]:
+    n = sums.n
+    k = sums.rejected
     p = k / n
     lo, hi = _wilson(k, n, conf_level)
     return {"rate": p, "mcse": math.sqrt(p * (1 - p) / n), "ci_lower": lo, "ci_upper": hi}
@@ -330,7 +443,9 @@ class SimulatedPower(Result):
 
     ``mcse`` is the Monte Carlo standard error sqrt(p (1 - p) / n_reps); ``ci_lower``,
     ``ci_upper`` the Wilson interval at ``conf_level``. The ``type1_*`` fields describe the
-    rejection rate under the null design (NaN when not simulated).
+    rejection rate under the null design (NaN when not simulated). ``replicates`` holds one row
+    per replicate of the design (columns ``z`` and, where the planned test gives them,
+    ``events``, ``estimate``, ``se``, ``df``) only with ``keep_replicates=True``; else None.
     """
 
     power: float
@@ -362,6 +477,7 @@ class SimulatedPower(Result):
     empirical_se: float = float("nan")
     mean_se: float = float("nan")
     coverage: float = float("nan")
+    replicates: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     _title = "Simulated power"
 
@@ -402,6 +518,32 @@ class SimulatedPower(Result):
         return _SIDES[self.alternative]
 
 
+def check_n_reps(n_reps, *, keep_replicates: bool = False) -> int:
+    """``n_reps`` as an int in [1, :data:`MAX_REPS`], or an error naming it.
+
+    At most :data:`MAX_KEPT_REPLICATES` when the per-replicate values are kept.
+
+    Examples
+    --------
+    >>> check_n_reps(1000)
+    1000
+    """
+    n_reps = check_int("n_reps", n_reps, minimum=1)
+    if n_reps > MAX_REPS:
+        raise InvalidParameterError(
+            f"`n_reps` must be at most {MAX_REPS:,}; got {n_reps:,}. Memory does not grow with "
+            "the replicates (only running sums are kept), but a run this long is better split "
+            "into several seeds.")
+    if keep_replicates and n_reps > MAX_KEPT_REPLICATES:
+        mib = n_reps * 5 * 8 / 2**20
+        raise InvalidParameterError(
+            f"`n_reps` must be at most {MAX_KEPT_REPLICATES:,} with keep_replicates=True (about "
+            f"40 bytes per replicate would be kept: {mib:,.0f} MiB); got {n_reps:,}. Without "
+            "keep_replicates only running sums are kept, up to "
+            f"{MAX_REPS:,} replicates.")
+    return n_reps
+
+
 def _common_checks(design, test, alpha, alternative, n_reps, chunk_size, conf_level):
     design = _check_design(design)
     tests = list(design.planned_tests)
@@ -419,7 +561,7 @@ def _common_checks(design, test, alpha, alternative, n_reps, chunk_size, conf_le
                 f"{test!r}.") from None
     alpha = check_probability("alpha", alpha)
     alternative = check_alternative(alternative)
-    n_reps = check_int("n_reps", n_reps, minimum=1)
+    n_reps = check_n_reps(n_reps)
     chunk_size = check_int("chunk_size", chunk_size, minimum=1)
     check_probability("conf_level", conf_level)
     margin = getattr(design, "margin", None)
@@ -447,6 +589,7 @@ def simulate_power(
     client: Any = None,
     progress: bool | None = None,
     conf_level: float = 0.95,
+    keep_replicates: bool = False,
 ) -> SimulatedPower:
     """Power of ``design`` by simulation, with its Monte Carlo error and the type I error.
 
@@ -482,13 +625,20 @@ def simulate_power(
         Replicates per unit of work (rounded to whole blocks of 500); changes neither the numbers
         nor memory much, only the granularity of parallel work and of the progress bar.
     workers : int, optional
-        Local worker processes (-1: all CPUs); None runs in this process.
+        Local worker processes (-1: all CPUs). None decides from the size of the run: from
+        :data:`workbench._parallel.AUTO_PARALLEL_WORK` (20 million) patient-replicates on, every
+        usable core; below it, this process. 1 always runs in this process.
     client : dask.distributed.Client, optional
         Run on a Dask cluster instead.
     progress : bool or None, default None
         Progress bar; None shows it for long runs on a terminal only.
     conf_level : float, default 0.95
         Level of the Wilson intervals.
+    keep_replicates : bool, default False
+        Also keep every replicate's statistic (the design's run, not the null's) in
+        ``replicates``. Without it only running sums are kept, so memory does not grow with
+        ``n_reps`` (at most :data:`MAX_REPS`); with it ``n_reps`` is at most
+        :data:`MAX_KEPT_REPLICATES`.
 
     Returns
     -------
@@ -512,20 +662,23 @@ def simulate_power(
     test, alpha, alternative, n_reps, chunk_size = _common_checks(
         design, test, alpha, alternative, n_reps, chunk_size, conf_level)
     check_choice("ties", ties, ("efron", "breslow"))
+    keep_replicates = check_bool("keep_replicates", keep_replicates)
+    check_n_reps(n_reps, keep_replicates=keep_replicates)
     options = {"ties": ties, "alternative": alternative}
     entropy = seed_entropy(rng)
-    kw = dict(chunk_size=chunk_size, workers=workers, client=client, progress=progress)
-    out = _simulate(design, test, options, n_reps, entropy, 0, **kw)
-    alt = _rate(_reject(out, alpha, alternative), conf_level)
+    kw = dict(chunk_size=chunk_size, workers=workers, client=client, progress=progress,
+              alpha=alpha, alternative=alternative, conf_level=conf_level)
+    out = _simulate(design, test, options, n_reps, entropy, 0, keep=keep_replicates, **kw)
+    alt = _rate(out, conf_level)
     if type1:
         out0 = _simulate(design.null_design(), test, options, n_reps, entropy, 1, **kw)
-        nul = _rate(_reject(out0, alpha, alternative), conf_level)
-        mean0 = float(out0["events"].mean())
+        nul = _rate(out0, conf_level)
+        mean0 = out0.mean_events
     else:
         nul = dict.fromkeys(("rate", "mcse", "ci_lower", "ci_upper"), float("nan"))
         mean0 = float("nan")
     cf, cf_method = _closed_form(design, test, alpha, alternative)
-    estimates = _estimate_summary(out, design.effect, conf_level)
+    estimates = _estimate_summary(out)
     return SimulatedPower(
         power=alt["rate"], mcse=alt["mcse"], ci_lower=alt["ci_lower"], ci_upper=alt["ci_upper"],
         type1_error=nul["rate"], type1_mcse=nul["mcse"], type1_ci_lower=nul["ci_lower"],
@@ -533,33 +686,27 @@ def simulate_power(
         n_total=design.n_total, arm_names=list(design.arm_names),
         design_type=type_name(design), test=test, alpha=alpha, alternative=alternative,
         effect_name=design.effect_name, effect=design.effect,
-        mean_events=float(out["events"].mean()), mean_events_null=mean0,
+        mean_events=out.mean_events, mean_events_null=mean0,
         closed_form_power=cf, closed_form_method=cf_method, seed=entropy, conf_level=conf_level,
-        **estimates,
+        replicates=out.replicates(), **estimates,
     )
 
 
-def _estimate_summary(out: dict[str, np.ndarray], effect: float | None,
-                      conf_level: float) -> dict[str, Any]:
+def _estimate_summary(sums: RunningSums) -> dict[str, Any]:
     """Failed replicates (NaN statistic), and the estimates' mean, spread, SE and coverage.
 
     The mean standard error and the coverage of the intervals at ``conf_level`` are given where the
     planned test gives them.
     """
-    ok = np.isfinite(out["z"])
-    res: dict[str, Any] = {"n_failed": int(ok.size - ok.sum())}
-    if "estimate" not in out or not ok.any():
+    res: dict[str, Any] = {"n_failed": sums.failed}
+    if not sums.has_estimate or not sums.est_n:
         return res
-    est = out["estimate"][ok]
-    res["mean_estimate"] = float(est.mean())
-    if est.size > 1:
-        res["empirical_se"] = float(est.std(ddof=1))
-    if "se" in out and effect is not None:
-        se = out["se"][ok]
-        q = (special.stdtrit(out["df"][ok], 0.5 + conf_level / 2) if "df" in out
-             else special.ndtri(0.5 + conf_level / 2))
-        res["mean_se"] = float(se.mean())
-        res["coverage"] = float(np.mean(np.abs(est - effect) <= q * se))
+    res["mean_estimate"] = sums.est_mean
+    if sums.est_n > 1:
+        res["empirical_se"] = math.sqrt(sums.est_m2 / (sums.est_n - 1))
+    if sums.has_se:
+        res["mean_se"] = sums.se_sum / sums.est_n
+        res["coverage"] = sums.covered / sums.est_n
     return res
 
 
@@ -604,14 +751,15 @@ def compare_tests(design, *, tests=None, n_reps: int = 1000, alpha: float = 0.05
     check_choice("ties", ties, ("efron", "breslow"))
     outs = _simulate_tests(design, tuple(names), {"ties": ties, "alternative": alternative},
                            n_reps, seed_entropy(rng), 0, chunk_size=chunk_size, workers=workers,
-                           client=client, progress=progress)
+                           client=client, progress=progress, alpha=alpha,
+                           alternative=alternative, conf_level=conf_level)
     effect = design.effect
     rows = []
     for name in names:
-        r = _rate(_reject(outs[name], alpha, alternative), conf_level)
+        r = _rate(outs[name], conf_level)
         e = {"n_failed": 0, "mean_estimate": float("nan"), "empirical_se": float("nan"),
              "mean_se": float("nan"), "coverage": float("nan"),
-             **_estimate_summary(outs[name], effect, conf_level)}
+             **_estimate_summary(outs[name])}
         rows.append({
             "test": name, "power": r["rate"], "mcse": r["mcse"], "n_reps": n_reps,
             "n_failed": e["n_failed"], "effect": effect, "mean_estimate": e["mean_estimate"],
@@ -718,15 +866,16 @@ def power_curve(
         for e in effects:
             d = base if e is None else base.with_effect(e)
             options = {"ties": ties, "alternative": alternative}
-            out = _simulate(d, test, options, n_reps, entropy, 0, **kw)
-            r = _rate(_reject(out, alpha, alternative), conf_level)
+            out = _simulate(d, test, options, n_reps, entropy, 0, alpha=alpha,
+                            alternative=alternative, conf_level=conf_level, **kw)
+            r = _rate(out, conf_level)
             cf, _ = _closed_form(d, test, alpha, alternative)
             rows.append({
                 "n_total": d.n_total, "n1": d.arms[exp].n, "n2": d.arms[ctrl].n,
                 name: e if e is not None else d.effect, "power": r["rate"], "mcse": r["mcse"],
                 "ci_lower": r["ci_lower"], "ci_upper": r["ci_upper"],
                 "power_closed_form": np.nan if cf is None else cf,
-                "mean_events": float(out["events"].mean()), "n_reps": n_reps, "test": test,
+                "mean_events": out.mean_events, "n_reps": n_reps, "test": test,
                 "alpha": alpha, "alternative": alternative,
             })
     df = pd.DataFrame(rows)
@@ -831,8 +980,9 @@ def simulated_sample_size(
         if n not in cache:
             d = design.with_total(n, allocation_ratio)
             options = {"ties": ties, "alternative": alternative}
-            out = _simulate(d, test, options, n_reps, entropy, 0, **kw)
-            r = _rate(_reject(out, alpha, alternative), 0.95)
+            out = _simulate(d, test, options, n_reps, entropy, 0, alpha=alpha,
+                            alternative=alternative, **kw)
+            r = _rate(out, 0.95)
             cache[n] = {"n_total": n, "n1": d.arms[exp].n, "n2": d.arms[ctrl].n,
                         "power": r["rate"], "mcse": r["mcse"]}
         return cache[n]["power"]

@@ -14,12 +14,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..._parallel import auto_workers, block_ranges, map_chunks, spawned_seed
 from ..._validation import check_bool, check_choice, check_int, seed_entropy, type_name
 from ...design._boundaries import as_tuple, check_increasing, check_vector, to_last_look
 from ...design.protocol import TrialDesign
 from ...design.sequential import GroupSequentialDesign, check_design
 from ...exceptions import InvalidParameterError, StatisticalWarning
+from ...kernels.workspace import reused_buffers
 from ...results import Result, table_text
+from ..simulation import BLOCK, check_n_reps
 
 __all__ = ["SequentialSimulation", "simulate_survival_sequential"]
 
@@ -49,8 +52,14 @@ class SequentialSimulation(Result):
     expected_events, expected_subjects, study_duration : float
         Means at stopping (events analysed, subjects enrolled, calendar time), with ``*_mcse``.
     events_not_achieved : tuple of float
-        Share of replicates in which a look's planned events never occur (the look is then
-        taken at the last event).
+        Share of replicates whose look's planned events never occur while the trial is still
+        running (by the end of every patient's follow-up, or at all without follow-up
+        censoring). As in rpact's ``getSimulationSurvival`` (its ``eventsNotAchieved``), that
+        look and the later ones are not analysed: the trial ends without rejecting, at the end
+        of the study (its events, subjects and duration are counted there), and is not counted
+        in ``reached`` from that look on.
+    not_reached : tuple of int
+        The same as counts of replicates.
     type1_error, type1_mcse : float
         Rejection rate of the same procedure when both arms follow the control arm (NaN unless
         simulated).
@@ -85,6 +94,7 @@ class SequentialSimulation(Result):
     seed: int
     test: str = "logrank"
     calendar: bool = False
+    not_reached: tuple[int, ...] = ()
 
     _title = "Simulated group-sequential trial"
 
@@ -104,7 +114,8 @@ class SequentialSimulation(Result):
         """One row per look.
 
         Columns ``look, events, reached, analysis_time, reject_probability, reject_mcse,
-        futility_probability, futility_mcse, cumulative_power, events_not_achieved``.
+        futility_probability, futility_mcse, cumulative_power, events_not_achieved,
+        not_reached`` (``analysis_time`` is NaN for a look no replicate reached).
         """
         k = self.design.kmax
         return pd.DataFrame({
@@ -115,6 +126,7 @@ class SequentialSimulation(Result):
             "futility_mcse": to_last_look(self.futility_per_look_mcse, k),
             "cumulative_power": np.cumsum(self.reject_per_look),
             "events_not_achieved": self.events_not_achieved,
+            "not_reached": self.not_reached or (0,) * k,
         })
 
     def __str__(self) -> str:
@@ -144,57 +156,148 @@ def _look_statistic(trial, test, t, e, arm, direction) -> np.ndarray:
     return direction * out["z"]
 
 
-def _sequential_block(task) -> dict[str, np.ndarray]:
+def _follow_up_end(trial, sims, entry) -> np.ndarray:
+    """Each patient's administrative end of follow-up, as time from entry.
+
+    The trial's rule: fixed follow-up per patient, or the calendar end of the study.
+    """
+    kind = getattr(trial, "follow_up_type", None)
+    if kind == "fixed":
+        return np.broadcast_to(float(trial.follow_up), entry.shape)
+    if kind == "calendar":
+        return trial.study_duration - entry
+    return sims.admin_time
+
+
+def _sequential_block(task) -> list[dict]:
     """Worker: simulate and analyse the blocks of one chunk (module level, picklable)."""
-    trial, crit, fut, events, direction, grid, blocks, test, times = task
+    (trial, crit, fut, events, direction, grid, root, (first, sizes), test, times,
+     censor) = task
 
     parts = []
     k_max = len(events) if times is None else len(times)
-    for seed, size in blocks:
-        sims = trial.simulate_block(size, seed)
-        entry, et, dt = sims.entry, sims.event_time, sims.dropout_time
-        if grid:
-            entry = np.broadcast_to(_grid_entry(trial), entry.shape)
-        observed = et <= dt
-        ev_cal = np.where(observed, entry + et, np.inf)
-        if times is None:
-            kth = np.partition(ev_cal, np.asarray(events) - 1, axis=1)[:, np.asarray(events) - 1]
-            last = np.max(np.where(np.isfinite(ev_cal), ev_cal, -np.inf), axis=1)
-            short = ~np.isfinite(kth)
-            look_time = np.where(short, last[:, None], kth)
+    with reused_buffers():
+        for b, size in enumerate(sizes, start=first):
+            out = _analyse_block(trial, crit, fut, events, direction, grid,
+                                 spawned_seed(root, b), size, test, times, censor, k_max)
+            parts.append(_block_sums(out, k_max))
+    return parts
+
+
+def _moments(x: np.ndarray) -> tuple[int, float, float, float]:
+    """Count, sum (exact for whole numbers), mean and sum of squared deviations."""
+    total = float(x.sum())
+    m = total / x.size
+    return x.size, total, m, float(np.sum((x - m) ** 2))
+
+
+def _add_moments(a: tuple[int, float, float, float], b: tuple[int, float, float, float]):
+    """Chan's update: the moments of two parts together."""
+    (na, ta, ma, sa), (nb, tb, mb, sb) = a, b
+    n = na + nb
+    delta = mb - ma
+    return n, ta + tb, ma + delta * nb / n, sa + sb + delta * delta * na * nb / n
+
+
+def _block_sums(out: dict[str, np.ndarray], k_max: int) -> dict:
+    """What the summary needs from one block: counts per look, sums and moments."""
+    looks = np.arange(1, k_max + 1)
+    stop_at = out["stop"][:, None] == looks[None, :]
+    rejected, short_end = out["rejected"], out["short_end"]
+    reached = out["stop"][:, None] >= looks[None, :]
+    return {
+        "n": rejected.size,
+        "rejected": int(np.count_nonzero(rejected)),
+        "early": int(np.count_nonzero((out["stop"] < k_max) & ~short_end)),
+        "reject_look": np.count_nonzero(stop_at & rejected[:, None], axis=0),
+        "futility_look": np.count_nonzero(stop_at & ~rejected[:, None] & ~short_end[:, None],
+                                          axis=0),
+        "reached": np.count_nonzero(reached, axis=0),
+        "time_sum": np.where(reached, out["look_time"], 0.0).sum(axis=0),
+        "short": np.count_nonzero(out["short"], axis=0),
+        "look_events": out["look_events"].sum(axis=0),
+        "events": _moments(out["events"]),
+        "subjects": _moments(out["subjects"]),
+        "duration": _moments(out["duration"]),
+    }
+
+
+def _add_sums(acc: dict | None, part: dict) -> dict:
+    if acc is None:
+        return dict(part)
+    out = {}
+    for key, value in part.items():
+        if key in ("events", "subjects", "duration"):
+            out[key] = _add_moments(acc[key], value)
         else:
-            look_time = np.broadcast_to(np.asarray(times, dtype=float), (size, k_max))
-            short = np.zeros((size, k_max), dtype=bool)
-        stop = np.full(size, k_max, dtype=int)
-        rejected = np.zeros(size, dtype=bool)
-        active = np.ones(size, dtype=bool)
-        n_events = np.zeros((size, k_max))
-        n_subj = np.zeros((size, k_max))
-        for k in range(k_max):
-            cut = look_time[:, k][:, None]
-            avail = cut - entry
-            enrolled = avail >= 0
-            t = np.clip(np.minimum(np.minimum(et, dt), avail), 0.0, None)
-            e = enrolled & (ev_cal <= cut)  # calendar times: the event that defines the look counts
-            z = _look_statistic(trial, test, t, e, sims.arm, direction)
-            n_events[:, k] = e.sum(axis=1)
-            n_subj[:, k] = enrolled.sum(axis=1)
-            with np.errstate(invalid="ignore"):  # a NaN statistic neither rejects nor stops
-                rej = active & (z >= crit[k])
-                fut_k = (active & ~rej & (z <= fut[k]) if k < k_max - 1
-                         else np.zeros(size, bool))
-            stopping = rej | fut_k
-            stop[stopping] = k + 1
-            rejected |= rej
-            active &= ~stopping
-        idx = stop - 1
-        rows = np.arange(size)
-        parts.append({
-            "stop": stop, "rejected": rejected, "events": n_events[rows, idx],
-            "subjects": n_subj[rows, idx], "duration": look_time[rows, idx],
-            "look_time": look_time, "short": short, "look_events": n_events,
-        })
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+            out[key] = acc[key] + value
+    return out
+
+
+def _analyse_block(trial, crit, fut, events, direction, grid, seed, size, test, times, censor,
+                   k_max) -> dict[str, np.ndarray]:
+    """One block of replicates through every look."""
+    sims = trial.simulate_block(size, seed)
+    entry, et, dt = sims.entry, sims.event_time, sims.dropout_time
+    if grid:
+        entry = np.broadcast_to(_grid_entry(trial), entry.shape)
+    if censor:
+        admin = _follow_up_end(trial, sims, entry)
+        lost = np.minimum(dt, admin)
+        end = np.max(entry + admin, axis=1)  # calendar end of the study in each replicate
+    else:
+        lost = dt
+        end = None
+    observed = et <= lost
+    ev_cal = np.where(observed, entry + et, np.inf)
+    if times is None:
+        kth = np.partition(ev_cal, np.asarray(events) - 1, axis=1)[:, np.asarray(events) - 1]
+        if end is None:  # followed until the last event
+            end = np.max(np.where(np.isfinite(ev_cal), ev_cal, -np.inf), axis=1)
+            end = np.where(np.isfinite(end), end, 0.0)
+        reachable = np.isfinite(kth)
+        look_time = np.where(reachable, kth, end[:, None])
+    else:
+        look_time = np.broadcast_to(np.asarray(times, dtype=float), (size, k_max))
+        reachable = np.ones((size, k_max), dtype=bool)
+    stop = np.zeros(size, dtype=int)  # the last look analysed (0: none)
+    rejected = np.zeros(size, dtype=bool)
+    short = np.zeros((size, k_max), dtype=bool)  # the first look whose events never came
+    active = np.ones(size, dtype=bool)
+    n_events = np.zeros((size, k_max))
+    n_subj = np.zeros((size, k_max))
+    for k in range(k_max):
+        missing = active & ~reachable[:, k]
+        short[:, k] = missing
+        active &= ~missing
+        cut = look_time[:, k][:, None]
+        avail = cut - entry
+        enrolled = avail >= 0
+        t = np.clip(np.minimum(np.minimum(et, lost), avail), 0.0, None)
+        e = enrolled & (ev_cal <= cut)  # calendar times: the event that defines the look counts
+        z = _look_statistic(trial, test, t, e, sims.arm, direction)
+        n_events[:, k] = e.sum(axis=1)
+        n_subj[:, k] = enrolled.sum(axis=1)
+        with np.errstate(invalid="ignore"):  # a NaN statistic neither rejects nor stops
+            rej = active & (z >= crit[k])
+            fut_k = (active & ~rej & (z <= fut[k]) if k < k_max - 1
+                     else np.zeros(size, bool))
+        stop[active] = k + 1
+        rejected |= rej
+        active &= ~(rej | fut_k)
+    ended_short = short.any(axis=1)
+    rows = np.arange(size)
+    idx = np.maximum(stop - 1, 0)
+    # a trial whose next look never came ends at the end of its follow-up (the events and
+    # patients then seen); otherwise at its last look
+    last_k = np.where(ended_short, short.argmax(axis=1), idx)
+    return {
+        "stop": stop, "rejected": rejected, "short_end": ended_short,
+        "events": n_events[rows, last_k], "subjects": n_subj[rows, last_k],
+        "duration": look_time[rows, last_k],
+        "look_time": np.where(reachable, look_time, np.nan), "short": short,
+        "look_events": n_events,
+    }
 
 
 def _grid_entry(trial) -> np.ndarray:
@@ -212,22 +315,30 @@ def _grid_entry(trial) -> np.ndarray:
 
 
 def _run_sequential(trial, crit, fut, events, direction, grid, n_reps, root, *, chunk_size,
-                    workers, client, progress, test="logrank",
-                    times=None) -> dict[str, np.ndarray]:
-    from ..._parallel import chunk_seeds, map_chunks
-    from ..simulation import BLOCK
-
-    blocks = chunk_seeds(root, n_reps, chunk_size=BLOCK)
+                    workers, client, progress, test="logrank", times=None,
+                    censor=True) -> dict:
+    """Running sums over the replicates (blocks added in order: the same for any chunking)."""
     per = max(1, chunk_size // BLOCK)
-    tasks = [(trial, crit, fut, events, direction, grid, blocks[i:i + per], test, times)
-             for i in range(0, len(blocks), per)]
+    looks = len(events) if times is None else len(times)
+    work = n_reps * trial.n_total * looks
+    if client is None and workers is None:
+        n_blocks = -(-n_reps // BLOCK)
+        workers = auto_workers(None, work, n_blocks)
+        if workers:  # at least one unit of work per process (the blocks, hence numbers, stay)
+            per = min(per, -(-n_blocks // workers))
+    tasks = [(trial, crit, fut, events, direction, grid, root, r, test, times, censor)
+             for r in block_ranges(n_reps, BLOCK, per)]
     if progress is None:
-        looks = len(events) if times is None else len(times)
-        long_run = n_reps * trial.n_total * looks >= 20_000_000 or len(tasks) > 20
+        long_run = work >= 20_000_000 or len(tasks) > 20
         progress = None if long_run else False
     parts = map_chunks(_sequential_block, tasks, workers=workers, client=client,
                        progress=progress)
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    acc = None
+    for chunk in parts:
+        for block in chunk:
+            acc = _add_sums(acc, block)
+    assert acc is not None  # n_reps >= 1
+    return acc
 
 
 def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events=None,
@@ -236,7 +347,8 @@ def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events
                                  type1: bool = False, entry: str = "uniform", rng=None,
                                  chunk_size: int = 10_000,
                                  workers: int | None = None, client=None,
-                                 progress: bool | None = None) -> SequentialSimulation:
+                                 progress: bool | None = None,
+                                 censor_at_follow_up: bool = True) -> SequentialSimulation:
     """Simulate an event-driven group-sequential survival trial (rpact getSimulationSurvival).
 
     Each replicate of ``trial`` is analysed with the log-rank test at the calendar times when the
@@ -252,8 +364,10 @@ def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events
         bounds with its sign flipped for "less").
     trial : SurvivalDesign
         Two arms, the experimental arm first; its accrual, event-time distributions, cure
-        fractions and loss to follow-up are simulated. Looks are event-driven: the trial's
-        follow-up setting is not used, patients are followed until the last planned event.
+        fractions, loss to follow-up and follow-up rule are simulated: each patient is censored
+        at the end of their follow-up (``follow_up_type="fixed"``: ``follow_up`` after entry;
+        ``"calendar"``: the study's calendar end), so a look whose planned events never occur
+        within follow-up is reported in ``events_not_achieved`` and ``not_reached``.
     events : sequence of int, optional
         Cumulative events at each look (``kmax`` values, strictly increasing).
     analysis_times : sequence of float, optional
@@ -276,7 +390,12 @@ def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events
     rng : int seed, numpy Generator, SeedSequence or None
     chunk_size, workers, client, progress :
         As in :func:`workbench.power.simulation.simulate_power`: the same seed gives the same
-        numbers whatever ``chunk_size``, ``workers`` or ``client``.
+        numbers whatever ``chunk_size``, ``workers`` or ``client``; ``workers=None`` uses every
+        core for large runs.
+    censor_at_follow_up : bool, default True
+        Censor each patient at the end of the trial's follow-up. False follows every patient
+        until the last look, as rpact's ``getSimulationSurvival`` does (it has no follow-up
+        limit).
 
     Returns
     -------
@@ -291,8 +410,13 @@ def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events
     Notes
     -----
     Vectorised over replicates (blocks of :data:`workbench.power.simulation.BLOCK`, one log-rank
-    per look per block, no loop per replicate). Compared in the tests with rpact 3.3.4
-    ``getSimulationSurvival`` (10,000 and 100,000 iterations) within Monte Carlo error.
+    per look per block, no loop per replicate; the blocks reuse their work arrays). Compared in
+    the tests with rpact 3.3.4 ``getSimulationSurvival`` (10,000 and 100,000 iterations, with
+    ``censor_at_follow_up=False``) within Monte Carlo error. When a look's planned events are
+    not reached, rpact counts it in ``eventsNotAchieved`` and leaves the stage loop of that
+    iteration (``getSimulationStepResultsSurvival`` in rpact's
+    ``src/f_simulation_base_survival.cpp``: no test at that stage or later, no rejection); this
+    function does the same, and reports the trial's end at the end of its follow-up.
 
     Examples
     --------
@@ -300,9 +424,17 @@ def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events
     >>> d = group_sequential_design(kmax=3, type_of_design="asOF", alternative="less")
     >>> trial = SurvivalDesign.from_probabilities({"combination": 0.27, "pharmacotherapy": 0.47},
     ...     at=48, n_total=150, accrual_time=24)
-    >>> sim = simulate_survival_sequential(d, trial, events=[22, 44, 65], n_reps=500, rng=1)
+    >>> sim = simulate_survival_sequential(d, trial, events=[22, 44, 65], n_reps=500, rng=1,
+    ...                                    censor_at_follow_up=False)   # as rpact
     >>> round(sim.power, 2), sim.reached[0]
     (0.8, 500)
+
+    With the trial's own follow-up (48 months per patient), about 55 events are expected in all,
+    so the third look is rarely reached:
+
+    >>> sim = simulate_survival_sequential(d, trial, events=[22, 44, 65], n_reps=500, rng=1)
+    >>> sim.reached[2] < 100 < sim.not_reached[2]
+    True
     """
     design = check_design(design)
     if design.sided != 1:
@@ -345,9 +477,10 @@ def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events
             + (f" or a name of the form {list(trial.planned_tests.patterns)}"
                if hasattr(trial.planned_tests, "patterns") else "") + f"); got {test!r}.")
     trial.planned_tests[test]  # a malformed parameterised name raises its own error here
-    n_reps = check_int("n_reps", n_reps, minimum=1)
     chunk_size = check_int("chunk_size", chunk_size, minimum=1)
     type1 = check_bool("type1", type1)
+    censor_at_follow_up = check_bool("censor_at_follow_up", censor_at_follow_up)
+    n_reps = check_n_reps(n_reps)
     grid = check_choice("entry", entry, ("uniform", "grid")) == "grid"
     entropy = seed_entropy(rng)
     events_t = tuple(int(x) for x in ev)  # zeros for calendar looks, filled in below
@@ -362,32 +495,30 @@ def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events
             StatisticalWarning, stacklevel=2)
     direction = -1 if design.alternative == "less" else 1
     kw = dict(chunk_size=chunk_size, workers=workers, client=client, progress=progress,
-              test=test, times=times_t)
+              test=test, times=times_t, censor=censor_at_follow_up)
     out = _run_sequential(trial, crit, fut, events_t, direction, grid, n_reps,
                           np.random.SeedSequence(entropy, spawn_key=(0,)), **kw)
     type1_error = type1_mcse = math.nan
     if type1:
         out0 = _run_sequential(trial.null_design(), crit, fut, events_t, direction, grid, n_reps,
                                np.random.SeedSequence(entropy, spawn_key=(1,)), **kw)
-        type1_error = float(out0["rejected"].mean())
+        type1_error = out0["rejected"] / n_reps
         type1_mcse = math.sqrt(type1_error * (1 - type1_error) / n_reps)
 
-    k_max = design.kmax
-    looks = np.arange(1, k_max + 1)
-    stop_at = out["stop"][:, None] == looks[None, :]
-    rej = (stop_at & out["rejected"][:, None]).mean(axis=0)
-    futil = (stop_at & ~out["rejected"][:, None]).mean(axis=0)[:-1]
-    reached_mask = out["stop"][:, None] >= looks[None, :]
-    reached = reached_mask.sum(axis=0)
+    rej = out["reject_look"] / n_reps
+    futil = (out["futility_look"] / n_reps)[:-1]
+    reached = out["reached"]
     with np.errstate(invalid="ignore"):
-        times = np.where(reached_mask, out["look_time"], 0.0).sum(axis=0) / reached
+        times = out["time_sum"] / reached
 
-    def _mean(x):
-        return float(x.mean()), float(x.std(ddof=1) / math.sqrt(n_reps)) if n_reps > 1 else math.nan
+    def _mean(moments):
+        n, total, _, m2 = moments
+        return total / n, math.sqrt(m2 / (n - 1)) / math.sqrt(n) if n > 1 else math.nan
 
     if times_t is not None:
-        events_t = tuple(int(round(x)) for x in out["look_events"].mean(axis=0))
-    power = float(out["rejected"].mean())
+        events_t = tuple(int(round(x)) for x in out["look_events"] / n_reps)
+    power = out["rejected"] / n_reps
+    early = out["early"] / n_reps
     e_mean, e_se = _mean(out["events"])
     s_mean, s_se = _mean(out["subjects"])
     d_mean, d_se = _mean(out["duration"])
@@ -395,11 +526,12 @@ def simulate_survival_sequential(design: GroupSequentialDesign, trial, *, events
         design=design, events=events_t, n_reps=n_reps, power=power,
         power_mcse=math.sqrt(power * (1 - power) / n_reps), reject_per_look=as_tuple(rej),
         reject_per_look_mcse=as_tuple(np.sqrt(rej * (1 - rej) / n_reps)),
-        futility_per_look=as_tuple(futil), early_stop=float((out["stop"] < k_max).mean()),
+        futility_per_look=as_tuple(futil), early_stop=early,
         reached=tuple(int(x) for x in reached), analysis_times=as_tuple(times),
         expected_events=e_mean, expected_events_mcse=e_se, expected_subjects=s_mean,
         expected_subjects_mcse=s_se, study_duration=d_mean, study_duration_mcse=d_se,
-        events_not_achieved=as_tuple(out["short"].mean(axis=0)), type1_error=type1_error,
+        events_not_achieved=as_tuple(out["short"] / n_reps),
+        not_reached=tuple(int(x) for x in out["short"]), type1_error=type1_error,
         type1_mcse=type1_mcse, n_total=trial.n_total, seed=entropy, test=test,
         calendar=times_t is not None,
     )
