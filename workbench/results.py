@@ -362,7 +362,7 @@ def _format_level(x: Any) -> str:
         return MISSING
     if v == 0 or v >= 0.001:
         return f"{v:.4f}".rstrip("0").rstrip(".") if v < 1 else f"{v:g}"
-    return f"{v:.2g}" if v >= 1e-4 else f"{v:.1e}"
+    return f"{v:.3g}" if v >= 1e-4 else f"{v:.1e}"
 
 
 def _is_numeric(col: pd.Series) -> bool:

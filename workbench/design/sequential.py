@@ -74,6 +74,7 @@ from ._boundaries import (
 
 __all__ = [
     "MIN_INFORMATION_GAP",
+    "design_type_name",
     "GroupSequentialDesign",
     "group_sequential_design",
     "boundary_crossing",
@@ -153,6 +154,58 @@ def spending_function(kind: str, total: float, t, *, alternative: str = "greater
 # ============================================================================================
 # the design object
 # ============================================================================================
+#: rpact's codes of boundary and spending types, spelled out
+_TYPE_NAMES = {
+    "asOF": "O'Brien-Fleming type alpha spending",
+    "asP": "Pocock type alpha spending",
+    "asHSD": "Hwang-Shih-DeCani alpha spending",
+    "asKD": "Kim-DeMets alpha spending",
+    "OF": "O'Brien-Fleming boundaries",
+    "P": "Pocock boundaries",
+    "WT": "Wang-Tsiatis boundaries",
+    "bsOF": "O'Brien-Fleming type beta spending",
+    "bsP": "Pocock type beta spending",
+    "bsHSD": "Hwang-Shih-DeCani beta spending",
+    "bsKD": "Kim-DeMets beta spending",
+}
+
+
+def design_type_name(code: str, *, gamma: float | None = None, rho: float | None = None,
+                     delta_wt: float | None = None) -> str:
+    """The name of a boundary or spending type for a reader, from rpact's code.
+
+    Parameters
+    ----------
+    code : str
+        ``type_of_design`` (``"asOF"``, ``"asP"``, ``"asHSD"``, ``"asKD"``, ``"OF"``, ``"P"``,
+        ``"WT"``) or a beta-spending ``futility`` (``"bsOF"``...).
+    gamma, rho, delta_wt : float, optional
+        The family's parameter, added in brackets when given (Hwang-Shih-DeCani gamma,
+        Kim-DeMets rho, Wang-Tsiatis Delta).
+
+    Returns
+    -------
+    str
+        An unknown code is returned as it is.
+
+    Examples
+    --------
+    >>> design_type_name("asOF")
+    "O'Brien-Fleming type alpha spending"
+    >>> design_type_name("asHSD", gamma=-4)
+    'Hwang-Shih-DeCani alpha spending (gamma = -4)'
+    """
+    name = _TYPE_NAMES.get(code, code)
+    base = code[2:] if code[:2] in ("as", "bs") else code
+    if base == "HSD" and gamma is not None:
+        name += f" (gamma = {gamma:g})"
+    elif base == "KD" and rho is not None:
+        name += f" (rho = {rho:g})"
+    elif base == "WT" and delta_wt is not None:
+        name += f" (Delta = {delta_wt:g})"
+    return name
+
+
 @dataclass(frozen=True)
 class GroupSequentialDesign(Result):
     """A group-sequential design: boundaries and operating characteristics (rpact conventions).
@@ -271,16 +324,29 @@ class GroupSequentialDesign(Result):
             "cumulative_power": self.power,
         })
 
-    def __str__(self) -> str:
-        head = (f"Group-sequential design ({self.type_of_design}, kmax={self.kmax}, "
-                f"alpha={self.alpha:g}, alternative={self.alternative}, beta={self.beta:g}"
-                + (f", futility={self.futility if isinstance(self.futility, str) else 'fixed'}"
-                   f"{' binding' if self.binding else ' non-binding'}" if self.futility else "")
-                + ")")
-        tail = (f"inflation factor {self.inflation_factor:.4f}; expected information / fixed: "
-                f"H1 {self.asn_h1:.4f}, H01 {self.asn_h01:.4f}, H0 {self.asn_h0:.4f}")
-        with pd.option_context("display.float_format", "{:.4g}".format, "display.width", 120):
-            return f"{head}\n{self.summary.to_string(index=False)}\n{tail}"
+    def _heading(self) -> str:
+        """The design in words: spending type, looks, alpha and its side, power, futility rule."""
+        sides = ("two-sided" if self.alternative == "two-sided"
+                 else f"one-sided, alternative: {self.alternative}")
+        name = design_type_name(self.type_of_design, gamma=self.gamma, rho=self.rho,
+                                delta_wt=self.delta_wt)
+        head = (f"{name}, {self.kmax} looks, alpha {self.alpha:g} ({sides}), "
+                f"power {1 - self.beta:.0%}")
+        if self.futility:
+            rule = (design_type_name(self.futility, gamma=self.futility_gamma)
+                    if isinstance(self.futility, str) else "fixed futility bounds")
+            head += f"; futility: {rule}, {'binding' if self.binding else 'non-binding'}"
+        return head
+
+    def _display_notes(self) -> list[str]:
+        return [self._heading() + ".",
+                f"Relative to the fixed design: inflation factor {self.inflation_factor:.4f}; "
+                f"expected information {self.asn_h1:.4f} under H1, {self.asn_h01:.4f} halfway, "
+                f"{self.asn_h0:.4f} under H0."]
+
+    def _display_kinds(self) -> dict[str, str] | None:
+        # a nominal level is a small probability: shown as a level, not a percentage
+        return {"stage_level": "level"}
 
     def to_dict(self) -> dict:
         """The fields as JSON values, with rpact's ``sided`` beside ``alternative``."""

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..design.sequential import GroupSequentialDesign, spending_function
+from ..design.sequential import GroupSequentialDesign, design_type_name, spending_function
 from ..exceptions import InvalidParameterError
 from ..power.sequential import (
     SequentialMonitoring,
@@ -22,58 +22,6 @@ __all__ = ["design_type_name", "plot_boundaries", "plot_spending"]
 _EFFICACY = palette()[3]
 _FUTILITY = palette()[0]
 _OBSERVED = "black"
-
-#: rpact's codes of boundary and spending types, spelled out
-_TYPE_NAMES = {
-    "asOF": "O'Brien-Fleming type alpha spending",
-    "asP": "Pocock type alpha spending",
-    "asHSD": "Hwang-Shih-DeCani alpha spending",
-    "asKD": "Kim-DeMets alpha spending",
-    "OF": "O'Brien-Fleming boundaries",
-    "P": "Pocock boundaries",
-    "WT": "Wang-Tsiatis boundaries",
-    "bsOF": "O'Brien-Fleming type beta spending",
-    "bsP": "Pocock type beta spending",
-    "bsHSD": "Hwang-Shih-DeCani beta spending",
-    "bsKD": "Kim-DeMets beta spending",
-}
-
-
-def design_type_name(code: str, *, gamma: float | None = None, rho: float | None = None,
-                     delta_wt: float | None = None) -> str:
-    """The name of a boundary or spending type for a reader, from rpact's code.
-
-    Parameters
-    ----------
-    code : str
-        ``type_of_design`` (``"asOF"``, ``"asP"``, ``"asHSD"``, ``"asKD"``, ``"OF"``, ``"P"``,
-        ``"WT"``) or a beta-spending ``futility`` (``"bsOF"``...).
-    gamma, rho, delta_wt : float, optional
-        The family's parameter, added in brackets when given (Hwang-Shih-DeCani gamma,
-        Kim-DeMets rho, Wang-Tsiatis Delta).
-
-    Returns
-    -------
-    str
-        An unknown code is returned as it is.
-
-    Examples
-    --------
-    >>> design_type_name("asOF")
-    "O'Brien-Fleming type alpha spending"
-    >>> design_type_name("asHSD", gamma=-4)
-    'Hwang-Shih-DeCani alpha spending (gamma = -4)'
-    """
-    name = _TYPE_NAMES.get(code, code)
-    base = code[2:] if code[:2] in ("as", "bs") else code
-    if base == "HSD" and gamma is not None:
-        name += f" (gamma = {gamma:g})"
-    elif base == "KD" and rho is not None:
-        name += f" (rho = {rho:g})"
-    elif base == "WT" and delta_wt is not None:
-        name += f" (Delta = {delta_wt:g})"
-    return name
-
 
 def _design_title(design) -> str:
     """``"O'Brien-Fleming type alpha spending, 3 looks"`` and the futility rule on a second line."""
