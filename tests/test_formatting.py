@@ -72,6 +72,7 @@ def test_percentages_and_numbers():
     ("statistic", "statistic", "Statistic"), ("time", "number", "Time"),
     ("p1", "percent", "p (experimental)"), ("dropout_rate", "number", "Drop-out hazard"),
     ("alpha", "level", "Alpha"),
+    ("events_not_achieved", "percent", "Events not achieved"),
 ])
 def test_kinds_and_labels(name, kind, label):
     assert column_kind(name) == kind

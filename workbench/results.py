@@ -202,7 +202,8 @@ _PERCENT_NAMES = {"power", "rate", "rate_nri", "rate_complete_case", "survival",
                   "p1", "p2", "p_group", "p_reference", "p_event1", "p_event2",
                   "information_rate", "risk_difference", "dropout", "dropout_probability",
                   "conf_level", "type1_mcse", "power_mcse", "rejection_rate", "closed_form",
-                  "reject_mcse", "closed_form_power", "retained", "coverage_probability"}
+                  "reject_mcse", "closed_form_power", "retained", "coverage_probability",
+                  "events_not_achieved"}
 _COUNT_NAMES = {"n", "n1", "n2", "k", "events", "patients", "recurrences", "lost_to_follow_up",
                 "dropped_out", "switched", "subjects", "nnt", "studies"}
 _RATIO_NAMES = {"hazard_ratio", "odds_ratio", "relative_risk", "ratio", "hr", "or", "rr"}
