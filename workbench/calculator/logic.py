@@ -361,7 +361,8 @@ class CalculatorResult:
         if i.endpoint == "survival":
             name = {"schoenfeld": "Schoenfeld", "freedman": "Freedman",
                     "hsieh-freedman": "Hsieh-Freedman"}[i.method]
-            return f"log-rank test, events by {name}'s formula, patients as rpact"
+            return (f"log-rank test, events by {name}'s formula, patients from the probability "
+                    "of an event during accrual and follow-up (as rpact)")
         if i.endpoint == "rates":
             return ("Farrington-Manning non-inferiority test (normal approximation)" if i.margin
                     else "two-proportion z-test (normal approximation, as rpact)")
