@@ -11,17 +11,10 @@ import pytest
 
 from tests.helpers import REFERENCE_DIR
 from tests.helpers import ref_case as _ref_case
+from workbench._files import STATE_DIRS
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: where IPython, matplotlib and Jupyter keep their files instead of the home folder
-STATE_DIRS = {
-    "IPYTHONDIR": "ipython",
-    "MPLCONFIGDIR": "matplotlib",
-    "JUPYTER_CONFIG_DIR": "jupyter/config",
-    "JUPYTER_DATA_DIR": "jupyter/data",
-    "JUPYTER_RUNTIME_DIR": "jupyter/runtime",
-}
 
 
 def _keep_state_out_of_home() -> None:

@@ -20,6 +20,18 @@ from pathlib import Path
 
 from .exceptions import InvalidParameterError
 
+#: where IPython, matplotlib and Jupyter keep their files, below a state folder of the project
+#: (``.venv/var`` for the tasks and tests, a temporary folder for the calculator page): never in
+#: the home folder
+STATE_DIRS = {
+    "IPYTHONDIR": "ipython",
+    "MPLCONFIGDIR": "matplotlib",
+    "JUPYTER_CONFIG_DIR": "jupyter/config",
+    "JUPYTER_DATA_DIR": "jupyter/data",
+    "JUPYTER_RUNTIME_DIR": "jupyter/runtime",
+}
+
+
 __all__ = ["atomic_path", "write_text_atomic", "current_umask", "check_output_folder",
            "staged_folder"]
 

@@ -19,6 +19,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from .._files import STATE_DIRS
 from .._validation import check_int, check_positive
 from ..exceptions import WorkbenchError
 
@@ -31,14 +32,6 @@ NOTEBOOK = Path(__file__).resolve().parent / "calculator.ipynb"
 TEMPLATE_ROOT = Path(__file__).resolve().parent / "jupyter"
 TEMPLATE = "calculator"
 
-#: where IPython, matplotlib and Jupyter keep their files, below the state folder
-STATE_DIRS = {
-    "IPYTHONDIR": "ipython",
-    "MPLCONFIGDIR": "matplotlib",
-    "JUPYTER_CONFIG_DIR": "jupyter/config",
-    "JUPYTER_DATA_DIR": "jupyter/data",
-    "JUPYTER_RUNTIME_DIR": "jupyter/runtime",
-}
 
 
 def free_port() -> int:
