@@ -178,3 +178,40 @@ def _move_into_place(tmp: Path, target: Path, name: str, path) -> None:
         if (tmp / n).is_dir() and dest.exists():
             shutil.rmtree(dest) if dest.is_dir() else dest.unlink()
         os.replace(tmp / n, dest)
+
+
+def check_output_file(path: str | os.PathLike, name: str, *, what: str = "a file") -> Path:
+    """Check before any work that a file can be written at ``path`` (its folders are created).
+
+    Parameters
+    ----------
+    path : path-like
+    name : str
+        The option or parameter named in the message (``"--output"``, ``"output_path"``).
+    what : str
+        What to give instead of a folder, in the message (``"a notebook file"``).
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming ``name`` and the path: it is a folder, or its folder cannot be made or written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     check_output_file(Path(tmp) / "sub" / "report.md", "--summary").name
+    'report.md'
+    """
+    p = Path(path)
+    if p.is_dir():
+        raise InvalidParameterError(f"`{name}` {str(path)!r} is a folder; give {what} name.")
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        probe = p.parent / f".{p.name}.{os.getpid()}.probe"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise InvalidParameterError(
+            f"`{name}` {str(path)!r} cannot be written: {exc.strerror or exc}.") from None
+    return p

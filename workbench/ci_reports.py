@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._files import write_text_atomic
+from ._files import check_output_file, write_text_atomic
 from .exceptions import InvalidParameterError
 from .results import jsonable
 
@@ -308,18 +308,7 @@ def check_report_path(path: str | os.PathLike, option: str) -> Path:
     InvalidParameterError
         Naming ``option`` and the path: it is a folder, or its folder cannot be made or written.
     """
-    p = Path(path)
-    if p.is_dir():
-        raise InvalidParameterError(f"`{option}` {str(path)!r} is a folder; give a file name.")
-    try:
-        p.parent.mkdir(parents=True, exist_ok=True)
-        probe = p.parent / f".{p.name}.{os.getpid()}.probe"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise InvalidParameterError(
-            f"`{option}` {str(path)!r} cannot be written: {exc.strerror or exc}.") from None
-    return p
+    return check_output_file(path, option)
 
 
 def write_report(path: str | os.PathLike, text: str, option: str) -> None:

@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._files import write_text_atomic
+from ._files import check_output_file, write_text_atomic
 from .exceptions import InvalidParameterError
 from .results import jsonable
 
@@ -1025,18 +1025,7 @@ def _stop_kernels(managers: list) -> None:
 
 def _check_writable(output_path: Path) -> None:
     """Raise naming ``output_path`` when the executed notebook could not be written there."""
-    if output_path.is_dir():
-        raise InvalidParameterError(
-            f"`output_path` {str(output_path)!r} is a folder; give a notebook file name.")
-    try:
-        output_path.parent.mkdir(parents=True, exist_ok=True)
-        probe = output_path.parent / f".{output_path.name}.{os.getpid()}.probe"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise InvalidParameterError(
-            f"`output_path` {str(output_path)!r} cannot be written: "
-            f"{exc.strerror or exc}.") from None
+    check_output_file(output_path, "output_path", what="a notebook file")
 
 
 def _no_format(path: Path) -> str:
