@@ -419,6 +419,12 @@ def _group_sequential(kmax: int, alpha: float, beta: float, alternative: str,
                                    type_of_design=type_of_design)
 
 
+def _sequential_design(i: CalculatorInputs):
+    """The group-sequential design of ``i``'s looks (beta 0.2 when power is what is solved)."""
+    beta = 1 - i.power if i.solve_for == "n" else 0.2
+    return _group_sequential(i.kmax, i.alpha, beta, i.alternative, i.type_of_design)
+
+
 def _sequential_power(gsd, fixed_power: float, i: CalculatorInputs) -> float:
     """Power of the group-sequential design where the fixed design has ``fixed_power``.
 
@@ -442,10 +448,6 @@ def _enrolled_exact(i: CalculatorInputs, closed) -> list[float]:
     if i.endpoint == "survival":
         return list(closed.n_exact)
     return [x / (1 - i.dropout) for x in closed.n_exact]
-
-
-def _gs_alternative(i: CalculatorInputs) -> str:
-    return i.alternative
 
 
 def solve(inputs: CalculatorInputs) -> CalculatorResult:
@@ -477,15 +479,13 @@ def solve(inputs: CalculatorInputs) -> CalculatorResult:
     hr = closed.hazard_ratio if i.endpoint == "survival" else None
     events = closed.events if i.endpoint == "survival" else None
     n_per_arm, n_total, power = list(closed.n_per_arm), int(closed.n_total), float(closed.power)
-    if i.endpoint == "survival" and i.solve_for == "power":
+    if i.solve_for == "power":
         n_per_arm, n_total = _split(i.n_total, i.allocation_ratio)
-        events = int(round(closed.events_exact))
-    elif i.solve_for == "power":
-        n_per_arm, n_total = _split(i.n_total, i.allocation_ratio)
+        if events is not None:
+            events = int(round(closed.events_exact))
     gsd, inflation = None, 1.0
     if i.kmax > 1:
-        beta = 1 - i.power if i.solve_for == "n" else 0.2
-        gsd = _group_sequential(i.kmax, i.alpha, beta, _gs_alternative(i), i.type_of_design)
+        gsd = _sequential_design(i)
         if i.solve_for == "n":
             inflation = float(gsd.inflation_factor)
             n_per_arm = [math.ceil(x * inflation - 1e-9) for x in _enrolled_exact(i, closed)]
@@ -516,9 +516,7 @@ def power_at(inputs: CalculatorInputs, n_total: float) -> float:
     i = inputs
     p = float(_closed_form(i, n_total=float(n_total), power=None).power)
     if i.kmax > 1:
-        gsd = _group_sequential(i.kmax, i.alpha, 1 - i.power if i.solve_for == "n" else 0.2,
-                                _gs_alternative(i), i.type_of_design)
-        p = _sequential_power(gsd, p, i)
+        p = _sequential_power(_sequential_design(i), p, i)
     return p
 
 
