@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import html
-import time
 from typing import Any
 
 import ipywidgets as w  # type: ignore[import-untyped]
@@ -122,6 +121,11 @@ def _pct(x: float) -> str:
     return "-" if x != x else f"{100 * x:.1f}%"
 
 
+def _count(x: float | None) -> str:
+    """A whole number, or "-" for none (None, or NaN in a table column)."""
+    return "-" if x is None or x != x else str(int(x))
+
+
 class Calculator:
     """The calculator's widgets and their behaviour.
 
@@ -144,9 +148,6 @@ class Calculator:
         The current answer (None while a field is bad).
     simulation : SimulatedPower or None
         The last "Check by simulation" for the current answer.
-    timings : list of (float, float)
-        Seconds from a change to the numbers shown and to the figure, table and paragraph shown,
-        per change (the last 50). The download files follow when the kernel is idle.
     """
 
     def __init__(self, preset: str | None = "T1", *, show_progress: bool = True):
@@ -155,8 +156,6 @@ class Calculator:
         self._pending: asyncio.Handle | None = None
         self.result: CalculatorResult | None = None
         self.simulation: Any = None
-        self.timings: list[tuple[float, float]] = []
-        self.version = 0
         self.fields: dict[str, w.Widget] = {}
         self.messages: dict[str, w.HTML] = {}
         self.rows: dict[str, w.Box] = {}
@@ -310,7 +309,6 @@ class Calculator:
 
     def update(self) -> None:
         """Check the entries and show the answer (or the messages)."""
-        started = time.perf_counter()
         inputs = self.inputs()
         self._show_rows(inputs)
         errors = logic.field_errors(inputs)
@@ -323,13 +321,12 @@ class Calculator:
         for name, msg in self.messages.items():
             msg.value = html.escape(errors.get(name, ""))
         self.general.value = html.escape(errors.get("", ""))
-        self.version += 1
         if result is None:
             if self._pending is not None:
                 self._pending.cancel()
                 self._pending = None
             self.result = None
-            self.status.value = (f'<span class="wb-status-bad" data-version="{self.version}">'
+            self.status.value = ('<span class="wb-status-bad">'
                                  "Correct the marked entry; the greyed answer below is for the "
                                  "last good entries.</span>")
             self.shown.add_class("wb-stale")
@@ -341,12 +338,10 @@ class Calculator:
         self.sim_result.value = ""
         self.sim_button.disabled = False
         self.answer.value = self._answer_html(result)
-        numbers_shown = time.perf_counter() - started
         curve = logic.power_curve_table(result)
         self.plot.value = logic.figure_bytes(result, "png", curve)
         self.sensitivity.value = self._sensitivity_html(result)
         self.paragraph.value = _markdown_html(logic.paragraph(result, format="markdown"))
-        self.timings = (self.timings + [(numbers_shown, time.perf_counter() - started)])[-50:]
         self._schedule_files(curve)
 
     def _schedule_files(self, curve) -> None:
@@ -362,16 +357,14 @@ class Calculator:
         except RuntimeError:
             self._files_ready(curve)
             return
-        self.status.value = (f'<span class="wb-status-busy" data-version="{self.version}">'
-                             "Preparing the downloads...</span>")
+        self.status.value = '<span class="wb-status-busy">Preparing the downloads...</span>'
         self.downloads.value = "Preparing the downloads..."
         self._pending = loop.call_later(0.05, self._files_ready, curve)
 
     def _files_ready(self, curve) -> None:
         self._pending = None
         self._texts(curve)
-        self.status.value = (f'<span class="wb-status-ok" data-version="{self.version}">'
-                             "Up to date.</span>")
+        self.status.value = '<span class="wb-status-ok">Up to date.</span>'
 
     def _answer_html(self, r: CalculatorResult) -> str:
         i = r.inputs
@@ -400,7 +393,7 @@ class Calculator:
                 f"<th>patients for {_pct(r.inputs.power)} power</th></tr>")
         body = "".join(
             f"<tr><td>{html.escape(row.scenario)}</td><td>{_pct(row.power)}</td>"
-            f"<td>{'-' if row.n_total_needed is None or row.n_total_needed != row.n_total_needed else int(row.n_total_needed)}</td></tr>"  # noqa: E501
+            f"<td>{_count(row.n_total_needed)}</td></tr>"
             for row in table.itertuples())
         return f'<table class="wb-table">{head}{body}</table>'
 
