@@ -322,9 +322,7 @@ class Calculator:
             msg.value = html.escape(errors.get(name, ""))
         self.general.value = html.escape(errors.get("", ""))
         if result is None:
-            if self._pending is not None:
-                self._pending.cancel()
-                self._pending = None
+            self._cancel_files()
             self.result = None
             self.status.value = ('<span class="wb-status-bad">'
                                  "Correct the marked entry; the greyed answer below is for the "
@@ -338,32 +336,34 @@ class Calculator:
         self.sim_result.value = ""
         self.sim_button.disabled = False
         self.answer.value = self._answer_html(result)
-        curve = logic.power_curve_table(result)
-        self.plot.value = logic.figure_bytes(result, "png", curve)
+        self.plot.value = logic.figure_bytes(result, "png")
         self.sensitivity.value = self._sensitivity_html(result)
         self.paragraph.value = _markdown_html(logic.paragraph(result, format="markdown"))
-        self._schedule_files(curve)
+        self._schedule_files()
 
-    def _schedule_files(self, curve) -> None:
+    def _cancel_files(self) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+
+    def _schedule_files(self) -> None:
         """Make the download files once the kernel is idle (at once outside an event loop).
 
         A new change before then cancels them, so that typing is never held up by the files.
         """
-        if self._pending is not None:
-            self._pending.cancel()
-            self._pending = None
+        self._cancel_files()
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            self._files_ready(curve)
+            self._files_ready()
             return
         self.status.value = '<span class="wb-status-busy">Preparing the downloads...</span>'
         self.downloads.value = "Preparing the downloads..."
-        self._pending = loop.call_later(0.05, self._files_ready, curve)
+        self._pending = loop.call_later(0.05, self._files_ready)
 
-    def _files_ready(self, curve) -> None:
+    def _files_ready(self) -> None:
         self._pending = None
-        self._texts(curve)
+        self._texts()
         self.status.value = '<span class="wb-status-ok">Up to date.</span>'
 
     def _answer_html(self, r: CalculatorResult) -> str:
@@ -397,22 +397,19 @@ class Calculator:
             for row in table.itertuples())
         return f'<table class="wb-table">{head}{body}</table>'
 
-    def _texts(self, curve=None) -> None:
+    def _texts(self) -> None:
+        """The download links of the current answer (with the simulation check, if run)."""
         r = self.result
         if r is None:
             return
         md = logic.markdown_file(r, simulation=self.simulation)
-        self.paragraph.value = _markdown_html(
-            logic.paragraph(r, format="markdown", simulation=self.simulation))
-        curve = logic.power_curve_table(r) if curve is None else curve
         links = [
             _data_link(md, "sample_size.md", "text/markdown", "Paragraph (.md)", "md"),
             _data_link(logic.docx_bytes(r, simulation=self.simulation), "sample_size.docx",
                        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                        "Word (.docx)", "docx"),
-            _data_link(self.plot.value or logic.figure_bytes(r, "png", curve), "power_curve.png",
-                       "image/png", "Figure (.png)", "png"),
-            _data_link(logic.figure_bytes(r, "svg", curve), "power_curve.svg", "image/svg+xml",
+            _data_link(self.plot.value, "power_curve.png", "image/png", "Figure (.png)", "png"),
+            _data_link(logic.figure_bytes(r, "svg"), "power_curve.svg", "image/svg+xml",
                        "Figure (.svg)", "svg"),
             _data_link(logic.design_yaml(r), "design.yaml", "application/x-yaml",
                        "Design (.yaml)", "yaml"),
@@ -443,6 +440,8 @@ class Calculator:
             return
         self.simulation = sim
         self.sim_result.value = self._simulation_html(r, sim)
+        self.paragraph.value = _markdown_html(
+            logic.paragraph(r, format="markdown", simulation=sim))
         self._texts()
 
     def _simulation_html(self, r: CalculatorResult, sim) -> str:
