@@ -7,6 +7,7 @@ import html
 import io
 import math
 import os
+import socket
 
 import numpy as np
 import pytest
@@ -110,6 +111,24 @@ def test_power_calculator_is_public():
 
 
 # ---- the logic: numbers ----------------------------------------------------------------------
+def test_presets_hold_the_design_catalogue_figures():
+    """The seed trials' figures agree with ``workbench/design/catalogue`` (T7 at week 12)."""
+    for name in ("T4", "T5"):
+        design, inputs = wb.load_design(name.lower()), logic.preset(name)
+        assert (inputs.p1, inputs.p2) == tuple(arm.p for arm in design.arms)
+        assert inputs.arm_names == tuple(arm.name for arm in design.arms)
+        assert inputs.margin == (design.margin or 0.0) and inputs.outcome == design.outcome
+    t1, inputs = wb.load_design("t1"), logic.preset("T1")
+    assert [-math.expm1(-arm.event_time.hazard * inputs.at) for arm in t1.arms] == pytest.approx(
+        [inputs.p1, inputs.p2], rel=1e-12)
+    assert inputs.arm_names == tuple(arm.name for arm in t1.arms)
+    t7, inputs = wb.load_design("t7"), logic.preset("T7")
+    control, experimental = (arm.means for arm in t7.arms)
+    assert inputs.difference == experimental[-1] - control[-1] and inputs.sd == t7.sd[-1]
+    assert inputs.rho == round(t7.rho ** 3, 3)  # AR(1): baseline to the third visit
+    assert inputs.dropout == round(1 - math.prod(1 - d for d in t7.dropout), 3)
+
+
 def test_t4_and_a_non_inferiority_design_match_the_power_functions_and_rpact():
     assert logic.solve(logic.preset("T4")).n_per_arm == wb.power_rates(
         0.57, 0.68, power=0.8).n_per_arm
@@ -294,4 +313,5 @@ def test_the_server_command_and_environment(tmp_path, monkeypatch):
     cmd = server.voila_command(8123)
     assert "--port=8123" in cmd and "--Voila.ip=127.0.0.1" in cmd and "--no-browser" in cmd
     assert str(server.NOTEBOOK) in cmd and server.NOTEBOOK.is_file()
-    assert 0 < server.free_port() < 65536
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:  # the port is free to listen on
+        s.bind(("127.0.0.1", server.free_port()))

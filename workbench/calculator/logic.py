@@ -162,7 +162,11 @@ class CalculatorInputs:
         return dataclasses.replace(self, **changes)
 
 
-#: the seed trials' published figures (the design catalogue, ``load_design("t1")`` ...)
+#: the seed trials' published figures as a grant would state them: the rates, margins and arm names
+#: of the design catalogue (``load_design("t4")`` ...); T1's loss to follow-up (10% by 12 months)
+#: and calendar follow-up are rpact's reference case, not ``t1.yaml``'s (10% by 48 months, fixed);
+#: T7's are ``t7.yaml``'s at week 12, rounded: the correlation with baseline 0.7 ** 3 (AR(1) over
+#: three visits) and the drop-out 1 - 0.95 ** 3
 PRESETS: dict[str, dict[str, Any]] = {
     "T1": dict(
         endpoint="survival", effect_input="probabilities", p1=0.27, p2=0.47, at=48.0,
@@ -279,12 +283,12 @@ def field_of_message(message: str, inputs: CalculatorInputs) -> str:
     >>> field_of_message("`p1` must be in (0, 1); got 1.2.", CalculatorInputs())
     'p1'
     """
-    aliases = {"dropout_rate": "dropout_probability", "hazard_ratio": "hazard_ratio",
-               "n1": "n_total", "n2": "n_total", "effect_size": "difference",
-               "beta": "power", "event_time": "at", "lambda2": "p2"}
+    aliases = {"dropout_rate": "dropout_probability", "n1": "n_total", "n2": "n_total",
+               "effect_size": "difference", "beta": "power", "event_time": "at", "lambda2": "p2"}
+    fields = {f.name for f in dataclasses.fields(inputs)}
     for name in _NAME.findall(message):
         name = aliases.get(name, name)
-        if name in {f.name for f in dataclasses.fields(inputs)}:
+        if name in fields:
             if inputs.endpoint == "survival" and inputs.effect_input == "medians" and name in (
                     "hazard_ratio", "p1", "p2", "at"):
                 return "median1"
