@@ -1,6 +1,6 @@
 """Serve the power calculator as a local web page with Voila.
 
-Voila runs the notebook shipped beside this module (:data:`NOTEBOOK`, two cells: import and
+Voila runs the notebook shipped beside this module (:data:`NOTEBOOK`, one cell calling
 :func:`~workbench.calculator.power_calculator`) in a Jupyter kernel and shows only its widgets;
 it serves the widgets' JavaScript itself. The page listens on 127.0.0.1 only. IPython,
 matplotlib and Jupyter keep their files outside the home folder: variables already set are kept
@@ -31,7 +31,6 @@ NOTEBOOK = Path(__file__).resolve().parent / "calculator.ipynb"
 #: lab template without stylesheets from a CDN, so that the page works offline)
 TEMPLATE_ROOT = Path(__file__).resolve().parent / "jupyter"
 TEMPLATE = "calculator"
-
 
 
 def free_port() -> int:
