@@ -189,6 +189,10 @@ def test_interim_looks_lower_the_power_at_a_given_size():
     looks = logic.solve(logic.preset("T1", solve_for="power", n_total=184, kmax=3,
                                      type_of_design="asP"))
     assert looks.power < fixed.power
+    calc = Calculator(preset=None, show_progress=False)
+    calc.set_inputs(looks.inputs)
+    assert "normal approximation of the drift" in calc.answer.value
+    assert "inflation factor" not in calc.answer.value
 
 
 def test_sensitivity_table():

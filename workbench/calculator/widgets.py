@@ -382,8 +382,10 @@ class Calculator:
                      + (f" &nbsp; hazard ratio {r.hazard_ratio:.3f}" if r.hazard_ratio else ""))
         if r.sequential is not None:
             spending = html.escape(SPENDING_FUNCTIONS[i.type_of_design])
-            lines.append(f"{i.kmax} analyses, {spending}; maximum sizes (inflation factor "
-                         f"{r.inflation_factor:.3f})")
+            parts = [f"{i.kmax} analyses, {spending}", *r.notes]
+            if i.solve_for == "n":
+                parts.insert(1, f"maximum sizes (inflation factor {r.inflation_factor:.3f})")
+            lines.append("; ".join(parts))
         lines.append(f'<span style="color:#555">Method: {html.escape(r.method)}</span>')
         return "<br>".join(lines)
 
