@@ -180,6 +180,20 @@ def test_forest_plots_have_a_header_row_and_favours_captions():
         wb.plot_forest(res, favours="PDT")
 
 
+def test_risk_difference_header_names_the_confidence_level_of_the_intervals():
+    from workbench.analysis.rates import risk_difference
+
+    rd = risk_difference(events=[26, 19], totals=[119, 118], labels=["ct", "pdt"],
+                         conf_level=0.9)
+    texts = [t.get_text() for t in wb.plot_risk_differences(rd, favours=("ct", "pdt")).texts]
+    assert "Comparison" in texts and "Difference [90% CI]" in texts
+    assert "\u2190 favours ct" in texts and "favours pdt \u2192" in texts
+    # a table that does not give its level gets no level in the header
+    table = pd.DataFrame({"label": ["T6"], "estimate": [-0.06], "ci_lower": [-0.15],
+                          "ci_upper": [0.04]})
+    assert "Difference [CI]" in [t.get_text() for t in wb.plot_risk_differences(table).texts]
+
+
 def test_sequential_titles_spell_out_the_spending_functions():
     design = wb.group_sequential_design(kmax=3, futility="bsOF")
     for ax in (wb.plot_boundaries(design), wb.plot_spending(design)):
