@@ -192,21 +192,20 @@ def styled(func):
 
 
 def format_p_value(p: float) -> str:
-    """A p-value as a reader expects it: ``"p = 0.034"``, ``"p < 0.001"``.
+    """A p-value as a plot prints it: ``"p = 0.27"``, ``"p = 0.034"``, ``"p < 0.001"``.
 
-    Two significant digits above 0.01 (three decimals below), ``"p < 0.001"`` under 0.001.
+    Two decimals from 0.1 up, three below, ``"p < 0.001"`` under 0.001 (tables use
+    :func:`workbench.results.format_p_value`, three decimals throughout).
 
     Examples
     --------
-    >>> format_p_value(0.03412), format_p_value(0.2), format_p_value(0.00004)
-    ('p = 0.034', 'p = 0.20', 'p < 0.001')
+    >>> format_p_value(0.2712), format_p_value(0.03412), format_p_value(0.00004)
+    ('p = 0.27', 'p = 0.034', 'p < 0.001')
     """
     if p is None or not math.isfinite(p):
         return "p = -"
     if p < 0.001:
         return "p < 0.001"
-    if p < 0.01:
-        return f"p = {p:.3f}"
     return f"p = {p:.2f}" if p >= 0.1 else f"p = {p:.3f}"
 
 
