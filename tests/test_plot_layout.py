@@ -234,3 +234,14 @@ def test_a_created_figure_uses_constrained_layout_and_a_given_axes_is_left_alone
     assert type(ax.figure.get_layout_engine()).__name__ == "ConstrainedLayoutEngine"
     fig, own = plt.subplots()
     assert wb.plot_boundaries(design, ax=own) is own and fig.get_layout_engine() is None
+
+
+def test_importing_the_plot_modules_leaves_seaborn_for_the_first_plot():
+    """The house style is looked up when a plot is drawn, not when a module is imported."""
+    import subprocess
+    import sys
+
+    modules = ", ".join(f"workbench.plotting.{m}" for m in (
+        "continuous", "meta", "power", "rates", "sequential", "style", "survival"))
+    code = f"import sys, {modules}; assert 'seaborn' not in sys.modules, 'seaborn imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)
