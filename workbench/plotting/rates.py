@@ -213,8 +213,8 @@ def plot_rates(result, *, ax=None, percent: bool = True, color: str | None = Non
     Returns
     -------
     matplotlib.axes.Axes
-        One bar per arm (``Rectangle`` patches) with error bars for the interval; the count
-        ``events/n`` is printed at the foot of each bar.
+        One bar per arm (``Rectangle`` patches) with error bars for the interval; each x tick
+        label is the arm and its count, ``"placebo\\n11/53"``.
 
     Examples
     --------
@@ -236,15 +236,14 @@ def plot_rates(result, *, ax=None, percent: bool = True, color: str | None = Non
     ax = new_axes(ax, (2.0 + 1.1 * len(s), 4.2))
     x = np.arange(len(s))
     rate = s["rate"].to_numpy() * scale
-    err = np.vstack([rate - s["ci_lower"].to_numpy() * scale,
-                     s["ci_upper"].to_numpy() * scale - rate])
+    # a limit on the rate itself (0 events) may sit a rounding error beyond it
+    err = np.clip(np.vstack([rate - s["ci_lower"].to_numpy() * scale,
+                             s["ci_upper"].to_numpy() * scale - rate]), 0.0, None)
     ax.bar(x, rate, color=color or palette()[0], alpha=0.8, width=0.6)
     ax.errorbar(x, rate, yerr=err, fmt="none", ecolor="black", capsize=4, lw=1)
-    for xi, r in zip(x, s.itertuples(), strict=True):
-        ax.text(xi, 0.01 * scale, f"{r.events}/{r.n}", ha="center", va="bottom",
-                fontsize="small", color="white", fontweight="bold")
     ax.set_xticks(x)
-    ax.set_xticklabels(s["group"].tolist())
+    # the count under the arm's name, legible whatever the height of the bar
+    ax.set_xticklabels([f"{r.group}\n{r.events}/{r.n}" for r in s.itertuples()])
     method = _INTERVALS.get(str(result.method), str(result.method))
     ax.set_ylabel(f"Rate{' (%)' if percent else ''} with {result.conf_level:.0%} CI "
                   f"({method})")
