@@ -214,7 +214,7 @@ def plot_rates(result, *, ax=None, percent: bool = True, color: str | None = Non
     -------
     matplotlib.axes.Axes
         One bar per arm (``Rectangle`` patches) with error bars for the interval; each x tick
-        label is the arm and its count, ``"placebo\\n11/53"``.
+        label is the arm's name over its count (``placebo`` over ``11/53``).
 
     Examples
     --------
