@@ -18,7 +18,7 @@ from matplotlib.colors import to_rgb  # noqa: E402
 import workbench as wb  # noqa: E402
 from workbench import InvalidParameterError  # noqa: E402
 from workbench.plotting import natural_ticks, subplots  # noqa: E402
-from workbench.plotting.style import arm_colors, arm_linestyles, format_p_value  # noqa: E402
+from workbench.plotting.style import arm_colors, arm_linestyles  # noqa: E402
 
 #: Machado, Oliveira & Fernandes (2009) simulation matrices at severity 1, on linear RGB
 CVD = {
@@ -92,8 +92,8 @@ def test_km_risk_table_uses_the_ticks_the_caller_gives(t1):
 def test_km_annotation_gives_the_log_rank_p_and_the_hazard_ratio(t1):
     ax = wb.plot_km(t1, annotate=True)
     (note,) = [t for t in ax.texts if t.get_text().startswith("Log-rank")]
-    hr = t1.cox.hazard_ratio[0]
-    assert format_p_value(t1.logrank.p_value) in note.get_text()
+    hr, p = t1.cox.hazard_ratio[0], t1.logrank.p_value
+    assert p >= 0.1 and f"Log-rank p = {p:.2f}\n" in note.get_text()
     assert f"HR {hr:.2f} (95% CI" in note.get_text()
     assert wb.plot_km(t1, annotate="my words").texts[0].get_text() == "my words"
     with pytest.raises(InvalidParameterError, match="annotate"):
@@ -140,7 +140,9 @@ def test_three_arm_km_curves_differ_in_colour_and_line_style():
     lines = ax.get_lines()
     assert len({ln.get_color() for ln in lines}) == 3
     assert len({ln.get_linestyle() for ln in lines}) == 3
-    assert all(c.get_alpha() <= 0.1 for c in ax.collections if c.get_alpha() is not None)
+    # one lighter band per curve (the censoring marks are opaque: no alpha of their own)
+    alphas = [c.get_alpha() for c in ax.collections if c.get_alpha() is not None]
+    assert len(alphas) == 3 and max(alphas) <= 0.1
 
 
 def test_funnel_legend_covers_no_study(tmp_path):
@@ -178,6 +180,20 @@ def test_forest_plots_have_a_header_row_and_favours_captions():
     assert "\u2190 favours control" in texts and "favours PDT \u2192" in texts
     with pytest.raises(InvalidParameterError, match="favours"):
         wb.plot_forest(res, favours="PDT")
+
+
+def test_risk_difference_header_names_the_confidence_level_of_the_intervals():
+    from workbench.analysis.rates import risk_difference
+
+    rd = risk_difference(events=[26, 19], totals=[119, 118], labels=["ct", "pdt"],
+                         conf_level=0.9)
+    texts = [t.get_text() for t in wb.plot_risk_differences(rd, favours=("ct", "pdt")).texts]
+    assert "Comparison" in texts and "Difference [90% CI]" in texts
+    assert "\u2190 favours ct" in texts and "favours pdt \u2192" in texts
+    # a table that does not give its level gets no level in the header
+    table = pd.DataFrame({"label": ["T6"], "estimate": [-0.06], "ci_lower": [-0.15],
+                          "ci_upper": [0.04]})
+    assert "Difference [CI]" in [t.get_text() for t in wb.plot_risk_differences(table).texts]
 
 
 def test_sequential_titles_spell_out_the_spending_functions():
@@ -220,3 +236,14 @@ def test_a_created_figure_uses_constrained_layout_and_a_given_axes_is_left_alone
     assert type(ax.figure.get_layout_engine()).__name__ == "ConstrainedLayoutEngine"
     fig, own = plt.subplots()
     assert wb.plot_boundaries(design, ax=own) is own and fig.get_layout_engine() is None
+
+
+def test_importing_the_plot_modules_leaves_seaborn_for_the_first_plot():
+    """The house style is looked up when a plot is drawn, not when a module is imported."""
+    import subprocess
+    import sys
+
+    modules = ", ".join(f"workbench.plotting.{m}" for m in (
+        "continuous", "meta", "power", "rates", "sequential", "style", "survival"))
+    code = f"import sys, {modules}; assert 'seaborn' not in sys.modules, 'seaborn imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -66,3 +66,10 @@ def test_plot_rates_bars_are_the_rates():
     np.testing.assert_allclose(heights, 100 * np.asarray(r.rate))
     with pytest.raises(InvalidParameterError, match="result"):
         plot_rates("nope")
+
+
+def test_plot_rates_draws_an_arm_without_events_and_names_the_counts():
+    """0/50: the Wilson interval starts at the rate itself; the counts stand under the names."""
+    ax = plot_rates(arm_rates(events=[0, 11], totals=[50, 53], labels=["placebo", "pdt"]))
+    assert [p.get_height() for p in ax.patches][0] == 0.0
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["placebo\n0/50", "pdt\n11/53"]

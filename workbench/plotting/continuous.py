@@ -175,11 +175,11 @@ def plot_mean_trajectory(data: pd.DataFrame, *, outcome: str = "hamd", visit: st
         ax.errorbar(x, g["mean"], yerr=half.fillna(0).to_numpy(), color=col, marker="o",
                     capsize=3, linewidth=2, label=f"{lv} (observed, {conf_level:.0%} CI)")
     if design is not None:
-        for arm in design.arms:
-            if arm.name in levels:
-                i = levels.index(arm.name)
-                ax.plot(design.weeks, arm.means, linestyle="--", color=colors[i % len(colors)],
-                        alpha=0.8, label=f"{arm.name} (design)")
+        by_name = {arm.name: arm for arm in design.arms}
+        for i, lv in enumerate(levels):  # in the order of the observed means and the legend
+            if lv in by_name:
+                ax.plot(design.weeks, by_name[lv].means, linestyle="--",
+                        color=colors[i % len(colors)], alpha=0.8, label=f"{lv} (design)")
         missing = [a.name for a in design.arms if a.name not in levels]
         if len(missing) == len(design.arms):
             raise InvalidParameterError(

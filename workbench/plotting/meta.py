@@ -9,9 +9,9 @@ from scipy import stats
 
 from ..analysis.meta import MetaAnalysisResult, TrimFillResult
 from ..exceptions import InvalidParameterError
-from .style import new_axes, place_legend, styled
+from .style import forest_table, new_axes, place_legend, styled
 
-__all__ = ["favours_captions", "plot_forest", "plot_funnel"]
+__all__ = ["plot_forest", "plot_funnel"]
 
 _LABELS = {"SMD": "Standardised mean difference (Hedges' g)", "RR": "Risk ratio",
            "OR": "Odds ratio", "RD": "Risk difference"}
@@ -27,27 +27,6 @@ def _unpack(result):
     raise InvalidParameterError(
         "`result` must be a MetaAnalysisResult or TrimFillResult (from meta_analysis, "
         f"mantel_haenszel or trim_and_fill); got {type(result).__name__}.")
-
-
-def favours_captions(ax, favours, null: float) -> None:
-    """``"<- favours left"`` and ``"favours right ->"`` under the x axis label.
-
-    Either side of ``null`` (data units); laid out with the figure, so that a plain ``savefig``
-    keeps them. ``favours`` None draws nothing.
-    """
-    if favours is None:
-        return
-    if (isinstance(favours, str) or len(favours) != 2
-            or not all(isinstance(f, str) for f in favours)):
-        raise InvalidParameterError(
-            f"`favours` must be two texts (left, right), e.g. ('control', 'PDT'); got {favours!r}.")
-    left, right = favours
-    size = "small"
-    for text, dx, ha in ((f"\u2190 favours {left}", -6, "right"),
-                         (f"favours {right} \u2192", 6, "left")):
-        ax.annotate(text, xy=(null, 0), xycoords=("data", ax.xaxis.label), xytext=(dx, -4),
-                    textcoords="offset points", ha=ha, va="top", fontsize=size,
-                    color="0.25", annotation_clip=False)
 
 
 @styled
@@ -103,7 +82,6 @@ def plot_forest(result, *, ax=None, transform: bool | None = None, prediction: b
     ['A', 'B']
     """
     from matplotlib.patches import Polygon
-    from matplotlib.transforms import blended_transform_factory
 
     res, filled = _unpack(result)
     k = res.k
@@ -154,37 +132,25 @@ def plot_forest(result, *, ax=None, transform: bool | None = None, prediction: b
         label.set_fontweight("bold")
     y_head = k + 1.0
     ax.set_ylim((y_pi if has_pi else y_pool) - 0.8, y_head + 0.6)
-    for side in ("top", "right", "left"):
-        ax.spines[side].set_visible(False)
-    ax.tick_params(axis="y", length=0)
-    tr = blended_transform_factory(ax.transAxes, ax.transData)
-    # the header row: above the study labels (right-aligned with them) and the value columns
-    pad = ax.yaxis.get_major_ticks()[0].get_pad() if ax.yaxis.get_major_ticks() else 3.5
-    ax.annotate(study_header, xy=(0, y_head), xycoords=tr, xytext=(-pad, 0),
-                textcoords="offset points", ha="right", va="center", fontweight="bold",
-                annotation_clip=False)
+    header, cells = None, []
     if show_values:
         ci_name = f"{res.conf_level:.0%} CI"
         rows = [(f(res.yi[i]), f(lo[i]), f(hi[i]), res.weights[i], y[i]) for i in range(k)]
         rows.append((f(res.estimate), f(res.ci_lower), f(res.ci_upper), 100.0, y_pool))
-        cells = [f"{est:5.2f} [{a:5.2f}, {b:5.2f}]" for est, a, b, _, _ in rows]
-        width = max(len(c) for c in cells + [f"Estimate [{ci_name}]"])
-        for cell, (_, _, _, w, yy), i in zip(cells, rows, range(len(rows)), strict=True):
-            ax.text(1.03, yy, f"{cell:<{width}}  {w:5.1f}%", transform=tr, va="center",
-                    ha="left", family="monospace", fontsize="small",
-                    fontweight="bold" if i == k else "normal")
+        texts = [f"{est:5.2f} [{a:5.2f}, {b:5.2f}]" for est, a, b, _, _ in rows]
+        width = max(len(c) for c in texts + [f"Estimate [{ci_name}]"])
+        cells = [(yy, f"{text:<{width}}  {w:5.1f}%", i == k)
+                 for i, (text, (_, _, _, w, yy)) in enumerate(zip(texts, rows, strict=True))]
         if has_pi:
             pi_cell = f"{'':5} [{f(res.pi_lower):5.2f}, {f(res.pi_upper):5.2f}]"
-            ax.text(1.03, y_pi, f"{pi_cell:<{width}}", transform=tr, va="center", ha="left",
-                    family="monospace", fontsize="small")
+            cells.append((y_pi, f"{pi_cell:<{width}}", False))
         header = f"{'Estimate [' + ci_name + ']':<{width}}  {'Weight':>6}"
-        ax.text(1.03, y_head, header, transform=tr, va="center", ha="left",
-                family="monospace", fontsize="small", fontweight="bold")
     if xlabel is None:
         xlabel = (_LABELS.get(res.measure, "Effect") if transform or res.measure not in _LOG_LABELS
                   else _LOG_LABELS[res.measure])
     ax.set_xlabel(xlabel)
-    favours_captions(ax, favours, null)
+    forest_table(ax, y_head=y_head, label_header=study_header, header=header, cells=cells,
+                 favours=favours, null=null)
     if title is not None:
         ax.set_title(title)
     return ax

@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..analysis.rates import ArmRates, EffectEstimate, RatesAnalysis
 from ..exceptions import InvalidParameterError
-from .style import new_axes, palette, styled
+from .style import forest_table, new_axes, palette, styled
 
 __all__ = ["plot_risk_differences", "plot_rates"]
 
@@ -21,22 +21,27 @@ _INTERVALS = {"wilson": "Wilson", "clopper-pearson": "Clopper-Pearson",
 
 
 def _rows(results, labels) -> pd.DataFrame:
-    """Normalise the accepted inputs to rows of label, estimate, ci_lower, ci_upper."""
+    """Normalise the accepted inputs to rows of label, estimate, ci_lower, ci_upper, conf_level.
+
+    ``conf_level`` is NaN where the input does not say (a DataFrame without that column).
+    """
 
     def from_one(label, r):
         if isinstance(r, RatesAnalysis):
             out = []
             many = len(r.comparisons) > 1
+            level = r.settings.get("conf_level", math.nan)
             for c in r.comparisons.to_dict(orient="records"):
                 name = f"{c['group']} vs {c['reference']}"
                 out.append((f"{label}: {name}" if label and many else (label or name),
-                            c["risk_difference"], c["rd_ci_lower"], c["rd_ci_upper"]))
+                            c["risk_difference"], c["rd_ci_lower"], c["rd_ci_upper"], level))
             return out
         if isinstance(r, EffectEstimate):
             if r.measure != "risk_difference":
                 raise InvalidParameterError(
                     f"`results` must hold risk differences; got a {r.measure} estimate.")
-            return [(label or f"{r.group} vs {r.reference}", r.estimate, r.ci_lower, r.ci_upper)]
+            return [(label or f"{r.group} vs {r.reference}", r.estimate, r.ci_lower, r.ci_upper,
+                     r.conf_level)]
         raise InvalidParameterError(
             "`results` entries must be RatesAnalysis (compare_rates) or EffectEstimate "
             f"(risk_difference) objects; got {type(r).__name__}.")
@@ -59,7 +64,9 @@ def _rows(results, labels) -> pd.DataFrame:
             lab = [f"{g} vs {r}" for g, r in zip(df["group"], df["reference"], strict=True)]
         else:
             lab = [str(i) for i in df.index]
-        rows = list(zip(lab, picked["estimate"], picked["ci_lower"], picked["ci_upper"],
+        level = (df["conf_level"].to_numpy(dtype=float) if "conf_level" in df.columns
+                 else np.full(len(df), math.nan))
+        rows = list(zip(lab, picked["estimate"], picked["ci_lower"], picked["ci_upper"], level,
                         strict=True))
     elif isinstance(results, Mapping):
         rows = [row for k, v in results.items() for row in from_one(str(k), v)]
@@ -73,7 +80,7 @@ def _rows(results, labels) -> pd.DataFrame:
         names = list(labels) if labels is not None else [None] * len(items)
         rows = [row for lab, r in zip(names, items, strict=True) for row in from_one(lab, r)]
         labels = None
-    out = pd.DataFrame(rows, columns=["label", "estimate", "ci_lower", "ci_upper"])
+    out = pd.DataFrame(rows, columns=["label", "estimate", "ci_lower", "ci_upper", "conf_level"])
     if labels is not None:
         if len(labels) != len(out):
             raise InvalidParameterError(
@@ -147,10 +154,6 @@ def plot_risk_differences(results, *, ax=None, labels=None, margin: float | None
     >>> ax.get_legend().get_texts()[0].get_text()
     'non-inferiority margin (−10 percentage points)'
     """
-    from matplotlib.transforms import blended_transform_factory
-
-    from .meta import favours_captions
-
     rows = _rows(results, labels)
     if margin is not None and (isinstance(margin, bool) or not isinstance(margin, int | float)
                                or not math.isfinite(margin)):
@@ -173,29 +176,19 @@ def plot_risk_differences(results, *, ax=None, labels=None, margin: float | None
     ax.set_yticks(y)
     ax.set_yticklabels(rows["label"].tolist())
     ax.set_ylim(bottom, y_head + 0.5)
-    for side in ("top", "right", "left"):
-        ax.spines[side].set_visible(False)
-    ax.tick_params(axis="y", length=0)
     unit = " (percentage points)" if percent else ""
     ax.set_xlabel(xlabel if xlabel is not None else f"Risk difference{unit}")
     if title:
         ax.set_title(title)
-    tr = blended_transform_factory(ax.transAxes, ax.transData)
-    pad = ax.yaxis.get_major_ticks()[0].get_pad() if ax.yaxis.get_major_ticks() else 3.5
-    ax.annotate(label_header, xy=(0, y_head), xycoords=tr, xytext=(-pad, 0),
-                textcoords="offset points", ha="right", va="center", fontweight="bold",
-                annotation_clip=False)
+    header, cells = None, []
     if show_values:
         fmt = (lambda v: f"{v * scale:5.1f}") if percent else (lambda v: f"{v:6.3f}")
-        cells = [f"{fmt(r.estimate)} [{fmt(r.ci_lower)}, {fmt(r.ci_upper)}]"
-                 for r in rows.itertuples()]
-        for yi, cell in zip(y, cells, strict=True):
-            ax.text(1.03, yi, cell, transform=tr, va="center", ha="left", family="monospace",
-                    fontsize="small")
-        head = "Difference [95% CI]"
-        ax.text(1.03, y_head, head, transform=tr, va="center", ha="left", fontsize="small",
-                fontweight="bold", family="monospace")
-    favours_captions(ax, favours, 0.0)
+        cells = [(yi, f"{fmt(r.estimate)} [{fmt(r.ci_lower)}, {fmt(r.ci_upper)}]", False)
+                 for yi, r in zip(y, rows.itertuples(), strict=True)]
+        levels = set(rows["conf_level"].dropna())
+        header = f"Difference [{levels.pop():.0%} CI]" if len(levels) == 1 else "Difference [CI]"
+    forest_table(ax, y_head=y_head, label_header=label_header, header=header, cells=cells,
+                 favours=favours, null=0.0)
     if margin is not None:
         # in the free band under the last row, on a white ground over the margin line
         ax.legend(loc="lower right", fontsize="small", handlelength=2.4, frameon=True,
@@ -220,8 +213,8 @@ def plot_rates(result, *, ax=None, percent: bool = True, color: str | None = Non
     Returns
     -------
     matplotlib.axes.Axes
-        One bar per arm (``Rectangle`` patches) with error bars for the interval; the count
-        ``events/n`` is printed at the foot of each bar.
+        One bar per arm (``Rectangle`` patches) with error bars for the interval; each x tick
+        label is the arm's name over its count (``placebo`` over ``11/53``).
 
     Examples
     --------
@@ -243,15 +236,14 @@ def plot_rates(result, *, ax=None, percent: bool = True, color: str | None = Non
     ax = new_axes(ax, (2.0 + 1.1 * len(s), 4.2))
     x = np.arange(len(s))
     rate = s["rate"].to_numpy() * scale
-    err = np.vstack([rate - s["ci_lower"].to_numpy() * scale,
-                     s["ci_upper"].to_numpy() * scale - rate])
+    # a limit on the rate itself (0 events) may sit a rounding error beyond it
+    err = np.clip(np.vstack([rate - s["ci_lower"].to_numpy() * scale,
+                             s["ci_upper"].to_numpy() * scale - rate]), 0.0, None)
     ax.bar(x, rate, color=color or palette()[0], alpha=0.8, width=0.6)
     ax.errorbar(x, rate, yerr=err, fmt="none", ecolor="black", capsize=4, lw=1)
-    for xi, r in zip(x, s.itertuples(), strict=True):
-        ax.text(xi, 0.01 * scale, f"{r.events}/{r.n}", ha="center", va="bottom",
-                fontsize="small", color="white", fontweight="bold")
     ax.set_xticks(x)
-    ax.set_xticklabels(s["group"].tolist())
+    # the count under the arm's name, legible whatever the height of the bar
+    ax.set_xticklabels([f"{r.group}\n{r.events}/{r.n}" for r in s.itertuples()])
     method = _INTERVALS.get(str(result.method), str(result.method))
     ax.set_ylabel(f"Rate{' (%)' if percent else ''} with {result.conf_level:.0%} CI "
                   f"({method})")

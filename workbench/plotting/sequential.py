@@ -17,11 +17,18 @@ from .style import fit_title, new_axes, palette, place_legend, styled
 
 __all__ = ["design_type_name", "plot_boundaries", "plot_spending"]
 
-# efficacy vermilion, futility blue: the house palette's pair that stays apart for colour-blind
-# readers
-_EFFICACY = palette()[3]
-_FUTILITY = palette()[0]
 _OBSERVED = "black"
+
+
+def _colours() -> tuple[str, str]:
+    """The colours of efficacy and futility: the house palette's vermilion and blue.
+
+    The pair stays apart for colour-blind readers; looked up when drawing, so that importing this
+    module does not import seaborn.
+    """
+    pal = palette()
+    return pal[3], pal[0]
+
 
 def _design_title(design) -> str:
     """``"O'Brien-Fleming type alpha spending, 3 looks"`` and the futility rule on a second line."""
@@ -106,6 +113,7 @@ def plot_boundaries(obj, *, scale: str = "z", ax=None, futility: bool = True,
     if scale != "z" and mon is not None:
         raise InvalidParameterError("monitoring results are drawn on the z scale (`scale`='z').")
     ax = new_axes(ax, (6.4, 4.2))
+    efficacy, futility_colour = _colours()
     crit = np.asarray(mon.critical_values if mon else design.critical_values, dtype=float)
     if mon is not None:
         x = np.asarray(mon.information_rates)
@@ -133,27 +141,27 @@ def plot_boundaries(obj, *, scale: str = "z", ax=None, futility: bool = True,
                if size.futility_bounds_effect_scale else np.full(design.kmax, math.nan))
         other = size.critical_values_effect_scale_other
         lower = np.asarray(other) if other is not None else None
-    ax.plot(x, crit, marker="o", color=_EFFICACY, label="efficacy")
+    ax.plot(x, crit, marker="o", color=efficacy, label="efficacy")
     if lower is not None and futility:
-        ax.plot(x, lower, marker="o", color=_EFFICACY, linestyle="--", label="efficacy (lower)")
+        ax.plot(x, lower, marker="o", color=efficacy, linestyle="--", label="efficacy (lower)")
     has_fut = futility and np.any(np.isfinite(fut))
     # two-sided designs stop for futility when |z| < u: the region lies between -u and u
     inner = design.sided == 2 and scale == "z"
     if has_fut:
         ok = np.isfinite(fut)
-        ax.plot(x[ok], fut[ok], marker="s", color=_FUTILITY, label="futility")
+        ax.plot(x[ok], fut[ok], marker="s", color=futility_colour, label="futility")
         if inner:
-            ax.plot(x[ok], -fut[ok], marker="s", color=_FUTILITY, linestyle="--",
+            ax.plot(x[ok], -fut[ok], marker="s", color=futility_colour, linestyle="--",
                     label="futility (lower)")
     if fill and scale == "z":
         top = max(np.nanmax(crit) + 1.0, 4.5)
-        ax.fill_between(x, crit, top, color=_EFFICACY, alpha=0.08, step=None)
+        ax.fill_between(x, crit, top, color=efficacy, alpha=0.08, step=None)
         if has_fut:
             ok = np.isfinite(fut)
             bottom = -fut[ok] if inner else (-top if lower is None else lower[ok])
-            ax.fill_between(x[ok], bottom, fut[ok], color=_FUTILITY, alpha=0.08)
+            ax.fill_between(x[ok], bottom, fut[ok], color=futility_colour, alpha=0.08)
         if lower is not None:
-            ax.fill_between(x, -top, lower, color=_EFFICACY, alpha=0.08)
+            ax.fill_between(x, -top, lower, color=efficacy, alpha=0.08)
     if mon is not None:
         ax.plot(design.information_rates, design.critical_values, color="grey", linewidth=0.8,
                 linestyle="--", label="planned efficacy")
@@ -219,6 +227,7 @@ def plot_spending(obj, *, ax=None, beta: bool = True, curve: bool = True,
             f"{type(obj).__name__}."
         )
     ax = new_axes(ax, (6.4, 4.2))
+    efficacy, futility_colour = _colours()
     x = np.asarray(mon.information_rates if mon else design.information_rates)
     spent = np.asarray(mon.alpha_spent if mon else design.alpha_spent)
     grid = np.linspace(0.0, max(1.0, float(x.max())), 201)[1:]
@@ -226,9 +235,9 @@ def plot_spending(obj, *, ax=None, beta: bool = True, curve: bool = True,
         f = spending_function(design.type_of_design, design.alpha, np.minimum(grid, 1.0),
                               alternative=design.alternative, gamma=design.gamma,
                               rho=design.rho)
-        ax.plot(np.r_[0.0, grid], np.r_[0.0, f], color=_EFFICACY, alpha=0.5,
+        ax.plot(np.r_[0.0, grid], np.r_[0.0, f], color=efficacy, alpha=0.5,
                 label="alpha spending function")
-    ax.plot(np.r_[0.0, x], np.r_[0.0, spent], marker="o", color=_EFFICACY, linestyle="-",
+    ax.plot(np.r_[0.0, x], np.r_[0.0, spent], marker="o", color=efficacy, linestyle="-",
             label="alpha spent")
     handles = []
     if beta and isinstance(design.futility, str) and mon is None:
@@ -236,17 +245,17 @@ def plot_spending(obj, *, ax=None, beta: bool = True, curve: bool = True,
         if curve:
             g = spending_function(design.futility, design.beta, grid, gamma=design.futility_gamma,
                                   rho=design.futility_rho)
-            right.plot(np.r_[0.0, grid], np.r_[0.0, g], color=_FUTILITY, alpha=0.5,
+            right.plot(np.r_[0.0, grid], np.r_[0.0, g], color=futility_colour, alpha=0.5,
                        label="beta spending function")
-        right.plot(np.r_[0.0, x], np.r_[0.0, design.beta_spent], marker="s", color=_FUTILITY,
-                   label="beta spent")
-        right.set_ylabel("Cumulative beta spent (type II error)", color=_FUTILITY)
+        right.plot(np.r_[0.0, x], np.r_[0.0, design.beta_spent], marker="s",
+                   color=futility_colour, label="beta spent")
+        right.set_ylabel("Cumulative beta spent (type II error)", color=futility_colour)
         right.spines["right"].set_visible(True)
         right.set_ylim(bottom=0.0)
         handles = right.get_lines()
         ax.right_ax = right
     ax.set_xlabel("Information (fraction of the maximum)")
-    ax.set_ylabel("Cumulative alpha spent (type I error)", color=_EFFICACY)
+    ax.set_ylabel("Cumulative alpha spent (type I error)", color=efficacy)
     ax.set_xlim(left=0.0)
     ax.set_ylim(bottom=0.0)
     ax.set_title(title if title is not None

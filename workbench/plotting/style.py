@@ -21,9 +21,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ..exceptions import InvalidParameterError
+
 __all__ = ["CORNERS", "FONT", "PALETTE", "arm_colors", "arm_linestyles", "drawn_points",
-           "format_p_value", "freeze_ticks", "house_rc", "new_axes", "styled",
-           "fit_title", "house_style", "palette", "place_legend", "subplots"]
+           "favours_captions", "forest_table", "format_p_value", "freeze_ticks", "new_axes",
+           "styled", "fit_title", "house_style", "palette", "place_legend", "subplots"]
 
 #: the seaborn palette every plot draws its colours from
 PALETTE = "colorblind"
@@ -100,17 +102,6 @@ def _rc() -> dict[str, Any]:
         "figure.autolayout": False,
     })
     return rc
-
-
-def house_rc() -> dict[str, Any]:
-    """The house style as a dict of ``matplotlib.rcParams`` (a copy).
-
-    Examples
-    --------
-    >>> house_rc()["font.sans-serif"]
-    ['DejaVu Sans']
-    """
-    return dict(_rc())
 
 
 @contextmanager
@@ -201,21 +192,20 @@ def styled(func):
 
 
 def format_p_value(p: float) -> str:
-    """A p-value as a reader expects it: ``"p = 0.034"``, ``"p < 0.001"``.
+    """A p-value as a plot prints it: ``"p = 0.27"``, ``"p = 0.034"``, ``"p < 0.001"``.
 
-    Two significant digits above 0.01 (three decimals below), ``"p < 0.001"`` under 0.001.
+    Two decimals from 0.1 up, three below, ``"p < 0.001"`` under 0.001 (tables use
+    :func:`workbench.results.format_p_value`, three decimals throughout).
 
     Examples
     --------
-    >>> format_p_value(0.03412), format_p_value(0.2), format_p_value(0.00004)
-    ('p = 0.034', 'p = 0.20', 'p < 0.001')
+    >>> format_p_value(0.2712), format_p_value(0.03412), format_p_value(0.00004)
+    ('p = 0.27', 'p = 0.034', 'p < 0.001')
     """
     if p is None or not math.isfinite(p):
         return "p = -"
     if p < 0.001:
         return "p < 0.001"
-    if p < 0.01:
-        return f"p = {p:.3f}"
     return f"p = {p:.2f}" if p >= 0.1 else f"p = {p:.3f}"
 
 
@@ -321,3 +311,52 @@ def fit_title(ax, title: str) -> str:
                 current = part
         out.extend(textwrap.wrap(current, chars) or [""])
     return "\n".join(out)
+
+
+def favours_captions(ax, favours, null: float) -> None:
+    """``"<- favours left"`` and ``"favours right ->"`` under the x axis label.
+
+    Either side of ``null`` (data units); laid out with the figure, so that a plain ``savefig``
+    keeps them. ``favours`` None draws nothing.
+    """
+    if favours is None:
+        return
+    if (isinstance(favours, str) or len(favours) != 2
+            or not all(isinstance(f, str) for f in favours)):
+        raise InvalidParameterError(
+            f"`favours` must be two texts (left, right), e.g. ('control', 'PDT'); got {favours!r}.")
+    left, right = favours
+    for text, dx, ha in ((f"\u2190 favours {left}", -6, "right"),
+                         (f"favours {right} \u2192", 6, "left")):
+        ax.annotate(text, xy=(null, 0), xycoords=("data", ax.xaxis.label), xytext=(dx, -4),
+                    textcoords="offset points", ha=ha, va="top", fontsize="small",
+                    color="0.25", annotation_clip=False)
+
+
+def forest_table(ax, *, y_head: float, label_header: str, header: str | None = None,
+                 cells=(), favours=None, null: float = 0.0) -> None:
+    """The table around a forest-style plot (one row of the plot a row of the table).
+
+    Hides the left spine and the y ticks (the y tick labels are the row labels), prints
+    ``label_header`` in bold over the row labels at height ``y_head``, the value column right of
+    the axes (``cells``: ``(y, text, bold)``, monospace) under ``header`` (None: no value column),
+    and the :func:`favours_captions` either side of ``null``.
+    """
+    from matplotlib.transforms import blended_transform_factory
+
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(axis="y", length=0)
+    tr = blended_transform_factory(ax.transAxes, ax.transData)
+    # right-aligned with the row labels, which stand a tick pad left of the axes
+    pad = ax.yaxis.get_major_ticks()[0].get_pad() if ax.yaxis.get_major_ticks() else 3.5
+    ax.annotate(label_header, xy=(0, y_head), xycoords=tr, xytext=(-pad, 0),
+                textcoords="offset points", ha="right", va="center", fontweight="bold",
+                annotation_clip=False)
+    if header is not None:
+        style = {"transform": tr, "va": "center", "ha": "left", "family": "monospace",
+                 "fontsize": "small"}
+        for y, text, bold in cells:
+            ax.text(1.03, y, text, fontweight="bold" if bold else "normal", **style)
+        ax.text(1.03, y_head, header, fontweight="bold", **style)
+    favours_captions(ax, favours, null)

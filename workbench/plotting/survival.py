@@ -210,12 +210,10 @@ def plot_km(data, *, ax=None, ci: bool = True, censor_marks: bool = True,
             # limits that do not exist (S = 1 on the log-log scale, S = 0) collapse onto S
             lo = np.where(np.isnan(lo), s, lo)
             hi = np.where(np.isnan(hi), s, hi)
+            # from three groups on, the band's edges in the curve's line style
             edges = ({"edgecolor": color, "linestyle": ls, "linewidth": 0.6} if k >= 3
                      else {"linewidth": 0})
-            band = ax.fill_between(t, lo, hi, step="post", facecolor=color, alpha=band_alpha,
-                                   **edges)
-            if k >= 3:
-                band.set_edgecolor((*_rgb(color), 0.55))
+            ax.fill_between(t, lo, hi, step="post", facecolor=color, alpha=band_alpha, **edges)
         if censor_marks:
             cens = (c["n_censor"].to_numpy(float) > 0)
             if cens.any():
@@ -241,12 +239,6 @@ def plot_km(data, *, ax=None, ci: bool = True, censor_marks: bool = True,
     if risk_table:
         _risk_table(ax, km, ticks, colors)
     return ax
-
-
-def _rgb(color):
-    from matplotlib.colors import to_rgb
-
-    return to_rgb(color)
 
 
 def _risk_table(ax, km, ticks, colors) -> None:
