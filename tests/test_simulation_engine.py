@@ -141,8 +141,7 @@ def test_auto_workers_rule(monkeypatch, start, cpus, work, units, expected):
     monkeypatch.setattr(parallel, "process_context", lambda: multiprocessing.get_context(start))
     monkeypatch.setattr(parallel, "_usable_cpus", lambda: cpus)
     monkeypatch.setattr(multiprocessing, "parent_process", lambda: None)
-    assert parallel.auto_workers(None, work * parallel.AUTO_PARALLEL_WORK, units) == expected
-    assert parallel.auto_workers(3, work * parallel.AUTO_PARALLEL_WORK, units) == 3
+    assert parallel.auto_workers(work * parallel.AUTO_PARALLEL_WORK, units) == expected
 
 
 def test_no_automatic_processes_inside_a_worker_process(monkeypatch):
@@ -150,7 +149,7 @@ def test_no_automatic_processes_inside_a_worker_process(monkeypatch):
 
     monkeypatch.setattr(parallel, "_usable_cpus", lambda: 4)
     monkeypatch.setattr(multiprocessing, "parent_process", lambda: object())
-    assert parallel.auto_workers(None, 100 * parallel.AUTO_PARALLEL_WORK, 100) is None
+    assert parallel.auto_workers(100 * parallel.AUTO_PARALLEL_WORK, 100) is None
 
 
 @pytest.mark.cluster
@@ -159,7 +158,7 @@ def test_automatic_processes_give_the_serial_numbers(monkeypatch):
     design = _scenario()
     serial = simulate_power(design, n_reps=6000, chunk_size=1000, rng=11, workers=1)
     monkeypatch.setattr(parallel, "AUTO_PARALLEL_WORK", 1000)  # far below this run
-    if parallel.auto_workers(None, 6000 * design.n_total, 6) is None:
+    if parallel.auto_workers(6000 * design.n_total, 6) is None:
         pytest.skip("no automatic processes here (one usable core, or inside a worker process)")
     auto = simulate_power(design, n_reps=6000, chunk_size=1000, rng=11)
     assert auto.to_dict() == serial.to_dict()

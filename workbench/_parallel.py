@@ -146,24 +146,20 @@ def _usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def auto_workers(workers: int | None, work: float, units: int) -> int | None:
-    """The number of local processes for ``workers`` (None: decide from the size of the run).
+def auto_workers(work: float, units: int) -> int | None:
+    """The number of local processes when ``workers=None``: decided from the size of the run.
 
-    With ``workers=None`` a run of at least :data:`AUTO_PARALLEL_WORK` patient-replicates that can
-    be split in two units or more (``units``: e.g. its blocks of replicates) uses every usable core
-    (as many processes as units at most); smaller runs, runs inside a worker process and machines
-    with one core stay in this process (spawned rather than forked workers need ten times the
-    work). Any other value is returned as it is. The numbers never depend on it.
+    A run of at least :data:`AUTO_PARALLEL_WORK` patient-replicates that can be split in two
+    units or more (``units``: e.g. its blocks of replicates) uses every usable core (as many
+    processes as units at most); smaller runs, runs inside a worker process and machines with one
+    core stay in this process (None; spawned rather than forked workers need ten times the work).
+    The numbers never depend on it.
 
     Examples
     --------
-    >>> auto_workers(None, 1_000, 10) is None
+    >>> auto_workers(1_000, 10) is None
     True
-    >>> auto_workers(3, 1_000, 10)
-    3
     """
-    if workers is not None:
-        return workers
     import multiprocessing
 
     if work < AUTO_PARALLEL_WORK or units < 2 or multiprocessing.parent_process() is not None:
@@ -193,7 +189,7 @@ def plan_blocks(n: int, block: int, chunk_size: int, work: float, *, workers: in
     per = max(1, chunk_size // block)
     if client is None and workers is None:
         n_blocks = -(-n // block)
-        workers = auto_workers(None, work, n_blocks)
+        workers = auto_workers(work, n_blocks)
         if workers:  # at least one unit of work per process
             per = min(per, -(-n_blocks // workers))
     units = block_ranges(n, block, per)
