@@ -126,12 +126,30 @@ def test_replicate_bound_on_the_command_line(capsys):
 # --------------------------------------------------------------------------------------------
 # both cores for large runs
 # --------------------------------------------------------------------------------------------
-def test_auto_workers_rule():
-    assert parallel.auto_workers(None, parallel.AUTO_PARALLEL_WORK - 1, 10) is None
-    assert parallel.auto_workers(None, 10 * parallel.AUTO_PARALLEL_WORK, 1) is None
-    assert parallel.auto_workers(4, 1, 1) == 4
-    big = parallel.auto_workers(None, 10 * parallel.AUTO_PARALLEL_WORK, 100)
-    assert big is None or big >= 2
+@pytest.mark.parametrize("start, cpus, work, units, expected", [
+    ("fork", 4, 1.0, 100, 4),          # at the threshold: every usable core
+    ("fork", 4, 0.999, 100, None),     # below it: this process
+    ("fork", 4, 10.0, 3, 3),           # no more processes than units of work
+    ("fork", 4, 10.0, 1, None),        # one unit cannot be split
+    ("fork", 1, 10.0, 100, None),      # one usable core
+    ("spawn", 4, 9.99, 100, None),     # spawned workers need ten times the work
+    ("spawn", 4, 10.0, 100, 4),
+])
+def test_auto_workers_rule(monkeypatch, start, cpus, work, units, expected):
+    import multiprocessing
+
+    monkeypatch.setattr(parallel, "process_context", lambda: multiprocessing.get_context(start))
+    monkeypatch.setattr(parallel, "_usable_cpus", lambda: cpus)
+    monkeypatch.setattr(multiprocessing, "parent_process", lambda: None)
+    assert parallel.auto_workers(work * parallel.AUTO_PARALLEL_WORK, units) == expected
+
+
+def test_no_automatic_processes_inside_a_worker_process(monkeypatch):
+    import multiprocessing
+
+    monkeypatch.setattr(parallel, "_usable_cpus", lambda: 4)
+    monkeypatch.setattr(multiprocessing, "parent_process", lambda: object())
+    assert parallel.auto_workers(100 * parallel.AUTO_PARALLEL_WORK, 100) is None
 
 
 @pytest.mark.cluster
@@ -140,7 +158,7 @@ def test_automatic_processes_give_the_serial_numbers(monkeypatch):
     design = _scenario()
     serial = simulate_power(design, n_reps=6000, chunk_size=1000, rng=11, workers=1)
     monkeypatch.setattr(parallel, "AUTO_PARALLEL_WORK", 1000)  # far below this run
-    if parallel.auto_workers(None, 6000 * design.n_total, 6) is None:
+    if parallel.auto_workers(6000 * design.n_total, 6) is None:
         pytest.skip("no automatic processes here (one usable core, or inside a worker process)")
     auto = simulate_power(design, n_reps=6000, chunk_size=1000, rng=11)
     assert auto.to_dict() == serial.to_dict()

@@ -35,7 +35,7 @@ from ._validation import check_int
 from .exceptions import InvalidParameterError
 
 __all__ = ["chunk_seeds", "map_chunks", "block_ranges", "spawned_seed", "auto_workers",
-           "AUTO_PARALLEL_WORK"]
+           "plan_blocks", "AUTO_PARALLEL_WORK"]
 
 
 def process_context():
@@ -146,24 +146,20 @@ def _usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def auto_workers(workers: int | None, work: float, units: int) -> int | None:
-    """The number of local processes for ``workers`` (None: decide from the size of the run).
+def auto_workers(work: float, units: int) -> int | None:
+    """The number of local processes when ``workers=None``: decided from the size of the run.
 
-    With ``workers=None`` a run of at least :data:`AUTO_PARALLEL_WORK` patient-replicates that can
-    be split in two units or more (``units``: e.g. its blocks of replicates) uses every usable core
-    (as many processes as units at most); smaller runs, runs inside a worker process and machines
-    with one core stay in this process (spawned rather than forked workers need ten times the
-    work). Any other value is returned as it is. The numbers never depend on it.
+    A run of at least :data:`AUTO_PARALLEL_WORK` patient-replicates that can be split in two
+    units or more (``units``: e.g. its blocks of replicates) uses every usable core (as many
+    processes as units at most); smaller runs, runs inside a worker process and machines with one
+    core stay in this process (None; spawned rather than forked workers need ten times the work).
+    The numbers never depend on it.
 
     Examples
     --------
-    >>> auto_workers(None, 1_000, 10) is None
+    >>> auto_workers(1_000, 10) is None
     True
-    >>> auto_workers(3, 1_000, 10)
-    3
     """
-    if workers is not None:
-        return workers
     import multiprocessing
 
     if work < AUTO_PARALLEL_WORK or units < 2 or multiprocessing.parent_process() is not None:
@@ -172,6 +168,35 @@ def auto_workers(workers: int | None, work: float, units: int) -> int | None:
     if process_context().get_start_method() != "fork" and work < 10 * AUTO_PARALLEL_WORK:
         return None  # spawned workers start in about a second each
     return min(cpus, units) if cpus > 1 else None
+
+
+def plan_blocks(n: int, block: int, chunk_size: int, work: float, *, workers: int | None,
+                client: Any, progress: bool | None
+                ) -> tuple[list[tuple[int, list[int]]], int | None, bool | None]:
+    """Units of work, workers and progress setting of a simulation of ``n`` replicates.
+
+    ``n`` replicates in blocks of ``block`` are grouped about ``chunk_size`` to a unit
+    (:func:`block_ranges`); ``workers=None`` without a client is decided by :func:`auto_workers`
+    (with at least one unit per process); ``progress=None`` shows the bar only for runs of
+    :data:`AUTO_PARALLEL_WORK` ``work`` or more than 20 units. The blocks, hence the numbers, do
+    not depend on any of this. Returns ``(units, workers, progress)`` for :func:`map_chunks`.
+
+    Examples
+    --------
+    >>> plan_blocks(1200, 500, 1000, 1e3, workers=None, client=None, progress=None)
+    ([(0, [500, 500]), (2, [200])], None, False)
+    """
+    per = max(1, chunk_size // block)
+    if client is None and workers is None:
+        n_blocks = -(-n // block)
+        workers = auto_workers(work, n_blocks)
+        if workers:  # at least one unit of work per process
+            per = min(per, -(-n_blocks // workers))
+    units = block_ranges(n, block, per)
+    if progress is None:
+        long_run = work >= AUTO_PARALLEL_WORK or len(units) > 20
+        progress = None if long_run else False
+    return units, workers, progress
 
 
 def map_chunks(fn: Callable[[Any], Any], seeds_or_chunks: Iterable, *, workers: int | None = None,
@@ -217,7 +242,7 @@ def map_chunks(fn: Callable[[Any], Any], seeds_or_chunks: Iterable, *, workers: 
     if workers is not None and workers != -1:
         workers = check_int("workers", workers, minimum=1)
     if workers == -1:
-        workers = os.cpu_count() or 1
+        workers = _usable_cpus()
     def make_bar():
         return lazy_progress_bar(progress, total=len(chunks), unit="chunk")
 

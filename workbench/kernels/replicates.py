@@ -229,11 +229,13 @@ def _table_from_keys(key: np.ndarray) -> EventTable:
 
 
 def _logrank_dense(key: np.ndarray):
-    """O1, E1, V and events per row from sorted keys without tied events (no flattening)."""
+    """O1, E1, V and events per row from sorted keys (no flattening); None with tied events."""
     n_reps, n = key.shape
-    gs = np.bitwise_and(key, 1, out=work_array("lr.gs", key.shape, np.int32), casting="same_kind")
     ev = np.bitwise_and(key, 2, out=work_array("lr.cg", key.shape, np.int32), casting="same_kind")
     ev = np.equal(ev, 0, out=work_array("lr.ev", key.shape, bool))
+    if n > 1 and _event_ties(key, ev):
+        return None
+    gs = np.bitwise_and(key, 1, out=work_array("lr.gs", key.shape, np.int32), casting="same_kind")
     cg = np.cumsum(gs, axis=1, dtype=np.int32, out=work_array("lr.cg", key.shape, np.int32))
     n1 = cg[:, -1:].astype(np.float64)
     cg -= gs
@@ -324,9 +326,9 @@ def logrank_arrays(time, event, group, *, table: EventTable | None = None) -> Lo
     if table is None:
         t, e, g = replicate_arrays(time, event, group)
         key = sorted_keys(t, e, g)
-        if key.shape[1] < 2 or not _event_ties(key, (key & 2) == 0):
-            o1, e1, v, events = _logrank_dense(key)
-            return _logrank_result(o1, e1, v, events)
+        dense = _logrank_dense(key)
+        if dense is not None:
+            return _logrank_result(*dense)
         table = _table_from_keys(key)
     tab = table
     frac = tab.at_risk1 / tab.at_risk

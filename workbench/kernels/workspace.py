@@ -44,11 +44,6 @@ class Workspace:
             self._flat[(name, dt)] = buf
         return buf[:size].reshape(shape)
 
-    @property
-    def nbytes(self) -> int:
-        """Bytes held by the workspace."""
-        return sum(b.nbytes for b in self._flat.values())
-
 
 def active_workspace() -> Workspace | None:
     """The workspace of the enclosing :func:`reused_buffers` in this thread, if any."""

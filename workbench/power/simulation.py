@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .._parallel import auto_workers, block_ranges, map_chunks, spawned_seed
+from .._parallel import map_chunks, plan_blocks, spawned_seed
 from .._validation import (
     check_alternative,
     check_bool,
@@ -379,18 +379,11 @@ def _simulate_tests(design, tests: tuple[str, ...], options, n_reps, entropy, sc
                     conf_level=0.95, keep=False) -> dict[str, RunningSums]:
     """Simulate ``n_reps`` replicates once and analyse each with every test in ``tests``."""
     root = np.random.SeedSequence(entropy, spawn_key=(scenario,))
-    per = max(1, chunk_size // BLOCK)
-    work = n_reps * design.n_total * len(tests)
-    if client is None and workers is None:
-        n_blocks = -(-n_reps // BLOCK)
-        workers = auto_workers(None, work, n_blocks)
-        if workers:  # at least one unit of work per process (the blocks, hence numbers, stay)
-            per = min(per, -(-n_blocks // workers))
+    units, workers, progress = plan_blocks(n_reps, BLOCK, chunk_size,
+                                           n_reps * design.n_total * len(tests),
+                                           workers=workers, client=client, progress=progress)
     spec = (alpha, alternative, conf_level, design.effect, keep)
-    tasks = [(design, tests, options, spec, root, r) for r in block_ranges(n_reps, BLOCK, per)]
-    if progress is None:
-        long_run = work >= 20_000_000 or len(tasks) > 20
-        progress = None if long_run else False
+    tasks = [(design, tests, options, spec, root, r) for r in units]
     parts = map_chunks(_run_task, tasks, workers=workers, client=client, progress=progress)
     sums = {t: RunningSums() for t in tests}
     for chunk in parts:

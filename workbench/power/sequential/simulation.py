@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..._parallel import auto_workers, block_ranges, map_chunks, spawned_seed
+from ..._parallel import map_chunks, plan_blocks, spawned_seed
 from ..._validation import check_bool, check_choice, check_int, seed_entropy, type_name
 from ...design._boundaries import as_tuple, check_increasing, check_vector, to_last_look
 from ...design.protocol import TrialDesign
@@ -336,19 +336,12 @@ def _run_sequential(trial, crit, fut, events, direction, grid, n_reps, root, *, 
                     workers, client, progress, test="logrank", times=None,
                     censor=True) -> dict:
     """Running sums over the replicates (blocks added in order: the same for any chunking)."""
-    per = max(1, chunk_size // BLOCK)
     looks = len(events) if times is None else len(times)
-    work = n_reps * trial.n_total * looks
-    if client is None and workers is None:
-        n_blocks = -(-n_reps // BLOCK)
-        workers = auto_workers(None, work, n_blocks)
-        if workers:  # at least one unit of work per process (the blocks, hence numbers, stay)
-            per = min(per, -(-n_blocks // workers))
+    units, workers, progress = plan_blocks(n_reps, BLOCK, chunk_size,
+                                           n_reps * trial.n_total * looks,
+                                           workers=workers, client=client, progress=progress)
     tasks = [(trial, crit, fut, events, direction, grid, root, r, test, times, censor)
-             for r in block_ranges(n_reps, BLOCK, per)]
-    if progress is None:
-        long_run = work >= 20_000_000 or len(tasks) > 20
-        progress = None if long_run else False
+             for r in units]
     parts = map_chunks(_sequential_block, tasks, workers=workers, client=client,
                        progress=progress)
     acc = None
