@@ -450,9 +450,14 @@ def _run_case(task: dict) -> dict:
         try:
             return _run_case_here(task)
         except Exception as exc:
-            return {"case_id": task["case_id"], "status": "failed", "cell_index": None,
-                    "ename": type(exc).__name__, "evalue": str(exc),
-                    "error": f"{type(exc).__name__}: {exc}"}
+            return _failed_case(task, type(exc).__name__, str(exc),
+                                f"{type(exc).__name__}: {exc}")
+
+
+def _failed_case(task: dict, ename: str, evalue: str, error: str) -> dict:
+    """The outcome of a case that failed before or outside its notebook."""
+    return {"case_id": task["case_id"], "status": "failed", "cell_index": None,
+            "ename": ename, "evalue": evalue, "error": error}
 
 
 def _run_case_here(task: dict) -> dict:
@@ -464,10 +469,8 @@ def _run_case_here(task: dict) -> dict:
         folder.mkdir(parents=True, exist_ok=True)
         _clean_temporary_files(folder)
     except OSError as exc:  # e.g. a file where the case's folder should be: this case fails
-        return {"case_id": task["case_id"], "status": "failed", "cell_index": None,
-                "ename": type(exc).__name__,
-                "evalue": f"cannot write the case folder {str(folder)!r}: {exc.strerror or exc}",
-                "error": f"cannot write the case folder {str(folder)!r}: {exc.strerror or exc}"}
+        why = f"cannot write the case folder {str(folder)!r}: {exc.strerror or exc}"
+        return _failed_case(task, type(exc).__name__, why, why)
     stem = Path(task["notebook"]).stem
     final_nb = folder / f"{stem}.ipynb"
     failed_nb = folder / f"{stem}.failed.ipynb"

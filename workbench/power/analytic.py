@@ -94,9 +94,9 @@ from ._twoarm import (
 if TYPE_CHECKING:  # pandas is imported when a summary table is made
     import pandas as pd
 
-#: Default accrual period (time units) of :func:`power_survival`: rpact's
-#: ``accrualTime = c(0, 12)``, as the group-sequential sample size's. Also the command line's
-#: default for ``--accrual-time``.
+#: Default accrual period (time units) of :func:`power_survival` and of the group-sequential
+#: time-to-event sample size: rpact's ``accrualTime = c(0, 12)``. Also the command line's default
+#: for ``--accrual-time`` and ``--accrual``.
 DEFAULT_ACCRUAL_TIME = 12.0
 #: Default time (time units) at which drop-out probabilities are given: rpact's
 #: ``dropoutTime = 12``. Also the command line's default for ``--dropout-at``.

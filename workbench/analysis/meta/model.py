@@ -36,7 +36,14 @@ from .escalc import (
     two_by_two,
 )
 from .results import EffectSizes, MetaAnalysisResult
-from .tau2 import estimate_tau2, generalized_q, p_traces, reml_loglik, weighted_residuals
+from .tau2 import (
+    estimate_tau2,
+    generalized_q,
+    p_traces,
+    reml_loglik,
+    tau2_cap,
+    weighted_residuals,
+)
 
 __all__ = [
     "METHODS",
@@ -205,11 +212,6 @@ def tau2_scale(y, vi) -> float:
     if 2.0**-20 <= med <= 2.0**20:
         return 1.0
     return 2.0 ** (2 * round(math.log2(med) / 2))
-
-
-def tau2_cap(y, vi) -> float:
-    """The largest tau2 the root finders look at: 1e15 times the squared spread of the data."""
-    return 1e15 * max(1.0, float(np.ptp(y)) ** 2, float(np.max(vi)))
 
 
 def single_tau2(y, vi, X, method, con) -> tuple[float, float, int]:

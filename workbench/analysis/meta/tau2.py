@@ -41,6 +41,7 @@ __all__ = [
     "p_traces",
     "reml_loglik",
     "estimate_tau2",
+    "tau2_cap",
 ]
 
 #: Estimators of tau-squared: REML, DerSimonian-Laird, Paule-Mandel, and 0 for the fixed effect.
@@ -48,6 +49,11 @@ TAU2_METHODS = ("REML", "DL", "PM", "FE")
 
 _EPS = float(np.finfo(float).eps)
 _LOG_2PI = math.log(2 * math.pi)
+
+
+def tau2_cap(y, vi) -> float:
+    """The largest tau2 the root finders look at: 1e15 times the squared spread of the data."""
+    return 1e15 * max(1.0, float(np.ptp(y)) ** 2, float(np.max(vi)))
 
 
 @dataclass(frozen=True)
@@ -195,7 +201,7 @@ def _paule_mandel(y, v, m, X, ymc, con) -> tuple[float, float]:
     else:
         upper = max(100.0, 10.0 * _r_mad(y[m > 0]) ** 2)
         fu = q(upper)
-        cap = 1e15 * max(1.0, float(np.ptp(y[m > 0])) ** 2, float(np.max(v[m > 0])))
+        cap = tau2_cap(y[m > 0], v[m > 0])
         while fu > 0:  # metafor stops here ('tau2.max too low'); extend the bracket instead
             upper *= 10.0
             fu = q(upper)

@@ -29,7 +29,7 @@ from .curves import (
     KaplanMeierResult,
     MedianSurvivalResult,
     RMSTResult,
-    incidence_from_km,
+    incidence_from_curves,
     km_curves,
     km_from_curves,
     median_from_curves,
@@ -216,7 +216,7 @@ def analyze_survival(data: pd.DataFrame, *, time: str, event: str, group: str,
     cox = cox_ph(data, **kw, group=group, reference=reference, strata=strata, ties=ties,
                  conf_level=conf_level)
     rm = rmst_from_curves(prep, curves, tau, ref, conf_level)
-    ci = incidence_from_km(km, tau, curves)
+    ci = incidence_from_curves(curves, float(tau), conf_type, conf_level)
     settings = {"time": time, "event": event, "group": group, "strata": strata,
                 "times": [float(t) for t in times_arr], "tau": float(tau), "ties": ties,
                 "conf_type": conf_type, "conf_level": conf_level, "reference": cox.reference,

@@ -198,7 +198,8 @@ class KaplanMeierResult(Result):
     def at(self, times) -> pd.DataFrame:
         """The curves at other ``times`` (same columns as ``table``)."""
         times = check_times(times)
-        return _table_at(self.curve, self.groups, times, self.conf_type, self.conf_level)
+        curves = {lv: _curve_from_frame(self.curve, lv) for lv in self.groups}
+        return _table_at(curves, times, self.conf_type, self.conf_level)
 
 
 def _curve_from_frame(curve: pd.DataFrame, group: str) -> _Curve:
@@ -207,13 +208,10 @@ def _curve_from_frame(curve: pd.DataFrame, group: str) -> _Curve:
                     ("time", "n_risk", "n_event", "n_censor", "survival", "se_log")))
 
 
-def _table_at(curve, groups, times, conf_type, conf_level, curves=None) -> pd.DataFrame:
+def _table_at(curves: dict[str, _Curve], times, conf_type, conf_level) -> pd.DataFrame:
     z = z_critical(conf_level)
-    frames = []
-    for lv in groups:
-        c = curves[lv] if curves is not None else _curve_from_frame(curve, lv)
-        d = _at_times(c, times, conf_type, z)
-        frames.append(pd.DataFrame({"group": lv, **d}))
+    frames = [pd.DataFrame({"group": lv, **_at_times(c, times, conf_type, z)})
+              for lv, c in curves.items()]
     return pd.concat(frames, ignore_index=True)
 
 
@@ -286,7 +284,7 @@ def km_from_curves(prep: SurvivalData, curves: dict[str, _Curve], times_arr: np.
     curve = pd.DataFrame({"group": np.repeat(labels, sizes),
                           **{k: np.concatenate(v).astype(float) for k, v in parts.items()}})
     if times_arr is not None:
-        table = _table_at(curve, prep.levels, times_arr, conf_type, conf_level, curves)
+        table = _table_at(curves, times_arr, conf_type, conf_level)
     else:
         table = pd.DataFrame(columns=["group", "time", "n_risk", "n_event", "survival", "se",
                                       "ci_lower", "ci_upper"])
@@ -548,21 +546,17 @@ def cumulative_incidence(data: pd.DataFrame, *, time: str, event: str, group: st
     if at is None or not isinstance(at, int | float | np.integer | np.floating) or \
             isinstance(at, bool) or not math.isfinite(float(at)) or at < 0:
         raise InvalidParameterError(f"`at` must be a finite time >= 0; got {at!r}.")
-    km = kaplan_meier(data, time=time, event=event, group=group, times=[float(at)],
-                      conf_type=conf_type, conf_level=conf_level)
-    return incidence_from_km(km, at)
+    conf_level = check_conf(conf_type, conf_level)
+    prep = prepare_data(data, time=time, event=event, group=group)
+    return incidence_from_curves(km_curves(prep), float(at), conf_type, conf_level)
 
 
-def incidence_from_km(km: KaplanMeierResult, at: float,
-                      curves: dict[str, _Curve] | None = None) -> CumulativeIncidenceResult:
-    """:func:`cumulative_incidence` at ``at`` from a Kaplan-Meier result (and its curves)."""
-    if curves is None:
-        t = km.at([float(at)])
-    else:
-        t = _table_at(km.curve, km.groups, check_times([float(at)]), km.conf_type,
-                      km.conf_level, curves)
+def incidence_from_curves(curves: dict[str, _Curve], at: float, conf_type: str,
+                          conf_level: float) -> CumulativeIncidenceResult:
+    """:func:`cumulative_incidence` at ``at`` from the Kaplan-Meier curves (:func:`km_curves`)."""
+    t = _table_at(curves, check_times([at]), conf_type, conf_level)
     table = pd.DataFrame({"group": t["group"], "time": t["time"], "n_risk": t["n_risk"],
                           "cumulative_incidence": 1 - t["survival"], "se": t["se"],
                           "ci_lower": 1 - t["ci_upper"], "ci_upper": 1 - t["ci_lower"]})
-    return CumulativeIncidenceResult(table=table, at=float(at), conf_type=km.conf_type,
-                                     conf_level=km.conf_level)
+    return CumulativeIncidenceResult(table=table, at=at, conf_type=conf_type,
+                                     conf_level=conf_level)

@@ -24,6 +24,8 @@ from ...design.sequential import GroupSequentialDesign, check_design
 from ...exceptions import InvalidParameterError
 from ...results import Result
 from ..analytic import (
+    DEFAULT_ACCRUAL_TIME,
+    DEFAULT_DROPOUT_TIME,
     event_probability,
     events_freedman,
     events_schoenfeld,
@@ -39,14 +41,6 @@ __all__ = [
     "sample_size_rates_sequential",
     "hazard_ratio_bounds",
 ]
-
-#: Default accrual period (time units) of the time-to-event sample size: rpact's
-#: ``accrualTime = c(0, 12)``. Also the command line's default for ``--accrual``.
-DEFAULT_ACCRUAL_TIME = 12.0
-#: Default time (time units) at which drop-out rates are given: rpact's ``dropoutTime = 12``.
-#: Also the command line's default for ``--dropout-at``.
-DEFAULT_DROPOUT_TIME = 12.0
-
 
 def _direction_check(design: GroupSequentialDesign, upper: bool, what: str) -> None:
     """A one-sided design must point the way of the effect (``upper``: "greater")."""
