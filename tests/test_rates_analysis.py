@@ -540,3 +540,14 @@ def test_results_render():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         json.dumps(R.risk_difference(events=[1, 2], totals=[5, 5]).to_dict())
+
+
+def test_wilson_limits_are_exactly_0_and_1_at_the_ends():
+    """With no events (or all), Wilson's interval ends at exactly 0 (or 1), as its formula does;
+    the library routine returns 6.9e-18 for the lower limit of 0 of 20."""
+    from workbench import arm_rates
+
+    s = arm_rates(events=[0, 20], totals=[20, 20], labels=["none", "all"]).summary
+    assert s["ci_lower"].iloc[0] == 0.0 and s["ci_upper"].iloc[1] == 1.0
+    # R: prop.test(0, 20, correct = FALSE)$conf.int[2] = z^2 / (20 + z^2)
+    assert s["ci_upper"].iloc[0] == pytest.approx(0.16113, abs=1e-5)

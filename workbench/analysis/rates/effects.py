@@ -65,7 +65,7 @@ def _rate_ci(x: int, n: int, method: str, conf_level: float) -> tuple[float, flo
           "jeffreys": "jeffreys", "wald": "normal"}[method]
     lo, hi = proportion_confint(x, n, alpha=alpha, method=sm)
     lo, hi = float(lo), float(hi)
-    if method == "clopper-pearson":  # exact limits at the boundaries
+    if method in ("clopper-pearson", "wilson"):  # limits that are exactly 0 or 1 at the ends
         lo = 0.0 if x == 0 else lo
         hi = 1.0 if x == n else hi
     return max(0.0, lo), min(1.0, hi)
