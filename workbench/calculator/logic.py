@@ -50,6 +50,7 @@ from .._validation import (
 )
 from .._version import __version__
 from ..exceptions import InvalidParameterError, WorkbenchError
+from ..power.report import percent_text as _pct
 
 __all__ = [
     "ENDPOINTS",
@@ -591,11 +592,6 @@ def sensitivity_table(result: CalculatorResult) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # texts
 # --------------------------------------------------------------------------------------------
-def _pct(x: float) -> str:
-    v = 100 * x
-    return f"{v:.1f}%" if abs(v - round(v)) > 1e-9 and abs(v) < 10 else f"{v:.0f}%"
-
-
 #: what the closed form of each kind of design was checked against, for the software sentence
 _CHECKED = {
     "survival": ", whose closed forms agree with the R package rpact 3.3.4",

@@ -19,6 +19,8 @@ from typing import Any
 import ipywidgets as w  # type: ignore[import-untyped]
 
 from ..exceptions import WorkbenchError
+from ..results import format_count as _count
+from ..results import format_percent as _pct
 from . import logic
 from .logic import (
     EFFECT_INPUTS,
@@ -115,15 +117,6 @@ def _markdown_html(text: str) -> str:
                         for line in refs.splitlines())
         out += f"<p><b>References</b></p><ul>{items}</ul>"
     return out
-
-
-def _pct(x: float) -> str:
-    return "-" if x != x else f"{100 * x:.1f}%"
-
-
-def _count(x: float | None) -> str:
-    """A whole number, or "-" for none (None, or NaN in a table column)."""
-    return "-" if x is None or x != x else str(int(x))
 
 
 class Calculator:

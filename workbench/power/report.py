@@ -26,7 +26,7 @@ from typing import Any
 from .._validation import check_choice
 from ..exceptions import InvalidParameterError
 
-__all__ = ["grant_paragraph", "REFERENCES"]
+__all__ = ["grant_paragraph", "percent_text", "REFERENCES"]
 
 #: full citations of the methods, keyed by short name
 REFERENCES: dict[str, str] = {
@@ -65,11 +65,19 @@ _SHORT = {
 }
 
 
-def _pct(x: float, digits: int = 0) -> str:
+def percent_text(x: float, digits: int = 0) -> str:
+    """A proportion as a percentage for prose: whole percents, one decimal below 10%.
+
+    >>> percent_text(0.27), percent_text(0.025), percent_text(0.8, 1)
+    ('27%', '2.5%', '80.0%')
+    """
     v = 100 * x
     if digits == 0 and abs(v - round(v)) > 1e-9 and abs(v) < 10:
         digits = 1
     return f"{v:.{digits}f}%"
+
+
+_pct = percent_text  # the short name the sentences below use
 
 
 def _num(x: float, digits: int = 2) -> str:
