@@ -183,7 +183,10 @@ LABELS: dict[str, str] = {
     "cure_fraction": "Cured fraction", "distribution": "Distribution",
     "p_event1": "P(event), experimental", "p_event2": "P(event), control",
     "n1_exact": "N (experimental), unrounded", "n2_exact": "N (control), unrounded",
-    "events_exact": "Events, unrounded", "at": "Time of the probabilities",
+    "events_exact": "Events, unrounded", "n_total_exact": "Total N, unrounded",
+    "mean_events": "Events (mean)", "k_mean": "Studies (mean)", "mc_se": "MCSE",
+    "coverage_mc_se": "Coverage MCSE", "egger_rejection": "Egger test rejections",
+    "n_valid": "Valid replicates", "ahr": "Average hazard ratio", "at": "Time of the probabilities",
 }
 
 _WORDS = {"ci": "CI", "rmst": "RMST", "nnt": "NNT", "hr": "HR", "rd": "RD", "rr": "RR", "or": "OR",
@@ -203,10 +206,10 @@ _PERCENT_NAMES = {"power", "rate", "rate_nri", "rate_complete_case", "survival",
                   "information_rate", "risk_difference", "dropout", "dropout_probability",
                   "conf_level", "type1_mcse", "power_mcse", "rejection_rate", "closed_form",
                   "reject_mcse", "closed_form_power", "retained", "coverage_probability",
-                  "events_not_achieved"}
+                  "events_not_achieved", "egger_rejection", "coverage_mc_se"}
 _COUNT_NAMES = {"n", "n1", "n2", "k", "events", "patients", "recurrences", "lost_to_follow_up",
                 "dropped_out", "switched", "subjects", "nnt", "studies"}
-_RATIO_NAMES = {"hazard_ratio", "odds_ratio", "relative_risk", "ratio", "hr", "or", "rr"}
+_RATIO_NAMES = {"hazard_ratio", "odds_ratio", "relative_risk", "ratio", "hr", "or", "rr", "ahr"}
 _STATISTIC_NAMES = {"statistic", "z", "chisq", "t", "q", "f", "z_value", "t_value"}
 # the column a plain ``ci_lower``/``ci_upper`` pair belongs to, first found
 _MAIN_ESTIMATES = ("rejection_rate", "reject_probability", "rate", "survival",
@@ -227,6 +230,8 @@ def column_kind(name: str) -> str:
 
     >>> [column_kind(c) for c in ["p_chisq_yates", "rd_ci_lower", "n_risk", "hazard_ratio", "time"]]
     ['p', 'percent', 'count', 'ratio', 'number']
+    >>> [column_kind(c) for c in ["events_exact", "n_total_exact", "mean_events", "events"]]
+    ['number', 'number', 'number', 'count']
     """
     base = str(name).lower()
     if base in _P_NAMES or base.endswith(("_p_value", "_pvalue")):
@@ -242,6 +247,8 @@ def column_kind(name: str) -> str:
             base not in ("dropout_rate", "event_rate", "hazard_rate", "dropout_rate1",
                          "dropout_rate2")):
         return "percent"
+    if base.endswith("_exact") or base.startswith("mean_") or base.endswith("_mean"):
+        return "number"  # an unrounded size or a mean is not a whole count
     if (base in _COUNT_NAMES or re.fullmatch(r"n(_[a-z0-9_]+|\d)", base)
             or base.endswith(("_events", "_patients", "_subjects", "_count"))
             or base.startswith(("events_", "number_of_", "expected_number"))
@@ -346,10 +353,7 @@ def _decimals_for(magnitude: float) -> int:
 
 
 def _as_float(x: Any) -> float | None:
-    import pandas as pd
-
-    if x is None or x is pd.NA or x is pd.NaT:
-        return None
+    """``x`` as a finite-or-infinite float; None for None, NaN, ``pd.NA``, ``pd.NaT`` and text."""
     try:
         v = float(x)
     except (TypeError, ValueError):
@@ -493,8 +497,6 @@ def format_table(data: pd.DataFrame, *, conf_level: float | None = None,
         One for the column unless its values span more than a factor of ten, then per row (from
         the first column given).
         """
-        import pandas as pd
-
         values = pd.to_numeric(df[cols[0]], errors="coerce").abs()
         together = pd.concat([pd.to_numeric(df[x], errors="coerce").abs() for x in cols])
         finite = together[np.isfinite(together)]
