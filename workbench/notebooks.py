@@ -28,6 +28,7 @@ import pandas as pd
 
 from ._files import check_output_file, write_text_atomic
 from .exceptions import InvalidParameterError
+from .reports import ipython_shell
 from .results import jsonable
 
 __all__ = ["record", "read_results", "run_notebook", "check_parameters", "notebook_parameters",
@@ -198,11 +199,7 @@ def record(name: str, value: Any) -> None:
 
 
 def _display(name: str, value: Any, payload: dict) -> None:
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython ships with ipykernel
-        return
-    if get_ipython() is None:
+    if ipython_shell() is None:
         return
     from IPython.display import display
 

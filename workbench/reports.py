@@ -25,7 +25,7 @@ from typing import Any
 from ._files import write_text_atomic
 
 __all__ = ["build_report", "setup_notebook", "capture_figures", "format_tables", "html_page",
-           "parameter_table", "FIGURE_MIMETYPE", "REPORT_CSS"]
+           "parameter_table", "ipython_shell", "FIGURE_MIMETYPE", "REPORT_CSS"]
 
 #: Mimetype of the print-quality copies of a figure that :func:`capture_figures` adds.
 FIGURE_MIMETYPE = "application/vnd.workbench.figure+json"
@@ -59,6 +59,15 @@ table { border-collapse: collapse; }
 """
 
 
+def ipython_shell() -> Any:
+    """The IPython shell this code runs in (a notebook kernel), or None outside IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with ipykernel
+        return None
+    return get_ipython()
+
+
 def capture_figures(dpi: int = 300) -> None:
     """In a notebook: every matplotlib figure shown also carries a PNG at ``dpi`` and an SVG.
 
@@ -66,11 +75,7 @@ def capture_figures(dpi: int = 300) -> None:
     under the mimetype :data:`FIGURE_MIMETYPE`; :func:`build_report` writes them as files and
     leaves them out of the page. Outside IPython it does nothing.
     """
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython ships with ipykernel
-        return
-    shell = get_ipython()
+    shell = ipython_shell()
     if shell is None:
         return
     import matplotlib.pyplot as plt
@@ -108,11 +113,7 @@ def format_tables() -> None:
     labels and "-" for what does not exist; the DataFrame itself is not changed. Outside IPython
     it does nothing.
     """
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython ships with ipykernel
-        return
-    shell = get_ipython()
+    shell = ipython_shell()
     if shell is None:
         return
     import pandas as pd
