@@ -240,6 +240,9 @@ def test_report_builder(tmp_path):
 def test_parameter_table_escapes_and_formats():
     html = parameter_table("a = 1  # <b>bold</b>\n", {"a": 0.25, "b": [1, 2]})
     assert "&lt;b&gt;" in html and "<td>0.25</td>" in html and "<td>[1, 2]</td>" in html
+    # a name in backticks reads as code, not as a backtick
+    html = parameter_table("h = 48  # months by `horizon` (<1 year `x<y`)\n", {"h": 48})
+    assert "<td>months by <code>horizon</code> (&lt;1 year <code>x&lt;y</code>)</td>" in html
 
 
 def test_unrounded_sizes_and_means_are_not_shown_as_counts():

@@ -53,7 +53,8 @@ table { border-collapse: collapse; }
 .dataframe td, .dataframe th { padding: 0.2em 0.6em; border-bottom: 1px solid #e3e3e3; }
 .wb-parameters th { text-align: left; border-bottom: 1px solid #444; padding: 0.25em 0.6em; }
 .wb-parameters td { padding: 0.2em 0.6em; border-bottom: 1px solid #e3e3e3; vertical-align: top; }
-.wb-parameters td:first-child { font-family: ui-monospace, monospace; font-size: 0.95em; }
+.wb-parameters td:first-child, .wb-parameters code { font-family: ui-monospace, monospace;
+  font-size: 0.95em; }
 .anchor-link { display: none; }
 .wb-figures { font-size: 0.85em; color: #555; }
 """
@@ -149,6 +150,11 @@ def _show_value(value: Any) -> str:
     return json.dumps(value, default=str)
 
 
+def _inline_code(text: str) -> str:
+    """Escaped text whose `backticked` names are shown as code, as Markdown shows them."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+
+
 def parameter_table(source: str, values: dict[str, Any]) -> str:
     """The parameters of a run as an HTML table: name, value and the comment of the cell.
 
@@ -158,7 +164,7 @@ def parameter_table(source: str, values: dict[str, Any]) -> str:
     names = list(values)
     rows = "".join(
         f"<tr><td>{html.escape(n)}</td><td>{html.escape(_show_value(values[n]))}</td>"
-        f"<td>{html.escape(notes.get(n, ''))}</td></tr>" for n in names)
+        f"<td>{_inline_code(notes.get(n, ''))}</td></tr>" for n in names)
     return ('<table class="wb-table wb-parameters"><thead><tr><th>Parameter</th><th>Value</th>'
             f"<th>Meaning</th></tr></thead><tbody>{rows}</tbody></table>")
 

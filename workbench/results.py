@@ -186,7 +186,8 @@ LABELS: dict[str, str] = {
     "events_exact": "Events, unrounded", "n_total_exact": "Total N, unrounded",
     "mean_events": "Events (mean)", "k_mean": "Studies (mean)", "mc_se": "MCSE",
     "coverage_mc_se": "Coverage MCSE", "egger_rejection": "Egger test rejections",
-    "n_valid": "Valid replicates", "ahr": "Average hazard ratio", "at": "Time of the probabilities",
+    "n_valid": "Valid replicates", "lost_to_follow_up": "Lost to follow-up",
+    "ahr": "Average hazard ratio", "at": "Time of the probabilities",
 }
 
 _WORDS = {"ci": "CI", "rmst": "RMST", "nnt": "NNT", "hr": "HR", "rd": "RD", "rr": "RR", "or": "OR",
