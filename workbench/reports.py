@@ -55,6 +55,7 @@ table { border-collapse: collapse; }
 .wb-parameters td { padding: 0.2em 0.6em; border-bottom: 1px solid #e3e3e3; vertical-align: top; }
 .wb-parameters td:first-child, .wb-parameters code { font-family: ui-monospace, monospace;
   font-size: 0.95em; }
+.wb-parameters td:nth-child(2) { max-width: 24em; overflow-wrap: anywhere; }
 .anchor-link { display: none; }
 .wb-figures { font-size: 0.85em; color: #555; }
 """
