@@ -9,10 +9,12 @@ notebooks. Rounding only happens on display.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import html
 import math
 import re
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -282,6 +284,21 @@ def column_label(name: str, conf_level: float | None = None) -> str:
     return out[:1].upper() + out[1:] if out[:1].islower() else out
 
 
+def _number_or_sign(fmt: Callable[..., str]) -> Callable[..., str]:
+    """``fmt`` for finite numbers; "-" for what does not exist and "∞"/"-∞" for infinities."""
+
+    @functools.wraps(fmt)
+    def shown(x: Any, *args: Any, **kwargs: Any) -> str:
+        v = _as_float(x)
+        if v is None:
+            return MISSING
+        if math.isinf(v):
+            return "∞" if v > 0 else "-∞"
+        return fmt(v, *args, **kwargs)
+
+    return shown
+
+
 def format_p_value(p: Any, digits: int = 3) -> str:
     """A p-value for people: ``"0.034"``, ``"<0.001"``, ``"-"`` when it does not exist.
 
@@ -297,48 +314,39 @@ def format_p_value(p: Any, digits: int = 3) -> str:
     return f"{min(v, 1.0):.{digits}f}"
 
 
+@_number_or_sign
 def format_percent(x: Any, decimals: int = 1) -> str:
     """A proportion as a percentage: 0.8123 -> ``"81.2%"``; ``"-"`` when it does not exist.
 
     >>> format_percent(0.8123), format_percent(-0.11, 0), format_percent(None)
     ('81.2%', '-11%', '-')
     """
-    v = _as_float(x)
-    if v is None:
-        return MISSING
-    if math.isinf(v):
-        return "∞" if v > 0 else "-∞"
+    v = float(x)
     return f"{100 * v:.{decimals}f}%"
 
 
+@_number_or_sign
 def format_count(x: Any) -> str:
     """A count or sample size as a whole number; a fractional size is rounded up.
 
     >>> format_count(39.0), format_count(161.758667), format_count(184.0000000001)
     ('39', '162', '184')
     """
-    v = _as_float(x)
-    if v is None:
-        return MISSING
-    if math.isinf(v):
-        return "∞" if v > 0 else "-∞"
+    v = float(x)
     whole = round(v)
     if abs(v - whole) > 1e-9 * max(1.0, abs(v)):  # a fraction of a patient: one more
         whole = math.ceil(abs(v)) * (1 if v > 0 else -1)
     return f"{int(whole):,}" if abs(whole) >= 10000 else str(int(whole))
 
 
+@_number_or_sign
 def format_number(x: Any, decimals: int | None = None) -> str:
     """A number with ``decimals`` places (default: three significant digits, at most four places).
 
     >>> format_number(0.45612), format_number(4.5123), format_number(161.7), format_number(12.0)
     ('0.456', '4.51', '162', '12')
     """
-    v = _as_float(x)
-    if v is None:
-        return MISSING
-    if math.isinf(v):
-        return "∞" if v > 0 else "-∞"
+    v = float(x)
     if decimals is None:
         if v == int(v) and abs(v) < 1e15:
             return str(int(v))
@@ -362,10 +370,9 @@ def _as_float(x: Any) -> float | None:
     return None if math.isnan(v) else v
 
 
+@_number_or_sign
 def _format_level(x: Any) -> str:
-    v = _as_float(x)
-    if v is None:
-        return MISSING
+    v = float(x)
     if v == 0 or v >= 0.001:
         return f"{v:.4f}".rstrip("0").rstrip(".") if v < 1 else f"{v:g}"
     return f"{v:.3g}" if v >= 1e-4 else f"{v:.1e}"
