@@ -136,17 +136,13 @@ def _text_summary(name: str, value: Any) -> str:
     ``recorded: hazard_ratio = 0.46``; tables, dicts and long texts by name only (the full value
     is in the record mimetype).
     """
-    from .results import column_kind, format_count, format_number, format_p_value, format_percent
+    from .results import column_kind, formatter
 
     def number(x: Any) -> str:
         kind = column_kind(name[:-3] if name.endswith("_ci") else name)
-        if kind == "p":
-            return format_p_value(x)
-        if kind == "percent" and -1 <= float(x) <= 1:
-            return format_percent(x)
-        if kind == "count":
-            return format_count(x)
-        return format_number(x, 2 if kind in ("ratio", "statistic") else None)
+        if kind == "percent" and not -1 <= float(x) <= 1:  # not a share after all
+            kind = "number"
+        return formatter(kind)(x)
 
     def is_number(x: Any) -> bool:
         return isinstance(x, int | float) and not isinstance(x, bool) or (

@@ -22,7 +22,7 @@ import numpy as np
 if TYPE_CHECKING:  # pandas is imported when a table is made, not to import this module
     import pandas as pd
 
-__all__ = ["Result", "jsonable", "MISSING", "LABELS", "column_kind", "column_label",
+__all__ = ["Result", "jsonable", "MISSING", "LABELS", "column_kind", "column_label", "formatter",
            "format_p_value", "format_percent", "format_count", "format_number", "format_table",
            "styled_table", "table_html", "table_text"]
 
@@ -404,7 +404,14 @@ def _cell_text(v: Any) -> str:
     return str(v)
 
 
-def _formatter(kind: str, decimals: int | None):
+def formatter(kind: str, decimals: int | None = None) -> Callable[[Any], str]:
+    """The function that shows a value of ``kind`` (see :func:`column_kind`) to people.
+
+    ``decimals`` sets the places of percentages and plain numbers.
+
+    >>> formatter("percent")(0.8123), formatter("count")(64.2), formatter("ratio")(0.4561)
+    ('81.2%', '65', '0.46')
+    """
     if kind == "p":
         return format_p_value
     if kind == "level":
@@ -551,7 +558,7 @@ def format_table(data: pd.DataFrame, *, conf_level: float | None = None,
             label = labels.get(c, _pair_label(prefix, conf_level))
             cells = []
             for a, b, p in zip(df[c], df[hi], places, strict=True):
-                f = _formatter(kind, p)
+                f = formatter(kind, p)
                 missing = _as_float(a) is None and _as_float(b) is None
                 cells.append(MISSING if missing else f"{f(a)} to {f(b)}")
             out[_unique(label, out)] = cells
@@ -563,7 +570,7 @@ def format_table(data: pd.DataFrame, *, conf_level: float | None = None,
             if values.round(2).nunique() < values.nunique():
                 kind, places = "number", [3] * len(df)
         label = labels.get(c, column_label(c, conf_level))
-        out[_unique(label, out)] = [_formatter(kind, p)(v)
+        out[_unique(label, out)] = [formatter(kind, p)(v)
                                     for v, p in zip(df[c], places, strict=True)]
     result = pd.DataFrame(out, index=df.index if not isinstance(df.index, pd.RangeIndex) else None)
     if transpose:
