@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import html
 import math
 import re
@@ -612,10 +613,8 @@ def styled_table(data: pd.DataFrame, *, caption: str | None = None,
     """
     import pandas as pd
 
-    if transpose is None:
-        transpose = len(data) == 1 and len(data.columns) > 8
     shown = format_table(data, conf_level=conf_level, labels=labels, kinds=kinds,
-                         transpose=transpose)
+                         transpose=_read_downwards(data) if transpose is None else transpose)
     numeric = []
     text = []
     for label in shown.columns:
@@ -625,12 +624,8 @@ def styled_table(data: pd.DataFrame, *, caption: str | None = None,
         else:
             text.append(label)
     styler = shown.style.format(escape="html")
-    if not isinstance(shown.index, pd.RangeIndex) or shown.index.name is not None:
-        pass
-    else:
+    if isinstance(shown.index, pd.RangeIndex) and shown.index.name is None:
         styler = styler.hide(axis="index")
-    import hashlib
-
     digest = hashlib.sha1(shown.to_json().encode() + (caption or "").encode()).hexdigest()[:10]
     styler = styler.set_uuid(f"wb{digest}").set_table_styles(_TABLE_CSS)
     styler = styler.set_table_attributes('class="wb-table"')
@@ -643,6 +638,11 @@ def styled_table(data: pd.DataFrame, *, caption: str | None = None,
     if caption:
         styler = styler.set_caption(caption)
     return styler
+
+
+def _read_downwards(data: pd.DataFrame) -> bool:
+    """Whether a table is shown one line per column: one row of more than eight columns."""
+    return len(data) == 1 and len(data.columns) > 8
 
 
 def _looks_numeric(text: str) -> bool:
@@ -665,10 +665,8 @@ def table_text(data: pd.DataFrame, *, conf_level: float | None = None,
     """Plain text of :func:`format_table`, full cells (no truncated text)."""
     import pandas as pd
 
-    if transpose is None:
-        transpose = len(data) == 1 and len(data.columns) > 8
     shown = format_table(data, conf_level=conf_level, labels=labels, kinds=kinds,
-                         transpose=transpose)
+                         transpose=_read_downwards(data) if transpose is None else transpose)
     if shown.empty:
         return "(no rows)"
     with pd.option_context("display.max_colwidth", None, "display.width", 200,
