@@ -28,15 +28,13 @@ import pandas as pd
 
 from ._files import check_output_file, write_text_atomic
 from .exceptions import InvalidParameterError
-from .reports import ipython_shell
+from .reports import RECORD_MIMETYPE, ipython_shell  # the mimetype of record()'s outputs
 from .results import jsonable
 
 __all__ = ["record", "read_results", "run_notebook", "check_parameters", "notebook_parameters",
            "parameter_cell_source", "RECORD_MIMETYPE", "RECORD_ENV",
            "results_path", "render_html", "traceback_tail"]
 
-#: Mimetype of the display outputs written by :func:`record`.
-RECORD_MIMETYPE = "application/vnd.workbench.record+json"
 #: Environment variable holding the JSON file that :func:`record` also writes to.
 RECORD_ENV = "WORKBENCH_RECORD_FILE"
 

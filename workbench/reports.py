@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import copy
 import html
+import itertools
 import json
 import os
 import re
@@ -25,12 +26,14 @@ from typing import Any
 from ._files import write_text_atomic
 
 __all__ = ["build_report", "setup_notebook", "capture_figures", "format_tables", "html_page",
-           "parameter_table", "ipython_shell", "FIGURE_MIMETYPE", "REPORT_CSS"]
+           "parameter_table", "ipython_shell", "FIGURE_MIMETYPE", "RECORD_MIMETYPE", "REPORT_CSS"]
 
 #: Mimetype of the print-quality copies of a figure that :func:`capture_figures` adds.
 FIGURE_MIMETYPE = "application/vnd.workbench.figure+json"
 
-_RECORD_MIMETYPE = "application/vnd.workbench.record+json"
+#: Mimetype of the display outputs written by :func:`workbench.notebooks.record` (left out of
+#: the page).
+RECORD_MIMETYPE = "application/vnd.workbench.record+json"
 
 #: The style of every page: readable text width, tables that fit, no prompts.
 REPORT_CSS = """
@@ -272,7 +275,7 @@ def build_report(notebook: str | os.PathLike, target: str | os.PathLike, *,
             kept = []
             for out in cell.get("outputs", []):
                 data = out.get("data", {})
-                if hide_code and _RECORD_MIMETYPE in data:
+                if hide_code and RECORD_MIMETYPE in data:
                     continue
                 if hide_code and out.get("output_type") == "stream" and out.get("name") == "stderr":
                     continue
@@ -291,7 +294,7 @@ def build_report(notebook: str | os.PathLike, target: str | os.PathLike, *,
     exporter = HTMLExporter(template_name="basic", exclude_input=hide_code,
                             exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb)
-    count = iter(range(1, 10**6))
+    count = itertools.count(1)
     body = re.sub(r"<img (?![^>]*\balt=)", lambda m: f'<img alt="Figure {next(count)}" ', body)
     css = ""
     if not hide_code:
