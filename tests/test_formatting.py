@@ -80,6 +80,8 @@ def test_percentages_and_numbers():
     ("egger_rejection", "percent", "Egger test rejections"),
     ("coverage_mc_se", "percent", "Coverage MCSE"), ("mc_se", "number", "MCSE"),
     ("ahr", "ratio", "Average hazard ratio"),
+    ("stage_level", "level", "Stage level"), ("p_value_bound", "level", "Nominal p bound"),
+    ("subjects1", "number", "Subjects (experimental)"),
 ])
 def test_kinds_and_labels(name, kind, label):
     assert column_kind(name) == kind

@@ -190,7 +190,9 @@ LABELS: dict[str, str] = {
     "mean_events": "Events (mean)", "k_mean": "Studies (mean)", "mc_se": "MCSE",
     "coverage_mc_se": "Coverage MCSE", "egger_rejection": "Egger test rejections",
     "n_valid": "Valid replicates", "lost_to_follow_up": "Lost to follow-up",
-    "ahr": "Average hazard ratio", "at": "Time of the probabilities",
+    "subjects1": "Subjects (experimental)", "subjects2": "Subjects (control)",
+    "p_value_bound": "Nominal p bound", "ahr": "Average hazard ratio",
+    "at": "Time of the probabilities",
 }
 
 _WORDS = {"ci": "CI", "rmst": "RMST", "nnt": "NNT", "hr": "HR", "rd": "RD", "rr": "RR", "or": "OR",
@@ -203,7 +205,7 @@ _P_NAMES = {"p_value", "p_chisq", "p_chisq_yates", "p_fisher", "p_holm", "p_adju
             "q_p", "p_between", "p_value_one_sided", "p_value_two_sided", "logrank_p", "cox_p",
             "p_trend", "p_interaction", "p_fisher_exact"}
 _LEVEL_NAMES = {"alpha", "p_value_bound", "p_lower", "p_upper", "alpha_spent",
-                "cumulative_alpha_spent", "beta_spent", "nominal_alpha"}
+                "cumulative_alpha_spent", "beta_spent", "nominal_alpha", "stage_level"}
 _PERCENT_NAMES = {"power", "rate", "rate_nri", "rate_complete_case", "survival",
                   "cumulative_incidence", "probability", "coverage", "type1_error", "mcse",
                   "p1", "p2", "p_group", "p_reference", "p_event1", "p_event2",
