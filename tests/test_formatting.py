@@ -73,6 +73,15 @@ def test_percentages_and_numbers():
     ("p1", "percent", "p (experimental)"), ("dropout_rate", "number", "Drop-out hazard"),
     ("alpha", "level", "Alpha"),
     ("events_not_achieved", "percent", "Events not achieved"),
+    ("events_exact", "number", "Events, unrounded"),
+    ("n_total_exact", "number", "Total N, unrounded"), ("n1_exact", "number",
+                                                       "N (experimental), unrounded"),
+    ("mean_events", "number", "Events (mean)"), ("k_mean", "number", "Studies (mean)"),
+    ("egger_rejection", "percent", "Egger test rejections"),
+    ("coverage_mc_se", "percent", "Coverage MCSE"), ("mc_se", "number", "MCSE"),
+    ("ahr", "ratio", "Average hazard ratio"),
+    ("stage_level", "level", "Stage level"), ("p_value_bound", "level", "Nominal p bound"),
+    ("subjects1", "number", "Subjects (experimental)"),
 ])
 def test_kinds_and_labels(name, kind, label):
     assert column_kind(name) == kind
@@ -233,3 +242,16 @@ def test_report_builder(tmp_path):
 def test_parameter_table_escapes_and_formats():
     html = parameter_table("a = 1  # <b>bold</b>\n", {"a": 0.25, "b": [1, 2]})
     assert "&lt;b&gt;" in html and "<td>0.25</td>" in html and "<td>[1, 2]</td>" in html
+    # a name in backticks reads as code, not as a backtick
+    html = parameter_table("h = 48  # months by `horizon` (<1 year `x<y`)\n", {"h": 48})
+    assert "<td>months by <code>horizon</code> (&lt;1 year <code>x&lt;y</code>)</td>" in html
+
+
+def test_unrounded_sizes_and_means_are_not_shown_as_counts():
+    sim = wb.simulate_power(wb.load_design("t1"), n_reps=200, rng=1)
+    mean_events = sim.summary["mean_events"]
+    assert not (mean_events == mean_events.round()).all()  # else the check below cannot fail
+    text = str(sim)
+    assert "Events (mean)" in text
+    for v in mean_events:  # three significant digits, not rounded up to a whole patient
+        assert f"{v:.1f}" in text.split()

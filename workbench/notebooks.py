@@ -28,14 +28,13 @@ import pandas as pd
 
 from ._files import check_output_file, write_text_atomic
 from .exceptions import InvalidParameterError
+from .reports import RECORD_MIMETYPE, ipython_shell  # the mimetype of record()'s outputs
 from .results import jsonable
 
 __all__ = ["record", "read_results", "run_notebook", "check_parameters", "notebook_parameters",
            "parameter_cell_source", "RECORD_MIMETYPE", "RECORD_ENV",
            "results_path", "render_html", "traceback_tail"]
 
-#: Mimetype of the display outputs written by :func:`record`.
-RECORD_MIMETYPE = "application/vnd.workbench.record+json"
 #: Environment variable holding the JSON file that :func:`record` also writes to.
 RECORD_ENV = "WORKBENCH_RECORD_FILE"
 
@@ -135,17 +134,13 @@ def _text_summary(name: str, value: Any) -> str:
     ``recorded: hazard_ratio = 0.46``; tables, dicts and long texts by name only (the full value
     is in the record mimetype).
     """
-    from .results import column_kind, format_count, format_number, format_p_value, format_percent
+    from .results import column_kind, formatter
 
     def number(x: Any) -> str:
         kind = column_kind(name[:-3] if name.endswith("_ci") else name)
-        if kind == "p":
-            return format_p_value(x)
-        if kind == "percent" and -1 <= float(x) <= 1:
-            return format_percent(x)
-        if kind == "count":
-            return format_count(x)
-        return format_number(x, 2 if kind in ("ratio", "statistic") else None)
+        if kind == "percent" and not -1 <= float(x) <= 1:  # not a share after all
+            kind = "number"
+        return formatter(kind)(x)
 
     def is_number(x: Any) -> bool:
         return isinstance(x, int | float) and not isinstance(x, bool) or (
@@ -198,11 +193,7 @@ def record(name: str, value: Any) -> None:
 
 
 def _display(name: str, value: Any, payload: dict) -> None:
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython ships with ipykernel
-        return
-    if get_ipython() is None:
+    if ipython_shell() is None:
         return
     from IPython.display import display
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import copy
 import html
+import itertools
 import json
 import os
 import re
@@ -25,12 +26,14 @@ from typing import Any
 from ._files import write_text_atomic
 
 __all__ = ["build_report", "setup_notebook", "capture_figures", "format_tables", "html_page",
-           "parameter_table", "FIGURE_MIMETYPE", "REPORT_CSS"]
+           "parameter_table", "ipython_shell", "FIGURE_MIMETYPE", "RECORD_MIMETYPE", "REPORT_CSS"]
 
 #: Mimetype of the print-quality copies of a figure that :func:`capture_figures` adds.
 FIGURE_MIMETYPE = "application/vnd.workbench.figure+json"
 
-_RECORD_MIMETYPE = "application/vnd.workbench.record+json"
+#: Mimetype of the display outputs written by :func:`workbench.notebooks.record` (left out of
+#: the page).
+RECORD_MIMETYPE = "application/vnd.workbench.record+json"
 
 #: The style of every page: readable text width, tables that fit, no prompts.
 REPORT_CSS = """
@@ -53,10 +56,21 @@ table { border-collapse: collapse; }
 .dataframe td, .dataframe th { padding: 0.2em 0.6em; border-bottom: 1px solid #e3e3e3; }
 .wb-parameters th { text-align: left; border-bottom: 1px solid #444; padding: 0.25em 0.6em; }
 .wb-parameters td { padding: 0.2em 0.6em; border-bottom: 1px solid #e3e3e3; vertical-align: top; }
-.wb-parameters td:first-child { font-family: ui-monospace, monospace; font-size: 0.95em; }
+.wb-parameters td:first-child, .wb-parameters code { font-family: ui-monospace, monospace;
+  font-size: 0.95em; }
+.wb-parameters td:nth-child(2) { max-width: 24em; overflow-wrap: anywhere; }
 .anchor-link { display: none; }
 .wb-figures { font-size: 0.85em; color: #555; }
 """
+
+
+def ipython_shell() -> Any:
+    """The IPython shell this code runs in (a notebook kernel), or None outside IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with ipykernel
+        return None
+    return get_ipython()
 
 
 def capture_figures(dpi: int = 300) -> None:
@@ -66,11 +80,7 @@ def capture_figures(dpi: int = 300) -> None:
     under the mimetype :data:`FIGURE_MIMETYPE`; :func:`build_report` writes them as files and
     leaves them out of the page. Outside IPython it does nothing.
     """
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython ships with ipykernel
-        return
-    shell = get_ipython()
+    shell = ipython_shell()
     if shell is None:
         return
     import matplotlib.pyplot as plt
@@ -108,11 +118,7 @@ def format_tables() -> None:
     labels and "-" for what does not exist; the DataFrame itself is not changed. Outside IPython
     it does nothing.
     """
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython ships with ipykernel
-        return
-    shell = get_ipython()
+    shell = ipython_shell()
     if shell is None:
         return
     import pandas as pd
@@ -148,6 +154,11 @@ def _show_value(value: Any) -> str:
     return json.dumps(value, default=str)
 
 
+def _inline_code(text: str) -> str:
+    """Escaped text whose `backticked` names are shown as code, as Markdown shows them."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+
+
 def parameter_table(source: str, values: dict[str, Any]) -> str:
     """The parameters of a run as an HTML table: name, value and the comment of the cell.
 
@@ -157,7 +168,7 @@ def parameter_table(source: str, values: dict[str, Any]) -> str:
     names = list(values)
     rows = "".join(
         f"<tr><td>{html.escape(n)}</td><td>{html.escape(_show_value(values[n]))}</td>"
-        f"<td>{html.escape(notes.get(n, ''))}</td></tr>" for n in names)
+        f"<td>{_inline_code(notes.get(n, ''))}</td></tr>" for n in names)
     return ('<table class="wb-table wb-parameters"><thead><tr><th>Parameter</th><th>Value</th>'
             f"<th>Meaning</th></tr></thead><tbody>{rows}</tbody></table>")
 
@@ -264,7 +275,7 @@ def build_report(notebook: str | os.PathLike, target: str | os.PathLike, *,
             kept = []
             for out in cell.get("outputs", []):
                 data = out.get("data", {})
-                if hide_code and _RECORD_MIMETYPE in data:
+                if hide_code and RECORD_MIMETYPE in data:
                     continue
                 if hide_code and out.get("output_type") == "stream" and out.get("name") == "stderr":
                     continue
@@ -283,7 +294,7 @@ def build_report(notebook: str | os.PathLike, target: str | os.PathLike, *,
     exporter = HTMLExporter(template_name="basic", exclude_input=hide_code,
                             exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb)
-    count = iter(range(1, 10**6))
+    count = itertools.count(1)
     body = re.sub(r"<img (?![^>]*\balt=)", lambda m: f'<img alt="Figure {next(count)}" ', body)
     css = ""
     if not hide_code:

@@ -9,10 +9,13 @@ notebooks. Rounding only happens on display.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
 import html
 import math
 import re
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,7 +23,7 @@ import numpy as np
 if TYPE_CHECKING:  # pandas is imported when a table is made, not to import this module
     import pandas as pd
 
-__all__ = ["Result", "jsonable", "MISSING", "LABELS", "column_kind", "column_label",
+__all__ = ["Result", "jsonable", "MISSING", "LABELS", "column_kind", "column_label", "formatter",
            "format_p_value", "format_percent", "format_count", "format_number", "format_table",
            "styled_table", "table_html", "table_text"]
 
@@ -183,7 +186,13 @@ LABELS: dict[str, str] = {
     "cure_fraction": "Cured fraction", "distribution": "Distribution",
     "p_event1": "P(event), experimental", "p_event2": "P(event), control",
     "n1_exact": "N (experimental), unrounded", "n2_exact": "N (control), unrounded",
-    "events_exact": "Events, unrounded", "at": "Time of the probabilities",
+    "events_exact": "Events, unrounded", "n_total_exact": "Total N, unrounded",
+    "mean_events": "Events (mean)", "k_mean": "Studies (mean)", "mc_se": "MCSE",
+    "coverage_mc_se": "Coverage MCSE", "egger_rejection": "Egger test rejections",
+    "n_valid": "Valid replicates", "lost_to_follow_up": "Lost to follow-up",
+    "subjects1": "Subjects (experimental)", "subjects2": "Subjects (control)",
+    "p_value_bound": "Nominal p bound", "ahr": "Average hazard ratio",
+    "at": "Time of the probabilities",
 }
 
 _WORDS = {"ci": "CI", "rmst": "RMST", "nnt": "NNT", "hr": "HR", "rd": "RD", "rr": "RR", "or": "OR",
@@ -196,17 +205,17 @@ _P_NAMES = {"p_value", "p_chisq", "p_chisq_yates", "p_fisher", "p_holm", "p_adju
             "q_p", "p_between", "p_value_one_sided", "p_value_two_sided", "logrank_p", "cox_p",
             "p_trend", "p_interaction", "p_fisher_exact"}
 _LEVEL_NAMES = {"alpha", "p_value_bound", "p_lower", "p_upper", "alpha_spent",
-                "cumulative_alpha_spent", "beta_spent", "nominal_alpha"}
+                "cumulative_alpha_spent", "beta_spent", "nominal_alpha", "stage_level"}
 _PERCENT_NAMES = {"power", "rate", "rate_nri", "rate_complete_case", "survival",
                   "cumulative_incidence", "probability", "coverage", "type1_error", "mcse",
                   "p1", "p2", "p_group", "p_reference", "p_event1", "p_event2",
                   "information_rate", "risk_difference", "dropout", "dropout_probability",
                   "conf_level", "type1_mcse", "power_mcse", "rejection_rate", "closed_form",
                   "reject_mcse", "closed_form_power", "retained", "coverage_probability",
-                  "events_not_achieved"}
+                  "events_not_achieved", "egger_rejection", "coverage_mc_se"}
 _COUNT_NAMES = {"n", "n1", "n2", "k", "events", "patients", "recurrences", "lost_to_follow_up",
                 "dropped_out", "switched", "subjects", "nnt", "studies"}
-_RATIO_NAMES = {"hazard_ratio", "odds_ratio", "relative_risk", "ratio", "hr", "or", "rr"}
+_RATIO_NAMES = {"hazard_ratio", "odds_ratio", "relative_risk", "ratio", "hr", "or", "rr", "ahr"}
 _STATISTIC_NAMES = {"statistic", "z", "chisq", "t", "q", "f", "z_value", "t_value"}
 # the column a plain ``ci_lower``/``ci_upper`` pair belongs to, first found
 _MAIN_ESTIMATES = ("rejection_rate", "reject_probability", "rate", "survival",
@@ -227,6 +236,8 @@ def column_kind(name: str) -> str:
 
     >>> [column_kind(c) for c in ["p_chisq_yates", "rd_ci_lower", "n_risk", "hazard_ratio", "time"]]
     ['p', 'percent', 'count', 'ratio', 'number']
+    >>> [column_kind(c) for c in ["events_exact", "n_total_exact", "mean_events", "events"]]
+    ['number', 'number', 'number', 'count']
     """
     base = str(name).lower()
     if base in _P_NAMES or base.endswith(("_p_value", "_pvalue")):
@@ -242,6 +253,8 @@ def column_kind(name: str) -> str:
             base not in ("dropout_rate", "event_rate", "hazard_rate", "dropout_rate1",
                          "dropout_rate2")):
         return "percent"
+    if base.endswith("_exact") or base.startswith("mean_") or base.endswith("_mean"):
+        return "number"  # an unrounded size or a mean is not a whole count
     if (base in _COUNT_NAMES or re.fullmatch(r"n(_[a-z0-9_]+|\d)", base)
             or base.endswith(("_events", "_patients", "_subjects", "_count"))
             or base.startswith(("events_", "number_of_", "expected_number"))
@@ -274,6 +287,21 @@ def column_label(name: str, conf_level: float | None = None) -> str:
     return out[:1].upper() + out[1:] if out[:1].islower() else out
 
 
+def _number_or_sign(fmt: Callable[..., str]) -> Callable[..., str]:
+    """``fmt`` for finite numbers; "-" for what does not exist and "∞"/"-∞" for infinities."""
+
+    @functools.wraps(fmt)
+    def shown(x: Any, *args: Any, **kwargs: Any) -> str:
+        v = _as_float(x)
+        if v is None:
+            return MISSING
+        if math.isinf(v):
+            return "∞" if v > 0 else "-∞"
+        return fmt(v, *args, **kwargs)
+
+    return shown
+
+
 def format_p_value(p: Any, digits: int = 3) -> str:
     """A p-value for people: ``"0.034"``, ``"<0.001"``, ``"-"`` when it does not exist.
 
@@ -289,48 +317,39 @@ def format_p_value(p: Any, digits: int = 3) -> str:
     return f"{min(v, 1.0):.{digits}f}"
 
 
+@_number_or_sign
 def format_percent(x: Any, decimals: int = 1) -> str:
     """A proportion as a percentage: 0.8123 -> ``"81.2%"``; ``"-"`` when it does not exist.
 
     >>> format_percent(0.8123), format_percent(-0.11, 0), format_percent(None)
     ('81.2%', '-11%', '-')
     """
-    v = _as_float(x)
-    if v is None:
-        return MISSING
-    if math.isinf(v):
-        return "∞" if v > 0 else "-∞"
+    v = float(x)
     return f"{100 * v:.{decimals}f}%"
 
 
+@_number_or_sign
 def format_count(x: Any) -> str:
     """A count or sample size as a whole number; a fractional size is rounded up.
 
     >>> format_count(39.0), format_count(161.758667), format_count(184.0000000001)
     ('39', '162', '184')
     """
-    v = _as_float(x)
-    if v is None:
-        return MISSING
-    if math.isinf(v):
-        return "∞" if v > 0 else "-∞"
+    v = float(x)
     whole = round(v)
     if abs(v - whole) > 1e-9 * max(1.0, abs(v)):  # a fraction of a patient: one more
         whole = math.ceil(abs(v)) * (1 if v > 0 else -1)
     return f"{int(whole):,}" if abs(whole) >= 10000 else str(int(whole))
 
 
+@_number_or_sign
 def format_number(x: Any, decimals: int | None = None) -> str:
     """A number with ``decimals`` places (default: three significant digits, at most four places).
 
     >>> format_number(0.45612), format_number(4.5123), format_number(161.7), format_number(12.0)
     ('0.456', '4.51', '162', '12')
     """
-    v = _as_float(x)
-    if v is None:
-        return MISSING
-    if math.isinf(v):
-        return "∞" if v > 0 else "-∞"
+    v = float(x)
     if decimals is None:
         if v == int(v) and abs(v) < 1e15:
             return str(int(v))
@@ -346,10 +365,7 @@ def _decimals_for(magnitude: float) -> int:
 
 
 def _as_float(x: Any) -> float | None:
-    import pandas as pd
-
-    if x is None or x is pd.NA or x is pd.NaT:
-        return None
+    """``x`` as a finite-or-infinite float; None for None, NaN, ``pd.NA``, ``pd.NaT`` and text."""
     try:
         v = float(x)
     except (TypeError, ValueError):
@@ -357,10 +373,9 @@ def _as_float(x: Any) -> float | None:
     return None if math.isnan(v) else v
 
 
+@_number_or_sign
 def _format_level(x: Any) -> str:
-    v = _as_float(x)
-    if v is None:
-        return MISSING
+    v = float(x)
     if v == 0 or v >= 0.001:
         return f"{v:.4f}".rstrip("0").rstrip(".") if v < 1 else f"{v:g}"
     return f"{v:.3g}" if v >= 1e-4 else f"{v:.1e}"
@@ -392,7 +407,14 @@ def _cell_text(v: Any) -> str:
     return str(v)
 
 
-def _formatter(kind: str, decimals: int | None):
+def formatter(kind: str, decimals: int | None = None) -> Callable[[Any], str]:
+    """The function that shows a value of ``kind`` (see :func:`column_kind`) to people.
+
+    ``decimals`` sets the places of percentages and plain numbers.
+
+    >>> formatter("percent")(0.8123), formatter("count")(64.2), formatter("ratio")(0.4561)
+    ('81.2%', '65', '0.46')
+    """
     if kind == "p":
         return format_p_value
     if kind == "level":
@@ -493,8 +515,6 @@ def format_table(data: pd.DataFrame, *, conf_level: float | None = None,
         One for the column unless its values span more than a factor of ten, then per row (from
         the first column given).
         """
-        import pandas as pd
-
         values = pd.to_numeric(df[cols[0]], errors="coerce").abs()
         together = pd.concat([pd.to_numeric(df[x], errors="coerce").abs() for x in cols])
         finite = together[np.isfinite(together)]
@@ -541,7 +561,7 @@ def format_table(data: pd.DataFrame, *, conf_level: float | None = None,
             label = labels.get(c, _pair_label(prefix, conf_level))
             cells = []
             for a, b, p in zip(df[c], df[hi], places, strict=True):
-                f = _formatter(kind, p)
+                f = formatter(kind, p)
                 missing = _as_float(a) is None and _as_float(b) is None
                 cells.append(MISSING if missing else f"{f(a)} to {f(b)}")
             out[_unique(label, out)] = cells
@@ -553,7 +573,7 @@ def format_table(data: pd.DataFrame, *, conf_level: float | None = None,
             if values.round(2).nunique() < values.nunique():
                 kind, places = "number", [3] * len(df)
         label = labels.get(c, column_label(c, conf_level))
-        out[_unique(label, out)] = [_formatter(kind, p)(v)
+        out[_unique(label, out)] = [formatter(kind, p)(v)
                                     for v, p in zip(df[c], places, strict=True)]
     result = pd.DataFrame(out, index=df.index if not isinstance(df.index, pd.RangeIndex) else None)
     if transpose:
@@ -595,10 +615,8 @@ def styled_table(data: pd.DataFrame, *, caption: str | None = None,
     """
     import pandas as pd
 
-    if transpose is None:
-        transpose = len(data) == 1 and len(data.columns) > 8
     shown = format_table(data, conf_level=conf_level, labels=labels, kinds=kinds,
-                         transpose=transpose)
+                         transpose=_read_downwards(data) if transpose is None else transpose)
     numeric = []
     text = []
     for label in shown.columns:
@@ -608,12 +626,8 @@ def styled_table(data: pd.DataFrame, *, caption: str | None = None,
         else:
             text.append(label)
     styler = shown.style.format(escape="html")
-    if not isinstance(shown.index, pd.RangeIndex) or shown.index.name is not None:
-        pass
-    else:
+    if isinstance(shown.index, pd.RangeIndex) and shown.index.name is None:
         styler = styler.hide(axis="index")
-    import hashlib
-
     digest = hashlib.sha1(shown.to_json().encode() + (caption or "").encode()).hexdigest()[:10]
     styler = styler.set_uuid(f"wb{digest}").set_table_styles(_TABLE_CSS)
     styler = styler.set_table_attributes('class="wb-table"')
@@ -626,6 +640,11 @@ def styled_table(data: pd.DataFrame, *, caption: str | None = None,
     if caption:
         styler = styler.set_caption(caption)
     return styler
+
+
+def _read_downwards(data: pd.DataFrame) -> bool:
+    """Whether a table is shown one line per column: one row of more than eight columns."""
+    return len(data) == 1 and len(data.columns) > 8
 
 
 def _looks_numeric(text: str) -> bool:
@@ -648,10 +667,8 @@ def table_text(data: pd.DataFrame, *, conf_level: float | None = None,
     """Plain text of :func:`format_table`, full cells (no truncated text)."""
     import pandas as pd
 
-    if transpose is None:
-        transpose = len(data) == 1 and len(data.columns) > 8
     shown = format_table(data, conf_level=conf_level, labels=labels, kinds=kinds,
-                         transpose=transpose)
+                         transpose=_read_downwards(data) if transpose is None else transpose)
     if shown.empty:
         return "(no rows)"
     with pd.option_context("display.max_colwidth", None, "display.width", 200,
