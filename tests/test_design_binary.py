@@ -172,7 +172,9 @@ def test_invalid_values_name_the_field(build, match):
 def test_display():
     d = load_design("t3").with_dropout(0.1)
     assert "remission_switched" in d.summary.columns
-    assert "BinaryDesign" in d._repr_html_() and "sertraline" in str(d)
+    page = d._repr_html_()
+    assert "Binary-outcome design" in page and "BinaryDesign" not in page
+    assert "missing outcomes: counted as non-response (NRI)" in page and "sertraline" in str(d)
 
 
 def test_published_trial_fields_can_be_replaced():

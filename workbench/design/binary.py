@@ -65,6 +65,11 @@ MISSING_HANDLING = ("nri", "complete_case", "both")
 
 _TOL = 1e-9  # agreement required between a given ``p`` and the one a switch rule implies
 
+#: how the missing-outcome rule reads in a design's heading
+_MISSING_WORDS = {"nri": "counted as non-response (NRI)",
+                  "complete_case": "left out (complete cases)",
+                  "both": "NRI and complete cases"}
+
 
 def _check_name(field: str, value) -> str:
     if not isinstance(value, str) or not value.strip():
@@ -794,8 +799,9 @@ class BinaryDesign:
         from ..results import table_html
 
         head = (
-            f"<strong>BinaryDesign</strong> {self.name}: {self.outcome} at week "
-            f"{self.endpoint_week:g}, drop-out {self.dropout:.0%}, missing = {self.missing!r}"
+            f"<strong>Binary-outcome design</strong> {self.name}: {self.outcome} at week "
+            f"{self.endpoint_week:g}, drop-out {self.dropout:.0%}, missing outcomes: "
+            f"{_MISSING_WORDS.get(self.missing, self.missing)}"
             + (f", non-inferiority margin {self.margin:+g}" if self.margin is not None else "")
         )
         return head + table_html(self.summary)

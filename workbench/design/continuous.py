@@ -513,7 +513,7 @@ class ContinuousDesign:
 
         cov = self.covariance + (f" (rho {self.rho:g})" if self.rho is not None else "")
         head = (
-            f"<strong>ContinuousDesign</strong> {self.name}<br>visits at weeks "
+            f"<strong>Continuous-outcome design</strong> {self.name}<br>visits at weeks "
             f"{', '.join(f'{w:g}' for w in self.weeks)}; covariance {cov}; drop-out "
             f"{self.dropout_mechanism}, {1 - self.completion_probability:.1%} by the last visit"
             + (f"; remission = score &le; {self.remission_threshold:g}"

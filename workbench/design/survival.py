@@ -926,7 +926,7 @@ class SurvivalDesign:
         from ..results import table_html
 
         head = (
-            f"<strong>SurvivalDesign</strong> {self.name}<br>accrual {self.accrual_time:g} "
+            f"<strong>Time-to-event design</strong> {self.name}<br>accrual {self.accrual_time:g} "
             f"{self.time_unit}, follow-up {self.follow_up:g} ({self.follow_up_type}), "
             f"loss to follow-up {self.dropout_probability(self.follow_up):.1%} "
             f"by {self.follow_up:g}"
